@@ -1,0 +1,39 @@
+# Pasokh — `make run` starts the service, `make test` runs every test (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench eval soak migrate locales install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/pasokh migrate
+
+run: $(STAMP) migrate
+	$(BIN)/pasokh serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+# Refresh the catalogues after changing user-visible strings, then translate and compile.
+locales: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k gettext_noop -k _ --no-location --omit-header -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(BIN)/pybabel compile -d locales -D messages --statistics
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

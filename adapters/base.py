@@ -1,0 +1,39 @@
+"""The shape every platform adapter has."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import aiohttp
+
+from core.delivery import Transport
+from core.events import ChannelCredentials, InboundEvent
+from core.settings import Settings
+
+
+class BadPayload(ValueError):
+    """The body is not what the platform sends (not JSON, wrong shape). Answer 400."""
+
+
+class WebhookRejected(Exception):
+    """The request did not prove it comes from the platform."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class Adapter(Protocol):
+    def verify(
+        self, headers: Mapping[str, str], body: bytes, channels: Sequence[ChannelCredentials]
+    ) -> ChannelCredentials:
+        """The channel this webhook request is for, or raise WebhookRejected."""
+
+    def parse(self, body: bytes, channel_id: int) -> list[InboundEvent]:
+        """Every event in the payload, in order; raise BadPayload when it is not one."""
+
+    def transport(
+        self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
+    ) -> Transport:
+        """Something that sends for this channel, over the shared HTTP session."""

@@ -1,0 +1,92 @@
+"""Sending for one Telegram bot, with the limits Telegram documents.
+
+https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this:
+about one message per second in a chat, 20 per minute in a group, 30 per second overall
+(more for bots with paid broadcasts: TELEGRAM_SENDS_PER_SECOND).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import telegram
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from core.delivery import (
+    Pace,
+    PermanentError,
+    RecipientUnreachable,
+    RetryLater,
+    TransientError,
+)
+from core.events import OutboundKind, OutboundMessage, SendResult
+
+PRIVATE_CHAT_INTERVAL = 1.0
+GROUP_INTERVAL = 60 / 20
+MAX_TEXT = 4096
+MAX_BUTTON_DATA_BYTES = 64
+
+
+class TelegramTransport:
+    def __init__(self, bot: telegram.Bot, *, channel_key: str, sends_per_second: float) -> None:
+        self._bot = bot
+        self._channel_key = channel_key
+        self._bot_interval = 1 / sends_per_second if sends_per_second > 0 else 0.0
+
+    def pacing(self, message: OutboundMessage) -> Sequence[Pace]:
+        if message.kind is OutboundKind.ACKNOWLEDGE:
+            return ()  # answering a callback is not a message: no limit applies
+        is_group = message.chat_id.startswith("-")
+        chat_pace = Pace("telegram-group" if is_group else "telegram-chat",
+                         f"{self._channel_key}:{message.chat_id}",
+                         GROUP_INTERVAL if is_group else PRIVATE_CHAT_INTERVAL)
+        if not self._bot_interval:
+            return (chat_pace,)
+        return (Pace("telegram-bot", self._channel_key, self._bot_interval), chat_pace)
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        try:
+            if message.kind is OutboundKind.ACKNOWLEDGE:
+                await self._bot.answer_callback_query(message.ack_token or "")
+                return SendResult()
+            sent = await self._bot.send_message(
+                chat_id=message.chat_id,
+                text=message.text[:MAX_TEXT],
+                reply_markup=_keyboard(message),
+                business_connection_id=message.route.get("business_connection_id"),
+                message_thread_id=_thread(message),
+            )
+        except RetryAfter as error:
+            raise RetryLater(str(error), _seconds(error.retry_after)) from None
+        except Forbidden as error:
+            raise RecipientUnreachable(f"Telegram: {error.message}") from None
+        except BadRequest as error:
+            raise PermanentError(f"Telegram: {error.message}") from None
+        except (TimedOut, NetworkError) as error:
+            raise TransientError(f"Telegram: {error.message}") from None
+        except TelegramError as error:
+            raise TransientError(f"Telegram: {error.message}") from None
+        return SendResult(external_id=f"{message.chat_id}:{sent.message_id}")
+
+
+def _keyboard(message: OutboundMessage) -> InlineKeyboardMarkup | None:
+    buttons = [b for b in message.buttons
+               if len(b.payload.encode()) <= MAX_BUTTON_DATA_BYTES]
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text=b.title, callback_data=b.payload)] for b in buttons]
+    )
+
+
+def _thread(message: OutboundMessage) -> int | None:
+    thread = message.route.get("message_thread_id")
+    return int(thread) if thread else None
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)

@@ -1,0 +1,137 @@
+"""The `pasokh` command: serve, migrate, users, Telegram webhook set-up."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiohttp import web
+
+from bots.logs import configure
+from core.settings import Settings, SettingsError, load_settings
+
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int] | int]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.runtime import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    web.run_app(create_app(settings), host=host, port=port, access_log=None,
+                print=lambda _: print(f"pasokh: listening on http://{host}:{port}", flush=True))
+    return 0
+
+
+async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from core import db
+
+    await db.migrate(settings)
+    print(f"pasokh: database {db.redacted_url(settings.effective_database_url)} is up to date")
+    return 0
+
+
+async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
+    from core import db
+    from core.users import UserExists, add_user
+
+    password = os.environ.get("PASOKH_PASSWORD") or _ask_password()
+    await db.migrate(settings)
+    await db.open_database(settings)
+    try:
+        await add_user(args.email, password, args.role)
+    except (UserExists, ValueError) as error:
+        print(f"pasokh: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close_database()
+    print(f"pasokh: {args.role} {args.email} added")
+    return 0
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        raise SystemExit("pasokh: set PASOKH_PASSWORD or run in a terminal to be asked")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise SystemExit("pasokh: the passwords differ")
+    return first
+
+
+async def _telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    import aiohttp
+    from telegram.error import TelegramError
+
+    from adapters.telegram import make_bot
+
+    if not settings.telegram_bot_token or not settings.telegram_webhook_secret:
+        print("pasokh: set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first", file=sys.stderr)
+        return 1
+    async with aiohttp.ClientSession() as session:
+        bot = make_bot(settings.telegram_bot_token, session, settings.telegram_api_base)
+        try:
+            await bot.set_webhook(
+                url=args.url,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=["message", "edited_message", "callback_query",
+                                 "my_chat_member", "business_message",
+                                 "edited_business_message"],
+            )
+        except TelegramError as error:
+            print(f"pasokh: Telegram refused the webhook: {error.message}", file=sys.stderr)
+            return 1
+    print(f"pasokh: Telegram will deliver updates to {args.url}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pasokh", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web app, the bot and the outbox worker")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        run=_migrate
+    )
+
+    user = commands.add_parser("user", help="manage panel users").add_subparsers(
+        dest="user_command", required=True
+    )
+    add = user.add_parser("add", help="add a user (password from PASOKH_PASSWORD or a prompt)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=["owner", "agent"], default="agent")
+    add.set_defaults(run=_user_add)
+
+    telegram = commands.add_parser("telegram", help="Telegram set-up").add_subparsers(
+        dest="telegram_command", required=True
+    )
+    hook = telegram.add_parser("set-webhook", help="point the bot's webhook at URL")
+    hook.add_argument("url")
+    hook.set_defaults(run=_telegram_set_webhook)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"pasokh: {error}", file=sys.stderr)
+        return 2
+    configure(settings.log_level)
+    outcome = args.run(args, settings)
+    if asyncio.iscoroutine(outcome):
+        outcome = asyncio.run(outcome)
+    return int(outcome)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

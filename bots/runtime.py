@@ -1,0 +1,138 @@
+"""Process wiring: one Runtime per process, started and stopped with the web app.
+
+Data flows one way: webhook/polling → inbox (stored) → conversation engine (flows decide,
+replies stored in the outbox) → outbox worker → platform. The bus tells panels and other
+processes that something changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from functools import partial
+
+import aiohttp
+from aiohttp import web
+
+from adapters import ADAPTERS
+from adapters.telegram import bot_id
+from bots.polling import poll_forever
+from bots.typedefs import RUNTIME
+from bots.webhooks import receive
+from core import db
+from core.bus import Bus, make_bus
+from core.channels import ChannelDirectory, sync_channel
+from core.conversations import ConversationEngine
+from core.delivery import Transport
+from core.events import Platform
+from core.inbox import Inbox
+from core.outbox import OutboxWorker, RetryPolicy
+from core.settings import Settings, TelegramMode
+from flows import FlowConfig, decide
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    bus: Bus
+    channels: ChannelDirectory
+    inbox: Inbox
+    engine: ConversationEngine
+    outbox: OutboxWorker
+    session: aiohttp.ClientSession
+    transports: dict[int, Transport] = field(default_factory=dict)
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+async def _sync_channels_from_settings(settings: Settings) -> None:
+    if settings.telegram_bot_token:
+        await sync_channel(
+            Platform.TELEGRAM,
+            key=bot_id(settings.telegram_bot_token),
+            token=settings.telegram_bot_token,
+            webhook_secret=settings.telegram_webhook_secret,
+            name="Telegram",
+        )
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Runtime]:
+    """Everything a Pasokh process runs, from migrated database to outbox worker."""
+    await db.migrate(settings)
+    await db.open_database(settings)
+    bus = make_bus(settings.redis_url)
+    await bus.start()
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
+    channels = ChannelDirectory()
+    await _sync_channels_from_settings(settings)
+    await channels.load()
+    transports: dict[int, Transport] = {
+        channel.channel_id: ADAPTERS[platform].transport(channel, session, settings)
+        for platform, channel in channels.all()
+    }
+    outbox = OutboxWorker(
+        transports.get,
+        bus,
+        policy=RetryPolicy(max_attempts=settings.outbox_max_attempts),
+        reclaim_all_on_start=settings.is_embedded_database,
+    )
+    config = FlowConfig()
+    engine = ConversationEngine(partial(decide, config=config), bus, outbox.wake)
+    inbox = Inbox(bus)
+    inbox.on_new_messages(engine.submit)
+    runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, transports)
+    await inbox.start()
+    await engine.start()
+    await outbox.start()
+    if settings.telegram_mode is TelegramMode.POLLING:
+        for channel in channels.of(Platform.TELEGRAM):
+            runtime.background.append(asyncio.create_task(
+                poll_forever(channel, session, settings.telegram_api_base, inbox),
+                name=f"telegram-polling-{channel.channel_id}",
+            ))
+    log.info("pasokh: ready (database %s, bus %s, %d channel(s))",
+             db.redacted_url(settings.effective_database_url),
+             "redis" if settings.redis_url else "in-process", len(channels.all()))
+    try:
+        yield runtime
+    finally:
+        for task in runtime.background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await inbox.close()
+        await engine.close()
+        await outbox.close()
+        await session.close()
+        await bus.close()
+        await db.close_database()
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    return web.json_response({
+        "status": "ok",
+        "channels": [
+            {"platform": platform.value, "id": channel.channel_id}
+            for platform, channel in runtime.channels.all()
+        ],
+    })
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=settings.webhook_max_body_bytes)
+
+    async def runtime_context(app: web.Application) -> AsyncIterator[None]:
+        async with running(settings) as runtime:
+            app[RUNTIME] = runtime
+            yield
+
+    app.cleanup_ctx.append(runtime_context)
+    app.router.add_get("/healthz", healthz, name="healthz")
+    app.router.add_post("/webhooks/{platform}", receive, name="webhook")
+    return app

@@ -1,0 +1,131 @@
+"""The event bus: "something changed" notices for open panels and other processes.
+
+The bus carries notices, not data: a subscriber that misses one (slow, restarted) reads
+the tables again. So a slow subscriber's queue is bounded and drops its oldest notices
+rather than holding memory for it.
+
+`InProcessBus` serves one process; `RedisBus` (REDIS_URL set) fans out through Redis
+pub/sub so that every process's panels see every change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+log = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "pasokh:"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    topic: str
+    data: dict[str, Any]
+
+
+class Bus(Protocol):
+    async def publish(self, topic: str, data: dict[str, Any]) -> None: ...
+
+    def subscribe(self, *topics: str) -> AsyncIterator[Notice]: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class _Subscription:
+    def __init__(self, topics: frozenset[str], capacity: int) -> None:
+        self.topics = topics
+        self.queue: asyncio.Queue[Notice] = asyncio.Queue(maxsize=capacity)
+
+    def offer(self, notice: Notice) -> None:
+        if self.topics and notice.topic not in self.topics:
+            return
+        if self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(notice)
+
+
+class InProcessBus:
+    def __init__(self, capacity: int = 1000) -> None:
+        self._capacity = capacity
+        self._subscriptions: set[_Subscription] = set()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._subscriptions.clear()
+
+    async def publish(self, topic: str, data: dict[str, Any]) -> None:
+        self._deliver(Notice(topic, data))
+
+    def _deliver(self, notice: Notice) -> None:
+        for subscription in self._subscriptions:
+            subscription.offer(notice)
+
+    async def subscribe(self, *topics: str) -> AsyncIterator[Notice]:
+        subscription = _Subscription(frozenset(topics), self._capacity)
+        self._subscriptions.add(subscription)
+        try:
+            while True:
+                yield await subscription.queue.get()
+        finally:
+            self._subscriptions.discard(subscription)
+
+
+class RedisBus(InProcessBus):
+    """Publishes through Redis; a listener task hands every notice to local subscribers,
+    including the ones this process published, so all processes see the same stream."""
+
+    def __init__(self, url: str, capacity: int = 1000) -> None:
+        super().__init__(capacity)
+        from redis import asyncio as redis_asyncio
+
+        self._redis = redis_asyncio.from_url(url)
+        self._listener: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="redis-bus-listener")
+        await self._ready.wait()
+
+    async def _listen(self) -> None:
+        pubsub = self._redis.pubsub()
+        await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+        self._ready.set()
+        try:
+            async for raw in pubsub.listen():
+                if raw.get("type") != "pmessage":
+                    continue
+                topic = raw["channel"].decode().removeprefix(CHANNEL_PREFIX)
+                try:
+                    data = orjson.loads(raw["data"])
+                except orjson.JSONDecodeError:
+                    log.warning("bus: dropped a notice on %s that is not JSON", topic)
+                    continue
+                self._deliver(Notice(topic, data))
+        finally:
+            await pubsub.aclose()
+
+    async def publish(self, topic: str, data: dict[str, Any]) -> None:
+        await self._redis.publish(f"{CHANNEL_PREFIX}{topic}", orjson.dumps(data))
+
+    async def close(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._redis.aclose()
+        await super().close()
+
+
+def make_bus(redis_url: str) -> InProcessBus:
+    return RedisBus(redis_url) if redis_url else InProcessBus()

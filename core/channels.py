@@ -1,0 +1,56 @@
+"""Channels: which bots, numbers and accounts Pasokh answers for.
+
+Declared in `.env` for a quick start and synced into the table at start, or added by an
+owner in the panel. The directory keeps them in memory for the webhook path, which must
+not query the database before it has verified a request.
+"""
+
+from __future__ import annotations
+
+from core.events import ChannelCredentials, Platform
+from core.models import Channel
+
+
+async def sync_channel(
+    platform: Platform, *, key: str, token: str, webhook_secret: str, name: str = ""
+) -> int:
+    """Create or update the channel with this key; returns its id."""
+    channel, created = await Channel.get_or_create(
+        platform=platform.value,
+        key=key,
+        defaults={"token": token, "webhook_secret": webhook_secret, "name": name},
+    )
+    if not created and (channel.token, channel.webhook_secret) != (token, webhook_secret):
+        channel.token = token
+        channel.webhook_secret = webhook_secret
+        await channel.save(update_fields=["token", "webhook_secret"])
+    return channel.id
+
+
+async def save_poll_offset(channel_id: int, offset: int) -> None:
+    await Channel.filter(id=channel_id).update(poll_offset=offset)
+
+
+async def poll_offset(channel_id: int) -> int:
+    channel = await Channel.get(id=channel_id)
+    return channel.poll_offset
+
+
+class ChannelDirectory:
+    def __init__(self) -> None:
+        self._by_platform: dict[Platform, tuple[ChannelCredentials, ...]] = {}
+
+    async def load(self) -> None:
+        channels = await Channel.filter(enabled=True).order_by("id")
+        grouped: dict[Platform, list[ChannelCredentials]] = {}
+        for channel in channels:
+            grouped.setdefault(Platform(channel.platform), []).append(
+                ChannelCredentials(channel.id, channel.token, channel.webhook_secret)
+            )
+        self._by_platform = {platform: tuple(items) for platform, items in grouped.items()}
+
+    def of(self, platform: Platform) -> tuple[ChannelCredentials, ...]:
+        return self._by_platform.get(platform, ())
+
+    def all(self) -> list[tuple[Platform, ChannelCredentials]]:
+        return [(p, c) for p, items in self._by_platform.items() for c in items]

@@ -1,0 +1,55 @@
+"""What the outbox needs from a platform, and the errors a platform send can end in.
+
+Adapters implement `Transport` and raise these errors; the outbox decides what each
+means (retry, give up, stop writing to that customer). Keeping the hierarchy here lets
+both sides agree without the outbox importing any adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.events import OutboundMessage, SendResult
+
+
+class SendError(Exception):
+    """A send that did not reach the customer. `str()` is safe to store and log."""
+
+
+class RetryLater(SendError):
+    """The platform asked us to slow down (HTTP 429 and friends)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(SendError):
+    """5xx, a timeout or a dropped connection: worth another try later."""
+
+
+class PermanentError(SendError):
+    """The platform refused this message for good (bad request): retrying cannot help."""
+
+
+class RecipientUnreachable(PermanentError):
+    """The customer blocked the bot or can no longer be written to."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """One rate limit a send must respect: at most one send per `interval` seconds per key,
+    with up to `burst` sends allowed back to back."""
+
+    limit: str
+    key: str
+    interval: float
+    burst: int = 1
+
+
+class Transport(Protocol):
+    async def send(self, message: OutboundMessage) -> SendResult: ...
+
+    def pacing(self, message: OutboundMessage) -> Sequence[Pace]: ...

@@ -1,0 +1,156 @@
+"""The message model that crosses every boundary: adapters → inbox → flows → outbox.
+
+Frozen, slotted, keyword-only dataclasses: an event is a fact and never changes after
+an adapter made it. `raw` keeps the platform's payload for the record but takes no part
+in equality or repr (it can be large and holds personal data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Platform(StrEnum):
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    INSTAGRAM = "instagram"
+    WEBCHAT = "webchat"
+
+
+class EventKind(StrEnum):
+    MESSAGE = "message"  # the customer wrote or sent something
+    EDIT = "edit"  # the customer changed a message already sent
+    BUTTON = "button"  # the customer pressed one of our buttons
+    BLOCKED = "blocked"  # the customer blocked the bot: stop sending
+    UNBLOCKED = "unblocked"  # the customer allowed the bot again
+
+
+class ChatType(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    CHANNEL = "channel"
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    PHOTO = "photo"
+    VIDEO = "video"
+    ANIMATION = "animation"
+    AUDIO = "audio"
+    VOICE = "voice"
+    VIDEO_NOTE = "video_note"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    VENUE = "venue"
+    CONTACT = "contact"
+    POLL = "poll"
+    DICE = "dice"
+    BUTTON = "button"
+    SERVICE = "service"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sender:
+    external_id: str
+    display_name: str
+    username: str | None = None
+    language: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaRef:
+    """Where a platform keeps a file; fetched later, never trusted as a URL."""
+
+    file_id: str
+    mime_type: str | None = None
+    file_name: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboundEvent:
+    platform: Platform
+    channel_id: int
+    kind: EventKind
+    external_id: str  # unique within the channel: a redelivery carries the same one
+    sender: Sender
+    chat_id: str  # where a reply goes
+    chat_type: ChatType = ChatType.PRIVATE
+    message_kind: MessageKind = MessageKind.TEXT
+    text: str | None = None
+    media: MediaRef | None = None
+    button_payload: str | None = None
+    ack_token: str | None = None  # a platform handle that must be acknowledged (callback id)
+    route: Mapping[str, str] = field(default_factory=dict)  # extra routing a reply must carry
+    occurred_at: datetime
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Button:
+    title: str
+    payload: str
+
+
+class OutboundKind(StrEnum):
+    TEXT = "text"
+    ACKNOWLEDGE = "acknowledge"  # e.g. answerCallbackQuery: stops the customer's spinner
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboundMessage:
+    platform: Platform
+    channel_id: int
+    chat_id: str
+    kind: OutboundKind = OutboundKind.TEXT
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+    ack_token: str | None = None
+    route: Mapping[str, str] = field(default_factory=dict)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON stored in an outbox row; `from_payload` reverses it."""
+        return {
+            "platform": self.platform.value,
+            "channel_id": self.channel_id,
+            "chat_id": self.chat_id,
+            "kind": self.kind.value,
+            "text": self.text,
+            "buttons": [[b.title, b.payload] for b in self.buttons],
+            "ack_token": self.ack_token,
+            "route": dict(self.route),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> OutboundMessage:
+        return cls(
+            platform=Platform(payload["platform"]),
+            channel_id=int(payload["channel_id"]),
+            chat_id=str(payload["chat_id"]),
+            kind=OutboundKind(payload.get("kind", OutboundKind.TEXT)),
+            text=payload.get("text", ""),
+            buttons=tuple(Button(title=t, payload=p) for t, p in payload.get("buttons", ())),
+            ack_token=payload.get("ack_token"),
+            route=dict(payload.get("route") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendResult:
+    external_id: str | None = None  # the platform's id of what we sent, when it has one
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCredentials:
+    """What an adapter needs to talk for one channel (one bot, one number, one account)."""
+
+    channel_id: int
+    token: str = field(repr=False)
+    webhook_secret: str = field(repr=False)

@@ -1,0 +1,330 @@
+"""Ingest: an inbound event becomes durable rows, exactly once.
+
+Webhook handlers `await inbox.ingest(events)` and answer the platform only when it
+returns: by then the customer, identity, conversation and message are committed.
+
+Concurrent requests are written by one writer task in shared transactions (group
+commit): a commit costs the same for one event or five hundred, so under load many
+webhooks share it. What is new is decided by the database — the unique
+(channel, external_id) constraint on messages, (channel, external_id) on identities — so a
+redelivered or doubly delivered update changes nothing, in this process or another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from core.bus import Bus
+from core.db import dialect_sql, is_postgres
+from core.events import EventKind, InboundEvent
+from core.models import Author, ConversationStatus, Direction, OutboxState
+from core.sqlvalues import db_json, db_time, from_json, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 20_000  # Telegram caps at 4,096 and Meta at 4,096; anything longer is abuse
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    message_id: int
+    conversation_id: int
+    event: InboundEvent
+
+
+NewMessagesListener = Callable[[Sequence[StoredMessage]], None]
+
+
+@dataclass(slots=True)
+class _Request:
+    events: Sequence[InboundEvent]
+    done: asyncio.Future[list[StoredMessage]]
+
+
+class Inbox:
+    def __init__(self, bus: Bus, *, max_batch: int = 500) -> None:
+        self._bus = bus
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[_Request] = asyncio.Queue()
+        self._listeners: list[NewMessagesListener] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def on_new_messages(self, listener: NewMessagesListener) -> None:
+        self._listeners.append(listener)
+
+    async def start(self) -> None:
+        self._writer = asyncio.create_task(self._write_forever(), name="inbox-writer")
+
+    async def close(self) -> None:
+        if self._writer:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+
+    async def ingest(self, events: Sequence[InboundEvent]) -> list[StoredMessage]:
+        """Store the events; returns the messages that were new. Raises if not stored."""
+        if not events:
+            return []
+        request = _Request(events, asyncio.get_running_loop().create_future())
+        self._queue.put_nowait(request)
+        return await asyncio.shield(request.done)
+
+    async def _write_forever(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            size = len(batch[0].events)
+            while size < self._max_batch and not self._queue.empty():
+                request = self._queue.get_nowait()
+                batch.append(request)
+                size += len(request.events)
+            await self._write(batch)
+
+    async def _write(self, batch: list[_Request]) -> None:
+        try:
+            results = await self._store([r.events for r in batch])
+        except Exception:
+            if len(batch) == 1:
+                log.exception("ingest: could not store %d event(s)", len(batch[0].events))
+                _fail(batch[0], "could not store the update")
+                return
+            # One bad request must not fail the others that shared its transaction.
+            for request in batch:
+                await self._write([request])
+            return
+        new_messages: list[StoredMessage] = []
+        for request, stored in zip(batch, results, strict=True):
+            new_messages.extend(stored)
+            if not request.done.done():
+                request.done.set_result(stored)
+        if new_messages:
+            for listener in self._listeners:
+                listener(new_messages)
+            for stored in new_messages:
+                await self._bus.publish(
+                    "message.new",
+                    {"conversation_id": stored.conversation_id, "message_id": stored.message_id},
+                )
+
+    async def _store(self, groups: list[Sequence[InboundEvent]]) -> list[list[StoredMessage]]:
+        async with in_transaction("default") as conn:
+            writer = _BatchWriter(conn)
+            results = []
+            for events in groups:
+                stored: list[StoredMessage] = []
+                for event in events:
+                    message = await writer.store(event)
+                    if message is not None:
+                        stored.append(message)
+                results.append(stored)
+            await writer.finish()
+        return results
+
+
+def _fail(request: _Request, reason: str) -> None:
+    if not request.done.done():
+        request.done.set_exception(RuntimeError(reason))
+
+
+class _BatchWriter:
+    """The statements of one ingest transaction."""
+
+    def __init__(self, conn: BaseDBAsyncClient) -> None:
+        self._conn = conn
+        self._postgres = is_postgres(conn)
+        self._now = utcnow()
+        self._touched_conversations: dict[int, Any] = {}
+
+    async def _rows(self, sql: str, values: list[Any]) -> list[dict[str, Any]]:
+        return await self._conn.execute_query_dict(dialect_sql(self._conn, sql), values)
+
+    async def _exec(self, sql: str, values: list[Any]) -> int:
+        count, _ = await self._conn.execute_query(dialect_sql(self._conn, sql), values)
+        return count
+
+    async def store(self, event: InboundEvent) -> StoredMessage | None:
+        if event.kind in (EventKind.MESSAGE, EventKind.BUTTON):
+            return await self._store_message(event)
+        if event.kind is EventKind.EDIT:
+            return await self._store_edit(event)
+        await self._set_reachable(event, reachable=event.kind is EventKind.UNBLOCKED)
+        return None
+
+    async def finish(self) -> None:
+        if self._touched_conversations:
+            await self._conn.execute_many(
+                dialect_sql(self._conn, "UPDATE conversation SET last_message_at = ? WHERE id = ?"),
+                [[at, cid] for cid, at in self._touched_conversations.items()],
+            )
+
+    async def _identity(self, event: InboundEvent) -> tuple[int, int]:
+        """(identity id, customer id), creating both the first time we hear of them."""
+        lock = " FOR UPDATE" if self._postgres else ""
+        select = (
+            "SELECT id, customer_id, display_name, username FROM identity"
+            f" WHERE channel_id = ? AND external_id = ?{lock}"
+        )
+        key = [event.channel_id, event.sender.external_id]
+        rows = await self._rows(select, key)
+        if not rows:
+            rows = await self._create_identity(event) or await self._rows(select, key)
+        row = rows[0]
+        sender = event.sender
+        if (row["display_name"], row["username"]) != (sender.display_name, sender.username):
+            await self._exec(
+                "UPDATE identity SET display_name = ?, username = ? WHERE id = ?",
+                [sender.display_name, sender.username, row["id"]],
+            )
+        return row["id"], row["customer_id"]
+
+    async def _create_identity(self, event: InboundEvent) -> list[dict[str, Any]]:
+        sender = event.sender
+        now = db_time(self._conn, self._now)
+        customer = await self._rows(
+            "INSERT INTO customer (display_name, phone, language, created_at)"
+            " VALUES (?, ?, ?, ?) RETURNING id",
+            [sender.display_name, sender.phone, sender.language, now],
+        )
+        customer_id = customer[0]["id"]
+        inserted = await self._rows(
+            "INSERT INTO identity (customer_id, channel_id, external_id, username, display_name,"
+            " unreachable, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel_id, external_id) DO NOTHING"
+            " RETURNING id, customer_id, display_name, username",
+            [
+                customer_id,
+                event.channel_id,
+                sender.external_id,
+                sender.username,
+                sender.display_name,
+                False,
+                now,
+            ],
+        )
+        if not inserted:  # another process created it first: its customer stands
+            await self._exec("DELETE FROM customer WHERE id = ?", [customer_id])
+        return inserted
+
+    async def _conversation(self, event: InboundEvent, identity_id: int, customer_id: int) -> int:
+        rows = await self._rows(
+            "SELECT id, status FROM conversation WHERE identity_id = ? AND chat_id = ?"
+            " ORDER BY id DESC LIMIT 1",
+            [identity_id, event.chat_id],
+        )
+        if rows and rows[0]["status"] != ConversationStatus.RESOLVED:
+            return rows[0]["id"]
+        now = db_time(self._conn, self._now)
+        created = await self._rows(
+            "INSERT INTO conversation (channel_id, customer_id, identity_id, chat_id, chat_type,"
+            " route, status, flow_state, created_at, last_message_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [
+                event.channel_id,
+                customer_id,
+                identity_id,
+                event.chat_id,
+                event.chat_type.value,
+                db_json(dict(event.route)),
+                ConversationStatus.OPEN.value,
+                db_json({}),
+                now,
+                now,
+            ],
+        )
+        return created[0]["id"]
+
+    async def _store_message(self, event: InboundEvent) -> StoredMessage | None:
+        identity_id, customer_id = await self._identity(event)
+        conversation_id = await self._conversation(event, identity_id, customer_id)
+        inserted = await self._insert_message(event, conversation_id)
+        if not inserted:
+            return None
+        self._touched_conversations[conversation_id] = db_time(self._conn, event.occurred_at)
+        return StoredMessage(inserted, conversation_id, event)
+
+    async def _insert_message(self, event: InboundEvent, conversation_id: int) -> int | None:
+        meta: dict[str, Any] = {"chat_type": event.chat_type.value}
+        if event.button_payload is not None:
+            meta["button_payload"] = event.button_payload
+        if event.ack_token is not None:
+            meta["ack_token"] = event.ack_token
+        media = None
+        if event.media is not None:
+            media = {
+                "file_id": event.media.file_id,
+                "mime_type": event.media.mime_type,
+                "file_name": event.media.file_name,
+                "size": event.media.size,
+            }
+        text = event.text[:MAX_TEXT_CHARS] if event.text else event.text
+        rows = await self._rows(
+            "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
+            " media, external_id, meta, revisions, raw_payload, processed, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
+            [
+                conversation_id,
+                event.channel_id,
+                Direction.INBOUND.value,
+                Author.CUSTOMER.value,
+                event.message_kind.value,
+                text,
+                db_json(media) if media else None,
+                event.external_id,
+                db_json(meta),
+                db_json([]),
+                event.raw if isinstance(event.raw, str) else None,
+                False,
+                db_time(self._conn, event.occurred_at),
+            ],
+        )
+        return rows[0]["id"] if rows else None
+
+    async def _store_edit(self, event: InboundEvent) -> StoredMessage | None:
+        rows = await self._rows(
+            "SELECT id, text, revisions FROM message WHERE channel_id = ? AND external_id = ?",
+            [event.channel_id, event.external_id],
+        )
+        if not rows:  # an edit of a message we never saw: keep it as a message
+            return await self._store_message(event)
+        row = rows[0]
+        if row["text"] == event.text:  # a redelivered edit
+            return None
+        revisions = from_json(row["revisions"]) or []
+        revisions.append({"text": row["text"], "replaced_at": event.occurred_at.isoformat()})
+        await self._exec(
+            "UPDATE message SET text = ?, revisions = ? WHERE id = ?",
+            [event.text, db_json(revisions), row["id"]],
+        )
+        return None
+
+    async def _set_reachable(self, event: InboundEvent, *, reachable: bool) -> None:
+        changed = await self._exec(
+            "UPDATE identity SET unreachable = ? WHERE channel_id = ? AND external_id = ?",
+            [not reachable, event.channel_id, event.sender.external_id],
+        )
+        if changed and not reachable:
+            await self._exec(
+                "UPDATE outbox SET state = ?, last_error = ? WHERE state = ? AND identity_id IN"
+                " (SELECT id FROM identity WHERE channel_id = ? AND external_id = ?)",
+                [
+                    OutboxState.CANCELLED.value,
+                    "the customer blocked the bot",
+                    OutboxState.PENDING.value,
+                    event.channel_id,
+                    event.sender.external_id,
+                ],
+            )
+        log.info(
+            "ingest: identity %s on channel %s is now %s",
+            event.sender.external_id,
+            event.channel_id,
+            "reachable" if reachable else "unreachable",
+        )

@@ -1,0 +1,176 @@
+"""Tortoise models: the only place that knows the tables.
+
+Nothing outside `core/` imports these; other rooms get frozen dataclasses from
+`core.events` or plain values from the services in `core/`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields, models
+
+
+class ConversationStatus(StrEnum):
+    OPEN = "open"  # the bot is handling it
+    PENDING = "pending"  # waiting in the agents' queue; the bot stays quiet
+    RESOLVED = "resolved"
+    SNOOZED = "snoozed"
+
+
+class Direction(StrEnum):
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class Author(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker; on restart it is sent again, flagged
+    SENT = "sent"
+    FAILED = "failed"  # gave up: `last_error` says why
+    CANCELLED = "cancelled"  # never sent on purpose (e.g. the customer blocked the bot)
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    AGENT = "agent"
+
+
+class Channel(models.Model):
+    id = fields.IntField(primary_key=True)
+    platform = fields.CharField(max_length=16)
+    key = fields.CharField(max_length=64, description="stable identity, e.g. the bot's user id")
+    name = fields.CharField(max_length=128, default="")
+    token = fields.TextField(default="")
+    webhook_secret = fields.CharField(max_length=256, default="")
+    poll_offset = fields.BigIntField(default=0)
+    enabled = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "channel"
+        unique_together = (("platform", "key"),)
+
+
+class Customer(models.Model):
+    id = fields.IntField(primary_key=True)
+    display_name = fields.CharField(max_length=256, default="")
+    phone = fields.CharField(max_length=32, null=True)
+    language = fields.CharField(max_length=8, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "customer"
+
+
+class Identity(models.Model):
+    """One platform account of a customer, on one channel."""
+
+    id = fields.IntField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="identities")
+    channel = fields.ForeignKeyField("models.Channel", related_name="identities")
+    external_id = fields.CharField(max_length=128)
+    username = fields.CharField(max_length=128, null=True)
+    display_name = fields.CharField(max_length=256, default="")
+    unreachable = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "identity"
+        unique_together = (("channel", "external_id"),)
+
+
+class Team(models.Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=128, unique=True)
+
+    class Meta:
+        table = "team"
+
+
+class User(models.Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=256)
+    role = fields.CharField(max_length=16, default=Role.AGENT.value)
+    display_name = fields.CharField(max_length=128, default="")
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "user"
+
+
+class Conversation(models.Model):
+    id = fields.IntField(primary_key=True)
+    channel = fields.ForeignKeyField("models.Channel", related_name="conversations")
+    customer = fields.ForeignKeyField("models.Customer", related_name="conversations")
+    identity = fields.ForeignKeyField("models.Identity", related_name="conversations")
+    chat_id = fields.CharField(max_length=128)
+    chat_type = fields.CharField(max_length=16, default="private")
+    route = fields.JSONField(default=dict)
+    status = fields.CharField(max_length=16, default=ConversationStatus.OPEN.value)
+    assignee = fields.ForeignKeyField("models.User", null=True, related_name="conversations")
+    team = fields.ForeignKeyField("models.Team", null=True, related_name="conversations")
+    flow_state = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField()
+    last_message_at = fields.DatetimeField()
+    handed_off_at = fields.DatetimeField(null=True)
+    first_response_at = fields.DatetimeField(null=True)
+    resolved_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "conversation"
+        indexes = (("identity_id", "id"), ("status", "last_message_at"))
+
+
+class Message(models.Model):
+    id = fields.BigIntField(primary_key=True)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="messages")
+    channel = fields.ForeignKeyField("models.Channel", related_name="messages")
+    direction = fields.CharField(max_length=3)
+    author = fields.CharField(max_length=16)
+    kind = fields.CharField(max_length=16)
+    text = fields.TextField(null=True)
+    media = fields.JSONField(null=True)
+    external_id = fields.CharField(max_length=128, null=True)
+    meta = fields.JSONField(default=dict, description="kind-specific data: button payload, …")
+    revisions = fields.JSONField(default=list, description="earlier texts of an edited message")
+    delivery = fields.CharField(max_length=16, null=True, description="outbound: queued…failed")
+    delivery_error = fields.TextField(null=True)
+    raw_payload = fields.TextField(null=True)
+    processed = fields.BooleanField(default=False, description="the flows have seen it")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "message"
+        unique_together = (("channel", "external_id"),)
+        indexes = (("conversation_id", "id"), ("processed", "id"))
+
+
+class OutboxItem(models.Model):
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.ForeignKeyField("models.Channel", related_name="outbox")
+    message = fields.ForeignKeyField("models.Message", null=True, related_name="outbox")
+    identity = fields.ForeignKeyField("models.Identity", null=True, related_name="outbox")
+    chat_id = fields.CharField(max_length=128)
+    payload = fields.JSONField()
+    state = fields.CharField(max_length=16, default=OutboxState.PENDING.value)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    claimed_until = fields.DatetimeField(null=True)
+    possibly_duplicated = fields.BooleanField(default=False)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox"
+        indexes = (("state", "next_attempt_at"),)

@@ -1,0 +1,378 @@
+"""The outbox: every reply is a row first and a platform call second.
+
+A worker claims due rows (state `sending`, committed before the HTTP call), paces them
+with the limits the platform's transport declares, sends, and records the outcome in
+batches. What it means when things go wrong:
+
+- killed before the claim: the row is still `pending` and goes out after restart;
+- killed after the claim, before the outcome is recorded: the platform may or may not
+  have the message, and none of them offers an idempotency key, so the row is sent again
+  on restart and flagged `possibly_duplicated` — a reply is never lost;
+- 429 / 5xx / timeouts: retried with exponential backoff and jitter, honouring the
+  platform's `retry_after`, up to `max_attempts`; then `failed` with the reason;
+- a permanent refusal: `failed` at once with the platform's reason; a blocked bot marks the
+  customer unreachable and cancels what else was waiting for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from core.bus import Bus
+from core.db import connection, dialect_sql, is_postgres
+from core.delivery import (
+    PermanentError,
+    RecipientUnreachable,
+    RetryLater,
+    SendError,
+    TransientError,
+    Transport,
+)
+from core.events import OutboundMessage
+from core.models import OutboxState
+from core.ratelimit import Pacer
+from core.sqlvalues import db_time, from_json, utcnow
+
+log = logging.getLogger(__name__)
+
+TransportLookup = Callable[[int], Transport | None]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_delay: float = 1.0
+    max_delay: float = 300.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        backoff = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
+        jittered = backoff * random.uniform(0.5, 1.0)  # spread retries of a burst apart
+        return max(jittered, retry_after or 0.0)
+
+
+@dataclass(slots=True)
+class _Outcomes:
+    sent: list[tuple[int, int | None, str | None]] = field(default_factory=list)
+    retry: list[tuple[int, float, str]] = field(default_factory=list)
+    failed: list[tuple[int, int | None, str]] = field(default_factory=list)
+    unreachable: set[int] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.sent) + len(self.retry) + len(self.failed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    id: int
+    message_id: int | None
+    identity_id: int | None
+    attempts: int
+    message: OutboundMessage
+    transport: Transport
+    delay: float
+
+
+class OutboxWorker:
+    """Claims, paces, sends and records. One per process; several processes may share a
+    PostgreSQL database (claims use `FOR UPDATE SKIP LOCKED`)."""
+
+    def __init__(
+        self,
+        transports: TransportLookup,
+        bus: Bus,
+        *,
+        policy: RetryPolicy | None = None,
+        max_in_flight: int = 256,
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 1.0,
+        horizon_seconds: float = 0.05,
+        reclaim_all_on_start: bool = True,
+    ) -> None:
+        self._transports = transports
+        self._bus = bus
+        self._policy = policy or RetryPolicy()
+        self._max_in_flight = max_in_flight
+        self._lease = lease_seconds
+        self._poll = poll_seconds
+        self._horizon = horizon_seconds
+        self._reclaim_all_on_start = reclaim_all_on_start
+        self._pacer = Pacer()
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._outcomes = _Outcomes()
+        self._wake = asyncio.Event()
+        self._recorded = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        await self.reclaim()
+        self._tasks = [
+            asyncio.create_task(self._dispatch_forever(), name="outbox-dispatch"),
+            asyncio.create_task(self._record_forever(), name="outbox-record"),
+        ]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()), timeout=5)
+        await self._flush()
+
+    async def reclaim(self) -> None:
+        """Claims left by a run that died mid-send go out again, flagged."""
+        now = utcnow()
+        conn = connection()
+        condition = "" if self._reclaim_all_on_start else " AND claimed_until < ?"
+        values: list[Any] = [OutboxState.PENDING.value, True, OutboxState.SENDING.value]
+        if not self._reclaim_all_on_start:
+            values.append(db_time(conn, now))
+        count, _ = await conn.execute_query(
+            dialect_sql(
+                conn,
+                "UPDATE outbox SET state = ?, possibly_duplicated = ?, claimed_until = NULL"
+                f" WHERE state = ?{condition}",
+            ),
+            values,
+        )
+        if count:
+            log.warning(
+                "outbox: %d message(s) were being sent when the last run stopped; they will be"
+                " sent again and marked possibly duplicated",
+                count,
+            )
+
+    async def _dispatch_forever(self) -> None:
+        while True:
+            try:
+                pause = await self._dispatch_due()
+            except Exception:
+                log.exception("outbox: could not read due messages")
+                pause = self._poll
+            if pause > 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=pause)
+            self._pacer.prune(time.monotonic())
+
+    async def _dispatch_due(self) -> float:
+        """Claims what may go now; returns how long to wait before looking again."""
+        room = self._max_in_flight - len(self._in_flight)
+        if room <= 0:
+            self._recorded.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._recorded.wait(), timeout=self._poll)
+            return 0
+        conn = connection()
+        rows = await self._due_rows(conn, limit=max(room * 2, 50))
+        now = time.monotonic()
+        claims: list[_Claim] = []
+        next_look = self._poll
+        for row in rows:
+            if row["id"] in self._in_flight:
+                continue
+            claim = self._plan(row, now)
+            if isinstance(claim, float):
+                next_look = min(next_look, claim)
+            elif claim is not None:
+                claims.append(claim)
+                if len(claims) >= room:
+                    break
+        if claims:
+            claims = await self._claim(conn, claims)
+            for claim in claims:
+                self._in_flight[claim.id] = asyncio.create_task(self._send(claim))
+            return 0 if len(rows) >= 50 else min(next_look, self._horizon)
+        return next_look
+
+    async def _due_rows(self, conn: BaseDBAsyncClient, limit: int) -> list[dict[str, Any]]:
+        return await conn.execute_query_dict(
+            dialect_sql(
+                conn,
+                "SELECT o.id, o.message_id, o.identity_id, o.payload, o.attempts,"
+                " i.unreachable FROM outbox o LEFT JOIN identity i ON i.id = o.identity_id"
+                " WHERE o.state = ? AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            ),
+            [OutboxState.PENDING.value, db_time(conn, utcnow()), limit],
+        )
+
+    def _plan(self, row: dict[str, Any], now: float) -> _Claim | float | None:
+        """A claim if it may go within the horizon, else seconds until it may."""
+        if row["unreachable"]:
+            self._outcomes.failed.append(
+                (row["id"], row["message_id"], "cancelled: the customer blocked the bot")
+            )
+            return None
+        message = OutboundMessage.from_payload(from_json(row["payload"]))
+        transport = self._transports(message.channel_id)
+        if transport is None:
+            self._outcomes.failed.append(
+                (row["id"], row["message_id"], "the channel is not connected any more")
+            )
+            return None
+        paces = transport.pacing(message)
+        wait = self._pacer.wait_time(paces, now)
+        if wait > self._horizon:
+            return wait
+        self._pacer.take(paces, now + wait)
+        return _Claim(
+            id=row["id"],
+            message_id=row["message_id"],
+            identity_id=row["identity_id"],
+            attempts=row["attempts"] + 1,
+            message=message,
+            transport=transport,
+            delay=wait,
+        )
+
+    async def _claim(self, conn: BaseDBAsyncClient, claims: list[_Claim]) -> list[_Claim]:
+        marks = ", ".join("?" * len(claims))
+        lease = db_time(conn, utcnow() + timedelta(seconds=self._lease))
+        async with in_transaction("default") as tx:
+            if is_postgres(tx):
+                rows = await tx.execute_query_dict(
+                    dialect_sql(
+                        tx,
+                        f"SELECT id FROM outbox WHERE id IN ({marks}) AND state = ?"
+                        " FOR UPDATE SKIP LOCKED",
+                    ),
+                    [*(c.id for c in claims), OutboxState.PENDING.value],
+                )
+                ours = {row["id"] for row in rows}
+                claims = [c for c in claims if c.id in ours]
+                marks = ", ".join("?" * len(claims))
+            if claims:
+                await tx.execute_query(
+                    dialect_sql(
+                        tx,
+                        "UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?"
+                        f" WHERE id IN ({marks})",
+                    ),
+                    [OutboxState.SENDING.value, lease, *(c.id for c in claims)],
+                )
+        return claims
+
+    async def _send(self, claim: _Claim) -> None:
+        try:
+            if claim.delay > 0:
+                await asyncio.sleep(claim.delay)
+            result = await claim.transport.send(claim.message)
+        except RetryLater as error:
+            for pace in claim.transport.pacing(claim.message):
+                self._pacer.hold(pace, time.monotonic() + (error.retry_after or 1.0))
+            self._retry_or_fail(claim, error, error.retry_after)
+        except RecipientUnreachable as error:
+            self._outcomes.failed.append((claim.id, claim.message_id, str(error)))
+            if claim.identity_id is not None:
+                self._outcomes.unreachable.add(claim.identity_id)
+        except PermanentError as error:
+            self._outcomes.failed.append((claim.id, claim.message_id, str(error)))
+        except (TransientError, SendError) as error:
+            self._retry_or_fail(claim, error, None)
+        except Exception as error:
+            log.exception("outbox: unexpected error sending item %s", claim.id)
+            self._retry_or_fail(claim, TransientError(type(error).__name__), None)
+        else:
+            self._outcomes.sent.append((claim.id, claim.message_id, result.external_id))
+        finally:
+            self._in_flight.pop(claim.id, None)
+            self._recorded.set()
+
+    def _retry_or_fail(self, claim: _Claim, error: SendError, retry_after: float | None) -> None:
+        if claim.attempts >= self._policy.max_attempts:
+            reason = f"gave up after {claim.attempts} attempts: {error}"
+            self._outcomes.failed.append((claim.id, claim.message_id, reason))
+            log.warning("outbox: item %s %s", claim.id, reason)
+            return
+        delay = self._policy.delay(claim.attempts, retry_after)
+        self._outcomes.retry.append((claim.id, delay, str(error)))
+
+    async def _record_forever(self) -> None:
+        while True:
+            await asyncio.sleep(0.02)
+            if self._outcomes:
+                try:
+                    await self._flush()
+                except Exception:
+                    log.exception("outbox: could not record outcomes; will try again")
+
+    async def _flush(self) -> None:
+        outcomes, self._outcomes = self._outcomes, _Outcomes()
+        if not outcomes and not outcomes.unreachable:
+            return
+        async with in_transaction("default") as tx:
+            await _record(tx, outcomes)
+        if outcomes.retry:
+            self.wake()
+        for message_id, state in _delivery_notices(outcomes):
+            await self._bus.publish("message.delivery", {"message_id": message_id, "state": state})
+
+
+def _delivery_notices(outcomes: _Outcomes) -> list[tuple[int, str]]:
+    sent = [(message_id, "sent") for _, message_id, _ in outcomes.sent if message_id]
+    failed = [(message_id, "failed") for _, message_id, _ in outcomes.failed if message_id]
+    return sent + failed
+
+
+async def _record(tx: BaseDBAsyncClient, outcomes: _Outcomes) -> None:
+    now = utcnow()
+    stamp = db_time(tx, now)
+    if outcomes.sent:
+        await tx.execute_many(
+            dialect_sql(tx, "UPDATE outbox SET state = ?, sent_at = ?, last_error = NULL"
+                        " WHERE id = ?"),
+            [[OutboxState.SENT.value, stamp, item] for item, _, _ in outcomes.sent],
+        )
+        await tx.execute_many(
+            dialect_sql(tx, "UPDATE message SET delivery = ?, external_id = ? WHERE id = ?"),
+            [["sent", external, message] for _, message, external in outcomes.sent if message],
+        )
+    if outcomes.retry:
+        await tx.execute_many(
+            dialect_sql(
+                tx,
+                "UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ?,"
+                " claimed_until = NULL WHERE id = ?",
+            ),
+            [
+                [OutboxState.PENDING.value, db_time(tx, now + timedelta(seconds=delay)), error,
+                 item]
+                for item, delay, error in outcomes.retry
+            ],
+        )
+    if outcomes.failed:
+        await tx.execute_many(
+            dialect_sql(tx, "UPDATE outbox SET state = ?, last_error = ? WHERE id = ?"),
+            [[OutboxState.FAILED.value, error, item] for item, _, error in outcomes.failed],
+        )
+        await tx.execute_many(
+            dialect_sql(tx, "UPDATE message SET delivery = ?, delivery_error = ? WHERE id = ?"),
+            [["failed", error, message] for _, message, error in outcomes.failed if message],
+        )
+    for identity_id in outcomes.unreachable:
+        await tx.execute_query(
+            dialect_sql(tx, "UPDATE identity SET unreachable = ? WHERE id = ?"),
+            [True, identity_id],
+        )
+        await tx.execute_query(
+            dialect_sql(
+                tx,
+                "UPDATE outbox SET state = ?, last_error = ? WHERE identity_id = ? AND state = ?",
+            ),
+            [OutboxState.CANCELLED.value, "the customer blocked the bot", identity_id,
+             OutboxState.PENDING.value],
+        )

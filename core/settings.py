@@ -1,0 +1,107 @@
+"""Typed settings, read once from the environment and `.env`.
+
+Every setting is listed, with a one-line comment, in `.env.example`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+class TelegramMode(StrEnum):
+    WEBHOOK = "webhook"
+    POLLING = "polling"
+
+
+class SettingsError(ValueError):
+    """A setting has a value Pasokh cannot use; the message names it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    redis_url: str = ""
+    default_language: str = "fa"
+    log_level: str = "INFO"
+
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_webhook_secret: str = field(default="", repr=False)
+    telegram_mode: TelegramMode = TelegramMode.WEBHOOK
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_sends_per_second: float = 30.0
+
+    outbox_max_attempts: int = 8
+    outbox_send_timeout: float = 10.0
+    webhook_max_body_bytes: int = 1024 * 1024
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite://{self.data_dir / 'pasokh.db'}"
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+
+def _as_int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _as_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _as_mode(raw: str) -> TelegramMode:
+    try:
+        return TelegramMode(raw.strip().lower())
+    except ValueError:
+        raise SettingsError(f"TELEGRAM_MODE must be webhook or polling, got {raw!r}") from None
+
+
+def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
+    """Settings from the process environment, falling back to `env_file`.
+
+    The process environment wins so that a deployment can override `.env`.
+    """
+    values: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+
+    def get(name: str, default: str = "") -> str:
+        return values.get(name, default).strip()
+
+    return Settings(
+        host=get("PASOKH_HOST", "127.0.0.1"),
+        port=_as_int("PASOKH_PORT", get("PASOKH_PORT", "8080")),
+        data_dir=Path(get("PASOKH_DATA_DIR", "data")),
+        database_url=get("DATABASE_URL"),
+        redis_url=get("REDIS_URL"),
+        default_language=get("PASOKH_LANGUAGE", "fa") or "fa",
+        log_level=get("PASOKH_LOG_LEVEL", "INFO").upper(),
+        telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+        telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+        telegram_mode=_as_mode(get("TELEGRAM_MODE", "webhook")),
+        telegram_api_base=get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
+        telegram_sends_per_second=_as_float(
+            "TELEGRAM_SENDS_PER_SECOND", get("TELEGRAM_SENDS_PER_SECOND", "30")
+        ),
+        outbox_max_attempts=_as_int("OUTBOX_MAX_ATTEMPTS", get("OUTBOX_MAX_ATTEMPTS", "8")),
+    )

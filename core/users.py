@@ -1,0 +1,32 @@
+"""Panel users: argon2 password hashes, unique e-mail addresses."""
+
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher
+from tortoise.exceptions import IntegrityError
+
+from core.models import Role, User
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+
+
+class UserExists(ValueError):
+    pass
+
+
+async def add_user(email: str, password: str, role: str) -> int:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValueError(f"{email!r} is not an e-mail address")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    # argon2 is slow on purpose; keep it off the event loop.
+    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    try:
+        user = await User.create(email=email, password_hash=password_hash, role=Role(role).value)
+    except IntegrityError:
+        raise UserExists(f"a user with the address {email} exists already") from None
+    return user.id
