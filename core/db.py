@@ -70,7 +70,11 @@ async def migrate(settings: Settings) -> None:
 
 
 async def open_database(settings: Settings) -> None:
-    await Tortoise.init(config=tortoise_config(settings.effective_database_url))
+    # Global fallback: the web app starts the database in one task (cleanup_ctx) and uses
+    # it from the request handlers' and workers' tasks, which do not inherit that context.
+    await Tortoise.init(
+        config=tortoise_config(settings.effective_database_url), _enable_global_fallback=True
+    )
 
 
 async def close_database() -> None:

@@ -24,4 +24,4 @@ def is_command(text: str | None, command: str) -> bool:
     if not text or not text.startswith("/"):
         return False
     head = text.split(maxsplit=1)[0]
-    return head.split("@", 1)[0].lower() == command
+    return head.split("@", 1)[0].lower() == f"/{command}"

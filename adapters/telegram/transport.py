@@ -7,6 +7,7 @@ about one message per second in a chat, 20 per minute in a group, 30 per second 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -59,7 +60,7 @@ class TelegramTransport:
                 message_thread_id=_thread(message),
             )
         except RetryAfter as error:
-            raise RetryLater(str(error), _seconds(error.retry_after)) from None
+            raise RetryLater(str(error), _seconds(error)) from None
         except Forbidden as error:
             raise RecipientUnreachable(f"Telegram: {error.message}") from None
         except BadRequest as error:
@@ -86,7 +87,11 @@ def _thread(message: OutboundMessage) -> int | None:
     return int(thread) if thread else None
 
 
-def _seconds(retry_after: int | timedelta) -> float:
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that the type will become timedelta; both are handled here.
+        warnings.simplefilter("ignore")
+        retry_after = error.retry_after
     if isinstance(retry_after, timedelta):
         return retry_after.total_seconds()
     return float(retry_after)

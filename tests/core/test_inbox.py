@@ -1,0 +1,145 @@
+"""Ingest against a real database: what is new is decided by the constraints."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from core.bus import InProcessBus
+from core.events import ChatType, EventKind, InboundEvent, MessageKind, Platform, Sender
+from core.inbox import Inbox
+from core.models import Channel, Conversation, Customer, Identity, Message
+
+pytestmark = pytest.mark.usefixtures("any_database")
+
+
+def message(text="سلام", *, user="42", message_id=1, kind=EventKind.MESSAGE, **extra):
+    return InboundEvent(
+        platform=Platform.TELEGRAM,
+        channel_id=extra.pop("channel_id"),
+        kind=kind,
+        external_id=f"{user}:{message_id}",
+        sender=Sender(external_id=user, display_name="مریم"),
+        chat_id=user,
+        chat_type=ChatType.PRIVATE,
+        message_kind=extra.pop("message_kind", MessageKind.TEXT),
+        text=text,
+        occurred_at=datetime(2026, 3, 21, 8, 30, tzinfo=UTC),
+        **extra,
+    )
+
+
+@pytest.fixture
+async def channel_id():
+    return (await Channel.create(platform="telegram", key="123456")).id
+
+
+@pytest.fixture
+async def inbox():
+    inbox = Inbox(InProcessBus())
+    await inbox.start()
+    yield inbox
+    await inbox.close()
+
+
+async def test_a_message_creates_customer_identity_conversation_and_row(inbox, channel_id):
+    (stored,) = await inbox.ingest([message(channel_id=channel_id)])
+    row = await Message.get(id=stored.message_id)
+    assert (row.text, row.direction, row.author, row.processed) == ("سلام", "in", "customer", False)
+    conversation = await Conversation.get(id=stored.conversation_id)
+    assert conversation.status == "open"
+    identity = await Identity.get(channel_id=channel_id, external_id="42")
+    assert (await identity.customer).display_name == "مریم"
+
+
+async def test_redelivery_changes_nothing(inbox, channel_id):
+    event = message(channel_id=channel_id)
+    assert len(await inbox.ingest([event])) == 1
+    assert await inbox.ingest([event]) == []
+    assert await Message.all().count() == 1
+
+
+async def test_the_same_update_delivered_many_times_at_once_is_stored_once(inbox, channel_id):
+    event = message(channel_id=channel_id)
+    results = await asyncio.gather(*(inbox.ingest([event]) for _ in range(20)))
+    assert sum(len(r) for r in results) == 1
+    assert await Message.all().count() == 1
+    assert await Customer.all().count() == 1
+
+
+async def test_an_album_arriving_in_parallel_is_one_customer_one_conversation(inbox, channel_id):
+    parts = [message(None, message_id=i, channel_id=channel_id, message_kind=MessageKind.PHOTO)
+             for i in range(1, 6)]
+    await asyncio.gather(*(inbox.ingest([part]) for part in parts))
+    assert await Message.all().count() == 5
+    assert await Customer.all().count() == 1
+    assert await Identity.all().count() == 1
+    assert await Conversation.all().count() == 1
+
+
+async def test_two_inboxes_racing_on_one_customer_make_one_of_everything(channel_id):
+    """Two writers (as two processes would be) deliver the same album at once."""
+    inboxes = [Inbox(InProcessBus()) for _ in range(2)]
+    for each in inboxes:
+        await each.start()
+    try:
+        parts = [message(message_id=i, channel_id=channel_id) for i in range(1, 4)]
+        await asyncio.gather(*(each.ingest([part]) for each in inboxes for part in parts))
+    finally:
+        for each in inboxes:
+            await each.close()
+    assert await Message.all().count() == 3
+    assert await Customer.all().count() == 1
+    assert await Conversation.all().count() == 1
+
+
+async def test_an_edit_updates_the_text_and_keeps_the_old_one(inbox, channel_id):
+    (stored,) = await inbox.ingest([message("سفارش ۱۲", channel_id=channel_id)])
+    edit = message("سفارش ۱۲۳", channel_id=channel_id, kind=EventKind.EDIT)
+    assert await inbox.ingest([edit]) == []
+    assert await inbox.ingest([edit]) == []  # redelivered edit
+    row = await Message.get(id=stored.message_id)
+    assert row.text == "سفارش ۱۲۳"
+    assert [r["text"] for r in row.revisions] == ["سفارش ۱۲"]
+
+
+async def test_an_edit_of_an_unseen_message_is_kept_as_a_message(inbox, channel_id):
+    edit = message("new", channel_id=channel_id, kind=EventKind.EDIT)
+    assert len(await inbox.ingest([edit])) == 1
+
+
+async def test_blocking_marks_the_customer_unreachable(inbox, channel_id):
+    await inbox.ingest([message(channel_id=channel_id)])
+    blocked = replace(message(channel_id=channel_id, kind=EventKind.BLOCKED),
+                      external_id="member:42:1:kicked")
+    await inbox.ingest([blocked])
+    assert (await Identity.get(external_id="42")).unreachable is True
+    unblocked = replace(blocked, kind=EventKind.UNBLOCKED, external_id="member:42:2:member")
+    await inbox.ingest([unblocked])
+    assert (await Identity.get(external_id="42")).unreachable is False
+
+
+async def test_a_resolved_conversation_is_not_reopened_by_a_new_message(inbox, channel_id):
+    (first,) = await inbox.ingest([message(channel_id=channel_id)])
+    await Conversation.filter(id=first.conversation_id).update(status="resolved")
+    (second,) = await inbox.ingest([message("باز هم سلام", message_id=2, channel_id=channel_id)])
+    assert second.conversation_id != first.conversation_id
+    assert await Customer.all().count() == 1
+
+
+async def test_hostile_text_is_stored_exactly_as_sent(inbox, channel_id):
+    hostile = "\u202eabc\u200b<script>alert(1)</script>{{7*7}}"
+    (stored,) = await inbox.ingest([message(hostile, channel_id=channel_id)])
+    assert (await Message.get(id=stored.message_id)).text == hostile
+
+
+async def test_a_batch_mixes_kinds_and_keeps_order(inbox, channel_id):
+    events = [message("یک", message_id=1, channel_id=channel_id),
+              message("دو", message_id=2, channel_id=channel_id),
+              message("دو!", message_id=2, channel_id=channel_id, kind=EventKind.EDIT)]
+    stored = await inbox.ingest(events)
+    assert [s.event.text for s in stored] == ["یک", "دو"]
+    assert await Message.filter(external_id="42:2").values_list("text", flat=True) == ["دو!"]
