@@ -44,13 +44,13 @@ async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
     await db.migrate(settings)
     await db.open_database(settings)
     try:
-        await add_user(args.email, password, args.role)
+        email = await add_user(args.email, password, args.role)
     except (UserExists, ValueError) as error:
         print(f"pasokh: {error}", file=sys.stderr)
         return 1
     finally:
         await db.close_database()
-    print(f"pasokh: {args.role} {args.email} added")
+    print(f"pasokh: {args.role} {email} added")
     return 0
 
 

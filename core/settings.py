@@ -29,7 +29,6 @@ class Settings:
     data_dir: Path = Path("data")
     database_url: str = ""
     redis_url: str = ""
-    default_language: str = "fa"
     log_level: str = "INFO"
 
     telegram_bot_token: str = field(default="", repr=False)
@@ -94,7 +93,6 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         data_dir=Path(get("PASOKH_DATA_DIR", "data")),
         database_url=get("DATABASE_URL"),
         redis_url=get("REDIS_URL"),
-        default_language=get("PASOKH_LANGUAGE", "fa") or "fa",
         log_level=get("PASOKH_LOG_LEVEL", "INFO").upper(),
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),

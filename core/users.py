@@ -17,7 +17,8 @@ class UserExists(ValueError):
     pass
 
 
-async def add_user(email: str, password: str, role: str) -> int:
+async def add_user(email: str, password: str, role: str) -> str:
+    """Returns the address as stored (trimmed, lower case)."""
     email = email.strip().lower()
     if "@" not in email:
         raise ValueError(f"{email!r} is not an e-mail address")
@@ -26,7 +27,7 @@ async def add_user(email: str, password: str, role: str) -> int:
     # argon2 is slow on purpose; keep it off the event loop.
     password_hash = await asyncio.to_thread(_hasher.hash, password)
     try:
-        user = await User.create(email=email, password_hash=password_hash, role=Role(role).value)
+        await User.create(email=email, password_hash=password_hash, role=Role(role).value)
     except IntegrityError:
         raise UserExists(f"a user with the address {email} exists already") from None
-    return user.id
+    return email

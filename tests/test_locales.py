@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 from core.display import PLACEHOLDERS, describe
 from core.events import MessageKind
-from core.i18n import LOCALES_DIR, LANGUAGES, current_language
+from core.i18n import LANGUAGES, LOCALES_DIR, current_language
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

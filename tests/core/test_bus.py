@@ -1,0 +1,54 @@
+"""The event bus, in-process and over a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+from core.bus import InProcessBus, RedisBus
+from tests.conftest import redis_or_skip
+
+
+async def _first(bus, *topics):
+    async for notice in bus.subscribe(*topics):
+        return notice
+
+
+async def test_in_process_subscribers_get_what_they_asked_for():
+    bus = InProcessBus()
+    waiting = asyncio.create_task(_first(bus, "message.new"))
+    await asyncio.sleep(0)
+    await bus.publish("conversation.updated", {"conversation_id": 1})
+    await bus.publish("message.new", {"message_id": 7})
+    notice = await asyncio.wait_for(waiting, 2)
+    assert (notice.topic, notice.data) == ("message.new", {"message_id": 7})
+
+
+async def test_a_slow_subscriber_keeps_only_the_newest_notices():
+    bus = InProcessBus(capacity=3)
+    stream = bus.subscribe()
+    first = asyncio.create_task(anext(stream))
+    await asyncio.sleep(0)
+    await bus.publish("message.new", {"n": 0})
+    assert (await first).data == {"n": 0}
+    for n in range(1, 10):  # nobody reads meanwhile
+        await bus.publish("message.new", {"n": n})
+    rest = [(await anext(stream)).data["n"] for _ in range(3)]
+    assert rest == [7, 8, 9]
+    await stream.aclose()
+
+
+async def test_redis_bus_reaches_another_process_subscriber():
+    """Two buses on one Redis stand for two Pasokh processes."""
+    url = await redis_or_skip()
+    publisher, listener = RedisBus(url), RedisBus(url)
+    await publisher.start()
+    await listener.start()
+    try:
+        waiting = asyncio.create_task(_first(listener, "message.new"))
+        await asyncio.sleep(0.05)
+        await publisher.publish("message.new", {"message_id": 42, "text": "سلام"})
+        notice = await asyncio.wait_for(waiting, 5)
+        assert notice.data == {"message_id": 42, "text": "سلام"}
+    finally:
+        await publisher.close()
+        await listener.close()

@@ -1,0 +1,71 @@
+"""The `pasokh` command, run as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import BOT_TOKEN, WEBHOOK_SECRET
+
+
+def pasokh(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PASOKH_DATA_DIR": str(cwd / "data"), "DATABASE_URL": "",
+                   **env}
+    return subprocess.run([sys.executable, "-m", "bots.cli", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_migrate_creates_the_database(tmp_path):
+    result = pasokh("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "pasokh.db").exists()
+    assert pasokh("migrate", cwd=tmp_path).returncode == 0  # again: nothing to do
+
+
+def test_user_add_takes_the_password_from_the_environment(tmp_path):
+    result = pasokh("user", "add", "Owner@Shop.ir", "--role", "owner", cwd=tmp_path,
+                    PASOKH_PASSWORD="a-long-passphrase")
+    assert result.returncode == 0, result.stderr
+    assert "owner owner@shop.ir added" in result.stdout
+    again = pasokh("user", "add", "owner@shop.ir", cwd=tmp_path,
+                   PASOKH_PASSWORD="a-long-passphrase")
+    assert again.returncode == 1
+    assert "exists already" in again.stderr
+    assert "a-long-passphrase" not in again.stderr + again.stdout
+
+
+def test_user_add_refuses_a_short_password(tmp_path):
+    result = pasokh("user", "add", "agent@shop.ir", cwd=tmp_path, PASOKH_PASSWORD="short")
+    assert result.returncode == 1
+    assert "at least 8" in result.stderr
+
+
+def test_user_add_without_a_password_and_no_terminal_says_what_to_do(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PASOKH_PASSWORD"}
+    result = subprocess.run([sys.executable, "-m", "bots.cli", "user", "add", "a@b.ir"],
+                            cwd=tmp_path, env={**env, "PASOKH_DATA_DIR": str(tmp_path / "d")},
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode != 0
+    assert "PASOKH_PASSWORD" in result.stderr
+
+
+async def test_set_webhook_registers_url_and_secret(tmp_path, fake_telegram):
+    import asyncio
+
+    result = await asyncio.to_thread(
+        pasokh, "telegram", "set-webhook", "https://shop.example/webhooks/telegram",
+        cwd=tmp_path, TELEGRAM_BOT_TOKEN=BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        TELEGRAM_API_BASE=fake_telegram.base_url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert fake_telegram.webhook["url"] == "https://shop.example/webhooks/telegram"
+    assert fake_telegram.webhook["secret_token"] == WEBHOOK_SECRET
+    assert BOT_TOKEN not in result.stdout + result.stderr
+
+
+def test_a_bad_setting_is_named(tmp_path):
+    result = pasokh("migrate", cwd=tmp_path, TELEGRAM_MODE="carrier-pigeon")
+    assert result.returncode == 2
+    assert "TELEGRAM_MODE" in result.stderr
