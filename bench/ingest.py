@@ -764,31 +764,42 @@ class Bench:
     # ------------------------------------------------------------- ceiling
 
     async def ceiling(self) -> None:
+        """The best of a few short rounds: on a shared or virtual machine a single round
+        can come out far lower (neither process saturating its CPU) than the next."""
         options = self.options
-        log(f"ceiling: bare aiohttp server, {options.concurrency} in flight, "
-            f"{options.ceiling_duration:.0f} s")
+        rounds = 2 if options.quick else 3
+        log(f"ceiling: bare aiohttp server, {options.concurrency} in flight, best of {rounds} "
+            f"rounds of {options.ceiling_duration:.0f} s")
         server = await start_bare(self.children)
+        measured: list[tuple[float, float, float, LoadResult]] = []
         try:
             async with self.client(server) as client:
                 await warm_up(client, None, self.warmup_chats)
-                cpu_before = server.child.cpu_seconds() or 0.0
-                load = await closed_loop(client, itertools.count(LOAD_CHATS),
-                                         concurrency=options.concurrency,
-                                         duration=options.ceiling_duration)
-            cpu = (server.child.cpu_seconds() or 0.0) - cpu_before
+                for _ in range(rounds):
+                    cpu_before = server.child.cpu_seconds() or 0.0
+                    load = await closed_loop(client, itertools.count(LOAD_CHATS),
+                                             concurrency=options.concurrency,
+                                             duration=options.ceiling_duration)
+                    cpu = ((server.child.cpu_seconds() or 0.0) - cpu_before) / load.elapsed
+                    rate = load.accepted / load.elapsed
+                    measured.append((rate, cpu, load.cpu_seconds / load.elapsed, load))
+                    log(f"ceiling: {rate:,.0f} webhooks/s ({load.accepted:,} in "
+                        f"{load.elapsed:.1f} s; failures: {load.describe_failures()}); CPU: "
+                        f"server {cpu:.0%}, load generator {load.cpu_seconds / load.elapsed:.0%}")
             rss = server.peak_rss_mib()
         finally:
             server.child.stop()
-        rate = load.accepted / load.elapsed
+        rate, cpu, generator_cpu, _ = max(measured, key=lambda round_: round_[0])
         self.report.figures["ceiling"] = rate
         self.report.figures["ceiling_rss"] = rss
-        log(f"ceiling: {rate:,.0f} webhooks/s ({load.accepted:,} in {load.elapsed:.1f} s; "
-            f"failures: {load.describe_failures()}); CPU: server {cpu / load.elapsed:.0%}, "
-            f"load generator {load.cpu_seconds / load.elapsed:.0%}; peak RSS {fmt(rss, 1)} MiB")
+        rates = ", ".join(f"{round_[0]:,.0f}" for round_ in measured)
+        log(f"ceiling: best {rate:,.0f} webhooks/s (rounds: {rates}); peak RSS "
+            f"{fmt(rss, 1)} MiB")
         self.report.notes.append(
-            f"Ceiling: bare aiohttp {rate:,.0f} webhooks/s; its CPU "
-            f"{cpu / load.elapsed:.0%} of a core, the load generator's "
-            f"{load.cpu_seconds / load.elapsed:.0%}."
+            f"Ceiling: bare aiohttp, best of {rounds} rounds of "
+            f"{options.ceiling_duration:.0f} s: {rate:,.0f} webhooks/s (rounds: {rates}); in "
+            f"the best round its CPU was {cpu:.0%} of a core, the load generator's "
+            f"{generator_cpu:.0%}."
         )
 
     # ------------------------------------------------------------- throughput
@@ -1141,7 +1152,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         quick=args.quick,
         only=only,
         duration=min(duration, 600.0),
-        ceiling_duration=min(duration, 10.0),
+        ceiling_duration=4.0 if args.quick else 5.0,
         concurrency=args.concurrency,
         rate=args.rate,
         latency_duration=min(args.latency_duration or (10.0 if args.quick else 20.0), 300.0),

@@ -120,11 +120,6 @@ class ConversationEngine:
                     {"conversation_id": conversation.id, "status": conversation.status},
                 )
 
-    async def process_now(self, message_ids: Sequence[int]) -> None:
-        """Process these messages at once (tests and the CLI use it)."""
-        await self._process(list(message_ids))
-        self._wake_outbox()
-
     async def _process(self, message_ids: list[int]) -> list[_Conversation]:
         async with in_transaction("default") as conn:
             rows = await _load(conn, message_ids)

@@ -66,10 +66,11 @@ class _Outcomes:
     sent: list[tuple[int, int | None, str | None]] = field(default_factory=list)
     retry: list[tuple[int, float, str]] = field(default_factory=list)
     failed: list[tuple[int, int | None, str]] = field(default_factory=list)
+    cancelled: list[tuple[int, int | None, str]] = field(default_factory=list)
     unreachable: set[int] = field(default_factory=set)
 
     def __len__(self) -> int:
-        return len(self.sent) + len(self.retry) + len(self.failed)
+        return len(self.sent) + len(self.retry) + len(self.failed) + len(self.cancelled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._recorded = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._next_prune = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -167,7 +169,10 @@ class OutboxWorker:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=pause)
-            self._pacer.prune(time.monotonic())
+            now = time.monotonic()
+            if now >= self._next_prune:
+                self._pacer.prune(now)
+                self._next_prune = now + 1.0
 
     async def _dispatch_due(self) -> float:
         """Claims what may go now; returns how long to wait before looking again."""
@@ -213,8 +218,8 @@ class OutboxWorker:
     def _plan(self, row: dict[str, Any], now: float) -> _Claim | float | None:
         """A claim if it may go within the horizon, else seconds until it may."""
         if row["unreachable"]:
-            self._outcomes.failed.append(
-                (row["id"], row["message_id"], "cancelled: the customer blocked the bot")
+            self._outcomes.cancelled.append(
+                (row["id"], row["message_id"], "the customer blocked the bot")
             )
             return None
         message = OutboundMessage.from_payload(from_json(row["payload"]))
@@ -324,7 +329,8 @@ class OutboxWorker:
 
 def _delivery_notices(outcomes: _Outcomes) -> list[tuple[int, str]]:
     sent = [(message_id, "sent") for _, message_id, _ in outcomes.sent if message_id]
-    failed = [(message_id, "failed") for _, message_id, _ in outcomes.failed if message_id]
+    failed = [(message_id, "failed") for _, message_id, _ in
+              outcomes.failed + outcomes.cancelled if message_id]
     return sent + failed
 
 
@@ -366,14 +372,17 @@ async def _record(tx: BaseDBAsyncClient, outcomes: _Outcomes) -> None:
                 for item, delay, error in outcomes.retry
             ],
         )
-    if outcomes.failed:
+    for state, items in ((OutboxState.FAILED, outcomes.failed),
+                         (OutboxState.CANCELLED, outcomes.cancelled)):
+        if not items:
+            continue
         await tx.execute_many(
             dialect_sql(tx, "UPDATE outbox SET state = ?, last_error = ? WHERE id = ?"),
-            [[OutboxState.FAILED.value, error, item] for item, _, error in outcomes.failed],
+            [[state.value, error, item] for item, _, error in items],
         )
         await tx.execute_many(
             dialect_sql(tx, "UPDATE message SET delivery = ?, delivery_error = ? WHERE id = ?"),
-            [["failed", error, message] for _, message, error in outcomes.failed if message],
+            [["failed", error, message] for _, message, error in items if message],
         )
     for identity_id in outcomes.unreachable:
         await tx.execute_query(

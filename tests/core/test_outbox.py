@@ -1,0 +1,143 @@
+"""The outbox worker against a database and a transport that records what it is given.
+
+The transport is a real object implementing the `Transport` protocol, not a mock chain:
+it answers from a script of outcomes, the way a platform would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from datetime import UTC, datetime
+
+import pytest
+
+from core.bus import InProcessBus
+from core.delivery import Pace, PermanentError, RetryLater, TransientError
+from core.events import OutboundMessage, Platform, SendResult
+from core.models import Channel, Conversation, Customer, Identity, OutboxItem
+from core.outbox import OutboxWorker, RetryPolicy
+from tests.integration.helpers import eventually
+
+pytestmark = pytest.mark.usefixtures("any_database")
+
+
+class ScriptedTransport:
+    def __init__(self, *outcomes: Exception | None) -> None:
+        self.script = deque(outcomes)
+        self.sent: list[tuple[float, OutboundMessage]] = []
+
+    def pacing(self, message: OutboundMessage):
+        return (Pace("chat", message.chat_id, 0.2),)
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        outcome = self.script.popleft() if self.script else None
+        if outcome is not None:
+            raise outcome
+        self.sent.append((asyncio.get_running_loop().time(), message))
+        return SendResult(external_id=f"{message.chat_id}:{len(self.sent)}")
+
+
+async def _queue(chat_id: str, count: int = 1, *, unreachable: bool = False) -> int:
+    channel, _ = await Channel.get_or_create(platform="telegram", key="1")
+    customer = await Customer.create()
+    identity = await Identity.create(customer=customer, channel=channel, external_id=chat_id,
+                                     unreachable=unreachable)
+    now = datetime.now(UTC)
+    await Conversation.create(channel=channel, customer=customer, identity=identity,
+                              chat_id=chat_id, created_at=now, last_message_at=now)
+    for n in range(count):
+        message = OutboundMessage(platform=Platform.TELEGRAM, channel_id=channel.id,
+                                  chat_id=chat_id, text=f"reply {n}")
+        await OutboxItem.create(channel=channel, identity=identity, chat_id=chat_id,
+                                payload=message.to_payload(), next_attempt_at=now,
+                                created_at=now)
+    return channel.id
+
+
+async def _run(transport, **options) -> OutboxWorker:
+    worker = OutboxWorker(lambda _: transport, InProcessBus(),
+                          policy=options.pop("policy", RetryPolicy(base_delay=0.05)), **options)
+    await worker.start()
+    return worker
+
+
+async def _states() -> list[str]:
+    return await OutboxItem.all().order_by("id").values_list("state", flat=True)
+
+
+async def test_replies_to_one_chat_are_paced():
+    await _queue("9", count=3)
+    transport = ScriptedTransport()
+    worker = await _run(transport)
+    try:
+        await eventually(lambda: _all_in("sent"), what="all sent")
+    finally:
+        await worker.close()
+    times = [at for at, _ in transport.sent]
+    assert [m.text for _, m in transport.sent] == ["reply 0", "reply 1", "reply 2"]
+    assert all(later - earlier >= 0.19 for earlier, later in zip(times, times[1:], strict=False))
+
+
+async def _all_in(state: str) -> bool:
+    states = await _states()
+    return bool(states) and set(states) == {state}
+
+
+async def test_retry_after_and_server_errors_are_retried_then_sent():
+    await _queue("9")
+    transport = ScriptedTransport(RetryLater("429", retry_after=0.1), TransientError("502"))
+    worker = await _run(transport)
+    try:
+        await eventually(lambda: _all_in("sent"), what="sent after retries")
+    finally:
+        await worker.close()
+    item = await OutboxItem.first()
+    assert item.attempts == 3
+    assert len(transport.sent) == 1
+
+
+async def test_permanent_errors_fail_at_once_with_the_reason():
+    await _queue("9")
+    worker = await _run(ScriptedTransport(PermanentError("Telegram: message is too long")))
+    try:
+        await eventually(lambda: _all_in("failed"), what="failed")
+    finally:
+        await worker.close()
+    item = await OutboxItem.first()
+    assert (item.attempts, item.last_error) == (1, "Telegram: message is too long")
+
+
+async def test_nothing_is_sent_to_an_unreachable_customer():
+    await _queue("9", count=2, unreachable=True)
+    transport = ScriptedTransport()
+    worker = await _run(transport)
+    try:
+        await eventually(lambda: _all_in("cancelled"), what="cancelled")
+    finally:
+        await worker.close()
+    assert transport.sent == []
+
+
+async def test_a_claim_left_by_a_dead_run_is_sent_again_and_flagged():
+    await _queue("9")
+    await OutboxItem.all().update(state="sending", attempts=1)
+    transport = ScriptedTransport()
+    worker = await _run(transport)
+    try:
+        await eventually(lambda: _all_in("sent"), what="sent")
+    finally:
+        await worker.close()
+    item = await OutboxItem.first()
+    assert item.possibly_duplicated is True
+    assert len(transport.sent) == 1
+
+
+async def test_on_a_shared_database_a_live_lease_is_left_alone():
+    await _queue("9")
+    worker = OutboxWorker(lambda _: ScriptedTransport(), InProcessBus(),
+                          reclaim_all_on_start=False)
+    await OutboxItem.all().update(state="sending",
+                                  claimed_until=datetime(2999, 1, 1, tzinfo=UTC))
+    await worker.reclaim()
+    assert await _states() == ["sending"]
