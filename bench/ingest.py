@@ -983,6 +983,7 @@ class Bench:
         pasokh: Server | None = None
         try:
             pasokh = await start_pasokh(self.children, fake, self.data, sends_per_second=None)
+            cpu_before, clock_before = pasokh.child.cpu_seconds() or 0.0, time.monotonic()
             async with self.client(pasokh) as client:
                 load = await closed_loop(client, iter(range(LIMITS_CHATS,
                                                             LIMITS_CHATS + customers)),
@@ -993,6 +994,8 @@ class Bench:
             sent = await fake.wait_sent(load.accepted, within=load.accepted / 30 * 1.5 + 30,
                                         stall=20)
             stats = await fake.stats(sends=True)
+            cpu_share = ((pasokh.child.cpu_seconds() or 0.0) - cpu_before) / (
+                time.monotonic() - clock_before)
             rss = pasokh.peak_rss_mib()
         finally:
             if pasokh is not None:
@@ -1014,13 +1017,15 @@ class Bench:
         log(f"limits: {sent:,} replies in {span:.1f} s = {rate:.2f}/s ({rate / 30:.1%} of 30/s); "
             f"busiest 1-s window {busiest}; longest pauses {pauses}; 429s: {too_many}; "
             f"{missing} accepted without reply, "
-            f"{duplicates} duplicates; Pasokh peak RSS {fmt(rss, 1)} MiB")
+            f"{duplicates} duplicates; Pasokh used {cpu_share:.0%} of a core meanwhile; "
+            f"peak RSS {fmt(rss, 1)} MiB")
         self.report.notes.append(
             f"Limits: {load.accepted:,} customers posted in {load.elapsed:.1f} s "
             f"({load.accepted / load.elapsed:,.0f}/s; failures: {load.describe_failures()}); "
             f"{len(times):,} replies from first to last in {span:.1f} s; busiest 1-s window "
             f"{busiest} sends; longest pauses between replies {pauses}; {missing} without a "
-            f"reply, {duplicates} duplicates; Pasokh peak RSS {fmt(rss, 1)} MiB."
+            f"reply, {duplicates} duplicates; Pasokh used {cpu_share:.0%} of a core from the "
+            f"burst to the last reply; peak RSS {fmt(rss, 1)} MiB."
         )
 
     @staticmethod

@@ -173,4 +173,4 @@ class OutboxItem(models.Model):
 
     class Meta:
         table = "outbox"
-        indexes = (("state", "next_attempt_at"),)
+        indexes = (("state", "next_attempt_at"), ("channel_id", "chat_id", "state"))

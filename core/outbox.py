@@ -47,6 +47,7 @@ from core.sqlvalues import db_time, from_json, utcnow
 log = logging.getLogger(__name__)
 
 TransportLookup = Callable[[int], Transport | None]
+PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,13 +161,15 @@ class OutboxWorker:
 
     async def _dispatch_forever(self) -> None:
         while True:
+            # Cleared before looking, not after: a wake() that arrives while we read the
+            # table must not be lost, or a reply would wait for the next poll.
+            self._wake.clear()
             try:
                 pause = await self._dispatch_due()
             except Exception:
                 log.exception("outbox: could not read due messages")
                 pause = self._poll
             if pause > 0:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=pause)
             now = time.monotonic()
@@ -183,7 +186,8 @@ class OutboxWorker:
                 await asyncio.wait_for(self._recorded.wait(), timeout=self._poll)
             return 0
         conn = connection()
-        rows = await self._due_rows(conn, limit=max(room * 2, 50))
+        limit = min(room, PAGE)
+        rows = await self._due_rows(conn, limit)
         now = time.monotonic()
         claims: list[_Claim] = []
         next_look = self._poll
@@ -195,24 +199,29 @@ class OutboxWorker:
                 next_look = min(next_look, claim)
             elif claim is not None:
                 claims.append(claim)
-                if len(claims) >= room:
-                    break
         if claims:
             claims = await self._claim(conn, claims)
             for claim in claims:
                 self._in_flight[claim.id] = asyncio.create_task(self._send(claim))
-            return 0 if len(rows) >= 50 else min(next_look, self._horizon)
+            return 0 if len(rows) >= limit else min(next_look, self._horizon)
         return next_look
 
     async def _due_rows(self, conn: BaseDBAsyncClient, limit: int) -> list[dict[str, Any]]:
+        """Due rows, at most the oldest undelivered one per chat: a chat's messages go out
+        in the order they were written, even when one of them is being retried.
+        Acknowledgements (no message) are not held behind messages."""
         return await conn.execute_query_dict(
             dialect_sql(
                 conn,
                 "SELECT o.id, o.message_id, o.identity_id, o.payload, o.attempts,"
                 " i.unreachable FROM outbox o LEFT JOIN identity i ON i.id = o.identity_id"
-                " WHERE o.state = ? AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+                " WHERE o.state = ? AND o.next_attempt_at <= ? AND (o.message_id IS NULL OR"
+                " NOT EXISTS (SELECT 1 FROM outbox e WHERE e.channel_id = o.channel_id"
+                " AND e.chat_id = o.chat_id AND e.id < o.id AND e.message_id IS NOT NULL"
+                " AND e.state IN (?, ?))) ORDER BY o.id LIMIT ?",
             ),
-            [OutboxState.PENDING.value, db_time(conn, utcnow()), limit],
+            [OutboxState.PENDING.value, db_time(conn, utcnow()), OutboxState.PENDING.value,
+             OutboxState.SENDING.value, limit],
         )
 
     def _plan(self, row: dict[str, Any], now: float) -> _Claim | float | None:

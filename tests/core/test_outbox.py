@@ -141,3 +141,14 @@ async def test_on_a_shared_database_a_live_lease_is_left_alone():
                                   claimed_until=datetime(2999, 1, 1, tzinfo=UTC))
     await worker.reclaim()
     assert await _states() == ["sending"]
+
+
+async def test_a_chat_keeps_its_order_while_its_first_reply_is_retried():
+    await _queue("9", count=2)
+    transport = ScriptedTransport(TransientError("502"))  # the first try of "reply 0" fails
+    worker = await _run(transport, policy=RetryPolicy(base_delay=0.5))
+    try:
+        await eventually(lambda: _all_in("sent"), what="both sent")
+    finally:
+        await worker.close()
+    assert [m.text for _, m in transport.sent] == ["reply 0", "reply 1"]
