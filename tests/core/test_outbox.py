@@ -15,7 +15,7 @@ import pytest
 from core.bus import InProcessBus
 from core.delivery import Pace, PermanentError, RetryLater, TransientError
 from core.events import OutboundMessage, Platform, SendResult
-from core.models import Channel, Conversation, Customer, Identity, OutboxItem
+from core.models import Channel, Conversation, Customer, Identity, Message, OutboxItem
 from core.outbox import OutboxWorker, RetryPolicy
 from tests.integration.helpers import eventually
 
@@ -44,13 +44,16 @@ async def _queue(chat_id: str, count: int = 1, *, unreachable: bool = False) -> 
     identity = await Identity.create(customer=customer, channel=channel, external_id=chat_id,
                                      unreachable=unreachable)
     now = datetime.now(UTC)
-    await Conversation.create(channel=channel, customer=customer, identity=identity,
-                              chat_id=chat_id, created_at=now, last_message_at=now)
+    conversation = await Conversation.create(
+        channel=channel, customer=customer, identity=identity, chat_id=chat_id,
+        created_at=now, last_message_at=now)
     for n in range(count):
         message = OutboundMessage(platform=Platform.TELEGRAM, channel_id=channel.id,
                                   chat_id=chat_id, text=f"reply {n}")
+        row = await Message.create(conversation=conversation, channel=channel, direction="out",
+                                   author="bot", kind="text", text=message.text, created_at=now)
         await OutboxItem.create(channel=channel, identity=identity, chat_id=chat_id,
-                                payload=message.to_payload(), next_attempt_at=now,
+                                message=row, payload=message.to_payload(), next_attempt_at=now,
                                 created_at=now)
     return channel.id
 
