@@ -164,8 +164,8 @@ class _BatchWriter:
                 [[at, cid] for cid, at in self._touched_conversations.items()],
             )
 
-    async def _identity(self, event: InboundEvent) -> tuple[int, int]:
-        """(identity id, customer id), creating both the first time we hear of them."""
+    async def _identity(self, event: InboundEvent) -> tuple[int, int, bool]:
+        """(identity id, customer id, created now), creating both the first time."""
         lock = " FOR UPDATE" if self._postgres else ""
         select = (
             "SELECT id, customer_id, display_name, username FROM identity"
@@ -173,8 +173,11 @@ class _BatchWriter:
         )
         key = [event.channel_id, event.sender.external_id]
         rows = await self._rows(select, key)
+        created = False
         if not rows:
-            rows = await self._create_identity(event) or await self._rows(select, key)
+            rows = await self._create_identity(event)
+            created = bool(rows)
+            rows = rows or await self._rows(select, key)
         row = rows[0]
         sender = event.sender
         if (row["display_name"], row["username"]) != (sender.display_name, sender.username):
@@ -182,7 +185,7 @@ class _BatchWriter:
                 "UPDATE identity SET display_name = ?, username = ? WHERE id = ?",
                 [sender.display_name, sender.username, row["id"]],
             )
-        return row["id"], row["customer_id"]
+        return row["id"], row["customer_id"], created
 
     async def _create_identity(self, event: InboundEvent) -> list[dict[str, Any]]:
         sender = event.sender
@@ -212,14 +215,17 @@ class _BatchWriter:
             await self._exec("DELETE FROM customer WHERE id = ?", [customer_id])
         return inserted
 
-    async def _conversation(self, event: InboundEvent, identity_id: int, customer_id: int) -> int:
-        rows = await self._rows(
-            "SELECT id, status FROM conversation WHERE identity_id = ? AND chat_id = ?"
-            " ORDER BY id DESC LIMIT 1",
-            [identity_id, event.chat_id],
-        )
-        if rows and rows[0]["status"] != ConversationStatus.RESOLVED:
-            return rows[0]["id"]
+    async def _conversation(
+        self, event: InboundEvent, identity_id: int, customer_id: int, *, new_identity: bool
+    ) -> int:
+        if not new_identity:  # an identity created just now has no conversation to look up
+            rows = await self._rows(
+                "SELECT id, status FROM conversation WHERE identity_id = ? AND chat_id = ?"
+                " ORDER BY id DESC LIMIT 1",
+                [identity_id, event.chat_id],
+            )
+            if rows and rows[0]["status"] != ConversationStatus.RESOLVED:
+                return rows[0]["id"]
         now = db_time(self._conn, self._now)
         created = await self._rows(
             "INSERT INTO conversation (channel_id, customer_id, identity_id, chat_id, chat_type,"
@@ -241,8 +247,10 @@ class _BatchWriter:
         return created[0]["id"]
 
     async def _store_message(self, event: InboundEvent) -> StoredMessage | None:
-        identity_id, customer_id = await self._identity(event)
-        conversation_id = await self._conversation(event, identity_id, customer_id)
+        identity_id, customer_id, new_identity = await self._identity(event)
+        conversation_id = await self._conversation(
+            event, identity_id, customer_id, new_identity=new_identity
+        )
         inserted = await self._insert_message(event, conversation_id)
         if not inserted:
             return None

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from core.text import normalize, tokens
+from functools import lru_cache
+
+from core.text import normalize
+
+
+@lru_cache(maxsize=64)
+def _normalized(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(normalize(phrase) for phrase in phrases)
 
 
 def wants_a_person(text: str | None, phrases: tuple[str, ...]) -> bool:
     if not text:
         return False
     said = normalize(text)
-    words = set(tokens(text))
-    for phrase in phrases:
-        wanted = normalize(phrase)
-        if " " in wanted and wanted in said:
-            return True
-        if wanted in words or said == wanted:
-            return True
-    return False
+    words = set(said.split())
+    return any(
+        wanted in said if " " in wanted else wanted in words
+        for wanted in _normalized(phrases)
+    )
 
 
 def is_command(text: str | None, command: str) -> bool:
