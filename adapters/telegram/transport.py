@@ -29,7 +29,7 @@ from core.events import OutboundKind, OutboundMessage, SendResult
 # Pasokh's CPU per webhook in the benchmark) only for us to read one id; the generic call
 # returns the raw result. PTB suggests the named method when the generic one is used.
 warnings.filterwarnings(
-    "ignore", message=r"Please use 'Bot\.send_message'", category=PTBUserWarning
+    "ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning
 )
 
 # A little slower than the published limits: a send that a busy event loop delays must
