@@ -1118,7 +1118,9 @@ def header(options: Options, pinning: Pinning) -> list[str]:
         f"Load generator: {CLIENTS[options.client]}, in this process.",
         f"Command: {' '.join([Path(sys.executable).name, *sys.argv])}"
         + (" (quick)" if options.quick else ""),
-    ]
+    ] + ([f"Pasokh ran under cProfile in the throughput run ({options.profile}): its "
+          "throughput figures are slowed down and not representative."]
+         if options.profile else [])
 
 
 # --------------------------------------------------------------------------- main
