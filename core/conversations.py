@@ -13,7 +13,6 @@ two processes never run the same conversation at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from core.events import OutboundKind, OutboundMessage, Platform
 from core.inbox import StoredMessage
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.sqlvalues import db_json, db_time, from_json, utcnow
+from core.tasks import finish
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class ConversationEngine:
         self._waiting: list[int] = []
         self._arrived = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def submit(self, stored: Sequence[StoredMessage]) -> None:
         self._waiting.extend(message.message_id for message in stored)
@@ -77,10 +78,10 @@ class ConversationEngine:
         self._task = asyncio.create_task(self._run_forever(), name="conversation-engine")
 
     async def close(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Finishes the batch in hand; what is left is recovered at the next start."""
+        self._stopping = True
+        self._arrived.set()
+        await finish(self._task)
 
     async def recover(self) -> None:
         """Queue the customer messages a previous run stored but did not get to."""
@@ -100,6 +101,8 @@ class ConversationEngine:
     async def _run_forever(self) -> None:
         while True:
             await self._arrived.wait()
+            if self._stopping:
+                return
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
             if not self._waiting:
@@ -111,6 +114,7 @@ class ConversationEngine:
             except Exception:
                 log.exception("conversations: batch of %d failed; will retry", len(batch))
                 self._waiting[:0] = batch
+                self._arrived.set()
                 await asyncio.sleep(1)
                 continue
             self._wake_outbox()

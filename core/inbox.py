@@ -13,7 +13,6 @@ redelivered or doubly delivered update changes nothing, in this process or anoth
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from core.db import dialect_sql, is_postgres
 from core.events import EventKind, InboundEvent
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.sqlvalues import db_json, db_time, from_json, utcnow
+from core.tasks import finish
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ class StoredMessage:
 NewMessagesListener = Callable[[Sequence[StoredMessage]], None]
 
 
+class InboxClosed(RuntimeError):
+    pass
+
+
 @dataclass(slots=True)
 class _Request:
     events: Sequence[InboundEvent]
@@ -53,7 +57,8 @@ class Inbox:
     def __init__(self, bus: Bus, *, max_batch: int = 500) -> None:
         self._bus = bus
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[_Request] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Request | None] = asyncio.Queue()  # None: stop
+        self._closing = False
         self._listeners: list[NewMessagesListener] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -64,25 +69,34 @@ class Inbox:
         self._writer = asyncio.create_task(self._write_forever(), name="inbox-writer")
 
     async def close(self) -> None:
-        if self._writer:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+        """Stores what was already handed in, then stops; later `ingest` calls fail."""
+        self._closing = True
+        self._queue.put_nowait(None)
+        await finish(self._writer)
 
     async def ingest(self, events: Sequence[InboundEvent]) -> list[StoredMessage]:
         """Store the events; returns the messages that were new. Raises if not stored."""
         if not events:
             return []
+        if self._closing:
+            raise InboxClosed("shutting down: not stored")
         request = _Request(events, asyncio.get_running_loop().create_future())
         self._queue.put_nowait(request)
         return await asyncio.shield(request.done)
 
     async def _write_forever(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            size = len(batch[0].events)
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            size = len(first.events)
             while size < self._max_batch and not self._queue.empty():
                 request = self._queue.get_nowait()
+                if request is None:
+                    stopping = True
+                    break
                 batch.append(request)
                 size += len(request.events)
             await self._write(batch)

@@ -43,6 +43,7 @@ from core.events import OutboundMessage
 from core.models import OutboxState
 from core.ratelimit import Pacer
 from core.sqlvalues import db_time, from_json, utcnow
+from core.tasks import finish
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,13 @@ class _Outcomes:
 
     def __len__(self) -> int:
         return len(self.sent) + len(self.retry) + len(self.failed) + len(self.cancelled)
+
+    def merge(self, earlier: _Outcomes) -> None:
+        self.sent[:0] = earlier.sent
+        self.retry[:0] = earlier.retry
+        self.failed[:0] = earlier.failed
+        self.cancelled[:0] = earlier.cancelled
+        self.unreachable |= earlier.unreachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,7 @@ class OutboxWorker:
         self._recorded = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._next_prune = 0.0
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -128,10 +137,12 @@ class OutboxWorker:
         ]
 
     async def close(self) -> None:
+        """Stops claiming, lets sends in flight finish, records their outcomes."""
+        self._stopping = True
+        self._wake.set()
+        self._recorded.set()
         for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await finish(task)
         if self._in_flight:
             await asyncio.wait(list(self._in_flight.values()), timeout=5)
         await self._flush()
@@ -160,7 +171,7 @@ class OutboxWorker:
             )
 
     async def _dispatch_forever(self) -> None:
-        while True:
+        while not self._stopping:
             # Cleared before looking, not after: a wake() that arrives while we read the
             # table must not be lost, or a reply would wait for the next poll.
             self._wake.clear()
@@ -316,7 +327,7 @@ class OutboxWorker:
         self._outcomes.retry.append((claim.id, delay, str(error)))
 
     async def _record_forever(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(0.02)
             if self._outcomes:
                 try:
@@ -328,8 +339,12 @@ class OutboxWorker:
         outcomes, self._outcomes = self._outcomes, _Outcomes()
         if not outcomes and not outcomes.unreachable:
             return
-        async with in_transaction("default") as tx:
-            await _record(tx, outcomes)
+        try:
+            async with in_transaction("default") as tx:
+                await _record(tx, outcomes)
+        except Exception:
+            self._outcomes.merge(outcomes)  # recorded with the next flush
+            raise
         if outcomes.retry:
             self.wake()
         for message_id, state in _delivery_notices(outcomes):

@@ -70,6 +70,15 @@ class PasokhProcess:
             self._process.kill()
             self._process.wait(timeout=10)
 
+    async def terminate(self) -> int | None:
+        """SIGTERM, as a service manager stops it; the exit code, or None if it hangs."""
+        assert self._process is not None
+        self._process.terminate()
+        try:
+            return await asyncio.to_thread(self._process.wait, 30)
+        except subprocess.TimeoutExpired:
+            return None
+
     async def post(self, update: dict) -> int:
         async with aiohttp.ClientSession() as session, session.post(
             f"{self.base}/webhooks/telegram", data=json.dumps(update), headers=SECRET_HEADER
@@ -141,3 +150,39 @@ async def test_killed_between_the_send_and_marking_it_sent(tmp_path, fake_telegr
     await _until(lambda: _outbox(data_dir)[0][0] == "sent")
     state, possibly_duplicated, _ = _outbox(data_dir)[0]
     assert (state, possibly_duplicated) == ("sent", 1)
+
+
+async def test_sigterm_under_load_stops_cleanly_and_loses_nothing(
+    tmp_path, fake_telegram, processes
+):
+    """Regression: shutdown used to cancel a worker inside a transaction and hang."""
+    data_dir = tmp_path / "data"
+    first = PasokhProcess(data_dir, fake_telegram.base_url)
+    processes.append(first)
+    await first.start()
+    statuses: dict[int, int] = {}
+    next_chat = iter(range(610_000, 612_000))  # bounded: at most 2,000 posts
+
+    async def keep_posting() -> None:
+        for chat in next_chat:
+            try:
+                statuses[chat] = await first.post(text_update(chat, "سلام"))
+            except aiohttp.ClientError:
+                return  # the server has stopped listening
+
+    load = [asyncio.create_task(keep_posting()) for _ in range(16)]
+    await asyncio.sleep(0.5)  # webhooks are flowing when the signal comes
+    assert await first.terminate() is not None, "pasokh did not exit after SIGTERM"
+    await asyncio.gather(*load)
+    stored = [chat for chat, status in statuses.items() if status == 200]
+    assert stored
+    assert len(statuses) < 2000, "the load ended before the signal; nothing was tested"
+
+    second = PasokhProcess(data_dir, fake_telegram.base_url)
+    processes.append(second)
+    await second.start()
+    await fake_telegram.wait_for(
+        lambda fake: len({m["chat_id"] for m in fake.sent_messages()} & set(stored))
+        == len(stored),
+        timeout=60,
+    )
