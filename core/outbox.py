@@ -48,6 +48,7 @@ from core.tasks import finish
 log = logging.getLogger(__name__)
 
 TransportLookup = Callable[[int], Transport | None]
+_Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
 
 
@@ -124,6 +125,7 @@ class OutboxWorker:
         self._recorded = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._next_prune = 0.0
+        self._decoded: dict[int, _Decoded] = {}
         self._stopping = False
 
     def wake(self) -> None:
@@ -202,19 +204,24 @@ class OutboxWorker:
         now = time.monotonic()
         claims: list[_Claim] = []
         next_look = self._poll
+        decoded: dict[int, _Decoded] = {}
         for row in rows:
             if row["id"] in self._in_flight:
                 continue
-            claim = self._plan(row, now)
+            decoded[row["id"]] = self._decoded.get(row["id"]) or self._decode(row)
+            claim = self._plan(row, decoded[row["id"]], now)
             if isinstance(claim, float):
                 next_look = min(next_look, claim)
             elif claim is not None:
                 claims.append(claim)
+        self._decoded = decoded  # only what is still waiting: bounded by one page
         if claims:
             claims = await self._claim(conn, claims)
             for claim in claims:
+                self._decoded.pop(claim.id, None)
                 self._in_flight[claim.id] = asyncio.create_task(self._send(claim))
-            return 0 if len(rows) >= limit else min(next_look, self._horizon)
+        if rows and len(claims) == len(rows) == limit:
+            return 0  # a full page, all of it sent: there may be more right away
         return next_look
 
     async def _due_rows(self, conn: BaseDBAsyncClient, limit: int) -> list[dict[str, Any]]:
@@ -235,15 +242,19 @@ class OutboxWorker:
              OutboxState.SENDING.value, limit],
         )
 
-    def _plan(self, row: dict[str, Any], now: float) -> _Claim | float | None:
-        """A claim if it may go within the horizon, else seconds until it may."""
+    def _decode(self, row: dict[str, Any]) -> _Decoded:
+        message = OutboundMessage.from_payload(from_json(row["payload"]))
+        return message, self._transports(message.channel_id)
+
+    def _plan(self, row: dict[str, Any], decoded: _Decoded, now: float) -> _Claim | float | None:
+        """A claim if it may go within the horizon, else seconds until it is worth looking
+        again (when its slot comes within the horizon, so that it can be timed exactly)."""
         if row["unreachable"]:
             self._outcomes.cancelled.append(
                 (row["id"], row["message_id"], "the customer blocked the bot")
             )
             return None
-        message = OutboundMessage.from_payload(from_json(row["payload"]))
-        transport = self._transports(message.channel_id)
+        message, transport = decoded
         if transport is None:
             self._outcomes.failed.append(
                 (row["id"], row["message_id"], "the channel is not connected any more")
@@ -252,7 +263,7 @@ class OutboxWorker:
         paces = transport.pacing(message)
         wait = self._pacer.wait_time(paces, now)
         if wait > self._horizon:
-            return wait
+            return wait - self._horizon
         self._pacer.take(paces, now + wait)
         return _Claim(
             id=row["id"],
