@@ -32,7 +32,6 @@ class Turn:
     text: str | None
     button_payload: str | None
     is_group_chat: bool
-    language: str | None
     conversation_status: str
 
 

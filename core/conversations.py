@@ -147,7 +147,6 @@ class ConversationEngine:
             text=row["text"],
             button_payload=meta.get("button_payload"),
             is_group_chat=meta.get("chat_type", "private") != "private",
-            language=row["language"],
             conversation_status=conversation.status,
         )
         try:
@@ -201,9 +200,9 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
         dialect_sql(
             conn,
             "SELECT m.id, m.conversation_id, m.kind, m.text, m.meta, c.status, c.flow_state,"
-            " c.chat_id, c.channel_id, c.identity_id, c.route, ch.platform, cu.language"
+            " c.chat_id, c.channel_id, c.identity_id, c.route, ch.platform"
             " FROM message m JOIN conversation c ON c.id = m.conversation_id"
-            " JOIN channel ch ON ch.id = c.channel_id JOIN customer cu ON cu.id = c.customer_id"
+            " JOIN channel ch ON ch.id = c.channel_id"
             f" WHERE m.id IN ({marks}) AND m.processed = ? ORDER BY m.id",
         ),
         [*message_ids, False],

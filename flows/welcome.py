@@ -26,7 +26,9 @@ Translate = Callable[[str], str]
 def handle(state: dict[str, Any], turn: Turn, config: FlowConfig) -> FlowResult:
     if turn.conversation_status != ConversationStatus.OPEN:
         return FlowResult(state=state)  # a person has it: the bot stays quiet
-    language = state.get("lang") or supported(turn.language)
+    # Persian unless the conversation chose otherwise: many Iranian customers run Telegram
+    # in English, so the app's language code says nothing about the language they write.
+    language = supported(state.get("lang"))
     _ = translation(language).gettext
     step = state.get("step", START)
     if turn.is_group_chat and not is_command(turn.text, "start"):

@@ -9,9 +9,9 @@ from flows.config import HANDOFF
 CONFIG = FlowConfig()
 
 
-def turn(text=None, *, button=None, kind="text", status="open", group=False, language="fa"):
+def turn(text=None, *, button=None, kind="text", status="open", group=False):
     return Turn(message_kind=kind, text=text, button_payload=button, is_group_chat=group,
-                language=language, conversation_status=status)
+                conversation_status=status)
 
 
 def test_first_message_gets_a_persian_welcome_with_the_menu():
@@ -24,13 +24,14 @@ def test_first_message_gets_a_persian_welcome_with_the_menu():
     assert result.state == {"step": "menu", "lang": "fa"}
 
 
-def test_english_speaking_customer_is_answered_in_english():
-    (reply,) = decide({}, turn("hi", language="en-GB"), CONFIG).actions
+def test_a_conversation_in_english_is_answered_in_english():
+    (reply,) = decide({"lang": "en"}, turn("/start"), CONFIG).actions
     assert reply.text.startswith("Hello!")
+    assert reply.buttons[0].title == "Talk to a person"
 
 
-def test_unknown_language_falls_back_to_persian():
-    (reply,) = decide({}, turn("ciao", language="it"), CONFIG).actions
+def test_an_unsupported_language_falls_back_to_persian():
+    (reply,) = decide({"lang": "it"}, turn("ciao"), CONFIG).actions
     assert "خوش آمدید" in reply.text
 
 
