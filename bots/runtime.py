@@ -65,6 +65,10 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     """Everything a Pasokh process runs, from migrated database to outbox worker."""
     await db.migrate(settings)
     await db.open_database(settings)
+    sqlite_file = db.sqlite_path(settings.effective_database_url)
+    checkpointer = db.WalCheckpointer(sqlite_file) if sqlite_file else None
+    if checkpointer:
+        await checkpointer.start()
     bus = make_bus(settings.redis_url)
     await bus.start()
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
@@ -110,6 +114,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         await outbox.close()
         await session.close()
         await bus.close()
+        if checkpointer:
+            await checkpointer.close()
         await db.close_database()
 
 

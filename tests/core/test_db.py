@@ -1,0 +1,39 @@
+"""SQLite set-up: commits never checkpoint; the background checkpointer does."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from core import db
+from core.models import Customer
+
+
+def _wal_state(path: str) -> tuple[int, int]:
+    """(frames in the WAL, frames already copied into the database)."""
+    with sqlite3.connect(path) as conn:
+        _, in_log, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return in_log, copied
+
+
+async def test_commits_leave_the_wal_to_the_checkpointer(database):
+    path = db.sqlite_path(database.effective_database_url)
+    checkpointer = db.WalCheckpointer(path, interval=0.05)
+    await checkpointer.start()
+    try:
+        for n in range(200):
+            await Customer.create(display_name=f"c{n}")
+        await asyncio.sleep(0.3)
+    finally:
+        await checkpointer.close()
+    in_log, copied = _wal_state(path)
+    assert in_log == copied  # nothing left behind in the log
+
+
+def test_database_urls():
+    assert db.sqlite_path("sqlite://data/pasokh.db") == "data/pasokh.db"
+    assert db.sqlite_path("sqlite://:memory:") is None
+    assert db.sqlite_path("postgres://u:p@h/db") is None
+    assert db.redacted_url("postgres://u:secret@h/db") == "postgres://u:***@h/db"
+    config = db.tortoise_config("sqlite://x/y.db")["connections"]["default"]["credentials"]
+    assert (config["synchronous"], config["wal_autocheckpoint"]) == ("NORMAL", 0)
