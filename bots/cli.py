@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -89,6 +90,47 @@ async def _telegram_set_webhook(args: argparse.Namespace, settings: Settings) ->
     return 0
 
 
+async def _config_export(args: argparse.Namespace, settings: Settings) -> int:
+    from core import db, owner_config
+
+    await db.migrate(settings)
+    await db.open_database(settings)
+    try:
+        text = owner_config.dump(await owner_config.load_stored())
+    finally:
+        await db.close_database()
+    if args.output:
+        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def _config_load(args: argparse.Namespace, settings: Settings) -> int:
+    from core import db, owner_config
+
+    try:
+        text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
+        document = owner_config.parse(text)
+    except OSError as error:
+        print(f"pasokh: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 1
+    except owner_config.InvalidConfig as invalid:
+        print(f"pasokh: {args.file} was not loaded; nothing changed:", file=sys.stderr)
+        for problem in invalid.problems:
+            print(f"  {args.file}: {problem}", file=sys.stderr)
+        return 1
+    await db.migrate(settings)
+    await db.open_database(settings)
+    try:
+        await owner_config.store(document)
+    finally:
+        await db.close_database()
+    print(f"pasokh: loaded {args.file} ({len(document.faq)} FAQ entries, "
+          f"{len(document.menu)} menu items); a running pasokh uses it within seconds")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pasokh", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +151,15 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("email")
     add.add_argument("--role", choices=["owner", "agent"], default="agent")
     add.set_defaults(run=_user_add)
+
+    config = commands.add_parser("config", help="the owner's configuration (docs/config.md)")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    export = config_commands.add_parser("export", help="write the configuration as YAML")
+    export.add_argument("--output", "-o", help="a file instead of standard output")
+    export.set_defaults(run=_config_export)
+    load = config_commands.add_parser("load", help="validate a YAML file whole, then store it")
+    load.add_argument("file")
+    load.set_defaults(run=_config_load)
 
     telegram = commands.add_parser("telegram", help="Telegram set-up").add_subparsers(
         dest="telegram_command", required=True

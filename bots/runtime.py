@@ -12,13 +12,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from functools import partial
 
 import aiohttp
 from aiohttp import web
 
 from adapters import ADAPTERS
 from adapters.telegram import bot_id
+from bots.flow_config import LiveFlowConfig
 from bots.polling import poll_forever
 from bots.typedefs import RUNTIME
 from bots.webhooks import receive
@@ -31,7 +31,6 @@ from core.events import Platform
 from core.inbox import Inbox
 from core.outbox import OutboxWorker, RetryPolicy
 from core.settings import Settings, TelegramMode
-from flows import FlowConfig, decide
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +44,7 @@ class Runtime:
     engine: ConversationEngine
     outbox: OutboxWorker
     session: aiohttp.ClientSession
+    flows: LiveFlowConfig
     transports: dict[int, Transport] = field(default_factory=dict)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -85,14 +85,16 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         policy=RetryPolicy(max_attempts=settings.outbox_max_attempts),
         reclaim_all_on_start=settings.is_embedded_database,
     )
-    config = FlowConfig()
-    engine = ConversationEngine(partial(decide, config=config), bus, outbox.wake)
+    flows = LiveFlowConfig()
+    await flows.refresh()
+    engine = ConversationEngine(flows.decide, bus, outbox.wake)
     inbox = Inbox(bus)
     inbox.on_new_messages(engine.submit)
-    runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, transports)
+    runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, transports)
     await inbox.start()
     await engine.start()
     await outbox.start()
+    runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
     if settings.telegram_mode is TelegramMode.POLLING:
         for channel in channels.of(Platform.TELEGRAM):
             runtime.background.append(asyncio.create_task(

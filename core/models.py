@@ -174,3 +174,14 @@ class OutboxItem(models.Model):
     class Meta:
         table = "outbox"
         indexes = (("state", "next_attempt_at"), ("channel_id", "chat_id", "state"))
+
+
+class OwnerConfig(models.Model):
+    """The owner's configuration document (see core/owner_config.py): one row."""
+
+    id = fields.IntField(primary_key=True)
+    document = fields.JSONField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "owner_config"

@@ -69,3 +69,28 @@ def test_a_bad_setting_is_named(tmp_path):
     result = pasokh("migrate", cwd=tmp_path, TELEGRAM_MODE="carrier-pigeon")
     assert result.returncode == 2
     assert "TELEGRAM_MODE" in result.stderr
+
+
+def test_config_load_then_export_round_trips(tmp_path):
+    source = tmp_path / "shop.yaml"
+    source.write_text(
+        "faq:\n  - id: return\n    question: چطور مرجوع کنم؟\n    answer: تا ۷ روز.\n",
+        encoding="utf-8",
+    )
+    loaded = pasokh("config", "load", str(source), cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    exported = pasokh("config", "export", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert "چطور مرجوع کنم؟" in exported.stdout
+
+
+def test_a_bad_config_changes_nothing_and_names_the_line(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("faq:\n  - id: a\n    question: q\n    answer: x\n", encoding="utf-8")
+    assert pasokh("config", "load", str(good), cwd=tmp_path).returncode == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("faq:\n  - id: b\n    question: q\n", encoding="utf-8")
+    result = pasokh("config", "load", str(bad), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "line 2" in result.stderr and "nothing changed" in result.stderr
+    assert "id: a" in pasokh("config", "export", cwd=tmp_path).stdout

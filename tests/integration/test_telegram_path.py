@@ -33,7 +33,7 @@ async def test_a_new_customer_gets_the_persian_welcome_with_a_menu(pasokh, fake_
     markup = welcome["reply_markup"]
     if isinstance(markup, str):
         markup = json.loads(markup)
-    assert markup["inline_keyboard"][0][0]["callback_data"] == "handoff"
+    assert markup["inline_keyboard"][0][0]["callback_data"] == "m:0"
     outbound = await Message.get(direction="out")
     await eventually(lambda: _delivery(outbound.id, "sent"), what="delivery recorded")
 
