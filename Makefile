@@ -29,6 +29,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
+# FAQ matcher accuracy on ../shared/eval/faq (exits 1 while a target is missed).
+eval: $(STAMP)
+	$(BIN)/python bench/faq_eval.py
+
 # Refresh the catalogues after changing user-visible strings, then translate and compile.
 locales: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k gettext_noop -k _ --no-location --omit-header -o locales/messages.pot .
