@@ -497,7 +497,7 @@ class AiohttpConnection:
             raise ConnectionError(str(error)) from error
 
     def close(self) -> None:
-        pass
+        """Nothing of its own to close: the shared session is closed by its owner."""
 
 
 Connection = HttpConnection | AiohttpConnection

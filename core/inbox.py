@@ -44,7 +44,7 @@ NewMessagesListener = Callable[[Sequence[StoredMessage]], None]
 
 
 class InboxClosed(RuntimeError):
-    pass
+    """The process is stopping: the update was not stored, and the platform will retry."""
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ MIN_PASSWORD_LENGTH = 8
 
 
 class UserExists(ValueError):
-    pass
+    """Another user has that e-mail address."""
 
 
 async def add_user(email: str, password: str, role: str) -> str:
