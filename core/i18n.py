@@ -35,10 +35,6 @@ def gettext(message: str) -> str:
     return translation(current_language.get()).gettext(message)
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translation(current_language.get()).ngettext(singular, plural, n)
-
-
 class LazyString:
     """A module-level label translated when shown, in the language current then."""
 
@@ -58,6 +54,3 @@ def lazy_gettext(message: str) -> LazyString:
 def gettext_noop(message: str) -> str:
     """Marks a message id for extraction where it is stored, to be translated where shown."""
     return message
-
-
-_ = gettext
