@@ -29,9 +29,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
-# FAQ matcher accuracy on ../shared/eval/faq (exits 1 while a target is missed).
+# FAQ accuracy on ../shared/eval/faq through webhook → flow → outbox → fake Telegram
+# (exits 1 while a target is missed; bench/faq_eval.py scores the matcher alone, faster).
 eval: $(STAMP)
-	$(BIN)/python bench/faq_eval.py
+	$(BIN)/python bench/faq_eval_webhook.py
 
 # Refresh the catalogues after changing user-visible strings, then translate and compile.
 locales: $(STAMP)

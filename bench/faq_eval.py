@@ -104,7 +104,8 @@ def share(part: int, whole: int) -> str:
     return f"{part}/{whole} = {part / whole:.1%}" if whole else "n/a (no such questions)"
 
 
-def report(outcomes: list[Outcome], build_seconds: float, entry_count: int) -> bool:
+def report(outcomes: list[Outcome], build_seconds: float | None, entry_count: int,
+           timing: str = "decide() per question") -> bool:
     answerable = [o for o in outcomes if o.expected != NONE]
     unanswerable = [o for o in outcomes if o.expected == NONE]
     top1 = sum(o.top1 for o in answerable)
@@ -129,7 +130,8 @@ def report(outcomes: list[Outcome], build_seconds: float, entry_count: int) -> b
         print(f"  {o.question}\n      {o.expected} | {o.answered or '-'} | {offered} | {o.ranking}")
 
     times = sorted(o.seconds for o in outcomes)
-    print(f"\nindex build {build_seconds * 1000:.1f} ms; decide() per question: "
+    built = f"index build {build_seconds * 1000:.1f} ms; " if build_seconds is not None else ""
+    print(f"\n{built}{timing}: "
           f"mean {sum(times) / len(times) * 1000:.2f} ms, slowest {times[-1] * 1000:.2f} ms")
     return top1_met and wrong_met
 

@@ -16,6 +16,7 @@ from core.events import Button
 from core.i18n import supported, translation
 from core.models import ConversationStatus
 from flows.config import HANDOFF, MAIN_MENU, FlowConfig, MenuEntry
+from flows.faq import FaqDecision
 from flows.intents import is_command, wants_a_person
 
 WITH_AGENT = "with_agent"
@@ -38,14 +39,20 @@ def handle(state: dict[str, Any], turn: Turn, config: FlowConfig) -> FlowResult:
     state = {**state, "lang": language}
     if turn.button_payload == HANDOFF or wants_a_person(turn.text, config.handoff_phrases):
         return talk.hand_off(state, "customer asked for a person")
-    if "step" not in state or turn.button_payload == MAIN_MENU or is_command(turn.text, "start"):
+    first_turn = "step" not in state
+    asked = None if is_command(turn.text, "start") or not (turn.text or "").strip() else turn.text
+    decision = config.faq_index.decide(asked) if asked and turn.button_payload is None else None
+    if first_turn and decision is not None and (decision.answer or decision.choices):
+        # A first message that is already a question gets its answer, not a greeting.
+        return talk.answer({**state, "step": "menu", "unanswered": 0}, decision)
+    if first_turn or turn.button_payload == MAIN_MENU or is_command(turn.text, "start"):
         return FlowResult(state={**state, "step": "menu", "unanswered": 0},
-                          actions=(talk.main_menu(greet="step" not in state),))
+                          actions=(talk.main_menu(greet=first_turn),))
     if turn.button_payload is not None:
         return talk.pressed(state, turn.button_payload)
-    if turn.text is None or not turn.text.strip():
+    if decision is None:
         return FlowResult(state=state)  # a photo or a file: kept for the agents
-    return talk.answer(state, turn.text)
+    return talk.answer(state, decision)
 
 
 class _Talk:
@@ -75,9 +82,8 @@ class _Talk:
             text=_("That menu has changed. Here is the current one."),
             buttons=self._buttons(self.config.menu, path=())),))
 
-    def answer(self, state: dict[str, Any], text: str) -> FlowResult:
+    def answer(self, state: dict[str, Any], decision: FaqDecision) -> FlowResult:
         _ = self._
-        decision = self.config.faq_index.decide(text)
         if decision.answer is not None:
             return self._answered(state, decision.answer.answer)
         if decision.choices:

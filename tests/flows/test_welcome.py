@@ -138,3 +138,13 @@ def test_the_flow_does_not_change_the_state_it_was_given():
     state = dict(IN_MENU)
     decide(state, turn(button=HANDOFF, kind="button"), DEFAULT)
     assert state == IN_MENU
+
+
+def test_a_first_message_that_is_a_question_gets_the_answer_not_a_greeting():
+    result = decide({}, turn("چطور کالا را مرجوع کنم؟"), SHOP)
+    assert only_reply(result).text == "تا ۷ روز پس از تحویل."
+    assert result.state["step"] == "menu"
+
+
+def test_a_first_hello_gets_the_greeting():
+    assert "خوش آمدید" in only_reply(decide({}, turn("سلام"), SHOP)).text
