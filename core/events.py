@@ -27,6 +27,10 @@ class EventKind(StrEnum):
     BUTTON = "button"  # the customer pressed one of our buttons
     BLOCKED = "blocked"  # the customer blocked the bot: stop sending
     UNBLOCKED = "unblocked"  # the customer allowed the bot again
+    STATUS = "status"  # the platform reports on a message we sent (external_id is ours)
+    ECHO = "echo"  # the business wrote to the customer from elsewhere (e.g. the IG app)
+    READ = "read"  # the customer read our messages up to external_id
+    DELETE = "delete"  # the customer deleted (unsent) the message external_id
 
 
 class ChatType(StrEnum):
@@ -51,6 +55,10 @@ class MessageKind(StrEnum):
     POLL = "poll"
     DICE = "dice"
     BUTTON = "button"
+    REACTION = "reaction"
+    ORDER = "order"
+    STORY = "story"  # a mention in, or a reply to, the customer's story
+    COMMENT = "comment"  # a comment or mention on one of the brand's posts
     SERVICE = "service"
     UNSUPPORTED = "unsupported"
 
@@ -89,6 +97,8 @@ class InboundEvent:
     button_payload: str | None = None
     ack_token: str | None = None  # a platform handle that must be acknowledged (callback id)
     route: Mapping[str, str] = field(default_factory=dict)  # extra routing a reply must carry
+    delivery_status: str | None = None  # STATUS: sent, delivered, read, played or failed
+    delivery_error: str | None = None  # STATUS failed: the platform's code and reason
     occurred_at: datetime
     raw: Any = field(default=None, compare=False, repr=False)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -30,6 +30,11 @@ from core.tasks import finish
 
 log = logging.getLogger(__name__)
 
+_DELIVERY_ORDER = ("queued", "sent", "delivered", "read", "played")
+# For each receipt, the states it may replace: only earlier ones ("failed" ends a send).
+_EARLIER_DELIVERY_STATES: dict[str, tuple[str, ...]] = {
+    state: _DELIVERY_ORDER[:index] for index, state in enumerate(_DELIVERY_ORDER) if index
+} | {"failed": ("queued", "sent")}
 MAX_TEXT_CHARS = 20_000  # Telegram caps at 4,096 and Meta at 4,096; anything longer is abuse
 
 
@@ -164,11 +169,22 @@ class _BatchWriter:
         return count
 
     async def store(self, event: InboundEvent) -> StoredMessage | None:
-        if event.kind in (EventKind.MESSAGE, EventKind.BUTTON):
-            return await self._store_message(event)
-        if event.kind is EventKind.EDIT:
-            return await self._store_edit(event)
-        await self._set_reachable(event, reachable=event.kind is EventKind.UNBLOCKED)
+        """The new customer message this event made, if it made one for the flows."""
+        match event.kind:
+            case EventKind.MESSAGE | EventKind.BUTTON:
+                return await self._store_message(event)
+            case EventKind.EDIT:
+                return await self._store_edit(event)
+            case EventKind.BLOCKED | EventKind.UNBLOCKED:
+                await self._set_reachable(event, reachable=event.kind is EventKind.UNBLOCKED)
+            case EventKind.STATUS:
+                await self._record_status(event)
+            case EventKind.READ:
+                await self._record_status(replace(event, delivery_status="read"))
+            case EventKind.ECHO:
+                await self._store_echo(event)
+            case EventKind.DELETE:
+                await self._record_deletion(event)
         return None
 
     async def finish(self) -> None:
@@ -326,6 +342,61 @@ class _BatchWriter:
             [event.text, db_json(revisions), row["id"]],
         )
         return None
+
+    async def _record_status(self, event: InboundEvent) -> None:
+        """Receipts only move forward (a late "delivered" never undoes "read"), so a
+        redelivered or reordered receipt changes nothing."""
+        status = event.delivery_status or ""
+        earlier = _EARLIER_DELIVERY_STATES.get(status)
+        if earlier is None:
+            log.info("ingest: receipt %r for %s ignored", status, event.external_id)
+            return
+        marks = ", ".join("?" * len(earlier))
+        changed = await self._exec(
+            "UPDATE message SET delivery = ?, delivery_error = ? WHERE channel_id = ?"
+            f" AND external_id = ? AND direction = ? AND (delivery IS NULL OR delivery IN"
+            f" ({marks}))",
+            [status, event.delivery_error, event.channel_id, event.external_id,
+             Direction.OUTBOUND.value, *earlier],
+        )
+        if not changed:
+            log.info("ingest: receipt %s for %s changed nothing (not ours, or not newer)",
+                     status, event.external_id)
+
+    async def _store_echo(self, event: InboundEvent) -> None:
+        """What the business wrote from elsewhere (e.g. the Instagram app): part of the
+        history, never answered. Our own messages come back as echoes too; their id is
+        already stored, and the constraint makes those a no-op."""
+        identity_id, customer_id, new_identity = await self._identity(event)
+        conversation_id = await self._conversation(
+            event, identity_id, customer_id, new_identity=new_identity
+        )
+        await self._rows(
+            "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
+            " external_id, meta, revisions, raw_payload, processed, delivery, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
+            [conversation_id, event.channel_id, Direction.OUTBOUND.value, Author.AGENT.value,
+             event.message_kind.value, event.text, event.external_id, db_json({"echo": True}),
+             db_json([]), event.raw if isinstance(event.raw, str) else None, True, "sent",
+             db_time(self._conn, event.occurred_at)],
+        )
+
+    async def _record_deletion(self, event: InboundEvent) -> None:
+        rows = await self._rows(
+            "SELECT id, text, revisions FROM message WHERE channel_id = ? AND external_id = ?",
+            [event.channel_id, event.external_id],
+        )
+        if not rows:
+            log.info("ingest: deletion of %s, which we never stored", event.external_id)
+            return
+        revisions = from_json(rows[0]["revisions"]) or []
+        if any("deleted_at" in revision for revision in revisions):
+            return  # a redelivered deletion
+        revisions.append({"text": rows[0]["text"], "deleted_at": event.occurred_at.isoformat()})
+        await self._exec(
+            "UPDATE message SET revisions = ? WHERE id = ?", [db_json(revisions), rows[0]["id"]]
+        )
 
     async def _set_reachable(self, event: InboundEvent, *, reachable: bool) -> None:
         changed = await self._exec(

@@ -143,3 +143,74 @@ async def test_a_batch_mixes_kinds_and_keeps_order(inbox, channel_id):
     stored = await inbox.ingest(events)
     assert [s.event.text for s in stored] == ["یک", "دو"]
     assert await Message.filter(external_id="42:2").values_list("text", flat=True) == ["دو!"]
+
+
+async def _our_message(channel_id: int, external_id: str, delivery: str = "sent") -> int:
+    """A message the bot sent, as the outbox leaves it."""
+    identity = await Identity.first()
+    conversation = await Conversation.filter(identity=identity).first()
+    row = await Message.create(conversation=conversation, channel_id=channel_id, direction="out",
+                               author="bot", kind="text", text="پاسخ", external_id=external_id,
+                               delivery=delivery, created_at=datetime.now(UTC))
+    return row.id
+
+
+def receipt(channel_id, external_id, status, error=None, kind=EventKind.STATUS):
+    return replace(message(None, channel_id=channel_id, kind=kind), external_id=external_id,
+                   delivery_status=status, delivery_error=error, message_kind=MessageKind.SERVICE)
+
+
+async def test_receipts_move_forward_only(inbox, channel_id):
+    await inbox.ingest([message(channel_id=channel_id)])
+    ours = await _our_message(channel_id, "wamid.1")
+    for status in ("delivered", "read", "delivered", "sent"):  # late and repeated receipts
+        assert await inbox.ingest([receipt(channel_id, "wamid.1", status)]) == []
+    assert (await Message.get(id=ours)).delivery == "read"
+
+
+async def test_a_failed_receipt_keeps_the_reason(inbox, channel_id):
+    await inbox.ingest([message(channel_id=channel_id)])
+    ours = await _our_message(channel_id, "wamid.2")
+    await inbox.ingest([receipt(channel_id, "wamid.2", "failed", "131047: Re-engagement")])
+    row = await Message.get(id=ours)
+    assert (row.delivery, row.delivery_error) == ("failed", "131047: Re-engagement")
+
+
+async def test_a_receipt_for_a_message_we_never_sent_changes_nothing(inbox, channel_id):
+    await inbox.ingest([message(channel_id=channel_id)])
+    await inbox.ingest([receipt(channel_id, "wamid.unknown", "read")])
+    assert await Message.filter(delivery="read").count() == 0
+
+
+async def test_a_read_event_marks_our_message_read(inbox, channel_id):
+    await inbox.ingest([message(channel_id=channel_id)])
+    ours = await _our_message(channel_id, "mid.9")
+    await inbox.ingest([receipt(channel_id, "mid.9", None, kind=EventKind.READ)])
+    assert (await Message.get(id=ours)).delivery == "read"
+
+
+async def test_an_echo_is_history_and_is_never_answered(inbox, channel_id):
+    echo = replace(message("از اپ اینستاگرام", channel_id=channel_id, kind=EventKind.ECHO),
+                   external_id="mid.echo")
+    assert await inbox.ingest([echo, echo]) == []
+    row = await Message.get(external_id="mid.echo")
+    assert (row.direction, row.author, row.processed) == ("out", "agent", True)
+
+
+async def test_our_own_message_echoed_back_is_not_stored_twice(inbox, channel_id):
+    await inbox.ingest([message(channel_id=channel_id)])
+    await _our_message(channel_id, "mid.ours")
+    echo = replace(message("پاسخ", channel_id=channel_id, kind=EventKind.ECHO),
+                   external_id="mid.ours")
+    await inbox.ingest([echo])
+    assert await Message.filter(external_id="mid.ours").count() == 1
+
+
+async def test_a_deletion_is_recorded_once_and_keeps_what_was_said(inbox, channel_id):
+    (stored,) = await inbox.ingest([message("اشتباه نوشتم", channel_id=channel_id)])
+    deletion = replace(message(None, channel_id=channel_id, kind=EventKind.DELETE))
+    await inbox.ingest([deletion])
+    await inbox.ingest([deletion])
+    revisions = (await Message.get(id=stored.message_id)).revisions
+    assert len(revisions) == 1
+    assert revisions[0]["text"] == "اشتباه نوشتم" and "deleted_at" in revisions[0]
