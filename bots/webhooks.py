@@ -28,8 +28,8 @@ async def receive(request: web.Request) -> web.Response:
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        log.warning("webhook %s: body over %d bytes refused", name, request.app[RUNTIME]
-                    .settings.webhook_max_body_bytes)
+        log.warning("webhook %s: body over %d bytes refused", name,
+                    runtime.settings.webhook_max_body_bytes)
         return _problem(413, "the body is too large")
     try:
         channel = adapter.verify(request.headers, body, runtime.channels.of(platform))

@@ -38,8 +38,7 @@ class Settings:
     telegram_sends_per_second: float = 30.0
 
     outbox_max_attempts: int = 8
-    outbox_send_timeout: float = 10.0
-    webhook_max_body_bytes: int = 1024 * 1024
+    webhook_max_body_bytes: int = 1024 * 1024  # Telegram and Meta bodies are far smaller
 
     @property
     def effective_database_url(self) -> str:
