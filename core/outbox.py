@@ -21,7 +21,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,6 +32,7 @@ from tortoise.transactions import in_transaction
 from core.bus import Bus
 from core.db import connection, dialect_sql, is_postgres
 from core.delivery import (
+    Pace,
     PermanentError,
     RecipientUnreachable,
     RetryLater,
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 TransportLookup = Callable[[int], Transport | None]
 _Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
+SPACING_MEMORY = 60.0  # seconds a send's time is kept: longer than any pace's interval
+MIN_SPACING = 0.9  # share of a pace's interval two real sends of one key stay apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,7 @@ class OutboxWorker:
         self._tasks: list[asyncio.Task[None]] = []
         self._next_prune = 0.0
         self._decoded: dict[int, _Decoded] = {}
+        self._left_at: dict[tuple[str, str], float] = {}
         self._stopping = False
 
     def wake(self) -> None:
@@ -188,6 +192,8 @@ class OutboxWorker:
             now = time.monotonic()
             if now >= self._next_prune:
                 self._pacer.prune(now)
+                self._left_at = {slot: at for slot, at in self._left_at.items()
+                                 if at > now - SPACING_MEMORY}
                 self._next_prune = now + 1.0
 
     async def _dispatch_due(self) -> float:
@@ -302,10 +308,23 @@ class OutboxWorker:
                 )
         return claims
 
+    async def _keep_spacing(self, paces: Sequence[Pace]) -> None:
+        """Sends are planned on slots, but a busy event loop can wake several late at the
+        same moment; so each also keeps most of an interval from the previous real send of
+        its key (not all of it, or the small lateness of every wake-up would add up)."""
+        now = time.monotonic()
+        start = max([now] + [self._left_at.get((p.limit, p.key), now - p.interval)
+                             + p.interval * MIN_SPACING for p in paces])
+        for pace in paces:
+            self._left_at[(pace.limit, pace.key)] = start
+        if start > now:
+            await asyncio.sleep(start - now)
+
     async def _send(self, claim: _Claim) -> None:
         try:
             if claim.delay > 0:
                 await asyncio.sleep(claim.delay)
+            await self._keep_spacing(claim.transport.pacing(claim.message))
             result = await claim.transport.send(claim.message)
         except RetryLater as error:
             for pace in claim.transport.pacing(claim.message):
