@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 TransportLookup = Callable[[int], Transport | None]
 _Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
-SPACING_MEMORY = 60.0  # seconds a send's time is kept: longer than any pace's interval
 MIN_SPACING = 0.9  # share of a pace's interval two real sends of one key stay apart
 
 
@@ -129,7 +128,7 @@ class OutboxWorker:
         self._tasks: list[asyncio.Task[None]] = []
         self._next_prune = 0.0
         self._decoded: dict[int, _Decoded] = {}
-        self._left_at: dict[tuple[str, str], float] = {}
+        self._free_at: dict[tuple[str, str], float] = {}  # see _keep_spacing
         self._stopping = False
 
     def wake(self) -> None:
@@ -192,8 +191,7 @@ class OutboxWorker:
             now = time.monotonic()
             if now >= self._next_prune:
                 self._pacer.prune(now)
-                self._left_at = {slot: at for slot, at in self._left_at.items()
-                                 if at > now - SPACING_MEMORY}
+                self._free_at = {slot: at for slot, at in self._free_at.items() if at > now}
                 self._next_prune = now + 1.0
 
     async def _dispatch_due(self) -> float:
@@ -313,10 +311,9 @@ class OutboxWorker:
         same moment; so each also keeps most of an interval from the previous real send of
         its key (not all of it, or the small lateness of every wake-up would add up)."""
         now = time.monotonic()
-        start = max([now] + [self._left_at.get((p.limit, p.key), now - p.interval)
-                             + p.interval * MIN_SPACING for p in paces])
+        start = max([now] + [self._free_at.get((p.limit, p.key), now) for p in paces])
         for pace in paces:
-            self._left_at[(pace.limit, pace.key)] = start
+            self._free_at[(pace.limit, pace.key)] = start + pace.interval * MIN_SPACING
         if start > now:
             await asyncio.sleep(start - now)
 
