@@ -6,8 +6,10 @@
         await meta.wait_for(lambda fake: fake.sent("whatsapp", to="989121234567"))
 """
 
+from tests.fakes.base import ManualClock
+
 from .errors import KNOWN_TITLES, GraphError
-from .limits import ManualClock, PairLimiter, ThroughputLimiter
+from .limits import PairLimiter, ThroughputLimiter
 from .server import (
     CUSTOMER_SERVICE_WINDOW,
     DEFAULT_ACCESS_TOKEN,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
+
+from tests.fakes.base import serve_until_signalled
 
 from .server import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_SECRET, FakeMeta
 
@@ -55,16 +56,7 @@ async def serve(args: argparse.Namespace) -> None:
         record_limit=args.record_limit,
         contact_limit=args.contact_limit,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signal_number, stop.set)
-    await fake.start()
-    try:
-        print(f"READY {fake.base_url}", flush=True)
-        await stop.wait()
-    finally:
-        await fake.close()
+    await serve_until_signalled(fake)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,19 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-class ManualClock:
-    """A monotonic clock that only moves when told to, for deterministic limit tests."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class Recent:
     """key -> value of the latest event (a time, or a small tuple); with ``limit`` only the
     most recently touched keys are kept, so a long benchmark cannot grow it without bound."""

@@ -29,6 +29,8 @@ from typing import Any
 import orjson
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.fakes.base import FakeServer
+
 from . import errors, validate
 from .errors import GraphError
 from .limits import PairLimiter, Recent, ThroughputLimiter
@@ -198,7 +200,7 @@ def _matches(shape: tuple[str | None, ...], segments: list[str]) -> bool:
 Handler = Callable[[_Request], Any]
 
 
-class FakeMeta:
+class FakeMeta(FakeServer):
     """Meta's Graph API on a loopback port; see the module docstring.
 
     Beyond the documented test API: ``pair_interval`` / ``pair_burst`` shape the per-customer
@@ -236,8 +238,7 @@ class FakeMeta:
             raise ValueError("FakeMeta needs at least one access token")
         self.enforce_limits = enforce_limits
         self.enforce_window = enforce_window
-        self.host = host
-        self.port = port
+        super().__init__(host=host, port=port)
         self.pair_limiter = PairLimiter(interval=pair_interval, burst=pair_burst)
         self.throughput = ThroughputLimiter(per_window=throughput_per_second)
         self.instagram_text_limit = instagram_text_limit
@@ -263,10 +264,6 @@ class FakeMeta:
         self._delays: dict[str, deque[float]] = {}
         self._ids = itertools.count(1)
         self._id_salt = secrets.token_hex(3)
-        self._runner: web.AppRunner | None = None
-        self._closing = asyncio.Event()
-        self._webhook_client: ClientSession | None = None
-        self._base_url: str | None = None
         self._handlers: dict[str, Handler] = {
             WHATSAPP_MESSAGES: self._send_whatsapp,
             INSTAGRAM_MESSAGES: self._send_instagram,
@@ -276,47 +273,13 @@ class FakeMeta:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeMeta is already started")
-        self._closing = asyncio.Event()
-        app = web.Application(client_max_size=16 * 1024 * 1024)
-        app.router.add_get("/__stats", self._handle_stats)
-        app.router.add_post("/__customer_wrote", self._handle_customer_wrote)
-        app.router.add_post("/__user_wrote", self._handle_user_wrote)
-        app.router.add_route("*", "/{tail:.*}", self._handle_graph)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.host, self.port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self.port = runner.addresses[0][1]
-        self._base_url = f"http://{self.host}:{self.port}"
+    client_max_size = 16 * 1024 * 1024
 
-    async def close(self) -> None:
-        self._closing.set()
-        if self._webhook_client is not None:
-            await self._webhook_client.close()
-            self._webhook_client = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeMeta:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    @property
-    def base_url(self) -> str:
-        if self._base_url is None:
-            raise RuntimeError("FakeMeta is not started; await start() first")
-        return self._base_url
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/__stats", self._handle_stats)
+        router.add_post("/__customer_wrote", self._handle_customer_wrote)
+        router.add_post("/__user_wrote", self._handle_user_wrote)
+        router.add_route("*", "/{tail:.*}", self._handle_graph)
 
     # ----------------------------------------------------------------- test controls
 
@@ -363,17 +326,6 @@ class FakeMeta:
             and (kind is None or _kind_matches(call.kind, kind))
             and (to is None or _addressed_to(call, to))
         ]
-
-    async def wait_for(
-        self,
-        predicate: Callable[[FakeMeta], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the documented test API
-    ) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not predicate(self):
-            if asyncio.get_running_loop().time() >= deadline:
-                raise AssertionError(self._wait_failure_message(predicate, timeout))
-            await asyncio.sleep(0.005)
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -627,14 +579,11 @@ class FakeMeta:
             raise ValueError(f"unknown path kind {path_kind!r}; one of {KINDS}")
         return path_kind
 
-    def _wait_failure_message(self, predicate: Callable[..., Any], timeout: float) -> str:
-        name = getattr(predicate, "__qualname__", repr(predicate))
-        recent = "\n".join(
+    def _recent_calls(self) -> tuple[int, str]:
+        return len(self.calls), "\n".join(
             f"  {call.method} {call.path} [{call.kind}] -> {call.status} {_summary(call.body)}"
             for call in self.calls[-15:]
-        ) or "  (none)"
-        return (f"condition {name} still false after {timeout} s; "
-                f"{len(self.calls)} calls recorded, the last ones:\n{recent}")
+        )
 
 
 # --------------------------------------------------------------------------- module helpers

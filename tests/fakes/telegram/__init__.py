@@ -6,6 +6,8 @@
         await telegram.wait_for(lambda fake: fake.sent_messages(chat_id=42))
 """
 
+from tests.fakes.base import ManualClock
+
 from .server import (
     DEFAULT_TOKEN,
     SEND_METHODS,
@@ -13,7 +15,6 @@ from .server import (
     ApiError,
     FakeTelegram,
     FormattedText,
-    ManualClock,
     SendLimiter,
     StoredFile,
     Upload,

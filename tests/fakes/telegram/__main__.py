@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
+
+from tests.fakes.base import serve_until_signalled
 
 from .server import DEFAULT_TOKEN, FakeTelegram
 
@@ -48,16 +49,7 @@ async def serve(args: argparse.Namespace) -> None:
         message_limit=args.message_limit,
         send_log_limit=args.send_log_limit,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signal_number, stop.set)
-    await fake.start()
-    try:
-        print(f"READY {fake.base_url}", flush=True)
-        await stop.wait()
-    finally:
-        await fake.close()
+    await serve_until_signalled(fake)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,8 @@ from typing import Any
 import orjson
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.fakes.base import FakeServer
+
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 
 MAX_MESSAGE_LENGTH = 4096
@@ -146,19 +148,6 @@ class _Reply:
 
     result: Any
     description: str | None = None
-
-
-class ManualClock:
-    """A monotonic clock that only moves when told to, for deterministic limit tests."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 # --------------------------------------------------------------------------- formatted text
@@ -981,7 +970,7 @@ class _BotState:
 Handler = Callable[[_BotState, dict[str, Any]], Any]
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     """A Telegram Bot API look-alike on a loopback port; see the module docstring.
 
     Beyond the documented test API: ``chat_burst`` sizes the private-chat token bucket,
@@ -1009,8 +998,7 @@ class FakeTelegram:
             raise ValueError("FakeTelegram needs at least one token")
         self._default_token = next(iter(self._bots))
         self.enforce_limits = enforce_limits
-        self.host = host
-        self.port = port
+        super().__init__(host=host, port=port)
         self.limiter = SendLimiter(chat_burst=chat_burst)
         self._clock = clock
         self._record_limit = record_limit
@@ -1031,10 +1019,6 @@ class FakeTelegram:
         self._usernames: dict[str, int] = {}
         self._failures: dict[str, deque[ApiError]] = {}
         self._delays: dict[str, deque[float]] = {}
-        self._runner: web.AppRunner | None = None
-        self._closing = asyncio.Event()
-        self._webhook_client: ClientSession | None = None
-        self._base_url: str | None = None
         self._handlers: dict[str, Handler] = {
             "getMe": self._get_me,
             "sendMessage": self._send_message,
@@ -1058,50 +1042,18 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeTelegram is already started")
-        self._closing = asyncio.Event()
-        app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
-        app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_download)
-        app.router.add_get("/__stats", self._handle_stats)
-        app.router.add_post("/__updates", self._handle_push_updates)
-        app.router.add_route("*", "/{tail:.*}", self._handle_unknown_path)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.host, self.port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self.port = runner.addresses[0][1]
-        self._base_url = f"http://{self.host}:{self.port}"
+    client_max_size = MAX_UPLOAD_BYTES + 1024 * 1024
 
-    async def close(self) -> None:
-        self._closing.set()
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_route("*", "/bot{token}/{method}", self._handle_api)
+        router.add_get("/file/bot{token}/{file_path:.+}", self._handle_download)
+        router.add_get("/__stats", self._handle_stats)
+        router.add_post("/__updates", self._handle_push_updates)
+        router.add_route("*", "/{tail:.*}", self._handle_unknown_path)
+
+    def _on_close(self) -> None:
         for bot in self._bots.values():
             bot.notify()
-        if self._webhook_client is not None:
-            await self._webhook_client.close()
-            self._webhook_client = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeTelegram:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    @property
-    def base_url(self) -> str:
-        if self._base_url is None:
-            raise RuntimeError("FakeTelegram is not started; await start() first")
-        return self._base_url
 
     # ----------------------------------------------------------------- test controls
 
@@ -1146,17 +1098,6 @@ class FakeTelegram:
 
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         self._delays.setdefault(self._canonical(method), deque()).extend([seconds] * times)
-
-    async def wait_for(
-        self,
-        predicate: Callable[[FakeTelegram], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the documented test API
-    ) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not predicate(self):
-            if asyncio.get_running_loop().time() >= deadline:
-                raise AssertionError(self._wait_failure_message(predicate, timeout))
-            await asyncio.sleep(0.005)
 
     async def deliver_update(self, update: dict[str, Any], token: str | None = None) -> int:
         """POST an update to the webhook set with setWebhook, as Telegram would, with the
@@ -1296,15 +1237,10 @@ class FakeTelegram:
             raise KeyError(f"unknown token {token!r}; known: {list(self._bots)}")
         return bot
 
-    def _wait_failure_message(self, predicate: Callable[..., bool], timeout: float) -> str:
-        name = getattr(predicate, "__qualname__", repr(predicate))
-        recent = "\n".join(
+    def _recent_calls(self) -> tuple[int, str]:
+        return len(self.calls), "\n".join(
             f"  {call.method} -> {call.status} {_summarize_params(call.params)}"
             for call in self.calls[-15:]
-        ) or "  (none)"
-        return (
-            f"condition {name} still false after {timeout} s; "
-            f"{len(self.calls)} calls recorded, the last ones:\n{recent}"
         )
 
     # ----------------------------------------------------------------- chats and messages
