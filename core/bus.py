@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +32,8 @@ class Notice:
 
 class Bus(Protocol):
     async def publish(self, topic: str, data: dict[str, Any]) -> None: ...
+
+    async def publish_many(self, topic: str, items: Sequence[dict[str, Any]]) -> None: ...
 
     def subscribe(self, *topics: str) -> AsyncIterator[Notice]: ...
 
@@ -66,6 +68,10 @@ class InProcessBus:
 
     async def publish(self, topic: str, data: dict[str, Any]) -> None:
         self._deliver(Notice(topic, data))
+
+    async def publish_many(self, topic: str, items: Sequence[dict[str, Any]]) -> None:
+        for data in items:
+            self._deliver(Notice(topic, data))
 
     def _deliver(self, notice: Notice) -> None:
         for subscription in self._subscriptions:
@@ -117,6 +123,15 @@ class RedisBus(InProcessBus):
 
     async def publish(self, topic: str, data: dict[str, Any]) -> None:
         await self._redis.publish(f"{CHANNEL_PREFIX}{topic}", orjson.dumps(data))
+
+    async def publish_many(self, topic: str, items: Sequence[dict[str, Any]]) -> None:
+        """One round trip for a whole batch: the writers publish after every commit."""
+        if not items:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for data in items:
+                pipe.publish(f"{CHANNEL_PREFIX}{topic}", orjson.dumps(data))
+            await pipe.execute()
 
     async def close(self) -> None:
         if self._listener:

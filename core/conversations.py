@@ -118,11 +118,10 @@ class ConversationEngine:
                 await asyncio.sleep(1)
                 continue
             self._wake_outbox()
-            for conversation in changed:
-                await self._bus.publish(
-                    "conversation.updated",
-                    {"conversation_id": conversation.id, "status": conversation.status},
-                )
+            await self._bus.publish_many("conversation.updated", [
+                {"conversation_id": conversation.id, "status": conversation.status}
+                for conversation in changed
+            ])
 
     async def _process(self, message_ids: list[int]) -> list[_Conversation]:
         async with in_transaction("default") as conn:

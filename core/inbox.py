@@ -126,11 +126,10 @@ class Inbox:
         if new_messages:
             for listener in self._listeners:
                 listener(new_messages)
-            for stored in new_messages:
-                await self._bus.publish(
-                    "message.new",
-                    {"conversation_id": stored.conversation_id, "message_id": stored.message_id},
-                )
+            await self._bus.publish_many("message.new", [
+                {"conversation_id": stored.conversation_id, "message_id": stored.message_id}
+                for stored in new_messages
+            ])
 
     async def _store(self, groups: list[Sequence[InboundEvent]]) -> list[list[StoredMessage]]:
         async with in_transaction("default") as conn:

@@ -93,6 +93,7 @@ class _Claim:
     attempts: int
     message: OutboundMessage
     transport: Transport
+    paces: Sequence[Pace]
     delay: float
 
 
@@ -276,6 +277,7 @@ class OutboxWorker:
             attempts=row["attempts"] + 1,
             message=message,
             transport=transport,
+            paces=paces,
             delay=wait,
         )
 
@@ -321,10 +323,10 @@ class OutboxWorker:
         try:
             if claim.delay > 0:
                 await asyncio.sleep(claim.delay)
-            await self._keep_spacing(claim.transport.pacing(claim.message))
+            await self._keep_spacing(claim.paces)
             result = await claim.transport.send(claim.message)
         except RetryLater as error:
-            for pace in claim.transport.pacing(claim.message):
+            for pace in claim.paces:
                 self._pacer.hold(pace, time.monotonic() + (error.retry_after or 1.0))
             self._retry_or_fail(claim, error, error.retry_after)
         except RecipientUnreachable as error:
@@ -374,8 +376,10 @@ class OutboxWorker:
             raise
         if outcomes.retry:
             self.wake()
-        for message_id, state in _delivery_notices(outcomes):
-            await self._bus.publish("message.delivery", {"message_id": message_id, "state": state})
+        await self._bus.publish_many("message.delivery", [
+            {"message_id": message_id, "state": state}
+            for message_id, state in _delivery_notices(outcomes)
+        ])
 
 
 def _delivery_notices(outcomes: _Outcomes) -> list[tuple[int, str]]:

@@ -52,3 +52,22 @@ async def test_redis_bus_reaches_another_process_subscriber():
     finally:
         await publisher.close()
         await listener.close()
+
+
+async def test_redis_bus_publishes_a_batch_in_order():
+    url = await redis_or_skip()
+    publisher, listener = RedisBus(url), RedisBus(url)
+    await publisher.start()
+    await listener.start()
+    try:
+        stream = listener.subscribe("message.new")
+        first = asyncio.create_task(anext(stream))
+        await asyncio.sleep(0.05)
+        await publisher.publish_many("message.new", [{"n": n} for n in range(3)])
+        received = [(await asyncio.wait_for(first, 5)).data]
+        received += [(await asyncio.wait_for(anext(stream), 5)).data for _ in range(2)]
+        assert received == [{"n": 0}, {"n": 1}, {"n": 2}]
+        await stream.aclose()
+    finally:
+        await publisher.close()
+        await listener.close()
