@@ -258,8 +258,8 @@ class _BatchWriter:
         now = db_time(self._conn, self._now)
         created = await self._rows(
             "INSERT INTO conversation (channel_id, customer_id, identity_id, chat_id, chat_type,"
-            " route, status, flow_state, created_at, last_message_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " route, status, flow_state, created_at, last_message_at, reopen_count)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
             [
                 event.channel_id,
                 customer_id,

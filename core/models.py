@@ -95,6 +95,13 @@ class Team(models.Model):
         table = "team"
 
 
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
 class User(models.Model):
     id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=254, unique=True)
@@ -106,6 +113,16 @@ class User(models.Model):
 
     class Meta:
         table = "user"
+
+
+class TeamMember(models.Model):
+    id = fields.IntField(primary_key=True)
+    team = fields.ForeignKeyField("models.Team", related_name="memberships")
+    user = fields.ForeignKeyField("models.User", related_name="memberships")
+
+    class Meta:
+        table = "team_member"
+        unique_together = (("team", "user"),)
 
 
 class Conversation(models.Model):
@@ -125,6 +142,8 @@ class Conversation(models.Model):
     handed_off_at = fields.DatetimeField(null=True)
     first_response_at = fields.DatetimeField(null=True)
     resolved_at = fields.DatetimeField(null=True)
+    reopen_count = fields.IntField(default=0, description="times it was reopened after resolve")
+    snoozed_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "conversation"
@@ -185,3 +204,33 @@ class OwnerConfig(models.Model):
 
     class Meta:
         table = "owner_config"
+
+
+class Ticket(models.Model):
+    """A problem a customer reported. The customer is told its short `number`."""
+
+    id = fields.IntField(primary_key=True)
+    number = fields.IntField(unique=True)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="tickets")
+    customer = fields.ForeignKeyField("models.Customer", related_name="tickets")
+    description = fields.TextField()
+    media = fields.JSONField(null=True)
+    status = fields.CharField(max_length=16, default=TicketStatus.OPEN.value)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ticket"
+
+
+class SurveyAnswer(models.Model):
+    """The customer's satisfaction answer after a resolve: one per conversation."""
+
+    id = fields.IntField(primary_key=True)
+    conversation = fields.OneToOneField("models.Conversation", related_name="survey_answer")
+    score = fields.SmallIntField(description="1 (bad) to 5 (excellent)")
+    comment = fields.TextField(null=True)
+    answered_at = fields.DatetimeField()
+
+    class Meta:
+        table = "survey_answer"
