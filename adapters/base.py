@@ -25,12 +25,19 @@ class WebhookRejected(Exception):
 
 
 class Adapter(Protocol):
+    def handshake(self, query: Mapping[str, str], settings: Settings) -> str:
+        """The body to answer a platform's GET verification with, or raise WebhookRejected."""
+
     def verify(
         self, headers: Mapping[str, str], body: bytes, channels: Sequence[ChannelCredentials]
-    ) -> ChannelCredentials:
-        """The channel this webhook request is for, or raise WebhookRejected."""
+    ) -> Sequence[ChannelCredentials]:
+        """The channels this webhook request may speak for, or raise WebhookRejected.
 
-    def parse(self, body: bytes, channel_id: int) -> list[InboundEvent]:
+        A Telegram secret names one bot; a Meta signature names an app, whose one body may
+        carry entries for several of its numbers or accounts.
+        """
+
+    def parse(self, body: bytes, channels: Sequence[ChannelCredentials]) -> list[InboundEvent]:
         """Every event in the payload, in order; raise BadPayload when it is not one."""
 
     def transport(

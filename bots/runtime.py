@@ -21,7 +21,7 @@ from adapters.telegram import bot_id
 from bots.flow_config import LiveFlowConfig
 from bots.polling import poll_forever
 from bots.typedefs import RUNTIME
-from bots.webhooks import receive
+from bots.webhooks import handshake, receive
 from core import db
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
@@ -50,6 +50,22 @@ class Runtime:
 
 
 async def _sync_channels_from_settings(settings: Settings) -> None:
+    if settings.whatsapp_phone_number_id and settings.whatsapp_access_token:
+        await sync_channel(
+            Platform.WHATSAPP,
+            key=settings.whatsapp_phone_number_id,
+            token=settings.whatsapp_access_token,
+            webhook_secret=settings.meta_app_secret,
+            name="WhatsApp",
+        )
+    if settings.instagram_account_id and settings.instagram_access_token:
+        await sync_channel(
+            Platform.INSTAGRAM,
+            key=settings.instagram_account_id,
+            token=settings.instagram_access_token,
+            webhook_secret=settings.meta_app_secret,
+            name="Instagram",
+        )
     if settings.telegram_bot_token:
         await sync_channel(
             Platform.TELEGRAM,
@@ -142,5 +158,6 @@ def create_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(runtime_context)
     app.router.add_get("/healthz", healthz, name="healthz")
+    app.router.add_get("/webhooks/{platform}", handshake, name="webhook-handshake")
     app.router.add_post("/webhooks/{platform}", receive, name="webhook")
     return app

@@ -45,7 +45,7 @@ class ChannelDirectory:
         grouped: dict[Platform, list[ChannelCredentials]] = {}
         for channel in channels:
             grouped.setdefault(Platform(channel.platform), []).append(
-                ChannelCredentials(channel.id, channel.token, channel.webhook_secret)
+                ChannelCredentials(channel.id, channel.token, channel.webhook_secret, channel.key)
             )
         self._by_platform = {platform: tuple(items) for platform, items in grouped.items()}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from core.events import OutboundMessage, SendResult
@@ -53,3 +54,8 @@ class Transport(Protocol):
     async def send(self, message: OutboundMessage) -> SendResult: ...
 
     def pacing(self, message: OutboundMessage) -> Sequence[Pace]: ...
+
+    def reply_window(self, message: OutboundMessage) -> timedelta | None:
+        """How long after the customer's last message the platform accepts this message;
+        None when it has no such rule. The outbox refuses a message sent too late instead
+        of letting the platform fail it."""

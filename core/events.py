@@ -112,6 +112,21 @@ class Button:
 class OutboundKind(StrEnum):
     TEXT = "text"
     ACKNOWLEDGE = "acknowledge"  # e.g. answerCallbackQuery: stops the customer's spinner
+    TEMPLATE = "template"  # a pre-approved WhatsApp template: the only way in after 24 h
+
+
+class OutboundAuthor(StrEnum):
+    BOT = "bot"
+    AGENT = "agent"  # a person wrote it: platforms give people longer to answer
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Template:
+    """A WhatsApp message template the owner had approved: name, language, parameters."""
+
+    name: str
+    language: str
+    parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,10 +139,13 @@ class OutboundMessage:
     buttons: tuple[Button, ...] = ()
     ack_token: str | None = None
     route: Mapping[str, str] = field(default_factory=dict)
+    author: OutboundAuthor = OutboundAuthor.BOT
+    introduces_bot: bool = False  # the bot's first words to this customer: say it is a bot
+    template: Template | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON stored in an outbox row; `from_payload` reverses it."""
-        return {
+        payload: dict[str, Any] = {
             "platform": self.platform.value,
             "channel_id": self.channel_id,
             "chat_id": self.chat_id,
@@ -136,7 +154,14 @@ class OutboundMessage:
             "buttons": [[b.title, b.payload] for b in self.buttons],
             "ack_token": self.ack_token,
             "route": dict(self.route),
+            "author": self.author.value,
         }
+        if self.introduces_bot:
+            payload["introduces_bot"] = True
+        if self.template is not None:
+            payload["template"] = [self.template.name, self.template.language,
+                                   list(self.template.parameters)]
+        return payload
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> OutboundMessage:
@@ -149,7 +174,17 @@ class OutboundMessage:
             buttons=tuple(Button(title=t, payload=p) for t, p in payload.get("buttons", ())),
             ack_token=payload.get("ack_token"),
             route=dict(payload.get("route") or {}),
+            author=OutboundAuthor(payload.get("author", OutboundAuthor.BOT)),
+            introduces_bot=bool(payload.get("introduces_bot")),
+            template=_template(payload.get("template")),
         )
+
+
+def _template(stored: Any) -> Template | None:
+    if not stored:
+        return None
+    name, language, parameters = stored
+    return Template(name=name, language=language, parameters=tuple(parameters))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,8 +194,14 @@ class SendResult:
 
 @dataclass(frozen=True, slots=True)
 class ChannelCredentials:
-    """What an adapter needs to talk for one channel (one bot, one number, one account)."""
+    """What an adapter needs to talk for one channel (one bot, one number, one account).
+
+    `key` is the platform's id of the channel: the bot's user id, the WhatsApp phone-number
+    id, the Instagram account id. `webhook_secret` is what signs or accompanies its
+    webhooks: Telegram's secret token, or the Meta app secret.
+    """
 
     channel_id: int
     token: str = field(repr=False)
     webhook_secret: str = field(repr=False)
+    key: str = ""

@@ -23,7 +23,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -41,10 +41,12 @@ from core.delivery import (
     Transport,
 )
 from core.events import OutboundMessage
+from core.i18n import translation
 from core.models import OutboxState
 from core.ratelimit import Pacer
-from core.sqlvalues import db_time, from_json, utcnow
+from core.sqlvalues import db_time, from_db_time, from_json, utcnow
 from core.tasks import finish
+from core.text import to_persian_digits
 
 log = logging.getLogger(__name__)
 
@@ -211,9 +213,16 @@ class OutboxWorker:
         next_look = self._poll
         decoded: dict[int, _Decoded] = {}
         for row in rows:
-            if row["id"] in self._in_flight:
+            if row["id"] not in self._in_flight:
+                decoded[row["id"]] = self._decoded.get(row["id"]) or self._decode(row)
+        late = await self._too_late(conn, rows, decoded)
+        for row in rows:
+            if row["id"] not in decoded:
                 continue
-            decoded[row["id"]] = self._decoded.get(row["id"]) or self._decode(row)
+            if row["id"] in late:
+                self._outcomes.failed.append((row["id"], row["message_id"], late[row["id"]]))
+                del decoded[row["id"]]
+                continue
             claim = self._plan(row, decoded[row["id"]], now)
             if isinstance(claim, float):
                 next_look = min(next_look, claim)
@@ -246,6 +255,30 @@ class OutboxWorker:
             [OutboxState.PENDING.value, db_time(conn, utcnow()), OutboxState.PENDING.value,
              OutboxState.SENDING.value, limit],
         )
+
+    async def _too_late(
+        self, conn: BaseDBAsyncClient, rows: list[dict[str, Any]], decoded: dict[int, _Decoded]
+    ) -> dict[int, str]:
+        """Rows the platform would refuse because the customer wrote too long ago, with
+        the reason an agent reads (WhatsApp's and Instagram's customer-service windows)."""
+        windows: dict[int, tuple[int, timedelta]] = {}
+        for row in rows:
+            message, transport = decoded.get(row["id"], (None, None))
+            if message is None or transport is None or row["identity_id"] is None:
+                continue
+            window = transport.reply_window(message)
+            if window is not None:
+                windows[row["id"]] = (row["identity_id"], window)
+        if not windows:
+            return {}
+        last_wrote = await last_customer_messages(conn, {i for i, _ in windows.values()})
+        now = utcnow()
+        late: dict[int, str] = {}
+        for row_id, (identity_id, window) in windows.items():
+            wrote_at = last_wrote.get(identity_id)
+            if wrote_at is None or now - wrote_at > window:
+                late[row_id] = window_closed_reason(window)
+        return late
 
     def _decode(self, row: dict[str, Any]) -> _Decoded:
         message = OutboundMessage.from_payload(from_json(row["payload"]))
@@ -380,6 +413,38 @@ class OutboxWorker:
             {"message_id": message_id, "state": state}
             for message_id, state in _delivery_notices(outcomes)
         ])
+
+
+async def last_customer_messages(
+    conn: BaseDBAsyncClient, identity_ids: set[int]
+) -> dict[int, datetime]:
+    """When each customer last wrote (their conversations' newest customer message)."""
+    marks = ", ".join("?" * len(identity_ids))
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT identity_id, MAX(last_message_at) AS wrote_at FROM"
+                          f" conversation WHERE identity_id IN ({marks}) GROUP BY identity_id"),
+        list(identity_ids),
+    )
+    return {row["identity_id"]: from_db_time(row["wrote_at"]) for row in rows if row["wrote_at"]}
+
+
+def window_closed_reason(window: timedelta) -> str:
+    """Stored on the refused message and shown to agents, in Persian like the panel."""
+    ngettext = translation("fa").ngettext
+    hours = int(window.total_seconds() // 3600)
+    if hours % 24 == 0 and hours > 24:
+        days = hours // 24
+        text = ngettext("Not sent: the customer last wrote more than %(count)s day ago, and the "
+                 "platform allows replies only within that time.",
+                 "Not sent: the customer last wrote more than %(count)s days ago, and the "
+                 "platform allows replies only within that time.", days)
+        return text % {"count": to_persian_digits(str(days))}
+    text = ngettext("Not sent: the customer last wrote more than %(count)s hour ago, and the "
+             "platform allows free replies only within that time; send an approved template.",
+             "Not sent: the customer last wrote more than %(count)s hours ago, and the "
+             "platform allows free replies only within that time; send an approved template.",
+             hours)
+    return text % {"count": to_persian_digits(str(hours))}
 
 
 def _delivery_notices(outcomes: _Outcomes) -> list[tuple[int, str]]:

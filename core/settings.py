@@ -37,6 +37,14 @@ class Settings:
     telegram_api_base: str = "https://api.telegram.org"
     telegram_sends_per_second: float = 30.0
 
+    meta_app_secret: str = field(default="", repr=False)
+    meta_verify_token: str = field(default="", repr=False)
+    meta_graph_base: str = "https://graph.facebook.com/v23.0"
+    whatsapp_phone_number_id: str = ""
+    whatsapp_access_token: str = field(default="", repr=False)
+    instagram_account_id: str = ""
+    instagram_access_token: str = field(default="", repr=False)
+
     outbox_max_attempts: int = 8
     webhook_max_body_bytes: int = 1024 * 1024  # Telegram and Meta bodies are far smaller
 
@@ -86,7 +94,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
     def get(name: str, default: str = "") -> str:
         return values.get(name, default).strip()
 
-    return Settings(
+    settings = Settings(
         host=get("PASOKH_HOST", "127.0.0.1"),
         port=_as_int("PASOKH_PORT", get("PASOKH_PORT", "8080")),
         data_dir=Path(get("PASOKH_DATA_DIR", "data")),
@@ -100,5 +108,16 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         telegram_sends_per_second=_as_float(
             "TELEGRAM_SENDS_PER_SECOND", get("TELEGRAM_SENDS_PER_SECOND", "30")
         ),
+        meta_app_secret=get("META_APP_SECRET"),
+        meta_verify_token=get("META_VERIFY_TOKEN"),
+        meta_graph_base=get("META_GRAPH_BASE", "https://graph.facebook.com/v23.0").rstrip("/"),
+        whatsapp_phone_number_id=get("WHATSAPP_PHONE_NUMBER_ID"),
+        whatsapp_access_token=get("WHATSAPP_ACCESS_TOKEN"),
+        instagram_account_id=get("INSTAGRAM_ACCOUNT_ID"),
+        instagram_access_token=get("INSTAGRAM_ACCESS_TOKEN"),
         outbox_max_attempts=_as_int("OUTBOX_MAX_ATTEMPTS", get("OUTBOX_MAX_ATTEMPTS", "8")),
     )
+    meta_channels = settings.whatsapp_phone_number_id or settings.instagram_account_id
+    if meta_channels and not settings.meta_app_secret:
+        raise SettingsError("META_APP_SECRET is needed to check WhatsApp and Instagram webhooks")
+    return settings

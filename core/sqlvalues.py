@@ -33,3 +33,9 @@ def from_json(value: Any) -> Any:
     if value is None or isinstance(value, dict | list):
         return value
     return orjson.loads(value)
+
+
+def from_db_time(value: datetime | str) -> datetime:
+    """A timestamp read by a hand-written query: text from SQLite, a datetime from asyncpg."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -38,9 +38,12 @@ def make_bot(token: str, session: aiohttp.ClientSession, api_base: str) -> teleg
 
 
 class TelegramAdapter:
+    def handshake(self, query: Mapping[str, str], settings: Settings) -> str:
+        raise WebhookRejected(405, "Telegram webhooks have no GET handshake")
+
     def verify(
         self, headers: Mapping[str, str], body: bytes, channels: Sequence[ChannelCredentials]
-    ) -> ChannelCredentials:
+    ) -> tuple[ChannelCredentials]:
         """Each bot has its own secret, and the secret picks the channel."""
         presented = headers.get(SECRET_HEADER)
         if not presented:
@@ -54,10 +57,11 @@ class TelegramAdapter:
                 matched = channel
         if matched is None:
             raise WebhookRejected(403, f"wrong {SECRET_HEADER} header")
-        return matched
+        return (matched,)
 
-    def parse(self, body: bytes, channel_id: int) -> list[InboundEvent]:
-        return parse_update(body, channel_id)
+    def parse(self, body: bytes, channels: Sequence[ChannelCredentials]) -> list[InboundEvent]:
+        (channel,) = channels  # verify named the one bot this secret belongs to
+        return parse_update(body, channel.channel_id)
 
     def transport(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings

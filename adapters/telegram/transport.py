@@ -58,6 +58,9 @@ class TelegramTransport:
             return (chat_pace,)
         return (Pace("telegram-bot", self._channel_key, self._bot_interval), chat_pace)
 
+    def reply_window(self, message: OutboundMessage) -> None:
+        return None  # a bot may write to anyone who has not blocked it
+
     async def send(self, message: OutboundMessage) -> SendResult:
         try:
             if message.kind is OutboundKind.ACKNOWLEDGE:

@@ -27,6 +27,9 @@ class ScriptedTransport:
         self.script = deque(outcomes)
         self.sent: list[tuple[float, OutboundMessage]] = []
 
+    def reply_window(self, message: OutboundMessage):
+        return None
+
     def pacing(self, message: OutboundMessage):
         return (Pace("chat", message.chat_id, 0.2),)
 

@@ -1,0 +1,150 @@
+"""WhatsApp and Instagram end to end: Meta's webhook → stored → flow → outbox → FakeMeta."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from core.models import Conversation, Identity, Message
+from tests.conftest import corpus_files
+from tests.fakes.meta import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_SECRET, FakeMeta
+from tests.integration.helpers import eventually
+from tests.integration.meta_helpers import (
+    INSTAGRAM_ACCOUNT_ID,
+    PHONE_NUMBER_ID,
+    VERIFY_TOKEN,
+    ig_comment,
+    ig_text,
+    wa_status,
+    wa_text,
+)
+
+
+@pytest.fixture
+async def fake_meta():
+    async with FakeMeta() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def meta_pasokh(aiohttp_client, settings, fake_meta):
+    from bots.runtime import create_app
+
+    connected = replace(
+        settings,
+        meta_app_secret=DEFAULT_APP_SECRET,
+        meta_verify_token=VERIFY_TOKEN,
+        meta_graph_base=fake_meta.base_url,
+        whatsapp_phone_number_id=PHONE_NUMBER_ID,
+        whatsapp_access_token=DEFAULT_ACCESS_TOKEN,
+        instagram_account_id=INSTAGRAM_ACCOUNT_ID,
+        instagram_access_token=DEFAULT_ACCESS_TOKEN,
+    )
+    return await aiohttp_client(create_app(connected))
+
+
+def _url(client, platform: str) -> str:
+    return str(client.make_url(f"/webhooks/{platform}"))
+
+
+@pytest.mark.parametrize("platform", ["whatsapp", "instagram"])
+async def test_meta_verification_echoes_the_challenge_only_for_our_token(meta_pasokh, platform):
+    query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "8812"}
+    response = await meta_pasokh.get(f"/webhooks/{platform}", params=query)
+    assert (response.status, await response.text()) == (200, "8812")
+    wrong = await meta_pasokh.get(f"/webhooks/{platform}",
+                                  params={**query, "hub.verify_token": "guess"})
+    assert wrong.status == 403
+    assert (await meta_pasokh.get(f"/webhooks/{platform}")).status == 403
+
+
+@pytest.mark.parametrize("platform", ["whatsapp", "instagram"])
+async def test_unsigned_wrongly_signed_and_broken_bodies_are_refused(meta_pasokh, fake_meta,
+                                                                      platform):
+    body = b'{"object": "instagram", "entry": []}'
+    url = f"/webhooks/{platform}"
+    assert (await meta_pasokh.post(url, data=body)).status == 401
+    forged = {"X-Hub-Signature-256": "sha256=" + "0" * 64}
+    assert (await meta_pasokh.post(url, data=body, headers=forged)).status == 403
+    broken = b"{not json"
+    signed = {"X-Hub-Signature-256": fake_meta.sign(broken)}
+    assert (await meta_pasokh.post(url, data=broken, headers=signed)).status == 400
+    assert await Message.all().count() == 0
+
+
+@pytest.mark.parametrize("platform", ["whatsapp", "instagram"])
+async def test_every_corpus_payload_is_accepted(meta_pasokh, fake_meta, platform):
+    for path in corpus_files(platform):
+        body = path.read_bytes()
+        headers = {"X-Hub-Signature-256": fake_meta.sign(body),
+                   "Content-Type": "application/json"}
+        response = await meta_pasokh.post(f"/webhooks/{platform}", data=body, headers=headers)
+        assert response.status == 200, path.name
+
+
+async def test_a_whatsapp_customer_gets_the_welcome_with_reply_buttons(meta_pasokh, fake_meta):
+    status = await fake_meta.deliver(_url(meta_pasokh, "whatsapp"), wa_text("989121111111", "سلام"))
+    assert status == 200
+    await fake_meta.wait_for(lambda fake: fake.sent("whatsapp", to="989121111111"))
+    (welcome,) = fake_meta.sent("whatsapp", to="989121111111")
+    assert welcome["type"] == "interactive"
+    assert welcome["interactive"]["type"] == "button"
+    assert "خوش آمدید" in welcome["interactive"]["body"]["text"]
+    outbound = await Message.get(direction="out")
+    await eventually(lambda: _delivery(outbound.id, "sent"), what="the send recorded")
+
+
+async def test_whatsapp_receipts_move_our_message_forward(meta_pasokh, fake_meta):
+    url = _url(meta_pasokh, "whatsapp")
+    await fake_meta.deliver(url, wa_text("989122222222", "سلام"))
+    await fake_meta.wait_for(lambda fake: fake.sent("whatsapp", to="989122222222"))
+    outbound = await Message.get(direction="out")
+    await eventually(lambda: _delivery(outbound.id, "sent"), what="the send recorded")
+    wamid = (await Message.get(id=outbound.id)).external_id
+    assert wamid and wamid.startswith("wamid.")
+    await fake_meta.deliver(url, wa_status("989122222222", wamid, "read"))
+    await eventually(lambda: _delivery(outbound.id, "read"), what="read recorded")
+    await fake_meta.deliver(url, wa_status("989122222222", wamid, "delivered"))
+    assert (await Message.get(id=outbound.id)).delivery == "read"  # never backwards
+
+
+async def test_a_reply_outside_the_whatsapp_window_is_refused_with_a_persian_reason(
+    meta_pasokh, fake_meta
+):
+    a_day_and_more_ago = time.time() - 25 * 3600
+    await fake_meta.deliver(_url(meta_pasokh, "whatsapp"),
+                            wa_text("989123333333", "سلام", at=a_day_and_more_ago))
+    await eventually(lambda: Message.filter(direction="out").exists(), what="the reply stored")
+    outbound = await Message.get(direction="out")
+    await eventually(lambda: _delivery(outbound.id, "failed"), what="the refusal recorded")
+    refused = await Message.get(id=outbound.id)
+    assert "۲۴ ساعت" in refused.delivery_error
+    assert not fake_meta.sent("whatsapp", to="989123333333")
+
+
+async def test_an_instagram_customer_gets_quick_replies_without_the_human_agent_tag(
+    meta_pasokh, fake_meta
+):
+    await fake_meta.deliver(_url(meta_pasokh, "instagram"), ig_text("200000000000777", "سلام"))
+    await fake_meta.wait_for(lambda fake: fake.sent("instagram", to="200000000000777"))
+    (welcome,) = fake_meta.sent("instagram", to="200000000000777")
+    assert welcome["messaging_type"] == "RESPONSE"
+    assert "tag" not in welcome
+    assert welcome["message"]["quick_replies"][0]["payload"] == "m:0"
+
+
+async def test_a_comment_is_answered_by_a_private_reply(meta_pasokh, fake_meta):
+    await fake_meta.deliver(_url(meta_pasokh, "instagram"),
+                            ig_comment("200000000000888", "17900000000000001", "قیمتش چنده؟"))
+    await fake_meta.wait_for(lambda fake: fake.calls_to("instagram.messages"))
+    (call,) = fake_meta.calls_to("instagram.messages")
+    assert call.body["recipient"] == {"comment_id": "17900000000000001"}
+    conversation = await Conversation.get(chat_id="200000000000888")
+    identity = await Identity.get(id=conversation.identity_id)
+    assert identity.external_id == "200000000000888"
+
+
+async def _delivery(message_id: int, state: str) -> bool:
+    return (await Message.get(id=message_id)).delivery == state
