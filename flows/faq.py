@@ -112,6 +112,12 @@ MAX_WORD_LENGTH = 30
 FUZZY_MIN_RATIO = 80
 FUZZY_MIN_LENGTH = 4
 FUZZY_PENALTY = 0.15
+# Parts of a compound typed as one word are looked up only when at least this long.
+MIN_COMPOUND_PART = 2
+# A customer's word found only in an entry's answer ("اسنپ پی دارید؟" against an answer naming
+# اسنپ‌پی) is some evidence that the entry explains the message, less than in its question:
+# answers also mention what they are not about.
+ANSWER_MATCH_SHARE = 0.6
 # Word matches weaker than this are ignored rather than counted as a little evidence.
 MIN_WORD_MATCH = 0.5
 
@@ -140,6 +146,7 @@ class _IndexedEntry:
     entry: FaqEntry
     phrases: tuple[_Phrase, ...]
     words: frozenset[str]  # of all its phrases
+    answer_words: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,19 +172,36 @@ class FaqIndex:
             [_phrase_words(text) for text in (entry.question, *entry.alternatives)]
             for entry in entries
         ]
+        answer_words_by_entry = [
+            frozenset(word for word in _phrase_words(entry.answer) if not is_number(word))
+            for entry in entries
+        ]
         self._entries_using: dict[str, set[int]] = {}
         for index, phrases in enumerate(words_by_entry):
             for words in phrases:
                 for word in words:
                     self._entries_using.setdefault(word, set()).add(index)
-        forms_by_word = {word: word_forms(word) for word in self._entries_using}
+        answering: dict[str, int] = {}
+        for words in answer_words_by_entry:
+            for word in words:
+                answering[word] = answering.get(word, 0) + 1
+        forms_by_word = {word: word_forms(word) for word in {*self._entries_using, *answering}}
         self._weights = {
             word: _faq_word_weight(word, forms_by_word[word], len(using), len(entries))
             for word, using in self._entries_using.items()
         }
+        # A word only the answers use weighs as its rarity among them says; it can explain a
+        # customer's word (precision) but not stand for the question asked (recall).
+        self._answer_only_weights = {
+            word: _faq_word_weight(word, forms_by_word[word], count, len(entries))
+            for word, count in answering.items()
+            if word not in self._weights
+        }
         self._entries = tuple(
-            self._indexed_entry(entry, phrases)
-            for entry, phrases in zip(entries, words_by_entry, strict=True)
+            self._indexed_entry(entry, phrases, answer_words)
+            for entry, phrases, answer_words in zip(
+                entries, words_by_entry, answer_words_by_entry, strict=True
+            )
         )
         self._vocabulary = tuple(self._weights)
         self._typo_candidates = tuple(w for w in self._vocabulary if len(w) >= FUZZY_MIN_LENGTH)
@@ -215,7 +239,9 @@ class FaqIndex:
         for said_word in said:
             for word, quality in said_word.matches.items():
                 _keep_best(heard, word, quality)
-        candidates = {index for word in heard for index in self._entries_using[word]}
+        candidates = {
+            index for word in heard for index in self._entries_using.get(word, ())
+        }
         scored = (self._entry_score(index, said, heard) for index in candidates)
         # Ties go to the entry the owner listed first, so the order never depends on chance.
         return sorted(
@@ -223,11 +249,13 @@ class FaqIndex:
             key=lambda candidate: (-candidate.score, candidate.index),
         )
 
-    def _indexed_entry(self, entry: FaqEntry, phrases: list[tuple[str, ...]]) -> _IndexedEntry:
+    def _indexed_entry(self, entry: FaqEntry, phrases: list[tuple[str, ...]],
+                       answer_words: frozenset[str]) -> _IndexedEntry:
         return _IndexedEntry(
             entry=entry,
             phrases=tuple(self._phrase(words) for words in phrases if words),
             words=frozenset(word for words in phrases for word in words),
+            answer_words=answer_words,
         )
 
     def _phrase(self, words: tuple[str, ...]) -> _Phrase:
@@ -235,8 +263,36 @@ class FaqIndex:
         return _Phrase(words=words, weights=weights, total_weight=sum(weights))
 
     def _query_words(self, text: str) -> list[_SaidWord]:
-        words = _unique(join_phrases(matching_words(text)[:MAX_QUERY_WORDS]))
-        return [self._said_word(word) for word in words]
+        words = join_phrases(matching_words(text)[:MAX_QUERY_WORDS])
+        return [self._said_word(word) for word in _unique(self._compounds_as_the_faq(words))]
+
+    def _compounds_as_the_faq(self, words: list[str]) -> list[str]:
+        """Compounds written as the FAQ writes them: Persian writes them with a half-space,
+        which customers type as a space or not at all ("ثبت نام", "ثبتنام"; "کدتخفیف" for
+        "کد تخفیف")."""
+        rewritten: list[str] = []
+        position = 0
+        while position < len(words):
+            word = words[position]
+            joined = word + words[position + 1] if position + 1 < len(words) else ""
+            if joined in self._words_by_form and not is_finglish(joined):
+                rewritten.append(joined)
+                position += 2
+                continue
+            rewritten.extend(self._split_as_the_faq(word))
+            position += 1
+        return rewritten
+
+    def _split_as_the_faq(self, word: str) -> tuple[str, ...]:
+        if word in self._words_by_form or is_finglish(word) or len(word) > MAX_WORD_LENGTH:
+            return (word,)
+        for cut in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1):
+            first, second = word[:cut], word[cut:]
+            if first in self._words_by_form and any(
+                form in self._words_by_form for form in word_forms(second)
+            ):
+                return first, second
+        return (word,)
 
     def _said_word(self, word: str) -> _SaidWord:
         if len(word) > MAX_WORD_LENGTH:
@@ -247,8 +303,10 @@ class FaqIndex:
             weight = NUMBER_WEIGHT
         elif any(is_function_word(forms) for forms in forms_by_spelling.values()):
             weight = FUNCTION_WORD_WEIGHT
+        elif asked := {word: q for word, q in matches.items() if word in self._weights}:
+            weight = self._weights[max(asked, key=asked.__getitem__)]
         elif matches:
-            weight = self._weights[max(matches, key=matches.__getitem__)]
+            weight = self._answer_only_weights[max(matches, key=matches.__getitem__)]
         else:
             weight = self._unknown_word_weight
         return _SaidWord(matches=matches, weight=weight)
@@ -287,7 +345,13 @@ class FaqIndex:
             for phrase in entry.phrases
         )
         explained = [
-            max((said_word.matches.get(word, 0.0) for word in entry.words), default=0.0)
+            max(
+                max((said_word.matches.get(word, 0.0) for word in entry.words), default=0.0),
+                ANSWER_MATCH_SHARE * max(
+                    (said_word.matches.get(word, 0.0) for word in entry.answer_words),
+                    default=0.0,
+                ),
+            )
             for said_word in said
         ]
         precision = sum(
