@@ -118,6 +118,9 @@ MIN_COMPOUND_PART = 2
 # اسنپ‌پی) is some evidence that the entry explains the message, less than in its question:
 # answers also mention what they are not about.
 ANSWER_MATCH_SHARE = 0.6
+# Finglish spellings after the most likely one are a little less likely ("kharej" is خارج
+# more likely than خرج).
+LESS_LIKELY_SPELLING = 0.05
 # Word matches weaker than this are ignored rather than counted as a little evidence.
 MIN_WORD_MATCH = 0.5
 
@@ -153,7 +156,8 @@ class _IndexedEntry:
 class _Scored:
     index: int  # of the entry
     score: float
-    key_words: int  # the customer's content words that this entry has too
+    key_words: int  # the customer's content words that this entry's phrasings have too
+    key_words_in_answer: int  # and those that only its answer has
     precision: float  # share of the customer's words (by weight) that the entry explains
 
 
@@ -315,14 +319,14 @@ class FaqIndex:
                             ) -> dict[str, float]:
         """FAQ words a customer's word may be, each with how well it matches (0..1)."""
         matches: dict[str, float] = {}
-        for forms in forms_by_spelling.values():
+        for rank, forms in enumerate(forms_by_spelling.values()):
             for form, cost in forms.items():
                 for word, word_cost in self._words_by_form.get(form, ()):
-                    _keep_best(matches, word, 1.0 - cost - word_cost)
+                    _keep_best(matches, word, 1.0 - cost - word_cost - rank * LESS_LIKELY_SPELLING)
         if max(matches.values(), default=0.0) < 1.0 - AFFIX_PENALTY:
-            for spelling in forms_by_spelling:
+            for rank, spelling in enumerate(forms_by_spelling):
                 for word, quality in self._typo_matches(spelling):
-                    _keep_best(matches, word, quality)
+                    _keep_best(matches, word, quality - rank * LESS_LIKELY_SPELLING)
         return {word: quality for word, quality in matches.items() if quality >= MIN_WORD_MATCH}
 
     def _typo_matches(self, spelling: str) -> Iterable[tuple[str, float]]:
@@ -344,38 +348,50 @@ class FaqIndex:
                 zip(phrase.words, phrase.weights, strict=True)) / phrase.total_weight
             for phrase in entry.phrases
         )
-        explained = [
-            max(
-                max((said_word.matches.get(word, 0.0) for word in entry.words), default=0.0),
-                ANSWER_MATCH_SHARE * max(
-                    (said_word.matches.get(word, 0.0) for word in entry.answer_words),
-                    default=0.0,
-                ),
-            )
+        in_question = [
+            max((said_word.matches.get(word, 0.0) for word in entry.words), default=0.0)
             for said_word in said
+        ]
+        in_answer = [
+            max((said_word.matches.get(word, 0.0) for word in entry.answer_words), default=0.0)
+            for said_word in said
+        ]
+        explained = [
+            max(asked, ANSWER_MATCH_SHARE * answered)
+            for asked, answered in zip(in_question, in_answer, strict=True)
         ]
         precision = sum(
             said_word.weight * quality for said_word, quality in zip(said, explained, strict=True)
         ) / sum(said_word.weight for said_word in said)
-        key_words = sum(
-            said_word.weight > FUNCTION_WORD_WEIGHT and quality >= KEY_WORD_MATCH
-            for said_word, quality in zip(said, explained, strict=True)
+        key_words = sum(_is_key_word(said_word, quality) for said_word, quality in
+                        zip(said, in_question, strict=True))
+        key_words_in_answer = sum(
+            _is_key_word(said_word, answered) and not _is_key_word(said_word, asked)
+            for said_word, asked, answered in zip(said, in_question, in_answer, strict=True)
         )
         if recall == 0 or precision == 0:
-            return _Scored(index=index, score=0.0, key_words=0, precision=precision)
+            return _Scored(index=index, score=0.0, key_words=0, key_words_in_answer=0,
+                           precision=precision)
         score = 2 * precision * recall / (precision + recall)
-        return _Scored(index=index, score=score, key_words=key_words, precision=precision)
+        return _Scored(index=index, score=score, key_words=key_words,
+                       key_words_in_answer=key_words_in_answer, precision=precision)
 
 
 def _is_confident(best: _Scored, runner_up: float) -> bool:
     named_by_key_words = (
-        best.key_words >= 2
+        best.key_words >= 1
+        and best.key_words + best.key_words_in_answer >= 2
         and best.precision >= CONFIDENT_PRECISION_WITH_KEY_WORDS
         and best.score >= CONFIDENT_SCORE_WITH_KEY_WORDS
     )
     return (
         best.score >= CONFIDENT_SCORE or named_by_key_words
     ) and best.score - runner_up >= CONFIDENT_MARGIN
+
+
+def _is_key_word(said_word: _SaidWord, quality: float) -> bool:
+    # Rounded: three steps of 0.1 from a word must leave a 0.7 match, not 0.6999….
+    return said_word.weight > FUNCTION_WORD_WEIGHT and round(quality, 6) >= KEY_WORD_MATCH
 
 
 def _keep_best(matches: dict[str, float], word: str, quality: float) -> None:
