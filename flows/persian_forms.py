@@ -184,7 +184,7 @@ _SYNONYM_GROUPS = (
     ("گارانتی", "ضمانت"),
     ("لغو", "کنسل"),
     ("پیگیری", "رهگیری"),
-    ("کالا", "محصول", "جنس"),
+    ("کالا", "محصول", "جنس", "جنسی", "وسیله", "وسایل", "لوازم"),
     ("تلفن", "شماره", "موبایل"),
     ("تماس", "زنگ"),
     ("پول", "وجه"),
@@ -218,9 +218,16 @@ _PLACES_ABROAD = """
 """
 
 
+# What shops sell, which customers name instead of "کالا" ("لباسو پس بدم").
+_GOODS = """
+    لباس کفش کیف مانتو شلوار پیراهن تیشرت کاپشن دامن جوراب کلاه شال روسری
+    گوشی لپتاپ تبلت هدفون کتاب عطر ادکلن کرم
+"""
+
+
 def _meaning_groups() -> dict[str, tuple[str, ...]]:
     groups = [*_SYNONYM_GROUPS, ("شهر", *_IRANIAN_CITIES.split()),
-              ("خارج", *_PLACES_ABROAD.split())]
+              ("خارج", *_PLACES_ABROAD.split()), ("کالا", *_GOODS.split())]
     keys: dict[str, list[str]] = {}
     for group in groups:
         key = f"~{fold_sound_alikes(normalize(group[0]))}"
@@ -237,19 +244,20 @@ _SINGULAR_OF = {
 }
 
 # A noun and a light verb that together say one shop word. The verb is recognized by its past
-# stem, so every person and tense counts ("پس بدم", "پسش میدم", "پس دادن").
+# stem, so every person and tense counts ("پس بدم", "پسش میدم", "پس دادن"). The noun stays
+# when it says something of its own ("پولمو نریختید": the money, deposited).
 _PHRASES = {
-    ("پس", "داد"): "مرجوع",
-    ("پس", "فرستاد"): "مرجوع",
-    ("بر", "گرداند"): "مرجوع",
-    ("پول", "داد"): "پرداخت",
-    ("پول", "ریخت"): "واریز",
-    ("جواب", "داد"): "پاسخ",
-    ("کادو", "کرد"): "کادو",
+    ("پس", "داد"): ("مرجوع",),
+    ("پس", "فرستاد"): ("مرجوع",),
+    ("بر", "گرداند"): ("مرجوع",),
+    ("پول", "داد"): ("پرداخت",),
+    ("پول", "ریخت"): ("پول", "واریز"),
+    ("جواب", "داد"): ("پاسخ",),
+    ("کادو", "کرد"): ("کادو",),
 }
 _PHRASE_NOUNS = frozenset(noun for noun, _ in _PHRASES)
 # Object markers and clitics a customer puts on the noun ("پسش بدم", "برش گردونم").
-_NOUN_CLITICS = ("شون", "ش", "شو", "رو", "و")
+_NOUN_CLITICS = ("شون", "مون", "تون", "شو", "مو", "تو", "ش", "م", "ت", "رو", "و")
 
 
 def join_phrases(words: list[str]) -> list[str]:
@@ -262,7 +270,7 @@ def join_phrases(words: list[str]) -> list[str]:
             verb = _past_stem(words[position + 1], _PRESENT_VERB_AFTER_NOUN_RE)
             meaning = _PHRASES.get((noun, verb or ""))
             if noun and meaning:
-                joined.append(meaning)
+                joined.extend(meaning)
                 position += 2
                 continue
         joined.append(words[position])
@@ -296,6 +304,7 @@ _FUNCTION_WORDS = """
     توانست باید بدید بدین بدهید بده میدید میدین میدهید
     سلام درود لطفا ممنون ممنونم مرسی متشکرم ببخشید خسته نباشید بخیر عزیز
     یه یک هر دیگه دیگر خیلی الان فقط نه آره بله سوال بپرسم می ها نیست نیستن
+    هنوز اصلا واقعا حتما همیشه قبلا بعدا تازه زود
 """
 _FUNCTION_WORD_SET = frozenset(_fold_all(_FUNCTION_WORDS.split()))
 
