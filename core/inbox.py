@@ -23,10 +23,11 @@ from tortoise.transactions import in_transaction
 
 from core.bus import Bus
 from core.db import dialect_sql, is_postgres
-from core.events import EventKind, InboundEvent
+from core.events import EventKind, InboundEvent, MessageKind
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.sqlvalues import db_json, db_time, from_json, utcnow
 from core.tasks import finish
+from core.text import phone_key
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,10 @@ class _BatchWriter:
                 "UPDATE identity SET display_name = ?, username = ? WHERE id = ?",
                 [sender.display_name, sender.username, row["id"]],
             )
+        if sender.phone and not created and event.message_kind is MessageKind.CONTACT:
+            # A phone learnt later (a Telegram contact share) fills an empty one only.
+            await self._exec("UPDATE customer SET phone = ? WHERE id = ? AND phone IS NULL",
+                             [phone_key(sender.phone), row["customer_id"]])
         return row["id"], row["customer_id"], created
 
     async def _create_identity(self, event: InboundEvent) -> list[dict[str, Any]]:
@@ -222,7 +227,7 @@ class _BatchWriter:
         customer = await self._rows(
             "INSERT INTO customer (display_name, phone, language, created_at)"
             " VALUES (?, ?, ?, ?) RETURNING id",
-            [sender.display_name, sender.phone, sender.language, now],
+            [sender.display_name, phone_key(sender.phone), sender.language, now],
         )
         customer_id = customer[0]["id"]
         inserted = await self._rows(

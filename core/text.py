@@ -150,3 +150,16 @@ def normalize(s: str) -> str:
 def tokens(s: str) -> list[str]:
     """Split the canonical form of ``s`` into words."""
     return normalize(s).split()
+
+
+def phone_key(phone: str | None) -> str | None:
+    """A phone number as digits in international form, so that one person's number typed
+    on Telegram (+98 912 …, 0912 …) and WhatsApp's wa_id (98912…) compare equal."""
+    if not phone:
+        return None
+    digits = "".join(ch for ch in to_latin_digits(phone) if ch.isdigit())
+    if digits.startswith("00"):
+        digits = digits[2:]
+    elif digits.startswith("09") and len(digits) == 11:  # an Iranian mobile typed locally
+        digits = "98" + digits[1:]
+    return digits or None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -185,7 +186,13 @@ def _content(message: Message) -> tuple[MessageKind, MediaRef | None]:
 
 def _sender(message: Message) -> Sender:
     if message.sender is not None:
-        return _user_sender(message.sender)
+        sender = _user_sender(message.sender)
+        contact = message.contact
+        if contact is not None and contact.user_id == message.sender.id:
+            # The customer shared their own number ("share my phone"): it links them to
+            # the same person on WhatsApp.
+            return replace(sender, phone=contact.phone_number)
+        return sender
     chat = message.sender_chat or message.chat
     return Sender(external_id=str(chat.id), display_name=chat.title or chat.first_name or "",
                   username=chat.username)

@@ -1,0 +1,67 @@
+"""One person, several channels: customers who share a phone number, and merging them.
+
+A customer who writes on Telegram and on WhatsApp starts as two customers. Their phone
+numbers (WhatsApp's wa_id, a Telegram contact share) reveal the match; an agent confirms
+it, and the merge keeps both identities and one history. Nothing merges on its own: two
+people can share a phone (a shop's landline, a family number).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from core.models import Conversation, Customer, Identity, Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class MergeSuggestion:
+    phone: str
+    customer_ids: tuple[int, ...]  # oldest first: the one a merge would keep
+
+
+class CannotMerge(ValueError):
+    """The two ids do not name two different, existing customers."""
+
+
+async def merge_suggestions(limit: int = 50) -> list[MergeSuggestion]:
+    """Phone numbers shared by more than one customer, most customers first."""
+    shared = (
+        await Customer.filter(phone__not_isnull=True)
+        .annotate(customers=Count("id"))
+        .group_by("phone")
+        .filter(customers__gt=1)
+        .order_by("-customers")
+        .limit(limit)
+        .values_list("phone", flat=True)
+    )
+    suggestions: dict[str, list[int]] = {}
+    rows = await Customer.filter(phone__in=shared).order_by("id").values_list("id", "phone")
+    for customer_id, phone in rows:
+        suggestions.setdefault(phone, []).append(customer_id)
+    found = [MergeSuggestion(phone, tuple(ids)) for phone, ids in suggestions.items()]
+    found.sort(key=lambda s: (-len(s.customer_ids), s.customer_ids[0]))
+    return found
+
+
+async def merge_customers(keep_id: int, merge_id: int) -> None:
+    """Move everything of `merge_id` (identities, conversations, tickets) to `keep_id`,
+    fill what `keep_id` lacks (name, phone, language), and remove `merge_id`."""
+    if keep_id == merge_id:
+        raise CannotMerge("a customer cannot be merged with itself")
+    async with in_transaction("default"):
+        customers = {c.id: c for c in await Customer.filter(id__in=[keep_id, merge_id])
+                     .select_for_update()}
+        if len(customers) != 2:
+            raise CannotMerge("both customers must exist")
+        keep, gone = customers[keep_id], customers[merge_id]
+        await Identity.filter(customer_id=merge_id).update(customer_id=keep_id)
+        await Conversation.filter(customer_id=merge_id).update(customer_id=keep_id)
+        await Ticket.filter(customer_id=merge_id).update(customer_id=keep_id)
+        keep.display_name = keep.display_name or gone.display_name
+        keep.phone = keep.phone or gone.phone
+        keep.language = keep.language or gone.language
+        await keep.save(update_fields=["display_name", "phone", "language"])
+        await gone.delete()
