@@ -14,6 +14,22 @@ from typing import Protocol
 
 from core.events import OutboundMessage, SendResult
 
+DELIVERY_ORDER = ("queued", "sent", "delivered", "read", "played")
+# For each receipt, the states it may replace: only earlier ones ("failed" ends a send).
+EARLIER_DELIVERY_STATES: dict[str, tuple[str, ...]] = {
+    state: DELIVERY_ORDER[:index] for index, state in enumerate(DELIVERY_ORDER) if index
+} | {"failed": ("queued", "sent")}
+
+
+def furthest_delivery(current: str | None, receipts: Sequence[str]) -> str | None:
+    """The state a message reaches from `current` through `receipts`, in any order."""
+    state = current
+    for _ in receipts:  # each pass can only move forward; len(receipts) passes suffice
+        for receipt in receipts:
+            if state is None or state in EARLIER_DELIVERY_STATES.get(receipt, ()):
+                state = receipt
+    return state
+
 
 class SendError(Exception):
     """A send that did not reach the customer. `str()` is safe to store and log."""

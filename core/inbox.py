@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -23,6 +24,7 @@ from tortoise.transactions import in_transaction
 
 from core.bus import Bus
 from core.db import dialect_sql, is_postgres
+from core.delivery import EARLIER_DELIVERY_STATES
 from core.events import EventKind, InboundEvent, MessageKind
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.sqlvalues import db_json, db_time, from_json, utcnow
@@ -31,11 +33,7 @@ from core.text import phone_key
 
 log = logging.getLogger(__name__)
 
-_DELIVERY_ORDER = ("queued", "sent", "delivered", "read", "played")
-# For each receipt, the states it may replace: only earlier ones ("failed" ends a send).
-_EARLIER_DELIVERY_STATES: dict[str, tuple[str, ...]] = {
-    state: _DELIVERY_ORDER[:index] for index, state in enumerate(_DELIVERY_ORDER) if index
-} | {"failed": ("queued", "sent")}
+EARLY_RECEIPT_LIFETIME = timedelta(minutes=10)
 MAX_TEXT_CHARS = 20_000  # Telegram caps at 4,096 and Meta at 4,096; anything longer is abuse
 
 
@@ -351,7 +349,7 @@ class _BatchWriter:
         """Receipts only move forward (a late "delivered" never undoes "read"), so a
         redelivered or reordered receipt changes nothing."""
         status = event.delivery_status or ""
-        earlier = _EARLIER_DELIVERY_STATES.get(status)
+        earlier = EARLIER_DELIVERY_STATES.get(status)
         if earlier is None:
             log.info("ingest: receipt %r for %s ignored", status, event.external_id)
             return
@@ -363,9 +361,25 @@ class _BatchWriter:
             [status, event.delivery_error, event.channel_id, event.external_id,
              Direction.OUTBOUND.value, *earlier],
         )
-        if not changed:
-            log.info("ingest: receipt %s for %s changed nothing (not ours, or not newer)",
-                     status, event.external_id)
+        if changed:
+            return
+        known = await self._rows(
+            "SELECT id FROM message WHERE channel_id = ? AND external_id = ?",
+            [event.channel_id, event.external_id],
+        )
+        if known:
+            log.info("ingest: receipt %s for %s is not newer; ignored", status, event.external_id)
+            return
+        # Not ours, or ours and the outbox has not recorded the id yet: kept a few minutes.
+        now = self._now
+        await self._exec(
+            "INSERT INTO early_receipt (channel_id, external_id, status, error, received_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_id, status) DO NOTHING",
+            [event.channel_id, event.external_id, status, event.delivery_error,
+             db_time(self._conn, now)],
+        )
+        await self._exec("DELETE FROM early_receipt WHERE received_at < ?",
+                         [db_time(self._conn, now - EARLY_RECEIPT_LIFETIME)])
 
     async def _store_echo(self, event: InboundEvent) -> None:
         """What the business wrote from elsewhere (e.g. the Instagram app): part of the

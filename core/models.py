@@ -195,6 +195,22 @@ class OutboxItem(models.Model):
         indexes = (("state", "next_attempt_at"), ("channel_id", "chat_id", "state"))
 
 
+class EarlyReceipt(models.Model):
+    """A platform's receipt that arrived before the outbox recorded the id it names (a send
+    and its "sent" receipt can race). Applied when the id is recorded; kept minutes only."""
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.ForeignKeyField("models.Channel", related_name="early_receipts")
+    external_id = fields.CharField(max_length=128)
+    status = fields.CharField(max_length=16)
+    error = fields.TextField(null=True)
+    received_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "early_receipt"
+        unique_together = (("channel", "external_id", "status"),)
+
+
 class OwnerConfig(models.Model):
     """The owner's configuration document (see core/owner_config.py): one row."""
 

@@ -39,6 +39,7 @@ from core.delivery import (
     SendError,
     TransientError,
     Transport,
+    furthest_delivery,
 )
 from core.events import OutboundMessage
 from core.i18n import translation
@@ -447,6 +448,35 @@ def window_closed_reason(window: timedelta) -> str:
     return text % {"count": to_persian_digits(str(hours))}
 
 
+async def _apply_early_receipts(tx: BaseDBAsyncClient, message_ids: list[int]) -> None:
+    """Receipts that came in before the ids they name were recorded (see EarlyReceipt)."""
+    if not message_ids:
+        return
+    marks = ", ".join("?" * len(message_ids))
+    rows = await tx.execute_query_dict(
+        dialect_sql(tx, "SELECT r.id, r.status, r.error, m.id AS message_id FROM early_receipt r"
+                        " JOIN message m ON m.channel_id = r.channel_id"
+                        f" AND m.external_id = r.external_id WHERE m.id IN ({marks})"),
+        message_ids,
+    )
+    if not rows:
+        return
+    receipts: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        receipts.setdefault(row["message_id"], []).append(row)
+    updates = []
+    for message_id, found in receipts.items():
+        state = furthest_delivery("sent", [r["status"] for r in found])
+        error = next((r["error"] for r in found if r["status"] == state), None)
+        updates.append([state, error, message_id])
+    await tx.execute_many(
+        dialect_sql(tx, "UPDATE message SET delivery = ?, delivery_error = ? WHERE id = ?"),
+        updates)
+    marks = ", ".join("?" * len(rows))
+    await tx.execute_query(dialect_sql(tx, f"DELETE FROM early_receipt WHERE id IN ({marks})"),
+                           [row["id"] for row in rows])
+
+
 def _delivery_notices(outcomes: _Outcomes) -> list[tuple[int, str]]:
     sent = [(message_id, "sent") for _, message_id, _ in outcomes.sent if message_id]
     failed = [(message_id, "failed") for _, message_id, _ in
@@ -479,6 +509,8 @@ async def _record(tx: BaseDBAsyncClient, outcomes: _Outcomes) -> None:
             [[external, message, external] for _, message, external in outcomes.sent
              if message and external],
         )
+        await _apply_early_receipts(
+            tx, [message for _, message, external in outcomes.sent if message and external])
     if outcomes.retry:
         await tx.execute_many(
             dialect_sql(

@@ -14,8 +14,17 @@ import pytest
 
 from core.bus import InProcessBus
 from core.delivery import Pace, PermanentError, RetryLater, TransientError
-from core.events import OutboundMessage, Platform, SendResult
-from core.models import Channel, Conversation, Customer, Identity, Message, OutboxItem
+from core.events import EventKind, InboundEvent, OutboundMessage, Platform, Sender, SendResult
+from core.inbox import Inbox
+from core.models import (
+    Channel,
+    Conversation,
+    Customer,
+    EarlyReceipt,
+    Identity,
+    Message,
+    OutboxItem,
+)
 from core.outbox import OutboxWorker, RetryPolicy
 from tests.integration.helpers import eventually
 
@@ -158,3 +167,32 @@ async def test_a_chat_keeps_its_order_while_its_first_reply_is_retried():
     finally:
         await worker.close()
     assert [m.text for _, m in transport.sent] == ["reply 0", "reply 1"]
+
+
+async def test_a_receipt_that_arrives_before_the_send_is_recorded_still_counts():
+    channel_id = await _queue("9")
+    # The platform's "read" for our message lands before the outbox has recorded its id
+    # (ScriptedTransport's first id for chat 9 is "9:1").
+    inbox = Inbox(InProcessBus())
+    await inbox.start()
+    try:
+        for status in ("read", "delivered"):
+            await inbox.ingest([InboundEvent(
+                platform=Platform.TELEGRAM, channel_id=channel_id, kind=EventKind.STATUS,
+                external_id="9:1", sender=Sender(external_id="9", display_name=""),
+                chat_id="9", delivery_status=status, occurred_at=datetime.now(UTC))])
+    finally:
+        await inbox.close()
+    assert await EarlyReceipt.all().count() == 2
+    worker = await _run(ScriptedTransport())
+    try:
+        await eventually(lambda: _all_in("sent"), what="sent")
+        await eventually(_no_receipts, what="receipt applied")
+    finally:
+        await worker.close()
+    message = await Message.get(direction="out")
+    assert (message.external_id, message.delivery) == ("9:1", "read")
+
+
+async def _no_receipts() -> bool:
+    return not await EarlyReceipt.all().exists()
