@@ -51,6 +51,7 @@ from bench.ingest import (  # noqa: E402
     percentile,
     wait_for_line,
 )
+from bench.whatsapp import load_average  # noqa: E402
 
 SELF = Path(__file__).resolve()
 PATH = "/bot123456:TEST-TOKEN/sendMessage"
@@ -257,13 +258,11 @@ def header(pinning: Pinning, options: argparse.Namespace) -> list[str]:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                                 capture_output=True, text=True, timeout=10).stdout.strip()
-    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() \
-        else ["?"]
     return [
         f"HTTP client benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}",
         f"Python {platform.python_version()}, aiohttp {aiohttp.__version__}, "
         f"httpx {httpx.__version__}, {os.cpu_count()} CPU(s), load average "
-        f"{' '.join(load)} at the start",
+        f"{' '.join(load_average())} at the start",
         "Pinning: " + ("none" if pinning.load is None else
                        f"clients (this process) on CPU {min(pinning.load)}, loopback server "
                        f"on CPU {min(pinning.server or {0})}"),
@@ -326,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         children.stop_all()
         shutil.rmtree(data, ignore_errors=True)
-    print("\n" + "\n".join([*intro, "", *table(rounds)]), flush=True)
+    ending = f"Load average at the end: {' '.join(load_average())}"
+    print("\n" + "\n".join([*intro, "", *table(rounds), "", ending]), flush=True)
     return 0
 
 

@@ -270,6 +270,7 @@ class Figures:
     replied: float = 0.0  # replies/s at the fake in the same window
     replies_per_message: float = 0.0  # from the warm-up
     owed: int = 0  # replies still to send when the window ended
+    drained: float = 0.0  # replies/s in the seconds after the load stopped
     failures: str = "none"
     pasokh_cpu: float = 0.0
     fake_cpu: float = 0.0
@@ -329,9 +330,16 @@ async def pasokh(children: Children, data: Path, figures: Figures,
             expected = round(load.accepted * figures.batch * figures.replies_per_message)
             figures.owed = max(0, expected - (sent_after - sent_before))
             figures.failures = load.failures()
+            # With no webhooks coming in, the outbox has Pasokh to itself: does it reach
+            # the number's cap then?
+            drain_started = time.monotonic()
+            await asyncio.sleep(options.drain_duration)
+            figures.drained = (await fake.sent() - sent_after) / (time.monotonic()
+                                                                  - drain_started)
             log(f"batch {figures.batch}: {figures.stored:,.0f} messages/s stored "
                 f"({figures.webhooks:,.0f} webhooks/s), {figures.replied:,.1f} replies/s, "
-                f"{figures.owed:,} replies owed; failures: {figures.failures}")
+                f"{figures.owed:,} replies owed, then {figures.drained:,.1f} replies/s; "
+                f"failures: {figures.failures}")
         finally:
             server.stop()
             fake.child.stop()
@@ -361,12 +369,20 @@ def table(results: list[Figures], options: argparse.Namespace) -> list[str]:
     row("Replies per inbound message (warm-up)", [f"{r.replies_per_message:.2f}"
                                                  for r in results])
     row("Replies still owed when the window ended", [f"{r.owed:,}" for r in results])
+    row(f"Replies/s in the {options.drain_duration:.0f} s after the load stopped",
+        [f"{r.drained:,.1f} = {r.drained / NUMBER_CAP:.0%} of cap" for r in results])
     row("Failed webhooks", [r.failures for r in results])
     row("CPU (share of a core): Pasokh / fake / generator",
         [f"{r.pasokh_cpu:.0%} / {r.fake_cpu:.0%} / {r.generator_cpu:.0%}" for r in results])
     row("CPU in the ceiling run: bare aiohttp / generator",
         [f"{r.ceiling_cpu:.0%} / {r.ceiling_generator_cpu:.0%}" for r in results])
     return lines
+
+
+def load_average() -> list[str]:
+    with contextlib.suppress(OSError):
+        return Path("/proc/loadavg").read_text().split()[:3]
+    return ["?"]
 
 
 def header(pinning: Pinning) -> list[str]:
@@ -376,7 +392,12 @@ def header(pinning: Pinning) -> list[str]:
                                 capture_output=True, text=True, timeout=10).stdout.strip()
     return [
         f"Pasokh WhatsApp benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}",
-        f"Python {platform.python_version()}, {os.cpu_count()} CPU(s); {pinning.describe()}",
+        f"Python {platform.python_version()}, {os.cpu_count()} CPU(s), load average "
+        f"{' '.join(load_average())} at the start",
+        "Pinning: " + ("none" if pinning.load is None else
+                       f"load generator and fake Graph API on CPU {min(pinning.load)}, the "
+                       f"server under test (Pasokh or bare aiohttp) on CPU "
+                       f"{min(pinning.server or {0})}"),
         f"Command: {' '.join([Path(sys.executable).name, *sys.argv])}",
     ]
 
@@ -393,6 +414,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     options.duration = options.duration or (5.0 if options.quick else 15.0)
     options.ceiling_duration = 3.0 if options.quick else 5.0
     options.ceiling_rounds = 2
+    options.drain_duration = 3.0 if options.quick else 5.0
     options.batch_sizes = [int(size) for size in options.batches.split(",")]
     return options
 
@@ -432,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"children's logs kept in {data}")
         else:
             shutil.rmtree(data, ignore_errors=True)
-    out = [*intro, "", *table(results, options)]
+    out = [*intro, "", *table(results, options), "",
+           f"Load average at the end: {' '.join(load_average())}"]
     problems = [f"batch {r.batch}: {p}" for r in results for p in r.problems]
     if problems:
         out += ["", "Problems seen in Pasokh's log:", *(f"- {p}" for p in problems)]
