@@ -26,8 +26,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Ingest on Telegram, then WhatsApp batches, then aiohttp's HTTP client against httpx.
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/whatsapp.py
+	$(BIN)/python bench/http_clients.py
 
 # FAQ accuracy on ../shared/eval/faq through webhook → flow → outbox → fake Telegram
 # (exits 1 while a target is missed; bench/faq_eval.py scores the matcher alone, faster).
