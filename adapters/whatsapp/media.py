@@ -41,7 +41,8 @@ class WhatsAppMedia:
             return MediaLocation(url=download, headers=self._headers,
                                  mime_type=answer.get("mime_type"),
                                  size=size if isinstance(size, int) else None)
-        error = graph_error("whatsapp media", status, answer.get("error") or {})
+        details = answer.get("error")
+        error = graph_error("whatsapp media", status, details if isinstance(details, dict) else {})
         if isinstance(error, TransientError | RetryLater):
             raise MediaTryAgain(str(error))
         raise MediaRefused(str(error))
