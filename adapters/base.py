@@ -9,6 +9,7 @@ import aiohttp
 
 from core.delivery import Transport
 from core.events import ChannelCredentials, InboundEvent
+from core.media import MediaSource
 from core.settings import Settings
 
 
@@ -44,3 +45,8 @@ class Adapter(Protocol):
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> Transport:
         """Something that sends for this channel, over the shared HTTP session."""
+
+    def media_source(
+        self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
+    ) -> MediaSource:
+        """Where this channel's received files are downloaded from (the URL, the headers)."""

@@ -29,6 +29,7 @@ from core.conversations import ConversationEngine
 from core.delivery import Transport
 from core.events import Platform
 from core.inbox import Inbox
+from core.media import Downloader, HostPolicy, MediaFetcher, MediaStore
 from core.outbox import OutboxWorker, RetryPolicy
 from core.settings import Settings, TelegramMode
 
@@ -45,6 +46,7 @@ class Runtime:
     outbox: OutboxWorker
     session: aiohttp.ClientSession
     flows: LiveFlowConfig
+    media: MediaFetcher
     transports: dict[int, Transport] = field(default_factory=dict)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -74,6 +76,19 @@ async def _sync_channels_from_settings(settings: Settings) -> None:
             webhook_secret=settings.telegram_webhook_secret,
             name="Telegram",
         )
+
+
+def _media_fetcher(settings: Settings, channels: ChannelDirectory,
+                   session: aiohttp.ClientSession, bus: Bus) -> MediaFetcher:
+    store = MediaStore(settings.data_dir / "media")
+    store.prepare()
+    sources = {
+        channel.channel_id: ADAPTERS[platform].media_source(channel, session, settings)
+        for platform, channel in channels.all()
+    }
+    downloader = Downloader(session, store, HostPolicy.from_settings(settings),
+                            settings.media_max_bytes)
+    return MediaFetcher(sources.get, downloader, bus)
 
 
 @contextlib.asynccontextmanager
@@ -106,10 +121,13 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     engine = ConversationEngine(flows.decide, bus, outbox.wake)
     inbox = Inbox(bus)
     inbox.on_new_messages(engine.submit)
-    runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, transports)
+    media = _media_fetcher(settings, channels, session, bus)
+    runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, media,
+                      transports)
     await inbox.start()
     await engine.start()
     await outbox.start()
+    await media.start()
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
     if settings.telegram_mode is TelegramMode.POLLING:
         for channel in channels.of(Platform.TELEGRAM):
@@ -130,6 +148,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         await inbox.close()
         await engine.close()
         await outbox.close()
+        await media.close()
         await session.close()
         await bus.close()
         if checkpointer:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+# Where Meta serves media: WhatsApp downloads (lookaside) and Instagram's CDNs.
+DEFAULT_MEDIA_HOSTS = ("lookaside.fbsbx.com", "*.fbcdn.net", "*.cdninstagram.com")
+
 
 class TelegramMode(StrEnum):
     WEBHOOK = "webhook"
@@ -48,6 +51,10 @@ class Settings:
     outbox_max_attempts: int = 8
     webhook_max_body_bytes: int = 1024 * 1024  # Telegram and Meta bodies are far smaller
 
+    media_max_bytes: int = 16 * 1024 * 1024
+    # Besides the hosts of TELEGRAM_API_BASE and META_GRAPH_BASE, which are always allowed.
+    media_allowed_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS
+
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite://{self.data_dir / 'pasokh.db'}"
@@ -72,6 +79,17 @@ def _as_float(name: str, raw: str) -> float:
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {raw!r}")
     return value
+
+
+def _as_hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(host.strip().lower() for host in raw.split(",") if host.strip())
+    for host in hosts:
+        name = host.removeprefix("*.")
+        if not name or "*" in name or "/" in name or ":" in name or "." not in name:
+            raise SettingsError(
+                f"MEDIA_ALLOWED_HOSTS takes host names or *.domain, comma-separated; got {host!r}"
+            )
+    return hosts
 
 
 def _as_mode(raw: str) -> TelegramMode:
@@ -116,6 +134,8 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         instagram_account_id=get("INSTAGRAM_ACCOUNT_ID"),
         instagram_access_token=get("INSTAGRAM_ACCESS_TOKEN"),
         outbox_max_attempts=_as_int("OUTBOX_MAX_ATTEMPTS", get("OUTBOX_MAX_ATTEMPTS", "8")),
+        media_max_bytes=_as_int("MEDIA_MAX_BYTES", get("MEDIA_MAX_BYTES", str(16 * 1024 * 1024))),
+        media_allowed_hosts=_as_hosts(get("MEDIA_ALLOWED_HOSTS", ",".join(DEFAULT_MEDIA_HOSTS))),
     )
     meta_channels = settings.whatsapp_phone_number_id or settings.instagram_account_id
     if meta_channels and not settings.meta_app_secret:

@@ -9,6 +9,7 @@ import aiohttp
 import telegram
 
 from adapters.base import BadPayload, WebhookRejected
+from adapters.telegram.media import TelegramMedia
 from adapters.telegram.parse import parse_polled, parse_update
 from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.transport import TelegramTransport
@@ -71,6 +72,11 @@ class TelegramAdapter:
             channel_key=bot_id(channel.token),
             sends_per_second=settings.telegram_sends_per_second,
         )
+
+    def media_source(
+        self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
+    ) -> TelegramMedia:
+        return TelegramMedia(make_bot(channel.token, session, settings.telegram_api_base))
 
 
 TELEGRAM = TelegramAdapter()

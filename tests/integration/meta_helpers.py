@@ -22,6 +22,16 @@ def wa_text(wa_id: str, text: str, *, at: float | None = None, name: str = "مش
     })
 
 
+def wa_media(wa_id: str, wamid: str, media_id: str, *, kind: str = "image",
+             mime_type: str = "image/jpeg") -> dict:
+    return _wa_change({
+        "contacts": [{"profile": {"name": "مشتری"}, "wa_id": wa_id}],
+        "messages": [{"from": wa_id, "id": wamid, "timestamp": str(int(time.time())),
+                      "type": kind, kind: {"id": media_id, "mime_type": mime_type,
+                                           "sha256": "unchecked"}}],
+    })
+
+
 def wa_status(wa_id: str, wamid: str, status: str, **extra: Any) -> dict:
     return _wa_change({"statuses": [{"id": wamid, "recipient_id": wa_id, "status": status,
                                      "timestamp": str(int(time.time())), **extra}]})
