@@ -18,6 +18,7 @@ from aiohttp import web
 
 from adapters import ADAPTERS
 from adapters.telegram import bot_id
+from admin_panel import setup_panel
 from bots.flow_config import LiveFlowConfig
 from bots.polling import poll_forever
 from bots.typedefs import RUNTIME
@@ -179,4 +180,5 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/webhooks/{platform}", handshake, name="webhook-handshake")
     app.router.add_post("/webhooks/{platform}", receive, name="webhook")
+    setup_panel(app, settings)
     return app

@@ -147,7 +147,9 @@ class Conversation(models.Model):
 
     class Meta:
         table = "conversation"
-        indexes = (("identity_id", "id"), ("status", "last_message_at"))
+        # last_message_at alone: the panel's inbox lists newest activity first.
+        indexes = (("identity_id", "id"), ("status", "last_message_at"), ("last_message_at",),
+                   ("customer_id",))
 
 
 class Message(models.Model):
@@ -250,3 +252,63 @@ class SurveyAnswer(models.Model):
 
     class Meta:
         table = "survey_answer"
+
+
+# --- Admin panel ------------------------------------------------------------------------
+# What only the agents' panel writes: private notes, read marks, login throttling and the
+# normalized search text. core/desk.py is the one service over these tables.
+
+
+class Note(models.Model):
+    """A private note an agent left on a conversation: never sent to the customer."""
+
+    id = fields.IntField(primary_key=True)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="notes")
+    author = fields.ForeignKeyField("models.User", related_name="notes")
+    text = fields.TextField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "note"
+        indexes = (("conversation_id", "id"),)
+
+
+class ReadMark(models.Model):
+    """How far a panel user has read a conversation: unread counts start after it."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="read_marks")
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="read_marks")
+    last_read_message_id = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "read_mark"
+        unique_together = (("user", "conversation"),)
+
+
+class LoginThrottle(models.Model):
+    """Failed logins per e-mail address (known or not), and until when it is locked."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    failures = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "login_throttle"
+
+
+class SearchEntry(models.Model):
+    """A message's text in normalized form (core/text.py), for the panel's search.
+
+    The id is the message's id. Filled by core/desk.py as it searches, so the hot
+    ingest path writes nothing for it.
+    """
+
+    id = fields.BigIntField(primary_key=True, generated=False)
+    conversation_id = fields.IntField(db_index=True)
+    body = fields.TextField()
+
+    class Meta:
+        table = "search_entry"

@@ -33,6 +33,8 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     log_level: str = "INFO"
+    # Encrypts the panel's session cookies; empty = generated once and kept in data_dir.
+    secret_key: str = field(default="", repr=False)
 
     telegram_bot_token: str = field(default="", repr=False)
     telegram_webhook_secret: str = field(default="", repr=False)
@@ -99,6 +101,18 @@ def _as_mode(raw: str) -> TelegramMode:
         raise SettingsError(f"TELEGRAM_MODE must be webhook or polling, got {raw!r}") from None
 
 
+MIN_SECRET_KEY_CHARS = 32
+
+
+def _as_secret_key(raw: str) -> str:
+    if raw and len(raw) < MIN_SECRET_KEY_CHARS:
+        raise SettingsError(
+            f"PASOKH_SECRET_KEY must have at least {MIN_SECRET_KEY_CHARS} characters"
+            " (or be empty to have one generated)"
+        )
+    return raw
+
+
 def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
     """Settings from the process environment, falling back to `env_file`.
 
@@ -119,6 +133,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         database_url=get("DATABASE_URL"),
         redis_url=get("REDIS_URL"),
         log_level=get("PASOKH_LOG_LEVEL", "INFO").upper(),
+        secret_key=_as_secret_key(get("PASOKH_SECRET_KEY")),
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
         telegram_mode=_as_mode(get("TELEGRAM_MODE", "webhook")),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from tortoise.exceptions import IntegrityError
 
 from core.models import Role, User
@@ -31,3 +33,23 @@ async def add_user(email: str, password: str, role: str) -> str:
     except IntegrityError:
         raise UserExists(f"a user with the address {email} exists already") from None
     return email
+
+
+@cache
+def _unknown_user_hash() -> str:
+    return _hasher.hash("the hash an unknown address is checked against")
+
+
+def _matches(password_hash: str | None, password: str) -> bool:
+    try:
+        matched = _hasher.verify(password_hash or _unknown_user_hash(), password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+    return matched and password_hash is not None
+
+
+async def password_matches(password_hash: str | None, password: str) -> bool:
+    """The same work whether the user exists or not (`None`): an unknown address is
+    checked against a stand-in hash, so timing tells nothing about who has an account."""
+    # argon2 is slow on purpose; keep it off the event loop.
+    return await asyncio.to_thread(_matches, password_hash, password)

@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0003_tickets_surveys_teams')]
+    dependencies = [('models', '0004_panel')]
 
     initial = False
 

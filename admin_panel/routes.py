@@ -1,0 +1,28 @@
+"""The panel's named routes; every name starts with "panel." (see security.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from admin_panel.views import auth, conversation, inbox, live
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def add_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/", inbox.inbox, name="panel.inbox")
+    router.add_get("/inbox/rows", inbox.inbox_rows, name="panel.inbox_rows")
+    router.add_post("/login", auth.login, name="panel.login")
+    router.add_post("/logout", auth.logout, name="panel.logout")
+    router.add_post("/language", auth.language, name="panel.language")
+    router.add_get("/events", live.events, name="panel.events")
+    conversation_path = "/conversations/{conversation_id}"
+    router.add_get(conversation_path, conversation.page, name="panel.conversation")
+    router.add_get(f"{conversation_path}/live", conversation.live, name="panel.conversation_live")
+    for action in ("reply", "note", "assign", "resolve", "reopen", "snooze"):
+        router.add_post(f"{conversation_path}/{action}", getattr(conversation, action),
+                        name=f"panel.{action}")
+    router.add_static("/static/", STATIC, name="panel.static", append_version=True)

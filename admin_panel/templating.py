@@ -1,0 +1,83 @@
+"""Jinja2 for the panel: autoescape on, gettext in the request's language, Persian digits
+and Jalali dates through filters (core/formats.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from admin_panel import labels
+from admin_panel.typedefs import CSRF_KEY, LANGUAGE_KEY, VIEWER_KEY
+from core.formats import format_jalali_datetime, format_number
+from core.i18n import current_language, gettext, translation
+from core.sqlvalues import utcnow
+from core.text import to_persian_digits
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return translation(current_language.get()).ngettext(singular, plural, n)
+
+
+def _number(value: int | float) -> str:
+    return format_number(value, current_language.get())
+
+
+def _digits(value: object) -> str:
+    text = str(value)
+    return to_persian_digits(text) if current_language.get() == "fa" else text
+
+
+def _jalali(moment: datetime | None) -> str:
+    return format_jalali_datetime(moment, current_language.get()) if moment else ""
+
+
+def _waited(since: datetime | None) -> str:
+    """How long someone has waited, in the largest whole unit: "۵ دقیقه", "2 h"."""
+    if since is None:
+        return ""
+    minutes = max(0, int((utcnow() - since).total_seconds() // 60))
+    if minutes < 60:
+        return gettext("%(count)s min") % {"count": _number(minutes)}
+    if minutes < 24 * 60:
+        return gettext("%(count)s h") % {"count": _number(minutes // 60)}
+    return gettext("%(count)s d") % {"count": _number(minutes // (24 * 60))}
+
+
+def setup(app: web.Application) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        filters={"number": _number, "digits": _digits, "jalali": _jalali, "waited": _waited},
+    )
+    env.install_gettext_callables(gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        platform_name=lambda code: labels.label(labels.PLATFORMS, code),
+        status_name=lambda code: labels.label(labels.STATUSES, code),
+        delivery_name=lambda code: labels.label(labels.DELIVERY, code),
+        author_name=lambda code: labels.label(labels.AUTHORS, code),
+        event_name=lambda code: labels.label(labels.EVENTS, code),
+    )
+
+
+def render(request: web.Request, template: str, context: dict[str, Any], *,
+           status: int = 200) -> web.Response:
+    language = request[LANGUAGE_KEY]
+    return aiohttp_jinja2.render_template(template, request, {
+        "app": request.app,
+        "request": request,
+        "lang": language,
+        "direction": "rtl" if language == "fa" else "ltr",
+        "viewer": request.get(VIEWER_KEY),
+        "csrf": request[CSRF_KEY],
+        **context,
+    }, status=status)

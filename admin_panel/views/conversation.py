@@ -1,0 +1,151 @@
+"""One conversation: the customer's timeline, the reply box, notes and the actions."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from admin_panel.templating import render
+from admin_panel.typedefs import DESK, viewer_of
+from core.desk import ConversationNotFound, DeskError
+from core.formats import DEFAULT_TZ, parse_jalali_date
+from core.i18n import gettext, gettext_noop
+from core.text import strip_invisible, to_latin_digits
+
+ERROR_HEADER = "X-Pasokh-Error"  # panel.js keeps a form's text when the action was refused
+BAD_SNOOZE_TIME = gettext_noop(
+    "Write the date as year/month/day in the Persian calendar (e.g. 1405/1/20) and the time"
+    " as hours:minutes."
+)
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _conversation_id(request: web.Request) -> int:
+    raw = request.match_info["conversation_id"]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise _not_found(request)
+    return int(raw)
+
+
+def _not_found(request: web.Request) -> web.HTTPNotFound:
+    body = render(request, "not_found.html", {}, status=404)
+    return web.HTTPNotFound(text=body.text, content_type="text/html")
+
+
+async def _live_context(request: web.Request, conversation_id: int) -> dict:
+    desk = request.app[DESK]
+    try:
+        detail = await desk.conversation(viewer_of(request), conversation_id)
+    except ConversationNotFound:
+        raise _not_found(request) from None
+    return {"conversation": detail, "error": ""}
+
+
+async def page(request: web.Request) -> web.Response:
+    conversation_id = _conversation_id(request)
+    desk = request.app[DESK]
+    context = await _live_context(request, conversation_id)
+    context.update(teams=await desk.teams(), agents=await desk.agents())
+    return render(request, "conversation.html", context)
+
+
+async def live(request: web.Request) -> web.Response:
+    """The part of the page that changes by itself (timeline, status), for htmx."""
+    context = await _live_context(request, _conversation_id(request))
+    return render(request, "_conversation_live.html", context)
+
+
+async def _after_action(request: web.Request, conversation_id: int,
+                        error: str = "") -> web.Response:
+    """htmx gets the refreshed live part; a plain form post goes back to the page."""
+    if not request.headers.get("HX-Request"):
+        if error:
+            context = await _live_context(request, conversation_id)
+            desk = request.app[DESK]
+            context.update(error=error, teams=await desk.teams(), agents=await desk.agents())
+            return render(request, "conversation.html", context, status=422)
+        raise web.HTTPSeeOther(
+            request.app.router["panel.conversation"].url_for(conversation_id=str(conversation_id))
+        )
+    context = await _live_context(request, conversation_id)
+    context["error"] = error
+    response = render(request, "_conversation_live.html", context)
+    if error:
+        response.headers[ERROR_HEADER] = "1"
+    return response
+
+
+async def _act(request: web.Request, action) -> web.Response:
+    conversation_id = _conversation_id(request)
+    form = await request.post()
+    try:
+        await action(conversation_id, form)
+    except ConversationNotFound:
+        raise _not_found(request) from None
+    except DeskError as refused:
+        return await _after_action(request, conversation_id, gettext(str(refused)))
+    return await _after_action(request, conversation_id)
+
+
+def _text(form, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _optional_id(form, name: str) -> int | None:
+    raw = to_latin_digits(_text(form, name)).strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def snooze_until(date_text: str, time_text: str) -> datetime:
+    """A Jalali date ("۱۴۰۵/۱/۲۰") and a wall-clock time in Tehran, as an aware datetime."""
+    day = parse_jalali_date(date_text)
+    match = _TIME.fullmatch(to_latin_digits(strip_invisible(time_text)).strip() or "09:00")
+    if match is None:
+        raise ValueError(f"expected a time like 09:30, got {time_text!r}")
+    return datetime.combine(day, time(int(match[1]), int(match[2])),
+                            tzinfo=ZoneInfo(DEFAULT_TZ))
+
+
+async def reply(request: web.Request) -> web.Response:
+    desk, viewer = request.app[DESK], viewer_of(request)
+    return await _act(request, lambda cid, form: desk.reply(viewer, cid, _text(form, "text")))
+
+
+async def note(request: web.Request) -> web.Response:
+    desk, viewer = request.app[DESK], viewer_of(request)
+    return await _act(request, lambda cid, form: desk.add_note(viewer, cid, _text(form, "text")))
+
+
+async def assign(request: web.Request) -> web.Response:
+    desk, viewer = request.app[DESK], viewer_of(request)
+    return await _act(request, lambda cid, form: desk.assign(
+        viewer, cid, assignee_id=_optional_id(form, "assignee"),
+        team_id=_optional_id(form, "team")))
+
+
+async def resolve(request: web.Request) -> web.Response:
+    desk, viewer = request.app[DESK], viewer_of(request)
+    return await _act(request, lambda cid, form: desk.resolve(viewer, cid))
+
+
+async def reopen(request: web.Request) -> web.Response:
+    desk, viewer = request.app[DESK], viewer_of(request)
+    return await _act(request, lambda cid, form: desk.reopen(viewer, cid))
+
+
+async def snooze(request: web.Request) -> web.Response:
+    desk, viewer = request.app[DESK], viewer_of(request)
+
+    async def act(conversation_id: int, form) -> None:
+        try:
+            until = snooze_until(_text(form, "date"), _text(form, "time"))
+        except ValueError:
+            raise DeskError(BAD_SNOOZE_TIME) from None
+        await desk.snooze(viewer, conversation_id, until)
+
+    return await _act(request, act)
+

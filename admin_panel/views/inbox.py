@@ -1,0 +1,64 @@
+"""The inbox: every channel's conversations in one list, filtered and searched."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from admin_panel.templating import render
+from admin_panel.typedefs import DESK, VIEWER_KEY, viewer_of
+from admin_panel.views.auth import login_form
+from core.desk import STATUSES, InboxFilter
+from core.text import to_latin_digits
+
+MAX_QUERY_CHARS = 200
+
+
+def _number(raw: str | None) -> int | None:
+    digits = to_latin_digits(raw or "").strip()
+    return int(digits) if digits.isdigit() else None
+
+
+def inbox_filter(query: MultiMapping[str]) -> InboxFilter:
+    assigned = query.get("assigned", "")
+    status = query.get("status", "")
+    return InboxFilter(
+        assigned=assigned if assigned in ("mine", "unassigned") else "",
+        team_id=_number(query.get("team")),
+        status=status if status in STATUSES else "",
+        channel_id=_number(query.get("channel")),
+        query=query.get("q", "")[:MAX_QUERY_CHARS],
+    )
+
+
+def _filter_query(wanted: InboxFilter) -> dict[str, str]:
+    """The filter as URL parameters, leaving out what is not set."""
+    parts = {"assigned": wanted.assigned, "status": wanted.status, "q": wanted.query,
+             "team": "" if wanted.team_id is None else str(wanted.team_id),
+             "channel": "" if wanted.channel_id is None else str(wanted.channel_id)}
+    return {key: value for key, value in parts.items() if value}
+
+
+async def _rows_context(request: web.Request) -> dict:
+    wanted = inbox_filter(request.query)
+    rows = await request.app[DESK].inbox(viewer_of(request), wanted)
+    return {"rows": rows, "wanted": wanted, "filter_query": _filter_query(wanted)}
+
+
+async def inbox(request: web.Request) -> web.Response:
+    if request[VIEWER_KEY] is None:
+        return login_form(request)
+    desk = request.app[DESK]
+    context = await _rows_context(request)
+    context.update(teams=await desk.teams(), channels=await desk.channels(),
+                   statuses=STATUSES)
+    return render(request, "inbox.html", context)
+
+
+async def inbox_rows(request: web.Request) -> web.Response:
+    """The list alone, for htmx: filters and live updates swap it in place."""
+    context = await _rows_context(request)
+    response = render(request, "_inbox_rows.html", context)
+    url = request.app.router["panel.inbox"].url_for().with_query(context["filter_query"])
+    response.headers["HX-Replace-Url"] = str(url)
+    return response

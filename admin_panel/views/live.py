@@ -1,0 +1,59 @@
+"""Server-sent events: every open panel hears of new messages, changed conversations and
+delivery receipts within a moment, from core/bus. The notices carry ids only; the page
+fetches what it shows through the same scoped views as always."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import orjson
+from aiohttp import web
+
+from admin_panel.typedefs import LIVE_STREAMS
+from bots.typedefs import RUNTIME
+
+TOPICS = ("message.new", "conversation.updated", "message.delivery")
+KEEPALIVE_SECONDS = 15.0  # proxies drop quiet connections; a comment line keeps it open
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream",
+        "Cache-Control": "no-cache",
+        "X-Accel-Buffering": "no",
+    })
+    await response.prepare(request)
+    streams = request.app[LIVE_STREAMS]
+    task = asyncio.current_task()
+    assert task is not None
+    streams.add(task)
+    notices = request.app[RUNTIME].bus.subscribe(*TOPICS)
+    upcoming: asyncio.Future | None = None
+    try:
+        await response.write(b"retry: 2000\n\n")
+        while True:
+            upcoming = upcoming or asyncio.ensure_future(anext(notices))
+            done, _ = await asyncio.wait({upcoming}, timeout=KEEPALIVE_SECONDS)
+            if not done:
+                await response.write(b": keep-alive\n\n")
+                continue
+            notice, upcoming = upcoming.result(), None
+            data = orjson.dumps(notice.data).decode()
+            await response.write(f"event: {notice.topic}\ndata: {data}\n\n".encode())
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass  # the browser went away, or the server is stopping
+    finally:
+        streams.discard(task)
+        if upcoming is not None:
+            upcoming.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await upcoming
+        await notices.aclose()
+    return response
+
+
+async def end_live_streams(app: web.Application) -> None:
+    """On shutdown: open streams would otherwise hold the server up to its timeout."""
+    for task in list(app[LIVE_STREAMS]):
+        task.cancel()
