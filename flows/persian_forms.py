@@ -256,6 +256,10 @@ _PHRASES = {
     ("جواب", "داد"): ("پاسخ",),
     ("کادو", "کرد"): ("کادو",),
 }
+_PHRASES = {
+    (fold_sound_alikes(noun), fold_sound_alikes(verb)): _fold_all(meaning)
+    for (noun, verb), meaning in _PHRASES.items()
+}
 _PHRASE_NOUNS = frozenset(noun for noun, _ in _PHRASES)
 # Object markers and clitics a customer puts on the noun ("پسش بدم", "برش گردونم").
 _NOUN_CLITICS = ("شون", "مون", "تون", "شو", "مو", "تو", "ش", "م", "ت", "رو", "و")
