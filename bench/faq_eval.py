@@ -13,7 +13,7 @@ top-1         decide() answered the expected entry (over questions that have one
 top-3         the expected entry was the answer or one of the offered choices
 wrong on none decide() answered anything to a question the FAQ does not answer
 misses        every question that missed top-1 or was answered wrongly, with the ranking
-time          index build, and decide() per question (mean and slowest)
+time          index build, and decide() per question (mean, median and slowest, in µs)
 """
 
 from __future__ import annotations
@@ -132,7 +132,8 @@ def report(outcomes: list[Outcome], build_seconds: float | None, entry_count: in
     times = sorted(o.seconds for o in outcomes)
     built = f"index build {build_seconds * 1000:.1f} ms; " if build_seconds is not None else ""
     print(f"\n{built}{timing}: "
-          f"mean {sum(times) / len(times) * 1000:.2f} ms, slowest {times[-1] * 1000:.2f} ms")
+          f"mean {sum(times) / len(times) * 1e6:.0f} µs, "
+          f"median {times[len(times) // 2] * 1e6:.0f} µs, slowest {times[-1] * 1e6:.0f} µs")
     return top1_met and wrong_met
 
 

@@ -4,22 +4,24 @@ Customers write formal Persian, colloquial Persian ("میرسه", "دارین", 
 ("hazine ersal chande?"), with typos and extra words. ``FaqIndex`` compares words, not whole
 sentences:
 
-1. Every text is reduced to *matching words*: ``core.text.normalize``, then letters that sound
-   alike are folded (ص/ث/س, ذ/ض/ظ/ز, ط/ت, ح/ه, غ/ق, آ/ا; ع as Finglish writes it), since
-   Finglish cannot tell them apart and customers mix them up.
-2. Latin words are read as Finglish and spelled in Persian letters; vowels are ambiguous
-   ("a" may or may not be written as ا), so a few spellings are tried and the best one is kept.
-3. Each word has a few *forms*: without the verb prefix "می", without an ending (plural,
-   possessive, personal endings, "است"), with a colloquial ending or verb stem made formal
-   ("ه"→"د", "ین"→"ید", "میخوام"→"میخواهم"), or a shop synonym ("پست"≈"ارسال"). Two words
-   match when they share a form; every step away from the word as written lowers the match a
-   little. Words that still match nothing are compared letter by letter (rapidfuzz) for typos.
+1. Every text is reduced to *matching words* (``flows.persian_forms.matching_words``:
+   ``core.text.normalize``, sound-alike letters folded, held letters written once), and a noun
+   with its light verb becomes one word ("پس بدم" → "مرجوع"). Compounds the customer typed
+   apart or joined are read as the FAQ writes them ("ثبت نام", "کدتخفیف").
+2. Latin words are read as Finglish (``flows.finglish``) and spelled in Persian letters; vowels
+   are ambiguous, so a few spellings are tried, the less likely ones at a small cost.
+3. Each word has a few *forms* (``flows.persian_forms.word_forms``): without verb prefix and
+   endings, colloquial made formal, a verb reduced to its past stem, a broken plural to its
+   singular, or general shop vocabulary to its meaning ("پست"≈"ارسال", "شیراز"≈"شهر"). Two
+   words match when they share a form; every step away from the word as written lowers the
+   match a little. Words that still match nothing are compared letter by letter (rapidfuzz).
 4. Words are weighted by IDF computed over the FAQ itself, so a word every entry uses counts
    for little; function words ("من", "که", "دارید") and numbers count for little anyway, and a
    word the FAQ never uses counts fully against every entry.
 5. An entry's score is the F1 of *recall* (how much of its closest phrasing, question or
    alternative, the customer said) and *precision* (how much of what the customer said the
-   entry explains, across all its phrasings, since customers mix them).
+   entry explains, across all its phrasings, since customers mix them, and at a discount its
+   answer: "با کارت" is explained by an answer naming the cards it takes).
 
 Whole-sentence letter similarity (rapidfuzz ``token_set_ratio``/``partial_ratio``) was measured
 as an extra signal on the Persian questions of the test FAQ: it told paraphrases from off-topic
@@ -103,6 +105,7 @@ NUMBER_WEIGHT = 0.1
 # A very long message is a story, not a question; only its start is matched, which also bounds
 # the cost of a 10,000-character message.
 MAX_QUERY_WORDS = 60
+# Only as many characters as that many words can take are read at all.
 # Longer "words" are pasted links, codes or keyboard mashing; they match nothing, and skipping
 # them keeps a 10,000-letter word from costing Finglish spellings and typo comparisons.
 MAX_WORD_LENGTH = 30
@@ -267,7 +270,8 @@ class FaqIndex:
         return _Phrase(words=words, weights=weights, total_weight=sum(weights))
 
     def _query_words(self, text: str) -> list[_SaidWord]:
-        words = join_phrases(matching_words(text)[:MAX_QUERY_WORDS])
+        start = text[: MAX_QUERY_WORDS * (MAX_WORD_LENGTH + 1)]
+        words = join_phrases(matching_words(start)[:MAX_QUERY_WORDS])
         return [self._said_word(word) for word in _unique(self._compounds_as_the_faq(words))]
 
     def _compounds_as_the_faq(self, words: list[str]) -> list[str]:

@@ -174,6 +174,7 @@ _SYNONYM_GROUPS = (
      "بازگشت", "بازگرداندن", "بازگرداند", "مرجوعی"),
     ("تعویض", "عوض"),
     ("تغییر", "عوض", "ویرایش", "اصلاح"),
+    ("استفاده", "اعمال"),
     ("سفارش", "مرسوله"),
     ("زمان", "مدت"),
     ("آدرس", "نشانی", "لوکیشن"),
@@ -255,6 +256,10 @@ _PHRASES = {
     ("جواب", "داد"): ("پاسخ",),
     ("کادو", "کرد"): ("کادو",),
 }
+_PHRASES = {
+    (fold_sound_alikes(noun), fold_sound_alikes(verb)): _fold_all(meaning)
+    for (noun, verb), meaning in _PHRASES.items()
+}
 _PHRASE_NOUNS = frozenset(noun for noun, _ in _PHRASES)
 # Object markers and clitics a customer puts on the noun ("پسش بدم", "برش گردونم").
 _NOUN_CLITICS = ("شون", "مون", "تون", "شو", "مو", "تو", "ش", "م", "ت", "رو", "و")
@@ -291,7 +296,8 @@ def _phrase_noun(word: str) -> str | None:
 
 # Persian function words, formal and colloquial: pronouns, prepositions, question words,
 # auxiliary and light verbs, greetings and politeness. They say how something is asked, not
-# what is asked about.
+# what is asked about. Verbs of the most general meaning (come, see, go, say, know) are
+# listed by their past stem, which every form of them has at one step ("بیام", "ببینم").
 _FUNCTION_WORDS = """
     من تو او ما شما ایشان آنها اونا خودم خودت خودش خودتون خودتان
     این آن اون همین همان همون اینو اونو اینا اونجا اینجا
@@ -305,6 +311,7 @@ _FUNCTION_WORDS = """
     سلام درود لطفا ممنون ممنونم مرسی متشکرم ببخشید خسته نباشید بخیر عزیز
     یه یک هر دیگه دیگر خیلی الان فقط نه آره بله سوال بپرسم می ها نیست نیستن
     هنوز اصلا واقعا حتما همیشه قبلا بعدا تازه زود
+    امد دید رفت گفت دانست
 """
 _FUNCTION_WORD_SET = frozenset(_fold_all(_FUNCTION_WORDS.split()))
 

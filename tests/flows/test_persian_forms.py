@@ -1,0 +1,149 @@
+"""Each rule that turns a customer's Persian into matching words and word forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.persian_forms import (
+    AFFIX_PENALTY,
+    fold_sound_alikes,
+    is_function_word,
+    join_phrases,
+    matching_words,
+    word_forms,
+)
+
+
+def forms_of(word: str) -> dict[str, float]:
+    (folded,) = matching_words(word)
+    return word_forms(folded)
+
+
+def folded(word: str) -> str:
+    return fold_sound_alikes(word)
+
+
+# --- Matching words ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("خیلییییی خوووب", ["خیلی", "خوب"]),  # a held letter is written once
+        ("mersiiiii", ["mersi"]),
+        ("ممنون", ["ممنون"]),  # a letter typed twice is a real double letter
+        ("هزینه ی ارسال", ["هزینهی", "ارسال"]),  # the ezafe typed apart joins its word
+        ("هزینه‌ی ارسال", ["هزینهی", "ارسال"]),
+        ("ســـلام", ["سلام"]),  # tatweel
+        ("سَلام", ["سلام"]),  # diacritics
+        ("كيف", ["کیف"]),  # Arabic kaf and yeh
+        ("می رسد", ["میرسد"]),  # the prefix typed apart
+    ],
+)
+def test_matching_words(text, expected):
+    assert matching_words(text) == expected
+
+
+# --- Word forms ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "form"),
+    [
+        # Verb prefixes, person endings, and the past stem every form of a verb shares.
+        ("بخرم", "خرید"),
+        ("میخریم", "خرید"),
+        ("خریدم", "خرید"),
+        ("میرسه", "رسید"),
+        ("نمیفرستید", "فرستاد"),
+        ("برمیگرده", "برگشت"),  # the preverb stays on the stem
+        ("بدم", "داد"),  # colloquial short stems
+        ("بشه", "شد"),
+        # Colloquial endings and stems made formal.
+        ("میرسه", "میرسد"),
+        ("دارین", "دارید"),
+        ("میخوام", "میخواهم"),
+        # Plural and possessive endings, two at a time.
+        ("سفارشامون", "سفارش"),
+        ("گوشیهایتان", "گوشی"),
+        ("سفارشمو", "سفارش"),
+        # Arabic broken plurals.
+        ("اجناس", "جنس"),
+        ("ساعات", "ساعت"),
+    ],
+)
+def test_a_word_has_its_form(word, form):
+    assert folded(form) in forms_of(word)
+
+
+@pytest.mark.parametrize(
+    ("word", "meaning"),
+    [
+        ("پست", "~ارسال"),
+        ("مجانی", "~رایگان"),
+        ("کرایه", "~هزینه"),
+        ("برگشت", "~مرجوع"),
+        ("مغازه", "~فروشگاه"),
+        ("فیک", "~تقلبی"),
+        ("کادو", "~هدیه"),
+        ("عوض", "~تعویض"),  # a word may mean two things
+        ("عوض", "~تغییر"),
+        ("شیراز", "~شهر"),  # places
+        ("آلمان", "~خارج"),
+        ("لباس", "~کالا"),  # goods
+        ("گوشیامون", "~کالا"),
+    ],
+)
+def test_shop_vocabulary_shares_a_meaning(word, meaning):
+    assert folded(meaning) in forms_of(word)
+
+
+@pytest.mark.parametrize(
+    ("word", "not_a_form"),
+    [
+        ("نام", "امد"),  # "نام" is a noun, not "ن" + "آ" + "م"
+        ("بر", "رفت"),  # too short to be read as a verb
+        ("خرم", "خرید"),  # a present stem needs a verb prefix
+        ("مهلت", "مهل"),  # no "ت" ending
+        ("بسته", "~سفارش"),  # "بسته" is also "closed"
+    ],
+)
+def test_a_word_does_not_get_a_wrong_form(word, not_a_form):
+    assert folded(not_a_form) not in forms_of(word)
+
+
+def test_each_step_costs():
+    forms = forms_of("سفارشمو")
+    assert forms[folded("سفارشمو")] == 0.0
+    assert forms[folded("سفارش")] == pytest.approx(2 * AFFIX_PENALTY)
+
+
+@pytest.mark.parametrize(
+    "word", ["میشه", "دارین", "کنم", "چجوری", "سلام", "هنوز", "بیام", "ببینم", "بگم"]
+)
+def test_function_words(word):
+    assert is_function_word(forms_of(word))
+
+
+@pytest.mark.parametrize("word", ["ارسال", "بخرم", "مرجوع", "سفارشمو", "تهران"])
+def test_content_words(word):
+    assert not is_function_word(forms_of(word))
+
+
+# --- Phrases -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("میخوام پس بدم", ["میخوام", "مرجوع"]),
+        ("پسش میدم", ["مرجوع"]),  # a clitic on the noun, another form of the verb
+        ("میتونم برش گردونم", ["میتونم", "مرجوع"]),
+        ("چطوری پول بدم", ["چتوری", "پرداخت"]),
+        ("پولمو نریختید", ["پول", "واریز"]),  # the noun says something of its own
+        ("پس از تحویل", ["پس", "از", "تهویل"]),  # "پس" without a verb is "after"
+        ("پس", ["پس"]),
+    ],
+)
+def test_noun_and_light_verb_are_one_word(text, expected):
+    assert join_phrases(matching_words(text)) == [folded(word) for word in expected]
