@@ -317,9 +317,10 @@ class MediaFetcher:
     """Downloads the media of stored inbound messages in the background.
 
     Scans forward from the lowest message id it has not looked at yet: the whole table
-    once at start, then from where it stopped each time "message.new" wakes it. A notice
-    about a message below the scan position (a transaction that committed late) moves the
-    position back to it. The state is two integers, whatever the traffic.
+    once at start, then from where it stopped each time "message.new" wakes it. Each
+    notice moves the position back to its message before the next scan, so a transaction
+    that committed late (a lower id than one already scanned) is not skipped. The state is
+    a few integers, whatever the traffic.
     """
 
     def __init__(
@@ -341,6 +342,7 @@ class MediaFetcher:
         self._concurrency = concurrency
         self._idle_scan_seconds = idle_scan_seconds
         self._after_id = 0
+        self._rewind_to: int | None = None
         self._wake = asyncio.Event()
         self._stopping = False
         self._loop: asyncio.Task[None] | None = None
@@ -360,8 +362,8 @@ class MediaFetcher:
         await finish(self._loop, grace=5.0)
 
     def wake(self, message_id: int | None = None) -> None:
-        if message_id is not None and message_id <= self._after_id:
-            self._after_id = message_id - 1
+        if message_id is not None:
+            self._rewind_to = min(message_id, self._rewind_to or message_id)
         self._wake.set()
 
     async def _listen(self) -> None:
@@ -384,10 +386,20 @@ class MediaFetcher:
 
     async def fetch_pending(self) -> int:
         """Fetch one page of messages waiting for their media; how many were looked at."""
+        if self._rewind_to is not None:
+            self._after_id = min(self._after_id, self._rewind_to - 1)
+            self._rewind_to = None
+        # Read the newest id first: a row committed after this read has a higher id (or
+        # sends a notice that rewinds), so moving up to it below cannot skip a message.
+        newest = await Message.all().order_by("-id").limit(1).values_list("id", flat=True)
+        if not newest or newest[0] <= self._after_id:
+            return 0
         rows = await Message.filter(
-            id__gt=self._after_id, media__isnull=False, direction=Direction.INBOUND.value
+            id__gt=self._after_id, id__lte=newest[0], media__isnull=False,
+            direction=Direction.INBOUND.value,
         ).order_by("id").limit(self._page_size).values("id", "channel_id", "media")
         if not rows:
+            self._after_id = newest[0]  # only text since the last scan
             return 0
         todo = [row for row in rows if pending(row["media"])]
         for start in range(0, len(todo), self._concurrency):
@@ -395,7 +407,8 @@ class MediaFetcher:
                 return len(rows)
             await asyncio.gather(*(self._fetch_one(row)
                                    for row in todo[start:start + self._concurrency]))
-        self._after_id = max(self._after_id, rows[-1]["id"])
+        last = rows[-1]["id"] if len(rows) == self._page_size else newest[0]
+        self._after_id = max(self._after_id, last)
         return len(rows)
 
     async def _fetch_one(self, row: dict[str, Any]) -> None:

@@ -308,3 +308,49 @@ async def test_a_graph_404_is_recorded_and_the_message_kept(channel_id, download
 async def _has(message_id: int, key: str) -> bool:
     media = (await Message.get(id=message_id)).media
     return isinstance(media, dict) and key in media
+
+
+async def test_a_transient_failure_is_tried_again_a_bounded_number_of_times(
+    channel_id, downloader, whatsapp, fake_meta
+):
+    fake_meta.add_media("8101", JPEG, "image/jpeg")
+    fake_meta.add_media("8102", JPEG, "image/jpeg")
+    fake_meta.fail_next("media.get", status=503, code=2, times=1)
+    inbox = Inbox(InProcessBus())
+    await inbox.start()
+    try:
+        (recovers,) = await inbox.ingest([_image_message(channel_id, 4, "8101")])
+    finally:
+        await inbox.close()
+    fetcher = MediaFetcher({channel_id: whatsapp}.get, downloader, InProcessBus(),
+                           retry_delays=(0.0, 0.0))
+    await fetcher.fetch_pending()
+    assert await _has(recovers.message_id, "stored")
+
+    fake_meta.fail_next("media.download", status=500, code=2, times=3)
+    inbox = Inbox(InProcessBus())
+    await inbox.start()
+    try:
+        (gives_up,) = await inbox.ingest([_image_message(channel_id, 5, "8102")])
+    finally:
+        await inbox.close()
+    await fetcher.fetch_pending()
+    media = (await Message.get(id=gives_up.message_id)).media
+    assert media["fetch_error"] == "download: HTTP 500 (after 3 tries)"
+    assert len(fake_meta.calls_to("media.download")) == 1 + 3  # one good, three failed
+
+
+def test_media_settings_have_defaults_and_name_a_bad_host(monkeypatch):
+    from core.settings import SettingsError, load_settings
+
+    defaults = load_settings(env_file=None)
+    assert defaults.media_max_bytes == 16 * 1024 * 1024
+    assert "*.fbcdn.net" in defaults.media_allowed_hosts
+    monkeypatch.setenv("MEDIA_ALLOWED_HOSTS", " CDN.Example.com , *.media.example ")
+    monkeypatch.setenv("MEDIA_MAX_BYTES", "1048576")
+    custom = load_settings(env_file=None)
+    assert custom.media_allowed_hosts == ("cdn.example.com", "*.media.example")
+    assert custom.media_max_bytes == 1048576
+    monkeypatch.setenv("MEDIA_ALLOWED_HOSTS", "https://cdn.example.com/")
+    with pytest.raises(SettingsError, match="MEDIA_ALLOWED_HOSTS"):
+        load_settings(env_file=None)
