@@ -19,12 +19,18 @@ from core.settings import Settings, SettingsError, load_settings
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int] | int]
 
 
+SHUTDOWN_SECONDS = 10.0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bots.runtime import create_app
 
     host = args.host or settings.host
     port = args.port or settings.port
+    # On SIGTERM, requests in flight get SHUTDOWN_SECONDS to finish; a webhook cut off
+    # there was never answered 2xx, so the platform delivers it again.
     web.run_app(create_app(settings), host=host, port=port, access_log=None,
+                shutdown_timeout=SHUTDOWN_SECONDS,
                 print=lambda _: print(f"pasokh: listening on http://{host}:{port}", flush=True))
     return 0
 
