@@ -273,9 +273,22 @@ class Figures:
     drained: float = 0.0  # replies/s in the seconds after the load stopped
     failures: str = "none"
     pasokh_cpu: float = 0.0
+    pasokh_runqueue: float = 0.0  # share of the window Pasokh's threads waited for a CPU
     fake_cpu: float = 0.0
     generator_cpu: float = 0.0
     problems: list[str] = field(default_factory=list)
+
+
+def runqueue_seconds(child: Child) -> float:
+    """Time all of the child's threads have spent runnable but waiting for a CPU (the
+    second field of /proc/PID/task/TID/schedstat): high when other processes took the
+    core, near zero when the child was idle or blocked on I/O or locks."""
+    waited = 0
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{child.pid}/task").iterdir():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                waited += int((task / "schedstat").read_text().split()[1])
+    return waited / 1e9
 
 
 def cpu_share(child: Child, before: float | None, seconds: float) -> float:
@@ -318,10 +331,12 @@ async def pasokh(children: Children, data: Path, figures: Figures,
             batches = Batches(port, PASOKH_PATH, figures.batch, LOAD_CUSTOMERS)
             sent_before = await fake.sent()
             server_before, fake_before = server.cpu_seconds(), fake.child.cpu_seconds()
+            waited_before = runqueue_seconds(server)
             load = await closed_loop(port, batches, concurrency=options.concurrency,
                                      duration=options.duration)
             sent_after = await fake.sent()
             figures.pasokh_cpu = cpu_share(server, server_before, load.elapsed)
+            figures.pasokh_runqueue = (runqueue_seconds(server) - waited_before) / load.elapsed
             figures.fake_cpu = cpu_share(fake.child, fake_before, load.elapsed)
             figures.generator_cpu = load.cpu_seconds / load.elapsed
             figures.webhooks = load.accepted / load.elapsed
@@ -374,6 +389,8 @@ def table(results: list[Figures], options: argparse.Namespace) -> list[str]:
     row("Failed webhooks", [r.failures for r in results])
     row("CPU (share of a core): Pasokh / fake / generator",
         [f"{r.pasokh_cpu:.0%} / {r.fake_cpu:.0%} / {r.generator_cpu:.0%}" for r in results])
+    row("Pasokh's threads waiting for a CPU (summed, share of the window)",
+        [f"{r.pasokh_runqueue:.0%}" for r in results])
     row("CPU in the ceiling run: bare aiohttp / generator",
         [f"{r.ceiling_cpu:.0%} / {r.ceiling_generator_cpu:.0%}" for r in results])
     return lines
