@@ -33,6 +33,7 @@ import os
 import platform
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -231,7 +232,8 @@ def meta_env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def start_pasokh(children: Children, fake: FakeGraph, data: Path) -> tuple[Child, int]:
+async def start_pasokh(children: Children, fake: FakeGraph,
+                       data: Path) -> tuple[Child, int, Path]:
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="pasokh-wa-", dir=data))  # fresh DB, no `.env`
     env = meta_env(
@@ -243,7 +245,16 @@ async def start_pasokh(children: Children, fake: FakeGraph, data: Path) -> tuple
     child = children.spawn("pasokh", [sys.executable, "-m", "bots.cli", "serve"], env=env,
                            cwd=workdir, server=True)
     await wait_for_health(child, f"http://{LOCALHOST}:{port}/healthz", 60)
-    return child, port
+    return child, port, workdir / "pasokh.db"
+
+
+def stored_counts(database: Path) -> tuple[int, Counter[str]]:
+    """Inbound message rows and outbox rows by state, read from a stopped Pasokh's SQLite
+    file: the check that every webhook answered 200 was really stored."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        inbound = db.execute("SELECT count(*) FROM message WHERE direction = 'in'").fetchone()[0]
+        states = Counter(dict(db.execute("SELECT state, count(*) FROM outbox GROUP BY state")))
+    return inbound, states
 
 
 async def start_bare(children: Children) -> tuple[Child, int]:
@@ -270,12 +281,28 @@ class Figures:
     replied: float = 0.0  # replies/s at the fake in the same window
     replies_per_message: float = 0.0  # from the warm-up
     owed: int = 0  # replies still to send when the window ended
+    answered: int = 0  # inbound messages answered 200, warm-up included
+    rows: int = 0  # inbound message rows found in the database afterwards
+    outbox: Counter[str] = field(default_factory=Counter)  # outbox rows by state, afterwards
     drained: float = 0.0  # replies/s in the seconds after the load stopped
     failures: str = "none"
     pasokh_cpu: float = 0.0
+    pasokh_runqueue: float = 0.0  # share of the window Pasokh's threads waited for a CPU
     fake_cpu: float = 0.0
     generator_cpu: float = 0.0
     problems: list[str] = field(default_factory=list)
+
+
+def runqueue_seconds(child: Child) -> float:
+    """Time all of the child's threads have spent runnable but waiting for a CPU (the
+    second field of /proc/PID/task/TID/schedstat): high when other processes took the
+    core, near zero when the child was idle or blocked on I/O or locks."""
+    waited = 0
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{child.pid}/task").iterdir():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                waited += int((task / "schedstat").read_text().split()[1])
+    return waited / 1e9
 
 
 def cpu_share(child: Child, before: float | None, seconds: float) -> float:
@@ -308,20 +335,23 @@ async def pasokh(children: Children, data: Path, figures: Figures,
                  options: argparse.Namespace) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         fake = await FakeGraph.start(children, http)
-        server, port = await start_pasokh(children, fake, data)
+        server, port, database = await start_pasokh(children, fake, data)
         try:
             warm = Batches(port, PASOKH_PATH, 1, WARMUP_CUSTOMERS)
-            await closed_loop(port, warm, concurrency=4, duration=30, limit=WARMUP_MESSAGES)
+            warm_load = await closed_loop(port, warm, concurrency=4, duration=30,
+                                          limit=WARMUP_MESSAGES)
             warm_replies = await fake.wait_quiet(WARMUP_MESSAGES, within=30)
             figures.replies_per_message = warm_replies / WARMUP_MESSAGES
 
             batches = Batches(port, PASOKH_PATH, figures.batch, LOAD_CUSTOMERS)
             sent_before = await fake.sent()
             server_before, fake_before = server.cpu_seconds(), fake.child.cpu_seconds()
+            waited_before = runqueue_seconds(server)
             load = await closed_loop(port, batches, concurrency=options.concurrency,
                                      duration=options.duration)
             sent_after = await fake.sent()
             figures.pasokh_cpu = cpu_share(server, server_before, load.elapsed)
+            figures.pasokh_runqueue = (runqueue_seconds(server) - waited_before) / load.elapsed
             figures.fake_cpu = cpu_share(fake.child, fake_before, load.elapsed)
             figures.generator_cpu = load.cpu_seconds / load.elapsed
             figures.webhooks = load.accepted / load.elapsed
@@ -330,6 +360,7 @@ async def pasokh(children: Children, data: Path, figures: Figures,
             expected = round(load.accepted * figures.batch * figures.replies_per_message)
             figures.owed = max(0, expected - (sent_after - sent_before))
             figures.failures = load.failures()
+            figures.answered = warm_load.accepted + load.accepted * figures.batch
             # With no webhooks coming in, the outbox has Pasokh to itself: does it reach
             # the number's cap then?
             drain_started = time.monotonic()
@@ -344,6 +375,9 @@ async def pasokh(children: Children, data: Path, figures: Figures,
             server.stop()
             fake.child.stop()
             figures.problems = problems_in_log(server)
+        figures.rows, figures.outbox = stored_counts(database)
+        log(f"batch {figures.batch}: {figures.rows:,} inbound rows for {figures.answered:,} "
+            f"messages answered 200; outbox: {dict(figures.outbox)}")
 
 
 # --------------------------------------------------------------------------- report
@@ -372,8 +406,15 @@ def table(results: list[Figures], options: argparse.Namespace) -> list[str]:
     row(f"Replies/s in the {options.drain_duration:.0f} s after the load stopped",
         [f"{r.drained:,.1f} = {r.drained / NUMBER_CAP:.0%} of cap" for r in results])
     row("Failed webhooks", [r.failures for r in results])
+    row("Inbound rows in the database / messages answered 200 (warm-up included)",
+        [f"{r.rows:,} / {r.answered:,}" for r in results])
+    row("Outbox rows by state when Pasokh was stopped",
+        [", ".join(f"{state} {count:,}" for state, count in sorted(r.outbox.items()))
+         for r in results])
     row("CPU (share of a core): Pasokh / fake / generator",
         [f"{r.pasokh_cpu:.0%} / {r.fake_cpu:.0%} / {r.generator_cpu:.0%}" for r in results])
+    row("Pasokh's threads waiting for a CPU (summed, share of the window)",
+        [f"{r.pasokh_runqueue:.0%}" for r in results])
     row("CPU in the ceiling run: bare aiohttp / generator",
         [f"{r.ceiling_cpu:.0%} / {r.ceiling_generator_cpu:.0%}" for r in results])
     return lines
