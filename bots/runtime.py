@@ -29,6 +29,7 @@ from core.conversations import ConversationEngine
 from core.delivery import Transport
 from core.events import Platform
 from core.inbox import Inbox
+from core.order_lookup import OrderLookups
 from core.outbox import OutboxWorker, RetryPolicy
 from core.settings import Settings, TelegramMode
 
@@ -85,9 +86,10 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         policy=RetryPolicy(max_attempts=settings.outbox_max_attempts),
         reclaim_all_on_start=settings.is_embedded_database,
     )
-    flows = LiveFlowConfig()
+    flows = LiveFlowConfig(OrderLookups(session))
     await flows.refresh()
-    engine = ConversationEngine(flows.decide, bus, outbox.wake)
+    engine = ConversationEngine(flows.decide, bus, outbox.wake,
+                                look_up_order=flows.look_up_order)
     inbox = Inbox(bus)
     inbox.on_new_messages(engine.submit)
     runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, transports)

@@ -47,7 +47,7 @@ def test_an_empty_file_is_an_empty_configuration():
         ("menu:\n  - title: t\n    reply: r\n    action: handoff\n", 2, "exactly one"),
         ("menu:\n  - title: t\n    faq: missing\n", 3, "no FAQ entry"),
         ("menu:\n  - title: t\n    action: dance\n", 3, "handoff"),
-        ("survey:\n  enabled: true\n", 1, "survey"),
+        ("surveys:\n  enabled: true\n", 1, "surveys"),
         ("faq: [unclosed\n", 2, "YAML"),
         ("- just\n- a list\n", 1, "mapping"),
     ],
