@@ -35,7 +35,7 @@ def look_up(state: dict[str, Any], order_id: str, talk: Talk) -> FlowResult:
     state = {key: value for key, value in state.items() if key != "order_tries"}
     return FlowResult(state={**state, "step": LOOKING}, actions=(
         Reply(text=_("One moment, I am checking order {order}…").format(
-            order=talk.order_id(order_id))),
+            order=talk.identifier(order_id))),
         LookupOrder(order_id=order_id),
     ))
 
@@ -67,7 +67,7 @@ def found(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
     if outcome == "found":
         status = str(event.get("status") or "")
         lines = [_("Order {order}: {status}").format(
-            order=talk.order_id(order_id),
+            order=talk.identifier(order_id),
             status=talk.config.order_status_names.get(status, status) or _("no status yet"))]
         updated = _moment(event.get("updated_at"))
         if updated is not None:
@@ -79,7 +79,7 @@ def found(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
     if outcome == "unknown":
         text = _("I could not find an order with the number {order}. Please check the number "
                  "and send it again, or talk to a person from our team.").format(
-                     order=talk.order_id(order_id))
+                     order=talk.identifier(order_id))
         buttons = (Button(title=_("Try another number"), payload=ORDER), talk.person_button(),
                    talk.main_menu_button())
     else:

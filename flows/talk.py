@@ -13,6 +13,7 @@ from core.actions import FlowResult, Handoff, Reply, Turn
 from core.events import Button
 from core.formats import format_jalali_datetime, format_number, weekday_name
 from core.i18n import translation
+from core.text import to_persian_digits
 from flows.config import HANDOFF, MAIN_MENU, FlowConfig, MenuEntry, Schedule
 from flows.hours import answer_estimate, is_open, next_opening
 
@@ -35,8 +36,9 @@ class Talk:
     def number(self, value: int) -> str:
         return format_number(value, self.language)
 
-    def order_id(self, order_id: str) -> str:
-        return self.number(int(order_id)) if order_id.isdigit() else order_id
+    def identifier(self, value: str) -> str:
+        """An identifier, not a quantity: Persian digits, never grouped ("۱۲۳۴۵")."""
+        return to_persian_digits(value) if self.language == "fa" else value
 
     def moment(self, moment: datetime) -> str:
         """"شنبه ۱ فروردین ۱۴۰۵، ساعت ۰۹:۰۰" in the schedule's time zone."""

@@ -49,7 +49,7 @@ def opened(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
     return FlowResult(state=state, actions=(Reply(
         text=_("Your problem is registered as ticket {number}. Our team will look into it, and "
                "I will tell you here when its status changes.").format(
-                   number=talk.number(int(turn.event.get("number", 0)))),
+                   number=talk.identifier(str(turn.event.get("number", "")))),
         buttons=(talk.main_menu_button(),)),))
 
 
@@ -64,7 +64,7 @@ def status_changed(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
     status = str(turn.event.get("status", ""))
     return FlowResult(state=state, actions=(Reply(
         text=_("Ticket {number} is now {status}.").format(
-            number=talk.number(int(turn.event.get("number", 0))),
+            number=talk.identifier(str(turn.event.get("number", ""))),
             status=names.get(status, status)),),))
 
 
