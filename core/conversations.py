@@ -90,6 +90,7 @@ class _Writes:
     tickets: list[tuple[_Conversation, OpenTicket]] = field(default_factory=list)
     surveys: list[tuple[int, SaveSurvey]] = field(default_factory=list)  # conversation id
     languages: dict[int, str] = field(default_factory=dict)  # customer id → language
+    unfinished_lookups: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -202,8 +203,10 @@ class ConversationEngine:
         meta = from_json(row["meta"]) or {}
         system_event = meta.get("event") if row["author"] == Author.SYSTEM else None
         if system_event == SystemEvent.ORDER_STATUS and "outcome" not in meta:
-            self._start_lookup(row["id"], str(meta.get("order_id", "")))
-            return  # runs when the shop has answered
+            # Recovered after a restart: look it up again (once the transaction is over, so
+            # that the lookup's task does not inherit it), and run it when the shop answered.
+            writes.unfinished_lookups.append((row["id"], str(meta.get("order_id", ""))))
+            return
         writes.processed.append(row["id"])
         if meta.get("ack_token"):
             writes.acknowledgements.append((conversation, meta["ack_token"]))
@@ -445,7 +448,7 @@ async def _write(
 async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: datetime
                              ) -> _Followups:
     """Tickets, lookups, survey answers and language choices the flows asked for."""
-    followups = _Followups()
+    followups = _Followups(lookups=list(writes.unfinished_lookups))
     for conversation, ticket in writes.tickets:
         number = await open_ticket(
             conn, conversation_id=conversation.id, customer_id=conversation.customer_id,

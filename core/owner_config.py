@@ -447,4 +447,8 @@ def _explain(message: str, path: str) -> str:
     where = path.removeprefix("$.") if path != "$" else "the file"
     if path.endswith(".action"):
         message += f"; an action can be: {ALLOWED_ACTIONS}"
+    elif path.endswith(".match"):
+        message += "; match can be: exact, contains, starts_with"
+    elif ".channels[" in path:
+        message += f"; a channel can be: {', '.join(PLATFORMS)}"
     return f"{where}: {message}"

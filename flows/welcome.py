@@ -9,6 +9,7 @@ it said, and the state holds no menu position.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -73,8 +74,8 @@ class _Turn:
             if answered is not None:
                 return answered
         picked = self._picked()
-        if picked is not None:
-            return self._pressed(picked)
+        if picked is not None:  # from here on, exactly as if the button had been pressed
+            return _Turn(state, replace(turn, text=None, button_payload=picked), talk).result()
         if turn.button_payload is not None:
             return self._pressed(turn.button_payload)
         if step == tickets.DESCRIBING:
@@ -90,24 +91,27 @@ class _Turn:
         return offered[number - 1]
 
     def _free_text(self, *, first_turn: bool) -> FlowResult:
+        """Keyword rules first, then a confident FAQ answer, then what the customer wants to
+        do (track an order, report a problem), then likely questions, else "I do not know"."""
         state, turn, talk, config = self.state, self.turn, self.talk, self.config
-        if config.order_tracking:
-            order_id = hashed_order_number(turn.text)
-            if order_id is not None:
-                return orders.look_up(state, order_id, talk)
-            if says_any(turn.text, config.order_phrases):
-                return orders.ask(state, talk)
-        if says_any(turn.text, config.ticket_phrases):
-            return tickets.ask(state, talk)
+        order_id = hashed_order_number(turn.text) if config.order_tracking else None
+        if order_id is not None:
+            return orders.look_up(state, order_id, talk)
         rule = auto_replies.first_match(config.auto_replies, turn.text, turn.channel)
         if rule is not None and not auto_replies.fired_recently(state, rule, turn.now):
             return talk.answered(auto_replies.remember(state, rule, turn.now), rule.reply)
         decision = self.faq
-        if decision is not None and (decision.answer or decision.choices):
+        if decision is not None and decision.answer is not None:
             return self._answer(decision)
-        if first_turn or self.question is None:
-            if first_turn:
-                return self._menu(greet=True)
+        if config.order_tracking and says_any(turn.text, config.order_phrases):
+            return orders.ask(state, talk)
+        if says_any(turn.text, config.ticket_phrases):
+            return tickets.ask(state, talk)
+        if decision is not None and decision.choices:
+            return self._answer(decision)
+        if first_turn:
+            return self._menu(greet=True)
+        if self.question is None:
             return FlowResult(state=state)  # a photo or a sticker: kept for the agents
         return self._not_known()
 
@@ -161,7 +165,7 @@ class _Turn:
                         for entry in decision.choices)
         return FlowResult(state=state, actions=(Reply(
             text=_("Did you mean one of these?"),
-            buttons=buttons + (talk.person_button(),)),))
+            buttons=buttons + (talk.person_button(), talk.main_menu_button())),))
 
     def _not_known(self) -> FlowResult:
         talk = self.talk

@@ -80,6 +80,13 @@ def test_a_number_picks_the_offered_button_in_any_digits(typed):
     assert [b.payload for b in replies(back)[0].buttons][:4] == ["m:0", "m:1", "m:2", "m:3"]
 
 
+def test_a_number_for_the_language_button_switches_the_language():
+    greeting = decide({}, turn("سلام"), FlowConfig())
+    assert greeting.state["offered"][-1] == "lang:en"
+    result = decide(greeting.state, turn("۲"), FlowConfig())
+    assert result.state["lang"] == "en" and SetLanguage(language="en") in result.actions
+
+
 def test_a_number_beyond_the_offered_buttons_is_just_text():
     menu = decide(IN_MENU, turn(button="m:2", kind="button"), SHOP)
     result = decide(menu.state, turn("9"), SHOP)
