@@ -129,11 +129,14 @@ async def _config_load(args: argparse.Namespace, settings: Settings) -> int:
     await db.migrate(settings)
     await db.open_database(settings)
     try:
-        await owner_config.store(document)
+        strangers = await owner_config.store(document)
     finally:
         await db.close_database()
     print(f"pasokh: loaded {args.file} ({len(document.faq)} FAQ entries, "
           f"{len(document.menu)} menu items); a running pasokh uses it within seconds")
+    if strangers:
+        print("pasokh: no panel user has these team members' addresses yet (add them with "
+              f"`pasokh user add`, then load the file again): {', '.join(strangers)}")
     return 0
 
 

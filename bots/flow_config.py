@@ -13,8 +13,11 @@ from typing import Any
 
 from core import owner_config
 from core.actions import FlowResult, Turn
+from core.formats import parse_jalali_date
+from core.order_lookup import OrderLookups
+from core.text import normalize
 from flows import FlowConfig, decide
-from flows.config import DEFAULT_MENU, HANDOFF, MenuEntry
+from flows.config import DEFAULT_MENU, AutoReplyRule, MenuEntry, Schedule, SurveySettings
 from flows.faq import FaqEntry
 
 log = logging.getLogger(__name__)
@@ -24,7 +27,19 @@ def flow_config(document: owner_config.OwnerDocument) -> FlowConfig:
     faq = tuple(FaqEntry(id=item.id, question=item.question, answer=item.answer,
                          alternatives=tuple(item.alternatives)) for item in document.faq)
     menu = tuple(_menu_entry(item) for item in document.menu) or DEFAULT_MENU
-    return FlowConfig(menu=menu, faq=faq)
+    survey = document.survey or owner_config.Survey()
+    return FlowConfig(
+        menu=menu,
+        faq=faq,
+        auto_replies=tuple(_rule(rule) for rule in document.auto_replies),
+        schedules=tuple(_schedule(hours) for hours in document.business_hours),
+        team_hours={team.name: team.hours for team in document.teams if team.hours},
+        survey=SurveySettings(enabled=survey.enabled, question=survey.question,
+                              comment_prompt=survey.comment_prompt, thanks=survey.thanks),
+        order_tracking=document.order_lookup is not None,
+        order_status_names=dict(document.order_lookup.status_names
+                                if document.order_lookup else {}),
+    )
 
 
 def _menu_entry(item: owner_config.MenuItem) -> MenuEntry:
@@ -33,24 +48,51 @@ def _menu_entry(item: owner_config.MenuItem) -> MenuEntry:
         reply=item.reply,
         faq=item.faq,
         submenu=tuple(_menu_entry(child) for child in item.submenu or ()),
-        action=HANDOFF if item.action == "handoff" else None,
+        action=item.action,
     )
 
 
+def _rule(rule: owner_config.AutoReply) -> AutoReplyRule:
+    return AutoReplyRule(id=rule.id, keywords=tuple(normalize(word) for word in rule.keywords),
+                         reply=rule.reply, match=rule.match, channels=frozenset(rule.channels),
+                         priority=rule.priority)
+
+
+def _schedule(hours: owner_config.BusinessHours) -> Schedule:
+    week = tuple(
+        tuple(sorted(r for text in getattr(hours.week, day)
+                     if (r := owner_config.time_range(text)) is not None))
+        for day in owner_config.Week.__struct_fields__
+    )
+    return Schedule(name=hours.name, timezone=hours.timezone, week=week,
+                    holidays=frozenset(parse_jalali_date(day) for day in hours.holidays),
+                    away_message=hours.away_message,
+                    minutes_per_conversation=hours.minutes_per_conversation)
+
+
 class LiveFlowConfig:
-    def __init__(self, interval: float = 3.0) -> None:
+    def __init__(self, order_lookups: OrderLookups | None = None, interval: float = 3.0) -> None:
         self.current = FlowConfig()
+        self.document = owner_config.OwnerDocument()
+        self._order_lookups = order_lookups
         self._interval = interval
         self._seen: datetime | None = None
 
     def decide(self, state: dict[str, Any], turn: Turn) -> FlowResult:
         return decide(state, turn, self.current)
 
+    async def look_up_order(self, order_id: str) -> dict[str, Any]:
+        if self._order_lookups is None:
+            return {"order_id": order_id, "outcome": "failed"}
+        return await self._order_lookups.look_up(self.document.order_lookup, order_id)
+
     async def refresh(self) -> None:
         stamp = await owner_config.stored_at()
         if stamp is None or stamp == self._seen:
             return
-        self.current = flow_config(await owner_config.load_stored())
+        document = await owner_config.load_stored()
+        self.current = flow_config(document)
+        self.document = document
         self._seen = stamp
         log.info("flows: configuration of %s in use", stamp.isoformat())
 

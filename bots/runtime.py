@@ -31,6 +31,7 @@ from core.delivery import Transport
 from core.events import Platform
 from core.inbox import Inbox
 from core.media import Downloader, HostPolicy, MediaFetcher, MediaStore
+from core.order_lookup import OrderLookups
 from core.outbox import OutboxWorker, RetryPolicy
 from core.settings import Settings, TelegramMode
 
@@ -117,9 +118,10 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         policy=RetryPolicy(max_attempts=settings.outbox_max_attempts),
         reclaim_all_on_start=settings.is_embedded_database,
     )
-    flows = LiveFlowConfig()
+    flows = LiveFlowConfig(OrderLookups(session))
     await flows.refresh()
-    engine = ConversationEngine(flows.decide, bus, outbox.wake)
+    engine = ConversationEngine(flows.decide, bus, outbox.wake,
+                                look_up_order=flows.look_up_order)
     inbox = Inbox(bus)
     inbox.on_new_messages(engine.submit)
     media = _media_fetcher(settings, channels, session, bus)

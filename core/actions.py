@@ -1,11 +1,19 @@
-"""What a flow may ask for. Flows return these; `core.conversations` carries them out."""
+"""What a flow may ask for, and what it is given. `core.conversations` carries actions out.
+
+Flows have no clock and do no I/O, so everything they need arrives in the `Turn` (the time,
+the queue length, a lookup's outcome), and everything that touches the world leaves as an
+action. Work that takes time (an order lookup) or produces a value only the database knows (a
+ticket number) comes back to the flow later as a system event of its own.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from core.events import Button
+from core.events import Button, MediaRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,18 +29,70 @@ class Handoff:
     reason: str
 
 
-Action = Reply | Handoff
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LookupOrder:
+    """Ask the shop about an order; the outcome arrives as the system event "order_status"."""
+
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenTicket:
+    """Open a ticket; its number arrives as the system event "ticket_opened"."""
+
+    description: str
+    media: tuple[MediaRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SaveSurvey:
+    """Record the satisfaction answer: the score first, the comment when it comes."""
+
+    score: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetLanguage:
+    """The customer chose a language; it is kept for all their conversations."""
+
+    language: str
+
+
+Action = Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage
+
+
+class SystemEvent:
+    """Kinds of `Turn.system_event`: things that happened, not messages the customer wrote."""
+
+    RESOLVED = "resolved"  # an agent resolved the conversation: {"by": user id}
+    TICKET_STATUS = "ticket_status"  # {"number": n, "status": s}
+    TICKET_OPENED = "ticket_opened"  # {"number": n}
+    ORDER_STATUS = "order_status"  # {"order_id", "outcome", "status", "updated_at", …}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Turn:
-    """One thing the customer did, as a flow sees it: no ids, no platform objects."""
+    """One thing that happened in a conversation, as a flow sees it: no ids, no platform objects.
+
+    `now` is the engine's clock (timezone-aware). `waiting_ahead` is the number of
+    conversations already in the agents' queue, for the "a person will answer in about …"
+    estimate. `customer_language` is the language the customer chose earlier, if any.
+    """
 
     message_kind: str
     text: str | None
     button_payload: str | None
     is_group_chat: bool
     conversation_status: str
+    now: datetime
+    channel: str = "telegram"
+    media: MediaRef | None = None
+    system_event: str | None = None
+    event: Mapping[str, Any] = field(default_factory=dict)
+    customer_language: str | None = None
+    team: str | None = None
+    waiting_ahead: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,31 +8,62 @@ memory, so the same path also finishes whatever a crash interrupted (`recover`).
 Conversations are serialised by the database, not by a lock map: one engine task per
 process, and on PostgreSQL the batch's conversations are locked (`FOR UPDATE`) so that
 two processes never run the same conversation at once.
+
+System messages (author "system", kind "service", meta {"event": …}) run through the same
+path as the customer's: an agent's resolve, a ticket's new status, a ticket just opened, an
+order lookup's outcome. The flows get them as `Turn.system_event`. An order lookup is stored
+first as such a row without an outcome; the engine asks the shop outside any transaction,
+writes the outcome into the row and runs it, so a lookup interrupted by a crash is done again
+after the restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from core.actions import Action, FlowResult, Handoff, Reply, Turn
+from core.actions import (
+    Action,
+    FlowResult,
+    Handoff,
+    LookupOrder,
+    OpenTicket,
+    Reply,
+    SaveSurvey,
+    SetLanguage,
+    SystemEvent,
+    Turn,
+)
 from core.bus import Bus
 from core.db import dialect_sql, is_postgres
-from core.events import OutboundKind, OutboundMessage, Platform
-from core.inbox import StoredMessage
+from core.events import MediaRef, OutboundKind, OutboundMessage, Platform
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.sqlvalues import db_json, db_time, from_json, utcnow
 from core.tasks import finish
+from core.tickets import insert_system_message, open_ticket
 
 log = logging.getLogger(__name__)
 
+BOT_INTRODUCED = "bot_introduced"  # flow state: the bot's first reply has gone out
+
 Decide = Callable[[dict[str, Any], Turn], FlowResult]
+LookUpOrder = Callable[[str], Awaitable[dict[str, Any]]]
+MAX_LOOKUPS_IN_FLIGHT = 32
+# Carried from a resolved conversation to the customer's next one: the survey they are
+# answering (the inbox opens a new conversation for a message after a resolve) and the language.
+CARRIED_OVER = ("lang", "survey")
+
+
+class _HasMessageId(Protocol):
+    @property
+    def message_id(self) -> int: ...
 
 
 @dataclass(slots=True)
@@ -45,6 +76,9 @@ class _Conversation:
     route: dict[str, str]
     status: str
     state: dict[str, Any]
+    customer_id: int
+    customer_language: str | None
+    team: str | None
     handed_off: bool = False
     changed: bool = False
 
@@ -54,23 +88,44 @@ class _Writes:
     replies: list[tuple[_Conversation, Reply]] = field(default_factory=list)
     acknowledgements: list[tuple[_Conversation, str]] = field(default_factory=list)
     processed: list[int] = field(default_factory=list)
+    lookups: list[tuple[_Conversation, str]] = field(default_factory=list)
+    tickets: list[tuple[_Conversation, OpenTicket]] = field(default_factory=list)
+    surveys: list[tuple[int, SaveSurvey]] = field(default_factory=list)  # conversation id
+    languages: dict[int, str] = field(default_factory=dict)  # customer id → language
+    unfinished_lookups: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Followups:
+    """System messages the batch wrote: lookups to run, and events to run at once."""
+
+    lookups: list[tuple[int, str]] = field(default_factory=list)  # message id, order id
+    events: list[int] = field(default_factory=list)
 
 
 class ConversationEngine:
     def __init__(
-        self, decide: Decide, bus: Bus, wake_outbox: Callable[[], None], *, max_batch: int = 500
+        self, decide: Decide, bus: Bus, wake_outbox: Callable[[], None], *, max_batch: int = 500,
+        look_up_order: LookUpOrder | None = None,
     ) -> None:
         self._decide = decide
         self._bus = bus
         self._wake_outbox = wake_outbox
         self._max_batch = max_batch
+        self._look_up_order = look_up_order
         self._waiting: list[int] = []
         self._arrived = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._lookups: dict[int, asyncio.Task[None]] = {}  # message id → its lookup, while running
+        self._lookup_slots = asyncio.Semaphore(MAX_LOOKUPS_IN_FLIGHT)
 
-    def submit(self, stored: Sequence[StoredMessage]) -> None:
-        self._waiting.extend(message.message_id for message in stored)
+    def submit(self, stored: Sequence[_HasMessageId]) -> None:
+        """Run these stored messages (core.inbox.StoredMessage) through the flows."""
+        self.submit_ids([message.message_id for message in stored])
+
+    def submit_ids(self, message_ids: Iterable[int]) -> None:
+        self._waiting.extend(message_ids)
         self._arrived.set()
 
     async def start(self) -> None:
@@ -82,9 +137,12 @@ class ConversationEngine:
         self._stopping = True
         self._arrived.set()
         await finish(self._task)
+        for lookup in list(self._lookups.values()):
+            lookup.cancel()
+        await asyncio.gather(*self._lookups.values(), return_exceptions=True)
 
     async def recover(self) -> None:
-        """Queue the customer messages a previous run stored but did not get to."""
+        """Queue the messages (customer's and system) a previous run stored but did not run."""
         async with in_transaction("default") as conn:
             rows = await conn.execute_query_dict(
                 dialect_sql(
@@ -110,7 +168,7 @@ class ConversationEngine:
             if not batch:
                 continue
             try:
-                changed = await self._process(batch)
+                changed, followups = await self._process(batch)
             except Exception:
                 log.exception("conversations: batch of %d failed; will retry", len(batch))
                 self._waiting[:0] = batch
@@ -118,36 +176,60 @@ class ConversationEngine:
                 await asyncio.sleep(1)
                 continue
             self._wake_outbox()
+            self._follow_up(followups)
             await self._bus.publish_many("conversation.updated", [
                 {"conversation_id": conversation.id, "status": conversation.status}
                 for conversation in changed
             ])
 
-    async def _process(self, message_ids: list[int]) -> list[_Conversation]:
+    async def _process(self, message_ids: list[int]
+                       ) -> tuple[list[_Conversation], _Followups]:
         async with in_transaction("default") as conn:
             rows = await _load(conn, message_ids)
+            now = utcnow()
+            waiting = await _waiting_in_queue(conn) if rows else 0
             conversations: dict[int, _Conversation] = {}
             writes = _Writes()
             for row in rows:
                 conversation = conversations.get(row["conversation_id"])
                 if conversation is None:
                     conversation = conversations[row["conversation_id"]] = _conversation(row)
-                self._run_flow(conversation, row, writes)
-            await _write(conn, conversations.values(), writes)
-        return [c for c in conversations.values() if c.changed]
+                    if not conversation.state:
+                        await _carry_over(conn, conversation)
+                self._run_flow(conversation, row, writes, now=now, waiting=waiting)
+            followups = await _write(conn, conversations.values(), writes, now)
+        return [c for c in conversations.values() if c.changed], followups
 
-    def _run_flow(self, conversation: _Conversation, row: dict[str, Any], writes: _Writes) -> None:
+    def _run_flow(self, conversation: _Conversation, row: dict[str, Any], writes: _Writes, *,
+                  now: datetime, waiting: int) -> None:
         meta = from_json(row["meta"]) or {}
+        system_event = meta.get("event") if row["author"] == Author.SYSTEM else None
+        if system_event == SystemEvent.ORDER_STATUS and "outcome" not in meta:
+            # Recovered after a restart: look it up again (once the transaction is over, so
+            # that the lookup's task does not inherit it), and run it when the shop answered.
+            writes.unfinished_lookups.append((row["id"], str(meta.get("order_id", ""))))
+            return
         writes.processed.append(row["id"])
         if meta.get("ack_token"):
             writes.acknowledgements.append((conversation, meta["ack_token"]))
+        media = from_json(row["media"])
         turn = Turn(
             message_kind=row["kind"],
             text=row["text"],
             button_payload=meta.get("button_payload"),
             is_group_chat=meta.get("chat_type", "private") != "private",
             conversation_status=conversation.status,
+            now=now,
+            channel=conversation.platform.value,
+            media=MediaRef(**media) if isinstance(media, dict) else None,
+            system_event=system_event,
+            event=meta if system_event else {},
+            customer_language=conversation.customer_language,
+            team=conversation.team,
+            waiting_ahead=waiting,
         )
+        # A survey carried over from a resolved conversation is that conversation's answer.
+        survey_of = conversation.state.get("survey_of") or conversation.id
         try:
             result = self._decide(conversation.state, turn)
         except Exception:
@@ -157,7 +239,43 @@ class ConversationEngine:
             conversation.state = result.state
             conversation.changed = True
         for action in result.actions:
-            _apply(action, conversation, writes)
+            if isinstance(action, SaveSurvey):
+                writes.surveys.append((survey_of, action))
+            else:
+                _apply(action, conversation, writes)
+
+    def _follow_up(self, followups: _Followups) -> None:
+        for message_id, order_id in followups.lookups:
+            self._start_lookup(message_id, order_id)
+        if followups.events:
+            self.submit_ids(followups.events)
+
+    def _start_lookup(self, message_id: int, order_id: str) -> None:
+        if message_id in self._lookups or self._stopping:
+            return
+        task = asyncio.create_task(self._run_lookup(message_id, order_id),
+                                   name=f"order-lookup-{message_id}")
+        self._lookups[message_id] = task
+        task.add_done_callback(lambda _: self._lookups.pop(message_id, None))
+
+    async def _run_lookup(self, message_id: int, order_id: str) -> None:
+        async with self._lookup_slots:
+            outcome: dict[str, Any] = {"order_id": order_id, "outcome": "failed"}
+            if self._look_up_order is not None:
+                try:
+                    outcome = await self._look_up_order(order_id)
+                except Exception:
+                    log.exception("conversations: order lookup crashed")
+            try:
+                async with in_transaction("default") as conn:
+                    await conn.execute_query(
+                        dialect_sql(conn, "UPDATE message SET meta = ? WHERE id = ?"),
+                        [db_json({"event": SystemEvent.ORDER_STATUS, **outcome}), message_id],
+                    )
+            except Exception:
+                log.exception("conversations: could not record an order lookup; will retry")
+                return  # the row still has no outcome: the next start looks it up again
+        self.submit_ids([message_id])
 
 
 def _conversation(row: dict[str, Any]) -> _Conversation:
@@ -170,7 +288,36 @@ def _conversation(row: dict[str, Any]) -> _Conversation:
         route=from_json(row["route"]) or {},
         status=row["status"],
         state=from_json(row["flow_state"]) or {},
+        customer_id=row["customer_id"],
+        customer_language=row["language"] if row["language_chosen_at"] else None,
+        team=row["team"],
     )
+
+
+async def _carry_over(conn: BaseDBAsyncClient, conversation: _Conversation) -> None:
+    """A new conversation starts with what the customer's previous one left open."""
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT id, flow_state FROM conversation WHERE identity_id = ?"
+                          " AND chat_id = ? AND id < ? ORDER BY id DESC LIMIT 1"),
+        [conversation.identity_id, conversation.chat_id, conversation.id],
+    )
+    if not rows:
+        return
+    previous = from_json(rows[0]["flow_state"]) or {}
+    carried = {key: previous[key] for key in CARRIED_OVER if key in previous}
+    if carried.get("survey"):
+        carried["survey_of"] = rows[0]["id"]  # the answer belongs to the resolved one
+    else:
+        carried = {key: value for key, value in carried.items() if key == "lang"}
+    conversation.state = carried
+
+
+async def _waiting_in_queue(conn: BaseDBAsyncClient) -> int:
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT COUNT(*) AS waiting FROM conversation WHERE status = ?"),
+        [ConversationStatus.PENDING.value],
+    )
+    return int(rows[0]["waiting"])
 
 
 def _apply(action: Action, conversation: _Conversation, writes: _Writes) -> None:
@@ -182,6 +329,12 @@ def _apply(action: Action, conversation: _Conversation, writes: _Writes) -> None
                 conversation.status = ConversationStatus.PENDING.value
                 conversation.handed_off = True
                 conversation.changed = True
+        case LookupOrder():
+            writes.lookups.append((conversation, action.order_id))
+        case OpenTicket():
+            writes.tickets.append((conversation, action))
+        case SetLanguage():
+            writes.languages[conversation.customer_id] = action.language
 
 
 async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[str, Any]]:
@@ -198,10 +351,13 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
     return await conn.execute_query_dict(
         dialect_sql(
             conn,
-            "SELECT m.id, m.conversation_id, m.kind, m.text, m.meta, c.status, c.flow_state,"
-            " c.chat_id, c.channel_id, c.identity_id, c.route, ch.platform"
+            "SELECT m.id, m.conversation_id, m.author, m.kind, m.text, m.media, m.meta,"
+            " c.status, c.flow_state, c.chat_id, c.channel_id, c.identity_id, c.route,"
+            " c.customer_id, ch.platform, cu.language, cu.language_chosen_at, t.name AS team"
             " FROM message m JOIN conversation c ON c.id = m.conversation_id"
             " JOIN channel ch ON ch.id = c.channel_id"
+            " JOIN customer cu ON cu.id = c.customer_id"
+            " LEFT JOIN team t ON t.id = c.team_id"
             f" WHERE m.id IN ({marks}) AND m.processed = ? ORDER BY m.id",
         ),
         [*message_ids, False],
@@ -209,11 +365,19 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
 
 
 async def _write(
-    conn: BaseDBAsyncClient, conversations: Sequence[_Conversation], writes: _Writes
-) -> None:
-    now = db_time(conn, utcnow())
+    conn: BaseDBAsyncClient, conversations: Iterable[_Conversation], writes: _Writes,
+    moment: datetime,
+) -> _Followups:
+    followups = await _write_system_work(conn, writes, moment)
+    now = db_time(conn, moment)
     outbox_rows: list[list[Any]] = []
     for conversation, reply in writes.replies:
+        # Platforms that require it (Instagram) say on the bot's first words that they
+        # come from a bot; the adapter decides how, the conversation remembers it was done.
+        introduces_bot = not conversation.state.get(BOT_INTRODUCED)
+        if introduces_bot:
+            conversation.state = {**conversation.state, BOT_INTRODUCED: True}
+            conversation.changed = True
         outbound = OutboundMessage(
             platform=conversation.platform,
             channel_id=conversation.channel_id,
@@ -221,6 +385,7 @@ async def _write(
             text=reply.text,
             buttons=reply.buttons,
             route=conversation.route,
+            introduces_bot=introduces_bot,
         )
         inserted = await conn.execute_query_dict(
             dialect_sql(
@@ -285,4 +450,50 @@ async def _write(
         await conn.execute_query(
             dialect_sql(conn, f"UPDATE message SET processed = ? WHERE id IN ({marks})"),
             [True, *writes.processed],
+        )
+    return followups
+
+
+async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: datetime
+                             ) -> _Followups:
+    """Tickets, lookups, survey answers and language choices the flows asked for."""
+    followups = _Followups(lookups=list(writes.unfinished_lookups))
+    for conversation, ticket in writes.tickets:
+        number = await open_ticket(
+            conn, conversation_id=conversation.id, customer_id=conversation.customer_id,
+            description=ticket.description, media=ticket.media, now=now)
+        followups.events.append(await insert_system_message(
+            conn, conversation_id=conversation.id, channel_id=conversation.channel_id,
+            meta={"event": SystemEvent.TICKET_OPENED, "number": number}, now=now))
+    for conversation, order_id in writes.lookups:
+        message_id = await insert_system_message(
+            conn, conversation_id=conversation.id, channel_id=conversation.channel_id,
+            meta={"event": SystemEvent.ORDER_STATUS, "order_id": order_id}, now=now)
+        followups.lookups.append((message_id, order_id))
+    for conversation_id, answer in writes.surveys:
+        await _save_survey(conn, conversation_id, answer, now)
+    if writes.languages:
+        await conn.execute_many(
+            dialect_sql(conn, "UPDATE customer SET language = ?, language_chosen_at = ?"
+                              " WHERE id = ?"),
+            [[language, db_time(conn, now), customer_id]
+             for customer_id, language in writes.languages.items()],
+        )
+    return followups
+
+
+async def _save_survey(conn: BaseDBAsyncClient, target: int, answer: SaveSurvey,
+                       now: datetime) -> None:
+    if answer.score is not None:
+        # One answer per conversation: a second score (a replayed button) changes nothing.
+        await conn.execute_query(
+            dialect_sql(conn, "INSERT INTO survey_answer (conversation_id, score, answered_at)"
+                              " VALUES (?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING"),
+            [target, answer.score, db_time(conn, now)],
+        )
+    if answer.comment is not None:
+        await conn.execute_query(
+            dialect_sql(conn, "UPDATE survey_answer SET comment = ? WHERE conversation_id = ?"
+                              " AND comment IS NULL"),
+            [answer.comment, target],
         )

@@ -64,6 +64,8 @@ class Customer(models.Model):
     display_name = fields.CharField(max_length=256, default="")
     phone = fields.CharField(max_length=32, null=True)
     language = fields.CharField(max_length=8, null=True)
+    language_chosen_at = fields.DatetimeField(
+        null=True, description="set when the customer picked `language` in the bot")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -1,9 +1,11 @@
 """The owner's configuration: one YAML document, validated whole, stored as one row.
 
 `pasokh config load FILE` checks every part before anything changes and names the line of
-each problem; `pasokh config export` writes back what is stored. The sections here are the
-ones the flows use today (`faq`, `menu`); docs/config.md documents them, and the others of
-DESIGN.md arrive with the features that use them.
+each problem; `pasokh config export` writes back what is stored. docs/config.md documents
+every section.
+
+Only shapes are checked here, never customer text: answers, titles and messages are sent
+as written, and no part of the file is ever used as a template or a pattern.
 """
 
 from __future__ import annotations
@@ -11,16 +13,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 import yaml
 
-from core.models import OwnerConfig
+from core.formats import DEFAULT_TZ, parse_jalali_date
+from core.models import OwnerConfig, Team, TeamMember, User
+from core.text import normalize
 
 MAX_TEXT = 4000  # an answer must fit one message on every platform
 MAX_TITLE = 64
 FAQ_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+TIME_RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+SHORTCUT = re.compile(r"[^\s]{1,32}")
+MENU_ACTIONS = ("handoff", "order", "ticket")
+PLATFORMS = ("telegram", "whatsapp", "instagram", "webchat")
 
 
 class FaqItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -35,12 +46,95 @@ class MenuItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_de
     reply: str | None = None
     faq: str | None = None
     submenu: list[MenuItem] | None = None
-    action: Literal["handoff"] | None = None
+    action: Literal["handoff", "order", "ticket"] | None = None
+
+
+class AutoReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    id: str
+    keywords: list[str]
+    reply: str
+    match: Literal["exact", "contains", "starts_with"] = "contains"
+    channels: list[Literal["telegram", "whatsapp", "instagram", "webchat"]] = msgspec.field(
+        default_factory=list)
+    priority: int = 0
+
+
+class Week(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Opening times per weekday as "09:00-17:00" ranges; a day left out is closed."""
+
+    saturday: list[str] = msgspec.field(default_factory=list)
+    sunday: list[str] = msgspec.field(default_factory=list)
+    monday: list[str] = msgspec.field(default_factory=list)
+    tuesday: list[str] = msgspec.field(default_factory=list)
+    wednesday: list[str] = msgspec.field(default_factory=list)
+    thursday: list[str] = msgspec.field(default_factory=list)
+    friday: list[str] = msgspec.field(default_factory=list)
+
+
+class BusinessHours(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    name: str = "default"
+    timezone: str = DEFAULT_TZ
+    week: Week
+    holidays: list[str] = msgspec.field(default_factory=list)  # Jalali, e.g. 1405-01-01
+    away_message: str | None = None
+    minutes_per_conversation: int = 5  # for "a person will answer in about …"
+
+
+class OrderFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Where each value is in the shop's answer (dotted for nested JSON) or CSV row."""
+
+    status: str = "status"
+    updated_at: str = "updated_at"
+    tracking_code: str = "tracking_code"
+    order_id: str = "order_id"  # the CSV column that holds the order number
+
+
+class OrderLookup(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    url: str | None = None  # https://shop.example/api/orders/{order_id}
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    csv: str | None = None
+    fields: OrderFields | None = None  # None: the names below as they are
+    status_names: dict[str, str] = msgspec.field(default_factory=dict)
+    timeout_seconds: float = 5.0
+
+
+class Survey(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    enabled: bool = True
+    question: str | None = None
+    comment_prompt: str | None = None
+    thanks: str | None = None
+
+
+class TeamItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    name: str
+    members: list[str] = msgspec.field(default_factory=list)  # agents' e-mail addresses
+    hours: str | None = None  # the name of a business_hours entry
+
+
+class CannedReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    shortcut: str
+    text: str
 
 
 class OwnerDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     faq: list[FaqItem] = msgspec.field(default_factory=list)
     menu: list[MenuItem] = msgspec.field(default_factory=list)
+    auto_replies: list[AutoReply] = msgspec.field(default_factory=list)
+    business_hours: list[BusinessHours] = msgspec.field(default_factory=list)
+    order_lookup: OrderLookup | None = None
+    survey: Survey | None = None
+    teams: list[TeamItem] = msgspec.field(default_factory=list)
+    canned_replies: list[CannedReply] = msgspec.field(default_factory=list)
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit dates: a holiday 1405-01-01 stays the Jalali text it is."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +155,8 @@ class InvalidConfig(ValueError):
 def parse(text: str) -> OwnerDocument:
     """The document, or InvalidConfig listing every problem found."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise InvalidConfig([Problem(mark.line + 1 if mark else None,
@@ -71,7 +165,7 @@ def parse(text: str) -> OwnerDocument:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise InvalidConfig([Problem(1, "the file must be a mapping of sections (faq:, menu:)")])
+        raise InvalidConfig([Problem(1, "the file must be a mapping of sections (faq:, menu:, …)")])
     try:
         document = msgspec.convert(data, OwnerDocument)
     except msgspec.ValidationError as error:
@@ -101,10 +195,34 @@ async def stored_at() -> datetime | None:
     return row.updated_at if row else None
 
 
-async def store(document: OwnerDocument) -> None:
+async def store(document: OwnerDocument) -> list[str]:
+    """Stores the document and makes the teams' memberships match it.
+
+    Returns the members' e-mail addresses that belong to no panel user yet (they join their
+    team when the document is loaded again after `pasokh user add`).
+    """
     await OwnerConfig.update_or_create(
         id=1, defaults={"document": msgspec.to_builtins(document), "updated_at": datetime.now(UTC)}
     )
+    return await _sync_teams(document.teams)
+
+
+async def _sync_teams(teams: list[TeamItem]) -> list[str]:
+    unknown: list[str] = []
+    for item in teams:
+        team, _ = await Team.get_or_create(name=item.name)
+        emails = [email.lower() for email in item.members]
+        users = await User.filter(email__in=emails).values_list("id", "email")
+        found = {email for _, email in users}
+        unknown.extend(email for email in emails if email not in found)
+        await TeamMember.filter(team_id=team.id).exclude(user_id__in=[i for i, _ in users]).delete()
+        have = set(await TeamMember.filter(team_id=team.id).values_list("user_id", flat=True))
+        await TeamMember.bulk_create(
+            [TeamMember(team_id=team.id, user_id=user_id) for user_id, _ in users
+             if user_id not in have],
+            ignore_conflicts=True,
+        )
+    return unknown
 
 
 def _check(document: OwnerDocument) -> list[tuple[str, str]]:
@@ -124,11 +242,155 @@ def _check(document: OwnerDocument) -> list[tuple[str, str]]:
             elif len(value) > MAX_TEXT:
                 problems.append((f"{at}.{field_name}",
                                  f"the {field_name} is longer than {MAX_TEXT} characters"))
-    problems.extend(_check_menu(document.menu, "$.menu", seen))
+    problems.extend(_check_menu(document.menu, "$.menu", seen,
+                                actions=_menu_actions(document)))
+    problems.extend(_check_auto_replies(document.auto_replies))
+    problems.extend(_check_hours(document.business_hours))
+    if document.order_lookup is not None:
+        problems.extend(_check_order_lookup(document.order_lookup))
+    if document.survey is not None:
+        problems.extend(_check_texts(document.survey, "$.survey",
+                                     ("question", "comment_prompt", "thanks")))
+    problems.extend(_check_teams(document.teams, {h.name for h in document.business_hours}))
+    problems.extend(_check_canned(document.canned_replies))
     return problems
 
 
-def _check_menu(items: list[MenuItem], at: str, faq_ids: set[str]) -> list[tuple[str, str]]:
+def _menu_actions(document: OwnerDocument) -> tuple[str, ...]:
+    return MENU_ACTIONS if document.order_lookup is not None else ("handoff", "ticket")
+
+
+def _check_texts(section: msgspec.Struct, at: str, names: tuple[str, ...]
+                 ) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for name in names:
+        value = getattr(section, name)
+        if value is None:
+            continue
+        if not value.strip():
+            problems.append((f"{at}.{name}", f"{name} is empty; leave it out for the default"))
+        elif len(value) > MAX_TEXT:
+            problems.append((f"{at}.{name}", f"{name} is longer than {MAX_TEXT} characters"))
+    return problems
+
+
+def _check_auto_replies(rules: list[AutoReply]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for index, rule in enumerate(rules):
+        at = f"$.auto_replies[{index}]"
+        if not FAQ_ID.fullmatch(rule.id):
+            problems.append((f"{at}.id", "a rule id is 1 to 64 letters, digits, - or _"))
+        elif rule.id in seen:
+            problems.append((f"{at}.id", f"the id {rule.id!r} is used twice"))
+        seen.add(rule.id)
+        if not rule.keywords:
+            problems.append((f"{at}.keywords", "a rule needs at least one keyword"))
+        for position, keyword in enumerate(rule.keywords):
+            if not normalize(keyword):
+                problems.append((f"{at}.keywords[{position}]",
+                                 "a keyword needs a letter or a digit"))
+        problems.extend(_check_texts(rule, at, ("reply",)))
+    return problems
+
+
+def _check_hours(schedules: list[BusinessHours]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    names: set[str] = set()
+    for index, schedule in enumerate(schedules):
+        at = f"$.business_hours[{index}]"
+        if not schedule.name.strip():
+            problems.append((f"{at}.name", "a name is needed"))
+        elif schedule.name in names:
+            problems.append((f"{at}.name", f"the name {schedule.name!r} is used twice"))
+        names.add(schedule.name)
+        try:
+            ZoneInfo(schedule.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append((f"{at}.timezone",
+                             f"unknown time zone {schedule.timezone!r} (e.g. Asia/Tehran)"))
+        for day in Week.__struct_fields__:
+            for position, text in enumerate(getattr(schedule.week, day)):
+                if time_range(text) is None:
+                    problems.append((f"{at}.week.{day}[{position}]",
+                                     f"{text!r} is not a time range like 09:00-17:00"))
+        for position, holiday in enumerate(schedule.holidays):
+            try:
+                parse_jalali_date(holiday)
+            except ValueError:
+                problems.append((f"{at}.holidays[{position}]",
+                                 f"{holiday!r} is not a Jalali date like 1405-01-01"))
+        if not 1 <= schedule.minutes_per_conversation <= 24 * 60:
+            problems.append((f"{at}.minutes_per_conversation", "use 1 to 1440 minutes"))
+        problems.extend(_check_texts(schedule, at, ("away_message",)))
+    return problems
+
+
+def time_range(text: str) -> tuple[int, int] | None:
+    """"09:00-17:30" → minutes after midnight (540, 1050); "00:00-24:00" is the whole day."""
+    match = TIME_RANGE.fullmatch(text.strip())
+    if match is None:
+        return None
+    start_hour, start_minute, end_hour, end_minute = (int(group) for group in match.groups())
+    if start_minute > 59 or end_minute > 59:
+        return None
+    start, end = start_hour * 60 + start_minute, end_hour * 60 + end_minute
+    if not 0 <= start < end <= 24 * 60:
+        return None
+    return start, end
+
+
+def _check_order_lookup(lookup: OrderLookup) -> list[tuple[str, str]]:
+    at = "$.order_lookup"
+    if (lookup.url is None) == (lookup.csv is None):
+        return [(at, "order_lookup needs exactly one of url or csv")]
+    problems: list[tuple[str, str]] = []
+    if lookup.url is not None:
+        if not lookup.url.startswith(("https://", "http://")) or "{order_id}" not in lookup.url:
+            problems.append((f"{at}.url", "the url starts with https:// and contains {order_id}"))
+    elif not Path(lookup.csv or "").is_file():
+        problems.append((f"{at}.csv", f"no file at {lookup.csv!r}"))
+    if not 0.5 <= lookup.timeout_seconds <= 30:
+        problems.append((f"{at}.timeout_seconds", "use 0.5 to 30 seconds"))
+    return problems
+
+
+def _check_teams(teams: list[TeamItem], schedules: set[str]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    names: set[str] = set()
+    for index, team in enumerate(teams):
+        at = f"$.teams[{index}]"
+        if not team.name.strip() or len(team.name) > 128:
+            problems.append((f"{at}.name", "a team name needs 1 to 128 characters"))
+        elif team.name in names:
+            problems.append((f"{at}.name", f"the team {team.name!r} is listed twice"))
+        names.add(team.name)
+        for position, email in enumerate(team.members):
+            if not EMAIL.fullmatch(email):
+                problems.append((f"{at}.members[{position}]",
+                                 f"{email!r} is not an e-mail address"))
+        if team.hours is not None and team.hours not in schedules:
+            problems.append((f"{at}.hours", f"no business_hours entry is named {team.hours!r}"))
+    return problems
+
+
+def _check_canned(replies: list[CannedReply]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for index, reply in enumerate(replies):
+        at = f"$.canned_replies[{index}]"
+        if not SHORTCUT.fullmatch(reply.shortcut):
+            problems.append((f"{at}.shortcut", "a shortcut is 1 to 32 characters, no spaces"))
+        elif reply.shortcut in seen:
+            problems.append((f"{at}.shortcut", f"the shortcut {reply.shortcut!r} is used twice"))
+        seen.add(reply.shortcut)
+        if not reply.text.strip() or len(reply.text) > MAX_TEXT:
+            problems.append((f"{at}.text", f"a canned reply needs 1 to {MAX_TEXT} characters"))
+    return problems
+
+
+def _check_menu(items: list[MenuItem], at: str, faq_ids: set[str], *,
+                actions: tuple[str, ...]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for index, item in enumerate(items):
         here = f"{at}[{index}]"
@@ -139,12 +401,16 @@ def _check_menu(items: list[MenuItem], at: str, faq_ids: set[str]) -> list[tuple
         if len(chosen) != 1:
             problems.append((here, "a menu item needs exactly one of reply, faq, submenu, "
                                    f"action (it has {', '.join(chosen) or 'none'})"))
+        if item.action is not None and item.action not in actions:
+            problems.append((f"{here}.action",
+                             f"the action {item.action!r} needs an order_lookup section"))
         if item.faq is not None and item.faq not in faq_ids:
             problems.append((f"{here}.faq", f"no FAQ entry has the id {item.faq!r}"))
         if item.submenu is not None:
             if not item.submenu:
                 problems.append((f"{here}.submenu", "a submenu needs at least one item"))
-            problems.extend(_check_menu(item.submenu, f"{here}.submenu", faq_ids))
+            problems.extend(_check_menu(item.submenu, f"{here}.submenu", faq_ids,
+                                        actions=actions))
     return problems
 
 
@@ -170,7 +436,7 @@ def _line(node: yaml.Node | None, path: str) -> int | None:
     return line
 
 
-ALLOWED_ACTIONS = "handoff"
+ALLOWED_ACTIONS = ", ".join(MENU_ACTIONS)
 SECTIONS = tuple(OwnerDocument.__struct_fields__)
 
 
@@ -181,4 +447,8 @@ def _explain(message: str, path: str) -> str:
     where = path.removeprefix("$.") if path != "$" else "the file"
     if path.endswith(".action"):
         message += f"; an action can be: {ALLOWED_ACTIONS}"
+    elif path.endswith(".match"):
+        message += "; match can be: exact, contains, starts_with"
+    elif ".channels[" in path:
+        message += f"; a channel can be: {', '.join(PLATFORMS)}"
     return f"{where}: {message}"

@@ -1,143 +1,199 @@
-"""The support conversation: greeting, the owner's menu, FAQ answers, handoff to a person.
+"""The support conversation while the bot has it: greeting, the owner's menu, keyword rules,
+FAQ answers, order tracking, tickets, and handoff to a person.
 
-A pure function of (state, turn, config): no clock, no I/O, no database. The state is a
-small JSON-able dict stored on the conversation. Every button carries its own meaning in
-its payload (`m:1.2` is the third item of the second item's submenu), so an old button still
-means what it said, and the state holds no menu position.
+A pure function of (state, turn, talk): no clock, no I/O, no database. The state is a small
+JSON-able dict stored on the conversation. Every button carries its own meaning in its payload
+(`m:1.2` is the third item of the second item's submenu), so an old button still means what
+it said, and the state holds no menu position.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
-from core.actions import FlowResult, Handoff, Reply, Turn
+from core.actions import FlowResult, Reply, SetLanguage, Turn
 from core.events import Button
-from core.i18n import supported, translation
-from core.models import ConversationStatus
-from flows.config import HANDOFF, MAIN_MENU, FlowConfig, MenuEntry
+from core.i18n import LANGUAGES
+from flows import auto_replies, orders, tickets
+from flows.config import HANDOFF, MAIN_MENU, ORDER, TICKET, MenuEntry
 from flows.faq import FaqDecision
-from flows.intents import is_command, wants_a_person
+from flows.intents import (
+    chosen_language,
+    hashed_order_number,
+    is_command,
+    picked_number,
+    says_any,
+    sounds_angry,
+    wants_a_person,
+)
+from flows.talk import FAQ_PREFIX, IN_MENU, MENU_PREFIX, Talk, title
 
-WITH_AGENT = "with_agent"
-MENU_PREFIX = "m:"
-FAQ_PREFIX = "faq:"
+LANGUAGE_PREFIX = "lang:"
 UNANSWERED_BEFORE_HANDOFF = 2  # two questions in a row the bot could not answer
 
-Translate = Callable[[str], str]
+
+def handle(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
+    return _Turn(state, turn, talk).result()
 
 
-def handle(state: dict[str, Any], turn: Turn, config: FlowConfig) -> FlowResult:
-    if turn.conversation_status != ConversationStatus.OPEN:
-        return FlowResult(state=state)  # a person has it: the bot stays quiet
-    if turn.is_group_chat and not is_command(turn.text, "start"):
-        return FlowResult(state=state)  # groups are recorded, not chatted at
-    # Persian unless the conversation chose otherwise: many Iranian customers run Telegram
-    # in English, so the app's language code says nothing about the language they write.
-    language = supported(state.get("lang"))
-    talk = _Talk(translation(language).gettext, config)
-    state = {**state, "lang": language}
-    if turn.button_payload == HANDOFF or wants_a_person(turn.text, config.handoff_phrases):
-        return talk.hand_off(state, "customer asked for a person")
-    first_turn = "step" not in state
-    asked = None if is_command(turn.text, "start") or not (turn.text or "").strip() else turn.text
-    decision = config.faq_index.decide(asked) if asked and turn.button_payload is None else None
-    if first_turn and decision is not None and (decision.answer or decision.choices):
-        # A first message that is already a question gets its answer, not a greeting.
-        return talk.answer({**state, "step": "menu", "unanswered": 0}, decision)
-    if first_turn or turn.button_payload == MAIN_MENU or is_command(turn.text, "start"):
-        return FlowResult(state={**state, "step": "menu", "unanswered": 0},
-                          actions=(talk.main_menu(greet=first_turn),))
-    if turn.button_payload is not None:
-        return talk.pressed(state, turn.button_payload)
-    if decision is None:
-        return FlowResult(state=state)  # a photo or a file: kept for the agents
-    return talk.answer(state, decision)
+class _Turn:
+    def __init__(self, state: dict[str, Any], turn: Turn, talk: Talk) -> None:
+        self.state = state
+        self.turn = turn
+        self.talk = talk
+        self.config = talk.config
 
+    @cached_property
+    def question(self) -> str | None:
+        text = self.turn.text
+        if self.turn.button_payload is not None or is_command(text, "start"):
+            return None
+        return text if text and text.strip() else None
 
-class _Talk:
-    """What the bot says, in the conversation's language."""
+    @cached_property
+    def faq(self) -> FaqDecision | None:
+        return self.config.faq_index.decide(self.question) if self.question else None
 
-    def __init__(self, gettext: Translate, config: FlowConfig) -> None:
-        self._ = gettext
-        self.config = config
+    def result(self) -> FlowResult:
+        state, turn, talk = self.state, self.turn, self.talk
+        language = _language_asked(turn)
+        if language is not None:
+            return _switch_language(state, language, turn, talk)
+        if turn.button_payload == HANDOFF or wants_a_person(turn.text,
+                                                            self.config.handoff_phrases):
+            return talk.hand_off(state, "customer asked for a person")
+        if sounds_angry(turn.text):
+            return talk.hand_off(state, "customer is upset", upset=True)
+        step = state.get("step")
+        if is_command(turn.text, "start") or turn.button_payload == MAIN_MENU:
+            return self._menu(greet=step is None)
+        if turn.button_payload is None and step == orders.ASKING:
+            answered = orders.number_given(state, turn, talk, self.faq)
+            if answered is not None:
+                return answered
+        picked = self._picked()
+        if picked is not None:  # from here on, exactly as if the button had been pressed
+            return _Turn(state, replace(turn, text=None, button_payload=picked), talk).result()
+        if turn.button_payload is not None:
+            return self._pressed(turn.button_payload)
+        if step == tickets.DESCRIBING:
+            return tickets.described(state, turn, talk)
+        return self._free_text(first_turn=step is None)
 
-    def main_menu(self, *, greet: bool) -> Reply:
-        _ = self._
-        text = (_("Hello! Welcome to our support. How can we help you? Choose from the menu "
-                  "below, or write your question.") if greet else _("How can we help you?"))
-        return Reply(text=text, buttons=self._buttons(self.config.menu, path=()))
+    def _picked(self) -> str | None:
+        """A number typed for a numbered menu (where buttons did not fit) is that button."""
+        offered = self.state.get("offered") or []
+        number = picked_number(self.turn.text) if self.turn.button_payload is None else None
+        if number is None or not 1 <= number <= len(offered):
+            return None
+        return offered[number - 1]
 
-    def pressed(self, state: dict[str, Any], payload: str) -> FlowResult:
+    def _free_text(self, *, first_turn: bool) -> FlowResult:
+        """Keyword rules first, then a confident FAQ answer, then what the customer wants to
+        do (track an order, report a problem), then likely questions, else "I do not know"."""
+        state, turn, talk, config = self.state, self.turn, self.talk, self.config
+        order_id = hashed_order_number(turn.text) if config.order_tracking else None
+        if order_id is not None:
+            return orders.look_up(state, order_id, talk)
+        rule = auto_replies.first_match(config.auto_replies, turn.text, turn.channel)
+        if rule is not None and not auto_replies.fired_recently(state, rule, turn.now):
+            return talk.answered(auto_replies.remember(state, rule, turn.now), rule.reply)
+        decision = self.faq
+        if decision is not None and decision.answer is not None:
+            return self._answer(decision)
+        if config.order_tracking and says_any(turn.text, config.order_phrases):
+            return orders.ask(state, talk)
+        if says_any(turn.text, config.ticket_phrases):
+            return tickets.ask(state, talk)
+        if decision is not None and decision.choices:
+            return self._answer(decision)
+        if first_turn:
+            return self._menu(greet=True)
+        if self.question is None:
+            return FlowResult(state=state)  # a photo or a sticker: kept for the agents
+        return self._not_known()
+
+    def _menu(self, *, greet: bool) -> FlowResult:
+        state = {**self.state, "step": IN_MENU, "unanswered": 0}
+        return FlowResult(state=state, actions=(self.talk.main_menu(greet=greet),))
+
+    def _pressed(self, payload: str) -> FlowResult:
+        talk, config = self.talk, self.config
+        state = {**self.state, "step": IN_MENU}
+        if payload == ORDER and config.order_tracking:
+            return orders.ask(state, talk)
+        if payload == TICKET:
+            return tickets.ask(state, talk)
         if payload.startswith(FAQ_PREFIX):
-            entry = self.config.faq_by_id.get(payload.removeprefix(FAQ_PREFIX))
+            entry = config.faq_by_id.get(payload.removeprefix(FAQ_PREFIX))
             if entry is not None:
-                return self._answered(state, entry.answer)
+                return talk.answered(state, entry.answer)
         elif payload.startswith(MENU_PREFIX):
-            found = _entry_at(self.config.menu, payload.removeprefix(MENU_PREFIX))
+            found = _entry_at(config.menu, payload.removeprefix(MENU_PREFIX))
             if found is not None:
                 return self._choose(state, *found)
-        _ = self._
+        _ = talk._
         return FlowResult(state=state, actions=(Reply(
             text=_("That menu has changed. Here is the current one."),
-            buttons=self._buttons(self.config.menu, path=())),))
-
-    def answer(self, state: dict[str, Any], decision: FaqDecision) -> FlowResult:
-        _ = self._
-        if decision.answer is not None:
-            return self._answered(state, decision.answer.answer)
-        if decision.choices:
-            buttons = tuple(Button(title=_title(entry.question), payload=FAQ_PREFIX + entry.id)
-                            for entry in decision.choices)
-            return FlowResult(state=state, actions=(Reply(
-                text=_("Did you mean one of these?"),
-                buttons=buttons + (self._person_button(),)),))
-        unanswered = state.get("unanswered", 0) + 1
-        if unanswered >= UNANSWERED_BEFORE_HANDOFF:
-            return self.hand_off({**state, "unanswered": 0}, "the bot could not answer twice")
-        return FlowResult(state={**state, "unanswered": unanswered}, actions=(Reply(
-            text=_("Sorry, I do not know the answer to that. You can choose from the menu, "
-                   "or a person from our team can help you."),
-            buttons=(self._person_button(), self._main_menu_button())),))
-
-    def hand_off(self, state: dict[str, Any], reason: str) -> FlowResult:
-        _ = self._
-        return FlowResult(state={**state, "step": WITH_AGENT}, actions=(
-            Reply(text=_("Of course. A person from our team will answer you here soon; "
-                         "you do not need to repeat your message.")),
-            Handoff(reason=reason),
-        ))
+            buttons=talk.buttons(config.menu, path=())),))
 
     def _choose(self, state: dict[str, Any], entry: MenuEntry, path: str) -> FlowResult:
+        talk = self.talk
         if entry.action == HANDOFF:
-            return self.hand_off(state, "customer chose a person from the menu")
+            return talk.hand_off(state, "customer chose a person from the menu")
+        if entry.action == ORDER and self.config.order_tracking:
+            return orders.ask(state, talk)
+        if entry.action == TICKET:
+            return tickets.ask(state, talk)
         if entry.submenu:
             return FlowResult(state=state, actions=(Reply(
-                text=_title(entry.title),
-                buttons=self._buttons(entry.submenu, path=tuple(path.split(".")))),))
+                text=title(entry.title),
+                buttons=talk.buttons(entry.submenu, path=tuple(path.split(".")))),))
         if entry.faq is not None and entry.faq in self.config.faq_by_id:
-            return self._answered(state, self.config.faq_by_id[entry.faq].answer)
-        return self._answered(state, entry.reply or "")
+            return talk.answered(state, self.config.faq_by_id[entry.faq].answer)
+        return talk.answered(state, entry.reply or "")
 
-    def _answered(self, state: dict[str, Any], text: str) -> FlowResult:
-        return FlowResult(state={**state, "unanswered": 0}, actions=(
-            Reply(text=text, buttons=(self._main_menu_button(), self._person_button())),))
+    def _answer(self, decision: FaqDecision) -> FlowResult:
+        talk = self.talk
+        state = {**self.state, "step": IN_MENU}
+        if decision.answer is not None:
+            return talk.answered(state, decision.answer.answer)
+        _ = talk._
+        buttons = tuple(Button(title=title(entry.question), payload=FAQ_PREFIX + entry.id)
+                        for entry in decision.choices)
+        return FlowResult(state=state, actions=(Reply(
+            text=_("Did you mean one of these?"),
+            buttons=buttons + (talk.person_button(), talk.main_menu_button())),))
 
-    def _buttons(self, entries: tuple[MenuEntry, ...], path: tuple[str, ...]) -> tuple[Button, ...]:
-        _ = self._
-        buttons = tuple(Button(title=_(entry.title),
-                               payload=MENU_PREFIX + ".".join((*path, str(index))))
-                        for index, entry in enumerate(entries))
-        if not path:
-            return buttons
-        back = MENU_PREFIX + ".".join(path[:-1]) if len(path) > 1 else MAIN_MENU
-        return buttons + (Button(title=_("Back"), payload=back), self._main_menu_button())
+    def _not_known(self) -> FlowResult:
+        talk = self.talk
+        unanswered = self.state.get("unanswered", 0) + 1
+        state = {**self.state, "step": IN_MENU, "unanswered": unanswered}
+        if unanswered >= UNANSWERED_BEFORE_HANDOFF:
+            return talk.hand_off(state, "the bot could not answer twice")
+        _ = talk._
+        return FlowResult(state=state, actions=(Reply(
+            text=_("Sorry, I do not know the answer to that. You can choose from the menu, "
+                   "or a person from our team can help you."),
+            buttons=(talk.person_button(), talk.main_menu_button())),))
 
-    def _person_button(self) -> Button:
-        return Button(title=self._("Talk to a person"), payload=HANDOFF)
 
-    def _main_menu_button(self) -> Button:
-        return Button(title=self._("Main menu"), payload=MAIN_MENU)
+def _language_asked(turn: Turn) -> str | None:
+    payload = turn.button_payload or ""
+    if payload.startswith(LANGUAGE_PREFIX):
+        language = payload.removeprefix(LANGUAGE_PREFIX)
+        return language if language in LANGUAGES else None
+    return chosen_language(turn.text) if turn.button_payload is None else None
+
+
+def _switch_language(state: dict[str, Any], language: str, turn: Turn, talk: Talk
+                     ) -> FlowResult:
+    spoken = Talk(language, talk.config, turn)
+    state = {**state, "lang": language, "step": IN_MENU, "unanswered": 0}
+    return FlowResult(state=state, actions=(SetLanguage(language=language),
+                                            spoken.main_menu(greet=False)))
 
 
 def _entry_at(menu: tuple[MenuEntry, ...], path: str) -> tuple[MenuEntry, str] | None:
@@ -148,10 +204,3 @@ def _entry_at(menu: tuple[MenuEntry, ...], path: str) -> tuple[MenuEntry, str] |
         entry = entries[int(step)]
         entries = entry.submenu
     return (entry, path) if entry is not None else None
-
-
-def _title(text: str, limit: int = 60) -> str:
-    """Buttons show a short title; a long FAQ question is cut at a word."""
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + "…"

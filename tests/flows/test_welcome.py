@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from core.actions import Handoff, Reply, Turn
@@ -26,9 +28,12 @@ DEFAULT = FlowConfig()
 IN_MENU = {"step": "menu", "lang": "fa", "unanswered": 0}
 
 
-def turn(text=None, *, button=None, kind="text", status="open", group=False):
+NOW = datetime(2026, 3, 23, 8, 0, tzinfo=UTC)  # a Monday, 11:30 in Tehran
+
+
+def turn(text=None, *, button=None, kind="text", status="open", group=False, **extra):
     return Turn(message_kind=kind, text=text, button_payload=button, is_group_chat=group,
-                conversation_status=status)
+                conversation_status=status, now=extra.pop("now", NOW), **extra)
 
 
 def only_reply(result) -> Reply:
@@ -41,8 +46,9 @@ def test_first_message_gets_a_persian_welcome_with_the_menu():
     result = decide({}, turn("سلام"), DEFAULT)
     reply = only_reply(result)
     assert "خوش آمدید" in reply.text
-    assert [(b.title, b.payload) for b in reply.buttons] == [("گفتگو با پشتیبان", "m:0")]
-    assert result.state == IN_MENU
+    assert [(b.title, b.payload) for b in reply.buttons] == [
+        ("گفتگو با پشتیبان", "m:0"), ("English", "lang:en")]
+    assert result.state == {**IN_MENU, "offered": ["m:0", "lang:en"]}
 
 
 def test_a_conversation_in_english_is_answered_in_english():

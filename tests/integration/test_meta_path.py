@@ -133,6 +133,12 @@ async def test_an_instagram_customer_gets_quick_replies_without_the_human_agent_
     assert welcome["messaging_type"] == "RESPONSE"
     assert "tag" not in welcome
     assert welcome["message"]["quick_replies"][0]["payload"] == "m:0"
+    assert welcome["message"]["text"].startswith("این پاسخ خودکار است.")
+
+    await fake_meta.deliver(_url(meta_pasokh, "instagram"), ig_text("200000000000777", "منو"))
+    await fake_meta.wait_for(lambda fake: len(fake.sent("instagram", to="200000000000777")) == 2)
+    second = fake_meta.sent("instagram", to="200000000000777")[1]
+    assert "خودکار" not in second["message"]["text"]  # said once, at the start
 
 
 async def test_a_comment_is_answered_by_a_private_reply(meta_pasokh, fake_meta):

@@ -27,7 +27,7 @@ async def test_a_loaded_faq_and_menu_are_used_without_restart(pasokh, fake_teleg
     await post_update(pasokh, text_update(8001, "سلام"))
     await fake_telegram.wait_for(lambda fake: fake.sent_messages(8001))
     menu = fake_telegram.sent_messages(8001)[0]["reply_markup"]["inline_keyboard"]
-    assert [row[0]["text"] for row in menu] == ["مرجوعی", "گفتگو با پشتیبان"]
+    assert [row[0]["text"] for row in menu] == ["مرجوعی", "گفتگو با پشتیبان", "English"]
 
     await post_update(pasokh, text_update(8001, "چطوری کالا رو مرجوع کنم؟"))
     await fake_telegram.wait_for(lambda fake: len(fake.sent_messages(8001)) == 2, timeout=8)
