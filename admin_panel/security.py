@@ -116,8 +116,11 @@ async def panel_middleware(request: web.Request, handler: Handler) -> web.Stream
         if viewer is None and user_id is not None:
             session.pop("user_id", None)  # deactivated or deleted since
         request[VIEWER_KEY] = viewer
-        if viewer is None and request.match_info.route.name not in PUBLIC_ROUTES:
-            if request.headers.get("HX-Request") or request.method != "GET":
+        route = request.match_info.route.name
+        if viewer is None and route not in PUBLIC_ROUTES:
+            # Only a page a person asked for is redirected to the login form.
+            fetched = request.headers.get("HX-Request") or route == "panel.events"
+            if fetched or request.method != "GET":
                 raise web.HTTPUnauthorized(text="Log in again.")
             raise web.HTTPSeeOther(request.app.router["panel.inbox"].url_for())
         response = await handler(request)

@@ -368,8 +368,9 @@ class Desk:
             return "1 = 1", []
         await self._index_new_messages(conn)
         customers = await self._matching_customers(conn, needle)
-        condition = ("c.id IN (SELECT s.conversation_id FROM search_entry s"
-                     " WHERE s.body LIKE ? ESCAPE '\\')")
+        # EXISTS per conversation, walked newest first: a common word stops at one page.
+        condition = ("EXISTS (SELECT 1 FROM search_entry s WHERE s.conversation_id = c.id"
+                     " AND s.body LIKE ? ESCAPE '\\')")
         values: list[Any] = [_like_pattern(needle)]
         if customers:
             condition += f" OR c.customer_id IN ({', '.join('?' * len(customers))})"

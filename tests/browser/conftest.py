@@ -1,0 +1,79 @@
+"""A real `pasokh serve` on a free port, the fake Telegram, and Debian's Chromium driven by
+Playwright. Screenshots go to tests/browser/screenshots/ (git-ignored): look at them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.models import Conversation
+from tests.integration.helpers import eventually
+from tests.integration.test_crash_recovery import PasokhProcess
+from tests.panel.helpers import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(chromium),
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking"],
+        )
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def server(database, fake_telegram):
+    """Pasokh as its own process, on the database this test seeds through Tortoise."""
+    process = PasokhProcess(database.data_dir, fake_telegram.base_url)
+    await process.start()
+    yield process
+    await process.terminate()
+
+
+async def new_page(browser, viewport=DESKTOP):
+    context = await browser.new_context(viewport=viewport, locale="fa-IR")
+    page = await context.new_page()
+    page.on("dialog", _no_dialogs)
+    return page
+
+
+async def _no_dialogs(dialog) -> None:
+    await dialog.dismiss()
+    raise AssertionError(f"a page opened a {dialog.type} dialog: {dialog.message!r}")
+
+
+async def log_in(page, base: str, email: str) -> None:
+    await page.goto(base + "/")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit].primary")
+    await page.wait_for_selector("#inbox-rows")
+    await page.wait_for_selector("body[data-live=on]")
+
+
+async def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+async def conversation_of(chat_id: int) -> Conversation:
+    await eventually(lambda: Conversation.exists(chat_id=str(chat_id)), what="conversation")
+    return await Conversation.get(chat_id=str(chat_id))
