@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import pytest
 
+from bots.typedefs import RUNTIME
+from core import owner_config
 from core.models import Conversation, Identity, Message
 from tests.conftest import corpus_files
 from tests.fakes.meta import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_SECRET, FakeMeta
@@ -154,3 +156,27 @@ async def test_a_comment_is_answered_by_a_private_reply(meta_pasokh, fake_meta):
 
 async def _delivery(message_id: int, state: str) -> bool:
     return (await Message.get(id=message_id)).delivery == state
+
+
+BIG_MENU = "menu:\n" + "".join(
+    f"  - title: موضوع {n}\n    reply: پاسخ شماره {n}\n" for n in range(1, 12)
+)
+
+
+async def test_a_menu_too_big_for_whatsapp_is_numbered_and_a_persian_digit_picks(
+    meta_pasokh, fake_meta
+):
+    await owner_config.store(owner_config.parse(BIG_MENU))
+    await meta_pasokh.app[RUNTIME].flows.refresh()
+    url = _url(meta_pasokh, "whatsapp")
+    await fake_meta.deliver(url, wa_text("989124444444", "سلام"))
+    await fake_meta.wait_for(lambda fake: fake.sent("whatsapp", to="989124444444"))
+    (menu,) = fake_meta.sent("whatsapp", to="989124444444")
+    assert menu["type"] == "text"  # 11 entries and more: no list fits
+    assert "\n۲. موضوع 2" in menu["text"]["body"]
+
+    await fake_meta.deliver(url, wa_text("989124444444", "۲"))
+    await fake_meta.wait_for(lambda fake: len(fake.sent("whatsapp", to="989124444444")) == 2,
+                             timeout=12)  # WhatsApp's pace to one customer is ~6 s
+    answer = fake_meta.sent("whatsapp", to="989124444444")[1]
+    assert "پاسخ شماره 2" in str(answer)
