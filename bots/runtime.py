@@ -30,6 +30,7 @@ from core.conversations import ConversationEngine
 from core.delivery import Transport
 from core.events import Platform
 from core.inbox import Inbox
+from core.leadership import SenderLease
 from core.media import Downloader, HostPolicy, MediaFetcher, MediaStore
 from core.order_lookup import OrderLookups
 from core.outbox import OutboxWorker, RetryPolicy
@@ -116,7 +117,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         transports.get,
         bus,
         policy=RetryPolicy(max_attempts=settings.outbox_max_attempts),
-        reclaim_all_on_start=settings.is_embedded_database,
+        sender_lease=(None if settings.is_embedded_database
+                      else SenderLease(settings.effective_database_url)),
     )
     flows = LiveFlowConfig(OrderLookups(session))
     await flows.refresh()

@@ -43,6 +43,7 @@ from core.delivery import (
 )
 from core.events import OutboundMessage
 from core.i18n import translation
+from core.leadership import SenderLease
 from core.models import OutboxState
 from core.ratelimit import Pacer
 from core.sqlvalues import db_time, from_db_time, from_json, utcnow
@@ -114,7 +115,7 @@ class OutboxWorker:
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
         horizon_seconds: float = 0.05,
-        reclaim_all_on_start: bool = True,
+        sender_lease: SenderLease | None = None,
     ) -> None:
         self._transports = transports
         self._bus = bus
@@ -123,7 +124,7 @@ class OutboxWorker:
         self._lease = lease_seconds
         self._poll = poll_seconds
         self._horizon = horizon_seconds
-        self._reclaim_all_on_start = reclaim_all_on_start
+        self._sender_lease = sender_lease
         self._pacer = Pacer()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._outcomes = _Outcomes()
@@ -139,7 +140,10 @@ class OutboxWorker:
         self._wake.set()
 
     async def start(self) -> None:
-        await self.reclaim()
+        if self._sender_lease is None:
+            await self.reclaim()  # one process, one sender: every claim left was ours
+        else:
+            await self._sender_lease.start()
         self._tasks = [
             asyncio.create_task(self._dispatch_forever(), name="outbox-dispatch"),
             asyncio.create_task(self._record_forever(), name="outbox-record"),
@@ -155,22 +159,20 @@ class OutboxWorker:
         if self._in_flight:
             await asyncio.wait(list(self._in_flight.values()), timeout=5)
         await self._flush()
+        if self._sender_lease is not None:
+            await self._sender_lease.close()
 
     async def reclaim(self) -> None:
-        """Claims left by a run that died mid-send go out again, flagged."""
-        now = utcnow()
+        """Claims left by a sender that stopped mid-send go out again, flagged. Called by
+        the only sender when it starts sending, so every claim left is a dead one."""
         conn = connection()
-        condition = "" if self._reclaim_all_on_start else " AND claimed_until < ?"
-        values: list[Any] = [OutboxState.PENDING.value, True, OutboxState.SENDING.value]
-        if not self._reclaim_all_on_start:
-            values.append(db_time(conn, now))
         count, _ = await conn.execute_query(
             dialect_sql(
                 conn,
                 "UPDATE outbox SET state = ?, possibly_duplicated = ?, claimed_until = NULL"
-                f" WHERE state = ?{condition}",
+                " WHERE state = ?",
             ),
-            values,
+            [OutboxState.PENDING.value, True, OutboxState.SENDING.value],
         )
         if count:
             log.warning(
@@ -181,6 +183,9 @@ class OutboxWorker:
 
     async def _dispatch_forever(self) -> None:
         while not self._stopping:
+            if self._sender_lease is not None and not self._sender_lease.held.is_set():
+                await self._become_sender()
+                continue
             # Cleared before looking, not after: a wake() that arrives while we read the
             # table must not be lost, or a reply would wait for the next poll.
             self._wake.clear()
@@ -197,6 +202,22 @@ class OutboxWorker:
                 self._pacer.prune(now)
                 self._free_at = {slot: at for slot, at in self._free_at.items() if at > now}
                 self._next_prune = now + 1.0
+
+    async def _become_sender(self) -> None:
+        """Waits until this process holds the sender lease, then takes over what the
+        previous sender left claimed."""
+        assert self._sender_lease is not None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._sender_lease.held.wait(), timeout=self._poll)
+        if self._sender_lease.held.is_set() and not self._stopping:
+            await self._wait_for_sends()
+            await self.reclaim()
+
+    async def _wait_for_sends(self) -> None:
+        """Our own sends from an earlier term finish and are recorded before reclaiming."""
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+        await self._flush()
 
     async def _dispatch_due(self) -> float:
         """Claims what may go now; returns how long to wait before looking again."""

@@ -148,16 +148,6 @@ async def test_a_claim_left_by_a_dead_run_is_sent_again_and_flagged():
     assert len(transport.sent) == 1
 
 
-async def test_on_a_shared_database_a_live_lease_is_left_alone():
-    await _queue("9")
-    worker = OutboxWorker(lambda _: ScriptedTransport(), InProcessBus(),
-                          reclaim_all_on_start=False)
-    await OutboxItem.all().update(state="sending",
-                                  claimed_until=datetime(2999, 1, 1, tzinfo=UTC))
-    await worker.reclaim()
-    assert await _states() == ["sending"]
-
-
 async def test_a_chat_keeps_its_order_while_its_first_reply_is_retried():
     await _queue("9", count=2)
     transport = ScriptedTransport(TransientError("502"))  # the first try of "reply 0" fails
