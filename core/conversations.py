@@ -46,8 +46,9 @@ from core.db import dialect_sql, is_postgres
 from core.events import MediaRef, OutboundKind, OutboundMessage, Platform
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.sqlvalues import db_json, db_time, from_json, utcnow
+from core.system_events import insert_system_message
 from core.tasks import finish
-from core.tickets import insert_system_message, open_ticket
+from core.tickets import open_ticket
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from core.models import Channel, Conversation, Customer, Message, SurveyAnswer, 
 from core.order_lookup import OrderLookups
 from core.owner_config import OrderFields, OrderLookup
 from core.sqlvalues import utcnow
-from core.tickets import UnknownTicket, change_ticket_status, insert_system_message, open_ticket
+from core.system_events import insert_system_message
+from core.tickets import UnknownTicket, change_ticket_status, open_ticket
 from flows import FlowConfig, decide
 from flows.config import ORDER, TICKET, MenuEntry
 from tests.core.test_inbox import message
