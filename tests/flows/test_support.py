@@ -218,6 +218,10 @@ def test_a_score_button_and_skipping_the_comment():
     assert "survey" not in skipped.state and "survey_of" not in skipped.state
 
 
+def test_a_survey_button_pressed_again_after_the_answer_changes_nothing():
+    assert decide(IN_MENU, turn(button="survey:3", kind="button"), SHOP).actions == ()
+
+
 def test_a_customer_who_writes_something_else_is_not_held_up_by_the_survey():
     state = {"lang": "fa", "survey_asked": True, "survey": "score"}
     result = decide(state, turn("چطور کالا را مرجوع کنم؟"), SHOP)
