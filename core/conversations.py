@@ -288,13 +288,16 @@ def _conversation(row: dict[str, Any]) -> _Conversation:
 
 
 def _carried_over(row: dict[str, Any]) -> dict[str, Any]:
-    """A new conversation starts with what the customer's previous one left open."""
+    """A new conversation starts with the survey its predecessor is waiting for, if any.
+
+    The inbox opens a new conversation for a message after a resolve, so the answer to the
+    survey arrives here; it belongs to the resolved conversation. (The language needs no
+    carrying: a language the customer chose is kept on the customer.)
+    """
     previous = from_json(row["previous_state"]) or {}
     if previous.get("survey"):
-        # The answer belongs to the resolved conversation, not to this new one.
-        return {"lang": previous.get("lang"), "survey": previous["survey"],
-                "survey_of": row["previous_id"]}
-    return {"lang": previous["lang"]} if "lang" in previous else {}
+        return {"survey": previous["survey"], "survey_of": row["previous_id"]}
+    return {}
 
 
 def _apply(action: Action, conversation: _Conversation, writes: _Writes) -> None:
