@@ -46,8 +46,9 @@ from core.db import dialect_sql, is_postgres
 from core.events import MediaRef, OutboundKind, OutboundMessage, Platform
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.sqlvalues import db_json, db_time, from_json, utcnow
+from core.system_events import insert_system_message
 from core.tasks import finish
-from core.tickets import insert_system_message, open_ticket
+from core.tickets import open_ticket
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,6 @@ BOT_INTRODUCED = "bot_introduced"  # flow state: the bot's first reply has gone 
 Decide = Callable[[dict[str, Any], Turn], FlowResult]
 LookUpOrder = Callable[[str], Awaitable[dict[str, Any]]]
 MAX_LOOKUPS_IN_FLIGHT = 32
-# Carried from a resolved conversation to the customer's next one: the survey they are
-# answering (the inbox opens a new conversation for a message after a resolve) and the language.
-CARRIED_OVER = ("lang", "survey")
 
 
 class _HasMessageId(Protocol):
@@ -187,16 +185,13 @@ class ConversationEngine:
         async with in_transaction("default") as conn:
             rows = await _load(conn, message_ids)
             now = utcnow()
-            waiting = await _waiting_in_queue(conn) if rows else 0
             conversations: dict[int, _Conversation] = {}
             writes = _Writes()
             for row in rows:
                 conversation = conversations.get(row["conversation_id"])
                 if conversation is None:
                     conversation = conversations[row["conversation_id"]] = _conversation(row)
-                    if not conversation.state:
-                        await _carry_over(conn, conversation)
-                self._run_flow(conversation, row, writes, now=now, waiting=waiting)
+                self._run_flow(conversation, row, writes, now=now, waiting=row["waiting"])
             followups = await _write(conn, conversations.values(), writes, now)
         return [c for c in conversations.values() if c.changed], followups
 
@@ -287,37 +282,24 @@ def _conversation(row: dict[str, Any]) -> _Conversation:
         chat_id=row["chat_id"],
         route=from_json(row["route"]) or {},
         status=row["status"],
-        state=from_json(row["flow_state"]) or {},
+        state=from_json(row["flow_state"]) or _carried_over(row),
         customer_id=row["customer_id"],
         customer_language=row["language"] if row["language_chosen_at"] else None,
         team=row["team"],
     )
 
 
-async def _carry_over(conn: BaseDBAsyncClient, conversation: _Conversation) -> None:
-    """A new conversation starts with what the customer's previous one left open."""
-    rows = await conn.execute_query_dict(
-        dialect_sql(conn, "SELECT id, flow_state FROM conversation WHERE identity_id = ?"
-                          " AND chat_id = ? AND id < ? ORDER BY id DESC LIMIT 1"),
-        [conversation.identity_id, conversation.chat_id, conversation.id],
-    )
-    if not rows:
-        return
-    previous = from_json(rows[0]["flow_state"]) or {}
-    carried = {key: previous[key] for key in CARRIED_OVER if key in previous}
-    if carried.get("survey"):
-        carried["survey_of"] = rows[0]["id"]  # the answer belongs to the resolved one
-    else:
-        carried = {key: value for key, value in carried.items() if key == "lang"}
-    conversation.state = carried
+def _carried_over(row: dict[str, Any]) -> dict[str, Any]:
+    """A new conversation starts with the survey its predecessor is waiting for, if any.
 
-
-async def _waiting_in_queue(conn: BaseDBAsyncClient) -> int:
-    rows = await conn.execute_query_dict(
-        dialect_sql(conn, "SELECT COUNT(*) AS waiting FROM conversation WHERE status = ?"),
-        [ConversationStatus.PENDING.value],
-    )
-    return int(rows[0]["waiting"])
+    The inbox opens a new conversation for a message after a resolve, so the answer to the
+    survey arrives here; it belongs to the resolved conversation. (The language needs no
+    carrying: a language the customer chose is kept on the customer.)
+    """
+    previous = from_json(row["previous_state"]) or {}
+    if previous.get("survey"):
+        return {"survey": previous["survey"], "survey_of": row["previous_id"]}
+    return {}
 
 
 def _apply(action: Action, conversation: _Conversation, writes: _Writes) -> None:
@@ -353,11 +335,18 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
             conn,
             "SELECT m.id, m.conversation_id, m.author, m.kind, m.text, m.media, m.meta,"
             " c.status, c.flow_state, c.chat_id, c.channel_id, c.identity_id, c.route,"
-            " c.customer_id, ch.platform, cu.language, cu.language_chosen_at, t.name AS team"
+            " c.customer_id, ch.platform, cu.language, cu.language_chosen_at, t.name AS team,"
+            # The customer's previous conversation here (p), for what a new one carries over,
+            # and the queue's length; both in this one round trip (the count is computed once).
+            " p.id AS previous_id, p.flow_state AS previous_state,"
+            " (SELECT COUNT(*) FROM conversation q"
+            f"  WHERE q.status = '{ConversationStatus.PENDING.value}') AS waiting"
             " FROM message m JOIN conversation c ON c.id = m.conversation_id"
             " JOIN channel ch ON ch.id = c.channel_id"
             " JOIN customer cu ON cu.id = c.customer_id"
             " LEFT JOIN team t ON t.id = c.team_id"
+            " LEFT JOIN conversation p ON p.id = (SELECT MAX(e.id) FROM conversation e"
+            "  WHERE e.identity_id = c.identity_id AND e.chat_id = c.chat_id AND e.id < c.id)"
             f" WHERE m.id IN ({marks}) AND m.processed = ? ORDER BY m.id",
         ),
         [*message_ids, False],

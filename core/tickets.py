@@ -17,8 +17,9 @@ from tortoise.transactions import in_transaction
 
 from core.db import dialect_sql
 from core.events import MediaRef
-from core.models import Author, Direction, TicketStatus
+from core.models import TicketStatus
 from core.sqlvalues import db_json, db_time, utcnow
+from core.system_events import insert_system_message
 
 FIRST_NUMBER = 1001
 MAX_ATTEMPTS = 50
@@ -84,24 +85,6 @@ async def change_ticket_status(number: int, status: str | TicketStatus) -> int |
         return await insert_system_message(
             conn, conversation_id=rows[0]["conversation_id"], channel_id=rows[0]["channel_id"],
             meta={"event": "ticket_status", "number": number, "status": status.value}, now=now)
-
-
-async def insert_system_message(
-    conn: BaseDBAsyncClient, *, conversation_id: int, channel_id: int, meta: dict[str, Any],
-    now: datetime,
-) -> int:
-    """A system event in the conversation's timeline, waiting for the flows (processed false)."""
-    rows = await conn.execute_query_dict(
-        dialect_sql(
-            conn,
-            "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
-            " meta, revisions, processed, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        ),
-        [conversation_id, channel_id, Direction.INBOUND.value, Author.SYSTEM.value, "service",
-         None, db_json(meta), db_json([]), False, db_time(conn, now)],
-    )
-    return int(rows[0]["id"])
 
 
 def _media(media: MediaRef) -> dict[str, Any]:

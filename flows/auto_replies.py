@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.text import normalize
 from flows.config import AutoReplyRule
+from flows.intents import said
 
 QUIET_FOR = timedelta(hours=1)
 
@@ -31,12 +31,11 @@ def first_match(rules: tuple[AutoReplyRule, ...], text: str | None, channel: str
                 ) -> AutoReplyRule | None:
     if not text or not rules:
         return None
-    said = normalize(text)
-    if not said:
+    normalized = said(text)
+    if not normalized:
         return None
-    return next((rule for rule in rules
-                 if (not rule.channels or channel in rule.channels) and matches(rule, said)),
-                None)
+    return next((rule for rule in rules if (not rule.channels or channel in rule.channels)
+                 and matches(rule, normalized)), None)
 
 
 def fired_recently(state: dict[str, Any], rule: AutoReplyRule, now: datetime) -> bool:

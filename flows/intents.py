@@ -13,13 +13,20 @@ def _normalized(phrases: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(normalize(phrase) for phrase in phrases)
 
 
+@lru_cache(maxsize=8)
+def said(text: str) -> str:
+    """The normalized message: one turn asks several questions of the same text, and a
+    handful of entries is all that takes (customer text is not kept beyond them)."""
+    return normalize(text)
+
+
 def wants_a_person(text: str | None, phrases: tuple[str, ...]) -> bool:
     if not text:
         return False
-    said = normalize(text)
-    words = set(said.split())
+    said_ = said(text)
+    words = set(said_.split())
     return any(
-        wanted in said if " " in wanted else wanted in words
+        wanted in said_ if " " in wanted else wanted in words
         for wanted in _normalized(phrases)
     )
 
@@ -36,8 +43,8 @@ def says_any(text: str | None, phrases: tuple[str, ...]) -> bool:
     """Whether the text holds one of the phrases as whole words, however it is spelled."""
     if not text:
         return False
-    said = f" {normalize(text)} "
-    return any(f" {phrase} " in said for phrase in _normalized(phrases) if phrase)
+    padded = f" {said(text)} "
+    return any(f" {phrase} " in padded for phrase in _normalized(phrases) if phrase)
 
 
 # Clear anger, insults and threats, in Persian and Finglish (normalized on use). Kept small on
@@ -133,4 +140,4 @@ def chosen_language(text: str | None) -> str | None:
     if not text:
         return None
     return {"english": "en", "/english": "en", "انگلیسی": "en", "فارسی": "fa", "farsi": "fa",
-            "persian": "fa", "پارسی": "fa"}.get(normalize(text))
+            "persian": "fa", "پارسی": "fa"}.get(said(text))

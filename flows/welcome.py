@@ -28,6 +28,7 @@ from flows.intents import (
     sounds_angry,
     wants_a_person,
 )
+from flows.survey import SCORE_PREFIX
 from flows.talk import FAQ_PREFIX, IN_MENU, MENU_PREFIX, Talk, title
 
 LANGUAGE_PREFIX = "lang:"
@@ -126,6 +127,8 @@ class _Turn:
             return orders.ask(state, talk)
         if payload == TICKET:
             return tickets.ask(state, talk)
+        if payload.startswith(SCORE_PREFIX):
+            return FlowResult(state=self.state)  # a survey button pressed again: answered
         if payload.startswith(FAQ_PREFIX):
             entry = config.faq_by_id.get(payload.removeprefix(FAQ_PREFIX))
             if entry is not None:

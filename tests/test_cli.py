@@ -94,3 +94,17 @@ def test_a_bad_config_changes_nothing_and_names_the_line(tmp_path):
     assert result.returncode == 1
     assert "line 2" in result.stderr and "nothing changed" in result.stderr
     assert "id: a" in pasokh("config", "export", cwd=tmp_path).stdout
+
+
+def test_the_whole_documented_configuration_loads_and_exports_unchanged(tmp_path):
+    from core import owner_config
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "config.md").read_text("utf-8")
+    example = docs.split("## A whole file", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    source = tmp_path / "shop.yaml"
+    source.write_text(example, encoding="utf-8")
+    loaded = pasokh("config", "load", str(source), cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "sara@shop.example" in loaded.stdout  # a team member with no panel user yet
+    exported = pasokh("config", "export", cwd=tmp_path)
+    assert owner_config.parse(exported.stdout) == owner_config.parse(example)

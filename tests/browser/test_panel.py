@@ -11,6 +11,9 @@ from tests.panel.helpers import make_user
 
 pytestmark = pytest.mark.browser
 
+# Generous: live updates take well under a second, but a loaded CI machine can stall.
+LIVE_WAIT_MS = 20_000
+
 
 async def test_login_and_logout(browser, server):
     await make_user("sara@example.com")
@@ -39,7 +42,7 @@ async def test_a_telegram_message_appears_live_in_two_open_inboxes(browser, serv
     assert await server.post(text_update(7001, "سفارش ۱۲۳۴ من کجاست؟", first_name="نگار")) == 200
     for page in (sara, omid):
         row = page.locator(".conversation-row", has_text="نگار")
-        await row.wait_for(timeout=5000)
+        await row.wait_for(timeout=LIVE_WAIT_MS)
     await shot(sara, "inbox-live-sara")
     await shot(omid, "inbox-live-omid")
 
@@ -56,7 +59,7 @@ async def test_an_agents_reply_reaches_telegram(browser, server, fake_telegram):
     await page.press("#reply-text", "Enter")
     await fake_telegram.wait_for(lambda fake: any(
         m["text"] == "سلام! سارا هستم، در خدمتم." for m in fake.sent_messages(7002)), timeout=8)
-    await page.locator(".author-agent .delivery-sent").wait_for(timeout=5000)
+    await page.locator(".author-agent .delivery-sent").wait_for(timeout=LIVE_WAIT_MS)
     assert await page.input_value("#reply-text") == ""
     await shot(page, "conversation-replied")
     await page.set_viewport_size(PHONE)

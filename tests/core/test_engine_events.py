@@ -19,7 +19,8 @@ from core.models import Channel, Conversation, Customer, Message, SurveyAnswer, 
 from core.order_lookup import OrderLookups
 from core.owner_config import OrderFields, OrderLookup
 from core.sqlvalues import utcnow
-from core.tickets import UnknownTicket, change_ticket_status, insert_system_message, open_ticket
+from core.system_events import insert_system_message
+from core.tickets import UnknownTicket, change_ticket_status, open_ticket
 from flows import FlowConfig, decide
 from flows.config import ORDER, TICKET, MenuEntry
 from tests.core.test_inbox import message
@@ -181,3 +182,18 @@ async def test_the_chosen_language_is_kept_for_the_customers_next_conversation(c
         assert (await bot_said(3))[-1].startswith("Hello!")
     customer = await Customer.get()
     assert customer.language == "en" and customer.language_chosen_at is not None
+
+
+async def test_a_resolve_stored_before_a_restart_is_run_after_it(channel_id):
+    async with running() as (inbox, _):
+        await say(inbox, channel_id, "سلام")
+        await bot_said(1)
+    conversation = await Conversation.first()
+    async with in_transaction("default") as conn:  # the panel resolved; the engine was down
+        await Conversation.filter(id=conversation.id).using_db(conn).update(status="resolved")
+        await insert_system_message(conn, conversation_id=conversation.id,
+                                    channel_id=channel_id, meta={"event": "resolved", "by": 1},
+                                    now=utcnow())
+    async with running():
+        assert "از ۱" in (await bot_said(2))[-1]
+    assert not await Message.filter(processed=False).exists()

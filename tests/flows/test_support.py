@@ -218,6 +218,10 @@ def test_a_score_button_and_skipping_the_comment():
     assert "survey" not in skipped.state and "survey_of" not in skipped.state
 
 
+def test_a_survey_button_pressed_again_after_the_answer_changes_nothing():
+    assert decide(IN_MENU, turn(button="survey:3", kind="button"), SHOP).actions == ()
+
+
 def test_a_customer_who_writes_something_else_is_not_held_up_by_the_survey():
     state = {"lang": "fa", "survey_asked": True, "survey": "score"}
     result = decide(state, turn("چطور کالا را مرجوع کنم؟"), SHOP)
@@ -342,3 +346,16 @@ def test_bad_input_gets_a_sensible_answer_and_is_never_formatted(hostile, step):
     for reply in replies(result):
         assert "{" not in reply.text.replace(hostile, "") or hostile == ""
         assert len(reply.text) <= 4096
+
+
+def test_a_conversation_of_a_team_follows_that_teams_hours():
+    nights = Schedule(name="nights", week=(((18 * 60, 24 * 60),),) * 7)
+    config = FlowConfig(schedules=(SHOP_HOURS, nights), team_hours={"شب": "nights"})
+    assert "حدود ۵ دقیقه" in texts(decide(IN_MENU, turn("اپراتور", now=MONDAY_NIGHT, team="شب"),
+                                          config))
+    assert "تعطیل" in texts(decide({}, turn("سلام", now=MONDAY_NIGHT), config))
+
+
+def test_without_business_hours_a_person_may_answer_at_any_time():
+    result = decide(IN_MENU, turn("اپراتور", now=MONDAY_NIGHT, waiting_ahead=0), FlowConfig())
+    assert len(replies(result)) == 1 and "حدود ۵ دقیقه" in texts(result)

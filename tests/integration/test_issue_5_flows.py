@@ -42,7 +42,7 @@ order_lookup:
     await fake_telegram.wait_for(lambda fake: len(fake.sent_messages(9101)) == 2, timeout=8)
     assert "شماره سفارش" in fake_telegram.sent_messages(9101)[1]["text"]
     await post_update(pasokh, text_update(9101, "۱۲۳۴۵"))
-    await fake_telegram.wait_for(lambda fake: len(fake.sent_messages(9101)) == 4, timeout=8)
+    await fake_telegram.wait_for(lambda fake: len(fake.sent_messages(9101)) == 4, timeout=15)
     answer = fake_telegram.sent_messages(9101)[3]["text"]
     assert "سفارش ۱۲۳۴۵: ارسال شده" in answer and "فروردین ۱۴۰۵" in answer
     assert shop.calls[-1].order_id == "12345" and shop.calls[-1].authorised
