@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench eval migrate locales install clean
+.PHONY: run test lint bench soak eval migrate locales install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/whatsapp.py
 	$(BIN)/python bench/http_clients.py
+
+# Ten minutes of load with SIGKILLs and faulty sends, then an audit: nothing lost or doubled.
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py
 
 # FAQ accuracy on ../shared/eval/faq through webhook → flow → outbox → fake Telegram
 # (exits 1 while a target is missed; bench/faq_eval.py scores the matcher alone, faster).
