@@ -13,7 +13,7 @@ from typing import Any
 
 from core.actions import FlowResult, Handoff, Reply, Turn
 from core.events import Button
-from core.i18n import supported, translation
+from core.i18n import gettext_noop, supported, translation
 from core.models import ConversationStatus
 from flows.config import HANDOFF, MAIN_MENU, FlowConfig, MenuEntry
 from flows.faq import FaqDecision
@@ -23,6 +23,9 @@ WITH_AGENT = "with_agent"
 MENU_PREFIX = "m:"
 FAQ_PREFIX = "faq:"
 UNANSWERED_BEFORE_HANDOFF = 2  # two questions in a row the bot could not answer
+# Named, so the owners' "what the bot could not answer" page can find this reply.
+COULD_NOT_ANSWER = gettext_noop("Sorry, I do not know the answer to that. You can choose from "
+                                "the menu, or a person from our team can help you.")
 
 Translate = Callable[[str], str]
 
@@ -96,8 +99,7 @@ class _Talk:
         if unanswered >= UNANSWERED_BEFORE_HANDOFF:
             return self.hand_off({**state, "unanswered": 0}, "the bot could not answer twice")
         return FlowResult(state={**state, "unanswered": unanswered}, actions=(Reply(
-            text=_("Sorry, I do not know the answer to that. You can choose from the menu, "
-                   "or a person from our team can help you."),
+            text=_(COULD_NOT_ANSWER),
             buttons=(self._person_button(), self._main_menu_button())),))
 
     def hand_off(self, state: dict[str, Any], reason: str) -> FlowResult:
