@@ -223,33 +223,44 @@ async def channel_credentials(channel_id: int) -> tuple[Platform, ChannelCredent
 async def unanswered_questions(bot_gave_up: Collection[str]) -> list[UnansweredGroup]:
     """What customers asked that the bot could not answer, grouped, most frequent first.
 
-    A question fell through when it is a customer's text in a conversation up to the moment
-    it was handed to a person, or the customer's last text before a bot reply saying it
-    did not know (`bot_gave_up`: that reply in every language). Texts are compared
-    normalized (core/text.py), so ي/ی, ك/ک, digits and ZWNJ do not split a group.
+    Two ways a question falls through. A conversation handed to a person: the customer's
+    texts since the bot's last real answer (a reply other than "I do not know", so that a
+    greeting the bot welcomed is left out) up to the message the handoff followed. And a
+    bot reply saying it did not know (`bot_gave_up`: that reply in every language): the
+    customer's text just before it. Texts are compared normalized (core/text.py), so
+    ي/ی, ك/ک, digits and ZWNJ do not split a group.
     """
-    customer, text = Author.CUSTOMER.value, MessageKind.TEXT.value
+    customer, text, bot = Author.CUSTOMER.value, MessageKind.TEXT.value, Author.BOT.value
+    gave_up = list(bot_gave_up)
+    marks = ", ".join("?" * len(gave_up))
+    real_answer = f" AND (b.text IS NULL OR b.text NOT IN ({marks}))" if gave_up else ""
     handed_off = await _rows(
-        "SELECT m.id, m.conversation_id, m.text, m.created_at FROM message m"
-        " JOIN conversation c ON c.id = m.conversation_id"
-        " WHERE c.handed_off_at IS NOT NULL AND m.created_at <= c.handed_off_at"
-        " AND m.author = ? AND m.kind = ? AND m.text IS NOT NULL"
+        "WITH handed AS ("
+        " SELECT c.id, (SELECT MAX(t.id) FROM message t WHERE t.conversation_id = c.id"
+        " AND t.author = ? AND t.created_at <= c.handed_off_at) AS last_id"
+        " FROM conversation c WHERE c.handed_off_at IS NOT NULL"
+        "), asked AS ("
+        " SELECT h.id, h.last_id, COALESCE((SELECT MAX(b.id) FROM message b"
+        f" WHERE b.conversation_id = h.id AND b.author = ? AND b.id < h.last_id{real_answer}),"
+        " 0) AS after_id FROM handed h WHERE h.last_id IS NOT NULL"
+        ")"
+        " SELECT m.id, m.conversation_id, m.text, m.created_at FROM asked a"
+        " JOIN message m ON m.conversation_id = a.id AND m.id > a.after_id AND m.id <= a.last_id"
+        " WHERE m.author = ? AND m.kind = ? AND m.text IS NOT NULL"
         " ORDER BY m.id DESC LIMIT ?",
-        [customer, text, UNANSWERED_SCAN_LIMIT],
+        [customer, bot, *gave_up, customer, text, UNANSWERED_SCAN_LIMIT],
     )
-    gave_up: list[dict[str, Any]] = []
-    if bot_gave_up:
-        marks = ", ".join("?" * len(bot_gave_up))
-        gave_up = await _rows(
+    before_giving_up: list[dict[str, Any]] = []
+    if gave_up:
+        before_giving_up = await _rows(
             "SELECT q.id, q.conversation_id, q.text, q.created_at FROM message q"
             " WHERE q.id IN (SELECT (SELECT MAX(p.id) FROM message p"
-            " WHERE p.conversation_id = b.conversation_id AND p.id < b.id"
-            " AND p.author = ? AND p.kind = ?)"
+            " WHERE p.conversation_id = b.conversation_id AND p.id < b.id AND p.author = ?)"
             f" FROM message b WHERE b.author = ? AND b.text IN ({marks}))"
-            " AND q.text IS NOT NULL ORDER BY q.id DESC LIMIT ?",
-            [customer, text, Author.BOT.value, *bot_gave_up, UNANSWERED_SCAN_LIMIT],
+            " AND q.kind = ? AND q.text IS NOT NULL ORDER BY q.id DESC LIMIT ?",
+            [customer, bot, *gave_up, text, UNANSWERED_SCAN_LIMIT],
         )
-    by_id = {row["id"]: row for row in (*handed_off, *gave_up)}
+    by_id = {row["id"]: row for row in (*handed_off, *before_giving_up)}
     newest_first = sorted(by_id.values(), key=lambda row: row["id"], reverse=True)
     return _group(newest_first[:UNANSWERED_SCAN_LIMIT])
 
