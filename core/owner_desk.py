@@ -9,6 +9,7 @@ pages use those directly since they hold no model.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -30,9 +31,9 @@ from core.users import UserExists, add_user
 
 MAX_TEAM_NAME = 128
 MAX_DISPLAY_NAME = 128
-# The most recent questions looked at for "what the bot could not answer": enough for weeks
-# of a busy shop, and grouping them stays well under a second.
-UNANSWERED_SCAN_LIMIT = 3000
+# The most recent questions looked at for "what the bot could not answer": weeks of a busy
+# shop. Grouping them takes 0.1 to 2 s (bench/unanswered.py), in a worker thread.
+UNANSWERED_SCAN_LIMIT = 2000
 UNANSWERED_GROUPS_SHOWN = 100
 SAMPLES_PER_GROUP = 5
 SIMILAR_ENOUGH = 82  # rapidfuzz token_set_ratio, 0–100, between normalized texts
@@ -147,9 +148,12 @@ async def create_team(name: str) -> int:
     return team.id
 
 
-async def invite_agent(email: str, display_name: str = "") -> Invitation:
+async def invite_agent(email: str, display_name: str = "",
+                       team_id: int | None = None) -> Invitation:
     """A new agent with a random password, to be shown to the owner once and never stored
     in the clear: the owner passes it on, and the agent logs in with it."""
+    if team_id is not None and not await Team.exists(id=team_id):
+        raise OwnerError(gettext_noop("No such team or user."))
     password = secrets.token_urlsafe(INVITATION_PASSWORD_BYTES)
     try:
         stored = await add_user(email, password, Role.AGENT.value)
@@ -162,6 +166,8 @@ async def invite_agent(email: str, display_name: str = "") -> Invitation:
     if name:
         user.display_name = name
         await user.save(update_fields=["display_name"])
+    if team_id is not None:
+        await add_member(team_id, user.id)
     return Invitation(user_id=user.id, email=stored, password=password)
 
 
@@ -262,7 +268,8 @@ async def unanswered_questions(bot_gave_up: Collection[str]) -> list[UnansweredG
         )
     by_id = {row["id"]: row for row in (*handed_off, *before_giving_up)}
     newest_first = sorted(by_id.values(), key=lambda row: row["id"], reverse=True)
-    return _group(newest_first[:UNANSWERED_SCAN_LIMIT])
+    # Comparing thousands of texts takes a while (bench/unanswered.py): off the event loop.
+    return await asyncio.to_thread(_group, newest_first[:UNANSWERED_SCAN_LIMIT])
 
 
 class _Group:
@@ -277,22 +284,27 @@ class _Group:
 
 def _group(rows: list[dict[str, Any]]) -> list[UnansweredGroup]:
     """Greedy grouping, newest first: a question joins the first group whose first
-    question it resembles enough, or starts a group of its own."""
+    question it resembles enough, or starts a group of its own. A wording seen before
+    (once normalized) goes straight to its group: only new wordings are compared."""
     groups: list[_Group] = []
     keys: list[str] = []
+    by_key: dict[str, _Group] = {}
     for row in rows:
         shown = strip_invisible(row["text"]).strip()
         key = normalize(shown)
         if not key or key.startswith("/"):  # a bot command is not a question
             continue
-        found = process.extractOne(key, keys, scorer=fuzz.token_set_ratio,
-                                   score_cutoff=SIMILAR_ENOUGH)
-        if found is None:
-            group = _Group(key, row)
-            groups.append(group)
-            keys.append(key)
-        else:
-            group = groups[found[2]]
+        group = by_key.get(key)
+        if group is None:
+            found = process.extractOne(key, keys, scorer=fuzz.token_set_ratio,
+                                       score_cutoff=SIMILAR_ENOUGH)
+            if found is None:
+                group = _Group(key, row)
+                groups.append(group)
+                keys.append(key)
+            else:
+                group = groups[found[2]]
+            by_key[key] = group
         group.texts.append(shown)
         group.conversation_ids.add(row["conversation_id"])
     groups.sort(key=lambda g: (-len(g.texts), -g.last_at.timestamp()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from admin_panel.labels import label
@@ -54,10 +56,8 @@ async def invite(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         invitation = await owner_desk.invite_agent(text_field(form, "email", 254),
-                                                   text_field(form, "name", 200))
-        team_id = number_field(form, "team")
-        if team_id is not None:
-            await owner_desk.add_member(team_id, invitation.user_id)
+                                                   text_field(form, "name", 200),
+                                                   number_field(form, "team"))
     except OwnerError as refused:
         return await _page(request, error=gettext(str(refused)), status=400)
     response = await _page(request, invitation=invitation)
@@ -73,7 +73,8 @@ async def remove_member(request: web.Request) -> web.Response:
     return await _membership(request, owner_desk.remove_member)
 
 
-async def _membership(request: web.Request, change) -> web.Response:
+async def _membership(request: web.Request,
+                      change: Callable[[int, int], Awaitable[None]]) -> web.Response:
     form = await request.post()
     team_id, user_id = number_field(form, "team"), number_field(form, "user")
     try:

@@ -25,13 +25,12 @@ from core.i18n import gettext
 from core.owner_config import FaqItem, InvalidConfig
 
 FAQ_SECTION = "faq"
+MAX_CSV_BYTES = 900 * 1024  # under the app's body limit, with room for the form around it
 
 
 async def _use_now(request: web.Request) -> None:
     """This process's bot answers with the saved document at once; others within seconds."""
     await request.app[RUNTIME].flows.refresh()
-
-MAX_CSV_BYTES = 900 * 1024  # under the app's body limit, with room for the form around it
 
 
 async def _faq_page(request: web.Request, *, editing: FaqItem | None = None, replacing: str = "",

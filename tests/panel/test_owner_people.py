@@ -42,6 +42,10 @@ async def test_a_second_invitation_to_one_address_is_refused(pasokh):
     assert "کاربری با این نشانی از قبل هست" in await response.text()
     bad = await post_form(pasokh, "/owner/people/invite", {"email": "not an address"})
     assert bad.status == 400 and "این نشانی ایمیل نیست" in await bad.text()
+    no_team = await post_form(pasokh, "/owner/people/invite",
+                              {"email": "new@example.com", "team": "999"})
+    assert no_team.status == 400
+    assert not await User.exists(email="new@example.com")  # nothing half-made
 
 
 async def test_members_are_added_and_removed_and_team_names_are_unique(pasokh):
