@@ -3,8 +3,9 @@
 A Telegram bot is checked with getMe, pointed at PASOKH_PUBLIC_URL/webhooks/telegram with
 a webhook secret of its own (setWebhook), then stored; a WhatsApp number or Instagram
 account is stored and checked by reading its node on the Graph API. Either way the
-runtime starts answering for it at once (Runtime.reload_channels), in this process. Other
-processes sharing the database (scale-out) see it at their next start.
+runtime starts answering for it at once (Runtime.reload_channels) in this process, and
+the other processes sharing the database (scale-out) within seconds, as they reload their
+channels. In polling mode a Telegram bot added here is not polled before the next start.
 """
 
 from __future__ import annotations

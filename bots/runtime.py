@@ -103,6 +103,19 @@ def _media_fetcher(settings: Settings, sources: dict[int, MediaSource],
     return MediaFetcher(sources.get, downloader, bus)
 
 
+CHANNELS_RELOAD_SECONDS = 5.0
+
+
+async def _watch_channels(runtime: Runtime) -> None:
+    """Channels an owner adds in another process's panel start answering here too."""
+    while True:
+        await asyncio.sleep(CHANNELS_RELOAD_SECONDS)
+        try:
+            await runtime.reload_channels()
+        except Exception:
+            log.exception("channels: could not reload; keeping the ones loaded")
+
+
 @contextlib.asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Runtime]:
     """Everything a Pasokh process runs, from migrated database to outbox worker."""
@@ -145,6 +158,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     await outbox.start()
     await media.start()
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
+    runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     if settings.telegram_mode is TelegramMode.POLLING:
         for channel in channels.of(Platform.TELEGRAM):
             runtime.background.append(asyncio.create_task(

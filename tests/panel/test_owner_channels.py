@@ -13,7 +13,7 @@ from core.models import Channel
 from tests.conftest import BOT_TOKEN
 from tests.fakes.meta import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_SECRET, FakeMeta
 from tests.fakes.telegram import FakeTelegram
-from tests.integration.helpers import text_update
+from tests.integration.helpers import eventually, text_update
 from tests.panel.helpers import post_form
 from tests.panel.owner_helpers import as_owner
 
@@ -121,3 +121,28 @@ async def test_a_meta_channel_needs_a_numeric_id_and_a_token(reachable_pasokh):
         "platform": "telegram", "key": "1", "token": "x"})
     assert telegram.status == 400
     assert not await Channel.filter(platform="instagram").exists()
+
+
+async def test_a_channel_another_process_added_is_picked_up(aiohttp_client, settings,
+                                                            fake_telegram, monkeypatch):
+    from bots import runtime as runtime_module
+    from core import owner_desk
+    from core.events import Platform
+
+    monkeypatch.setattr(runtime_module, "CHANNELS_RELOAD_SECONDS", 0.05)
+    client = await aiohttp_client(runtime_module.create_app(
+        replace(settings, telegram_api_base=fake_telegram.base_url)))
+    channel_id = await owner_desk.save_channel(Platform.TELEGRAM, key="777000111",
+                                               token=NEW_BOT_TOKEN, webhook_secret="s" * 32,
+                                               name="@other")
+    runtime = client.app[RUNTIME]
+
+    async def known() -> bool:
+        return channel_id in runtime.transports and channel_id in runtime.channels.all_by_id()
+
+    await eventually(known, what="the new channel loaded")
+    update = text_update(9402, "سلام")
+    response = await client.post("/webhooks/telegram", json=update,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": "s" * 32})
+    assert response.status == 200
+    await fake_telegram.wait_for(lambda fake: fake.sent_messages(9402))
