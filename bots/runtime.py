@@ -31,7 +31,7 @@ from core.delivery import Transport
 from core.events import Platform
 from core.inbox import Inbox
 from core.leadership import SenderLease
-from core.media import Downloader, HostPolicy, MediaFetcher, MediaStore
+from core.media import Downloader, HostPolicy, MediaFetcher, MediaSource, MediaStore
 from core.order_lookup import OrderLookups
 from core.outbox import OutboxWorker, RetryPolicy
 from core.settings import Settings, TelegramMode
@@ -52,6 +52,21 @@ class Runtime:
     media: MediaFetcher
     transports: dict[int, Transport] = field(default_factory=dict)
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    media_sources: dict[int, MediaSource] = field(default_factory=dict)
+
+    async def reload_channels(self) -> None:
+        """Start answering for channels added or changed since start (the owners' panel
+        adds them): the webhook path, the outbox and media downloads see them at once."""
+        known = self.channels.all_by_id()
+        await self.channels.load()
+        for platform, channel in self.channels.all():
+            if known.get(channel.channel_id) == channel and channel.channel_id in self.transports:
+                continue  # unchanged: keep its transport and the pacing state it holds
+            adapter = ADAPTERS[platform]
+            self.transports[channel.channel_id] = adapter.transport(channel, self.session,
+                                                                    self.settings)
+            self.media_sources[channel.channel_id] = adapter.media_source(
+                channel, self.session, self.settings)
 
 
 async def _sync_channels_from_settings(settings: Settings) -> None:
@@ -81,17 +96,26 @@ async def _sync_channels_from_settings(settings: Settings) -> None:
         )
 
 
-def _media_fetcher(settings: Settings, channels: ChannelDirectory,
+def _media_fetcher(settings: Settings, sources: dict[int, MediaSource],
                    session: aiohttp.ClientSession, bus: Bus) -> MediaFetcher:
     store = MediaStore(settings.data_dir / "media")
     store.prepare()
-    sources = {
-        channel.channel_id: ADAPTERS[platform].media_source(channel, session, settings)
-        for platform, channel in channels.all()
-    }
     downloader = Downloader(session, store, HostPolicy.from_settings(settings),
                             settings.media_max_bytes)
     return MediaFetcher(sources.get, downloader, bus)
+
+
+CHANNELS_RELOAD_SECONDS = 5.0
+
+
+async def _watch_channels(runtime: Runtime) -> None:
+    """Channels an owner adds in another process's panel start answering here too."""
+    while True:
+        await asyncio.sleep(CHANNELS_RELOAD_SECONDS)
+        try:
+            await runtime.reload_channels()
+        except Exception:
+            log.exception("channels: could not reload; keeping the ones loaded")
 
 
 @contextlib.asynccontextmanager
@@ -126,14 +150,19 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
                                 look_up_order=flows.look_up_order)
     inbox = Inbox(bus)
     inbox.on_new_messages(engine.submit)
-    media = _media_fetcher(settings, channels, session, bus)
+    media_sources = {
+        channel.channel_id: ADAPTERS[platform].media_source(channel, session, settings)
+        for platform, channel in channels.all()
+    }
+    media = _media_fetcher(settings, media_sources, session, bus)
     runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, media,
-                      transports)
+                      transports, media_sources=media_sources)
     await inbox.start()
     await engine.start()
     await outbox.start()
     await media.start()
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
+    runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     if settings.telegram_mode is TelegramMode.POLLING:
         for channel in channels.of(Platform.TELEGRAM):
             runtime.background.append(asyncio.create_task(

@@ -52,5 +52,8 @@ class ChannelDirectory:
     def of(self, platform: Platform) -> tuple[ChannelCredentials, ...]:
         return self._by_platform.get(platform, ())
 
+    def all_by_id(self) -> dict[int, ChannelCredentials]:
+        return {c.channel_id: c for items in self._by_platform.values() for c in items}
+
     def all(self) -> list[tuple[Platform, ChannelCredentials]]:
         return [(p, c) for p, items in self._by_platform.items() for c in items]

@@ -35,6 +35,9 @@ class Settings:
     log_level: str = "INFO"
     # Encrypts the panel's session cookies; empty = generated once and kept in data_dir.
     secret_key: str = field(default="", repr=False)
+    # Where the platforms reach this service, e.g. https://support.example.com: the owners'
+    # panel points a Telegram bot's webhook at <public_url>/webhooks/telegram.
+    public_url: str = ""
 
     telegram_bot_token: str = field(default="", repr=False)
     telegram_webhook_secret: str = field(default="", repr=False)
@@ -113,6 +116,12 @@ def _as_secret_key(raw: str) -> str:
     return raw
 
 
+def _as_public_url(raw: str) -> str:
+    if raw and not raw.startswith(("https://", "http://")):
+        raise SettingsError(f"PASOKH_PUBLIC_URL must start with https://, got {raw!r}")
+    return raw.rstrip("/")
+
+
 def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
     """Settings from the process environment, falling back to `env_file`.
 
@@ -134,6 +143,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         redis_url=get("REDIS_URL"),
         log_level=get("PASOKH_LOG_LEVEL", "INFO").upper(),
         secret_key=_as_secret_key(get("PASOKH_SECRET_KEY")),
+        public_url=_as_public_url(get("PASOKH_PUBLIC_URL")),
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
         telegram_mode=_as_mode(get("TELEGRAM_MODE", "webhook")),

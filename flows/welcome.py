@@ -15,7 +15,7 @@ from typing import Any
 
 from core.actions import FlowResult, Reply, SetLanguage, Turn
 from core.events import Button
-from core.i18n import LANGUAGES
+from core.i18n import LANGUAGES, gettext_noop
 from flows import auto_replies, orders, tickets
 from flows.config import HANDOFF, MAIN_MENU, ORDER, TICKET, MenuEntry
 from flows.faq import FaqDecision
@@ -33,6 +33,12 @@ from flows.talk import FAQ_PREFIX, IN_MENU, MENU_PREFIX, Talk, title
 
 LANGUAGE_PREFIX = "lang:"
 UNANSWERED_BEFORE_HANDOFF = 2  # two questions in a row the bot could not answer
+# Named, so the owners' "what the bot could not answer" page can find this reply.
+COULD_NOT_ANSWER = gettext_noop("Sorry, I do not know the answer to that. You can choose from "
+                                "the menu, or a person from our team can help you.")
+# Named, so the owners' "what the bot could not answer" page can find this reply.
+COULD_NOT_ANSWER = gettext_noop("Sorry, I do not know the answer to that. You can choose from "
+                                "the menu, or a person from our team can help you.")
 
 
 def handle(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
@@ -178,8 +184,7 @@ class _Turn:
             return talk.hand_off(state, "the bot could not answer twice")
         _ = talk._
         return FlowResult(state=state, actions=(Reply(
-            text=_("Sorry, I do not know the answer to that. You can choose from the menu, "
-                   "or a person from our team can help you."),
+            text=_(COULD_NOT_ANSWER),
             buttons=(talk.person_button(), talk.main_menu_button())),))
 
 

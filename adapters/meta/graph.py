@@ -50,9 +50,17 @@ class GraphClient:
         self._product = product
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._request("POST", path, orjson.dumps(body))
+
+    async def get(self, path: str) -> dict[str, Any]:
+        """A node's fields, e.g. the phone number an owner connects (a connection test)."""
+        return await self._request("GET", path, None)
+
+    async def _request(self, method: str, path: str, data: bytes | None) -> dict[str, Any]:
         try:
-            async with self._session.post(f"{self._base}/{path}", data=orjson.dumps(body),
-                                          headers=self._headers, timeout=TIMEOUT) as response:
+            async with self._session.request(method, f"{self._base}/{path}", data=data,
+                                             headers=self._headers,
+                                             timeout=TIMEOUT) as response:
                 raw = await response.read()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as error:

@@ -260,6 +260,7 @@ class FakeMeta(FakeServer):
         self._comments = Recent(contact_limit)  # comment id -> (time, IGSID or None)
         self._replied_comments = Recent(contact_limit)
         self._media: dict[str, StoredMedia] = {}
+        self._nodes: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, deque[GraphError]] = {}
         self._delays: dict[str, deque[float]] = {}
         self._ids = itertools.count(1)
@@ -295,6 +296,10 @@ class FakeMeta(FakeServer):
                        at: float | None = None) -> None:
         """An Instagram comment exists: a private reply to it must come within 7 days."""
         self._comments.touch(comment_id, (self._now(at), igsid))
+
+    def add_node(self, node_id: str, **fields: Any) -> None:
+        """A WhatsApp phone number or Instagram account that GET /{node_id} describes."""
+        self._nodes[node_id] = fields
 
     def add_media(self, media_id: str, content: bytes,
                   mime_type: str = "application/octet-stream") -> StoredMedia:
@@ -554,6 +559,10 @@ class FakeMeta(FakeServer):
     # ----------------------------------------------------------------- media
 
     def _get_media(self, request: _Request) -> dict[str, Any]:
+        # GET of any node id lands here; a phone number or account added with add_node
+        # answers with its fields, as Graph does for a connection test.
+        if request.node in self._nodes:
+            return {**self._nodes[request.node], "id": request.node}
         stored = self._media.get(request.node)
         if stored is None:
             raise errors.unsupported_request("GET", request.node)

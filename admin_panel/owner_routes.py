@@ -1,0 +1,47 @@
+"""The owners' pages, under /owner. Every one is wrapped in `owner_only`: an agent gets
+the 404 a page that does not exist would give."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from admin_panel.views import (
+    owner_channels,
+    owner_insights,
+    owner_kpis,
+    owner_people,
+    owner_settings,
+)
+from admin_panel.views.owner_common import Handler, owner_only
+
+# (method, path, handler, route name after "panel.owner.")
+OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
+    ("GET", "/owner", owner_kpis.dashboard, "home"),
+    ("GET", "/owner/kpis", owner_kpis.dashboard, "kpis"),
+    ("GET", "/owner/kpis.csv", owner_kpis.export_csv, "kpis_csv"),
+    ("GET", "/owner/faq", owner_settings.faq, "faq"),
+    ("POST", "/owner/faq", owner_settings.save_faq, "faq_save"),
+    ("POST", "/owner/faq/delete", owner_settings.delete_faq, "faq_delete"),
+    ("GET", "/owner/faq.csv", owner_settings.faq_csv, "faq_csv"),
+    ("POST", "/owner/faq/import", owner_settings.import_faq, "faq_import"),
+    ("GET", "/owner/settings/{section}", owner_settings.section, "section"),
+    ("POST", "/owner/settings/{section}", owner_settings.save_section, "section_save"),
+    ("GET", "/owner/unanswered", owner_insights.unanswered, "unanswered"),
+    ("GET", "/owner/customers/merge", owner_insights.merge_page, "merge"),
+    ("POST", "/owner/customers/merge", owner_insights.merge, "merge_do"),
+    ("GET", "/owner/people", owner_people.page, "people"),
+    ("POST", "/owner/teams", owner_people.create_team, "team_create"),
+    ("POST", "/owner/teams/members/add", owner_people.add_member, "member_add"),
+    ("POST", "/owner/teams/members/remove", owner_people.remove_member, "member_remove"),
+    ("POST", "/owner/people/invite", owner_people.invite, "invite"),
+    ("POST", "/owner/people/active", owner_people.set_active, "user_active"),
+    ("GET", "/owner/channels", owner_channels.page, "channels"),
+    ("POST", "/owner/channels/telegram", owner_channels.add_telegram, "channel_telegram"),
+    ("POST", "/owner/channels/meta", owner_channels.add_meta, "channel_meta"),
+    ("POST", "/owner/channels/test", owner_channels.test_connection, "channel_test"),
+)
+
+
+def add_owner_routes(app: web.Application) -> None:
+    for method, path, handler, name in OWNER_ROUTES:
+        app.router.add_route(method, path, owner_only(handler), name=f"panel.owner.{name}")

@@ -1,0 +1,153 @@
+"""The owner's configuration in the panel: the FAQ as a form (with CSV in and out), and
+every other section as YAML in a text box. Saved through core/owner_settings.py, which
+checks the whole document first and changes nothing when any part is wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from admin_panel.labels import label
+from admin_panel.owner_labels import SECTIONS
+from admin_panel.views.owner_common import (
+    not_found,
+    notice_later,
+    problem_lines,
+    render_owner,
+    see_other,
+    take_notice,
+    text_field,
+)
+from bots.typedefs import RUNTIME
+from core import owner_config, owner_settings
+from core.i18n import gettext
+from core.owner_config import FaqItem, InvalidConfig
+
+FAQ_SECTION = "faq"
+MAX_CSV_BYTES = 900 * 1024  # under the app's body limit, with room for the form around it
+
+
+async def _use_now(request: web.Request) -> None:
+    """This process's bot answers with the saved document at once; others within seconds."""
+    await request.app[RUNTIME].flows.refresh()
+
+
+async def _faq_page(request: web.Request, *, editing: FaqItem | None = None, replacing: str = "",
+                    problems: list[str] | None = None, status: int = 200) -> web.Response:
+    document = await owner_config.load_stored()
+    if editing is None:
+        wanted = request.query.get("edit", "")
+        found = next((item for item in document.faq if item.id == wanted), None)
+        if found is not None:
+            editing, replacing = found, found.id
+        else:
+            editing = FaqItem(id=owner_settings.next_faq_id(document),
+                              question=request.query.get("question", "")[:1000], answer="")
+    return render_owner(request, "owner/faq.html", {
+        "section": FAQ_SECTION,
+        "faq": document.faq,
+        "editing": editing,
+        "replacing": replacing,
+        "problems": problems or [],
+        "notice": await take_notice(request),
+    }, status=status)
+
+
+async def faq(request: web.Request) -> web.Response:
+    return await _faq_page(request)
+
+
+async def save_faq(request: web.Request) -> web.Response:
+    form = await request.post()
+    item = FaqItem(
+        id=text_field(form, "id", 64).strip(),
+        question=text_field(form, "question").strip(),
+        answer=text_field(form, "answer").strip(),
+        alternatives=[line.strip() for line in text_field(form, "alternatives").splitlines()
+                      if line.strip()],
+    )
+    replacing = text_field(form, "replacing", 64)
+    try:
+        await owner_settings.save_faq_entry(replacing, item)
+    except InvalidConfig as invalid:
+        return await _faq_page(request, editing=item, replacing=replacing,
+                               problems=problem_lines(invalid.problems), status=400)
+    await _use_now(request)
+    await notice_later(request, gettext("The answer is saved; the bot uses it within seconds."))
+    raise see_other(request, "panel.owner.faq")
+
+
+async def delete_faq(request: web.Request) -> web.Response:
+    form = await request.post()
+    try:
+        await owner_settings.delete_faq_entry(text_field(form, "id", 64))
+    except InvalidConfig as invalid:
+        return await _faq_page(request, problems=problem_lines(invalid.problems), status=400)
+    await _use_now(request)
+    await notice_later(request, gettext("The question is deleted."))
+    raise see_other(request, "panel.owner.faq")
+
+
+async def faq_csv(request: web.Request) -> web.Response:
+    document = await owner_config.load_stored()
+    return web.Response(body=owner_settings.faq_csv(document), content_type="text/csv",
+                        charset="utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="pasokh-faq.csv"'})
+
+
+async def import_faq(request: web.Request) -> web.Response:
+    form = await request.post()
+    upload: Any = form.get("file")
+    if upload is None or not hasattr(upload, "file"):
+        return await _faq_page(request, problems=[gettext("Choose a CSV file to import.")],
+                               status=400)
+    data = upload.file.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        return await _faq_page(request, problems=[gettext("The file is too large.")],
+                               status=400)
+    try:
+        count = await owner_settings.import_faq_csv(data)
+    except InvalidConfig as invalid:
+        return await _faq_page(request, problems=problem_lines(invalid.problems), status=400)
+    await _use_now(request)
+    await notice_later(request, gettext("%(count)s questions imported.") % {"count": count})
+    raise see_other(request, "panel.owner.faq")
+
+
+def _section_name(request: web.Request) -> str:
+    name = request.match_info["section"]
+    if name == FAQ_SECTION or name not in owner_settings.sections():
+        raise not_found(request)
+    return name
+
+
+async def _section_page(request: web.Request, name: str, text: str, *,
+                        problems: list[str] | None = None, status: int = 200) -> web.Response:
+    return render_owner(request, "owner/section.html", {
+        "section": name,
+        "section_title": label(SECTIONS, name),
+        "text": text,
+        "problems": problems or [],
+        "notice": await take_notice(request),
+    }, status=status)
+
+
+async def section(request: web.Request) -> web.Response:
+    name = _section_name(request)
+    document = await owner_config.load_stored()
+    return await _section_page(request, name, owner_settings.section_yaml(document, name))
+
+
+async def save_section(request: web.Request) -> web.Response:
+    name = _section_name(request)
+    form = await request.post()
+    text = text_field(form, "yaml", 200_000)
+    try:
+        await owner_settings.save_section(name, text)
+    except InvalidConfig as invalid:
+        return await _section_page(request, name, text, problems=problem_lines(invalid.problems),
+                                   status=400)
+    await _use_now(request)
+    await notice_later(request, gettext("Saved; the bot uses it within seconds."))
+    raise see_other(request, "panel.owner.section", section=name)

@@ -1,0 +1,178 @@
+"""Editing the owner's configuration a piece at a time: one FAQ entry, the FAQ as CSV, or
+one section as YAML.
+
+Every change is made on the whole stored document and saved only when the whole document
+passes `owner_config.parse`, the same check `pasokh config load` makes; otherwise
+`InvalidConfig` lists the problems and nothing changes. The running bot picks a saved
+document up within seconds (bots/flow_config.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+import msgspec
+import yaml
+
+from core import owner_config
+from core.owner_config import FaqItem, InvalidConfig, OwnerDocument, Problem
+
+# Headers of the FAQ spreadsheet, in Persian as the owners read them; the English ones
+# are accepted too. Alternative wordings go one per line inside their cell.
+CSV_HEADERS = {"id": "شناسه", "question": "پرسش", "answer": "پاسخ",
+               "alternatives": "پرسش‌های دیگر"}
+_HEADER_FIELDS = {**{persian: field for field, persian in CSV_HEADERS.items()},
+                  **{field: field for field in CSV_HEADERS}}
+MAX_CSV_ROWS = 2000
+_NUMBERED_ID = re.compile(r"faq-(\d+)")
+
+
+def sections() -> tuple[str, ...]:
+    """The sections this version knows, in the document's order."""
+    return owner_config.SECTIONS
+
+
+def _checked(document: OwnerDocument) -> OwnerDocument:
+    return owner_config.parse(owner_config.dump(document))
+
+
+# --------------------------------------------------------------------------- the FAQ
+
+
+def next_faq_id(document: OwnerDocument) -> str:
+    taken = [int(m[1]) for item in document.faq if (m := _NUMBERED_ID.fullmatch(item.id))]
+    return f"faq-{max(taken, default=0) + 1}"
+
+
+def with_faq_entry(document: OwnerDocument, replacing: str, item: FaqItem) -> OwnerDocument:
+    """The document with `item` in place of the entry `replacing`, or added at the end
+    when `replacing` is empty or names no entry."""
+    faq = list(document.faq)
+    at = next((i for i, old in enumerate(faq) if replacing and old.id == replacing), None)
+    if at is None:
+        faq.append(item)
+    else:
+        faq[at] = item
+    return msgspec.structs.replace(document, faq=faq)
+
+
+async def save_faq_entry(replacing: str, item: FaqItem) -> None:
+    document = await owner_config.load_stored()
+    await owner_config.store(_checked(with_faq_entry(document, replacing, item)))
+
+
+async def delete_faq_entry(faq_id: str) -> None:
+    document = await owner_config.load_stored()
+    kept = [item for item in document.faq if item.id != faq_id]
+    await owner_config.store(_checked(msgspec.structs.replace(document, faq=kept)))
+
+
+def faq_csv(document: OwnerDocument) -> bytes:
+    """UTF-8 with a byte-order mark, without which Excel reads Persian as mojibake."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADERS.values())
+    for item in document.faq:
+        writer.writerow([item.id, item.question, item.answer, "\n".join(item.alternatives)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def faq_from_csv(document: OwnerDocument, data: bytes) -> tuple[OwnerDocument, int]:
+    """The document with the spreadsheet's entries: a row whose id exists replaces that
+    entry, others are added (a row without an id gets a new one). Returns the document and
+    the number of rows read; InvalidConfig names the row of each problem."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidConfig([Problem(None, "the file is not UTF-8 text")]) from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise InvalidConfig([Problem(None, "the file is empty")])
+    columns = [_HEADER_FIELDS.get(cell.strip()) for cell in rows[0]]
+    if "question" not in columns or "answer" not in columns:
+        raise InvalidConfig([Problem(1, "the first row must name the columns: "
+                                        + ", ".join(CSV_HEADERS.values()))])
+    if len(rows) - 1 > MAX_CSV_ROWS:
+        raise InvalidConfig([Problem(None, f"at most {MAX_CSV_ROWS} rows at a time")])
+    problems: list[Problem] = []
+    count = 0
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values = {name: cell.strip() for name, cell in zip(columns, row, strict=False) if name}
+        item = FaqItem(
+            id=values.get("id") or next_faq_id(document),
+            question=values.get("question", ""),
+            answer=values.get("answer", ""),
+            alternatives=[line.strip() for line in values.get("alternatives", "").splitlines()
+                          if line.strip()],
+        )
+        try:
+            _checked(OwnerDocument(faq=[item]))
+        except InvalidConfig as invalid:
+            problems.extend(Problem(number, p.message) for p in invalid.problems)
+            continue
+        document = with_faq_entry(document, item.id, item)
+        count += 1
+    if problems:
+        raise InvalidConfig(problems)
+    try:
+        return _checked(document), count
+    except InvalidConfig as invalid:  # lines of the dumped YAML would mean nothing here
+        raise InvalidConfig([Problem(None, p.message) for p in invalid.problems]) from None
+
+
+async def import_faq_csv(data: bytes) -> int:
+    document, count = faq_from_csv(await owner_config.load_stored(), data)
+    await owner_config.store(document)
+    return count
+
+
+# --------------------------------------------------------------------------- YAML sections
+
+
+def _builtins(document: OwnerDocument) -> dict[str, Any]:
+    return {name: msgspec.to_builtins(getattr(document, name)) for name in sections()}
+
+
+def _yaml(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def section_yaml(document: OwnerDocument, section: str) -> str:
+    return _yaml({section: _builtins(document)[section]})
+
+
+def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocument:
+    """The document with `section` as written in `text` (YAML naming that section alone;
+    empty clears it). Problems name the line in `text`; one found elsewhere (a menu item
+    naming an FAQ id this change removed) says so, with no line."""
+    if section not in sections():
+        raise ValueError(f"unknown section {section!r}")
+    try:
+        written = yaml.safe_load(text)
+    except yaml.YAMLError:
+        owner_config.parse(text)  # raises, naming the line
+        raise
+    if written is not None and (not isinstance(written, dict) or set(written) != {section}):
+        raise InvalidConfig([Problem(1, f"this page edits the section {section}: start with"
+                                        f" '{section}:' and name no other section")])
+    others = {name: value for name, value in _builtins(document).items() if name != section}
+    own_lines = text.rstrip().count("\n") + 1 if text.strip() else 0
+    combined = (text.rstrip() + "\n" if text.strip() else "") + _yaml(others)
+    try:
+        return owner_config.parse(combined)
+    except InvalidConfig as invalid:
+        raise InvalidConfig([
+            p if p.line is not None and p.line <= own_lines
+            else Problem(None, f"in another section: {p.message}")
+            for p in invalid.problems
+        ]) from None
+
+
+async def save_section(section: str, text: str) -> None:
+    document = await owner_config.load_stored()
+    await owner_config.store(with_section(document, section, text))

@@ -1,0 +1,46 @@
+"""The owners' pages exist for owners only: an agent gets the 404 of a page that is not there."""
+
+from __future__ import annotations
+
+import re
+
+from admin_panel.owner_routes import OWNER_ROUTES
+from tests.panel.helpers import log_in, make_user, post_form
+from tests.panel.owner_helpers import as_owner
+
+_PARAMS = re.compile(r"\{[^}]+\}")
+
+
+def _path(path: str) -> str:
+    return _PARAMS.sub("menu", path)
+
+
+async def test_an_agent_gets_404_on_every_owner_page_and_action(pasokh):
+    await make_user("agent@example.com", "agent", "sales")
+    await log_in(pasokh, "agent@example.com")
+    for method, path, _, _ in OWNER_ROUTES:
+        if method == "GET":
+            response = await pasokh.get(_path(path), allow_redirects=False)
+        else:
+            response = await post_form(pasokh, _path(path), {"name": "x", "user": "1"})
+        assert response.status == 404, (method, path)
+    inbox = await (await pasokh.get("/")).text()
+    assert "/owner/kpis" not in inbox
+
+
+async def test_an_owner_sees_every_owner_page_in_persian(pasokh):
+    await as_owner(pasokh)
+    inbox = await (await pasokh.get("/")).text()
+    assert "/owner/kpis" in inbox
+    for method, path, _, name in OWNER_ROUTES:
+        if method != "GET" or name in ("kpis_csv", "faq_csv"):
+            continue
+        response = await pasokh.get(_path(path))
+        assert response.status == 200, path
+        page = await response.text()
+        assert '<html lang="fa" dir="rtl">' in page, path
+
+
+async def test_a_visitor_is_sent_to_the_login_form(pasokh):
+    response = await pasokh.get("/owner/faq", allow_redirects=False)
+    assert response.status == 303
