@@ -30,6 +30,23 @@ MAX_CSV_ROWS = 2000
 _NUMBERED_ID = re.compile(r"faq-(\d+)")
 
 
+class ChangedMeanwhile(Exception):
+    """Someone saved the configuration after this page was opened: saving now would undo
+    their change, so nothing is saved."""
+
+
+async def version() -> str:
+    """The stored document's time stamp, carried by a page's form to detect ChangedMeanwhile."""
+    stamp = await owner_config.stored_at()
+    return stamp.isoformat() if stamp else ""
+
+
+async def _load_unchanged_since(expected_version: str) -> OwnerDocument:
+    if expected_version != await version():
+        raise ChangedMeanwhile
+    return await owner_config.load_stored()
+
+
 def sections() -> tuple[str, ...]:
     """The sections this version knows, in the document's order."""
     return owner_config.SECTIONS
@@ -59,13 +76,13 @@ def with_faq_entry(document: OwnerDocument, replacing: str, item: FaqItem) -> Ow
     return msgspec.structs.replace(document, faq=faq)
 
 
-async def save_faq_entry(replacing: str, item: FaqItem) -> None:
-    document = await owner_config.load_stored()
+async def save_faq_entry(replacing: str, item: FaqItem, expected_version: str) -> None:
+    document = await _load_unchanged_since(expected_version)
     await owner_config.store(_checked(with_faq_entry(document, replacing, item)))
 
 
-async def delete_faq_entry(faq_id: str) -> None:
-    document = await owner_config.load_stored()
+async def delete_faq_entry(faq_id: str, expected_version: str) -> None:
+    document = await _load_unchanged_since(expected_version)
     kept = [item for item in document.faq if item.id != faq_id]
     await owner_config.store(_checked(msgspec.structs.replace(document, faq=kept)))
 
@@ -125,8 +142,8 @@ def faq_from_csv(document: OwnerDocument, data: bytes) -> tuple[OwnerDocument, i
         raise InvalidConfig([Problem(None, p.message) for p in invalid.problems]) from None
 
 
-async def import_faq_csv(data: bytes) -> int:
-    document, count = faq_from_csv(await owner_config.load_stored(), data)
+async def import_faq_csv(data: bytes, expected_version: str) -> int:
+    document, count = faq_from_csv(await _load_unchanged_since(expected_version), data)
     await owner_config.store(document)
     return count
 
@@ -173,6 +190,6 @@ def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocum
         ]) from None
 
 
-async def save_section(section: str, text: str) -> None:
-    document = await owner_config.load_stored()
+async def save_section(section: str, text: str, expected_version: str) -> None:
+    document = await _load_unchanged_since(expected_version)
     await owner_config.store(with_section(document, section, text))

@@ -78,9 +78,14 @@ def text_field(form: MultiMapping[Any], name: str, limit: int = MAX_FIELD_CHARS)
     return value[:limit] if isinstance(value, str) else ""
 
 
+MAX_ID_DIGITS = 9  # ids are 32-bit integers in the database; longer is no id of ours
+
+
 def number_field(form: MultiMapping[Any], name: str) -> int | None:
     digits = to_latin_digits(text_field(form, name, 20)).strip()
-    return int(digits) if digits.isascii() and digits.isdigit() else None
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_ID_DIGITS:
+        return None
+    return int(digits)
 
 
 def problem_lines(problems: list[Problem]) -> list[str]:

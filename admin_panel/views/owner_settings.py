@@ -23,9 +23,15 @@ from bots.typedefs import RUNTIME
 from core import owner_config, owner_settings
 from core.i18n import gettext
 from core.owner_config import FaqItem, InvalidConfig
+from core.owner_settings import ChangedMeanwhile
 
 FAQ_SECTION = "faq"
 MAX_CSV_BYTES = 900 * 1024  # under the app's body limit, with room for the form around it
+
+
+def changed_meanwhile() -> str:
+    return gettext("Someone saved the configuration after you opened this page, so nothing "
+                   "was saved: open the page again and make your change once more.")
 
 
 async def _use_now(request: web.Request) -> None:
@@ -51,6 +57,7 @@ async def _faq_page(request: web.Request, *, editing: FaqItem | None = None, rep
         "replacing": replacing,
         "problems": problems or [],
         "notice": await take_notice(request),
+        "version": await owner_settings.version(),
     }, status=status)
 
 
@@ -69,7 +76,10 @@ async def save_faq(request: web.Request) -> web.Response:
     )
     replacing = text_field(form, "replacing", 64)
     try:
-        await owner_settings.save_faq_entry(replacing, item)
+        await owner_settings.save_faq_entry(replacing, item, text_field(form, "version", 64))
+    except ChangedMeanwhile:
+        return await _faq_page(request, editing=item, replacing=replacing,
+                               problems=[changed_meanwhile()], status=409)
     except InvalidConfig as invalid:
         return await _faq_page(request, editing=item, replacing=replacing,
                                problems=problem_lines(invalid.problems), status=400)
@@ -81,7 +91,10 @@ async def save_faq(request: web.Request) -> web.Response:
 async def delete_faq(request: web.Request) -> web.Response:
     form = await request.post()
     try:
-        await owner_settings.delete_faq_entry(text_field(form, "id", 64))
+        await owner_settings.delete_faq_entry(text_field(form, "id", 64),
+                                              text_field(form, "version", 64))
+    except ChangedMeanwhile:
+        return await _faq_page(request, problems=[changed_meanwhile()], status=409)
     except InvalidConfig as invalid:
         return await _faq_page(request, problems=problem_lines(invalid.problems), status=400)
     await _use_now(request)
@@ -107,7 +120,9 @@ async def import_faq(request: web.Request) -> web.Response:
         return await _faq_page(request, problems=[gettext("The file is too large.")],
                                status=400)
     try:
-        count = await owner_settings.import_faq_csv(data)
+        count = await owner_settings.import_faq_csv(data, text_field(form, "version", 64))
+    except ChangedMeanwhile:
+        return await _faq_page(request, problems=[changed_meanwhile()], status=409)
     except InvalidConfig as invalid:
         return await _faq_page(request, problems=problem_lines(invalid.problems), status=400)
     await _use_now(request)
@@ -130,6 +145,7 @@ async def _section_page(request: web.Request, name: str, text: str, *,
         "text": text,
         "problems": problems or [],
         "notice": await take_notice(request),
+        "version": await owner_settings.version(),
     }, status=status)
 
 
@@ -144,7 +160,10 @@ async def save_section(request: web.Request) -> web.Response:
     form = await request.post()
     text = text_field(form, "yaml", 200_000)
     try:
-        await owner_settings.save_section(name, text)
+        await owner_settings.save_section(name, text, text_field(form, "version", 64))
+    except ChangedMeanwhile:
+        return await _section_page(request, name, text, problems=[changed_meanwhile()],
+                                   status=409)
     except InvalidConfig as invalid:
         return await _section_page(request, name, text, problems=problem_lines(invalid.problems),
                                    status=400)

@@ -44,3 +44,15 @@ async def test_an_owner_sees_every_owner_page_in_persian(pasokh):
 async def test_a_visitor_is_sent_to_the_login_form(pasokh):
     response = await pasokh.get("/owner/faq", allow_redirects=False)
     assert response.status == 303
+
+
+async def test_every_owner_page_reads_in_english_too(pasokh):
+    await as_owner(pasokh)
+    await post_form(pasokh, "/language", {"lang": "en", "next": "/owner"})
+    for method, path, _, name in OWNER_ROUTES:
+        if method != "GET" or name in ("kpis_csv", "faq_csv"):
+            continue
+        page = await (await pasokh.get(_path(path))).text()
+        assert '<html lang="en" dir="ltr">' in page, path
+    kpis = await (await pasokh.get("/owner/kpis")).text()
+    assert "Conversations that started in the chosen days" in kpis

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bots.typedefs import RUNTIME
-from core import owner_config
+from core import owner_config, owner_settings
 from tests.integration.helpers import post_update, text_update
 from tests.panel.helpers import post_form
 from tests.panel.owner_helpers import as_owner
@@ -19,7 +19,7 @@ menu:
 
 async def test_an_entry_added_in_the_panel_answers_a_customer_on_telegram(pasokh, fake_telegram):
     await as_owner(pasokh)
-    response = await post_form(pasokh, "/owner/faq", {
+    response = await _save(pasokh, "/owner/faq", {
         "id": "delivery-time", "replacing": "",
         "question": "سفارش کی می‌رسد؟",
         "answer": "سفارش‌ها دو تا سه روز کاری بعد می‌رسند.",
@@ -40,17 +40,17 @@ async def test_an_entry_can_be_edited_and_deleted(pasokh):
         "faq:\n  - id: a\n    question: پرسش یک\n    answer: پاسخ یک\n"))
     edit = await (await pasokh.get("/owner/faq?edit=a")).text()
     assert 'name="replacing" value="a"' in edit and "پاسخ یک" in edit
-    await post_form(pasokh, "/owner/faq", {"id": "a", "replacing": "a", "question": "پرسش یک",
+    await _save(pasokh, "/owner/faq", {"id": "a", "replacing": "a", "question": "پرسش یک",
                                            "answer": "پاسخ تازه", "alternatives": ""})
     (item,) = (await owner_config.load_stored()).faq
     assert item.answer == "پاسخ تازه"
-    assert (await post_form(pasokh, "/owner/faq/delete", {"id": "a"})).status == 303
+    assert (await _save(pasokh, "/owner/faq/delete", {"id": "a"})).status == 303
     assert (await owner_config.load_stored()).faq == []
 
 
 async def test_a_wrong_entry_is_refused_and_nothing_changes(pasokh):
     await as_owner(pasokh)
-    response = await post_form(pasokh, "/owner/faq", {"id": "bad id!", "replacing": "",
+    response = await _save(pasokh, "/owner/faq", {"id": "bad id!", "replacing": "",
                                                       "question": "پرسش", "answer": " "})
     assert response.status == 400
     page = await response.text()
@@ -65,7 +65,7 @@ async def test_a_faq_entry_a_menu_uses_cannot_be_deleted(pasokh):
     await owner_config.store(owner_config.parse(
         "faq:\n  - id: a\n    question: پرسش\n    answer: پاسخ\n"
         "menu:\n  - title: پرسش\n    faq: a\n"))
-    response = await post_form(pasokh, "/owner/faq/delete", {"id": "a"})
+    response = await _save(pasokh, "/owner/faq/delete", {"id": "a"})
     assert response.status == 400
     assert "no FAQ entry has the id &#39;a&#39;" in await response.text()
     assert len((await owner_config.load_stored()).faq) == 1
@@ -103,6 +103,30 @@ async def test_a_csv_with_a_bad_row_names_the_row_and_changes_nothing(pasokh):
     assert "not UTF-8" in await latin1.text()
 
 
+async def _save(client, path: str, data: dict):
+    """Post a configuration form as the page would: with the version it was opened at."""
+    return await post_form(client, path, {**data, "version": await owner_settings.version()})
+
+
+async def test_a_change_saved_meanwhile_by_someone_else_is_not_undone(pasokh):
+    await as_owner(pasokh)
+    await owner_config.store(owner_config.parse(
+        "faq:\n  - id: a\n    question: پرسش\n    answer: پاسخ\n"))
+    opened = await owner_settings.version()
+    await owner_config.store(owner_config.parse(
+        "faq:\n  - id: a\n    question: پرسش\n    answer: پاسخ همکار\n"))
+    response = await post_form(pasokh, "/owner/settings/menu",
+                               {"yaml": MENU, "version": opened})
+    assert response.status == 409
+    page = await response.text()
+    assert "پس از باز کردن این صفحه" in page and "ساعت کاری" in page
+    stored = await owner_config.load_stored()
+    assert stored.menu == [] and stored.faq[0].answer == "پاسخ همکار"
+    stale_delete = await post_form(pasokh, "/owner/faq/delete", {"id": "a", "version": opened})
+    assert stale_delete.status == 409
+    assert len((await owner_config.load_stored()).faq) == 1
+
+
 async def _import(client, data: bytes):
     from aiohttp import FormData
 
@@ -110,6 +134,7 @@ async def _import(client, data: bytes):
 
     form = FormData()
     form.add_field("csrf_token", await csrf_token(client, "/owner/faq"))
+    form.add_field("version", await owner_settings.version())
     form.add_field("file", data, filename="faq.csv", content_type="text/csv")
     return await client.post("/owner/faq/import", data=form, allow_redirects=False)
 
@@ -124,7 +149,7 @@ async def test_a_section_is_saved_from_yaml_and_used_by_the_bot(pasokh, fake_tel
     await as_owner(pasokh)
     page = await (await pasokh.get("/owner/settings/menu")).text()
     assert "menu:" in page
-    response = await post_form(pasokh, "/owner/settings/menu", {"yaml": MENU})
+    response = await _save(pasokh, "/owner/settings/menu", {"yaml": MENU})
     assert response.status == 303
     assert [m.title for m in (await owner_config.load_stored()).menu] == ["ساعت کاری",
                                                                           "گفتگو با پشتیبان"]
@@ -136,14 +161,14 @@ async def test_a_wrong_section_shows_the_line_and_changes_nothing(pasokh):
     await owner_config.store(owner_config.parse(
         "faq:\n  - id: a\n    question: پرسش\n    answer: پاسخ\n"))
     wrong = MENU + "  - title: بدون کار\n"
-    response = await post_form(pasokh, "/owner/settings/menu", {"yaml": wrong})
+    response = await _save(pasokh, "/owner/settings/menu", {"yaml": wrong})
     assert response.status == 400
     page = await response.text()
     assert "خط ۶" in page and "exactly one of reply, faq, submenu, action" in page
     assert "بدون کار" in page  # the text stays in the box to be fixed
-    broken = await post_form(pasokh, "/owner/settings/menu", {"yaml": "menu:\n  - title: [\n"})
+    broken = await _save(pasokh, "/owner/settings/menu", {"yaml": "menu:\n  - title: [\n"})
     assert broken.status == 400 and "not valid YAML" in await broken.text()
-    other = await post_form(pasokh, "/owner/settings/menu", {"yaml": "faq: []\n"})
+    other = await _save(pasokh, "/owner/settings/menu", {"yaml": "faq: []\n"})
     assert other.status == 400 and "this page edits the section menu" in await other.text()
     stored = await owner_config.load_stored()
     assert stored.menu == [] and len(stored.faq) == 1

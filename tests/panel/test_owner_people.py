@@ -64,6 +64,9 @@ async def test_members_are_added_and_removed_and_team_names_are_unique(pasokh):
     missing = await post_form(pasokh, "/owner/teams/members/add",
                               {"team": "999", "user": str(agent_id)})
     assert missing.status == 400
+    huge = await post_form(pasokh, "/owner/teams/members/add",
+                           {"team": "9" * 19, "user": str(agent_id)})
+    assert huge.status == 400
 
 
 async def test_a_deactivated_agent_is_logged_out_and_an_owner_cannot_deactivate_themself(
