@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -19,6 +21,7 @@ import yaml
 
 from core import owner_config
 from core.owner_config import FaqItem, InvalidConfig, OwnerDocument, Problem
+from core.text import to_latin_digits
 
 # Headers of the FAQ spreadsheet, in Persian as the owners read them; the English ones
 # are accepted too. Alternative wordings go one per line inside their cell.
@@ -193,3 +196,33 @@ def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocum
 async def save_section(section: str, text: str, expected_version: str) -> None:
     document = await _load_unchanged_since(expected_version)
     await owner_config.store(with_section(document, section, text))
+
+
+_ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+
+
+def order_number(typed: str) -> str:
+    """An order number as a customer may type it (Persian digits, a leading #), or ""."""
+    match = _ORDER_NUMBER.fullmatch(to_latin_digits(typed).strip().lstrip("#").strip())
+    return match.group(0) if match else ""
+
+
+@dataclass(frozen=True, slots=True)
+class LookupTry:
+    """What a test of the order lookup found, for the owner to read."""
+
+    order_id: str
+    outcome: str  # found, unknown, failed, or "" when no number was given
+    status: str = ""
+    updated_at: datetime | None = None
+    tracking_code: str = ""
+
+    @classmethod
+    def of(cls, order_id: str, outcome: dict[str, Any] | None) -> LookupTry:
+        if outcome is None:
+            return cls(order_id=order_id, outcome="")
+        updated = outcome.get("updated_at")
+        return cls(order_id=order_id, outcome=outcome["outcome"],
+                   status=outcome.get("status") or "",
+                   updated_at=datetime.fromisoformat(updated) if updated else None,
+                   tracking_code=outcome.get("tracking_code") or "")

@@ -23,9 +23,10 @@ from bots.typedefs import RUNTIME
 from core import owner_config, owner_settings
 from core.i18n import gettext
 from core.owner_config import FaqItem, InvalidConfig
-from core.owner_settings import ChangedMeanwhile
+from core.owner_settings import ChangedMeanwhile, LookupTry
 
 FAQ_SECTION = "faq"
+ORDER_LOOKUP_SECTION = "order_lookup"
 MAX_CSV_BYTES = 900 * 1024  # under the app's body limit, with room for the form around it
 
 
@@ -138,7 +139,8 @@ def _section_name(request: web.Request) -> str:
 
 
 async def _section_page(request: web.Request, name: str, text: str, *,
-                        problems: list[str] | None = None, status: int = 200) -> web.Response:
+                        problems: list[str] | None = None, status: int = 200,
+                        lookup: LookupTry | None = None) -> web.Response:
     return render_owner(request, "owner/section.html", {
         "section": name,
         "section_title": label(SECTIONS, name),
@@ -146,6 +148,8 @@ async def _section_page(request: web.Request, name: str, text: str, *,
         "problems": problems or [],
         "notice": await take_notice(request),
         "version": await owner_settings.version(),
+        "can_try_lookup": name == ORDER_LOOKUP_SECTION,
+        "lookup": lookup,
     }, status=status)
 
 
@@ -170,3 +174,17 @@ async def save_section(request: web.Request) -> web.Response:
     await _use_now(request)
     await notice_later(request, gettext("Saved; the bot uses it within seconds."))
     raise see_other(request, "panel.owner.section", section=name)
+
+
+async def try_order_lookup(request: web.Request) -> web.Response:
+    """The "test" button of the order lookup: the saved settings asked for one order, and
+    what the bot would learn shown as the customer would read it."""
+    form = await request.post()
+    order_id = owner_settings.order_number(text_field(form, "order_id", 64))
+    outcome = await request.app[RUNTIME].flows.look_up_order(order_id) if order_id else None
+    document = await owner_config.load_stored()
+    return await _section_page(
+        request, ORDER_LOOKUP_SECTION,
+        owner_settings.section_yaml(document, ORDER_LOOKUP_SECTION),
+        lookup=LookupTry.of(order_id, outcome),
+        status=200 if order_id else 400)
