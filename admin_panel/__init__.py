@@ -4,6 +4,7 @@ what agents do to it. It never imports a model."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aiohttp_session
 from aiohttp import web
@@ -14,6 +15,7 @@ from admin_panel.typedefs import DESK, LIVE_STREAMS
 from admin_panel.views.live import end_live_streams
 from bots.typedefs import RUNTIME
 from core.desk import Desk
+from core.events import OutboundMessage
 from core.settings import Settings
 
 
@@ -28,7 +30,12 @@ def setup_panel(app: web.Application, settings: Settings) -> None:
 
     async def desk_context(app: web.Application) -> AsyncIterator[None]:
         runtime = app[RUNTIME]
-        app[DESK] = Desk(runtime.bus, runtime.outbox.wake, runtime.engine.submit)
+
+        def reply_window(message: OutboundMessage) -> timedelta | None:
+            transport = runtime.transports.get(message.channel_id)
+            return transport.reply_window(message) if transport is not None else None
+
+        app[DESK] = Desk(runtime.bus, runtime.outbox.wake, runtime.engine.submit, reply_window)
         yield
 
     app.cleanup_ctx.append(desk_context)
