@@ -13,6 +13,8 @@ the survey), and the bus tells every open panel that something changed.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -74,6 +76,8 @@ MAX_LABELS_PER_CONVERSATION = 20
 LABELS_OFFERED = 200
 MAX_TEMPLATE_PARAMETER_CHARS = 1024
 _PLACEHOLDER = re.compile(r"\{\{(\d{1,2})\}\}")
+SNOOZE_CHECK_SECONDS = 30.0
+SNOOZE_WAKE_BATCH = 200
 PRESENCE_TOPIC = "conversation.presence"
 # A panel repeats its presence every 10 s (panel.js); three missed notices and it is gone.
 PRESENCE_EXPIRES_SECONDS = 30
@@ -1133,6 +1137,37 @@ class Desk:
         await self._bus.publish(PRESENCE_TOPIC, {
             "conversation_id": conversation_id, "user_id": viewer.user_id, "typing": typing,
         })
+
+    async def wake_snoozed(self) -> list[int]:
+        """Snoozed conversations whose time has come go back to the agents' queue
+        (pending), at most SNOOZE_WAKE_BATCH at a time; returns their ids. Several
+        processes may run it at once: the status condition lets each row wake once."""
+        conn = connection()
+        snoozed = ConversationStatus.SNOOZED.value
+        woken = await _rows(
+            conn,
+            "UPDATE conversation SET status = ?, snoozed_until = NULL WHERE id IN"
+            " (SELECT id FROM conversation WHERE status = ? AND snoozed_until <= ?"
+            " ORDER BY snoozed_until LIMIT ?) AND status = ? RETURNING id",
+            [ConversationStatus.PENDING.value, snoozed, db_time(conn, utcnow()),
+             SNOOZE_WAKE_BATCH, snoozed],
+        )
+        ids = sorted(row["id"] for row in woken)
+        for conversation_id in ids:
+            await self._updated(conversation_id, ConversationStatus.PENDING.value)
+        return ids
+
+    async def wake_snoozed_until(self, stop: asyncio.Event,
+                                 every: float = SNOOZE_CHECK_SECONDS) -> None:
+        """The panel's background loop: wakes snoozed conversations until `stop` is set."""
+        while not stop.is_set():
+            try:
+                while len(await self.wake_snoozed()) == SNOOZE_WAKE_BATCH:
+                    pass  # a backlog (after a pause) drains in batches
+            except Exception:  # a database hiccup must not end the loop: try next time
+                log.exception("panel: waking snoozed conversations failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
 
     async def _updated(self, conversation_id: int, status: str | None) -> None:
         notice: dict[str, Any] = {"conversation_id": conversation_id}

@@ -1,4 +1,5 @@
-"""Labels, canned replies, collision notices and reply windows in core/desk.py."""
+"""Labels, canned replies, collision notices, reply windows and snooze waking in
+core/desk.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from core.desk import PRESENCE_TOPIC, ConversationNotFound, Desk, DeskError, Inb
 from core.events import OutboundKind, OutboundMessage, Template
 from core.models import Conversation, Message, OutboxItem, Team
 from core.owner_config import InvalidConfig, parse, store
+from tests.integration.helpers import eventually
 from tests.panel.helpers import make_user
 from tests.panel.test_desk import _world
 
@@ -155,3 +157,36 @@ def test_templates_in_the_configuration_are_checked():
     problems = str(refused.value)
     assert "lower-case letters" in problems and "fa or en_US" in problems
     assert "0 to 10 parameters" in problems and "listed twice" in problems
+
+
+async def test_snoozed_conversations_wake_when_their_time_comes(world):
+    owner = await world.desk.viewer(await make_user("owner@example.com", "owner"))
+    due = await world.message(1, "سلام")
+    later = await world.message(2, "سلام")
+    await world.desk.snooze(owner, due, datetime.now(UTC) + timedelta(hours=1))
+    await world.desk.snooze(owner, later, datetime.now(UTC) + timedelta(hours=1))
+    await Conversation.filter(id=due).update(snoozed_until=datetime.now(UTC) - timedelta(minutes=1))
+    notices = world.bus.subscribe("conversation.updated")
+    upcoming = asyncio.ensure_future(anext(notices))
+    await asyncio.sleep(0)
+
+    assert await world.desk.wake_snoozed() == [due]
+    assert (await asyncio.wait_for(upcoming, 5)).data == {"conversation_id": due,
+                                                         "status": "pending"}
+    await notices.aclose()
+    woken = await Conversation.get(id=due)
+    assert (woken.status, woken.snoozed_until) == ("pending", None)
+    assert (await Conversation.get(id=later)).status == "snoozed"
+    assert await world.desk.wake_snoozed() == []  # each wakes once
+
+
+async def test_the_snooze_loop_wakes_and_stops_when_asked(world):
+    owner = await world.desk.viewer(await make_user("owner@example.com", "owner"))
+    due = await world.message(1, "سلام")
+    await world.desk.snooze(owner, due, datetime.now(UTC) + timedelta(hours=1))
+    await Conversation.filter(id=due).update(snoozed_until=datetime.now(UTC) - timedelta(minutes=1))
+    stop = asyncio.Event()
+    loop = asyncio.create_task(world.desk.wake_snoozed_until(stop, every=0.05))
+    await eventually(lambda: Conversation.exists(id=due, status="pending"), what="woken")
+    stop.set()
+    await asyncio.wait_for(loop, 5)
