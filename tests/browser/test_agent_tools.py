@@ -1,16 +1,27 @@
 """The agents' tools in a real browser: resolve sends the survey; canned replies on "/";
-labels; the warning when a colleague has the same conversation open."""
+labels; the warning when a colleague has the same conversation open; a received picture;
+the customer page and a merge."""
 
 from __future__ import annotations
 
+import base64
+from datetime import UTC, datetime
+
 import pytest
 
+from core.db import connection
+from core.models import Customer, Message
 from core.owner_config import parse, store
+from core.tickets import open_ticket
 from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot
 from tests.integration.helpers import text_update
 from tests.panel.helpers import make_user
+from tests.panel.test_media_pages import _keep
 
 pytestmark = pytest.mark.browser
+
+PNG = base64.b64decode(  # one transparent pixel
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
 
 
 async def test_resolve_sends_the_survey(browser, server, fake_telegram):
@@ -67,3 +78,33 @@ async def test_canned_replies_labels_and_the_collision_warning(browser, server):
     await shot(omid, "inbox-by-label")
     await sara.set_viewport_size(PHONE)
     await shot(sara, "conversation-tools-phone")
+
+
+async def test_a_picture_in_the_timeline_and_the_customer_page(browser, server, database):
+    await make_user("sara@example.com")
+    assert await server.post(text_update(7103, "عکس بسته", first_name="نگار")) == 200
+    assert await server.post(text_update(7104, "سلام", first_name="نگار ر.")) == 200
+    conversation = await conversation_of(7103)
+    other = await conversation_of(7104)
+    picture = await Message.filter(conversation_id=conversation.id, author="customer").first()
+    await Message.filter(id=picture.id).update(
+        kind="photo", media={"stored": _keep(database, PNG), "mime": "image/png"})
+    await Customer.filter(id__in=[conversation.customer_id, other.customer_id]).update(
+        phone="989121234567")
+    await open_ticket(connection(), conversation_id=conversation.id,
+                      customer_id=conversation.customer_id, description="بسته خیس رسید",
+                      media=(), now=datetime.now(UTC))
+    page = await new_page(browser)
+    await log_in(page, server.base, "sara@example.com")
+    await page.goto(f"{server.base}/conversations/{conversation.id}")
+    image = page.locator(".media img")
+    await image.wait_for()
+    assert await image.evaluate("img => img.complete && img.naturalWidth") == 1
+    await shot(page, "conversation-picture")
+    await page.click("#customer-link")
+    await page.wait_for_selector("#same-person")
+    await shot(page, "customer-page")
+    await page.click("button.merge")
+    await page.wait_for_selector(".customer-page")
+    assert await page.locator("#same-person").count() == 0
+    assert await page.locator(".customer-page a[href^='/conversations/']").count() == 2
