@@ -3,7 +3,9 @@ what agents do to it. It never imports a model."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aiohttp_session
 from aiohttp import web
@@ -15,7 +17,9 @@ from admin_panel.typedefs import DESK, LIVE_STREAMS
 from admin_panel.views.live import end_live_streams
 from bots.typedefs import RUNTIME
 from core.desk import Desk
+from core.events import OutboundMessage
 from core.settings import Settings
+from core.tasks import finish
 
 
 def setup_panel(app: web.Application, settings: Settings) -> None:
@@ -30,7 +34,17 @@ def setup_panel(app: web.Application, settings: Settings) -> None:
 
     async def desk_context(app: web.Application) -> AsyncIterator[None]:
         runtime = app[RUNTIME]
-        app[DESK] = Desk(runtime.bus, runtime.outbox.wake, runtime.engine.submit)
+
+        def reply_window(message: OutboundMessage) -> timedelta | None:
+            transport = runtime.transports.get(message.channel_id)
+            return transport.reply_window(message) if transport is not None else None
+
+        desk = app[DESK] = Desk(runtime.bus, runtime.outbox.wake, runtime.engine.submit,
+                                reply_window)
+        stop = asyncio.Event()
+        waker = asyncio.create_task(desk.wake_snoozed_until(stop), name="snooze-waker")
         yield
+        stop.set()
+        await finish(waker)
 
     app.cleanup_ctx.append(desk_context)

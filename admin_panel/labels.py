@@ -44,3 +44,10 @@ def label(table: dict[str, LazyString], code: str) -> str:
     """The translated name, or the code itself for one the panel does not know yet."""
     name = table.get(code)
     return str(name) if name is not None else code
+
+TICKET_STATUSES: dict[str, LazyString] = {
+    "open": lazy_gettext("Open"),
+    "in_progress": lazy_gettext("In progress"),
+    "solved": lazy_gettext("Solved"),
+    "closed": lazy_gettext("Closed"),
+}

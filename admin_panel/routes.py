@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from admin_panel.views import auth, conversation, inbox, live
+from admin_panel.views import auth, conversation, customer, inbox, live, media
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -22,7 +22,14 @@ def add_routes(app: web.Application) -> None:
     conversation_path = "/conversations/{conversation_id}"
     router.add_get(conversation_path, conversation.page, name="panel.conversation")
     router.add_get(f"{conversation_path}/live", conversation.live, name="panel.conversation_live")
-    for action in ("reply", "note", "assign", "resolve", "reopen", "snooze"):
+    for action in ("reply", "note", "assign", "resolve", "reopen", "snooze", "add_label",
+                   "remove_label", "presence", "send_template"):
         router.add_post(f"{conversation_path}/{action}", getattr(conversation, action),
                         name=f"panel.{action}")
+    router.add_get("/media/{message_id}", media.media, name="panel.media")
+    customer_path = "/customers/{customer_id}"
+    router.add_get(customer_path, customer.page, name="panel.customer")
+    router.add_post(f"{customer_path}/merge", customer.merge, name="panel.merge")
+    router.add_post(f"{customer_path}/tickets/{{number}}", customer.ticket_status,
+                    name="panel.ticket_status")
     router.add_static("/static/", STATIC, name="panel.static", append_version=True)

@@ -13,7 +13,10 @@ the survey), and the bus tells every open panel that something changed.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,9 +26,20 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import Bus
+from core.customers import CannotMerge, merge_customers
 from core.db import connection, dialect_sql
 from core.display import describe
-from core.events import EventKind, InboundEvent, MessageKind, OutboundMessage, Platform, Sender
+from core.events import (
+    EventKind,
+    InboundEvent,
+    MessageKind,
+    OutboundAuthor,
+    OutboundKind,
+    OutboundMessage,
+    Platform,
+    Sender,
+    Template,
+)
 from core.i18n import gettext_noop
 from core.inbox import StoredMessage
 from core.models import (
@@ -36,10 +50,14 @@ from core.models import (
     Role,
     Team,
     TeamMember,
+    TicketStatus,
     User,
 )
+from core.outbox import last_customer_messages
+from core.owner_config import load_stored
 from core.sqlvalues import db_json, db_time, from_json, utcnow
 from core.text import normalize, strip_invisible
+from core.tickets import change_ticket_status
 from core.users import password_matches
 
 log = logging.getLogger(__name__)
@@ -54,7 +72,18 @@ INBOX_PAGE = 50
 TIMELINE_LIMIT = 300
 SEARCH_INDEX_BATCH = 2000
 MAX_MATCHED_CUSTOMERS = 1000
+MAX_LABEL_CHARS = 64
+MAX_LABELS_PER_CONVERSATION = 20
+LABELS_OFFERED = 200
+MAX_TEMPLATE_PARAMETER_CHARS = 1024
+_PLACEHOLDER = re.compile(r"\{\{(\d{1,2})\}\}")
+SNOOZE_CHECK_SECONDS = 30.0
+SNOOZE_WAKE_BATCH = 200
+PRESENCE_TOPIC = "conversation.presence"
+# A panel repeats its presence every 10 s (panel.js); three missed notices and it is gone.
+PRESENCE_EXPIRES_SECONDS = 30
 STATUSES = tuple(status.value for status in ConversationStatus)
+TICKET_STATUSES = tuple(status.value for status in TicketStatus)
 
 
 class DeskError(Exception):
@@ -109,6 +138,7 @@ class InboxFilter:
     team_id: int | None = None
     status: str = ""  # one of STATUSES, or "" for all
     channel_id: int | None = None
+    label: str = ""
     query: str = ""
 
 
@@ -126,6 +156,103 @@ class InboxRow:
     status: str
     assignee_name: str
     team_name: str
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CannedChoice:
+    """A ready answer from the owner's configuration, picked by its shortcut."""
+
+    shortcut: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplateChoice:
+    """A WhatsApp template the owner listed (`whatsapp_templates`), for the reply box."""
+
+    name: str
+    language: str
+    parameters: int
+    description: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyWindow:
+    """Whether the platform still takes a free reply, and what to do when it does not."""
+
+    closed: bool = False
+    hours: int = 0  # the window's length, when there is one
+    templates_allowed: bool = False  # the platform takes a template once it is closed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerIdentity:
+    platform: str
+    channel_name: str
+    external_id: str
+    username: str
+    display_name: str
+    unreachable: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PastConversation:
+    id: int
+    platform: str
+    status: str
+    created_at: datetime
+    last_message_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurveyScore:
+    conversation_id: int
+    score: int
+    comment: str
+    answered_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketRow:
+    number: int
+    conversation_id: int
+    status: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SamePerson:
+    """Another customer with the same phone number: perhaps one person, met twice."""
+
+    customer_id: int
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerDetail:
+    id: int
+    name: str
+    phone: str
+    language: str
+    created_at: datetime
+    identities: tuple[CustomerIdentity, ...]
+    conversations: tuple[PastConversation, ...]  # those the viewer may see, newest first
+    surveys: tuple[SurveyScore, ...]
+    tickets: tuple[TicketRow, ...]
+    same_person: tuple[SamePerson, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredFile:
+    """A received file in the media store (core/media.py), as the platform typed it."""
+
+    message_id: int
+    digest: str
+    mime: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +267,8 @@ class TimelineEntry:
     kind: str
     text: str
     has_media: bool
+    media_mime: str  # set once the file is in the media store
+    media_failed: bool  # the platform's file could not be fetched
     event: str
     created_at: datetime
     delivery: str
@@ -166,6 +295,8 @@ class ConversationDetail:
     conversation_ids: tuple[int, ...]  # the customer's conversations in the timeline
     timeline: tuple[TimelineEntry, ...]
     older_entries_hidden: bool
+    labels: tuple[str, ...] = ()
+    reply_window: ReplyWindow = ReplyWindow()
 
 
 def _when(value: Any) -> datetime | None:
@@ -190,6 +321,21 @@ async def _rows(conn: BaseDBAsyncClient, sql: str, values: Sequence[Any] = ()) -
     return await conn.execute_query_dict(dialect_sql(conn, sql), list(values))
 
 
+def label_name(text: str) -> str:
+    """A label as stored: visible characters only, single spaces, no half-space at a
+    word's edge (where it means nothing)."""
+    words = (word.strip("\u200c") for word in strip_invisible(text).split())
+    return " ".join(word for word in words if word)
+
+
+def _fill_template(description: str, values: tuple[str, ...]) -> str:
+    """The owner's description with {{1}}, {{2}}... replaced, as the timeline shows it."""
+    def value(match: re.Match[str]) -> str:
+        number = int(match[1])
+        return values[number - 1] if 1 <= number <= len(values) else match[0]
+    return _PLACEHOLDER.sub(value, description).strip()
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -201,10 +347,14 @@ class Desk:
         bus: Bus,
         wake_outbox: Callable[[], None],
         submit_to_engine: Callable[[Sequence[StoredMessage]], None],
+        reply_window: Callable[[OutboundMessage], timedelta | None] = lambda message: None,
     ) -> None:
+        """`reply_window` is the channel's transport's rule (core/delivery.py): how long
+        after the customer's last message the platform takes this message, or None."""
         self._bus = bus
         self._wake_outbox = wake_outbox
         self._submit_to_engine = submit_to_engine
+        self._reply_window = reply_window
 
     # --- who is looking ----------------------------------------------------------------
 
@@ -278,6 +428,17 @@ class Desk:
         users = await User.filter(active=True).order_by("email")
         return [Choice(u.id, u.display_name or u.email) for u in users]
 
+    async def labels(self) -> list[str]:
+        """The labels in use, for the inbox's filter."""
+        rows = await _rows(connection(), "SELECT DISTINCT name FROM conversation_label"
+                                          " ORDER BY name LIMIT ?", [LABELS_OFFERED])
+        return [r["name"] for r in rows]
+
+    async def canned_replies(self) -> list[CannedChoice]:
+        """The owner's ready answers (`canned_replies` in the configuration)."""
+        document = await load_stored()
+        return [CannedChoice(r.shortcut, r.text) for r in document.canned_replies]
+
     async def channels(self) -> list[Choice]:
         rows = await _rows(connection(), "SELECT id, platform, name FROM channel ORDER BY id")
         return [Choice(r["id"], r["name"] or r["platform"], r["platform"]) for r in rows]
@@ -313,6 +474,10 @@ class Desk:
         if wanted.channel_id is not None:
             where.append("c.channel_id = ?")
             values.append(wanted.channel_id)
+        if label_name(wanted.label):
+            where.append("EXISTS (SELECT 1 FROM conversation_label l"
+                         " WHERE l.conversation_id = c.id AND l.name = ?)")
+            values.append(label_name(wanted.label))
         if wanted.query.strip():
             matches, match_values = await self._search(conn, wanted.query)
             where.append(matches)
@@ -338,10 +503,27 @@ class Desk:
             " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?",
             [Author.CUSTOMER.value, viewer.user_id, *values, INBOX_PAGE],
         )
-        return [self._inbox_row(row) for row in rows]
+        labels = await self._labels_of(conn, [row["id"] for row in rows])
+        return [self._inbox_row(row, labels.get(row["id"], ())) for row in rows]
 
     @staticmethod
-    def _inbox_row(row: dict[str, Any]) -> InboxRow:
+    async def _labels_of(conn: BaseDBAsyncClient,
+                         conversation_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        if not conversation_ids:
+            return {}
+        rows = await _rows(
+            conn,
+            "SELECT conversation_id, name FROM conversation_label WHERE conversation_id IN"
+            f" ({', '.join('?' * len(conversation_ids))}) ORDER BY name",
+            list(conversation_ids),
+        )
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            found.setdefault(row["conversation_id"], []).append(row["name"])
+        return {cid: tuple(names) for cid, names in found.items()}
+
+    @staticmethod
+    def _inbox_row(row: dict[str, Any], labels: tuple[str, ...]) -> InboxRow:
         last_at = _when(row["last_created_at"]) or _when(row["last_message_at"])
         waiting = (row["author"] == Author.CUSTOMER
                    and row["status"] in (ConversationStatus.OPEN, ConversationStatus.PENDING))
@@ -358,6 +540,7 @@ class Desk:
             status=row["status"],
             assignee_name=row["assignee_name"] or row["assignee_email"] or "",
             team_name=row["team_name"] or "",
+            labels=labels,
         )
 
     async def _search(self, conn: BaseDBAsyncClient, query: str) -> tuple[str, list[Any]]:
@@ -466,7 +649,35 @@ class Desk:
             conversation_ids=conversation_ids,
             timeline=timeline,
             older_entries_hidden=hidden,
+            labels=(await self._labels_of(conn, [conversation_id])).get(conversation_id, ()),
+            reply_window=await self._window(conn, row),
         )
+
+    @staticmethod
+    async def _within(conn: BaseDBAsyncClient, row: dict[str, Any], window: timedelta) -> bool:
+        """Whether the customer wrote on this identity within `window` (the outbox's rule)."""
+        wrote_at = (await last_customer_messages(conn, {row["identity_id"]})).get(
+            row["identity_id"])
+        return wrote_at is not None and utcnow() - wrote_at <= window
+
+    @staticmethod
+    def _outbound(row: dict[str, Any], **fields: Any) -> OutboundMessage:
+        return OutboundMessage(platform=Platform(row["platform"]), channel_id=row["channel_id"],
+                               chat_id=row["chat_id"], route=from_json(row["route"]) or {},
+                               author=OutboundAuthor.AGENT, **fields)
+
+    async def _window(self, conn: BaseDBAsyncClient, row: dict[str, Any]) -> ReplyWindow:
+        """Whether a free reply from an agent would still be taken, from the customer's
+        own last message on this identity (an agent's or the bot's words do not count)."""
+        window = self._reply_window(self._outbound(row, text="-"))
+        if window is None:
+            return ReplyWindow()
+        if await self._within(conn, row, window):
+            return ReplyWindow(hours=int(window.total_seconds() // 3600))
+        template = self._outbound(row, kind=OutboundKind.TEMPLATE,
+                                  template=Template(name="-", language="-"))
+        return ReplyWindow(closed=True, hours=int(window.total_seconds() // 3600),
+                           templates_allowed=self._reply_window(template) is None)
 
     async def _timeline(
         self, conn: BaseDBAsyncClient, conversation_ids: tuple[int, ...]
@@ -499,7 +710,8 @@ class Desk:
                 id=n["id"], is_note=True, conversation_id=n["conversation_id"],
                 platform=platforms.get(n["conversation_id"], ""), direction="",
                 author="note", author_name=n["display_name"] or n["email"], kind="text",
-                text=n["text"], has_media=False, event="", created_at=_when(n["created_at"]),
+                text=n["text"], has_media=False, media_mime="", media_failed=False, event="",
+                created_at=_when(n["created_at"]),
                 delivery="", delivery_error="",
             )
             for n in notes
@@ -523,6 +735,8 @@ class Desk:
     @staticmethod
     def _message_entry(row: dict[str, Any], names: dict[int, str]) -> TimelineEntry:
         meta = _meta(row)
+        media = from_json(row["media"]) if row["media"] is not None else {}
+        media = media if isinstance(media, dict) else {}
         by = meta.get("by")
         return TimelineEntry(
             id=row["id"],
@@ -535,11 +749,149 @@ class Desk:
             kind=row["kind"],
             text=strip_invisible(describe(row["kind"], row["text"])),
             has_media=row["media"] is not None,
+            media_mime=str(media.get("mime") or "") if media.get("stored") else "",
+            media_failed="fetch_error" in media,
             event=str(meta.get("event", "")),
             created_at=_when(row["created_at"]),
             delivery=row["delivery"] or "",
             delivery_error=row["delivery_error"] or "",
         )
+
+    async def stored_file(self, viewer: Viewer, message_id: int) -> StoredFile:
+        """The stored file of a message the viewer may see; ConversationNotFound otherwise
+        (no such message, not theirs, or no file stored for it)."""
+        conn = connection()
+        rows = await _rows(conn, "SELECT conversation_id, media FROM message WHERE id = ?",
+                           [message_id])
+        media = from_json(rows[0]["media"]) if rows and rows[0]["media"] is not None else None
+        if not isinstance(media, dict) or not isinstance(media.get("stored"), str):
+            raise ConversationNotFound(gettext_noop("There is no such file."))
+        await self._visible(conn, viewer, rows[0]["conversation_id"])
+        return StoredFile(message_id=message_id, digest=media["stored"],
+                          mime=str(media.get("mime") or ""))
+
+    # --- one customer ---------------------------------------------------------------------
+
+    async def _visible_customer(self, conn: BaseDBAsyncClient, viewer: Viewer,
+                                customer_id: int) -> dict[str, Any]:
+        """The customer, when the viewer may see at least one of their conversations."""
+        scope, values = self._scope(viewer)
+        rows = await _rows(
+            conn,
+            "SELECT cu.id, cu.display_name AS customer_name, cu.phone, cu.language,"
+            " cu.created_at FROM customer cu WHERE cu.id = ? AND EXISTS (SELECT 1 FROM"
+            f" conversation c WHERE c.customer_id = cu.id AND {scope})",
+            [customer_id, *values],
+        )
+        if not rows:
+            raise ConversationNotFound(gettext_noop("There is no such customer."))
+        return rows[0]
+
+    async def customer(self, viewer: Viewer, customer_id: int) -> CustomerDetail:
+        """Who the customer is on every channel, their conversations, CSAT answers and
+        tickets (within the viewer's scope), and customers who may be the same person."""
+        conn = connection()
+        row = await self._visible_customer(conn, viewer, customer_id)
+        scope, values = self._scope(viewer)
+        identities = await _rows(
+            conn,
+            "SELECT ch.platform, ch.name AS channel_name, i.external_id, i.username,"
+            " i.display_name, i.unreachable FROM identity i JOIN channel ch"
+            " ON ch.id = i.channel_id WHERE i.customer_id = ? ORDER BY i.id",
+            [customer_id],
+        )
+        conversations = await _rows(
+            conn,
+            "SELECT c.id, c.status, c.created_at, c.last_message_at, ch.platform FROM"
+            " conversation c JOIN channel ch ON ch.id = c.channel_id WHERE c.customer_id = ?"
+            f" AND {scope} ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?",
+            [customer_id, *values, INBOX_PAGE],
+        )
+        surveys = await _rows(
+            conn,
+            "SELECT s.conversation_id, s.score, s.comment, s.answered_at FROM survey_answer s"
+            " JOIN conversation c ON c.id = s.conversation_id WHERE c.customer_id = ?"
+            f" AND {scope} ORDER BY s.answered_at DESC",
+            [customer_id, *values],
+        )
+        tickets = await _rows(
+            conn,
+            "SELECT t.number, t.conversation_id, t.status, t.description, t.created_at,"
+            " t.updated_at FROM ticket t JOIN conversation c ON c.id = t.conversation_id"
+            f" WHERE t.customer_id = ? AND {scope} ORDER BY t.number DESC",
+            [customer_id, *values],
+        )
+        return CustomerDetail(
+            id=row["id"],
+            name=_customer_name(row) or next(
+                (strip_invisible(i["display_name"] or i["username"] or "") for i in identities
+                 if i["display_name"] or i["username"]), ""),
+            phone=row["phone"] or "",
+            language=row["language"] or "",
+            created_at=_when(row["created_at"]),
+            identities=tuple(CustomerIdentity(
+                platform=i["platform"], channel_name=i["channel_name"] or i["platform"],
+                external_id=i["external_id"], username=strip_invisible(i["username"] or ""),
+                display_name=strip_invisible(i["display_name"] or ""),
+                unreachable=bool(i["unreachable"])) for i in identities),
+            conversations=tuple(PastConversation(
+                id=c["id"], platform=c["platform"], status=c["status"],
+                created_at=_when(c["created_at"]), last_message_at=_when(c["last_message_at"]))
+                for c in conversations),
+            surveys=tuple(SurveyScore(
+                conversation_id=v["conversation_id"], score=v["score"],
+                comment=strip_invisible(v["comment"] or ""), answered_at=_when(v["answered_at"]))
+                for v in surveys),
+            tickets=tuple(TicketRow(
+                number=t["number"], conversation_id=t["conversation_id"], status=t["status"],
+                description=strip_invisible(t["description"]), created_at=_when(t["created_at"]),
+                updated_at=_when(t["updated_at"])) for t in tickets),
+            same_person=tuple(await self._same_person(conn, viewer, row)),
+        )
+
+    async def _same_person(self, conn: BaseDBAsyncClient, viewer: Viewer,
+                           row: dict[str, Any]) -> list[SamePerson]:
+        """Other customers with this phone number (core/customers.py stores numbers in one
+        form), of those the viewer may see."""
+        if not row["phone"]:
+            return []
+        scope, values = self._scope(viewer)
+        others = await _rows(
+            conn,
+            "SELECT cu.id, cu.display_name AS customer_name, cu.phone FROM customer cu"
+            " WHERE cu.phone = ? AND cu.id <> ? AND EXISTS (SELECT 1 FROM conversation c"
+            f" WHERE c.customer_id = cu.id AND {scope}) ORDER BY cu.id LIMIT ?",
+            [row["phone"], row["id"], *values, INBOX_PAGE],
+        )
+        return [SamePerson(customer_id=o["id"], name=_customer_name(o), phone=o["phone"])
+                for o in others]
+
+    async def merge(self, viewer: Viewer, keep_id: int, merge_id: int) -> None:
+        """One person, two customer records: everything of `merge_id` moves to `keep_id`."""
+        conn = connection()
+        await self._visible_customer(conn, viewer, keep_id)
+        await self._visible_customer(conn, viewer, merge_id)
+        try:
+            await merge_customers(keep_id, merge_id)
+        except CannotMerge:
+            raise DeskError(gettext_noop("These two customers cannot be merged.")) from None
+        moved = await _rows(conn, "SELECT id FROM conversation WHERE customer_id = ?", [keep_id])
+        for conversation in moved:
+            await self._updated(conversation["id"], None)
+
+    async def change_ticket(self, viewer: Viewer, number: int, status: str) -> None:
+        """A new status for a ticket; the flows tell the customer."""
+        if status not in TICKET_STATUSES:
+            raise DeskError(gettext_noop("There is no such ticket status."))
+        conn = connection()
+        rows = await _rows(conn, "SELECT conversation_id FROM ticket WHERE number = ?", [number])
+        if not rows:
+            raise ConversationNotFound(gettext_noop("There is no such ticket."))
+        row = await self._visible(conn, viewer, rows[0]["conversation_id"])
+        message_id = await change_ticket_status(number, status)
+        if message_id is not None:
+            self._submit_system_message(viewer, row, message_id, utcnow())
+            await self._updated(row["id"], None)
 
     async def _mark_read(self, conn: BaseDBAsyncClient, viewer: Viewer,
                          conversation_id: int) -> None:
@@ -565,26 +917,58 @@ class Desk:
             raise DeskError(gettext_noop("Write a reply first."))
         if len(text) > MAX_REPLY_CHARS:
             raise DeskError(gettext_noop("The reply is too long for one message."))
+        return await self._send(viewer, conversation_id, text, {},
+                                lambda row: self._outbound(row, text=text))
+
+    async def templates(self) -> list[TemplateChoice]:
+        """The approved WhatsApp templates the owner listed (`whatsapp_templates`)."""
+        document = await load_stored()
+        return [TemplateChoice(name=t.name, language=t.language, parameters=t.parameters,
+                               description=t.description)
+                for t in document.whatsapp_templates]
+
+    async def send_template(self, viewer: Viewer, conversation_id: int, *, name: str,
+                            language: str, parameters: Sequence[str]) -> int:
+        """Sends one of the owner's templates, the one way to write after the window."""
+        chosen = next((t for t in await self.templates()
+                       if (t.name, t.language) == (name, language)), None)
+        if chosen is None:
+            raise DeskError(gettext_noop("There is no such template."))
+        # Meta refuses line breaks, tabs and runs of spaces inside a parameter.
+        values = tuple(" ".join(strip_invisible(p).split()) for p in parameters)
+        if len(values) != chosen.parameters or not all(values):
+            raise DeskError(gettext_noop("Fill in every part of the template."))
+        if any(len(value) > MAX_TEMPLATE_PARAMETER_CHARS for value in values):
+            raise DeskError(gettext_noop("A part of the template is too long."))
+        shown = _fill_template(chosen.description, values) or " ".join((chosen.name, *values))
+        template = Template(name=chosen.name, language=chosen.language, parameters=values)
+        return await self._send(
+            viewer, conversation_id, shown, {"template": chosen.name},
+            lambda row: self._outbound(row, kind=OutboundKind.TEMPLATE, template=template),
+        )
+
+    async def _send(self, viewer: Viewer, conversation_id: int, text: str,
+                    meta: dict[str, Any],
+                    make: Callable[[dict[str, Any]], OutboundMessage]) -> int:
         async with in_transaction("default") as conn:
             row = await self._visible(conn, viewer, conversation_id)
             if row["unreachable"]:
                 raise DeskError(gettext_noop("The customer has blocked the bot: the reply "
                                              "cannot be delivered."))
+            outbound = make(row)
+            window = self._reply_window(outbound)
+            if window is not None and not await self._within(conn, row, window):
+                raise DeskError(gettext_noop(
+                    "The customer last wrote too long ago for this channel to take a free "
+                    "reply."))
             now = db_time(conn, utcnow())
-            outbound = OutboundMessage(
-                platform=Platform(row["platform"]),
-                channel_id=row["channel_id"],
-                chat_id=row["chat_id"],
-                text=text,
-                route=from_json(row["route"]) or {},
-            )
             inserted = await _rows(
                 conn,
                 "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
                 " meta, revisions, processed, delivery, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 [conversation_id, row["channel_id"], Direction.OUTBOUND.value,
-                 Author.AGENT.value, "text", text, db_json({"by": viewer.user_id}),
+                 Author.AGENT.value, "text", text, db_json({**meta, "by": viewer.user_id}),
                  db_json([]), True, "queued", now],
             )
             message_id = inserted[0]["id"]
@@ -596,7 +980,7 @@ class Desk:
                     " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
                 ),
                 [row["channel_id"], message_id, row["identity_id"], row["chat_id"],
-                 db_json({**outbound.to_payload(), "author": Author.AGENT.value}),
+                 db_json(outbound.to_payload()),
                  OutboxState.PENDING.value, now, False, now],
             )
             await conn.execute_query(
@@ -623,6 +1007,36 @@ class Desk:
             dialect_sql(conn, "INSERT INTO note (conversation_id, author_id, text, created_at)"
                               " VALUES (?, ?, ?, ?)"),
             [conversation_id, viewer.user_id, text, db_time(conn, utcnow())],
+        )
+        await self._updated(conversation_id, None)
+
+    async def add_label(self, viewer: Viewer, conversation_id: int, name: str) -> None:
+        name = label_name(name)
+        if not name:
+            raise DeskError(gettext_noop("Write the label first."))
+        if len(name) > MAX_LABEL_CHARS:
+            raise DeskError(gettext_noop("A label is at most 64 characters."))
+        async with in_transaction("default") as conn:
+            await self._visible(conn, viewer, conversation_id)
+            count = await _rows(conn, "SELECT COUNT(*) AS n FROM conversation_label"
+                                      " WHERE conversation_id = ?", [conversation_id])
+            if count[0]["n"] >= MAX_LABELS_PER_CONVERSATION:
+                raise DeskError(gettext_noop("This conversation has too many labels."))
+            await conn.execute_query(
+                dialect_sql(conn, "INSERT INTO conversation_label (conversation_id, name,"
+                                  " created_at) VALUES (?, ?, ?)"
+                                  " ON CONFLICT (conversation_id, name) DO NOTHING"),
+                [conversation_id, name, db_time(conn, utcnow())],
+            )
+        await self._updated(conversation_id, None)
+
+    async def remove_label(self, viewer: Viewer, conversation_id: int, name: str) -> None:
+        conn = connection()
+        await self._visible(conn, viewer, conversation_id)
+        await conn.execute_query(
+            dialect_sql(conn, "DELETE FROM conversation_label WHERE conversation_id = ?"
+                              " AND name = ?"),
+            [conversation_id, label_name(name)],
         )
         await self._updated(conversation_id, None)
 
@@ -664,7 +1078,13 @@ class Desk:
                  db_json({"event": "resolved", "by": viewer.user_id}), db_json([]), False, now],
             )
         message_id = inserted[0]["id"]
-        # The engine reads the stored row by its id; the event only describes it.
+        self._submit_system_message(viewer, row, message_id, moment)
+        await self._updated(conversation_id, ConversationStatus.RESOLVED.value)
+
+    def _submit_system_message(self, viewer: Viewer, row: dict[str, Any], message_id: int,
+                               moment: datetime) -> None:
+        """Hands a stored system message to the flows; the engine reads the stored row by
+        its id, the event only describes it."""
         event = InboundEvent(
             platform=Platform(row["platform"]),
             channel_id=row["channel_id"],
@@ -675,8 +1095,7 @@ class Desk:
             message_kind=MessageKind.SERVICE,
             occurred_at=moment,
         )
-        self._submit_to_engine([StoredMessage(message_id, conversation_id, event)])
-        await self._updated(conversation_id, ConversationStatus.RESOLVED.value)
+        self._submit_to_engine([StoredMessage(message_id, row["id"], event)])
 
     async def reopen(self, viewer: Viewer, conversation_id: int) -> None:
         """A resolved or snoozed conversation goes back to the agents' queue; only a
@@ -705,6 +1124,46 @@ class Desk:
             [ConversationStatus.SNOOZED.value, db_time(conn, until), conversation_id],
         )
         await self._updated(conversation_id, ConversationStatus.SNOOZED.value)
+
+    async def presence(self, viewer: Viewer, conversation_id: int, *, typing: bool) -> None:
+        """Tells the other open panels that this viewer has the conversation open (or is
+        typing in it). Nothing is stored: each panel forgets a colleague whose notices stop
+        for PRESENCE_EXPIRES_SECONDS, so a closed tab needs no goodbye."""
+        await self._visible(connection(), viewer, conversation_id)
+        await self._bus.publish(PRESENCE_TOPIC, {
+            "conversation_id": conversation_id, "user_id": viewer.user_id, "typing": typing,
+        })
+
+    async def wake_snoozed(self) -> list[int]:
+        """Snoozed conversations whose time has come go back to the agents' queue
+        (pending), at most SNOOZE_WAKE_BATCH at a time; returns their ids. Several
+        processes may run it at once: the status condition lets each row wake once."""
+        conn = connection()
+        snoozed = ConversationStatus.SNOOZED.value
+        woken = await _rows(
+            conn,
+            "UPDATE conversation SET status = ?, snoozed_until = NULL WHERE id IN"
+            " (SELECT id FROM conversation WHERE status = ? AND snoozed_until <= ?"
+            " ORDER BY snoozed_until LIMIT ?) AND status = ? RETURNING id",
+            [ConversationStatus.PENDING.value, snoozed, db_time(conn, utcnow()),
+             SNOOZE_WAKE_BATCH, snoozed],
+        )
+        ids = sorted(row["id"] for row in woken)
+        for conversation_id in ids:
+            await self._updated(conversation_id, ConversationStatus.PENDING.value)
+        return ids
+
+    async def wake_snoozed_until(self, stop: asyncio.Event,
+                                 every: float = SNOOZE_CHECK_SECONDS) -> None:
+        """The panel's background loop: wakes snoozed conversations until `stop` is set."""
+        while not stop.is_set():
+            try:
+                while len(await self.wake_snoozed()) == SNOOZE_WAKE_BATCH:
+                    pass  # a backlog (after a pause) drains in batches
+            except Exception:  # a database hiccup must not end the loop: try next time
+                log.exception("panel: waking snoozed conversations failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
 
     async def _updated(self, conversation_id: int, status: str | None) -> None:
         notice: dict[str, Any] = {"conversation_id": conversation_id}

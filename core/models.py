@@ -314,3 +314,21 @@ class SearchEntry(models.Model):
 
     class Meta:
         table = "search_entry"
+
+
+# --- Desk: labels -----------------------------------------------------------------------
+# Labels agents put on conversations to sort them (e.g. "refund", "vip"). core/desk.py
+# writes and reads them.
+
+
+class ConversationLabel(models.Model):
+    """One label on one conversation. The pair is unique so a double click adds it once."""
+
+    id = fields.IntField(primary_key=True)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="labels")
+    name = fields.CharField(max_length=64, db_index=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "conversation_label"
+        unique_together = (("conversation", "name"),)

@@ -44,7 +44,7 @@ from core.delivery import (
 from core.events import OutboundMessage
 from core.i18n import translation
 from core.leadership import SenderLease
-from core.models import OutboxState
+from core.models import Author, OutboxState
 from core.ratelimit import Pacer
 from core.sqlvalues import db_time, from_db_time, from_json, utcnow
 from core.tasks import finish
@@ -440,12 +440,15 @@ class OutboxWorker:
 async def last_customer_messages(
     conn: BaseDBAsyncClient, identity_ids: set[int]
 ) -> dict[int, datetime]:
-    """When each customer last wrote (their conversations' newest customer message)."""
+    """When each customer last wrote: their own newest message on that identity. Replies of
+    the bot or an agent do not count: they do not open a platform's window."""
     marks = ", ".join("?" * len(identity_ids))
     rows = await conn.execute_query_dict(
-        dialect_sql(conn, "SELECT identity_id, MAX(last_message_at) AS wrote_at FROM"
-                          f" conversation WHERE identity_id IN ({marks}) GROUP BY identity_id"),
-        list(identity_ids),
+        dialect_sql(conn, "SELECT c.identity_id, MAX(m.created_at) AS wrote_at FROM message m"
+                          " JOIN conversation c ON c.id = m.conversation_id"
+                          f" WHERE c.identity_id IN ({marks}) AND m.author = ?"
+                          " GROUP BY c.identity_id"),
+        [*identity_ids, Author.CUSTOMER.value],
     )
     return {row["identity_id"]: from_db_time(row["wrote_at"]) for row in rows if row["wrote_at"]}
 

@@ -30,6 +30,11 @@ FAQ_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TIME_RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 SHORTCUT = re.compile(r"[^\s]{1,32}")
+# Meta's rules: a template name is lower-case letters, digits and _; a language code is
+# like "fa" or "en_US".
+TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
+TEMPLATE_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+MAX_TEMPLATE_PARAMETERS = 10
 MENU_ACTIONS = ("handoff", "order", "ticket")
 PLATFORMS = ("telegram", "whatsapp", "instagram", "webchat")
 
@@ -116,6 +121,17 @@ class CannedReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     text: str
 
 
+class WhatsAppTemplate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True,
+                       omit_defaults=True):
+    """A message template approved by Meta, which agents may send after WhatsApp's
+    24-hour window has closed."""
+
+    name: str
+    language: str
+    parameters: int = 0  # how many {{1}}, {{2}}... the approved body has
+    description: str = ""  # what agents read: what the template says and when to use it
+
+
 class OwnerDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     faq: list[FaqItem] = msgspec.field(default_factory=list)
     menu: list[MenuItem] = msgspec.field(default_factory=list)
@@ -125,6 +141,7 @@ class OwnerDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, om
     survey: Survey | None = None
     teams: list[TeamItem] = msgspec.field(default_factory=list)
     canned_replies: list[CannedReply] = msgspec.field(default_factory=list)
+    whatsapp_templates: list[WhatsAppTemplate] = msgspec.field(default_factory=list)
 
 
 class _Loader(yaml.SafeLoader):
@@ -253,6 +270,7 @@ def _check(document: OwnerDocument) -> list[tuple[str, str]]:
                                      ("question", "comment_prompt", "thanks")))
     problems.extend(_check_teams(document.teams, {h.name for h in document.business_hours}))
     problems.extend(_check_canned(document.canned_replies))
+    problems.extend(_check_templates(document.whatsapp_templates))
     return problems
 
 
@@ -386,6 +404,28 @@ def _check_canned(replies: list[CannedReply]) -> list[tuple[str, str]]:
         seen.add(reply.shortcut)
         if not reply.text.strip() or len(reply.text) > MAX_TEXT:
             problems.append((f"{at}.text", f"a canned reply needs 1 to {MAX_TEXT} characters"))
+    return problems
+
+
+def _check_templates(templates: list[WhatsAppTemplate]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for index, template in enumerate(templates):
+        at = f"$.whatsapp_templates[{index}]"
+        if not TEMPLATE_NAME.fullmatch(template.name):
+            problems.append((f"{at}.name", "a template name is lower-case letters, digits and _"))
+        if not TEMPLATE_LANGUAGE.fullmatch(template.language):
+            problems.append((f"{at}.language", "a language code looks like fa or en_US"))
+        if (template.name, template.language) in seen:
+            problems.append((f"{at}.name", f"the template {template.name!r} in"
+                                           f" {template.language!r} is listed twice"))
+        seen.add((template.name, template.language))
+        if not 0 <= template.parameters <= MAX_TEMPLATE_PARAMETERS:
+            problems.append((f"{at}.parameters",
+                             f"a template has 0 to {MAX_TEMPLATE_PARAMETERS} parameters"))
+        if len(template.description) > MAX_TEXT:
+            problems.append((f"{at}.description",
+                             f"the description is longer than {MAX_TEXT} characters"))
     return problems
 
 

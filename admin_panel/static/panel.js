@@ -28,6 +28,11 @@
 
   function listen(url) {
     const source = new EventSource(url);
+    source.addEventListener("conversation.presence", function (event) {
+      let data = {};
+      try { data = JSON.parse(event.data); } catch (ignored) { return; }
+      colleagueSeen(data);
+    });
     ["message.new", "conversation.updated", "message.delivery"].forEach(function (topic) {
       source.addEventListener(topic, function (event) {
         let data = {};
@@ -50,9 +55,117 @@
     }
   });
 
+  // Collision warning. Every open conversation page says "here" every PRESENCE_EVERY_MS
+  // (and "typing" while the agent types); a colleague whose notices stop is forgotten
+  // after the server's expiry. Only this page's conversation is kept, so the map stays small.
+  const PRESENCE_EVERY_MS = 10000;
+  const TYPING_EVERY_MS = 3000;
+  const colleagues = new Map();  // user id -> {typing, until}
+  let lastTypingSent = 0;
+
+  function collisionBox() { return document.getElementById("collision"); }
+
+  function sendPresence(typing) {
+    const box = collisionBox();
+    if (!box) return;
+    const body = new FormData();
+    body.append("typing", typing ? "1" : "0");
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    fetch(box.dataset.presenceUrl, { method: "POST", body: body, headers: headers,
+                                     credentials: "same-origin" }).catch(function () {});
+  }
+
+  function colleagueSeen(data) {
+    const box = collisionBox();
+    if (!box || String(data.conversation_id) !== box.dataset.conversationId) return;
+    if (String(data.user_id) === box.dataset.self) return;
+    const expiresMs = Number(box.dataset.expiresSeconds) * 1000;
+    colleagues.set(String(data.user_id), { typing: data.typing === true, until: Date.now() + expiresMs });
+    showColleagues();
+  }
+
+  function showColleagues() {
+    const box = collisionBox();
+    if (!box) return;
+    const names = JSON.parse(box.dataset.agents || "{}");
+    const now = Date.now();
+    const shown = [];
+    colleagues.forEach(function (seen, id) {
+      if (seen.until < now) { colleagues.delete(id); return; }
+      shown.push((names[id] || box.dataset.someone) + (seen.typing ? " (" + box.dataset.typing + ")" : ""));
+    });
+    box.querySelector(".names").textContent = shown.join("، ");
+    box.hidden = shown.length === 0;
+  }
+
+  // Canned replies: "/" at the start of the reply box lists the owner's ready answers whose
+  // shortcut starts with what was typed; arrows choose, Enter or Tab or a click picks.
+  function cannedList() { return document.getElementById("canned-replies"); }
+
+  function cannedOptions() {
+    const list = cannedList();
+    return list ? Array.from(list.querySelectorAll("li")).filter(function (li) { return !li.hidden; }) : [];
+  }
+
+  function filterCanned(textarea) {
+    const list = cannedList();
+    if (!list) return;
+    const typed = textarea.value;
+    const open = /^\/\S*$/.test(typed);
+    let first = true;
+    list.querySelectorAll("li").forEach(function (li) {
+      li.hidden = !open || !li.dataset.shortcut.startsWith(typed);
+      li.classList.toggle("active", !li.hidden && first);
+      if (!li.hidden) first = false;
+    });
+    list.hidden = !open || first;
+  }
+
+  function pickCanned(li) {
+    const textarea = document.getElementById("reply-text");
+    textarea.value = li.dataset.text;
+    cannedList().hidden = true;
+    textarea.focus();
+  }
+
+  function moveCanned(step) {
+    const options = cannedOptions();
+    const at = options.findIndex(function (li) { return li.classList.contains("active"); });
+    options.forEach(function (li) { li.classList.remove("active"); });
+    const next = options[(at + step + options.length) % options.length];
+    if (next) next.classList.add("active");
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "reply-text") return;
+    filterCanned(event.target);
+    if (Date.now() - lastTypingSent > TYPING_EVERY_MS) {
+      lastTypingSent = Date.now();
+      sendPresence(true);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    const li = event.target.closest && event.target.closest("#canned-replies li");
+    if (li) pickCanned(li);
+  });
+
   // Enter sends the reply, Shift+Enter makes a new line.
   document.addEventListener("keydown", function (event) {
     const target = event.target;
+    const list = cannedList();
+    if (target.id === "reply-text" && list && !list.hidden) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        moveCanned(event.key === "ArrowDown" ? 1 : -1);
+        return;
+      }
+      if (event.key === "Enter" || event.key === "Tab") {
+        const active = list.querySelector("li.active:not([hidden])");
+        if (active) { event.preventDefault(); pickCanned(active); return; }
+      }
+      if (event.key === "Escape") { list.hidden = true; return; }
+    }
     if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     if (!(target instanceof HTMLTextAreaElement) || target.id !== "reply-text") return;
     event.preventDefault();
@@ -62,5 +175,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     const url = document.body.dataset.liveUrl;
     if (url) listen(url);
+    if (collisionBox()) {
+      sendPresence(false);
+      setInterval(function () { sendPresence(false); showColleagues(); }, PRESENCE_EVERY_MS);
+    }
   });
 })();

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from admin_panel.templating import render
 from admin_panel.typedefs import DESK, viewer_of
-from core.desk import ConversationNotFound, DeskError
+from admin_panel.views.media import INLINE_IMAGES, INLINE_SOUNDS, INLINE_VIDEOS
+from core.desk import PRESENCE_EXPIRES_SECONDS, ConversationNotFound, DeskError
 from core.formats import DEFAULT_TZ, parse_jalali_date
 from core.i18n import gettext, gettext_noop
 from core.text import strip_invisible, to_latin_digits
@@ -41,14 +42,24 @@ async def _live_context(request: web.Request, conversation_id: int) -> dict:
         detail = await desk.conversation(viewer_of(request), conversation_id)
     except ConversationNotFound:
         raise _not_found(request) from None
-    return {"conversation": detail, "error": ""}
+    return {"conversation": detail, "error": "", "inline_images": INLINE_IMAGES,
+            "inline_sounds": INLINE_SOUNDS, "inline_videos": INLINE_VIDEOS}
+
+
+async def _page_context(request: web.Request, conversation_id: int) -> dict:
+    desk = request.app[DESK]
+    context = await _live_context(request, conversation_id)
+    agents = await desk.agents()
+    context.update(teams=await desk.teams(), agents=agents,
+                   agent_names={str(agent.id): agent.name for agent in agents},
+                   canned_replies=await desk.canned_replies(),
+                   templates=await desk.templates(),
+                   presence_expires_seconds=PRESENCE_EXPIRES_SECONDS)
+    return context
 
 
 async def page(request: web.Request) -> web.Response:
-    conversation_id = _conversation_id(request)
-    desk = request.app[DESK]
-    context = await _live_context(request, conversation_id)
-    context.update(teams=await desk.teams(), agents=await desk.agents())
+    context = await _page_context(request, _conversation_id(request))
     return render(request, "conversation.html", context)
 
 
@@ -63,9 +74,8 @@ async def _after_action(request: web.Request, conversation_id: int,
     """htmx gets the refreshed live part; a plain form post goes back to the page."""
     if not request.headers.get("HX-Request"):
         if error:
-            context = await _live_context(request, conversation_id)
-            desk = request.app[DESK]
-            context.update(error=error, teams=await desk.teams(), agents=await desk.agents())
+            context = await _page_context(request, conversation_id)
+            context["error"] = error
             return render(request, "conversation.html", context, status=422)
         raise web.HTTPSeeOther(
             request.app.router["panel.conversation"].url_for(conversation_id=str(conversation_id))
@@ -118,6 +128,36 @@ async def reply(request: web.Request) -> web.Response:
 async def note(request: web.Request) -> web.Response:
     desk, viewer = request.app[DESK], viewer_of(request)
     return await _act(request, lambda cid, form: desk.add_note(viewer, cid, _text(form, "text")))
+
+
+async def send_template(request: web.Request) -> web.Response:
+    desk, viewer = request.app[DESK], viewer_of(request)
+    return await _act(request, lambda cid, form: desk.send_template(
+        viewer, cid, name=_text(form, "name"), language=_text(form, "language"),
+        parameters=[value for value in form.getall("parameter", []) if isinstance(value, str)]))
+
+
+async def add_label(request: web.Request) -> web.Response:
+    desk, viewer = request.app[DESK], viewer_of(request)
+    return await _act(request, lambda cid, form: desk.add_label(viewer, cid, _text(form, "label")))
+
+
+async def remove_label(request: web.Request) -> web.Response:
+    desk, viewer = request.app[DESK], viewer_of(request)
+    return await _act(request,
+                      lambda cid, form: desk.remove_label(viewer, cid, _text(form, "label")))
+
+
+async def presence(request: web.Request) -> web.Response:
+    """The page says "I am here" (or "I am typing"); the others hear it over /events."""
+    conversation_id = _conversation_id(request)
+    form = await request.post()
+    try:
+        await request.app[DESK].presence(viewer_of(request), conversation_id,
+                                         typing=_text(form, "typing") == "1")
+    except ConversationNotFound:
+        raise _not_found(request) from None
+    return web.Response(status=204)
 
 
 async def assign(request: web.Request) -> web.Response:

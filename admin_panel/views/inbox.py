@@ -8,7 +8,7 @@ from multidict import MultiMapping
 from admin_panel.templating import render
 from admin_panel.typedefs import DESK, VIEWER_KEY, viewer_of
 from admin_panel.views.auth import login_form
-from core.desk import STATUSES, InboxFilter
+from core.desk import MAX_LABEL_CHARS, STATUSES, InboxFilter
 from core.text import to_latin_digits
 
 MAX_QUERY_CHARS = 200
@@ -27,6 +27,7 @@ def inbox_filter(query: MultiMapping[str]) -> InboxFilter:
         team_id=_number(query.get("team")),
         status=status if status in STATUSES else "",
         channel_id=_number(query.get("channel")),
+        label=query.get("label", "")[:MAX_LABEL_CHARS],
         query=query.get("q", "")[:MAX_QUERY_CHARS],
     )
 
@@ -34,6 +35,7 @@ def inbox_filter(query: MultiMapping[str]) -> InboxFilter:
 def _filter_query(wanted: InboxFilter) -> dict[str, str]:
     """The filter as URL parameters, leaving out what is not set."""
     parts = {"assigned": wanted.assigned, "status": wanted.status, "q": wanted.query,
+             "label": wanted.label,
              "team": "" if wanted.team_id is None else str(wanted.team_id),
              "channel": "" if wanted.channel_id is None else str(wanted.channel_id)}
     return {key: value for key, value in parts.items() if value}
@@ -51,7 +53,7 @@ async def inbox(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     context = await _rows_context(request)
     context.update(teams=await desk.teams(), channels=await desk.channels(),
-                   statuses=STATUSES)
+                   labels=await desk.labels(), statuses=STATUSES)
     return render(request, "inbox.html", context)
 
 

@@ -12,8 +12,9 @@ from aiohttp import web
 
 from admin_panel.typedefs import LIVE_STREAMS
 from bots.typedefs import RUNTIME
+from core.desk import PRESENCE_TOPIC
 
-TOPICS = ("message.new", "conversation.updated", "message.delivery")
+TOPICS = ("message.new", "conversation.updated", "message.delivery", PRESENCE_TOPIC)
 KEEPALIVE_SECONDS = 15.0  # proxies drop quiet connections; a comment line keeps it open
 
 

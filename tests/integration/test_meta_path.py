@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -180,3 +181,18 @@ async def test_a_menu_too_big_for_whatsapp_is_numbered_and_a_persian_digit_picks
                              timeout=12)  # WhatsApp's pace to one customer is ~6 s
     answer = fake_meta.sent("whatsapp", to="989124444444")[1]
     assert "پاسخ شماره 2" in str(answer)
+
+
+async def test_an_agent_reply_does_not_reopen_the_whatsapp_window(meta_pasokh, fake_meta):
+    """Only the customer's own message opens the window: an agent writing later (which moves
+    the conversation's activity time) must not make the outbox let a late reply through."""
+    a_day_and_more_ago = time.time() - 25 * 3600
+    await fake_meta.deliver(_url(meta_pasokh, "whatsapp"),
+                            wa_text("989125555555", "سلام", at=a_day_and_more_ago))
+    await eventually(lambda: Message.filter(direction="out").exists(), what="the reply stored")
+    conversation = await Conversation.get(chat_id="989125555555")
+    conversation.last_message_at = datetime.now(UTC)  # as the panel does for a reply
+    await conversation.save(update_fields=["last_message_at"])
+    outbound = await Message.get(direction="out")
+    await eventually(lambda: _delivery(outbound.id, "failed"), what="the refusal recorded")
+    assert not fake_meta.sent("whatsapp", to="989125555555")
