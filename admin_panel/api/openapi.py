@@ -12,7 +12,7 @@ from aiohttp import web
 
 from admin_panel.api import schemas
 from admin_panel.api.problems import PROBLEM_JSON
-from admin_panel.api.routes import ENDPOINTS, Endpoint
+from admin_panel.api.routes import ENDPOINTS, OPENAPI_PATH, Endpoint
 
 REF = "#/components/schemas/{name}"
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
@@ -79,6 +79,13 @@ def document() -> bytes:
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(
             endpoint, components)
+    paths[OPENAPI_PATH] = {"get": {
+        "operationId": "openapi",
+        "summary": "This document (no token needed).",
+        "security": [],
+        "responses": {"200": {"description": "OK", "content": {
+            "application/json": {"schema": {"type": "object"}}}}},
+    }}
     return msgspec.json.encode({
         "openapi": "3.1.0",
         "info": {

@@ -11,6 +11,7 @@ from aiohttp import web
 from admin_panel.api import schemas, views
 
 CONVERSATION = "/api/v1/conversations/{conversation_id}"
+OPENAPI_PATH = "/api/v1/openapi.json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,4 +62,4 @@ def add_routes(app: web.Application, openapi_view: Callable[[web.Request], Await
         web.StreamResponse]]) -> None:
     for endpoint in ENDPOINTS:
         app.router.add_route(endpoint.method, endpoint.path, endpoint.view, name=endpoint.name)
-    app.router.add_get("/api/v1/openapi.json", openapi_view, name="api.openapi")
+    app.router.add_get(OPENAPI_PATH, openapi_view, name="api.openapi")

@@ -149,5 +149,6 @@ class MessagePage(Struct, frozen=True):
 
 
 def from_desk(value: object, kind: type[T]) -> T:
-    """A struct from one of core/desk.py's dataclasses (fields of the same names)."""
+    """A struct from one of core/desk.py's dataclasses (fields of the same names), or
+    from a dict of its fields."""
     return msgspec.convert(value, kind, from_attributes=True)

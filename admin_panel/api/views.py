@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -103,7 +104,8 @@ async def list_conversations(request: web.Request) -> web.Response:
     page = rows[:query.limit]
     more = len(rows) > query.limit
     return _json(schemas.ConversationPage(
-        items=[schemas.from_desk(row, schemas.ConversationSummary) for row in page],
+        items=[schemas.from_desk({**asdict(row), "id": row.conversation_id},
+                                 schemas.ConversationSummary) for row in page],
         next_cursor=(_encode_cursor(page[-1].sorted_at.isoformat(), page[-1].conversation_id)
                      if more else None),
     ))

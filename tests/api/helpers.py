@@ -14,7 +14,8 @@ async def owner_token(email: str = "owner@example.com") -> dict[str, str]:
     return {"Authorization": f"Bearer {issued.token}"}
 
 
-async def telegram_conversation(client, chat_id: int, text: str = "سلام") -> int:
-    await post_update(client, text_update(chat_id, text))
+async def telegram_conversation(client, chat_id: int, text: str = "سلام",
+                                first_name: str = "مریم") -> int:
+    await post_update(client, text_update(chat_id, text, first_name=first_name))
     await eventually(lambda: Conversation.exists(chat_id=str(chat_id)), what="conversation")
     return (await Conversation.get(chat_id=str(chat_id))).id

@@ -47,3 +47,20 @@ async def test_only_an_active_owner_can_have_a_token(database):
         await create_token("   ", "owner@example.com")
     with pytest.raises(ApiTokenError, match="no API token 999"):
         await revoke_token(999)
+
+
+def test_the_cli_prints_a_token_once_and_revokes_it(tmp_path):
+    from tests.test_cli import pasokh
+
+    added = pasokh("user", "add", "owner@shop.ir", "--role", "owner", cwd=tmp_path,
+                   PASOKH_PASSWORD="a-long-passphrase")
+    assert added.returncode == 0, added.stderr
+    created = pasokh("api-token", "create", "crm", "--owner", "owner@shop.ir", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("pasokh_") and len(token) > 40
+    assert "API token 1 (crm) for owner@shop.ir" in created.stderr
+    refused = pasokh("api-token", "create", "crm", "--owner", "nobody@shop.ir", cwd=tmp_path)
+    assert refused.returncode == 1 and "no active owner" in refused.stderr
+    assert pasokh("api-token", "revoke", "1", cwd=tmp_path).returncode == 0
+    assert pasokh("api-token", "revoke", "7", cwd=tmp_path).returncode == 1
