@@ -318,6 +318,8 @@ class Desk:
             where.append("c.channel_id = ?")
             values.append(wanted.channel_id)
         if before is not None:
+            # Every write of last_message_at goes through db_time, so on SQLite the text
+            # compares in time order, as the ORDER BY below already assumes.
             where.append("(c.last_message_at < ? OR (c.last_message_at = ? AND c.id < ?))")
             moment = db_time(conn, before[0])
             values.extend([moment, moment, before[1]])

@@ -81,8 +81,10 @@ async def test_conversation_with_its_customer_and_404s(pasokh):
         await _problem(await pasokh.get(path, headers=headers), 404)
     await _problem(await pasokh.post("/api/v1/conversations/999999/replies",
                                      json={"text": "x"}, headers=headers), 404)
-    await _problem(await pasokh.delete(f"/api/v1/conversations/{conversation_id}",
-                                       headers=headers), 405)
+    not_allowed = await pasokh.delete(f"/api/v1/conversations/{conversation_id}",
+                                      headers=headers)
+    await _problem(not_allowed, 405)
+    assert "GET" in not_allowed.headers["Allow"]
 
 
 async def test_bad_bodies_are_refused_and_change_nothing(pasokh):
@@ -95,6 +97,8 @@ async def test_bad_bodies_are_refused_and_change_nothing(pasokh):
         assert problem["detail"]
     problem = await _problem(await pasokh.post(replies, data=b"{not json", headers=headers), 400)
     assert "JSON" in problem["detail"]
+    await _problem(await pasokh.post(replies, data=b"x" * (1024 * 1024 + 1), headers=headers),
+                   413)
     problem = await _problem(await pasokh.post(replies, json={"text": "   "}, headers=headers),
                              422)
     assert problem["detail"] == "Write a reply first."
@@ -116,46 +120,38 @@ async def test_bad_query_strings_get_400(pasokh):
     await _problem(await pasokh.get("/api/v1/customers?cursor=bm9wZQ", headers=headers), 400)
 
 
+async def _walk(client, path: str, headers: dict, limit: int) -> list[dict]:
+    """Every item of a list, page by page; a cursor that never ends fails the test."""
+    items, cursor = [], None
+    for _ in range(50):
+        query = {"limit": str(limit)} | ({"cursor": cursor} if cursor else {})
+        response = await client.get(path, params=query, headers=headers)
+        assert response.status == 200, await response.text()
+        page = await response.json()
+        assert len(page["items"]) <= limit
+        items.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError(f"{path} did not end after 50 pages")
+
+
 async def test_pages_of_conversations_messages_and_customers(pasokh):
     headers = await owner_token()
     ids = [await telegram_conversation(pasokh, 7100 + n, f"پیام {n}") for n in range(5)]
-    seen: list[int] = []
-    cursor = None
-    while True:
-        query = {"limit": "2"} | ({"cursor": cursor} if cursor else {})
-        page = await (await pasokh.get("/api/v1/conversations", params=query,
-                                       headers=headers)).json()
-        assert len(page["items"]) <= 2
-        seen.extend(item["id"] for item in page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
+    conversations = await _walk(pasokh, "/api/v1/conversations", headers, 2)
+    assert sorted(c["id"] for c in conversations) == sorted(ids)
+    assert len(conversations) == len(ids)
 
-    customers, cursor = [], None
-    while True:
-        query = {"limit": "3"} | ({"cursor": cursor} if cursor else {})
-        page = await (await pasokh.get("/api/v1/customers", params=query,
-                                       headers=headers)).json()
-        customers.extend(page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    customers = await _walk(pasokh, "/api/v1/customers", headers, 3)
     assert len(customers) == 5
     assert [c["id"] for c in customers] == sorted(c["id"] for c in customers)
 
-    messages_path = f"/api/v1/conversations/{ids[0]}/messages"
     await eventually(lambda: Message.exists(conversation_id=ids[0], author="bot"),
                      what="the bot's reply")
     total = await Message.filter(conversation_id=ids[0]).count()
-    collected, cursor = [], None
-    while True:
-        query = {"limit": "1"} | ({"cursor": cursor} if cursor else {})
-        page = await (await pasokh.get(messages_path, params=query, headers=headers)).json()
-        collected.extend(m["id"] for m in page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    messages = await _walk(pasokh, f"/api/v1/conversations/{ids[0]}/messages", headers, 1)
+    collected = [m["id"] for m in messages]
     assert collected == sorted(collected) and len(collected) == total >= 2
 
 
