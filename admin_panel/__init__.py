@@ -11,6 +11,7 @@ import aiohttp_session
 from aiohttp import web
 
 from admin_panel import routes, templating
+from admin_panel.api import setup_api
 from admin_panel.owner_routes import add_owner_routes
 from admin_panel.security import panel_middleware, session_storage
 from admin_panel.typedefs import DESK, LIVE_STREAMS
@@ -29,6 +30,7 @@ def setup_panel(app: web.Application, settings: Settings) -> None:
     templating.setup(app)
     routes.add_routes(app)
     add_owner_routes(app)
+    setup_api(app)
     app[LIVE_STREAMS] = set()
     app.on_shutdown.append(end_live_streams)
 

@@ -61,6 +61,42 @@ async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _api_token_create(args: argparse.Namespace, settings: Settings) -> int:
+    from core import db
+    from core.api_tokens import ApiTokenError, create_token
+
+    await db.migrate(settings)
+    await db.open_database(settings)
+    try:
+        issued = await create_token(args.name, args.owner)
+    except ApiTokenError as error:
+        print(f"pasokh: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close_database()
+    print(f"pasokh: API token {issued.id} ({issued.name}) for {issued.owner_email}; it is "
+          "shown only now, keep it secret:", file=sys.stderr)
+    print(issued.token)
+    return 0
+
+
+async def _api_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from core import db
+    from core.api_tokens import ApiTokenError, revoke_token
+
+    await db.migrate(settings)
+    await db.open_database(settings)
+    try:
+        await revoke_token(args.id)
+    except ApiTokenError as error:
+        print(f"pasokh: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close_database()
+    print(f"pasokh: API token {args.id} revoked")
+    return 0
+
+
 def _ask_password() -> str:
     if not sys.stdin.isatty():
         raise SystemExit("pasokh: set PASOKH_PASSWORD or run in a terminal to be asked")
@@ -160,6 +196,16 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("email")
     add.add_argument("--role", choices=["owner", "agent"], default="agent")
     add.set_defaults(run=_user_add)
+
+    api_token = commands.add_parser("api-token", help="tokens for the JSON API (docs/api.md)")
+    token_commands = api_token.add_subparsers(dest="api_token_command", required=True)
+    create = token_commands.add_parser("create", help="make a token; it is printed once")
+    create.add_argument("name")
+    create.add_argument("--owner", required=True, help="e-mail address of an owner")
+    create.set_defaults(run=_api_token_create)
+    revoke = token_commands.add_parser("revoke", help="stop a token from working")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(run=_api_token_revoke)
 
     config = commands.add_parser("config", help="the owner's configuration (docs/config.md)")
     config_commands = config.add_subparsers(dest="config_command", required=True)

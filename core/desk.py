@@ -156,6 +156,7 @@ class InboxRow:
     status: str
     assignee_name: str
     team_name: str
+    sorted_at: datetime  # the conversation's last_message_at: the inbox's order
     labels: tuple[str, ...] = ()
 
 
@@ -455,8 +456,11 @@ class Desk:
         return (f"({alias}.team_id IS NULL OR {alias}.assignee_id = ?{teams})",
                 [viewer.user_id, *viewer.team_ids])
 
-    async def inbox(self, viewer: Viewer, wanted: InboxFilter) -> list[InboxRow]:
-        """Newest activity first, one page."""
+    async def inbox(self, viewer: Viewer, wanted: InboxFilter, *,
+                    before: tuple[datetime, int] | None = None,
+                    limit: int = INBOX_PAGE) -> list[InboxRow]:
+        """Newest activity first, one page; `before` is the (sorted_at, conversation_id) of
+        the previous page's last row."""
         conn = connection()
         scope, values = self._scope(viewer)
         where = [scope]
@@ -478,6 +482,12 @@ class Desk:
             where.append("EXISTS (SELECT 1 FROM conversation_label l"
                          " WHERE l.conversation_id = c.id AND l.name = ?)")
             values.append(label_name(wanted.label))
+        if before is not None:
+            # Every write of last_message_at goes through db_time, so on SQLite the text
+            # compares in time order, as the ORDER BY below already assumes.
+            where.append("(c.last_message_at < ? OR (c.last_message_at = ? AND c.id < ?))")
+            moment = db_time(conn, before[0])
+            values.extend([moment, moment, before[1]])
         if wanted.query.strip():
             matches, match_values = await self._search(conn, wanted.query)
             where.append(matches)
@@ -501,7 +511,7 @@ class Desk:
             "   (SELECT MAX(ml.id) FROM message ml WHERE ml.conversation_id = c.id)"
             f" WHERE {' AND '.join(where)}"
             " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?",
-            [Author.CUSTOMER.value, viewer.user_id, *values, INBOX_PAGE],
+            [Author.CUSTOMER.value, viewer.user_id, *values, limit],
         )
         labels = await self._labels_of(conn, [row["id"] for row in rows])
         return [self._inbox_row(row, labels.get(row["id"], ())) for row in rows]
@@ -541,6 +551,7 @@ class Desk:
             assignee_name=row["assignee_name"] or row["assignee_email"] or "",
             team_name=row["team_name"] or "",
             labels=labels,
+            sorted_at=_when(row["last_message_at"]),
         )
 
     async def _search(self, conn: BaseDBAsyncClient, query: str) -> tuple[str, list[Any]]:
@@ -1170,3 +1181,133 @@ class Desk:
         if status is not None:
             notice["status"] = status
         await self._bus.publish("conversation.updated", notice)
+
+    # --- for the JSON API (admin_panel/api/) ----------------------------------------------
+
+    async def messages(self, viewer: Viewer, conversation_id: int, *, after_id: int = 0,
+                       limit: int = INBOX_PAGE) -> list[TimelineEntry]:
+        """The conversation's messages, oldest first, from the one after `after_id`."""
+        conn = connection()
+        await self._visible(conn, viewer, conversation_id)
+        return await self._entries(conn, "m.conversation_id = ? AND m.id > ?",
+                                   [conversation_id, after_id], limit)
+
+    async def message(self, viewer: Viewer, conversation_id: int,
+                      message_id: int) -> TimelineEntry | None:
+        conn = connection()
+        await self._visible(conn, viewer, conversation_id)
+        found = await self._entries(conn, "m.conversation_id = ? AND m.id = ?",
+                                    [conversation_id, message_id], 1)
+        return found[0] if found else None
+
+    async def _entries(self, conn: BaseDBAsyncClient, condition: str, values: list[Any],
+                       limit: int) -> list[TimelineEntry]:
+        rows = await _rows(
+            conn,
+            "SELECT m.id, m.conversation_id, m.direction, m.author, m.kind, m.text, m.media,"
+            " m.meta, m.created_at, m.delivery, m.delivery_error, ch.platform"
+            " FROM message m JOIN channel ch ON ch.id = m.channel_id"
+            f" WHERE {condition} ORDER BY m.id LIMIT ?",
+            [*values, limit],
+        )
+        names = await self._user_names(conn, rows)
+        return [self._message_entry(row, names) for row in rows]
+
+    async def customer_record(self, viewer: Viewer, customer_id: int) -> CustomerRecord:
+        """A customer the viewer can see one conversation of, with identities."""
+        found = await self._customer_records(viewer, "cu.id = ?", [customer_id], 1)
+        if not found:
+            raise CustomerNotFound(gettext_noop("There is no such customer."))
+        return found[0]
+
+    async def customers(self, viewer: Viewer, query: str, *, after_id: int = 0,
+                        limit: int = INBOX_PAGE) -> list[CustomerRecord]:
+        """Customers by id, from the one after `after_id`; `query` matches names, user
+        names and phone numbers, normalized like the inbox's search."""
+        needle = normalize(query)
+        if not needle:
+            return await self._customer_records(viewer, "cu.id > ?", [after_id], limit)
+        matched = await self._matching_customers(connection(), needle)
+        if not matched:
+            return []
+        marks = ", ".join("?" * len(matched))
+        return await self._customer_records(viewer, f"cu.id > ? AND cu.id IN ({marks})",
+                                            [after_id, *matched], limit)
+
+    async def _customer_records(self, viewer: Viewer, condition: str, values: list[Any],
+                                limit: int) -> list[CustomerRecord]:
+        conn = connection()
+        scope, scope_values = self._scope(viewer)
+        customers = await _rows(
+            conn,
+            "SELECT cu.id, cu.display_name AS customer_name, cu.phone, cu.created_at"
+            f" FROM customer cu WHERE {condition} AND EXISTS (SELECT 1 FROM conversation c"
+            f" WHERE c.customer_id = cu.id AND {scope}) ORDER BY cu.id LIMIT ?",
+            [*values, *scope_values, limit],
+        )
+        if not customers:
+            return []
+        ids = [row["id"] for row in customers]
+        marks = ", ".join("?" * len(ids))
+        identities = await _rows(
+            conn,
+            "SELECT i.id, i.customer_id, i.channel_id, ch.platform, i.display_name, i.username,"
+            " i.unreachable FROM identity i JOIN channel ch ON ch.id = i.channel_id"
+            f" WHERE i.customer_id IN ({marks}) ORDER BY i.id",
+            ids,
+        )
+        conversations = await _rows(
+            conn,
+            f"SELECT c.id, c.customer_id FROM conversation c WHERE c.customer_id IN ({marks})"
+            f" AND {scope} ORDER BY c.id",
+            [*ids, *scope_values],
+        )
+        return [
+            CustomerRecord(
+                id=row["id"],
+                name=_customer_name({
+                    "customer_name": row["customer_name"],
+                    "identity_name": next((i["display_name"] for i in identities
+                                           if i["customer_id"] == row["id"]
+                                           and i["display_name"]), ""),
+                }),
+                phone=row["phone"] or "",
+                created_at=_when(row["created_at"]),
+                identities=tuple(
+                    IdentityRecord(
+                        id=i["id"], channel_id=i["channel_id"], platform=i["platform"],
+                        display_name=strip_invisible(i["display_name"] or ""),
+                        username=strip_invisible(i["username"] or ""),
+                        unreachable=bool(i["unreachable"]),
+                    )
+                    for i in identities if i["customer_id"] == row["id"]
+                ),
+                conversation_ids=tuple(c["id"] for c in conversations
+                                       if c["customer_id"] == row["id"]),
+            )
+            for row in customers
+        ]
+
+
+class CustomerNotFound(DeskError):
+    """No such customer, or none of their conversations is visible to the viewer."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdentityRecord:
+    id: int
+    channel_id: int
+    platform: str
+    display_name: str
+    username: str
+    unreachable: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerRecord:
+    id: int
+    name: str
+    phone: str
+    created_at: datetime
+    identities: tuple[IdentityRecord, ...]
+    conversation_ids: tuple[int, ...]  # those the viewer may see, oldest first

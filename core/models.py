@@ -332,3 +332,23 @@ class ConversationLabel(models.Model):
     class Meta:
         table = "conversation_label"
         unique_together = (("conversation", "name"),)
+
+
+# --- JSON API ---------------------------------------------------------------------------
+# Tokens an owner creates for scripts and integrations (core/api_tokens.py is the service).
+
+
+class ApiToken(models.Model):
+    """A bearer token for /api/v1. Only the SHA-256 of the token is kept: the token itself
+    is shown once, when it is made. A request with it acts as the owner who made it."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=128)
+    owner = fields.ForeignKeyField("models.User", related_name="api_tokens")
+    token_hash = fields.CharField(max_length=64, unique=True, description="hex SHA-256")
+    created_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+    revoked = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "api_token"

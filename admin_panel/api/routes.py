@@ -1,0 +1,65 @@
+"""The API's routes, one table: the app is routed from it and openapi.py describes it, so
+a route cannot exist without being documented. Every name starts with "api."."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from admin_panel.api import schemas, views
+
+CONVERSATION = "/api/v1/conversations/{conversation_id}"
+OPENAPI_PATH = "/api/v1/openapi.json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endpoint:
+    method: str
+    path: str
+    name: str
+    view: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    response: type
+    status: int = 200
+    query: type | None = None
+    body: type | None = None
+    problems: tuple[int, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        return (self.view.__doc__ or "").strip().splitlines()[0]
+
+
+ENDPOINTS = (
+    Endpoint(method="GET", path="/api/v1/conversations", name="api.conversations",
+             view=views.list_conversations, response=schemas.ConversationPage,
+             query=schemas.ConversationQuery, problems=(400,)),
+    Endpoint(method="GET", path=CONVERSATION, name="api.conversation",
+             view=views.get_conversation, response=schemas.Conversation, problems=(404,)),
+    Endpoint(method="GET", path=f"{CONVERSATION}/messages", name="api.messages",
+             view=views.list_messages, response=schemas.MessagePage,
+             query=schemas.PageQuery, problems=(400, 404)),
+    Endpoint(method="POST", path=f"{CONVERSATION}/replies", name="api.reply",
+             view=views.reply, response=schemas.Message, status=201,
+             body=schemas.ReplyBody, problems=(400, 404, 422)),
+    Endpoint(method="POST", path=f"{CONVERSATION}/resolve", name="api.resolve",
+             view=views.resolve, response=schemas.Conversation, problems=(404,)),
+    Endpoint(method="POST", path=f"{CONVERSATION}/reopen", name="api.reopen",
+             view=views.reopen, response=schemas.Conversation, problems=(404,)),
+    Endpoint(method="POST", path=f"{CONVERSATION}/assign", name="api.assign",
+             view=views.assign, response=schemas.Conversation, body=schemas.AssignBody,
+             problems=(400, 404, 422)),
+    Endpoint(method="GET", path="/api/v1/customers", name="api.customers",
+             view=views.list_customers, response=schemas.CustomerPage,
+             query=schemas.CustomerQuery, problems=(400,)),
+    Endpoint(method="GET", path="/api/v1/customers/{customer_id}", name="api.customer",
+             view=views.get_customer, response=schemas.Customer, problems=(404,)),
+)
+
+
+def add_routes(app: web.Application, openapi_view: Callable[[web.Request], Awaitable[
+        web.StreamResponse]]) -> None:
+    for endpoint in ENDPOINTS:
+        app.router.add_route(endpoint.method, endpoint.path, endpoint.view, name=endpoint.name)
+    app.router.add_get(OPENAPI_PATH, openapi_view, name="api.openapi")

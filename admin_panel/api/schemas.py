@@ -1,0 +1,154 @@
+"""What the API reads and writes, as msgspec structs.
+
+Request bodies and query strings refuse unknown fields. The OpenAPI document is generated
+from these same structs (openapi.py), so it cannot drift from what the views accept.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, TypeVar
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from core.desk import MAX_REPLY_CHARS, STATUSES
+
+T = TypeVar("T")
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 50
+MAX_QUERY_CHARS = 200
+MAX_CURSOR_CHARS = 200
+
+Limit = Annotated[int, Meta(ge=1, le=MAX_PAGE, description="items per page")]
+Cursor = Annotated[str, Meta(max_length=MAX_CURSOR_CHARS,
+                             description="`next_cursor` of the previous page")]
+Search = Annotated[str, Meta(max_length=MAX_QUERY_CHARS)]
+
+
+class Request(Struct, forbid_unknown_fields=True, frozen=True):
+    """Bodies and query strings: a field the API does not know is an error, not ignored."""
+
+
+class ConversationQuery(Request):
+    status: Literal[STATUSES] | None = None
+    channel: Annotated[int, Meta(description="channel id")] | None = None
+    team: Annotated[int, Meta(description="team id")] | None = None
+    assignee: Literal["mine", "unassigned"] | None = None
+    q: Annotated[Search, Meta(description="words in the messages or the customer's names")] = ""
+    limit: Limit = DEFAULT_PAGE
+    cursor: Cursor | None = None
+
+
+class PageQuery(Request):
+    limit: Limit = DEFAULT_PAGE
+    cursor: Cursor | None = None
+
+
+class CustomerQuery(Request):
+    q: Annotated[Search, Meta(description="names, user names or phone number")] = ""
+    limit: Limit = DEFAULT_PAGE
+    cursor: Cursor | None = None
+
+
+class ReplyBody(Request):
+    text: Annotated[str, Meta(min_length=1, max_length=MAX_REPLY_CHARS)]
+
+
+class AssignBody(Request):
+    """Give at least one; null clears it, a field left out stays as it is."""
+
+    user_id: int | None | UnsetType = UNSET
+    team_id: int | None | UnsetType = UNSET
+
+
+class Problem(Struct, frozen=True):
+    """RFC 9457 problem details."""
+
+    title: str
+    status: int
+    detail: str = ""
+    type: str = "about:blank"
+
+
+class ConversationSummary(Struct, frozen=True):
+    id: int
+    platform: str
+    channel_name: str
+    status: str
+    customer_name: str
+    preview: str
+    last_author: str
+    last_at: datetime | None
+    waiting_since: datetime | None
+    unread: int
+    assignee_name: str
+    team_name: str
+
+
+class ConversationPage(Struct, frozen=True):
+    items: list[ConversationSummary]
+    next_cursor: str | None
+
+
+class Identity(Struct, frozen=True):
+    id: int
+    channel_id: int
+    platform: str
+    display_name: str
+    username: str
+    unreachable: bool
+
+
+class Customer(Struct, frozen=True):
+    id: int
+    name: str
+    phone: str
+    created_at: datetime
+    identities: list[Identity]
+    conversation_ids: list[int]
+
+
+class CustomerPage(Struct, frozen=True):
+    items: list[Customer]
+    next_cursor: str | None
+
+
+class Conversation(Struct, frozen=True):
+    id: int
+    platform: str
+    channel_name: str
+    status: str
+    assignee_id: int | None
+    team_id: int | None
+    snoozed_until: datetime | None
+    reopen_count: int
+    created_at: datetime
+    customer: Customer
+
+
+class Message(Struct, frozen=True):
+    id: int
+    conversation_id: int
+    direction: Literal["in", "out"]
+    author: str
+    author_name: str
+    kind: str
+    text: str
+    has_media: bool
+    event: str
+    created_at: datetime
+    delivery: str
+    delivery_error: str
+
+
+class MessagePage(Struct, frozen=True):
+    items: list[Message]
+    next_cursor: str | None
+
+
+def from_desk(value: object, kind: type[T]) -> T:
+    """A struct from one of core/desk.py's dataclasses (fields of the same names), or
+    from a dict of its fields."""
+    return msgspec.convert(value, kind, from_attributes=True)

@@ -1,0 +1,211 @@
+"""The API's views: decode and check the request, ask core/desk.py, encode the answer.
+
+The token's owner is the viewer, exactly as if they used the panel: the same scope, the
+same replies through the outbox, the same notices to open panels.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, TypeVar
+
+import msgspec
+from aiohttp import web
+
+from admin_panel.api import schemas
+from admin_panel.api.problems import ApiProblem
+from admin_panel.api.security import viewer_of
+from admin_panel.typedefs import DESK
+from core.desk import ConversationNotFound, CustomerNotFound, DeskError, InboxFilter
+
+Q = TypeVar("Q", bound=schemas.Request)
+MAX_ID_DIGITS = 12
+
+
+def _json(value: Any, status: int = 200) -> web.Response:
+    return web.Response(body=msgspec.json.encode(value), status=status,
+                        content_type="application/json")
+
+
+def _query(request: web.Request, kind: type[Q]) -> Q:
+    if any(len(request.query.getall(name)) > 1 for name in request.query):
+        raise ApiProblem(400, "Give each query parameter once.")
+    try:
+        return msgspec.convert(dict(request.query), kind, strict=False)
+    except msgspec.ValidationError as error:
+        raise ApiProblem(400, f"Query string: {error}") from None
+
+
+async def _body(request: web.Request, kind: type[Q]) -> Q:
+    raw = await request.read()
+    try:
+        return msgspec.json.decode(raw, type=kind)
+    except msgspec.ValidationError as error:
+        raise ApiProblem(422, str(error)) from None
+    except msgspec.DecodeError:
+        raise ApiProblem(400, "The body is not JSON.") from None
+
+
+def _path_id(request: web.Request, name: str) -> int:
+    raw = request.match_info[name]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
+        raise ApiProblem(404, f"There is no such {name.removesuffix('_id')}.")
+    return int(raw)
+
+
+def _encode_cursor(*parts: int | str) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(parts)).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, kind: type) -> Any:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        return msgspec.json.decode(raw, type=kind)
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        raise ApiProblem(400, "The cursor is not one this API gave out.") from None
+
+
+def _after_id(cursor: str | None) -> int:
+    return 0 if cursor is None else _decode_cursor(cursor, tuple[int])[0]
+
+
+def _desk_errors(call):
+    """Maps the desk's refusals to problems: not found is 404, any other refusal 422."""
+
+    async def view(request: web.Request) -> web.Response:
+        try:
+            return await call(request)
+        except (ConversationNotFound, CustomerNotFound) as missing:
+            raise ApiProblem(404, str(missing)) from None
+        except DeskError as refused:
+            raise ApiProblem(422, str(refused)) from None
+
+    view.__doc__ = call.__doc__
+    return view
+
+
+# --- conversations --------------------------------------------------------------------
+
+
+@_desk_errors
+async def list_conversations(request: web.Request) -> web.Response:
+    """Conversations, newest activity first, filtered like the panel's inbox."""
+    query = _query(request, schemas.ConversationQuery)
+    before = None
+    if query.cursor is not None:
+        before = _decode_cursor(query.cursor, tuple[datetime, int])
+    wanted = InboxFilter(assigned=query.assignee or "", team_id=query.team,
+                         status=query.status or "", channel_id=query.channel, query=query.q)
+    rows = await request.app[DESK].inbox(viewer_of(request), wanted, before=before,
+                                         limit=query.limit + 1)
+    page = rows[:query.limit]
+    more = len(rows) > query.limit
+    return _json(schemas.ConversationPage(
+        items=[schemas.from_desk({**asdict(row), "id": row.conversation_id},
+                                 schemas.ConversationSummary) for row in page],
+        next_cursor=(_encode_cursor(page[-1].sorted_at.isoformat(), page[-1].conversation_id)
+                     if more else None),
+    ))
+
+
+async def _conversation(request: web.Request, conversation_id: int) -> schemas.Conversation:
+    desk, viewer = request.app[DESK], viewer_of(request)
+    detail = await desk.conversation(viewer, conversation_id)
+    customer = await desk.customer_record(viewer, detail.customer_id)
+    return schemas.Conversation(
+        id=detail.id, platform=detail.platform, channel_name=detail.channel_name,
+        status=detail.status, assignee_id=detail.assignee_id, team_id=detail.team_id,
+        snoozed_until=detail.snoozed_until, reopen_count=detail.reopen_count,
+        created_at=detail.created_at, customer=schemas.from_desk(customer, schemas.Customer),
+    )
+
+
+@_desk_errors
+async def get_conversation(request: web.Request) -> web.Response:
+    """One conversation with its customer; marks it read for the token's owner."""
+    return _json(await _conversation(request, _path_id(request, "conversation_id")))
+
+
+@_desk_errors
+async def list_messages(request: web.Request) -> web.Response:
+    """The conversation's messages, oldest first."""
+    conversation_id = _path_id(request, "conversation_id")
+    query = _query(request, schemas.PageQuery)
+    entries = await request.app[DESK].messages(
+        viewer_of(request), conversation_id, after_id=_after_id(query.cursor),
+        limit=query.limit + 1)
+    page = entries[:query.limit]
+    return _json(schemas.MessagePage(
+        items=[schemas.from_desk(entry, schemas.Message) for entry in page],
+        next_cursor=_encode_cursor(page[-1].id) if len(entries) > query.limit else None,
+    ))
+
+
+@_desk_errors
+async def reply(request: web.Request) -> web.Response:
+    """A reply to the customer, stored and sent through the outbox like an agent's."""
+    conversation_id = _path_id(request, "conversation_id")
+    body = await _body(request, schemas.ReplyBody)
+    desk, viewer = request.app[DESK], viewer_of(request)
+    message_id = await desk.reply(viewer, conversation_id, body.text)
+    stored = await desk.message(viewer, conversation_id, message_id)
+    return _json(schemas.from_desk(stored, schemas.Message), status=201)
+
+
+@_desk_errors
+async def resolve(request: web.Request) -> web.Response:
+    """Resolves the conversation (the bot then asks for a score, when configured)."""
+    conversation_id = _path_id(request, "conversation_id")
+    await request.app[DESK].resolve(viewer_of(request), conversation_id)
+    return _json(await _conversation(request, conversation_id))
+
+
+@_desk_errors
+async def reopen(request: web.Request) -> web.Response:
+    """Puts a resolved or snoozed conversation back in the agents' queue."""
+    conversation_id = _path_id(request, "conversation_id")
+    await request.app[DESK].reopen(viewer_of(request), conversation_id)
+    return _json(await _conversation(request, conversation_id))
+
+
+@_desk_errors
+async def assign(request: web.Request) -> web.Response:
+    """Assigns an agent, a team or both; null unassigns."""
+    conversation_id = _path_id(request, "conversation_id")
+    body = await _body(request, schemas.AssignBody)
+    if body.user_id is msgspec.UNSET and body.team_id is msgspec.UNSET:
+        raise ApiProblem(422, "Give user_id, team_id or both.")
+    current = await _conversation(request, conversation_id)
+    await request.app[DESK].assign(
+        viewer_of(request), conversation_id,
+        assignee_id=current.assignee_id if body.user_id is msgspec.UNSET else body.user_id,
+        team_id=current.team_id if body.team_id is msgspec.UNSET else body.team_id,
+    )
+    return _json(await _conversation(request, conversation_id))
+
+
+# --- customers ------------------------------------------------------------------------
+
+
+@_desk_errors
+async def list_customers(request: web.Request) -> web.Response:
+    """Customers in the order they first wrote, optionally searched."""
+    query = _query(request, schemas.CustomerQuery)
+    records = await request.app[DESK].customers(
+        viewer_of(request), query.q, after_id=_after_id(query.cursor), limit=query.limit + 1)
+    page = records[:query.limit]
+    return _json(schemas.CustomerPage(
+        items=[schemas.from_desk(record, schemas.Customer) for record in page],
+        next_cursor=_encode_cursor(page[-1].id) if len(records) > query.limit else None,
+    ))
+
+
+@_desk_errors
+async def get_customer(request: web.Request) -> web.Response:
+    """One customer: identities on each channel and the conversations you may see."""
+    customer = await request.app[DESK].customer_record(viewer_of(request),
+                                                _path_id(request, "customer_id"))
+    return _json(schemas.from_desk(customer, schemas.Customer))
