@@ -56,6 +56,7 @@ from bench.ingest import (  # noqa: E402
     Child,
     Children,
     HttpConnection,
+    LoadResult,
     Pinning,
     clean_env,
     free_port,
@@ -125,34 +126,11 @@ class Batches:
 # --------------------------------------------------------------------------- load
 
 
-@dataclass
-class Load:
-    started: float = 0.0
-    stopped: float = 0.0
-    statuses: Counter[int] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-    cpu_seconds: float = 0.0
-
-    @property
-    def accepted(self) -> int:
-        return self.statuses[200]
-
-    @property
-    def elapsed(self) -> float:
-        return max(self.stopped - self.started, 1e-9)
-
-    def failures(self) -> str:
-        parts = [f"HTTP {status}: {count}" for status, count in sorted(self.statuses.items())
-                 if status != 200]
-        parts += [f"{kind}: {count}" for kind, count in self.errors.most_common()]
-        return ", ".join(parts) or "none"
-
-
 async def closed_loop(port: int, batches: Batches, *, concurrency: int, duration: float,
-                      limit: int | None = None) -> Load:
+                      limit: int | None = None) -> LoadResult:
     """`concurrency` keep-alive connections, each posting its next webhook as soon as the
     previous one is answered, until `duration` is over (or `limit` webhooks were sent)."""
-    load = Load()
+    load = LoadResult()
     budget = itertools.count() if limit is None else iter(range(limit))
     cpu_before = time.process_time()
     load.started = time.monotonic()
@@ -359,7 +337,7 @@ async def pasokh(children: Children, data: Path, figures: Figures,
             figures.replied = (sent_after - sent_before) / load.elapsed
             expected = round(load.accepted * figures.batch * figures.replies_per_message)
             figures.owed = max(0, expected - (sent_after - sent_before))
-            figures.failures = load.failures()
+            figures.failures = load.describe_failures()
             figures.answered = warm_load.accepted + load.accepted * figures.batch
             # With no webhooks coming in, the outbox has Pasokh to itself: does it reach
             # the number's cap then?
