@@ -196,3 +196,13 @@ async def test_an_agent_reply_does_not_reopen_the_whatsapp_window(meta_pasokh, f
     outbound = await Message.get(direction="out")
     await eventually(lambda: _delivery(outbound.id, "failed"), what="the refusal recorded")
     assert not fake_meta.sent("whatsapp", to="989125555555")
+
+
+@pytest.mark.parametrize("platform", ["whatsapp", "instagram"])
+async def test_a_body_over_one_mebibyte_is_refused_and_nothing_is_stored(meta_pasokh, fake_meta,
+                                                                         platform):
+    body = b'{"object": "instagram", "entry": [], "pad": "' + b"x" * (1024 * 1024) + b'"}'
+    headers = {"X-Hub-Signature-256": fake_meta.sign(body), "Content-Type": "application/json"}
+    response = await meta_pasokh.post(f"/webhooks/{platform}", data=body, headers=headers)
+    assert response.status == 413
+    assert await Message.all().count() == 0
