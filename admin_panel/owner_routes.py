@@ -26,6 +26,8 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/faq/import", owner_settings.import_faq, "faq_import"),
     ("POST", "/owner/settings/order_lookup/try", owner_settings.try_order_lookup,
      "order_lookup_try"),
+    ("POST", "/owner/settings/business_hours/holiday", owner_settings.toggle_holiday,
+     "holiday_toggle"),
     ("GET", "/owner/settings/{section}", owner_settings.section, "section"),
     ("POST", "/owner/settings/{section}", owner_settings.save_section, "section_save"),
     ("GET", "/owner/unanswered", owner_insights.unanswered, "unanswered"),

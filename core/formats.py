@@ -150,3 +150,14 @@ def weekday_name(value: dt.date, lang: str = "fa", tz: str = DEFAULT_TZ) -> str:
     """Name of the weekday: "شنبه" … "جمعه" (fa) or "Saturday" … "Friday" (en)."""
     _check_lang(lang)
     return WEEKDAY_NAMES[lang][week_index(value, tz)]
+
+
+def jalali_month_weeks(year: int, month: int) -> list[list[int | None]]:
+    """The days of a Jalali month as weeks from Saturday to Friday, for a calendar; the
+    places before the 1st and after the last day are None. ValueError for no such month."""
+    first = jdatetime.date(year, month, 1)  # raises for a month that does not exist
+    days = 31 if month <= 6 else 30 if month <= 11 else (30 if first.isleap() else 29)
+    lead = first.weekday()  # jdatetime counts from Saturday, as the Iranian week does
+    cells: list[int | None] = [None] * lead + list(range(1, days + 1))
+    cells += [None] * (-len(cells) % 7)
+    return [cells[start:start + 7] for start in range(0, len(cells), 7)]

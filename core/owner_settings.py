@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import jdatetime
 import msgspec
 import yaml
 
 from core import owner_config
+from core.formats import jalali_month_weeks, parse_jalali_date
 from core.owner_config import FaqItem, InvalidConfig, OwnerDocument, Problem
 from core.text import to_latin_digits
 
@@ -226,3 +228,49 @@ class LookupTry:
                    status=outcome.get("status") or "",
                    updated_at=datetime.fromisoformat(updated) if updated else None,
                    tracking_code=outcome.get("tracking_code") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayMonth:
+    """One Jalali month of one business_hours schedule, for the holiday calendar."""
+
+    schedule: str
+    year: int
+    month: int
+    weeks: list[list[int | None]]
+    holidays: frozenset[int]  # days of this month that are holidays
+
+    @classmethod
+    def of(cls, document: OwnerDocument, schedule: str, year: int, month: int) -> HolidayMonth:
+        days: set[int] = set()
+        for hours in document.business_hours:
+            if hours.name == schedule:
+                for holiday in hours.holidays:
+                    moment = jdatetime.date.fromgregorian(date=parse_jalali_date(holiday))
+                    if (moment.year, moment.month) == (year, month):
+                        days.add(moment.day)
+        return cls(schedule, year, month, jalali_month_weeks(year, month), frozenset(days))
+
+
+def holiday_months(document: OwnerDocument, year: int, month: int) -> list[HolidayMonth]:
+    return [HolidayMonth.of(document, hours.name, year, month)
+            for hours in document.business_hours]
+
+
+async def toggle_holiday(schedule: str, day: str, expected_version: str) -> bool:
+    """Makes `day` (Jalali) a holiday of `schedule`, or a working day again if it was one;
+    returns whether it is a holiday now. The whole document is checked before it is kept."""
+    document = await _load_unchanged_since(expected_version)
+    wanted = jdatetime.date.fromgregorian(date=parse_jalali_date(day))
+    key = f"{wanted.year:04d}-{wanted.month:02d}-{wanted.day:02d}"
+    found = next((h for h in document.business_hours if h.name == schedule), None)
+    if found is None:
+        raise InvalidConfig([Problem(None, f"no business_hours entry is named {schedule!r}")])
+    kept = [h for h in found.holidays
+            if jdatetime.date.fromgregorian(date=parse_jalali_date(h)) != wanted]
+    now_holiday = len(kept) == len(found.holidays)
+    toggled = msgspec.structs.replace(found, holidays=sorted(kept + [key]) if now_holiday
+                                      else kept)
+    changed = [toggled if h is found else h for h in document.business_hours]
+    await owner_config.store(_checked(msgspec.structs.replace(document, business_hours=changed)))
+    return now_holiday

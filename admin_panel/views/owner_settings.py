@@ -4,8 +4,11 @@ checks the whole document first and changes nothing when any part is wrong."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import jdatetime
 from aiohttp import web
 
 from admin_panel.labels import label
@@ -21,12 +24,15 @@ from admin_panel.views.owner_common import (
 )
 from bots.typedefs import RUNTIME
 from core import owner_config, owner_settings
-from core.i18n import gettext
+from core.formats import DEFAULT_TZ, MONTH_NAMES, WEEKDAY_NAMES
+from core.i18n import current_language, gettext
 from core.owner_config import FaqItem, InvalidConfig
 from core.owner_settings import ChangedMeanwhile, LookupTry
+from core.text import to_latin_digits
 
 FAQ_SECTION = "faq"
 ORDER_LOOKUP_SECTION = "order_lookup"
+HOURS_SECTION = "business_hours"
 MAX_CSV_BYTES = 900 * 1024  # under the app's body limit, with room for the form around it
 
 
@@ -150,7 +156,61 @@ async def _section_page(request: web.Request, name: str, text: str, *,
         "version": await owner_settings.version(),
         "can_try_lookup": name == ORDER_LOOKUP_SECTION,
         "lookup": lookup,
+        **(await _holiday_calendar(request) if name == HOURS_SECTION else {}),
     }, status=status)
+
+
+async def _holiday_calendar(request: web.Request) -> dict[str, Any]:
+    """The business hours page also shows each schedule's holidays on a Jalali month."""
+    year, month = _month_asked(request.query.get("month", ""))
+    document = await owner_config.load_stored()
+    previous = (year, month - 1) if month > 1 else (year - 1, 12)
+    following = (year, month + 1) if month < 12 else (year + 1, 1)
+    return {
+        "holiday_months": owner_settings.holiday_months(document, year, month),
+        "month_name": MONTH_NAMES[current_language.get()][month - 1],
+        "previous_month": f"{previous[0]}-{previous[1]:02d}",
+        "next_month": f"{following[0]}-{following[1]:02d}",
+        "weekday_names": WEEKDAY_NAMES[current_language.get()],
+    }
+
+
+def _month_asked(text: str) -> tuple[int, int]:
+    """The Jalali month in `?month=1405-01`, or this month in Tehran."""
+    try:
+        year, month = (int(part) for part in to_latin_digits(text).split("-"))
+        if 1300 <= year <= 1500 and 1 <= month <= 12:
+            return year, month
+    except ValueError:
+        pass
+    today = jdatetime.date.fromgregorian(date=datetime.now(ZoneInfo(DEFAULT_TZ)).date())
+    return today.year, today.month
+
+
+async def toggle_holiday(request: web.Request) -> web.Response:
+    form = await request.post()
+    day = text_field(form, "day", 16)
+    try:
+        await owner_settings.toggle_holiday(text_field(form, "schedule", 128), day,
+                                            text_field(form, "version", 64))
+    except ChangedMeanwhile:
+        return await _hours_page(request, problems=[changed_meanwhile()], status=409)
+    except (InvalidConfig, ValueError) as invalid:
+        problems = (problem_lines(invalid.problems) if isinstance(invalid, InvalidConfig)
+                    else [gettext("That is not a day of the Jalali calendar.")])
+        return await _hours_page(request, problems=problems, status=400)
+    await _use_now(request)
+    month = "-".join(to_latin_digits(day).replace("/", "-").split("-")[:2])
+    raise web.HTTPSeeOther(request.app.router["panel.owner.section"].url_for(
+        section=HOURS_SECTION).with_query(month=month))
+
+
+async def _hours_page(request: web.Request, *, problems: list[str], status: int
+                      ) -> web.Response:
+    document = await owner_config.load_stored()
+    return await _section_page(request, HOURS_SECTION,
+                               owner_settings.section_yaml(document, HOURS_SECTION),
+                               problems=problems, status=status)
 
 
 async def section(request: web.Request) -> web.Response:
