@@ -30,6 +30,8 @@ def add_routes(app: web.Application) -> None:
     customer_path = "/customers/{customer_id}"
     router.add_get(customer_path, customer.page, name="panel.customer")
     router.add_post(f"{customer_path}/merge", customer.merge, name="panel.merge")
+    router.add_post(f"{customer_path}/attributes", customer.attribute,
+                    name="panel.customer_attribute")
     router.add_post(f"{customer_path}/tickets/{{number}}", customer.ticket_status,
                     name="panel.ticket_status")
     router.add_static("/static/", STATIC, name="panel.static", append_version=True)

@@ -233,6 +233,11 @@ class SamePerson:
     phone: str
 
 
+ATTRIBUTE_NAME_CHARS = 64
+ATTRIBUTE_VALUE_CHARS = 500
+MAX_ATTRIBUTES = 30
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CustomerDetail:
     id: int
@@ -245,6 +250,7 @@ class CustomerDetail:
     surveys: tuple[SurveyScore, ...]
     tickets: tuple[TicketRow, ...]
     same_person: tuple[SamePerson, ...]
+    attributes: tuple[tuple[str, str], ...] = ()  # custom "name: value" pairs, sorted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -783,6 +789,26 @@ class Desk:
 
     # --- one customer ---------------------------------------------------------------------
 
+    async def set_attribute(self, viewer: Viewer, customer_id: int, name: str, value: str
+                            ) -> None:
+        """Sets (or, with an empty value, removes) one custom attribute of the customer."""
+        name = " ".join(strip_invisible(name).split())[:ATTRIBUTE_NAME_CHARS]
+        value = " ".join(strip_invisible(value).split())[:ATTRIBUTE_VALUE_CHARS]
+        if not name:
+            raise DeskError(gettext_noop("Give the attribute a name."))
+        async with in_transaction("default") as conn:
+            row = await self._visible_customer(conn, viewer, customer_id)
+            attributes = dict(from_json(row["attributes"]) or {})
+            if value:
+                if name not in attributes and len(attributes) >= MAX_ATTRIBUTES:
+                    raise DeskError(gettext_noop("A customer can have at most 30 attributes."))
+                attributes[name] = value
+            else:
+                attributes.pop(name, None)
+            await conn.execute_query(
+                dialect_sql(conn, "UPDATE customer SET attributes = ? WHERE id = ?"),
+                [db_json(attributes), customer_id])
+
     async def _visible_customer(self, conn: BaseDBAsyncClient, viewer: Viewer,
                                 customer_id: int) -> dict[str, Any]:
         """The customer, when the viewer may see at least one of their conversations."""
@@ -790,8 +816,8 @@ class Desk:
         rows = await _rows(
             conn,
             "SELECT cu.id, cu.display_name AS customer_name, cu.phone, cu.language,"
-            " cu.created_at FROM customer cu WHERE cu.id = ? AND EXISTS (SELECT 1 FROM"
-            f" conversation c WHERE c.customer_id = cu.id AND {scope})",
+            " cu.created_at, cu.attributes FROM customer cu WHERE cu.id = ? AND EXISTS"
+            f" (SELECT 1 FROM conversation c WHERE c.customer_id = cu.id AND {scope})",
             [customer_id, *values],
         )
         if not rows:
@@ -858,6 +884,7 @@ class Desk:
                 description=strip_invisible(t["description"]), created_at=_when(t["created_at"]),
                 updated_at=_when(t["updated_at"])) for t in tickets),
             same_person=tuple(await self._same_person(conn, viewer, row)),
+            attributes=tuple(sorted((from_json(row["attributes"]) or {}).items())),
         )
 
     async def _same_person(self, conn: BaseDBAsyncClient, viewer: Viewer,

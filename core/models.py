@@ -64,6 +64,7 @@ class Customer(models.Model):
     display_name = fields.CharField(max_length=256, default="")
     phone = fields.CharField(max_length=32, null=True)
     language = fields.CharField(max_length=8, null=True)
+    attributes = fields.JSONField(null=True, description="custom name-value pairs the agents keep")
     language_chosen_at = fields.DatetimeField(
         null=True, description="set when the customer picked `language` in the bot")
     created_at = fields.DatetimeField(auto_now_add=True)

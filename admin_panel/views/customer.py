@@ -78,3 +78,14 @@ async def ticket_status(request: web.Request) -> web.Response:
     desk, viewer = request.app[DESK], viewer_of(request)
     return await _act(request, customer_id, lambda: desk.change_ticket(
         viewer, number, status if isinstance(status, str) else ""))
+
+
+async def attribute(request: web.Request) -> web.Response:
+    """Sets one custom attribute (an empty value removes it)."""
+    customer_id = _customer_id(request)
+    form = await request.post()
+    name, value = form.get("name", ""), form.get("value", "")
+    desk, viewer = request.app[DESK], viewer_of(request)
+    return await _act(request, customer_id, lambda: desk.set_attribute(
+        viewer, customer_id, name if isinstance(name, str) else "",
+        value if isinstance(value, str) else ""))

@@ -98,3 +98,24 @@ async def test_an_agent_sees_and_merges_only_customers_of_their_teams(world):
     assert (await world.desk.customer(agent, mine_id)).same_person == ()
     with pytest.raises(ConversationNotFound):
         await world.desk.merge(agent, mine_id, hidden_id)
+
+
+
+async def test_custom_attributes_are_set_changed_and_removed(world):
+    owner = await world.desk.viewer(await make_user("owner@example.com", "owner"))
+    conversation = await world.message(1, "سلام")
+    customer_id = (await Conversation.get(id=conversation)).customer_id
+    await world.desk.set_attribute(owner, customer_id, "شهر", "تهران")
+    await world.desk.set_attribute(owner, customer_id, " شهر ", "مشهد")  # same name, new value
+    await world.desk.set_attribute(owner, customer_id, "VIP", "بله")
+    await world.desk.set_attribute(owner, customer_id, "VIP", "")
+    assert (await world.desk.customer(owner, customer_id)).attributes == (("شهر", "مشهد"),)
+    with pytest.raises(DeskError):
+        await world.desk.set_attribute(owner, customer_id, "\u200f ", "x")
+    agent = await world.desk.viewer(await make_user("b@example.com", "agent", "B"))
+    await Conversation.filter(id=conversation).update(team_id=(await Team.get(name="B")).id)
+    outsider = await world.desk.viewer(await make_user("a@example.com", "agent", "A"))
+    with pytest.raises(ConversationNotFound):
+        await world.desk.set_attribute(outsider, customer_id, "شهر", "شیراز")
+    await world.desk.set_attribute(agent, customer_id, "شهر", "شیراز")
+    assert (await Customer.get(id=customer_id)).attributes == {"شهر": "شیراز"}
