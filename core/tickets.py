@@ -26,7 +26,7 @@ MAX_ATTEMPTS = 50
 
 
 class UnknownTicket(LookupError):
-    pass
+    """No ticket has that number."""
 
 
 async def open_ticket(

@@ -4,6 +4,7 @@ checks the whole document first and changes nothing when any part is wrong."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -177,12 +178,10 @@ async def _holiday_calendar(request: web.Request) -> dict[str, Any]:
 
 def _month_asked(text: str) -> tuple[int, int]:
     """The Jalali month in `?month=1405-01`, or this month in Tehran."""
-    try:
+    with contextlib.suppress(ValueError):  # not a month: this month is shown instead
         year, month = (int(part) for part in to_latin_digits(text).split("-"))
         if 1300 <= year <= 1500 and 1 <= month <= 12:
             return year, month
-    except ValueError:
-        pass
     today = jdatetime.date.fromgregorian(date=datetime.now(ZoneInfo(DEFAULT_TZ)).date())
     return today.year, today.month
 
