@@ -11,11 +11,9 @@ panel's inbox page as the baseline measured in the same run; the target is p95 <
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 import aiohttp
@@ -29,8 +27,8 @@ from bench.panel import (  # noqa: E402 - after the path is set
     _logged_in,
     _measure,
     _percentile,
-    _prepare,
-    _seed,
+    parse_args,
+    seeded_database,
 )
 
 
@@ -47,16 +45,8 @@ async def _token(data_dir: Path) -> str:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--conversations", type=int, default=10_000)
-    parser.add_argument("--messages-per-conversation", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=200)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="pasokh-api-bench-") as folder:
-        data_dir = Path(folder) / "data"
-        await _prepare(data_dir)
-        _seed(data_dir / "pasokh.db", args.conversations, args.messages_per_conversation)
+    args = parse_args(__doc__)
+    async with seeded_database(args, "pasokh-api-bench-") as data_dir:
         token = await _token(data_dir)
         server = Server(data_dir)
         try:

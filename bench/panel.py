@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import socket
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -122,12 +124,10 @@ class Server:
     async def ready(self) -> None:
         async with aiohttp.ClientSession() as session:
             for _ in range(600):
-                try:
+                with contextlib.suppress(aiohttp.ClientError):  # not listening yet
                     async with session.get(f"{self.base}/healthz") as response:
                         if response.status == 200:
                             return
-                except aiohttp.ClientError:
-                    pass
                 await asyncio.sleep(0.05)
         raise SystemExit("pasokh did not start")
 
@@ -163,14 +163,20 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
+def parse_args(description: str | None) -> argparse.Namespace:
+    """The options every benchmark on the seeded database takes."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--messages-per-conversation", type=int, default=20)
     parser.add_argument("--requests", type=int, default=200)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="pasokh-panel-bench-") as folder:
+    return parser.parse_args()
+
+
+@contextlib.asynccontextmanager
+async def seeded_database(args: argparse.Namespace, prefix: str) -> AsyncIterator[Path]:
+    """A data directory whose SQLite file holds the two users and the seeded history."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         data_dir = Path(folder) / "data"
         await _prepare(data_dir)
         seeded = time.perf_counter()
@@ -178,6 +184,12 @@ async def main() -> int:
         print(f"seeded {args.conversations:,} conversations and "
               f"{args.conversations * args.messages_per_conversation:,} messages in "
               f"{time.perf_counter() - seeded:.1f} s", flush=True)
+        yield data_dir
+
+
+async def main() -> int:
+    args = parse_args(__doc__)
+    async with seeded_database(args, "pasokh-panel-bench-") as data_dir:
         server = Server(data_dir)
         try:
             await server.ready()
