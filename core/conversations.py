@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -57,6 +58,7 @@ BOT_INTRODUCED = "bot_introduced"  # flow state: the bot's first reply has gone 
 Decide = Callable[[dict[str, Any], Turn], FlowResult]
 LookUpOrder = Callable[[str], Awaitable[dict[str, Any]]]
 MAX_LOOKUPS_IN_FLIGHT = 32
+ROWS_PER_STATEMENT = 200  # 11 values a row: far below SQLite's and asyncpg's 32,766
 
 
 class _HasMessageId(Protocol):
@@ -360,6 +362,7 @@ async def _write(
     followups = await _write_system_work(conn, writes, moment)
     now = db_time(conn, moment)
     outbox_rows: list[list[Any]] = []
+    replies: list[tuple[_Conversation, OutboundMessage]] = []
     for conversation, reply in writes.replies:
         # Platforms that require it (Instagram) say on the bot's first words that they
         # come from a bot; the adapter decides how, the conversation remembers it was done.
@@ -367,7 +370,7 @@ async def _write(
         if introduces_bot:
             conversation.state = {**conversation.state, BOT_INTRODUCED: True}
             conversation.changed = True
-        outbound = OutboundMessage(
+        replies.append((conversation, OutboundMessage(
             platform=conversation.platform,
             channel_id=conversation.channel_id,
             chat_id=conversation.chat_id,
@@ -375,30 +378,11 @@ async def _write(
             buttons=reply.buttons,
             route=conversation.route,
             introduces_bot=introduces_bot,
-        )
-        inserted = await conn.execute_query_dict(
-            dialect_sql(
-                conn,
-                "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
-                " meta, revisions, processed, delivery, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            ),
-            [
-                conversation.id,
-                conversation.channel_id,
-                Direction.OUTBOUND.value,
-                Author.BOT.value,
-                "text",
-                reply.text,
-                db_json({"buttons": [[b.title, b.payload] for b in reply.buttons]}),
-                db_json([]),
-                True,
-                "queued",
-                now,
-            ],
-        )
+        )))
+    message_ids = await _insert_bot_messages(conn, replies, now)
+    for (conversation, outbound), message_id in zip(replies, message_ids, strict=True):
         outbox_rows.append(
-            [conversation.channel_id, inserted[0]["id"], conversation.identity_id,
+            [conversation.channel_id, message_id, conversation.identity_id,
              conversation.chat_id, db_json(outbound.to_payload()), now]
         )
     for conversation, ack_token in writes.acknowledgements:
@@ -441,6 +425,52 @@ async def _write(
             [True, *writes.processed],
         )
     return followups
+
+
+async def _insert_bot_messages(
+    conn: BaseDBAsyncClient, replies: list[tuple[_Conversation, OutboundMessage]], now: Any
+) -> list[int]:
+    """The bot's messages in multi-row statements (one round trip per chunk, not one per
+    reply); their ids, in the order of ``replies``.
+
+    Neither SQLite nor PostgreSQL promises the order of RETURNING rows, so rows are matched
+    back by what was inserted; rows alike in all of it are interchangeable, and their ids
+    are handed out in ascending order, as the rows were written.
+    """
+    ids: list[int] = []
+    for start in range(0, len(replies), ROWS_PER_STATEMENT):
+        chunk = replies[start:start + ROWS_PER_STATEMENT]
+        values: list[Any] = []
+        keys: list[tuple[int, str, bytes]] = []
+        for conversation, outbound in chunk:
+            buttons = {"buttons": [[b.title, b.payload] for b in outbound.buttons]}
+            meta = db_json(buttons)
+            keys.append((conversation.id, outbound.text, _canonical(buttons)))
+            values += [conversation.id, conversation.channel_id, Direction.OUTBOUND.value,
+                       Author.BOT.value, "text", outbound.text, meta, db_json([]), True,
+                       "queued", now]
+        rows = await conn.execute_query_dict(
+            dialect_sql(
+                conn,
+                "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
+                " meta, revisions, processed, delivery, created_at) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " RETURNING id, conversation_id, text, meta",
+            ),
+            values,
+        )
+        by_key: dict[tuple[int, str, bytes], list[int]] = {}
+        for row in sorted(rows, key=lambda row: row["id"], reverse=True):
+            key = (row["conversation_id"], row["text"], _canonical(from_json(row["meta"])))
+            by_key.setdefault(key, []).append(row["id"])
+        ids += [by_key[key].pop() for key in keys]
+    return ids
+
+
+def _canonical(value: Any) -> bytes:
+    """JSON comparable with what PostgreSQL's jsonb hands back (its spacing and key order
+    differ from what was written)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: datetime

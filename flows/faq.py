@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -126,6 +127,9 @@ ANSWER_MATCH_SHARE = 0.6
 LESS_LIKELY_SPELLING = 0.05
 # Word matches weaker than this are ignored rather than counted as a little evidence.
 MIN_WORD_MATCH = 0.5
+# Words whose meaning for this FAQ is kept between messages (see FaqIndex.__init__); a
+# few MiB at most, and the index is thrown away with the FAQ it was built for.
+SAID_WORDS_REMEMBERED = 8192
 
 
 def _spellings(word: str) -> tuple[str, ...]:
@@ -219,6 +223,9 @@ class FaqIndex:
         # A word the FAQ never uses is as rare as a word can be, and all of it is unexplained:
         # "چرا هزینه ارسال رو دوبار از حسابم کم کردید" is a complaint, not a price question.
         self._unknown_word_weight = _idf(1, len(entries))
+        # Customers use a few words over and over ("سلام", "سفارش"); what one means for this
+        # FAQ does not change until the FAQ does, and this index is rebuilt then.
+        self._said_word = lru_cache(maxsize=SAID_WORDS_REMEMBERED)(self._said_word_uncached)
 
     def rank(self, text: str, limit: int = 3) -> list[FaqMatch]:
         """The entries closest to ``text``, best first, at most ``limit``, scores 0..1."""
@@ -302,7 +309,7 @@ class FaqIndex:
                 return first, second
         return (word,)
 
-    def _said_word(self, word: str) -> _SaidWord:
+    def _said_word_uncached(self, word: str) -> _SaidWord:
         if len(word) > MAX_WORD_LENGTH:
             return _SaidWord(matches={}, weight=self._unknown_word_weight)
         forms_by_spelling = {spelling: word_forms(spelling) for spelling in _spellings(word)}

@@ -2,14 +2,22 @@
 
 PTB's default request class is httpx, which cost ~6.4 ms of CPU per request here against
 ~0.35 ms for aiohttp's client (see README, "Why these libraries"); every send goes
-through this class, sharing the process's one aiohttp session.
+through this class, sharing the process's one aiohttp session. JSON goes through orjson
+both ways, as PTB's `RequestData` and `parse_json_payload` documentation suggests for
+another JSON library: the standard library's took ~25 µs per send.
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import aiohttp
-from telegram.error import NetworkError, TimedOut
+import orjson
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+log = logging.getLogger(__name__)
 
 
 class AiohttpRequest(BaseRequest):
@@ -20,6 +28,15 @@ class AiohttpRequest(BaseRequest):
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        try:
+            return orjson.loads(payload)
+        except orjson.JSONDecodeError as error:
+            log.error("telegram: the Bot API answered with invalid JSON (%d bytes)",
+                      len(payload))
+            raise TelegramError("Invalid server response") from error
 
     async def initialize(self) -> None:
         return None
@@ -54,7 +71,8 @@ def _body(request_data: RequestData | None) -> dict[str, object]:
     if request_data is None:
         return {}
     if not request_data.contains_files:
-        return {"data": request_data.json_payload, "headers": {"Content-Type": "application/json"}}
+        return {"data": orjson.dumps(request_data.parameters),
+                "headers": {"Content-Type": "application/json"}}
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import telegram
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
@@ -92,14 +91,15 @@ def _message(message: OutboundMessage) -> dict[str, object]:
     return params
 
 
-def _keyboard(message: OutboundMessage) -> InlineKeyboardMarkup | None:
+def _keyboard(message: OutboundMessage) -> dict[str, object] | None:
+    """The Bot API's InlineKeyboardMarkup as plain JSON: PTB's own classes would be built
+    only to be turned back into this dict (~35 µs per reply in the benchmark)."""
     buttons = [b for b in message.buttons
                if len(b.payload.encode()) <= MAX_BUTTON_DATA_BYTES]
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text=b.title, callback_data=b.payload)] for b in buttons]
-    )
+    return {"inline_keyboard": [[{"text": b.title, "callback_data": b.payload}]
+                                for b in buttons]}
 
 
 def _thread(message: OutboundMessage) -> int | None:

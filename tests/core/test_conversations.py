@@ -6,8 +6,10 @@ from functools import partial
 
 import pytest
 
+from core.actions import FlowResult, Reply
 from core.bus import InProcessBus
 from core.conversations import ConversationEngine
+from core.events import Button
 from core.inbox import Inbox
 from core.models import Channel, Conversation, Message, OutboxItem
 from flows import FlowConfig, decide
@@ -81,3 +83,30 @@ async def test_recovery_does_not_answer_twice(channel_id):
         await eventually(_nothing_unprocessed, what="processed")
         await engine.close()
     assert await OutboxItem.all().count() == 1
+
+
+async def test_replies_written_together_keep_their_order_text_and_buttons(channel_id):
+    """A batch's bot messages are written in multi-row statements: each outbox row must
+    still point at its own message, alike texts with other buttons included."""
+    menu = (Button(title="منو", payload="menu"),)
+
+    def several_replies(state, turn):
+        return FlowResult(state=state, actions=(Reply(text="یک"), Reply(text="دو", buttons=menu),
+                                                Reply(text="یک"), Reply(text="دو")))
+
+    await _ingest(message("سلام", message_id=1, channel_id=channel_id),
+                  message("سلام", user="43", message_id=1, channel_id=channel_id))
+    engine = ConversationEngine(several_replies, InProcessBus(), lambda: None)
+    await engine.start()
+    try:
+        await eventually(_nothing_unprocessed, what="both processed")
+    finally:
+        await engine.close()
+    for chat in ("42", "43"):
+        rows = await OutboxItem.filter(chat_id=chat).order_by("id")
+        messages = [await Message.get(id=row.message_id) for row in rows]
+        assert [m.id for m in messages] == sorted(m.id for m in messages)
+        assert [(m.text, m.meta["buttons"]) for m in messages] == [
+            ("یک", []), ("دو", [["منو", "menu"]]), ("یک", []), ("دو", [])]
+        assert [row.payload["text"] for row in rows] == ["یک", "دو", "یک", "دو"]
+        assert len({m.conversation_id for m in messages}) == 1
