@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -25,14 +27,28 @@ SHUTDOWN_SECONDS = 10.0
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bots.runtime import create_app
 
+    # Applying migrations builds Tortoise's model states: ~27 MiB that the allocator keeps
+    # for the life of the process. A short-lived `pasokh migrate` does it, so the server
+    # starts lean; its own migrate at start-up then finds nothing to do.
+    migrated = subprocess.run([sys.executable, "-m", "bots.cli", "migrate"], check=False)
+    if migrated.returncode != 0:
+        return migrated.returncode
     host = args.host or settings.host
     port = args.port or settings.port
     # On SIGTERM, requests in flight get SHUTDOWN_SECONDS to finish; a webhook cut off
     # there was never answered 2xx, so the platform delivers it again.
-    web.run_app(create_app(settings), host=host, port=port, access_log=None,
+    app = create_app(settings)
+    app.on_startup.append(_freeze_heap)  # after the runtime's start-up, registered first
+    web.run_app(app, host=host, port=port, access_log=None,
                 shutdown_timeout=SHUTDOWN_SECONDS,
                 print=lambda _: print(f"pasokh: listening on http://{host}:{port}", flush=True))
     return 0
+
+
+async def _freeze_heap(app: web.Application) -> None:
+    """What start-up made lives as long as the process: the cyclic garbage collector need
+    not walk it again (a full collection over it took ~50 ms, a stall for every request)."""
+    gc.freeze()
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
