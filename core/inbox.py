@@ -126,7 +126,8 @@ class Inbox:
             for listener in self._listeners:
                 listener(new_messages)
             await self._bus.publish_many("message.new", [
-                {"conversation_id": stored.conversation_id, "message_id": stored.message_id}
+                {"conversation_id": stored.conversation_id, "message_id": stored.message_id,
+                 "media": stored.event.media is not None}
                 for stored in new_messages
             ])
 

@@ -317,10 +317,10 @@ class MediaFetcher:
     """Downloads the media of stored inbound messages in the background.
 
     Scans forward from the lowest message id it has not looked at yet: the whole table
-    once at start, then from where it stopped each time "message.new" wakes it. Each
-    notice moves the position back to its message before the next scan, so a transaction
-    that committed late (a lower id than one already scanned) is not skipped. The state is
-    a few integers, whatever the traffic.
+    once at start, then from where it stopped each time a "message.new" notice of a
+    message with media wakes it. Each such notice moves the position back to its message
+    before the next scan, so a transaction that committed late (a lower id than one already
+    scanned) is not skipped. The state is a few integers, whatever the traffic.
     """
 
     def __init__(
@@ -368,6 +368,8 @@ class MediaFetcher:
 
     async def _listen(self) -> None:
         async for notice in self._bus.subscribe("message.new"):
+            if not notice.data.get("media"):
+                continue  # a text: nothing to fetch, and a scan costs two queries
             message_id = notice.data.get("message_id")
             self.wake(message_id if isinstance(message_id, int) else None)
 
