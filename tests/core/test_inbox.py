@@ -16,13 +16,14 @@ from core.models import Channel, Conversation, Customer, Identity, Message
 pytestmark = pytest.mark.usefixtures("any_database")
 
 
-def message(text="سلام", *, user="42", message_id=1, kind=EventKind.MESSAGE, **extra):
+def message(text="سلام", *, user="42", message_id=1, kind=EventKind.MESSAGE, name="مریم",
+            **extra):
     return InboundEvent(
         platform=Platform.TELEGRAM,
         channel_id=extra.pop("channel_id"),
         kind=kind,
         external_id=f"{user}:{message_id}",
-        sender=Sender(external_id=user, display_name="مریم"),
+        sender=Sender(external_id=user, display_name=name),
         chat_id=user,
         chat_type=ChatType.PRIVATE,
         message_kind=extra.pop("message_kind", MessageKind.TEXT),
@@ -214,3 +215,83 @@ async def test_a_deletion_is_recorded_once_and_keeps_what_was_said(inbox, channe
     revisions = (await Message.get(id=stored.message_id)).revisions
     assert len(revisions) == 1
     assert revisions[0]["text"] == "اشتباه نوشتم" and "deleted_at" in revisions[0]
+
+
+async def ingest_in_one_batch(requests):
+    """Hands every request to a writer that is not running yet, so that all of them share
+    one transaction, as concurrent webhooks do under load. Results come back per request."""
+    inbox = Inbox(InProcessBus())
+    batches = []
+    inbox.on_new_messages(batches.append)
+    pending = [asyncio.ensure_future(inbox.ingest(events)) for events in requests]
+    await asyncio.sleep(0)  # every request is queued
+    await inbox.start()
+    try:
+        results = await asyncio.gather(*pending)
+    finally:
+        await inbox.close()
+    assert len(batches) == 1, "the requests were meant to share one batch"
+    return results
+
+
+async def _messages_of(user: str) -> list[Message]:
+    return await Message.filter(external_id__startswith=f"{user}:").order_by("id")
+
+
+async def test_one_batch_stores_what_one_by_one_would(channel_id):
+    def msg(user, message_id, text="سلام", **extra):
+        return message(text, user=user, message_id=message_id, channel_id=channel_id, **extra)
+
+    # Before the batch: a known customer, and one whose conversation was resolved.
+    await ingest_in_one_batch([[msg("7", 1, name="نام قدیم")], [msg("8", 1)]])
+    resolved = (await Conversation.get(identity__external_id="8")).id
+    await Conversation.filter(id=resolved).update(status="resolved")
+    known_customers = await Customer.all().count()
+
+    results = await ingest_in_one_batch([
+        [msg("1", 1, "اول")],  # a new customer writes twice, in two requests
+        [msg("1", 2, "دوم")],
+        [msg("2", 1)],  # the same update twice
+        [msg("2", 1)],
+        [msg("7", 2, name="نام تازه")],  # a known customer who changed their name
+        [msg("8", 2)],  # the last conversation is resolved: a new one
+        [msg("9", 1, "غلط"), msg("9", 1, "درست", kind=EventKind.EDIT)],  # then its edit
+        [replace(msg("9", 1, kind=EventKind.BLOCKED), external_id="member:9:1:kicked")],
+        [msg("10", 1)],  # a run again after the block
+        [msg("11", 1, name="علی")],  # two new customers with the same name
+        [msg("12", 1, name="علی")],
+    ])
+
+    assert [[s.event.external_id for s in stored] for stored in results] == [
+        ["1:1"], ["1:2"], ["2:1"], [], ["7:2"], ["8:2"], ["9:1"], [], ["10:1"], ["11:1"],
+        ["12:1"],
+    ]
+    assert await Customer.all().count() == known_customers + 6  # 1, 2, 9, 10, 11 and 12
+    assert await Identity.all().count() == known_customers + 6
+    assert await Message.all().count() == 2 + 9
+
+    first, second = await _messages_of("1")
+    assert (first.text, second.text) == ("اول", "دوم")
+    assert first.conversation_id == second.conversation_id  # one conversation for the chat
+    assert await Conversation.filter(identity__external_id="1").count() == 1
+    assert len(await _messages_of("2")) == 1
+
+    renamed = await Identity.get(external_id="7")
+    assert renamed.display_name == "نام تازه"
+    assert await Conversation.filter(identity=renamed).count() == 1
+
+    (old, new) = await Conversation.filter(identity__external_id="8").order_by("id")
+    assert old.id == resolved and old.status == "resolved"
+    assert new.status == "open"
+    assert [m.conversation_id for m in await _messages_of("8")] == [old.id, new.id]
+
+    (edited,) = await _messages_of("9")
+    assert edited.text == "درست"
+    assert [r["text"] for r in edited.revisions] == ["غلط"]
+    assert (await Identity.get(external_id="9")).unreachable is True
+
+    alis = await Identity.filter(external_id__in=["11", "12"]).prefetch_related("customer")
+    assert len({identity.customer_id for identity in alis}) == 2
+    assert [identity.customer.display_name for identity in alis] == ["علی", "علی"]
+    assert await Conversation.filter(identity_id__in=[i.id for i in alis]).count() == 2
+
