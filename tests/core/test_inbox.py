@@ -7,7 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from tortoise.backends.asyncpg.client import TransactionWrapper as PostgresTransaction
+from tortoise.backends.sqlite.client import SqliteTransactionWrapper as SqliteTransaction
 
+from core import inbox as inbox_module
 from core.bus import InProcessBus
 from core.events import ChatType, EventKind, InboundEvent, MessageKind, Platform, Sender
 from core.inbox import Inbox
@@ -238,7 +241,10 @@ async def _messages_of(user: str) -> list[Message]:
     return await Message.filter(external_id__startswith=f"{user}:").order_by("id")
 
 
-async def test_one_batch_stores_what_one_by_one_would(channel_id):
+@pytest.mark.parametrize("chunk_rows", [inbox_module.CHUNK_ROWS, 2])
+async def test_one_batch_stores_what_one_by_one_would(channel_id, chunk_rows, monkeypatch):
+    monkeypatch.setattr(inbox_module, "CHUNK_ROWS", chunk_rows)
+
     def msg(user, message_id, text="سلام", **extra):
         return message(text, user=user, message_id=message_id, channel_id=channel_id, **extra)
 
@@ -294,4 +300,30 @@ async def test_one_batch_stores_what_one_by_one_would(channel_id):
     assert len({identity.customer_id for identity in alis}) == 2
     assert [identity.customer.display_name for identity in alis] == ["علی", "علی"]
     assert await Conversation.filter(identity_id__in=[i.id for i in alis]).count() == 2
+
+
+
+async def test_the_statements_of_a_batch_do_not_grow_with_its_messages(channel_id, monkeypatch):
+    """Each statement is a round trip that costs CPU; a batch of new customers takes a
+    handful of multi-row statements, not several per message."""
+    statements: list[str] = []
+
+    def counted(method):
+        async def counting(self, query, *args, **kwargs):
+            statements.append(query)
+            return await method(self, query, *args, **kwargs)
+        return counting
+
+    for transaction in (SqliteTransaction, PostgresTransaction):
+        for name in ("execute_query", "execute_query_dict", "execute_many"):
+            monkeypatch.setattr(transaction, name, counted(getattr(transaction, name)))
+
+    requests = [[message(user=str(1000 + n), channel_id=channel_id)] for n in range(200)]
+    results = await ingest_in_one_batch(requests)
+
+    assert sum(len(stored) for stored in results) == 200
+    for model in (Customer, Identity, Conversation, Message):
+        assert await model.all().count() == 200
+    print(f"{len(statements)} statements for a batch of 200 new customers")
+    assert len(statements) <= 10
 
