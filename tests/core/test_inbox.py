@@ -20,13 +20,13 @@ pytestmark = pytest.mark.usefixtures("any_database")
 
 
 def message(text="سلام", *, user="42", message_id=1, kind=EventKind.MESSAGE, name="مریم",
-            **extra):
+            phone=None, **extra):
     return InboundEvent(
         platform=Platform.TELEGRAM,
         channel_id=extra.pop("channel_id"),
         kind=kind,
         external_id=f"{user}:{message_id}",
-        sender=Sender(external_id=user, display_name=name),
+        sender=Sender(external_id=user, display_name=name, phone=phone),
         chat_id=user,
         chat_type=ChatType.PRIVATE,
         message_kind=extra.pop("message_kind", MessageKind.TEXT),
@@ -327,3 +327,49 @@ async def test_the_statements_of_a_batch_do_not_grow_with_its_messages(channel_i
     print(f"{len(statements)} statements for a batch of 200 new customers")
     assert len(statements) <= 10
 
+
+async def test_a_shared_contact_fills_an_empty_phone_only(channel_id):
+    def contact(user, message_id, phone):
+        return message(None, user=user, message_id=message_id, phone=phone,
+                       message_kind=MessageKind.CONTACT, channel_id=channel_id)
+
+    await ingest_in_one_batch([[message(user="5", phone="+98 912 000 0005", channel_id=channel_id)],
+                               [message(user="6", channel_id=channel_id)],
+                               [message(user="9", channel_id=channel_id)]])
+    await ingest_in_one_batch([
+        [contact("5", 2, "09120000099")],  # has a phone: kept
+        [contact("6", 2, "09120000006"), contact("6", 3, "09120000066")],  # the first fills it
+        [message(user="7", channel_id=channel_id), contact("7", 2, "09120000007")],  # new, then
+        [contact("8", 1, "09120000008")],  # new, and its first message shares the phone
+        [message(user="9", message_id=2, phone="989120000009", channel_id=channel_id)],  # no share
+    ])
+    phones = {identity.external_id: (await identity.customer).phone
+              for identity in await Identity.all()}
+    assert phones == {"5": "989120000005", "6": "989120000006", "7": "989120000007",
+                      "8": "989120000008", "9": None}
+
+
+@pytest.mark.parametrize("chunk_rows", [inbox_module.CHUNK_ROWS, 3])
+async def test_two_inboxes_racing_on_many_new_customers_make_one_of_everything(
+    channel_id, chunk_rows, monkeypatch
+):
+    """Two writers (as two processes would be) get the same updates of new customers at once,
+    in opposite orders, and the second a few more: the constraints decide who makes what."""
+    monkeypatch.setattr(inbox_module, "CHUNK_ROWS", chunk_rows)
+    updates = [message(user=str(500 + n), channel_id=channel_id) for n in range(20)]
+    more = [message(user=str(600 + n), channel_id=channel_id) for n in range(5)]
+    inboxes = [Inbox(InProcessBus()) for _ in range(2)]
+    pending = [asyncio.ensure_future(inboxes[0].ingest([update])) for update in updates]
+    pending += [asyncio.ensure_future(inboxes[1].ingest([update]))
+                for update in [*reversed(updates), *more]]
+    await asyncio.sleep(0)  # every request is queued: each writer takes one batch
+    for each in inboxes:
+        await each.start()
+    try:
+        results = await asyncio.gather(*pending)
+    finally:
+        for each in inboxes:
+            await each.close()
+    assert sum(len(stored) for stored in results) == 25
+    for model in (Customer, Identity, Conversation, Message):
+        assert await model.all().count() == 25
