@@ -373,3 +373,22 @@ async def test_two_inboxes_racing_on_many_new_customers_make_one_of_everything(
     assert sum(len(stored) for stored in results) == 25
     for model in (Customer, Identity, Conversation, Message):
         assert await model.all().count() == 25
+
+
+async def test_a_request_that_cannot_be_stored_does_not_fail_the_others_of_its_batch(channel_id):
+    """The batch's transaction fails as a whole; its requests are then written one by one."""
+    requests = [[message(user="1", channel_id=channel_id)],
+                [message(user="2", channel_id=channel_id + 1000)],  # no such channel
+                [message(user="3", channel_id=channel_id)]]
+    inbox = Inbox(InProcessBus())
+    pending = [asyncio.ensure_future(inbox.ingest(events)) for events in requests]
+    await asyncio.sleep(0)  # every request is queued: they share one batch
+    await inbox.start()
+    try:
+        first, failed, third = await asyncio.gather(*pending, return_exceptions=True)
+    finally:
+        await inbox.close()
+    assert isinstance(failed, RuntimeError)
+    assert [s.event.external_id for s in [*first, *third]] == ["1:1", "3:1"]
+    assert await Message.all().count() == 2
+    assert await Customer.all().count() == 2  # nothing is left of the one that failed
