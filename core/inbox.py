@@ -5,19 +5,23 @@ returns: by then the customer, identity, conversation and message are committed.
 
 Concurrent requests are written by one writer task in shared transactions (group
 commit): a commit costs the same for one event or five hundred, so under load many
-webhooks share it. What is new is decided by the database — the unique
-(channel, external_id) constraint on messages, (channel, external_id) on identities — so a
-redelivered or doubly delivered update changes nothing, in this process or another.
+webhooks share it. Inside it, customer messages are written set-based: a run of them takes
+a handful of multi-row statements, not five round trips each (see `_BatchWriter`).
+
+What is new is decided by the database — the unique (channel, external_id) constraint on
+messages, (channel, external_id) on identities — so a redelivered or doubly delivered
+update changes nothing, in this process or another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -133,17 +137,7 @@ class Inbox:
 
     async def _store(self, groups: list[Sequence[InboundEvent]]) -> list[list[StoredMessage]]:
         async with in_transaction("default") as conn:
-            writer = _BatchWriter(conn)
-            results = []
-            for events in groups:
-                stored: list[StoredMessage] = []
-                for event in events:
-                    message = await writer.store(event)
-                    if message is not None:
-                        stored.append(message)
-                results.append(stored)
-            await writer.finish()
-        return results
+            return await _BatchWriter(conn).store(groups)
 
 
 def _fail(request: _Request, reason: str) -> None:
@@ -151,8 +145,35 @@ def _fail(request: _Request, reason: str) -> None:
         request.done.set_exception(RuntimeError(reason))
 
 
+_RUN_KINDS = frozenset({EventKind.MESSAGE, EventKind.BUTTON})  # written set-based, in runs
+# Rows per multi-row statement: 200 messages of 13 columns are 2,600 parameters, far below
+# the 32,767 of asyncpg and the 32,766 of SQLite, and a round trip costs as much as ~12 rows.
+CHUNK_ROWS = 200
+
+_Key = tuple[int, str]  # (channel id, external id): unique for identities and for messages
+_Chat = tuple[int, str]  # (identity id, chat id): where a conversation belongs
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    id: int
+    customer_id: int
+    display_name: str
+    username: str | None
+    created: bool  # made by this run: it has no conversation yet; its first event made it
+
+
 class _BatchWriter:
-    """The statements of one ingest transaction."""
+    """The statements of one ingest transaction.
+
+    Each statement is a round trip to the driver that costs far more CPU than a row of a
+    multi-row statement, so customer messages are written set-based: a run of consecutive
+    MESSAGE/BUTTON events, across the batch's requests, takes a handful of statements
+    however long it is. The rows are the ones the events would have made one by one, in
+    order. Any other kind is written on its own and ends the run, because it may be about
+    a row the run makes (an edit of its message, a block by its customer).
+    """
 
     def __init__(self, conn: BaseDBAsyncClient) -> None:
         self._conn = conn
@@ -167,11 +188,55 @@ class _BatchWriter:
         count, _ = await self._conn.execute_query(dialect_sql(self._conn, sql), values)
         return count
 
-    async def store(self, event: InboundEvent) -> StoredMessage | None:
-        """The new customer message this event made, if it made one for the flows."""
+    async def _exec_many(self, sql: str, rows: list[list[Any]]) -> None:
+        """One statement for many rows of values, in one round trip."""
+        await self._conn.execute_many(dialect_sql(self._conn, sql), rows)
+
+    async def _insert_many(
+        self, insert: str, rows: list[list[Any]], tail: str
+    ) -> list[dict[str, Any]]:
+        """`insert` (INSERT INTO table (columns)) with VALUES for every row, then `tail`
+        (ON CONFLICT…, RETURNING…); one statement per chunk of rows. The RETURNING rows."""
+        returned: list[dict[str, Any]] = []
+        for chunk in _chunks(rows):
+            values = ", ".join([f"({_marks(len(chunk[0]))})"] * len(chunk))
+            returned += await self._rows(
+                f"{insert} VALUES {values} {tail}", [value for row in chunk for value in row]
+            )
+        return returned
+
+    async def store(self, groups: Sequence[Sequence[InboundEvent]]) -> list[list[StoredMessage]]:
+        """The new customer messages of each request (a group of events), in event order."""
+        results: list[list[StoredMessage]] = [[] for _ in groups]
+        run: list[tuple[int, InboundEvent]] = []  # (request, event)
+        for request, events in enumerate(groups):
+            for event in events:
+                if event.kind in _RUN_KINDS:
+                    run.append((request, event))
+                    continue
+                await self._store_run(run, results)  # first: this event may be about its rows
+                stored = await self._store_other(event)
+                if stored is not None:
+                    results[request].append(stored)
+        await self._store_run(run, results)
+        await self._touch_conversations()
+        return results
+
+    async def _store_run(
+        self, run: list[tuple[int, InboundEvent]], results: list[list[StoredMessage]]
+    ) -> None:
+        """Writes the run, gives each request its new messages, and empties the run."""
+        if not run:
+            return
+        stored = await self._store_messages([event for _, event in run])
+        for (request, _), message in zip(run, stored, strict=True):
+            if message is not None:
+                results[request].append(message)
+        run.clear()
+
+    async def _store_other(self, event: InboundEvent) -> StoredMessage | None:
+        """An event that is not a customer message: written on its own."""
         match event.kind:
-            case EventKind.MESSAGE | EventKind.BUTTON:
-                return await self._store_message(event)
             case EventKind.EDIT:
                 return await self._store_edit(event)
             case EventKind.BLOCKED | EventKind.UNBLOCKED:
@@ -186,111 +251,244 @@ class _BatchWriter:
                 await self._record_deletion(event)
         return None
 
-    async def finish(self) -> None:
+    async def _touch_conversations(self) -> None:
         if self._touched_conversations:
-            await self._conn.execute_many(
-                dialect_sql(self._conn, "UPDATE conversation SET last_message_at = ? WHERE id = ?"),
+            await self._exec_many(
+                "UPDATE conversation SET last_message_at = ? WHERE id = ?",
                 [[at, cid] for cid, at in self._touched_conversations.items()],
             )
 
-    async def _identity(self, event: InboundEvent) -> tuple[int, int, bool]:
-        """(identity id, customer id, created now), creating both the first time."""
+    async def _store_messages(self, events: Sequence[InboundEvent]) -> list[StoredMessage | None]:
+        """Each event's new message, or None where it was stored before: a redelivery, or
+        the same update twice in the run (the first wins; one by one the later was a no-op)."""
+        firsts: dict[_Key, InboundEvent] = {}
+        for event in events:
+            firsts.setdefault((event.channel_id, event.external_id), event)
+        unique = list(firsts.values())
+        conversation_ids = await self._conversation_ids(unique)
+        message_ids = await self._insert_messages(unique, conversation_ids)
+        stored: dict[_Key, StoredMessage] = {}
+        for event, conversation_id in zip(unique, conversation_ids, strict=True):
+            key = (event.channel_id, event.external_id)
+            if key in message_ids:
+                stored[key] = StoredMessage(message_ids[key], conversation_id, event)
+                self._touched_conversations[conversation_id] = db_time(
+                    self._conn, event.occurred_at
+                )
+        # pop: a later copy of an update in the run gets None, as its redelivery would.
+        return [stored.pop((event.channel_id, event.external_id), None) for event in events]
+
+    async def _conversation_ids(self, events: Sequence[InboundEvent]) -> list[int]:
+        """Each event's conversation, making the customer, identity and conversation that
+        do not exist yet."""
+        identities = await self._identities(events)
+        return await self._conversations(events, identities)
+
+    async def _identities(self, events: Sequence[InboundEvent]) -> dict[_Key, _Identity]:
+        """The identity of every sender, by (channel, sender id), made the first time."""
+        firsts: dict[_Key, InboundEvent] = {}
+        for event in events:
+            firsts.setdefault(_sender_key(event), event)
+        identities = await self._select_identities(list(firsts))
+        missing = [event for key, event in firsts.items() if key not in identities]
+        if missing:
+            identities |= await self._create_identities(missing)
+            raced = [key for key in firsts if key not in identities]
+            if raced:  # another process made these meanwhile: theirs stand
+                identities |= await self._select_identities(raced)
+        await self._rename(events, identities)
+        await self._fill_phones(events, identities)
+        return identities
+
+    async def _select_identities(self, keys: Sequence[_Key]) -> dict[_Key, _Identity]:
+        """Those of `keys` that exist. PostgreSQL locks them to the end of the transaction
+        (the sender's conversation is decided under that lock), in id order so that two
+        processes lock in the same order."""
         lock = " FOR UPDATE" if self._postgres else ""
-        select = (
-            "SELECT id, customer_id, display_name, username FROM identity"
-            f" WHERE channel_id = ? AND external_id = ?{lock}"
-        )
-        key = [event.channel_id, event.sender.external_id]
-        rows = await self._rows(select, key)
-        created = False
-        if not rows:
-            rows = await self._create_identity(event)
-            created = bool(rows)
-            rows = rows or await self._rows(select, key)
-        row = rows[0]
-        sender = event.sender
-        if (row["display_name"], row["username"]) != (sender.display_name, sender.username):
-            await self._exec(
-                "UPDATE identity SET display_name = ?, username = ? WHERE id = ?",
-                [sender.display_name, sender.username, row["id"]],
+        found: dict[_Key, _Identity] = {}
+        for chunk in _chunks(sorted(keys)):
+            by_channel: dict[int, list[str]] = defaultdict(list)
+            for channel_id, external_id in chunk:
+                by_channel[channel_id].append(external_id)
+            where = " OR ".join(
+                f"(channel_id = ? AND external_id IN ({_marks(len(ids))}))"
+                for ids in by_channel.values()
             )
-        if sender.phone and not created and event.message_kind is MessageKind.CONTACT:
-            # A phone learnt later (a Telegram contact share) fills an empty one only.
-            await self._exec("UPDATE customer SET phone = ? WHERE id = ? AND phone IS NULL",
-                             [phone_key(sender.phone), row["customer_id"]])
-        return row["id"], row["customer_id"], created
-
-    async def _create_identity(self, event: InboundEvent) -> list[dict[str, Any]]:
-        sender = event.sender
-        now = db_time(self._conn, self._now)
-        customer = await self._rows(
-            "INSERT INTO customer (display_name, phone, language, created_at)"
-            " VALUES (?, ?, ?, ?) RETURNING id",
-            [sender.display_name, phone_key(sender.phone), sender.language, now],
-        )
-        customer_id = customer[0]["id"]
-        inserted = await self._rows(
-            "INSERT INTO identity (customer_id, channel_id, external_id, username, display_name,"
-            " unreachable, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (channel_id, external_id) DO NOTHING"
-            " RETURNING id, customer_id, display_name, username",
-            [
-                customer_id,
-                event.channel_id,
-                sender.external_id,
-                sender.username,
-                sender.display_name,
-                False,
-                now,
-            ],
-        )
-        if not inserted:  # another process created it first: its customer stands
-            await self._exec("DELETE FROM customer WHERE id = ?", [customer_id])
-        return inserted
-
-    async def _conversation(
-        self, event: InboundEvent, identity_id: int, customer_id: int, *, new_identity: bool
-    ) -> int:
-        if not new_identity:  # an identity created just now has no conversation to look up
             rows = await self._rows(
-                "SELECT id, status FROM conversation WHERE identity_id = ? AND chat_id = ?"
-                " ORDER BY id DESC LIMIT 1",
-                [identity_id, event.chat_id],
+                "SELECT id, customer_id, channel_id, external_id, display_name, username"
+                f" FROM identity WHERE {where} ORDER BY id{lock}",
+                [value for channel_id, ids in by_channel.items() for value in (channel_id, *ids)],
             )
-            if rows and rows[0]["status"] != ConversationStatus.RESOLVED:
-                return rows[0]["id"]
+            for row in rows:
+                found[(row["channel_id"], row["external_id"])] = _Identity(
+                    row["id"], row["customer_id"], row["display_name"], row["username"],
+                    created=False,
+                )
+        return found
+
+    async def _create_identities(self, events: Sequence[InboundEvent]) -> dict[_Key, _Identity]:
+        """A customer and an identity for the sender of each event (one per sender). The
+        unique (channel, external_id) decides, never a check: an identity another process
+        made first is not returned, and the customer made for it is deleted again."""
+        customer_ids = await self._insert_customers(events)
         now = db_time(self._conn, self._now)
-        created = await self._rows(
+        rows = [
+            [customer_id, event.channel_id, event.sender.external_id, event.sender.username,
+             event.sender.display_name, False, now]
+            for event, customer_id in zip(events, customer_ids, strict=True)
+        ]
+        # In key order: two processes inserting the same identities wait for each other in
+        # one order, never in a cycle.
+        rows.sort(key=lambda row: (row[1], row[2]))
+        inserted = await self._insert_many(
+            "INSERT INTO identity (customer_id, channel_id, external_id, username, display_name,"
+            " unreachable, created_at)",
+            rows,
+            "ON CONFLICT (channel_id, external_id) DO NOTHING"
+            " RETURNING id, customer_id, channel_id, external_id, display_name, username",
+        )
+        created = {
+            (row["channel_id"], row["external_id"]): _Identity(
+                row["id"], row["customer_id"], row["display_name"], row["username"], created=True
+            )
+            for row in inserted
+        }
+        orphans = [customer_id for event, customer_id in zip(events, customer_ids, strict=True)
+                   if _sender_key(event) not in created]
+        for chunk in _chunks(orphans):
+            await self._exec(f"DELETE FROM customer WHERE id IN ({_marks(len(chunk))})", chunk)
+        return created
+
+    async def _insert_customers(self, events: Sequence[InboundEvent]) -> list[int]:
+        """A new customer for the sender of each event; their ids, in the same order."""
+        now = db_time(self._conn, self._now)
+        customers = [
+            (event.sender.display_name, phone_key(event.sender.phone), event.sender.language)
+            for event in events
+        ]
+        returned = await self._insert_many(
+            "INSERT INTO customer (display_name, phone, language, created_at)",
+            [[*customer, now] for customer in customers],
+            "RETURNING id, display_name, phone, language",
+        )
+        # Neither database promises RETURNING rows in VALUES order, so they are matched on
+        # what was inserted. Customers alike in all of it are interchangeable: none has an
+        # identity yet. Smallest id first, for the earliest event.
+        ids: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for row in sorted(returned, key=lambda row: row["id"], reverse=True):
+            ids[(row["display_name"], row["phone"], row["language"])].append(row["id"])
+        return [ids[customer].pop() for customer in customers]
+
+    async def _rename(
+        self, events: Sequence[InboundEvent], identities: dict[_Key, _Identity]
+    ) -> None:
+        """A name or username changed on the platform: one by one each event would have
+        renamed the identity, so the run's last event of it decides."""
+        newest = {_sender_key(event): event.sender for event in events}
+        changes = [
+            [sender.display_name, sender.username, identities[key].id]
+            for key, sender in newest.items()
+            if (identities[key].display_name, identities[key].username)
+            != (sender.display_name, sender.username)
+        ]
+        if changes:
+            await self._exec_many(
+                "UPDATE identity SET display_name = ?, username = ? WHERE id = ?", changes
+            )
+
+    async def _fill_phones(
+        self, events: Sequence[InboundEvent], identities: dict[_Key, _Identity]
+    ) -> None:
+        """A phone learnt later (a Telegram contact share) fills an empty one only, so the
+        first such phone of a customer wins. The event that created the customer is not
+        "later": the customer was made with its phone."""
+        phones: dict[int, str] = {}
+        creators: set[_Key] = set()
+        for event in events:
+            key = _sender_key(event)
+            identity = identities[key]
+            if identity.created and key not in creators:
+                creators.add(key)
+                continue
+            if event.message_kind is MessageKind.CONTACT and (
+                phone := phone_key(event.sender.phone)
+            ):
+                phones.setdefault(identity.customer_id, phone)
+        if phones:
+            await self._exec_many(
+                "UPDATE customer SET phone = ? WHERE id = ? AND phone IS NULL",
+                [[phone, customer_id] for customer_id, phone in phones.items()],
+            )
+
+    async def _conversations(
+        self, events: Sequence[InboundEvent], identities: dict[_Key, _Identity]
+    ) -> list[int]:
+        """Each event's conversation: the newest of its chat unless it is resolved, else a
+        new one, which the run's later messages in that chat share."""
+        chats: dict[_Chat, tuple[_Identity, InboundEvent]] = {}  # with the chat's first event
+        for event in events:
+            identity = identities[_sender_key(event)]
+            chats.setdefault((identity.id, event.chat_id), (identity, event))
+        # An identity created just now has no conversation to look up.
+        known = [identity.id for identity in identities.values() if not identity.created]
+        conversations = await self._open_conversations(known)
+        new = [first for chat, first in chats.items() if chat not in conversations]
+        if new:
+            conversations |= await self._create_conversations(new)
+        return [
+            conversations[(identities[_sender_key(event)].id, event.chat_id)] for event in events
+        ]
+
+    async def _open_conversations(self, identity_ids: Sequence[int]) -> dict[_Chat, int]:
+        """The newest conversation of each chat of these identities, unless it is resolved."""
+        found: dict[_Chat, int] = {}
+        for chunk in _chunks(identity_ids):
+            rows = await self._rows(
+                "SELECT id, identity_id, chat_id, status FROM conversation WHERE id IN"
+                " (SELECT MAX(id) FROM conversation"
+                f" WHERE identity_id IN ({_marks(len(chunk))}) GROUP BY identity_id, chat_id)",
+                list(chunk),
+            )
+            for row in rows:
+                if row["status"] != ConversationStatus.RESOLVED:
+                    found[(row["identity_id"], row["chat_id"])] = row["id"]
+        return found
+
+    async def _create_conversations(
+        self, chats: Sequence[tuple[_Identity, InboundEvent]]
+    ) -> dict[_Chat, int]:
+        """A new open conversation for each (identity, its chat's first event)."""
+        now = db_time(self._conn, self._now)
+        rows = [
+            [event.channel_id, identity.customer_id, identity.id, event.chat_id,
+             event.chat_type.value, db_json(dict(event.route)), ConversationStatus.OPEN.value,
+             db_json({}), now, now, 0]
+            for identity, event in chats
+        ]
+        created = await self._insert_many(
             "INSERT INTO conversation (channel_id, customer_id, identity_id, chat_id, chat_type,"
-            " route, status, flow_state, created_at, last_message_at, reopen_count)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
-            [
-                event.channel_id,
-                customer_id,
-                identity_id,
-                event.chat_id,
-                event.chat_type.value,
-                db_json(dict(event.route)),
-                ConversationStatus.OPEN.value,
-                db_json({}),
-                now,
-                now,
-            ],
+            " route, status, flow_state, created_at, last_message_at, reopen_count)",
+            rows,
+            "RETURNING id, identity_id, chat_id",
         )
-        return created[0]["id"]
+        return {(row["identity_id"], row["chat_id"]): row["id"] for row in created}
 
-    async def _store_message(self, event: InboundEvent) -> StoredMessage | None:
-        identity_id, customer_id, new_identity = await self._identity(event)
-        conversation_id = await self._conversation(
-            event, identity_id, customer_id, new_identity=new_identity
+    async def _insert_messages(
+        self, events: Sequence[InboundEvent], conversation_ids: Sequence[int]
+    ) -> dict[_Key, int]:
+        """The ids of the messages that are new, by (channel, external_id); the unique
+        constraint leaves out those stored before."""
+        inserted = await self._insert_many(
+            "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
+            " media, external_id, meta, revisions, raw_payload, processed, created_at)",
+            [self._message_row(event, conversation_id)
+             for event, conversation_id in zip(events, conversation_ids, strict=True)],
+            "ON CONFLICT (channel_id, external_id) DO NOTHING"
+            " RETURNING id, channel_id, external_id",
         )
-        inserted = await self._insert_message(event, conversation_id)
-        if not inserted:
-            return None
-        self._touched_conversations[conversation_id] = db_time(self._conn, event.occurred_at)
-        return StoredMessage(inserted, conversation_id, event)
+        return {(row["channel_id"], row["external_id"]): row["id"] for row in inserted}
 
-    async def _insert_message(self, event: InboundEvent, conversation_id: int) -> int | None:
+    def _message_row(self, event: InboundEvent, conversation_id: int) -> list[Any]:
         meta: dict[str, Any] = {"chat_type": event.chat_type.value}
         if event.button_payload is not None:
             meta["button_payload"] = event.button_payload
@@ -305,28 +503,21 @@ class _BatchWriter:
                 "size": event.media.size,
             }
         text = event.text[:MAX_TEXT_CHARS] if event.text else event.text
-        rows = await self._rows(
-            "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
-            " media, external_id, meta, revisions, raw_payload, processed, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
-            [
-                conversation_id,
-                event.channel_id,
-                Direction.INBOUND.value,
-                Author.CUSTOMER.value,
-                event.message_kind.value,
-                text,
-                db_json(media) if media else None,
-                event.external_id,
-                db_json(meta),
-                db_json([]),
-                event.raw if isinstance(event.raw, str) else None,
-                False,
-                db_time(self._conn, event.occurred_at),
-            ],
-        )
-        return rows[0]["id"] if rows else None
+        return [
+            conversation_id,
+            event.channel_id,
+            Direction.INBOUND.value,
+            Author.CUSTOMER.value,
+            event.message_kind.value,
+            text,
+            db_json(media) if media else None,
+            event.external_id,
+            db_json(meta),
+            db_json([]),
+            event.raw if isinstance(event.raw, str) else None,
+            False,
+            db_time(self._conn, event.occurred_at),
+        ]
 
     async def _store_edit(self, event: InboundEvent) -> StoredMessage | None:
         rows = await self._rows(
@@ -334,7 +525,8 @@ class _BatchWriter:
             [event.channel_id, event.external_id],
         )
         if not rows:  # an edit of a message we never saw: keep it as a message
-            return await self._store_message(event)
+            (stored,) = await self._store_messages([event])
+            return stored
         row = rows[0]
         if row["text"] == event.text:  # a redelivered edit
             return None
@@ -386,10 +578,7 @@ class _BatchWriter:
         """What the business wrote from elsewhere (e.g. the Instagram app): part of the
         history, never answered. Our own messages come back as echoes too; their id is
         already stored, and the constraint makes those a no-op."""
-        identity_id, customer_id, new_identity = await self._identity(event)
-        conversation_id = await self._conversation(
-            event, identity_id, customer_id, new_identity=new_identity
-        )
+        (conversation_id,) = await self._conversation_ids([event])
         await self._rows(
             "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
             " external_id, meta, revisions, raw_payload, processed, delivery, created_at)"
@@ -440,3 +629,17 @@ class _BatchWriter:
             event.channel_id,
             "reachable" if reachable else "unreachable",
         )
+
+
+def _sender_key(event: InboundEvent) -> _Key:
+    return (event.channel_id, event.sender.external_id)
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    """Slices of at most CHUNK_ROWS: a statement's parameters stay under the drivers' limits."""
+    for start in range(0, len(items), CHUNK_ROWS):
+        yield items[start:start + CHUNK_ROWS]

@@ -7,7 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from tortoise.backends.asyncpg.client import TransactionWrapper as PostgresTransaction
+from tortoise.backends.sqlite.client import SqliteTransactionWrapper as SqliteTransaction
 
+from core import inbox as inbox_module
 from core.bus import InProcessBus
 from core.events import ChatType, EventKind, InboundEvent, MessageKind, Platform, Sender
 from core.inbox import Inbox
@@ -16,13 +19,14 @@ from core.models import Channel, Conversation, Customer, Identity, Message
 pytestmark = pytest.mark.usefixtures("any_database")
 
 
-def message(text="سلام", *, user="42", message_id=1, kind=EventKind.MESSAGE, **extra):
+def message(text="سلام", *, user="42", message_id=1, kind=EventKind.MESSAGE, name="مریم",
+            phone=None, **extra):
     return InboundEvent(
         platform=Platform.TELEGRAM,
         channel_id=extra.pop("channel_id"),
         kind=kind,
         external_id=f"{user}:{message_id}",
-        sender=Sender(external_id=user, display_name="مریم"),
+        sender=Sender(external_id=user, display_name=name, phone=phone),
         chat_id=user,
         chat_type=ChatType.PRIVATE,
         message_kind=extra.pop("message_kind", MessageKind.TEXT),
@@ -214,3 +218,177 @@ async def test_a_deletion_is_recorded_once_and_keeps_what_was_said(inbox, channe
     revisions = (await Message.get(id=stored.message_id)).revisions
     assert len(revisions) == 1
     assert revisions[0]["text"] == "اشتباه نوشتم" and "deleted_at" in revisions[0]
+
+
+async def ingest_in_one_batch(requests):
+    """Hands every request to a writer that is not running yet, so that all of them share
+    one transaction, as concurrent webhooks do under load. Results come back per request."""
+    inbox = Inbox(InProcessBus())
+    batches = []
+    inbox.on_new_messages(batches.append)
+    pending = [asyncio.ensure_future(inbox.ingest(events)) for events in requests]
+    await asyncio.sleep(0)  # every request is queued
+    await inbox.start()
+    try:
+        results = await asyncio.gather(*pending)
+    finally:
+        await inbox.close()
+    assert len(batches) == 1, "the requests were meant to share one batch"
+    return results
+
+
+async def _messages_of(user: str) -> list[Message]:
+    return await Message.filter(external_id__startswith=f"{user}:").order_by("id")
+
+
+@pytest.mark.parametrize("chunk_rows", [inbox_module.CHUNK_ROWS, 2])
+async def test_one_batch_stores_what_one_by_one_would(channel_id, chunk_rows, monkeypatch):
+    monkeypatch.setattr(inbox_module, "CHUNK_ROWS", chunk_rows)
+
+    def msg(user, message_id, text="سلام", **extra):
+        return message(text, user=user, message_id=message_id, channel_id=channel_id, **extra)
+
+    # Before the batch: a known customer, and one whose conversation was resolved.
+    await ingest_in_one_batch([[msg("7", 1, name="نام قدیم")], [msg("8", 1)]])
+    resolved = (await Conversation.get(identity__external_id="8")).id
+    await Conversation.filter(id=resolved).update(status="resolved")
+    known_customers = await Customer.all().count()
+
+    results = await ingest_in_one_batch([
+        [msg("1", 1, "اول")],  # a new customer writes twice, in two requests
+        [msg("1", 2, "دوم")],
+        [msg("2", 1)],  # the same update twice
+        [msg("2", 1)],
+        [msg("7", 2, name="نام تازه")],  # a known customer who changed their name
+        [msg("8", 2)],  # the last conversation is resolved: a new one
+        [msg("9", 1, "غلط"), msg("9", 1, "درست", kind=EventKind.EDIT)],  # then its edit
+        [replace(msg("9", 1, kind=EventKind.BLOCKED), external_id="member:9:1:kicked")],
+        [msg("10", 1)],  # a run again after the block
+        [msg("11", 1, name="علی")],  # two new customers with the same name
+        [msg("12", 1, name="علی")],
+    ])
+
+    assert [[s.event.external_id for s in stored] for stored in results] == [
+        ["1:1"], ["1:2"], ["2:1"], [], ["7:2"], ["8:2"], ["9:1"], [], ["10:1"], ["11:1"],
+        ["12:1"],
+    ]
+    assert await Customer.all().count() == known_customers + 6  # 1, 2, 9, 10, 11 and 12
+    assert await Identity.all().count() == known_customers + 6
+    assert await Message.all().count() == 2 + 9
+
+    first, second = await _messages_of("1")
+    assert (first.text, second.text) == ("اول", "دوم")
+    assert first.conversation_id == second.conversation_id  # one conversation for the chat
+    assert await Conversation.filter(identity__external_id="1").count() == 1
+    assert len(await _messages_of("2")) == 1
+
+    renamed = await Identity.get(external_id="7")
+    assert renamed.display_name == "نام تازه"
+    assert await Conversation.filter(identity=renamed).count() == 1
+
+    (old, new) = await Conversation.filter(identity__external_id="8").order_by("id")
+    assert old.id == resolved and old.status == "resolved"
+    assert new.status == "open"
+    assert [m.conversation_id for m in await _messages_of("8")] == [old.id, new.id]
+
+    (edited,) = await _messages_of("9")
+    assert edited.text == "درست"
+    assert [r["text"] for r in edited.revisions] == ["غلط"]
+    assert (await Identity.get(external_id="9")).unreachable is True
+
+    alis = await Identity.filter(external_id__in=["11", "12"]).prefetch_related("customer")
+    assert len({identity.customer_id for identity in alis}) == 2
+    assert [identity.customer.display_name for identity in alis] == ["علی", "علی"]
+    assert await Conversation.filter(identity_id__in=[i.id for i in alis]).count() == 2
+
+
+
+async def test_the_statements_of_a_batch_do_not_grow_with_its_messages(channel_id, monkeypatch):
+    """Each statement is a round trip that costs CPU; a batch of new customers takes a
+    handful of multi-row statements, not several per message."""
+    statements: list[str] = []
+
+    def counted(method):
+        async def counting(self, query, *args, **kwargs):
+            statements.append(query)
+            return await method(self, query, *args, **kwargs)
+        return counting
+
+    for transaction in (SqliteTransaction, PostgresTransaction):
+        for name in ("execute_query", "execute_query_dict", "execute_many"):
+            monkeypatch.setattr(transaction, name, counted(getattr(transaction, name)))
+
+    requests = [[message(user=str(1000 + n), channel_id=channel_id)] for n in range(200)]
+    results = await ingest_in_one_batch(requests)
+
+    assert sum(len(stored) for stored in results) == 200
+    for model in (Customer, Identity, Conversation, Message):
+        assert await model.all().count() == 200
+    print(f"{len(statements)} statements for a batch of 200 new customers")
+    assert len(statements) <= 10
+
+
+async def test_a_shared_contact_fills_an_empty_phone_only(channel_id):
+    def contact(user, message_id, phone):
+        return message(None, user=user, message_id=message_id, phone=phone,
+                       message_kind=MessageKind.CONTACT, channel_id=channel_id)
+
+    await ingest_in_one_batch([[message(user="5", phone="+98 912 000 0005", channel_id=channel_id)],
+                               [message(user="6", channel_id=channel_id)],
+                               [message(user="9", channel_id=channel_id)]])
+    await ingest_in_one_batch([
+        [contact("5", 2, "09120000099")],  # has a phone: kept
+        [contact("6", 2, "09120000006"), contact("6", 3, "09120000066")],  # the first fills it
+        [message(user="7", channel_id=channel_id), contact("7", 2, "09120000007")],  # new, then
+        [contact("8", 1, "09120000008")],  # new, and its first message shares the phone
+        [message(user="9", message_id=2, phone="989120000009", channel_id=channel_id)],  # no share
+    ])
+    phones = {identity.external_id: (await identity.customer).phone
+              for identity in await Identity.all()}
+    assert phones == {"5": "989120000005", "6": "989120000006", "7": "989120000007",
+                      "8": "989120000008", "9": None}
+
+
+@pytest.mark.parametrize("chunk_rows", [inbox_module.CHUNK_ROWS, 3])
+async def test_two_inboxes_racing_on_many_new_customers_make_one_of_everything(
+    channel_id, chunk_rows, monkeypatch
+):
+    """Two writers (as two processes would be) get the same updates of new customers at once,
+    in opposite orders, and the second a few more: the constraints decide who makes what."""
+    monkeypatch.setattr(inbox_module, "CHUNK_ROWS", chunk_rows)
+    updates = [message(user=str(500 + n), channel_id=channel_id) for n in range(20)]
+    more = [message(user=str(600 + n), channel_id=channel_id) for n in range(5)]
+    inboxes = [Inbox(InProcessBus()) for _ in range(2)]
+    pending = [asyncio.ensure_future(inboxes[0].ingest([update])) for update in updates]
+    pending += [asyncio.ensure_future(inboxes[1].ingest([update]))
+                for update in [*reversed(updates), *more]]
+    await asyncio.sleep(0)  # every request is queued: each writer takes one batch
+    for each in inboxes:
+        await each.start()
+    try:
+        results = await asyncio.gather(*pending)
+    finally:
+        for each in inboxes:
+            await each.close()
+    assert sum(len(stored) for stored in results) == 25
+    for model in (Customer, Identity, Conversation, Message):
+        assert await model.all().count() == 25
+
+
+async def test_a_request_that_cannot_be_stored_does_not_fail_the_others_of_its_batch(channel_id):
+    """The batch's transaction fails as a whole; its requests are then written one by one."""
+    requests = [[message(user="1", channel_id=channel_id)],
+                [message(user="2", channel_id=channel_id + 1000)],  # no such channel
+                [message(user="3", channel_id=channel_id)]]
+    inbox = Inbox(InProcessBus())
+    pending = [asyncio.ensure_future(inbox.ingest(events)) for events in requests]
+    await asyncio.sleep(0)  # every request is queued: they share one batch
+    await inbox.start()
+    try:
+        first, failed, third = await asyncio.gather(*pending, return_exceptions=True)
+    finally:
+        await inbox.close()
+    assert isinstance(failed, RuntimeError)
+    assert [s.event.external_id for s in [*first, *third]] == ["1:1", "3:1"]
+    assert await Message.all().count() == 2
+    assert await Customer.all().count() == 2  # nothing is left of the one that failed
