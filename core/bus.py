@@ -96,6 +96,7 @@ class RedisBus(InProcessBus):
         from redis import asyncio as redis_asyncio
 
         self._redis = redis_asyncio.from_url(url)
+        self._outage = (redis_asyncio.RedisError, OSError)
         self._listener: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
@@ -122,16 +123,27 @@ class RedisBus(InProcessBus):
             await pubsub.aclose()
 
     async def publish(self, topic: str, data: dict[str, Any]) -> None:
-        await self._redis.publish(f"{CHANNEL_PREFIX}{topic}", orjson.dumps(data))
+        await self.publish_many(topic, [data])
 
     async def publish_many(self, topic: str, items: Sequence[dict[str, Any]]) -> None:
-        """One round trip for a whole batch: the writers publish after every commit."""
+        """One round trip for a whole batch: the writers publish after every commit.
+
+        Never raises: the writers publish after their commit, and a Redis outage must not
+        stop them. Notices are hints, so this process's subscribers get them directly and
+        other processes' panels catch up when they next read the tables.
+        """
         if not items:
             return
-        async with self._redis.pipeline(transaction=False) as pipe:
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for data in items:
+                    pipe.publish(f"{CHANNEL_PREFIX}{topic}", orjson.dumps(data))
+                await pipe.execute()
+        except self._outage as error:
+            log.warning("bus: Redis refused %d %s notice(s) (%s); delivered in this process"
+                        " only", len(items), topic, type(error).__name__)
             for data in items:
-                pipe.publish(f"{CHANNEL_PREFIX}{topic}", orjson.dumps(data))
-            await pipe.execute()
+                self._deliver(Notice(topic, data))
 
     async def close(self) -> None:
         if self._listener:

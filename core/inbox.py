@@ -107,7 +107,14 @@ class Inbox:
                     break
                 batch.append(request)
                 size += len(request.events)
-            await self._write(batch)
+            try:
+                await self._write(batch)
+            except Exception:
+                # The writer must outlive any one batch, or every later webhook would wait
+                # forever; a request not answered yet was not stored.
+                log.exception("ingest: a batch of %d request(s) failed", len(batch))
+                for request in batch:
+                    _fail(request, "could not store the update")
 
     async def _write(self, batch: list[_Request]) -> None:
         try:

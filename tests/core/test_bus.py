@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 from core.bus import InProcessBus, RedisBus
 from tests.conftest import redis_or_skip
@@ -71,3 +72,20 @@ async def test_redis_bus_publishes_a_batch_in_order():
     finally:
         await publisher.close()
         await listener.close()
+
+
+async def test_a_redis_outage_does_not_fail_the_publisher():
+    """Writers publish after their commit: a refused publish must not raise into them."""
+    bus = RedisBus(f"redis://127.0.0.1:{_closed_port()}")  # nothing listens there
+    waiting = asyncio.create_task(_first(bus, "message.new"))
+    await asyncio.sleep(0)
+    await bus.publish_many("message.new", [{"message_id": 9}])
+    notice = await asyncio.wait_for(waiting, 5)
+    assert notice.data == {"message_id": 9}  # this process's subscribers still hear it
+    await bus.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -66,6 +66,20 @@ async def test_redelivery_changes_nothing(inbox, channel_id):
     assert await Message.all().count() == 1
 
 
+async def test_the_writer_outlives_a_batch_that_fails_after_its_commit(inbox, channel_id):
+    """Regression: an error after the commit (a listener, the bus) ended the writer task,
+    and every later webhook waited forever."""
+    def broken_listener(stored):
+        raise RuntimeError("listener bug")
+
+    inbox.on_new_messages(broken_listener)
+    first = await asyncio.wait_for(inbox.ingest([message(channel_id=channel_id)]), 5)
+    second = await asyncio.wait_for(
+        inbox.ingest([message(message_id=2, channel_id=channel_id)]), 5)
+    assert (len(first), len(second)) == (1, 1)
+    assert await Message.all().count() == 2
+
+
 async def test_the_same_update_delivered_many_times_at_once_is_stored_once(inbox, channel_id):
     event = message(channel_id=channel_id)
     results = await asyncio.gather(*(inbox.ingest([event]) for _ in range(20)))
