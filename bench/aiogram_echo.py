@@ -23,6 +23,8 @@ from aiogram.types import Message
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bots.loop import event_loop
+
 dispatcher = Dispatcher()
 
 
@@ -46,7 +48,8 @@ def main() -> None:
         app, path="/webhooks/telegram"
     )
     setup_application(app, dispatcher, bot=bot)
-    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None,
+    # The event loop Pasokh runs on: the comparison is of the work done, not of the loop.
+    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, loop=event_loop(),
                 print=lambda _: print(f"READY http://127.0.0.1:{args.port}", flush=True))
 
 

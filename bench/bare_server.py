@@ -12,6 +12,8 @@ import argparse
 
 from aiohttp import web
 
+from bots.loop import event_loop
+
 OK_BODY = b'{"ok": true}'
 
 
@@ -26,7 +28,8 @@ def main() -> None:
     args = parser.parse_args()
     app = web.Application()
     app.router.add_post("/webhooks/telegram", accept)
-    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None,
+    # The event loop Pasokh runs on, so that the ceiling is the same server stack.
+    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, loop=event_loop(),
                 print=lambda _: print(f"READY http://127.0.0.1:{args.port}", flush=True))
 
 

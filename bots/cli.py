@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from bots.logs import configure
+from bots.loop import event_loop
 from core.settings import Settings, SettingsError, load_settings
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int] | int]
@@ -39,7 +40,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # there was never answered 2xx, so the platform delivers it again.
     app = create_app(settings)
     app.on_startup.append(_freeze_heap)  # after the runtime's start-up, registered first
-    web.run_app(app, host=host, port=port, access_log=None,
+    web.run_app(app, host=host, port=port, access_log=None, loop=event_loop(),
                 shutdown_timeout=SHUTDOWN_SECONDS,
                 print=lambda _: print(f"pasokh: listening on http://{host}:{port}", flush=True))
     return 0
