@@ -20,7 +20,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -272,24 +272,35 @@ class _BatchWriter:
         for event in events:
             firsts.setdefault((event.channel_id, event.external_id), event)
         unique = list(firsts.values())
-        conversation_ids = await self._conversation_ids(unique)
+        conversation_ids, created = await self._conversation_ids(unique)
         message_ids = await self._insert_messages(unique, conversation_ids)
         stored: dict[_Key, StoredMessage] = {}
         for event, conversation_id in zip(unique, conversation_ids, strict=True):
             key = (event.channel_id, event.external_id)
             if key in message_ids:
                 stored[key] = StoredMessage(message_ids[key], conversation_id, event)
-                self._touched_conversations[conversation_id] = db_time(
-                    self._conn, event.occurred_at
-                )
+                if conversation_id not in created:  # a new one has its time already
+                    self._touched_conversations[conversation_id] = db_time(
+                        self._conn, event.occurred_at
+                    )
+        await self._drop_empty(created - {message.conversation_id for message in stored.values()})
         # pop: a later copy of an update in the run gets None, as its redelivery would.
         return [stored.pop((event.channel_id, event.external_id), None) for event in events]
 
-    async def _conversation_ids(self, events: Sequence[InboundEvent]) -> list[int]:
+    async def _conversation_ids(self, events: Sequence[InboundEvent]
+                                ) -> tuple[list[int], set[int]]:
         """Each event's conversation, making the customer, identity and conversation that
-        do not exist yet."""
+        do not exist yet; and the conversations made."""
         identities = await self._identities(events)
         return await self._conversations(events, identities)
+
+    async def _drop_empty(self, conversation_ids: set[int]) -> None:
+        """Conversations made for messages that turned out to be stored already (a
+        redelivery after the customer's conversation was resolved): one by one, nothing
+        would have been made."""
+        for chunk in _chunks(sorted(conversation_ids)):
+            await self._exec(f"DELETE FROM conversation WHERE id IN ({_marks(len(chunk))})",
+                             chunk)
 
     async def _identities(self, events: Sequence[InboundEvent]) -> dict[_Key, _Identity]:
         """The identity of every sender, by (channel, sender id), made the first time."""
@@ -429,22 +440,26 @@ class _BatchWriter:
 
     async def _conversations(
         self, events: Sequence[InboundEvent], identities: dict[_Key, _Identity]
-    ) -> list[int]:
+    ) -> tuple[list[int], set[int]]:
         """Each event's conversation: the newest of its chat unless it is resolved, else a
-        new one, which the run's later messages in that chat share."""
+        new one, which the run's later messages in that chat share; and the new ones."""
         chats: dict[_Chat, tuple[_Identity, InboundEvent]] = {}  # with the chat's first event
+        last_at: dict[_Chat, datetime] = {}  # the chat's last message in the run
         for event in events:
             identity = identities[_sender_key(event)]
             chats.setdefault((identity.id, event.chat_id), (identity, event))
+            last_at[(identity.id, event.chat_id)] = event.occurred_at
         # An identity created just now has no conversation to look up.
         known = [identity.id for identity in identities.values() if not identity.created]
         conversations = await self._open_conversations(known)
         new = [first for chat, first in chats.items() if chat not in conversations]
+        created: dict[_Chat, int] = {}
         if new:
-            conversations |= await self._create_conversations(new)
+            created = await self._create_conversations(new, last_at)
+            conversations |= created
         return [
             conversations[(identities[_sender_key(event)].id, event.chat_id)] for event in events
-        ]
+        ], set(created.values())
 
     async def _open_conversations(self, identity_ids: Sequence[int]) -> dict[_Chat, int]:
         """The newest conversation of each chat of these identities, unless it is resolved."""
@@ -462,14 +477,17 @@ class _BatchWriter:
         return found
 
     async def _create_conversations(
-        self, chats: Sequence[tuple[_Identity, InboundEvent]]
+        self, chats: Sequence[tuple[_Identity, InboundEvent]],
+        last_at: dict[_Chat, datetime],
     ) -> dict[_Chat, int]:
-        """A new open conversation for each (identity, its chat's first event)."""
+        """A new open conversation for each (identity, its chat's first event), with the time
+        of the chat's last message in the run (no update to follow)."""
         now = db_time(self._conn, self._now)
         rows = [
             [event.channel_id, identity.customer_id, identity.id, event.chat_id,
              event.chat_type.value, db_json(dict(event.route)), ConversationStatus.OPEN.value,
-             db_json({}), now, now, 0]
+             db_json({}), now,
+             db_time(self._conn, last_at[(identity.id, event.chat_id)]), 0]
             for identity, event in chats
         ]
         created = await self._insert_many(
@@ -585,8 +603,8 @@ class _BatchWriter:
         """What the business wrote from elsewhere (e.g. the Instagram app): part of the
         history, never answered. Our own messages come back as echoes too; their id is
         already stored, and the constraint makes those a no-op."""
-        (conversation_id,) = await self._conversation_ids([event])
-        await self._rows(
+        (conversation_id,), created = await self._conversation_ids([event])
+        inserted = await self._rows(
             "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
             " external_id, meta, revisions, raw_payload, processed, delivery, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -596,6 +614,8 @@ class _BatchWriter:
              db_json([]), event.raw if isinstance(event.raw, str) else None, True, "sent",
              db_time(self._conn, event.occurred_at)],
         )
+        if not inserted:
+            await self._drop_empty(created)
 
     async def _record_deletion(self, event: InboundEvent) -> None:
         rows = await self._rows(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tortoise.backends.asyncpg.client import TransactionWrapper as PostgresTransaction
@@ -78,6 +78,30 @@ async def test_the_writer_outlives_a_batch_that_fails_after_its_commit(inbox, ch
         inbox.ingest([message(message_id=2, channel_id=channel_id)]), 5)
     assert (len(first), len(second)) == (1, 1)
     assert await Message.all().count() == 2
+
+
+async def test_a_redelivery_after_the_conversation_was_resolved_changes_nothing(
+    inbox, channel_id
+):
+    event = message(channel_id=channel_id)
+    (stored,) = await inbox.ingest([event])
+    await Conversation.filter(id=stored.conversation_id).update(status="resolved")
+    assert await inbox.ingest([event]) == []
+    assert await Conversation.all().count() == 1  # no empty conversation opened for it
+    assert await Message.all().count() == 1
+
+
+async def test_a_new_conversation_starts_at_its_last_message(inbox, channel_id):
+    early = message(message_id=1, channel_id=channel_id)
+    late = replace(early, external_id="42:2", occurred_at=early.occurred_at + timedelta(seconds=5))
+    first, second = await inbox.ingest([early, late])
+    conversation = await Conversation.get(id=first.conversation_id)
+    assert second.conversation_id == conversation.id
+    assert conversation.last_message_at == late.occurred_at
+    third = replace(early, external_id="42:3", occurred_at=late.occurred_at + timedelta(minutes=1))
+    await inbox.ingest([third])
+    await conversation.refresh_from_db()
+    assert conversation.last_message_at == third.occurred_at
 
 
 async def test_the_same_update_delivered_many_times_at_once_is_stored_once(inbox, channel_id):
