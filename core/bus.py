@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,6 +23,8 @@ import orjson
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "pasokh:"
+RECONNECT_FIRST_PAUSE = 0.5  # seconds; doubled after each failure, up to the longest
+RECONNECT_LONGEST_PAUSE = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,20 +98,36 @@ class RedisBus(InProcessBus):
         super().__init__(capacity)
         from redis import asyncio as redis_asyncio
 
-        self._redis = redis_asyncio.from_url(url)
+        # Named, so that an operator (or a test) can tell Pasokh's connections apart.
+        self.client_name = f"pasokh-bus-{os.getpid()}-{id(self):x}"
+        self._redis = redis_asyncio.from_url(url, client_name=self.client_name)
         self._outage = (redis_asyncio.RedisError, OSError)
         self._listener: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._pause = RECONNECT_FIRST_PAUSE
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="redis-bus-listener")
         await self._ready.wait()
 
     async def _listen(self) -> None:
+        """Subscribes, and subscribes again whenever the connection is lost: without it this
+        process's panels would go quiet for good after a Redis restart."""
+        while True:
+            try:
+                await self._listen_once()
+            except self._outage as error:
+                log.warning("bus: lost the Redis subscription (%s); subscribing again in"
+                            " %.1f s", type(error).__name__, self._pause)
+            await asyncio.sleep(self._pause)
+            self._pause = min(self._pause * 2, RECONNECT_LONGEST_PAUSE)
+
+    async def _listen_once(self) -> None:
         pubsub = self._redis.pubsub()
-        await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
-        self._ready.set()
         try:
+            await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+            self._ready.set()
+            self._pause = RECONNECT_FIRST_PAUSE
             async for raw in pubsub.listen():
                 if raw.get("type") != "pmessage":
                     continue

@@ -89,3 +89,41 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+async def test_a_listener_cut_off_by_redis_subscribes_again():
+    """Regression: after a lost connection the listener ended, and the process's panels
+    heard nothing more until a restart."""
+    url = await redis_or_skip()
+    publisher, listener = RedisBus(url), RedisBus(url)
+    await publisher.start()
+    await listener.start()
+    try:
+        await _kill_connections_named(url, listener.client_name)
+        stream = listener.subscribe("message.new")
+        received = asyncio.create_task(anext(stream))
+
+        async def publish_until_heard():
+            while not received.done():
+                await publisher.publish("message.new", {"message_id": 5})
+                await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(publish_until_heard(), 10)
+        assert received.result().data == {"message_id": 5}
+        await stream.aclose()
+    finally:
+        await publisher.close()
+        await listener.close()
+
+
+async def _kill_connections_named(url: str, name: str) -> None:
+    from redis import asyncio as redis_asyncio
+
+    admin = redis_asyncio.from_url(url)
+    try:
+        clients = [c for c in await admin.client_list() if c.get("name") == name]
+        assert any("psubscribe" in c.get("cmd", "") or int(c.get("psub", 0)) for c in clients)
+        for client in clients:
+            await admin.client_kill_filter(_id=client["id"])
+    finally:
+        await admin.aclose()
