@@ -27,6 +27,7 @@ SHUTDOWN_SECONDS = 10.0
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bots.runtime import create_app
+    from core.bus import BusUnavailable
 
     # Applying migrations builds Tortoise's model states: ~27 MiB that the allocator keeps
     # for the life of the process. A short-lived `pasokh migrate` does it, so the server
@@ -40,9 +41,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # there was never answered 2xx, so the platform delivers it again.
     app = create_app(settings)
     app.on_startup.append(_freeze_heap)  # after the runtime's start-up, registered first
-    web.run_app(app, host=host, port=port, access_log=None, loop=event_loop(),
-                shutdown_timeout=SHUTDOWN_SECONDS,
-                print=lambda _: print(f"pasokh: listening on http://{host}:{port}", flush=True))
+    try:
+        web.run_app(app, host=host, port=port, access_log=None, loop=event_loop(),
+                    shutdown_timeout=SHUTDOWN_SECONDS,
+                    print=lambda _: print(f"pasokh: listening on http://{host}:{port}",
+                                          flush=True))
+    except BusUnavailable as error:
+        print(f"pasokh: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

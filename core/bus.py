@@ -20,11 +20,18 @@ from typing import Any, Protocol
 
 import orjson
 
+from core.db import redacted_url
+
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "pasokh:"
+START_TIMEOUT = 15.0  # seconds for Redis to answer when the process starts
 RECONNECT_FIRST_PAUSE = 0.5  # seconds; doubled after each failure, up to the longest
 RECONNECT_LONGEST_PAUSE = 30.0
+
+
+class BusUnavailable(RuntimeError):
+    """REDIS_URL is set, and Redis did not answer at start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +101,13 @@ class RedisBus(InProcessBus):
     """Publishes through Redis; a listener task hands every notice to local subscribers,
     including the ones this process published, so all processes see the same stream."""
 
-    def __init__(self, url: str, capacity: int = 1000) -> None:
+    def __init__(self, url: str, capacity: int = 1000, *,
+                 start_timeout: float = START_TIMEOUT) -> None:
         super().__init__(capacity)
         from redis import asyncio as redis_asyncio
+
+        self._url = url
+        self._start_timeout = start_timeout
 
         # Named, so that an operator (or a test) can tell Pasokh's connections apart.
         self.client_name = f"pasokh-bus-{os.getpid()}-{id(self):x}"
@@ -107,8 +118,17 @@ class RedisBus(InProcessBus):
         self._pause = RECONNECT_FIRST_PAUSE
 
     async def start(self) -> None:
+        """Subscribes; a Redis that does not answer at start is a configuration error, said
+        plainly, rather than a process that waits for ever."""
         self._listener = asyncio.create_task(self._listen(), name="redis-bus-listener")
-        await self._ready.wait()
+        try:
+            await asyncio.wait_for(self._ready.wait(), self._start_timeout)
+        except TimeoutError:
+            await self.close()
+            raise BusUnavailable(
+                f"Redis at {redacted_url(self._url)} did not answer within"
+                f" {self._start_timeout:.0f} s; check REDIS_URL (unset it for one process)"
+            ) from None
 
     async def _listen(self) -> None:
         """Subscribes, and subscribes again whenever the connection is lost: without it this
@@ -117,7 +137,7 @@ class RedisBus(InProcessBus):
             try:
                 await self._listen_once()
             except self._outage as error:
-                log.warning("bus: lost the Redis subscription (%s); subscribing again in"
+                log.warning("bus: no Redis subscription (%s); subscribing again in"
                             " %.1f s", type(error).__name__, self._pause)
             await asyncio.sleep(self._pause)
             self._pause = min(self._pause * 2, RECONNECT_LONGEST_PAUSE)

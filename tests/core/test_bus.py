@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from core.bus import InProcessBus, RedisBus
+import pytest
+
+from core.bus import BusUnavailable, InProcessBus, RedisBus
 from tests.conftest import redis_or_skip
 
 
@@ -127,3 +129,10 @@ async def _kill_connections_named(url: str, name: str) -> None:
             await admin.client_kill_filter(_id=client["id"])
     finally:
         await admin.aclose()
+
+
+async def test_a_redis_that_does_not_answer_at_start_is_a_clear_error():
+    bus = RedisBus(f"redis://:secret@127.0.0.1:{_closed_port()}", start_timeout=1)
+    with pytest.raises(BusUnavailable, match="did not answer within 1 s; check REDIS_URL") as error:
+        await bus.start()
+    assert "secret" not in str(error.value)
