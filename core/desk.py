@@ -691,10 +691,8 @@ class Desk:
             return ReplyWindow()
         if await self._within(conn, row, window):
             return ReplyWindow(hours=int(window.total_seconds() // 3600))
-        template = self._outbound(row, kind=OutboundKind.TEMPLATE,
-                                  template=Template(name="-", language="-"))
         return ReplyWindow(closed=True, hours=int(window.total_seconds() // 3600),
-                           templates_allowed=self._reply_window(template) is None)
+                           templates_allowed=self._takes_templates(row))
 
     async def _timeline(
         self, conn: BaseDBAsyncClient, conversation_ids: tuple[int, ...]
@@ -712,13 +710,8 @@ class Desk:
         hidden = len(messages) > TIMELINE_LIMIT
         messages = messages[:TIMELINE_LIMIT]
         oldest = _when(messages[-1]["created_at"]) if hidden else None
-        notes = await _rows(
-            conn,
-            "SELECT n.id, n.conversation_id, n.text, n.created_at, u.display_name, u.email"
-            " FROM note n JOIN \"user\" u ON u.id = n.author_id"
-            f" WHERE n.conversation_id IN ({marks}) ORDER BY n.id",
-            list(conversation_ids),
-        )
+        notes = await _note_rows(conn, f"n.conversation_id IN ({marks})",
+                                 list(conversation_ids))
         names = await self._user_names(conn, messages)
         entries = [self._message_entry(m, names) for m in messages]
         platforms = {e.conversation_id: e.platform for e in entries}
@@ -980,10 +973,21 @@ class Desk:
             raise DeskError(gettext_noop("A part of the template is too long."))
         shown = _fill_template(chosen.description, values) or " ".join((chosen.name, *values))
         template = Template(name=chosen.name, language=chosen.language, parameters=values)
-        return await self._send(
-            viewer, conversation_id, shown, {"template": chosen.name},
-            lambda row: self._outbound(row, kind=OutboundKind.TEMPLATE, template=template),
-        )
+
+        def make(row: dict[str, Any]) -> OutboundMessage:
+            if not self._takes_templates(row):
+                raise DeskError(gettext_noop("This channel does not take templates."))
+            return self._outbound(row, kind=OutboundKind.TEMPLATE, template=template)
+
+        return await self._send(viewer, conversation_id, shown, {"template": chosen.name}, make)
+
+    def _takes_templates(self, row: dict[str, Any]) -> bool:
+        """A template is what reaches a customer past the window a free reply must keep
+        (WhatsApp's); a channel with no such window has no templates."""
+        template = self._outbound(row, kind=OutboundKind.TEMPLATE,
+                                  template=Template(name="-", language="-"))
+        return (self._reply_window(self._outbound(row, text="-")) is not None
+                and self._reply_window(template) is None)
 
     async def _send(self, viewer: Viewer, conversation_id: int, text: str,
                     meta: dict[str, Any],
@@ -1033,7 +1037,8 @@ class Desk:
         })
         return message_id
 
-    async def add_note(self, viewer: Viewer, conversation_id: int, text: str) -> None:
+    async def add_note(self, viewer: Viewer, conversation_id: int, text: str) -> int:
+        """Stores a private note and returns its id."""
         text = text.strip()
         if not text:
             raise DeskError(gettext_noop("Write the note first."))
@@ -1041,12 +1046,13 @@ class Desk:
             raise DeskError(gettext_noop("The note is too long."))
         conn = connection()
         await self._visible(conn, viewer, conversation_id)
-        await conn.execute_query(
-            dialect_sql(conn, "INSERT INTO note (conversation_id, author_id, text, created_at)"
-                              " VALUES (?, ?, ?, ?)"),
+        inserted = await _rows(
+            conn, "INSERT INTO note (conversation_id, author_id, text, created_at)"
+                  " VALUES (?, ?, ?, ?) RETURNING id",
             [conversation_id, viewer.user_id, text, db_time(conn, utcnow())],
         )
         await self._updated(conversation_id, None)
+        return inserted[0]["id"]
 
     async def add_label(self, viewer: Viewer, conversation_id: int, name: str) -> None:
         name = label_name(name)
@@ -1240,6 +1246,23 @@ class Desk:
         names = await self._user_names(conn, rows)
         return [self._message_entry(row, names) for row in rows]
 
+    async def notes(self, viewer: Viewer, conversation_id: int, *, after_id: int = 0,
+                    limit: int = INBOX_PAGE) -> list[NoteRecord]:
+        """The conversation's private notes, oldest first, from the one after `after_id`."""
+        conn = connection()
+        await self._visible(conn, viewer, conversation_id)
+        rows = await _note_rows(conn, "n.conversation_id = ? AND n.id > ?",
+                                [conversation_id, after_id], limit=limit)
+        return [_note_record(row) for row in rows]
+
+    async def note(self, viewer: Viewer, conversation_id: int,
+                   note_id: int) -> NoteRecord | None:
+        conn = connection()
+        await self._visible(conn, viewer, conversation_id)
+        rows = await _note_rows(conn, "n.conversation_id = ? AND n.id = ?",
+                                [conversation_id, note_id], limit=1)
+        return _note_record(rows[0]) if rows else None
+
     async def customer_record(self, viewer: Viewer, customer_id: int) -> CustomerRecord:
         """A customer the viewer can see one conversation of, with identities."""
         found = await self._customer_records(viewer, "cu.id = ?", [customer_id], 1)
@@ -1314,6 +1337,34 @@ class Desk:
             )
             for row in customers
         ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoteRecord:
+    id: int
+    conversation_id: int
+    author_id: int
+    author_name: str
+    text: str
+    created_at: datetime
+
+
+async def _note_rows(conn: BaseDBAsyncClient, condition: str, values: list[Any], *,
+                     limit: int = -1) -> list[dict[str, Any]]:
+    """Notes with their author's name, oldest first; a negative limit takes them all."""
+    return await _rows(
+        conn,
+        "SELECT n.id, n.conversation_id, n.author_id, n.text, n.created_at, u.display_name,"
+        " u.email FROM note n JOIN \"user\" u ON u.id = n.author_id"
+        f" WHERE {condition} ORDER BY n.id" + (" LIMIT ?" if limit >= 0 else ""),
+        [*values, limit] if limit >= 0 else values,
+    )
+
+
+def _note_record(row: dict[str, Any]) -> NoteRecord:
+    return NoteRecord(id=row["id"], conversation_id=row["conversation_id"],
+                      author_id=row["author_id"], author_name=row["display_name"] or row["email"],
+                      text=row["text"], created_at=_when(row["created_at"]))
 
 
 class CustomerNotFound(DeskError):

@@ -30,7 +30,8 @@ def _in_query(schema: dict[str, Any]) -> dict[str, Any]:
 def _parameters(endpoint: Endpoint, components: dict[str, Any]) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer", "minimum": 1}}
+         "schema": ({"type": "integer", "minimum": 1} if name.endswith("_id")
+                    else {"type": "string", "minLength": 1})}
         for name in _PATH_PARAMETER.findall(endpoint.path)
     ]
     if endpoint.query is not None:
@@ -44,12 +45,22 @@ def _parameters(endpoint: Endpoint, components: dict[str, Any]) -> list[dict[str
     return parameters
 
 
+EVENT_STREAM = {"text/event-stream": {"schema": {
+    "type": "string",
+    "description": "Server-sent events. `event:` is message.new, conversation.updated or"
+                   " message.delivery; `data:` is a JSON object of ids (see docs/api.md)."
+                   " A comment line every 15 s keeps the connection open; the stream ends"
+                   " when the token stops working.",
+}}}
+
+
 def _operation(endpoint: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
+    content = EVENT_STREAM if endpoint.response is None else {"application/json": {
+        "schema": {"$ref": REF.format(name=endpoint.response.__name__)}}}
     responses: dict[str, Any] = {
         str(endpoint.status): {
             "description": "OK" if endpoint.status == 200 else "Created",
-            "content": {"application/json": {
-                "schema": {"$ref": REF.format(name=endpoint.response.__name__)}}},
+            "content": content,
         },
         "401": {"$ref": "#/components/responses/Problem"},
     }

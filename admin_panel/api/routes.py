@@ -20,7 +20,7 @@ class Endpoint:
     path: str
     name: str
     view: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    response: type
+    response: type | None  # None: server-sent events, not one JSON document
     status: int = 200
     query: type | None = None
     body: type | None = None
@@ -50,6 +50,29 @@ ENDPOINTS = (
     Endpoint(method="POST", path=f"{CONVERSATION}/assign", name="api.assign",
              view=views.assign, response=schemas.Conversation, body=schemas.AssignBody,
              problems=(400, 404, 422)),
+    Endpoint(method="POST", path=f"{CONVERSATION}/snooze", name="api.snooze",
+             view=views.snooze, response=schemas.Conversation, body=schemas.SnoozeBody,
+             problems=(400, 404, 422)),
+    Endpoint(method="POST", path=f"{CONVERSATION}/labels", name="api.add_label",
+             view=views.add_label, response=schemas.Conversation, body=schemas.LabelBody,
+             problems=(400, 404, 422)),
+    Endpoint(method="DELETE", path=f"{CONVERSATION}/labels/{{label}}", name="api.remove_label",
+             view=views.remove_label, response=schemas.Conversation, problems=(404,)),
+    Endpoint(method="GET", path="/api/v1/labels", name="api.labels",
+             view=views.list_labels, response=schemas.Labels),
+    Endpoint(method="GET", path=f"{CONVERSATION}/notes", name="api.notes",
+             view=views.list_notes, response=schemas.NotePage, query=schemas.PageQuery,
+             problems=(400, 404)),
+    Endpoint(method="POST", path=f"{CONVERSATION}/notes", name="api.add_note",
+             view=views.add_note, response=schemas.Note, status=201, body=schemas.NoteBody,
+             problems=(400, 404, 422)),
+    Endpoint(method="GET", path="/api/v1/templates", name="api.templates",
+             view=views.list_templates, response=schemas.Templates),
+    Endpoint(method="POST", path=f"{CONVERSATION}/templates", name="api.send_template",
+             view=views.send_template, response=schemas.Message, status=201,
+             body=schemas.TemplateBody, problems=(400, 404, 422)),
+    Endpoint(method="GET", path="/api/v1/events", name="api.events",
+             view=views.events, response=None),
     Endpoint(method="GET", path="/api/v1/customers", name="api.customers",
              view=views.list_customers, response=schemas.CustomerPage,
              query=schemas.CustomerQuery, problems=(400,)),

@@ -12,7 +12,14 @@ from typing import Annotated, Literal, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from core.desk import MAX_REPLY_CHARS, STATUSES
+from core.desk import (
+    MAX_LABEL_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_REPLY_CHARS,
+    MAX_TEMPLATE_PARAMETER_CHARS,
+    STATUSES,
+)
+from core.owner_config import MAX_TEMPLATE_PARAMETERS
 
 T = TypeVar("T")
 
@@ -36,6 +43,7 @@ class ConversationQuery(Request):
     channel: Annotated[int, Meta(description="channel id")] | None = None
     team: Annotated[int, Meta(description="team id")] | None = None
     assignee: Literal["mine", "unassigned"] | None = None
+    label: Annotated[str, Meta(max_length=MAX_LABEL_CHARS)] | None = None
     q: Annotated[Search, Meta(description="words in the messages or the customer's names")] = ""
     limit: Limit = DEFAULT_PAGE
     cursor: Cursor | None = None
@@ -54,6 +62,30 @@ class CustomerQuery(Request):
 
 class ReplyBody(Request):
     text: Annotated[str, Meta(min_length=1, max_length=MAX_REPLY_CHARS)]
+
+
+class NoteBody(Request):
+    text: Annotated[str, Meta(min_length=1, max_length=MAX_NOTE_CHARS)]
+
+
+class LabelBody(Request):
+    name: Annotated[str, Meta(min_length=1, max_length=MAX_LABEL_CHARS)]
+
+
+class SnoozeBody(Request):
+    until: Annotated[datetime, Meta(tz=True, description="RFC 3339, with its UTC offset")]
+
+
+class TemplateBody(Request):
+    """One of the owner's WhatsApp templates (`GET /api/v1/templates`), with a value for
+    each of its parameters."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=512)]
+    language: Annotated[str, Meta(min_length=1, max_length=16)]
+    parameters: Annotated[
+        list[Annotated[str, Meta(max_length=MAX_TEMPLATE_PARAMETER_CHARS)]],
+        Meta(max_length=MAX_TEMPLATE_PARAMETERS),
+    ] = []
 
 
 class AssignBody(Request):
@@ -85,6 +117,7 @@ class ConversationSummary(Struct, frozen=True):
     unread: int
     assignee_name: str
     team_name: str
+    labels: list[str]
 
 
 class ConversationPage(Struct, frozen=True):
@@ -115,6 +148,15 @@ class CustomerPage(Struct, frozen=True):
     next_cursor: str | None
 
 
+class ReplyWindow(Struct, frozen=True):
+    """Whether the platform takes a free reply now; when it is closed, WhatsApp still takes
+    a template."""
+
+    closed: bool
+    hours: int
+    templates_allowed: bool
+
+
 class Conversation(Struct, frozen=True):
     id: int
     platform: str
@@ -125,6 +167,8 @@ class Conversation(Struct, frozen=True):
     snoozed_until: datetime | None
     reopen_count: int
     created_at: datetime
+    labels: list[str]
+    reply_window: ReplyWindow
     customer: Customer
 
 
@@ -146,6 +190,37 @@ class Message(Struct, frozen=True):
 class MessagePage(Struct, frozen=True):
     items: list[Message]
     next_cursor: str | None
+
+
+class Note(Struct, frozen=True):
+    """A private note: agents see it, the customer never does."""
+
+    id: int
+    conversation_id: int
+    author_id: int
+    author_name: str
+    text: str
+    created_at: datetime
+
+
+class NotePage(Struct, frozen=True):
+    items: list[Note]
+    next_cursor: str | None
+
+
+class Labels(Struct, frozen=True):
+    items: list[str]
+
+
+class Template(Struct, frozen=True):
+    name: str
+    language: str
+    parameters: int
+    description: str
+
+
+class Templates(Struct, frozen=True):
+    items: list[Template]
 
 
 def from_desk(value: object, kind: type[T]) -> T:

@@ -44,6 +44,16 @@ async def _viewer(request: web.Request) -> Viewer:
     return viewer
 
 
+async def still_valid(request: web.Request) -> bool:
+    """Whether the request's token still works: a long-lived stream asks from time to time,
+    so that revoking a token, or its owner leaving, ends it."""
+    try:
+        await _viewer(request)
+    except ApiProblem:
+        return False
+    return True
+
+
 def viewer_of(request: web.Request) -> Viewer:
     return request[API_VIEWER]
 

@@ -17,9 +17,15 @@ from aiohttp import web
 
 from admin_panel.api import schemas
 from admin_panel.api.problems import ApiProblem
-from admin_panel.api.security import viewer_of
+from admin_panel.api.security import still_valid, viewer_of
 from admin_panel.typedefs import DESK
+from admin_panel.views.live import stream_notices
 from core.desk import ConversationNotFound, CustomerNotFound, DeskError, InboxFilter
+
+# What an integration can follow live: ids only, like the panel's own stream; it reads the
+# rest through the endpoints above, with the token's rights.
+EVENT_TOPICS = ("message.new", "conversation.updated", "message.delivery")
+TOKEN_RECHECK_SECONDS = 15.0
 
 Q = TypeVar("Q", bound=schemas.Request)
 MAX_ID_DIGITS = 12
@@ -98,7 +104,8 @@ async def list_conversations(request: web.Request) -> web.Response:
     if query.cursor is not None:
         before = _decode_cursor(query.cursor, tuple[datetime, int])
     wanted = InboxFilter(assigned=query.assignee or "", team_id=query.team,
-                         status=query.status or "", channel_id=query.channel, query=query.q)
+                         status=query.status or "", channel_id=query.channel,
+                         label=query.label or "", query=query.q)
     rows = await request.app[DESK].inbox(viewer_of(request), wanted, before=before,
                                          limit=query.limit + 1)
     page = rows[:query.limit]
@@ -119,7 +126,9 @@ async def _conversation(request: web.Request, conversation_id: int) -> schemas.C
         id=detail.id, platform=detail.platform, channel_name=detail.channel_name,
         status=detail.status, assignee_id=detail.assignee_id, team_id=detail.team_id,
         snoozed_until=detail.snoozed_until, reopen_count=detail.reopen_count,
-        created_at=detail.created_at, customer=schemas.from_desk(customer, schemas.Customer),
+        created_at=detail.created_at, labels=list(detail.labels),
+        reply_window=schemas.from_desk(detail.reply_window, schemas.ReplyWindow),
+        customer=schemas.from_desk(customer, schemas.Customer),
     )
 
 
@@ -185,6 +194,104 @@ async def assign(request: web.Request) -> web.Response:
         team_id=current.team_id if body.team_id is msgspec.UNSET else body.team_id,
     )
     return _json(await _conversation(request, conversation_id))
+
+
+@_desk_errors
+async def snooze(request: web.Request) -> web.Response:
+    """Snoozes the conversation until a time; it comes back to the queue then, or when the
+    customer writes."""
+    conversation_id = _path_id(request, "conversation_id")
+    body = await _body(request, schemas.SnoozeBody)
+    await request.app[DESK].snooze(viewer_of(request), conversation_id, body.until)
+    return _json(await _conversation(request, conversation_id))
+
+
+@_desk_errors
+async def add_label(request: web.Request) -> web.Response:
+    """Adds a label (adding one it has changes nothing)."""
+    conversation_id = _path_id(request, "conversation_id")
+    body = await _body(request, schemas.LabelBody)
+    await request.app[DESK].add_label(viewer_of(request), conversation_id, body.name)
+    return _json(await _conversation(request, conversation_id))
+
+
+@_desk_errors
+async def remove_label(request: web.Request) -> web.Response:
+    """Removes a label (removing one it does not have changes nothing)."""
+    conversation_id = _path_id(request, "conversation_id")
+    await request.app[DESK].remove_label(viewer_of(request), conversation_id,
+                                         request.match_info["label"])
+    return _json(await _conversation(request, conversation_id))
+
+
+@_desk_errors
+async def list_labels(request: web.Request) -> web.Response:
+    """The labels in use on any conversation, by name."""
+    return _json(schemas.Labels(items=await request.app[DESK].labels()))
+
+
+# --- notes ----------------------------------------------------------------------------
+
+
+@_desk_errors
+async def list_notes(request: web.Request) -> web.Response:
+    """The conversation's private notes, oldest first."""
+    conversation_id = _path_id(request, "conversation_id")
+    query = _query(request, schemas.PageQuery)
+    notes = await request.app[DESK].notes(viewer_of(request), conversation_id,
+                                          after_id=_after_id(query.cursor),
+                                          limit=query.limit + 1)
+    page = notes[:query.limit]
+    return _json(schemas.NotePage(
+        items=[schemas.from_desk(note, schemas.Note) for note in page],
+        next_cursor=_encode_cursor(page[-1].id) if len(notes) > query.limit else None,
+    ))
+
+
+@_desk_errors
+async def add_note(request: web.Request) -> web.Response:
+    """A private note for the agents; the customer never sees it."""
+    conversation_id = _path_id(request, "conversation_id")
+    body = await _body(request, schemas.NoteBody)
+    desk, viewer = request.app[DESK], viewer_of(request)
+    note_id = await desk.add_note(viewer, conversation_id, body.text)
+    stored = await desk.note(viewer, conversation_id, note_id)
+    return _json(schemas.from_desk(stored, schemas.Note), status=201)
+
+
+# --- WhatsApp templates ---------------------------------------------------------------
+
+
+@_desk_errors
+async def list_templates(request: web.Request) -> web.Response:
+    """The owner's approved WhatsApp templates (the configuration's `whatsapp_templates`)."""
+    return _json(schemas.Templates(items=[
+        schemas.from_desk(template, schemas.Template)
+        for template in await request.app[DESK].templates()
+    ]))
+
+
+@_desk_errors
+async def send_template(request: web.Request) -> web.Response:
+    """Sends a template: on WhatsApp, the one way to write once the 24-hour window closed."""
+    conversation_id = _path_id(request, "conversation_id")
+    body = await _body(request, schemas.TemplateBody)
+    desk, viewer = request.app[DESK], viewer_of(request)
+    message_id = await desk.send_template(viewer, conversation_id, name=body.name,
+                                          language=body.language, parameters=body.parameters)
+    stored = await desk.message(viewer, conversation_id, message_id)
+    return _json(schemas.from_desk(stored, schemas.Message), status=201)
+
+
+# --- live -----------------------------------------------------------------------------
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events as things happen: message.new, conversation.updated and
+    message.delivery, each with ids to read the rest by."""
+    return await stream_notices(request, EVENT_TOPICS,
+                                still_allowed=lambda: still_valid(request),
+                                recheck_seconds=TOKEN_RECHECK_SECONDS)
 
 
 # --- customers ------------------------------------------------------------------------

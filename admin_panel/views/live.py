@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
@@ -19,6 +20,15 @@ KEEPALIVE_SECONDS = 15.0  # proxies drop quiet connections; a comment line keeps
 
 
 async def events(request: web.Request) -> web.StreamResponse:
+    return await stream_notices(request, TOPICS)
+
+
+async def stream_notices(request: web.Request, topics: tuple[str, ...], *,
+                         still_allowed: Callable[[], Awaitable[bool]] | None = None,
+                         recheck_seconds: float = KEEPALIVE_SECONDS) -> web.StreamResponse:
+    """Writes the bus's notices of these topics as server-sent events until the client goes
+    away. `still_allowed` is asked every `recheck_seconds`; the stream ends when it says
+    no (a revoked token must not keep listening)."""
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream",
         "Cache-Control": "no-cache",
@@ -29,13 +39,20 @@ async def events(request: web.Request) -> web.StreamResponse:
     task = asyncio.current_task()
     assert task is not None
     streams.add(task)
-    notices = request.app[RUNTIME].bus.subscribe(*TOPICS)
+    notices = request.app[RUNTIME].bus.subscribe(*topics)
     upcoming: asyncio.Future | None = None
+    clock = asyncio.get_running_loop().time
+    next_check = clock() + recheck_seconds
     try:
         await response.write(b"retry: 2000\n\n")
         while True:
+            if still_allowed is not None and clock() >= next_check:
+                if not await still_allowed():
+                    break
+                next_check = clock() + recheck_seconds
             upcoming = upcoming or asyncio.ensure_future(anext(notices))
-            done, _ = await asyncio.wait({upcoming}, timeout=KEEPALIVE_SECONDS)
+            done, _ = await asyncio.wait({upcoming},
+                                         timeout=min(KEEPALIVE_SECONDS, recheck_seconds))
             if not done:
                 await response.write(b": keep-alive\n\n")
                 continue
@@ -43,7 +60,7 @@ async def events(request: web.Request) -> web.StreamResponse:
             data = orjson.dumps(notice.data).decode()
             await response.write(f"event: {notice.topic}\ndata: {data}\n\n".encode())
     except (ConnectionResetError, asyncio.CancelledError):
-        pass  # the browser went away, or the server is stopping
+        pass  # the client went away, or the server is stopping
     finally:
         streams.discard(task)
         if upcoming is not None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core.db import connection, dialect_sql
-from core.desk import CustomerNotFound, InboxFilter
+from core.desk import ConversationNotFound, CustomerNotFound, InboxFilter
 from core.models import Conversation, Team
 from core.sqlvalues import db_time
 from tests.panel.helpers import make_user
@@ -71,3 +71,22 @@ async def test_customers_are_searched_and_scoped_like_their_conversations(world)
     assert (await world.desk.customer_record(owner, hidden)).name == "علی رضایی"
     paged = await world.desk.customers(owner, "", after_id=found[0].id, limit=1)
     assert [c.id for c in paged] == [hidden]
+
+
+async def test_notes_after_an_id_scoped_like_their_conversation(world):
+    owner = await world.desk.viewer(await make_user("owner@example.com", "owner"))
+    agent = await world.desk.viewer(await make_user("a@example.com", "agent", "A"))
+    await make_user("b@example.com", "agent", "B")
+    conversation_id = await world.message(400, "سلام")
+    first = await world.desk.add_note(owner, conversation_id, "یک")
+    second = await world.desk.add_note(owner, conversation_id, " دو ")
+    notes = await world.desk.notes(owner, conversation_id)
+    assert [(n.id, n.text, n.author_name) for n in notes] == [
+        (first, "یک", "owner@example.com"), (second, "دو", "owner@example.com")]
+    assert await world.desk.notes(owner, conversation_id, after_id=first) == notes[1:]
+    assert await world.desk.notes(owner, conversation_id, limit=1) == notes[:1]
+    assert await world.desk.note(owner, conversation_id, second) == notes[1]
+    assert await world.desk.note(owner, conversation_id, second + 1000) is None
+    await Conversation.filter(id=conversation_id).update(team_id=(await Team.get(name="B")).id)
+    with pytest.raises(ConversationNotFound):
+        await world.desk.notes(agent, conversation_id)

@@ -23,7 +23,7 @@ async def test_the_document_is_valid_and_lists_every_api_route(pasokh):
     described = {(method, path) for path, operations in document["paths"].items()
                  for method in operations}
     assert served == described
-    assert len(served) == 10
+    assert len(served) == 19
 
 
 async def test_the_document_describes_what_the_api_answers(pasokh):
@@ -37,7 +37,11 @@ async def test_the_document_describes_what_the_api_answers(pasokh):
     assert "201" in reply["responses"]
     listing = document["paths"]["/api/v1/conversations"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {
-        "status", "channel", "team", "assignee", "q", "limit", "cursor"}
+        "status", "channel", "team", "assignee", "label", "q", "limit", "cursor"}
+    events = document["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"]
+    assert list(events) == ["text/event-stream"]
+    label = document["paths"]["/api/v1/conversations/{conversation_id}/labels/{label}"]
+    assert [p["schema"]["type"] for p in label["delete"]["parameters"]] == ["integer", "string"]
     headers = await owner_token()
     page = await (await pasokh.get("/api/v1/conversations", headers=headers)).json()
     assert set(page) == set(schemas["ConversationPage"]["properties"])
