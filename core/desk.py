@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -72,6 +73,11 @@ INBOX_PAGE = 50
 TIMELINE_LIMIT = 300
 SEARCH_INDEX_BATCH = 2000
 MAX_MATCHED_CUSTOMERS = 1000
+# Normalizing every customer's names took ~130 ms of a search over 10,000 customers; names
+# rarely change, so their normalized form is remembered: ~0.4 KiB each, so at most ~20 MiB.
+# Each search walks every customer in one order, which an LRU smaller than the customers
+# would only churn: the bound is set well above a shop's usual customer count.
+NAMES_REMEMBERED = 50_000
 MAX_LABEL_CHARS = 64
 MAX_LABELS_PER_CONVERSATION = 20
 LABELS_OFFERED = 200
@@ -326,6 +332,11 @@ def _customer_name(row: dict[str, Any]) -> str:
 
 async def _rows(conn: BaseDBAsyncClient, sql: str, values: Sequence[Any] = ()) -> list[dict]:
     return await conn.execute_query_dict(dialect_sql(conn, sql), list(values))
+
+
+@lru_cache(maxsize=NAMES_REMEMBERED)
+def _normalized_names(names: str) -> str:
+    return normalize(names)
 
 
 def label_name(text: str) -> str:
@@ -608,7 +619,7 @@ class Desk:
         for row in rows:
             names = " ".join(filter(None, (row["display_name"], row["username"],
                                            row["customer_name"], row["phone"])))
-            if needle in normalize(names):
+            if needle in _normalized_names(names):
                 found[row["customer_id"]] = None
                 if len(found) >= MAX_MATCHED_CUSTOMERS:
                     break
