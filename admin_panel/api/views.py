@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TypeVar
@@ -78,6 +79,16 @@ def _after_id(cursor: str | None) -> int:
     return 0 if cursor is None else _decode_cursor(cursor, tuple[int])[0]
 
 
+def _id_page(found: Sequence[Any], limit: int, item: type, page: type) -> web.Response:
+    """One page of a list paged by id: `found` holds up to limit + 1 items, the extra one
+    only saying that there is more."""
+    shown = found[:limit]
+    return _json(page(
+        items=[schemas.from_desk(each, item) for each in shown],
+        next_cursor=_encode_cursor(shown[-1].id) if len(found) > limit else None,
+    ))
+
+
 def _desk_errors(call):
     """Maps the desk's refusals to problems: not found is 404, any other refusal 422."""
 
@@ -146,11 +157,7 @@ async def list_messages(request: web.Request) -> web.Response:
     entries = await request.app[DESK].messages(
         viewer_of(request), conversation_id, after_id=_after_id(query.cursor),
         limit=query.limit + 1)
-    page = entries[:query.limit]
-    return _json(schemas.MessagePage(
-        items=[schemas.from_desk(entry, schemas.Message) for entry in page],
-        next_cursor=_encode_cursor(page[-1].id) if len(entries) > query.limit else None,
-    ))
+    return _id_page(entries, query.limit, schemas.Message, schemas.MessagePage)
 
 
 @_desk_errors
@@ -241,11 +248,7 @@ async def list_notes(request: web.Request) -> web.Response:
     notes = await request.app[DESK].notes(viewer_of(request), conversation_id,
                                           after_id=_after_id(query.cursor),
                                           limit=query.limit + 1)
-    page = notes[:query.limit]
-    return _json(schemas.NotePage(
-        items=[schemas.from_desk(note, schemas.Note) for note in page],
-        next_cursor=_encode_cursor(page[-1].id) if len(notes) > query.limit else None,
-    ))
+    return _id_page(notes, query.limit, schemas.Note, schemas.NotePage)
 
 
 @_desk_errors
@@ -303,11 +306,7 @@ async def list_customers(request: web.Request) -> web.Response:
     query = _query(request, schemas.CustomerQuery)
     records = await request.app[DESK].customers(
         viewer_of(request), query.q, after_id=_after_id(query.cursor), limit=query.limit + 1)
-    page = records[:query.limit]
-    return _json(schemas.CustomerPage(
-        items=[schemas.from_desk(record, schemas.Customer) for record in page],
-        next_cursor=_encode_cursor(page[-1].id) if len(records) > query.limit else None,
-    ))
+    return _id_page(records, query.limit, schemas.Customer, schemas.CustomerPage)
 
 
 @_desk_errors
