@@ -1361,15 +1361,14 @@ class NoteRecord:
 
 
 async def _note_rows(conn: BaseDBAsyncClient, condition: str, values: list[Any], *,
-                     limit: int = -1) -> list[dict[str, Any]]:
-    """Notes with their author's name, oldest first; a negative limit takes them all."""
-    return await _rows(
-        conn,
-        "SELECT n.id, n.conversation_id, n.author_id, n.text, n.created_at, u.display_name,"
-        " u.email FROM note n JOIN \"user\" u ON u.id = n.author_id"
-        f" WHERE {condition} ORDER BY n.id" + (" LIMIT ?" if limit >= 0 else ""),
-        [*values, limit] if limit >= 0 else values,
-    )
+                     limit: int | None = None) -> list[dict[str, Any]]:
+    """Notes with their author's name, oldest first."""
+    sql = ("SELECT n.id, n.conversation_id, n.author_id, n.text, n.created_at, u.display_name,"
+           " u.email FROM note n JOIN \"user\" u ON u.id = n.author_id"
+           f" WHERE {condition} ORDER BY n.id")
+    if limit is None:
+        return await _rows(conn, sql, values)
+    return await _rows(conn, sql + " LIMIT ?", [*values, limit])
 
 
 def _note_record(row: dict[str, Any]) -> NoteRecord:
