@@ -44,23 +44,23 @@ async def stream_notices(request: web.Request, topics: tuple[str, ...], *,
     clock = asyncio.get_running_loop().time
     next_check = clock() + recheck_seconds
     try:
-        await response.write(b"retry: 2000\n\n")
-        while True:
-            if still_allowed is not None and clock() >= next_check:
-                if not await still_allowed():
-                    break
-                next_check = clock() + recheck_seconds
-            upcoming = upcoming or asyncio.ensure_future(anext(notices))
-            done, _ = await asyncio.wait({upcoming},
-                                         timeout=min(KEEPALIVE_SECONDS, recheck_seconds))
-            if not done:
-                await response.write(b": keep-alive\n\n")
-                continue
-            notice, upcoming = upcoming.result(), None
-            data = orjson.dumps(notice.data).decode()
-            await response.write(f"event: {notice.topic}\ndata: {data}\n\n".encode())
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass  # the client went away, or the server is stopping
+        # The client going away, or the server stopping, ends the stream quietly.
+        with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
+            await response.write(b"retry: 2000\n\n")
+            while True:
+                if still_allowed is not None and clock() >= next_check:
+                    if not await still_allowed():
+                        break
+                    next_check = clock() + recheck_seconds
+                upcoming = upcoming or asyncio.ensure_future(anext(notices))
+                done, _ = await asyncio.wait({upcoming},
+                                             timeout=min(KEEPALIVE_SECONDS, recheck_seconds))
+                if not done:
+                    await response.write(b": keep-alive\n\n")
+                    continue
+                notice, upcoming = upcoming.result(), None
+                data = orjson.dumps(notice.data).decode()
+                await response.write(f"event: {notice.topic}\ndata: {data}\n\n".encode())
     finally:
         streams.discard(task)
         if upcoming is not None:
