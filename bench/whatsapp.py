@@ -88,7 +88,7 @@ RESULTS = BENCH / "results" / "whatsapp.md"
 
 def whatsapp_batch(wa_ids: list[int], serial: int) -> bytes:
     """One webhook with one change per message, as Meta batches them (see
-    ../shared/corpus/whatsapp/batch_two_changes.json), each from its own customer."""
+    tests/data/corpus/whatsapp/batch_two_changes.json), each from its own customer."""
     now = str(int(time.time()))
     changes = [{"field": "messages", "value": {
         "messaging_product": "whatsapp",

@@ -12,7 +12,8 @@ import pytest
 from core import db
 from core.settings import Settings, TelegramMode
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+# The public payload corpus, kept in step with the team's copy by tools/sync_corpus.py.
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 BOT_TOKEN = "123456:TEST-TOKEN"
 WEBHOOK_SECRET = "webhook-secret_42"
 

@@ -1,7 +1,7 @@
 """The FAQ matcher on an electronics shop's FAQ, with paraphrases written for these tests.
 
-The shared evaluation set (../shared/eval/faq, a clothing shop) is held out: it is only run by
-bench/faq_eval.py, never used here.
+The team's public smoke set (a clothing shop, beside the checkout) is only run by `make eval`
+and bench/faq_eval.py, never used here.
 """
 
 from __future__ import annotations
