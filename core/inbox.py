@@ -31,7 +31,7 @@ from core.db import dialect_sql, is_postgres, query_rows
 from core.delivery import EARLIER_DELIVERY_STATES
 from core.events import EventKind, InboundEvent, MessageKind
 from core.models import Author, ConversationStatus, Direction, OutboxState
-from core.search_index import index_messages
+from core.search_index import index_messages, reindex_edited
 from core.sqlvalues import db_json, db_time, from_json, utcnow
 from core.tasks import finish
 from core.text import phone_key
@@ -554,7 +554,8 @@ class _BatchWriter:
     async def _store_edit(self, event: InboundEvent) -> StoredMessage | None:
         rows = await query_rows(
             self._conn,
-            "SELECT id, text, revisions FROM message WHERE channel_id = ? AND external_id = ?",
+            "SELECT id, conversation_id, text, revisions FROM message"
+            " WHERE channel_id = ? AND external_id = ?",
             [event.channel_id, event.external_id],
         )
         if not rows:  # an edit of a message we never saw: keep it as a message
@@ -569,6 +570,7 @@ class _BatchWriter:
             "UPDATE message SET text = ?, revisions = ? WHERE id = ?",
             [event.text, db_json(revisions), row["id"]],
         )
+        await reindex_edited(self._conn, row["id"], row["conversation_id"], event.text)
         return None
 
     async def _record_status(self, event: InboundEvent) -> None:
@@ -632,7 +634,8 @@ class _BatchWriter:
     async def _record_deletion(self, event: InboundEvent) -> None:
         rows = await query_rows(
             self._conn,
-            "SELECT id, text, revisions FROM message WHERE channel_id = ? AND external_id = ?",
+            "SELECT id, conversation_id, text, revisions FROM message"
+            " WHERE channel_id = ? AND external_id = ?",
             [event.channel_id, event.external_id],
         )
         if not rows:

@@ -2,7 +2,7 @@
 
 Messages are indexed where they are written, in the same transaction: the customer's by the
 inbox, the bot's by the conversation engine, an agent's by the desk. So a search only reads.
-The index keeps the text as first stored; a later edit is not seen. Rows stored before the
+An edit replaces the entry, so a message is found by its text as it reads now. Rows stored before the
 index was written this way are filled in once, by the migration that introduced it
 (`index_unindexed`).
 """
@@ -31,6 +31,15 @@ async def index_messages(conn: BaseDBAsyncClient,
                               " VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"),
             rows,
         )
+
+
+async def reindex_edited(conn: BaseDBAsyncClient, message_id: int, conversation_id: int,
+                         text: str | None) -> None:
+    """An edited message is found by its new text, not its first (that one stays in the
+    message's revisions)."""
+    await conn.execute_query(dialect_sql(conn, "DELETE FROM search_entry WHERE id = ?"),
+                             [message_id])
+    await index_messages(conn, [(message_id, conversation_id, text)])
 
 
 async def index_unindexed(conn: BaseDBAsyncClient, batch: int = BACKFILL_BATCH) -> int:

@@ -3,12 +3,14 @@ the bot's by the engine, an agent's by the desk; messages stored before are inde
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import partial
 
 import pytest
 
 from core.conversations import ConversationEngine
 from core.db import connection
+from core.events import EventKind, InboundEvent, MessageKind, Platform, Sender
 from core.models import Message, SearchEntry
 from core.search_index import index_unindexed
 from core.text import normalize
@@ -62,3 +64,15 @@ async def test_issue_13_messages_stored_before_are_indexed_once(world):
         await Message.exclude(text=None).values_list("id", flat=True))
     assert len(written) == 2
     assert await index_unindexed(connection()) == 0
+
+
+async def test_issue_13_an_edited_message_is_found_by_its_new_text(world):
+    await world.message(1, "کیف قرمز")
+    (original,) = await Message.all()
+    await world.inbox.ingest([InboundEvent(
+        platform=Platform.TELEGRAM, channel_id=world.channel_id, kind=EventKind.EDIT,
+        external_id=original.external_id, sender=Sender(external_id="1", display_name="مریم"),
+        chat_id="1", message_kind=MessageKind.TEXT, text="کیف آبی",
+        occurred_at=datetime.now(UTC),
+    )])
+    assert await _entries() == {original.id: normalize("کیف آبی")}
