@@ -2,9 +2,9 @@
 
 Messages are indexed where they are written, in the same transaction: the customer's by the
 inbox, the bot's by the conversation engine, an agent's by the desk. So a search only reads.
-An edit replaces the entry, so a message is found by its text as it reads now. Rows stored before the
-index was written this way are filled in once, by the migration that introduced it
-(`index_unindexed`).
+An edit replaces the entry, so a message is found by its text as it reads now. Rows stored
+before the index was written this way are filled in once, by the migration that introduced
+it (`index_unindexed`).
 """
 
 from __future__ import annotations
