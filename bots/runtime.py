@@ -80,8 +80,6 @@ class Runtime:
                 channel, self.session, self.settings)
 
 
-
-
 async def _sync_channels_from_settings(settings: Settings) -> None:
     for platform, adapter in ADAPTERS.items():
         for declared in adapter.declared(settings):
@@ -170,6 +168,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
                 poll_forever(platform, channel, poller, inbox),
                 name=f"{platform.value}-polling-{channel.channel_id}",
             ))
+    # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.
     runtime.background.append(asyncio.create_task(
         runtime.desk.wake_snoozed_until(asyncio.Event()), name="snooze-waker"))
     log.info("pasokh: ready (database %s, bus %s, %d channel(s))",
