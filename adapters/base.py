@@ -1,12 +1,26 @@
-"""The shape every platform adapter has."""
+"""The shape every platform adapter has: a channel's whole life-cycle in one object.
+
+An adapter says how its platform looks in the panel, which `.env` keys declare a channel
+and how an owner adds one, how a channel is checked and its webhook set up, whether it can
+be polled, which hosts its files come from, and (through its transport) its reply window
+and send limits; and it translates webhooks into events and messages into sends. The
+runtime and the panel reach every platform through `adapters.ADAPTERS` and this contract,
+never by naming one.
+
+Nothing here assumes one platform's shape: a webhook may be proven by a header (Telegram),
+a body signature (Meta) or a secret in its path (Bale, SMS providers), or not exist at all
+(web chat); a channel may have a reply window (Meta's 24 hours) or none.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import aiohttp
 
+from core.channel_setup import ChannelForm, PlatformLook
 from core.delivery import Transport
 from core.events import ChannelCredentials, InboundEvent
 from core.media import MediaSource
@@ -25,12 +39,103 @@ class WebhookRejected(Exception):
         self.status = status
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookRequest:
+    """One request to /webhooks/<platform>[/<path>…], as an adapter needs to judge it."""
+
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+    # The segments after /webhooks/<platform>/: e.g. Bale's secret, an SMS provider's name.
+    path: tuple[str, ...] = ()
+    body: bytes = b""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewChannel:
+    """A channel an adapter has checked (and whose webhook it has set up), ready to store."""
+
+    key: str
+    token: str = field(repr=False)
+    webhook_secret: str = field(repr=False)
+    name: str
+    answer: str = ""  # the platform's own words about the set-up, shown to the owner
+    notice: str  # English message id telling the owner it worked; may use %(name)s
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetupContext:
+    """What an adapter may use while adding or checking a channel."""
+
+    session: aiohttp.ClientSession
+    settings: Settings
+    known: Sequence[ChannelCredentials]  # the platform's channels stored already
+    webhook_url: str  # PASOKH_PUBLIC_URL/webhooks/<platform>, or "" when it is not set
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Polled:
+    events: list[InboundEvent]
+    next_offset: int  # stored only after the events are; a crash means they come again
+
+
+class PollFailed(Exception):
+    """This poll did not work (network, throttling, a conflict); try again after a pause."""
+
+
+class PollingStopped(Exception):
+    """Polling cannot work for this channel (the token was refused): stop it."""
+
+
+class Poller(Protocol):
+    """The other way in besides a webhook: fetch what the platform holds for a channel."""
+
+    async def start(self) -> None:
+        """Prepare to poll, e.g. remove a webhook that would make the platform refuse it."""
+
+    async def poll(self, offset: int) -> Polled:
+        """What arrived from `offset` on (waiting a while when nothing has)."""
+
+
 class Adapter(Protocol):
-    def handshake(self, query: Mapping[str, str], settings: Settings) -> str:
+    look: PlatformLook
+    # How an owner adds a channel in the panel; None when only .env can declare one.
+    form: ChannelForm | None
+    # How many path segments follow /webhooks/<platform> (0 for Telegram and Meta, 1 for a
+    # secret in the path); None for a platform that sends no webhooks.
+    webhook_path: int | None
+    checks_connection: bool  # whether `check` asks the platform anything
+
+    def declared(self, settings: Settings) -> Sequence[NewChannel]:
+        """The channels `.env` declares (synced into the database at start)."""
+
+    def media_origins(self, settings: Settings) -> Sequence[str]:
+        """API bases files may be fetched from, with their scheme and port as configured."""
+
+    def media_hosts(self) -> Sequence[str]:
+        """HTTPS hosts (or *.domain) the platform serves files from, when MEDIA_ALLOWED_HOSTS
+        does not say otherwise."""
+
+    async def connect(self, values: Mapping[str, str], context: SetupContext) -> NewChannel:
+        """Check what the owner entered in `form` and set the channel up (its webhook too);
+        raise core.channel_setup.SetupRefused when it does not work."""
+
+    async def check(self, channel: ChannelCredentials, context: SetupContext) -> str:
+        """The platform's description of a stored channel, or SetupRefused."""
+
+    async def set_webhook(self, channel: ChannelCredentials, url: str,
+                          session: aiohttp.ClientSession, settings: Settings) -> str:
+        """Point the channel's webhook at `url` (the CLI's set-up); the platform's answer,
+        or SetupRefused when the platform refused or has no such call."""
+
+    def poller(self, channel: ChannelCredentials, session: aiohttp.ClientSession,
+               settings: Settings) -> Poller | None:
+        """A poller when the settings say this channel is polled, else None."""
+
+    def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         """The body to answer a platform's GET verification with, or raise WebhookRejected."""
 
     def verify(
-        self, headers: Mapping[str, str], body: bytes, channels: Sequence[ChannelCredentials]
+        self, request: WebhookRequest, channels: Sequence[ChannelCredentials]
     ) -> Sequence[ChannelCredentials]:
         """The channels this webhook request may speak for, or raise WebhookRejected.
 
@@ -44,7 +149,8 @@ class Adapter(Protocol):
     def transport(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> Transport:
-        """Something that sends for this channel, over the shared HTTP session."""
+        """Something that sends for this channel, over the shared HTTP session; it carries
+        the platform's reply window and send limits (core/delivery.py)."""
 
     def media_source(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings

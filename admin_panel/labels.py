@@ -1,15 +1,13 @@
-"""The names the panel shows for stored codes: platforms, statuses, delivery states."""
+"""The names the panel shows for stored codes: platforms, statuses, delivery states.
+
+Platforms name themselves (each adapter's `look`, handed to the panel by the runtime)."""
 
 from __future__ import annotations
 
-from core.i18n import LazyString, lazy_gettext
+from collections.abc import Mapping
 
-PLATFORMS: dict[str, LazyString] = {
-    "telegram": lazy_gettext("Telegram"),
-    "whatsapp": lazy_gettext("WhatsApp"),
-    "instagram": lazy_gettext("Instagram"),
-    "webchat": lazy_gettext("Web chat"),
-}
+from core.channel_setup import PlatformLook
+from core.i18n import LazyString, lazy_gettext
 
 STATUSES: dict[str, LazyString] = {
     "open": lazy_gettext("Open (bot)"),
@@ -44,6 +42,11 @@ def label(table: dict[str, LazyString], code: str) -> str:
     """The translated name, or the code itself for one the panel does not know yet."""
     name = table.get(code)
     return str(name) if name is not None else code
+
+
+def platform_name(platforms: Mapping[str, PlatformLook], code: str) -> str:
+    look = platforms.get(code)
+    return str(look.name) if look is not None else code
 
 TICKET_STATUSES: dict[str, LazyString] = {
     "open": lazy_gettext("Open"),

@@ -40,9 +40,9 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/people/invite", owner_people.invite, "invite"),
     ("POST", "/owner/people/active", owner_people.set_active, "user_active"),
     ("GET", "/owner/channels", owner_channels.page, "channels"),
-    ("POST", "/owner/channels/telegram", owner_channels.add_telegram, "channel_telegram"),
-    ("POST", "/owner/channels/meta", owner_channels.add_meta, "channel_meta"),
     ("POST", "/owner/channels/test", owner_channels.test_connection, "channel_test"),
+    # After /test, which it would otherwise match: one form per way of adding a channel.
+    ("POST", "/owner/channels/{form}", owner_channels.add, "channel_add"),
 )
 
 

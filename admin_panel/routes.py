@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from admin_panel.views import auth, conversation, customer, inbox, live, media
+from admin_panel.views import auth, badges, conversation, customer, inbox, live, media
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -35,3 +35,4 @@ def add_routes(app: web.Application) -> None:
     router.add_post(f"{customer_path}/tickets/{{number}}", customer.ticket_status,
                     name="panel.ticket_status")
     router.add_static("/static/", STATIC, name="panel.static", append_version=True)
+    router.add_get("/platforms.css", badges.stylesheet, name="panel.badges")

@@ -34,7 +34,9 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 ROUTE_PREFIX = "panel."
 # Routes a visitor may use before logging in (the inbox answers them with the login form).
-PUBLIC_ROUTES = frozenset({"panel.inbox", "panel.login", "panel.language", "panel.static"})
+PUBLIC_ROUTES = frozenset({"panel.inbox", "panel.login", "panel.language", "panel.static",
+                           "panel.badges"})
+STYLES_AND_SCRIPTS = frozenset({"panel.static", "panel.badges"})  # no session, no language
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
     " font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none';"
@@ -100,7 +102,7 @@ async def _csrf_ok(request: web.Request, expected: str) -> bool:
 @web.middleware
 async def panel_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Language, viewer and CSRF for the panel's routes; other routes pass untouched."""
-    if not _is_panel(request) or request.match_info.route.name == "panel.static":
+    if not _is_panel(request) or request.match_info.route.name in STYLES_AND_SCRIPTS:
         return await handler(request)
     session = await get_session(request)
     language = supported(session.get("lang"))

@@ -3,6 +3,7 @@ and Jalali dates through filters (core/formats.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from aiohttp import web
 
 from admin_panel import labels
 from admin_panel.typedefs import CSRF_KEY, LANGUAGE_KEY, VIEWER_KEY
+from core.channel_setup import PlatformLook
 from core.formats import format_jalali_datetime, format_number
 from core.i18n import current_language, gettext, translation
 from core.sqlvalues import utcnow
@@ -50,7 +52,7 @@ def _waited(since: datetime | None) -> str:
     return gettext("%(count)s d") % {"count": _number(minutes // (24 * 60))}
 
 
-def setup(app: web.Application) -> None:
+def setup(app: web.Application, platforms: Mapping[str, PlatformLook]) -> None:
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -61,7 +63,7 @@ def setup(app: web.Application) -> None:
     )
     env.install_gettext_callables(gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
-        platform_name=lambda code: labels.label(labels.PLATFORMS, code),
+        platform_name=lambda code: labels.platform_name(platforms, code),
         status_name=lambda code: labels.label(labels.STATUSES, code),
         delivery_name=lambda code: labels.label(labels.DELIVERY, code),
         author_name=lambda code: labels.label(labels.AUTHORS, code),

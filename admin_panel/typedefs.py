@@ -1,13 +1,40 @@
-"""Typed keys for what the panel keeps on the application and the request."""
+"""Typed keys for what the panel keeps on the application and the request.
+
+The panel declares here what it needs from the process (the bus, the settings, the live
+flow configuration, channel set-up, the desk); the runtime (bots/) fills these keys, so
+the panel imports only core/ and never the wiring.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from aiohttp import web
 
+from core.bus import Bus
+from core.channel_setup import ChannelSetup, PlatformLook
 from core.desk import Desk, Viewer
+from core.settings import Settings
 
+
+class FlowConfiguration(Protocol):
+    """The configuration the bot answers with, as the owners' pages use it."""
+
+    async def refresh(self) -> None:
+        """Use the stored configuration now, instead of within seconds."""
+
+    async def look_up_order(self, order_id: str) -> dict[str, Any]:
+        """Ask the shop's order API, as the bot would."""
+
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
+BUS: web.AppKey[Bus] = web.AppKey("bus", Bus)
+FLOW_CONFIGURATION: web.AppKey[FlowConfiguration] = web.AppKey("flow_configuration", object)
+CHANNEL_SETUP: web.AppKey[ChannelSetup] = web.AppKey("channel_setup", object)
+# Every platform's name and badge, by its stored code.
+PLATFORMS: web.AppKey[Mapping[str, PlatformLook]] = web.AppKey("platforms", object)
 DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
 # The live streams open now, so that shutdown can end them instead of waiting for them.
 LIVE_STREAMS: web.AppKey[set[asyncio.Task[object]]] = web.AppKey("live_streams", set)

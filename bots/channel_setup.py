@@ -1,111 +1,96 @@
-"""Adding a channel from the owners' panel, and checking that its credentials work.
+"""Adding a channel from the owners' panel, and checking that its credentials work, for
+every platform through its adapter (core/channel_setup.py is what the panel sees of it).
 
-A Telegram bot is checked with getMe, pointed at PASOKH_PUBLIC_URL/webhooks/telegram with
-a webhook secret of its own (setWebhook), then stored; a WhatsApp number or Instagram
-account is stored and checked by reading its node on the Graph API. Either way the
-runtime starts answering for it at once (Runtime.reload_channels) in this process, and
-the other processes sharing the database (scale-out) within seconds, as they reload their
-channels. In polling mode a Telegram bot added here is not polled before the next start.
+The adapter checks what the owner entered and sets the channel up (a Telegram bot: getMe,
+then setWebhook to PASOKH_PUBLIC_URL/webhooks/telegram with a secret of its own); the
+channel is then stored and the runtime starts answering for it at once
+(Runtime.reload_channels) in this process, and in the other processes sharing the
+database (scale-out) within seconds, as they reload their channels. A channel that is
+polled is not polled before the next start.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from adapters.meta.graph import GraphClient
-from adapters.telegram import bot_id
-from adapters.telegram.connect import get_me, set_webhook
+import aiohttp
+
+from adapters import ADAPTERS
+from adapters.base import Adapter, SetupContext
 from core import owner_desk
-from core.delivery import SendError
+from core.channel_setup import Connected, OfferedForm, SetupRefused
+from core.channels import ChannelDirectory
 from core.events import Platform
 from core.i18n import gettext_noop
-
-if TYPE_CHECKING:  # the runtime mounts the panel, which calls this module
-    from bots.runtime import Runtime
+from core.owner_desk import OwnerError
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/webhooks/telegram"
-WEBHOOK_SECRET_BYTES = 32
+
+def webhook_url(settings: Settings, platform: Platform) -> str:
+    """Where the platform reaches this service, or "" while PASOKH_PUBLIC_URL is unset."""
+    return f"{settings.public_url}/webhooks/{platform.value}" if settings.public_url else ""
 
 
-class SetupRefused(Exception):
-    """The channel was not added. `str()` is an English message id; `detail` is the
-    platform's own words, when it gave any, shown as they are."""
+@dataclass(frozen=True, slots=True)
+class RegistryChannelSetup:
+    """core.channel_setup.ChannelSetup over the adapters' registry."""
 
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail
+    settings: Settings
+    session: aiohttp.ClientSession
+    channels: ChannelDirectory
+    reload_channels: Callable[[], Awaitable[None]]
 
+    def forms(self) -> list[OfferedForm]:
+        offered: dict[str, list[Platform]] = {}
+        for platform, adapter in ADAPTERS.items():
+            if adapter.form is not None:
+                offered.setdefault(adapter.form.slug, []).append(platform)
+        return [OfferedForm(form=ADAPTERS[platforms[0]].form,  # type: ignore[arg-type]
+                            platforms=tuple(p.value for p in platforms),
+                            webhook_url=webhook_url(self.settings, platforms[0]))
+                for platforms in offered.values()]
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Connected:
-    channel_id: int
-    name: str
-    answer: str  # the platform's words: Telegram's setWebhook description, Graph's fields
+    def testable(self) -> frozenset[str]:
+        return frozenset(p.value for p, adapter in ADAPTERS.items() if adapter.checks_connection)
 
+    async def add(self, slug: str, platform: str, values: Mapping[str, str]) -> Connected:
+        form = next((offered for offered in self.forms() if offered.form.slug == slug), None)
+        if form is None:
+            raise SetupRefused(gettext_noop("No such channel."))
+        if len(form.platforms) == 1:
+            platform = form.platforms[0]
+        elif platform not in form.platforms:
+            raise SetupRefused(form.form.wrong_platform.message if form.form.wrong_platform
+                               else gettext_noop("No such channel."))
+        chosen = Platform(platform)
+        adapter = ADAPTERS[chosen]
+        new = await adapter.connect(values, self._context(chosen))
+        channel_id = await owner_desk.save_channel(chosen, key=new.key, token=new.token,
+                                                   webhook_secret=new.webhook_secret,
+                                                   name=new.name)
+        await self.reload_channels()
+        log.info("channels: %s %s added as channel %d", chosen.value, new.key, channel_id)
+        return Connected(channel_id=channel_id, name=new.name, answer=new.answer,
+                         notice=new.notice)
 
-async def add_telegram_bot(runtime: Runtime, token: str) -> Connected:
-    token = token.strip()
-    try:
-        key = bot_id(token)
-    except ValueError:
-        raise SetupRefused(gettext_noop("That does not look like a bot token "
-                                        "(123456789:ABC-DEF…).")) from None
-    public_url = runtime.settings.public_url
-    if not public_url:
-        raise SetupRefused(gettext_noop("Set PASOKH_PUBLIC_URL first: Telegram needs the "
-                                        "address where it reaches this service."))
-    api_base, session = runtime.settings.telegram_api_base, runtime.session
-    me = await get_me(session, api_base, token)
-    if not me.ok or not isinstance(me.result, dict):
-        raise SetupRefused(gettext_noop("Telegram did not accept the token."), me.description)
-    # A bot added again keeps its secret, so updates already on their way are not refused.
-    existing = {c.key: c for c in runtime.channels.of(Platform.TELEGRAM)}
-    secret = (existing[key].webhook_secret if key in existing and existing[key].webhook_secret
-              else secrets.token_urlsafe(WEBHOOK_SECRET_BYTES))
-    hooked = await set_webhook(session, api_base, token, url=public_url + WEBHOOK_PATH,
-                               secret=secret)
-    if not hooked.ok:
-        raise SetupRefused(gettext_noop("Telegram refused the webhook."), hooked.description)
-    name = "@" + str(me.result.get("username") or key)
-    channel_id = await owner_desk.save_channel(Platform.TELEGRAM, key=key, token=token,
-                                               webhook_secret=secret, name=name)
-    await runtime.reload_channels()
-    log.info("channels: Telegram bot %s added as channel %d", key, channel_id)
-    return Connected(channel_id=channel_id, name=name, answer=hooked.description)
+    async def check(self, channel_id: int) -> str:
+        platform, channel = await owner_desk.channel_credentials(channel_id)
+        adapter = _adapter(platform)
+        return await adapter.check(channel, self._context(platform))
 
-
-async def add_meta_channel(runtime: Runtime, platform: Platform, *, key: str, token: str,
-                           name: str) -> int:
-    """A WhatsApp phone-number id or an Instagram account id with its access token; the
-    app secret that signs their webhooks is META_APP_SECRET's."""
-    key, token = key.strip(), token.strip()
-    if not key.isdigit() or not token:
-        raise SetupRefused(gettext_noop("The id is a number, and the access token is needed."))
-    if not runtime.settings.meta_app_secret:
-        raise SetupRefused(gettext_noop("Set META_APP_SECRET first: it checks that webhooks "
-                                        "come from Meta."))
-    channel_id = await owner_desk.save_channel(platform, key=key, token=token,
-                                               webhook_secret=runtime.settings.meta_app_secret,
-                                               name=name.strip() or key)
-    await runtime.reload_channels()
-    log.info("channels: %s %s added as channel %d", platform.value, key, channel_id)
-    return channel_id
+    def _context(self, platform: Platform) -> SetupContext:
+        return SetupContext(session=self.session, settings=self.settings,
+                            known=self.channels.of(platform),
+                            webhook_url=webhook_url(self.settings, platform))
 
 
-async def check_meta_channel(runtime: Runtime, channel_id: int) -> str:
-    """Graph's description of the number or account, or SetupRefused with its error."""
-    platform, channel = await owner_desk.channel_credentials(channel_id)
-    client = GraphClient(runtime.session, runtime.settings.meta_graph_base, channel.token,
-                         platform.value)
-    try:
-        node = await client.get(channel.key)
-    except SendError as error:
-        raise SetupRefused(gettext_noop("The connection test failed."), str(error)) from None
-    shown = ("display_phone_number", "verified_name", "username", "name")
-    return ", ".join(f"{field}: {node[field]}" for field in shown if node.get(field)) or str(
-        node.get("id", ""))
+def _adapter(platform: Platform) -> Adapter:
+    adapter = ADAPTERS.get(platform)
+    if adapter is None:
+        raise OwnerError(gettext_noop("No such channel."))
+    return adapter
+

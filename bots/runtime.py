@@ -12,30 +12,40 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
 
-from adapters import ADAPTERS
-from adapters.telegram import bot_id
+from adapters import ADAPTERS, media_host_policy, platform_looks
 from admin_panel import setup_panel
+from admin_panel.typedefs import (
+    BUS,
+    CHANNEL_SETUP,
+    DESK,
+    FLOW_CONFIGURATION,
+    PLATFORMS,
+    SETTINGS,
+)
+from bots.channel_setup import RegistryChannelSetup
 from bots.flow_config import LiveFlowConfig
 from bots.polling import poll_forever
 from bots.snooze import wake_snoozed_forever
 from bots.typedefs import RUNTIME
-from bots.webhooks import handshake, receive
+from bots.webhooks import WEBHOOK_ROUTES
 from core import db
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
 from core.conversations import ConversationEngine
 from core.delivery import Transport
-from core.events import Platform
+from core.desk import Desk
+from core.events import OutboundMessage
 from core.inbox import Inbox
 from core.leadership import SenderLease
-from core.media import Downloader, HostPolicy, MediaFetcher, MediaSource, MediaStore
+from core.media import Downloader, MediaFetcher, MediaSource, MediaStore
 from core.order_lookup import OrderLookups
 from core.outbox import OutboxWorker, RetryPolicy
-from core.settings import Settings, TelegramMode
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +61,7 @@ class Runtime:
     session: aiohttp.ClientSession
     flows: LiveFlowConfig
     media: MediaFetcher
+    desk: Desk
     transports: dict[int, Transport] = field(default_factory=dict)
     background: list[asyncio.Task[None]] = field(default_factory=list)
     media_sources: dict[int, MediaSource] = field(default_factory=dict)
@@ -71,37 +82,17 @@ class Runtime:
 
 
 async def _sync_channels_from_settings(settings: Settings) -> None:
-    if settings.whatsapp_phone_number_id and settings.whatsapp_access_token:
-        await sync_channel(
-            Platform.WHATSAPP,
-            key=settings.whatsapp_phone_number_id,
-            token=settings.whatsapp_access_token,
-            webhook_secret=settings.meta_app_secret,
-            name="WhatsApp",
-        )
-    if settings.instagram_account_id and settings.instagram_access_token:
-        await sync_channel(
-            Platform.INSTAGRAM,
-            key=settings.instagram_account_id,
-            token=settings.instagram_access_token,
-            webhook_secret=settings.meta_app_secret,
-            name="Instagram",
-        )
-    if settings.telegram_bot_token:
-        await sync_channel(
-            Platform.TELEGRAM,
-            key=bot_id(settings.telegram_bot_token),
-            token=settings.telegram_bot_token,
-            webhook_secret=settings.telegram_webhook_secret,
-            name="Telegram",
-        )
+    for platform, adapter in ADAPTERS.items():
+        for declared in adapter.declared(settings):
+            await sync_channel(platform, key=declared.key, token=declared.token,
+                               webhook_secret=declared.webhook_secret, name=declared.name)
 
 
 def _media_fetcher(settings: Settings, sources: dict[int, MediaSource],
                    session: aiohttp.ClientSession, bus: Bus) -> MediaFetcher:
     store = MediaStore(settings.data_dir / "media")
     store.prepare()
-    downloader = Downloader(session, store, HostPolicy.from_settings(settings),
+    downloader = Downloader(session, store, media_host_policy(settings),
                             settings.media_max_bytes)
     return MediaFetcher(sources.get, downloader, bus)
 
@@ -156,20 +147,29 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         for platform, channel in channels.all()
     }
     media = _media_fetcher(settings, media_sources, session, bus)
+
+    def reply_window(message: OutboundMessage) -> timedelta | None:
+        """The channel's rule for how late a message may go (core/delivery.py)."""
+        transport = transports.get(message.channel_id)
+        return transport.reply_window(message) if transport is not None else None
+
+    desk = Desk(bus, outbox.wake, engine.submit_ids, reply_window)
     runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, media,
-                      transports, media_sources=media_sources)
+                      desk, transports, media_sources=media_sources)
     await inbox.start()
     await engine.start()
     await outbox.start()
     await media.start()
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
+    # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.
     runtime.background.append(asyncio.create_task(wake_snoozed_forever(bus), name="snooze"))
-    if settings.telegram_mode is TelegramMode.POLLING:
-        for channel in channels.of(Platform.TELEGRAM):
+    for platform, channel in channels.all():
+        poller = ADAPTERS[platform].poller(channel, session, settings)
+        if poller is not None:
             runtime.background.append(asyncio.create_task(
-                poll_forever(channel, session, settings.telegram_api_base, inbox),
-                name=f"telegram-polling-{channel.channel_id}",
+                poll_forever(platform, channel, poller, inbox),
+                name=f"{platform.value}-polling-{channel.channel_id}",
             ))
     log.info("pasokh: ready (database %s, bus %s, %d channel(s))",
              db.redacted_url(settings.effective_database_url),
@@ -209,11 +209,19 @@ def create_app(settings: Settings) -> web.Application:
     async def runtime_context(app: web.Application) -> AsyncIterator[None]:
         async with running(settings) as runtime:
             app[RUNTIME] = runtime
+            # What the panel declares it needs (admin_panel/typedefs.py).
+            app[BUS] = runtime.bus
+            app[FLOW_CONFIGURATION] = runtime.flows
+            app[DESK] = runtime.desk
+            app[CHANNEL_SETUP] = RegistryChannelSetup(settings, runtime.session,
+                                                      runtime.channels, runtime.reload_channels)
             yield
 
     app.cleanup_ctx.append(runtime_context)
     app.router.add_get("/healthz", healthz, name="healthz")
-    app.router.add_get("/webhooks/{platform}", handshake, name="webhook-handshake")
-    app.router.add_post("/webhooks/{platform}", receive, name="webhook")
-    setup_panel(app, settings)
+    for method, path, handler, name in WEBHOOK_ROUTES:
+        app.router.add_route(method, path, handler, name=name)
+    app[SETTINGS] = settings
+    app[PLATFORMS] = platform_looks()
+    setup_panel(app)
     return app

@@ -1,4 +1,9 @@
-"""HTTP glue for platform webhooks: verify, parse, store, and only then answer 2xx."""
+"""HTTP glue for platform webhooks: verify, parse, store, and only then answer 2xx.
+
+Every platform comes through /webhooks/<platform>, followed by as many path segments as
+its adapter says (a secret in the path, an SMS provider's name); the adapter judges the
+request, so this file never names a platform.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import logging
 
 from aiohttp import web
 
-from adapters import ADAPTERS, Adapter, BadPayload, WebhookRejected
+from adapters import ADAPTERS, Adapter, BadPayload, WebhookRejected, WebhookRequest
 from bots.typedefs import RUNTIME
 from core.events import Platform
 
@@ -17,23 +22,32 @@ def _problem(status: int, detail: str) -> web.Response:
     return web.json_response({"ok": False, "error": detail}, status=status)
 
 
-def _adapter(name: str) -> tuple[Platform, Adapter] | None:
+def _adapter(request: web.Request) -> tuple[Platform, Adapter, tuple[str, ...]] | None:
+    """The platform, its adapter and the path after /webhooks/<platform>, when the adapter
+    takes webhooks at such a path."""
+    tail = request.match_info.get("path")
+    path = tuple(tail.split("/")) if tail else ()
     try:
-        platform = Platform(name)
-        return platform, ADAPTERS[platform]
+        platform = Platform(request.match_info["platform"])
+        adapter = ADAPTERS[platform]
     except (ValueError, KeyError):
         return None
+    if adapter.webhook_path != len(path):
+        return None
+    return platform, adapter, path
 
 
 async def handshake(request: web.Request) -> web.Response:
     """A platform's GET verification (Meta's hub.challenge)."""
     name = request.match_info["platform"]
-    found = _adapter(name)
+    found = _adapter(request)
     if found is None:
         return _problem(404, f"no webhook for {name!r}")
-    _, adapter = found
+    _, adapter, path = found
     try:
-        answer = adapter.handshake(request.query, request.app[RUNTIME].settings)
+        answer = adapter.handshake(
+            WebhookRequest(headers=request.headers, query=request.query, path=path),
+            request.app[RUNTIME].settings)
     except WebhookRejected as rejection:
         log.warning("webhook %s: handshake refused (%s) from %s", name, rejection,
                     request.remote)
@@ -44,18 +58,20 @@ async def handshake(request: web.Request) -> web.Response:
 async def receive(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     name = request.match_info["platform"]
-    found = _adapter(name)
+    found = _adapter(request)
     if found is None:
         return _problem(404, f"no webhook for {name!r}")
-    platform, adapter = found
+    platform, adapter, path = found
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         log.warning("webhook %s: body over %d bytes refused", name,
                     runtime.settings.webhook_max_body_bytes)
         return _problem(413, "the body is too large")
+    webhook = WebhookRequest(headers=request.headers, query=request.query, path=path,
+                             body=body)
     try:
-        channels = adapter.verify(request.headers, body, runtime.channels.of(platform))
+        channels = adapter.verify(webhook, runtime.channels.of(platform))
     except WebhookRejected as rejection:
         log.warning("webhook %s: refused (%s) from %s", name, rejection, request.remote)
         return _problem(rejection.status, str(rejection))
@@ -70,3 +86,12 @@ async def receive(request: web.Request) -> web.Response:
         log.exception("webhook %s: could not store %d event(s)", name, len(events))
         return _problem(503, "not stored; please deliver again")
     return web.json_response({"ok": True})
+
+
+# (method, path, handler, route name): a platform's secret may follow in the path.
+WEBHOOK_ROUTES = (
+    ("GET", "/webhooks/{platform}", handshake, "webhook-handshake"),
+    ("POST", "/webhooks/{platform}", receive, "webhook"),
+    ("GET", "/webhooks/{platform}/{path:.+}", handshake, "webhook-handshake-path"),
+    ("POST", "/webhooks/{platform}/{path:.+}", receive, "webhook-path"),
+)

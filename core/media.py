@@ -22,7 +22,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -111,10 +111,11 @@ class HostPolicy:
     suffixes: tuple[str, ...]
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> HostPolicy:
-        origins = frozenset(_origin(URL(base)) for base in
-                            (settings.telegram_api_base, settings.meta_graph_base))
-        names = [name.strip().lower() for name in settings.media_allowed_hosts if name.strip()]
+    def of(cls, bases: Iterable[str], allowed_hosts: Iterable[str]) -> HostPolicy:
+        """The policy for these API bases and HTTPS host names (adapters.media_host_policy
+        gathers them from every platform)."""
+        origins = frozenset(_origin(URL(base)) for base in bases)
+        names = [name.strip().lower() for name in allowed_hosts if name.strip()]
         return cls(origins,
                    frozenset(name for name in names if not name.startswith("*.")),
                    tuple(name[1:] for name in names if name.startswith("*.")))

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 import yaml
 
+from core.events import Platform
 from core.formats import DEFAULT_TZ, parse_jalali_date
 from core.models import OwnerConfig, Team, TeamMember, User
 from core.text import normalize
@@ -36,7 +37,7 @@ TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
 TEMPLATE_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 MAX_TEMPLATE_PARAMETERS = 10
 MENU_ACTIONS = ("handoff", "order", "ticket")
-PLATFORMS = ("telegram", "whatsapp", "instagram", "webchat")
+PLATFORMS = tuple(platform.value for platform in Platform)
 
 
 class FaqItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -59,7 +60,7 @@ class AutoReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
     keywords: list[str]
     reply: str
     match: Literal["exact", "contains", "starts_with"] = "contains"
-    channels: list[Literal["telegram", "whatsapp", "instagram", "webchat"]] = msgspec.field(
+    channels: list[Platform] = msgspec.field(
         default_factory=list)
     priority: int = 0
 

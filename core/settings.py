@@ -12,9 +12,6 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-# Where Meta serves media: WhatsApp downloads (lookaside) and Instagram's CDNs.
-DEFAULT_MEDIA_HOSTS = ("lookaside.fbsbx.com", "*.fbcdn.net", "*.cdninstagram.com")
-
 
 class TelegramMode(StrEnum):
     WEBHOOK = "webhook"
@@ -57,8 +54,9 @@ class Settings:
     webhook_max_body_bytes: int = 1024 * 1024  # Telegram and Meta bodies are far smaller
 
     media_max_bytes: int = 16 * 1024 * 1024
-    # Besides the hosts of TELEGRAM_API_BASE and META_GRAPH_BASE, which are always allowed.
-    media_allowed_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS
+    # Besides the platforms' API bases, which are always allowed; None = the hosts each
+    # adapter names (adapters.media_host_policy).
+    media_allowed_hosts: tuple[str, ...] | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -160,7 +158,8 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         instagram_access_token=get("INSTAGRAM_ACCESS_TOKEN"),
         outbox_max_attempts=_as_int("OUTBOX_MAX_ATTEMPTS", get("OUTBOX_MAX_ATTEMPTS", "8")),
         media_max_bytes=_as_int("MEDIA_MAX_BYTES", get("MEDIA_MAX_BYTES", str(16 * 1024 * 1024))),
-        media_allowed_hosts=_as_hosts(get("MEDIA_ALLOWED_HOSTS", ",".join(DEFAULT_MEDIA_HOSTS))),
+        media_allowed_hosts=(_as_hosts(get("MEDIA_ALLOWED_HOSTS"))
+                             if "MEDIA_ALLOWED_HOSTS" in values else None),
     )
     meta_channels = settings.whatsapp_phone_number_id or settings.instagram_account_id
     if meta_channels and not settings.meta_app_secret:

@@ -65,6 +65,37 @@ async def test_set_webhook_registers_url_and_secret(tmp_path, fake_telegram):
     assert BOT_TOKEN not in result.stdout + result.stderr
 
 
+async def test_issue_13_channel_set_webhook_is_the_generic_form(tmp_path, fake_telegram):
+    import asyncio
+
+    result = await asyncio.to_thread(
+        pasokh, "channel", "set-webhook", "telegram", "https://shop.example/webhooks/telegram",
+        cwd=tmp_path, TELEGRAM_BOT_TOKEN=BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        TELEGRAM_API_BASE=fake_telegram.base_url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Telegram will deliver updates to https://shop.example/webhooks/telegram" in \
+        result.stdout
+    assert fake_telegram.webhook["secret_token"] == WEBHOOK_SECRET
+    assert "business_message" in fake_telegram.webhook["allowed_updates"]
+
+
+def test_issue_13_channel_set_webhook_says_what_it_cannot_do(tmp_path):
+    unknown = pasokh("channel", "set-webhook", "pigeon", "https://x.example", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "telegram, whatsapp, instagram" in unknown.stderr
+    undeclared = pasokh("channel", "set-webhook", "whatsapp", "https://x.example",
+                        cwd=tmp_path, WHATSAPP_PHONE_NUMBER_ID="", WHATSAPP_ACCESS_TOKEN="")
+    assert undeclared.returncode == 1 and "no whatsapp channel is declared" in undeclared.stderr
+    meta = pasokh("channel", "set-webhook", "whatsapp", "https://x.example", cwd=tmp_path,
+                  WHATSAPP_PHONE_NUMBER_ID="1098765432", WHATSAPP_ACCESS_TOKEN="t",
+                  META_APP_SECRET="s")
+    assert meta.returncode == 1 and "Meta app's dashboard" in meta.stderr
+    no_secret = pasokh("telegram", "set-webhook", "https://x.example", cwd=tmp_path,
+                       TELEGRAM_BOT_TOKEN=BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET="")
+    assert no_secret.returncode == 1 and "TELEGRAM_WEBHOOK_SECRET" in no_secret.stderr
+
+
 def test_a_bad_setting_is_named(tmp_path):
     result = pasokh("migrate", cwd=tmp_path, TELEGRAM_MODE="carrier-pigeon")
     assert result.returncode == 2

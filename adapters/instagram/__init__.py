@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import aiohttp
 
-from adapters.base import BadPayload
+from adapters.base import BadPayload, NewChannel
 from adapters.instagram.media import InstagramMedia
 from adapters.instagram.parse import parse_webhook
 from adapters.instagram.transport import InstagramTransport
-from adapters.meta.adapter import MetaWebhooks
+from adapters.meta.adapter import MetaChannels
+from core.channel_setup import PlatformLook
 from core.events import ChannelCredentials
+from core.i18n import lazy_gettext
 from core.settings import Settings
 
 
-class InstagramAdapter(MetaWebhooks):
+class InstagramAdapter(MetaChannels):
+    def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
+        if not (settings.instagram_account_id and settings.instagram_access_token):
+            return ()
+        return (NewChannel(key=settings.instagram_account_id,
+                           token=settings.instagram_access_token,
+                           webhook_secret=settings.meta_app_secret, name="Instagram", notice=""),)
+
+    def media_hosts(self) -> tuple[str, ...]:
+        # The attachment and CDN URLs webhooks carry.
+        return ("lookaside.fbsbx.com", "*.fbcdn.net", "*.cdninstagram.com")
+
     def transport(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> InstagramTransport:
@@ -26,6 +39,8 @@ class InstagramAdapter(MetaWebhooks):
         return InstagramMedia()
 
 
-INSTAGRAM = InstagramAdapter(parse_webhook)
+INSTAGRAM = InstagramAdapter(
+    "instagram", PlatformLook(name=lazy_gettext("Instagram"), letters="IG", colour="#d62976"),
+    parse_webhook)
 
 __all__ = ["INSTAGRAM", "BadPayload", "parse_webhook"]

@@ -1,22 +1,39 @@
-"""Telegram: webhook verification, update parsing, sending through python-telegram-bot."""
+"""Telegram: webhook verification, update parsing, sending through python-telegram-bot,
+and a bot's life-cycle (.env, the owners' form, getMe, setWebhook, long polling)."""
 
 from __future__ import annotations
 
 import hmac
+import secrets
 from collections.abc import Mapping, Sequence
 
 import aiohttp
 import telegram
 
-from adapters.base import BadPayload, WebhookRejected
+from adapters.base import BadPayload, NewChannel, SetupContext, WebhookRejected, WebhookRequest
+from adapters.telegram.connect import get_me, set_webhook
 from adapters.telegram.media import TelegramMedia
 from adapters.telegram.parse import parse_polled, parse_update
+from adapters.telegram.polling import ALLOWED_UPDATES, TelegramPoller
 from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.transport import TelegramTransport
+from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
 from core.events import ChannelCredentials, InboundEvent
-from core.settings import Settings
+from core.i18n import gettext_noop, lazy_gettext
+from core.settings import Settings, TelegramMode
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+WEBHOOK_SECRET_BYTES = 32
+
+FORM = ChannelForm(
+    slug="telegram",
+    title=lazy_gettext("Add a Telegram bot"),
+    intro=lazy_gettext("The token BotFather gave you. Pasokh points the bot's webhook at "
+                       "%(url)s with a secret of its own."),
+    fields=(FormField(name="token", label=lazy_gettext("Bot token"), kind=FieldKind.SECRET,
+                      max_chars=200),),
+    submit=lazy_gettext("Connect"),
+)
 
 
 def bot_id(token: str) -> str:
@@ -39,14 +56,86 @@ def make_bot(token: str, session: aiohttp.ClientSession, api_base: str) -> teleg
 
 
 class TelegramAdapter:
-    def handshake(self, query: Mapping[str, str], settings: Settings) -> str:
+    look = PlatformLook(name=lazy_gettext("Telegram"), letters="TG", colour="#229ed9")
+    form = FORM
+    webhook_path = 0
+    checks_connection = False  # connecting already called getMe and setWebhook
+
+    def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
+        if not settings.telegram_bot_token:
+            return ()
+        return (NewChannel(key=bot_id(settings.telegram_bot_token),
+                           token=settings.telegram_bot_token,
+                           webhook_secret=settings.telegram_webhook_secret, name="Telegram",
+                           notice=""),)
+
+    def media_origins(self, settings: Settings) -> tuple[str, ...]:
+        return (settings.telegram_api_base,)
+
+    def media_hosts(self) -> tuple[str, ...]:
+        return ()  # files come from the Bot API's own file server
+
+    async def connect(self, values: Mapping[str, str], context: SetupContext) -> NewChannel:
+        """getMe checks the token, setWebhook points the bot here with a secret of its own."""
+        token = values.get("token", "").strip()
+        try:
+            key = bot_id(token)
+        except ValueError:
+            raise SetupRefused(gettext_noop("That does not look like a bot token "
+                                            "(123456789:ABC-DEF…).")) from None
+        if not context.webhook_url:
+            raise SetupRefused(gettext_noop("Set PASOKH_PUBLIC_URL first: Telegram needs the "
+                                            "address where it reaches this service."))
+        api_base = context.settings.telegram_api_base
+        me = await get_me(context.session, api_base, token)
+        if not me.ok or not isinstance(me.result, dict):
+            raise SetupRefused(gettext_noop("Telegram did not accept the token."),
+                               me.description)
+        # A bot added again keeps its secret, so updates already on their way are not refused.
+        known = {channel.key: channel.webhook_secret for channel in context.known}
+        secret = known.get(key) or secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
+        hooked = await set_webhook(context.session, api_base, token, url=context.webhook_url,
+                                   secret=secret, allowed_updates=ALLOWED_UPDATES)
+        if not hooked.ok:
+            raise SetupRefused(gettext_noop("Telegram refused the webhook."), hooked.description)
+        return NewChannel(key=key, token=token, webhook_secret=secret,
+                          name="@" + str(me.result.get("username") or key),
+                          answer=hooked.description,
+                          notice=gettext_noop("The bot %(name)s is connected and answers "
+                                              "from now on."))
+
+    async def check(self, channel: ChannelCredentials, context: SetupContext) -> str:
+        me = await get_me(context.session, context.settings.telegram_api_base, channel.token)
+        if not me.ok or not isinstance(me.result, dict):
+            raise SetupRefused(gettext_noop("The connection test failed."), me.description)
+        return "@" + str(me.result.get("username") or channel.key)
+
+    async def set_webhook(self, channel: ChannelCredentials, url: str,
+                          session: aiohttp.ClientSession, settings: Settings) -> str:
+        if not channel.webhook_secret:
+            raise SetupRefused("set TELEGRAM_WEBHOOK_SECRET first")
+        hooked = await set_webhook(session, settings.telegram_api_base, channel.token, url=url,
+                                   secret=channel.webhook_secret,
+                                   allowed_updates=ALLOWED_UPDATES)
+        if not hooked.ok:
+            raise SetupRefused("Telegram refused the webhook", hooked.description)
+        return hooked.description
+
+    def poller(self, channel: ChannelCredentials, session: aiohttp.ClientSession,
+               settings: Settings) -> TelegramPoller | None:
+        if settings.telegram_mode is not TelegramMode.POLLING:
+            return None
+        return TelegramPoller(make_bot(channel.token, session, settings.telegram_api_base),
+                              channel.channel_id)
+
+    def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         raise WebhookRejected(405, "Telegram webhooks have no GET handshake")
 
     def verify(
-        self, headers: Mapping[str, str], body: bytes, channels: Sequence[ChannelCredentials]
+        self, request: WebhookRequest, channels: Sequence[ChannelCredentials]
     ) -> tuple[ChannelCredentials]:
         """Each bot has its own secret, and the secret picks the channel."""
-        presented = headers.get(SECRET_HEADER)
+        presented = request.headers.get(SECRET_HEADER)
         if not presented:
             raise WebhookRejected(401, f"missing {SECRET_HEADER} header")
         matched = None

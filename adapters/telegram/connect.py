@@ -41,6 +41,6 @@ async def get_me(session: aiohttp.ClientSession, api_base: str, token: str) -> T
 
 
 async def set_webhook(session: aiohttp.ClientSession, api_base: str, token: str, *, url: str,
-                      secret: str) -> TelegramAnswer:
+                      secret: str, allowed_updates: list[str]) -> TelegramAnswer:
     return await _call(session, api_base, token, "setWebhook",
-                       {"url": url, "secret_token": secret})
+                       {"url": url, "secret_token": secret, "allowed_updates": allowed_updates})

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import aiohttp
 
-from adapters.meta.adapter import MetaWebhooks
+from adapters.base import NewChannel
+from adapters.meta.adapter import MetaChannels
 from adapters.whatsapp.media import WhatsAppMedia
 from adapters.whatsapp.parse import parse_webhook
 from adapters.whatsapp.transport import WhatsAppTransport
+from core.channel_setup import PlatformLook
 from core.events import ChannelCredentials
+from core.i18n import lazy_gettext
 from core.settings import Settings
 
 
-class WhatsAppAdapter(MetaWebhooks):
+class WhatsAppAdapter(MetaChannels):
+    def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
+        if not (settings.whatsapp_phone_number_id and settings.whatsapp_access_token):
+            return ()
+        return (NewChannel(key=settings.whatsapp_phone_number_id,
+                           token=settings.whatsapp_access_token,
+                           webhook_secret=settings.meta_app_secret, name="WhatsApp", notice=""),)
+
+    def media_hosts(self) -> tuple[str, ...]:
+        return ("lookaside.fbsbx.com",)  # where Graph's short-lived media URLs point
+
     def transport(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> WhatsAppTransport:
@@ -25,6 +38,8 @@ class WhatsAppAdapter(MetaWebhooks):
         return WhatsAppMedia(session, graph_base=settings.meta_graph_base, token=channel.token)
 
 
-WHATSAPP = WhatsAppAdapter(parse_webhook)
+WHATSAPP = WhatsAppAdapter(
+    "whatsapp", PlatformLook(name=lazy_gettext("WhatsApp"), letters="WA", colour="#25d366"),
+    parse_webhook)
 
 __all__ = ["WHATSAPP", "parse_webhook"]

@@ -11,8 +11,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from admin_panel.typedefs import LIVE_STREAMS
-from bots.typedefs import RUNTIME
+from admin_panel.typedefs import BUS, LIVE_STREAMS
 from core.desk import PRESENCE_TOPIC
 
 TOPICS = ("message.new", "conversation.updated", "message.delivery", PRESENCE_TOPIC)
@@ -39,7 +38,7 @@ async def stream_notices(request: web.Request, topics: tuple[str, ...], *,
     task = asyncio.current_task()
     assert task is not None
     streams.add(task)
-    notices = request.app[RUNTIME].bus.subscribe(*topics)
+    notices = request.app[BUS].subscribe(*topics)
     upcoming: asyncio.Future | None = None
     clock = asyncio.get_running_loop().time
     next_check = clock() + recheck_seconds

@@ -12,8 +12,7 @@ import mimetypes
 
 from aiohttp import web
 
-from admin_panel.typedefs import DESK, viewer_of
-from bots.typedefs import RUNTIME
+from admin_panel.typedefs import DESK, SETTINGS, viewer_of
 from core.desk import ConversationNotFound
 from core.media import media_path
 
@@ -44,7 +43,7 @@ async def media(request: web.Request) -> web.StreamResponse:
         stored = await request.app[DESK].stored_file(viewer_of(request), int(raw))
     except ConversationNotFound:
         raise web.HTTPNotFound() from None
-    path = media_path(request.app[RUNTIME].settings, stored.digest)
+    path = media_path(request.app[SETTINGS], stored.digest)
     if path is None or not path.is_file():
         raise web.HTTPNotFound()
     mime = stored.mime or "application/octet-stream"

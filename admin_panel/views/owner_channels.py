@@ -1,30 +1,39 @@
-"""Channels: the list, a Telegram bot added by its token, WhatsApp and Instagram
-credentials with a connection test. The platform calls are bots/channel_setup.py's."""
+"""Channels: the list, a form for each way of adding one (as each platform's adapter
+describes it), and a connection test. The platform calls are the runtime's, reached
+through CHANNEL_SETUP."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from admin_panel.views.owner_common import number_field, render_owner, take_notice, text_field
-from bots import channel_setup
-from bots.channel_setup import SetupRefused
-from bots.typedefs import RUNTIME
+from admin_panel.typedefs import CHANNEL_SETUP
+from admin_panel.views.owner_common import (
+    not_found,
+    number_field,
+    render_owner,
+    take_notice,
+    text_field,
+)
 from core import owner_desk
-from core.events import Platform
+from core.channel_setup import OfferedForm, SetupRefused
 from core.i18n import gettext
 from core.owner_desk import OwnerError
 
-META_PLATFORMS = (Platform.WHATSAPP, Platform.INSTAGRAM)
+
+def _intro(offered: OfferedForm) -> str:
+    if offered.form.intro is None:
+        return ""
+    return str(offered.form.intro) % {"url": offered.webhook_url or "PASOKH_PUBLIC_URL"}
 
 
 async def _page(request: web.Request, *, error: str = "", detail: str = "", success: str = "",
                 answer: str = "", status: int = 200) -> web.Response:
-    settings = request.app[RUNTIME].settings
+    setup = request.app[CHANNEL_SETUP]
     return render_owner(request, "owner/channels.html", {
         "section": "channels",
         "channels": await owner_desk.channels(),
-        "meta_platforms": [p.value for p in META_PLATFORMS],
-        "public_url": settings.public_url,
+        "forms": [(offered, _intro(offered)) for offered in setup.forms()],
+        "testable": setup.testable(),
         "error": error,
         "detail": detail,
         "success": success,
@@ -37,33 +46,22 @@ async def page(request: web.Request) -> web.Response:
     return await _page(request)
 
 
-async def add_telegram(request: web.Request) -> web.Response:
+async def add(request: web.Request) -> web.Response:
+    setup = request.app[CHANNEL_SETUP]
+    slug = request.match_info["form"]
+    offered = next((item for item in setup.forms() if item.form.slug == slug), None)
+    if offered is None:
+        raise not_found(request)
     form = await request.post()
+    values = {field.name: text_field(form, field.name, field.max_chars)
+              for field in offered.form.fields}
     try:
-        connected = await channel_setup.add_telegram_bot(request.app[RUNTIME],
-                                                         text_field(form, "token", 200))
+        connected = await setup.add(slug, text_field(form, "platform", 20), values)
     except SetupRefused as refused:
         return await _page(request, error=gettext(str(refused)), detail=refused.detail,
                            status=400)
-    return await _page(request, success=gettext(
-        "The bot %(name)s is connected and answers from now on.") % {"name": connected.name},
-        answer=connected.answer)
-
-
-async def add_meta(request: web.Request) -> web.Response:
-    form = await request.post()
-    platform = text_field(form, "platform", 20)
-    if platform not in {p.value for p in META_PLATFORMS}:
-        return await _page(request, error=gettext("Choose WhatsApp or Instagram."), status=400)
-    try:
-        await channel_setup.add_meta_channel(
-            request.app[RUNTIME], Platform(platform), key=text_field(form, "key", 64),
-            token=text_field(form, "token", 1000), name=text_field(form, "name", 128))
-    except SetupRefused as refused:
-        return await _page(request, error=gettext(str(refused)), detail=refused.detail,
-                           status=400)
-    return await _page(request, success=gettext(
-        "The channel is saved and answers from now on. Test its connection below."))
+    return await _page(request, success=gettext(connected.notice) % {"name": connected.name},
+                       answer=connected.answer)
 
 
 async def test_connection(request: web.Request) -> web.Response:
@@ -72,7 +70,7 @@ async def test_connection(request: web.Request) -> web.Response:
     try:
         if channel_id is None:
             raise OwnerError("No such channel.")
-        answer = await channel_setup.check_meta_channel(request.app[RUNTIME], channel_id)
+        answer = await request.app[CHANNEL_SETUP].check(channel_id)
     except OwnerError as refused:
         return await _page(request, error=gettext(str(refused)), status=400)
     except SetupRefused as refused:

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from admin_panel.labels import label
 from admin_panel.owner_labels import SECTIONS
+from admin_panel.typedefs import FLOW_CONFIGURATION
 from admin_panel.views.owner_common import (
     not_found,
     notice_later,
@@ -23,7 +24,6 @@ from admin_panel.views.owner_common import (
     take_notice,
     text_field,
 )
-from bots.typedefs import RUNTIME
 from core import owner_config, owner_settings
 from core.formats import DEFAULT_TZ, MONTH_NAMES, WEEKDAY_NAMES
 from core.i18n import current_language, gettext
@@ -44,7 +44,7 @@ def changed_meanwhile() -> str:
 
 async def _use_now(request: web.Request) -> None:
     """This process's bot answers with the saved document at once; others within seconds."""
-    await request.app[RUNTIME].flows.refresh()
+    await request.app[FLOW_CONFIGURATION].refresh()
 
 
 async def _faq_page(request: web.Request, *, editing: FaqItem | None = None, replacing: str = "",
@@ -240,7 +240,7 @@ async def try_order_lookup(request: web.Request) -> web.Response:
     what the bot would learn shown as the customer would read it."""
     form = await request.post()
     order_id = owner_settings.order_number(text_field(form, "order_id", 64))
-    outcome = await request.app[RUNTIME].flows.look_up_order(order_id) if order_id else None
+    outcome = await request.app[FLOW_CONFIGURATION].look_up_order(order_id) if order_id else None
     document = await owner_config.load_stored()
     return await _section_page(
         request, ORDER_LOOKUP_SECTION,

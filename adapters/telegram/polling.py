@@ -1,0 +1,63 @@
+"""Telegram long polling (TELEGRAM_MODE=polling): getUpdates instead of a webhook.
+
+The runtime's loop (bots/polling.py) stores what a poll returns before it moves the
+offset, so a crash at any point means Telegram sends the updates again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import telegram
+from telegram.error import InvalidToken, TelegramError
+
+from adapters.base import BadPayload, Polled, PollFailed, PollingStopped
+from adapters.telegram.parse import parse_polled
+from core.events import InboundEvent
+
+log = logging.getLogger(__name__)
+
+LONG_POLL_SECONDS = 25
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member",
+                   "business_message", "edited_business_message"]
+
+
+class TelegramPoller:
+    def __init__(self, bot: telegram.Bot, channel_id: int) -> None:
+        self._bot = bot
+        self._channel_id = channel_id
+
+    async def start(self) -> None:
+        """getUpdates is refused while a webhook is set; polling mode means no webhook."""
+        try:
+            await self._bot.delete_webhook()
+        except TelegramError as error:
+            log.warning("telegram polling: could not remove the webhook: %s", error)
+
+    async def poll(self, offset: int) -> Polled:
+        try:
+            polled = await self._bot.get_updates(
+                offset=offset,
+                timeout=LONG_POLL_SECONDS,
+                allowed_updates=ALLOWED_UPDATES,
+                read_timeout=LONG_POLL_SECONDS + 10,
+            )
+        except InvalidToken:
+            raise PollingStopped("the bot token was refused") from None
+        except TelegramError as error:  # RetryAfter, Conflict, network errors among them
+            raise PollFailed(str(error)) from None
+        updates = [update.to_dict() for update in polled]
+        if not updates:
+            return Polled(events=[], next_offset=offset)
+        return Polled(events=self._events(updates),
+                      next_offset=max(int(update["update_id"]) for update in updates) + 1)
+
+    def _events(self, updates: list[dict]) -> list[InboundEvent]:
+        events: list[InboundEvent] = []
+        for update in updates:
+            try:
+                events.extend(parse_polled(update, self._channel_id))
+            except BadPayload as error:
+                log.warning("telegram polling: update %s skipped: %s",
+                            update.get("update_id"), error)
+        return events

@@ -1,0 +1,95 @@
+"""What adding a channel looks like from above the adapters: the forms an owner fills in,
+the outcome, and the one service the panel calls to add or check a channel.
+
+Each adapter describes its own form (adapters/base.py); the runtime offers them to the
+panel through `ChannelSetup`, so the panel shows and forwards without knowing any platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from core.i18n import LazyString
+
+
+class SetupRefused(Exception):
+    """The channel was not added or does not answer. `str()` is an English message id;
+    `detail` is the platform's own words, when it gave any, shown as they are."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class FieldKind(StrEnum):
+    SECRET = "secret"  # noqa: S105 (a kind of field: a token, left to right, not autocompleted)
+    NUMBER = "number"  # an id made of digits
+    TEXT = "text"  # a name in any script
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FormField:
+    name: str
+    label: LazyString
+    kind: FieldKind
+    max_chars: int
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelForm:
+    """How an owner adds a channel in the panel. Adapters that are set up alike (one Meta
+    app for WhatsApp and Instagram) share one form and the owner picks the platform."""
+
+    slug: str  # the form's address under /owner/channels/
+    title: LazyString
+    fields: tuple[FormField, ...]
+    submit: LazyString
+    # Shown above the fields; `%(url)s` is replaced by where the platform reaches Pasokh.
+    intro: LazyString | None = None
+    note: LazyString | None = None  # shown below the fields
+    wrong_platform: LazyString | None = None  # when a shared form gets a platform it lacks
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferedForm:
+    """A form as the panel shows it: which platforms it adds and where their webhooks go."""
+
+    form: ChannelForm
+    platforms: tuple[str, ...]
+    webhook_url: str  # empty for a channel that needs no public address
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Connected:
+    channel_id: int
+    name: str
+    answer: str  # the platform's words (Telegram's setWebhook description), or ""
+    notice: str  # an English message id, may use %(name)s
+
+
+class ChannelSetup(Protocol):
+    """The runtime's channel life-cycle, as the owners' panel uses it."""
+
+    def forms(self) -> Sequence[OfferedForm]: ...
+
+    def testable(self) -> frozenset[str]:
+        """The platforms whose channels have a connection test."""
+
+    async def add(self, slug: str, platform: str, values: Mapping[str, str]) -> Connected:
+        """Check, set up and store a channel, and start answering for it; or SetupRefused."""
+
+    async def check(self, channel_id: int) -> str:
+        """The platform's description of a stored channel; or SetupRefused."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlatformLook:
+    """How the panel shows a platform: its name, and a round badge of letters on its colour."""
+
+    name: LazyString
+    letters: str
+    colour: str  # a CSS colour
