@@ -15,12 +15,21 @@
     }, REFRESH_MS);
   }
 
+  // A receipt can come before the page shows its message (the agent's own reply is sent
+  // while the timeline that holds it is still being fetched). Such receipts are kept, a few,
+  // and a timeline that arrives showing one of them is fetched again.
+  const UNSEEN_RECEIPTS_KEPT = 50;
+  let unseenReceipts = [];
+
   // On a conversation page only notices about this customer's conversations matter.
   function concernsThisPage(topic, data) {
     const live = document.getElementById("conversation-live");
     if (!live) return true;
     if (topic === "message.delivery") {
-      return live.querySelector('[data-message-id="' + Number(data.message_id) + '"]') !== null;
+      const id = Number(data.message_id);
+      if (live.querySelector('[data-message-id="' + id + '"]') !== null) return true;
+      unseenReceipts = unseenReceipts.concat([id]).slice(-UNSEEN_RECEIPTS_KEPT);
+      return false;
     }
     const shown = (live.dataset.conversations || "").split(" ");
     return shown.indexOf(String(data.conversation_id)) !== -1;
@@ -45,6 +54,18 @@
     document.body.dataset.live = "connecting";
     source.addEventListener("open", function () { document.body.dataset.live = "on"; });
   }
+
+  document.addEventListener("htmx:afterSwap", function () {
+    const live = document.getElementById("conversation-live");
+    if (!live || unseenReceipts.length === 0) return;
+    const nowShown = unseenReceipts.some(function (id) {
+      return live.querySelector('[data-message-id="' + id + '"]') !== null;
+    });
+    if (nowShown) {
+      unseenReceipts = [];
+      refresh();
+    }
+  });
 
   // A form that was accepted is emptied; a refused one keeps what the agent wrote.
   document.addEventListener("htmx:afterRequest", function (event) {
