@@ -148,7 +148,19 @@
   document.addEventListener("click", function (event) {
     const li = event.target.closest && event.target.closest("#canned-replies li");
     if (li) pickCanned(li);
+    const suggestion = event.target.closest && event.target.closest(".assist-use");
+    if (suggestion) useSuggestion(suggestion.dataset.text);
   });
+
+  // Agent assist: a suggested answer goes into the reply box where the cursor is, to be
+  // edited and sent by the agent; nothing is sent by itself.
+  function useSuggestion(text) {
+    const textarea = document.getElementById("reply-text");
+    if (!textarea) return;
+    textarea.focus();
+    textarea.setRangeText(text, textarea.selectionStart, textarea.selectionEnd, "end");
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
 
   // Enter sends the reply, Shift+Enter makes a new line.
   document.addEventListener("keydown", function (event) {
@@ -173,6 +185,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Without this script the suggestions are text to copy; with it, one click inserts them.
+    document.querySelectorAll(".assist-use").forEach(function (button) { button.hidden = false; });
     const url = document.body.dataset.liveUrl;
     if (url) listen(url);
     if (collisionBox()) {
