@@ -40,6 +40,9 @@ async def unanswered(request: web.Request) -> web.Response:
         "candidates": {wording: [match.entry.id for match in
                                  index.rank(wording, limit=CANDIDATES_SUGGESTED)]
                        for wording in wordings},
+        # What the bot would answer now, once taught: the list itself is history.
+        "answered_now": {wording: decision.answer.question for wording in wordings
+                         if (decision := index.decide(wording)).answer is not None},
         "version": await owner_settings.version(),
         "notice": await take_notice(request),
     })

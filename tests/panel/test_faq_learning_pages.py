@@ -73,8 +73,8 @@ async def test_issue_15_the_faq_page_counts_phrasings_and_nudges_under_five(paso
     await as_owner(pasokh)
     page = await (await pasokh.get("/owner/faq")).text()
     shipping, hours = page.split('class="muted phrasing-count"')[1:3]
-    assert shipping.startswith(' data-phrasings="1">۱ نگارش') and "phrasing-hint" in shipping
-    assert hours.startswith(' data-phrasings="5">۵ نگارش') and "phrasing-hint" not in hours
+    assert shipping.startswith(' data-phrasings="1">۱ شکل پرسش') and "phrasing-hint" in shipping
+    assert hours.startswith(' data-phrasings="5">۵ شکل پرسش') and "phrasing-hint" not in hours
 
 
 async def test_issue_15_a_wording_the_bot_missed_is_taught_in_one_click(pasokh, fake_telegram):
@@ -85,13 +85,16 @@ async def test_issue_15_a_wording_the_bot_missed_is_taught_in_one_click(pasokh, 
     row = page.split("<tbody>")[1].split("</tr>")[0]
     assert NOT_ANSWERED in row and 'action="/owner/faq/alternative"' in row
     assert f'name="phrasing" value="{NOT_ANSWERED}"' in row
+    assert "ربات اکنون با این پاسخ می‌دهد" not in row
 
     response = await post_form(pasokh, "/owner/faq/alternative", {
         "phrasing": NOT_ANSWERED, "entry": "shipping",
         "version": await owner_settings.version()})
     assert response.status == 303 and response.headers["Location"] == "/owner/unanswered"
     after = await (await pasokh.get("/owner/unanswered")).text()
-    assert "نگارش افزوده شد" in after
+    assert "شکل پرسش افزوده شد" in after
+    row = after.split("<tbody>")[1].split("</tr>")[0]
+    assert "ربات اکنون با این پاسخ می‌دهد: هزینه ارسال چقدر است؟" in row
 
     await post_update(pasokh, text_update(9604, NOT_ANSWERED))
     await fake_telegram.wait_for(lambda fake: fake.sent_messages(9604))
@@ -121,6 +124,6 @@ async def test_issue_15_teaching_needs_the_csrf_token_and_an_entry(pasokh):
         "phrasing": NOT_ANSWERED, "entry": "", "version": await owner_settings.version()})
     assert no_entry.status == 303
     after = await (await pasokh.get("/owner/unanswered")).text()
-    assert "برای این نگارش یکی از موردهای پرسش‌های پرتکرار را انتخاب کنید." in after
+    assert "برای این شکل پرسش یکی از موردهای پرسش‌های پرتکرار را انتخاب کنید." in after
     assert all(not item.alternatives or item.id == "hours"
                for item in (await owner_config.load_stored()).faq)
