@@ -55,6 +55,19 @@
     }
   });
 
+  // An explanation of an FAQ answer the agent opened stays open when the timeline refreshes.
+  let openExplanations = [];
+  document.addEventListener("htmx:beforeSwap", function () {
+    openExplanations = Array.from(document.querySelectorAll("[data-message-id] .faq-why[open]"))
+      .map(function (details) { return details.closest("[data-message-id]").dataset.messageId; });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    openExplanations.forEach(function (id) {
+      const details = document.querySelector('[data-message-id="' + id + '"] .faq-why');
+      if (details) details.open = true;
+    });
+  });
+
   // Collision warning. Every open conversation page says "here" every PRESENCE_EVERY_MS
   // (and "typing" while the agent types); a colleague whose notices stop is forgotten
   // after the server's expiry. Only this page's conversation is kept, so the map stays small.

@@ -45,6 +45,13 @@ async def test_issue_15_explained_answers_suggestions_and_teaching(
     why = page.locator(".faq-why[data-faq-entry=shipping]")
     await why.locator("summary").click()
     assert "هزینه ارسال چقدر است؟" in await why.inner_text()
+    # The timeline refreshes when something happens; the opened explanation stays open.
+    await page.evaluate("""() => {
+        document.getElementById("conversation-live").dataset.before = "refresh";
+        htmx.trigger(document.body, "pasokh:changed");
+    }""")
+    await page.locator("#conversation-live:not([data-before])").wait_for(timeout=5000)
+    assert await page.locator(".faq-why[open] dl").count() == 1
     use = page.locator(".assist-faq .assist-use").first
     await use.wait_for(state="visible", timeout=5000)
     await page.fill("#reply-text", "سلام، ")
