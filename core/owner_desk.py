@@ -37,6 +37,10 @@ MAX_DISPLAY_NAME = 128
 UNANSWERED_SCAN_LIMIT = 2000
 UNANSWERED_GROUPS_SHOWN = 100
 SAMPLES_PER_GROUP = 5
+# FAQ answers a person took over are looked for among the most recent messages only, weeks of
+# a busy shop: scanning every bot message took 0.6 s on 200,000 messages when none matched;
+# within this window, 0.08 s (200,000 messages in 10,000 conversations, SQLite).
+CORRECTED_SCAN_MESSAGES = 20_000
 SIMILAR_ENOUGH = 82  # rapidfuzz token_set_ratio, 0–100, between normalized texts
 INVITATION_PASSWORD_BYTES = 12
 
@@ -331,8 +335,8 @@ def _summary(group: _Group) -> UnansweredGroup:
 
 async def corrected_answers() -> list[CorrectedAnswer]:
     """Bot FAQ answers followed by a handoff or an agent's reply in their conversation, the
-    most recent first; per conversation only the last FAQ answer before the person came in,
-    since that is the one that did not help."""
+    most recent first (among the last CORRECTED_SCAN_MESSAGES messages); per conversation only
+    the last FAQ answer before the person came in, since that is the one that did not help."""
     customer, bot, agent = Author.CUSTOMER.value, Author.BOT.value, Author.AGENT.value
     rows = await query_rows(
         connection(),
@@ -341,11 +345,13 @@ async def corrected_answers() -> list[CorrectedAnswer]:
         "  WHERE p.conversation_id = b.conversation_id AND p.id < b.id AND p.author = ?)"
         "  AND q.kind = ?) AS question"
         " FROM message b JOIN conversation c ON c.id = b.conversation_id"
-        " WHERE b.author = ? AND ((c.handed_off_at IS NOT NULL"
+        " WHERE b.id > (SELECT COALESCE(MAX(n.id), 0) FROM message n) - ?"
+        " AND b.author = ? AND ((c.handed_off_at IS NOT NULL"
         " AND c.handed_off_at >= b.created_at) OR EXISTS (SELECT 1 FROM message a"
         " WHERE a.conversation_id = b.conversation_id AND a.author = ? AND a.id > b.id))"
         " ORDER BY b.id DESC LIMIT ?",
-        [customer, MessageKind.TEXT.value, bot, agent, UNANSWERED_SCAN_LIMIT],
+        [customer, MessageKind.TEXT.value, CORRECTED_SCAN_MESSAGES, bot, agent,
+         UNANSWERED_SCAN_LIMIT],
     )
     found: dict[int, CorrectedAnswer] = {}
     for row in rows:
