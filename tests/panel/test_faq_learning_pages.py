@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bots.typedefs import RUNTIME
 from core import owner_config, owner_settings
+from core.actions import FaqMatchFact
 from core.models import Conversation, Message
 from tests.integration.helpers import eventually, post_update, text_update
 from tests.panel.helpers import csrf_token, log_in, make_user, post_form
@@ -127,3 +128,23 @@ async def test_issue_15_teaching_needs_the_csrf_token_and_an_entry(pasokh):
     assert "برای این شکل پرسش یکی از موردهای پرسش‌های پرتکرار را انتخاب کنید." in after
     assert all(not item.alternatives or item.id == "hours"
                for item in (await owner_config.load_stored()).faq)
+
+
+async def test_issue_15_the_explanation_shows_confidence_phrase_and_words_in_persian(pasokh):
+    await _with_faq(pasokh)
+    await _say(pasokh, 9606, "هزینه ارسال چقدر است؟")
+    answer = await Message.get(author="bot")
+    # A fact with every part a decision may record.
+    answer.meta = {**answer.meta, "faq_match": FaqMatchFact(
+        entry_id="shipping", question="هزینه ارسال چقدر است؟", confidence=0.8249,
+        phrase="هزینه ارسال چقدر است؟", words=("هزینه", "ارسال")).to_meta()}
+    await answer.save(update_fields=["meta"])
+    await as_owner(pasokh)
+    page = await (await pasokh.get(f"/conversations/{answer.conversation_id}")).text()
+    why = page.split('class="faq-why"')[1].split("</details>")[0]
+    assert "اطمینان ۸۲٪" in why
+    assert "<dd><bdi dir=\"auto\">هزینه، ارسال</bdi></dd>" in why
+    assert "نزدیک‌ترین شکل پرسش" in why
+    await post_form(pasokh, "/language", {"lang": "en", "next": "/"})
+    english = await (await pasokh.get(f"/conversations/{answer.conversation_id}")).text()
+    assert "confidence 82%" in english and "هزینه, ارسال" in english
