@@ -17,9 +17,47 @@ from core.events import Button, MediaRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FaqMatchFact:
+    """Why the bot gave an FAQ answer, as it was when it decided: agents and owners read it
+    later, when the FAQ may have changed, so it is kept on the bot's message, not recomputed.
+
+    `confidence` (0..1) is how likely answering was right; `phrase` is the owner's phrasing
+    the customer's message came closest to; `words` are the customer's words found in the
+    entry; `question` is the entry's question at that time.
+    """
+
+    entry_id: str
+    question: str = ""
+    confidence: float = 0.0
+    phrase: str = ""
+    words: tuple[str, ...] = ()
+
+    def to_meta(self) -> dict[str, Any]:
+        return {"entry_id": self.entry_id, "question": self.question,
+                "confidence": round(self.confidence, 4), "phrase": self.phrase,
+                "words": list(self.words)}
+
+    @classmethod
+    def from_meta(cls, meta: Any) -> FaqMatchFact | None:
+        """The fact a message's meta holds, or None (older messages, other replies)."""
+        if not isinstance(meta, Mapping) or not isinstance(meta.get("entry_id"), str):
+            return None
+        confidence = meta.get("confidence")
+        words = meta.get("words")
+        return cls(
+            entry_id=meta["entry_id"],
+            question=str(meta.get("question") or ""),
+            confidence=float(confidence) if isinstance(confidence, int | float) else 0.0,
+            phrase=str(meta.get("phrase") or ""),
+            words=tuple(str(w) for w in words) if isinstance(words, list) else (),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
+    faq_match: FaqMatchFact | None = None  # set when the text is an FAQ entry's answer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -32,6 +32,7 @@ from tortoise.transactions import in_transaction
 
 from core.actions import (
     Action,
+    FaqMatchFact,
     FlowResult,
     Handoff,
     LookupOrder,
@@ -381,7 +382,8 @@ async def _write(
             route=conversation.route,
             introduces_bot=introduces_bot,
         )))
-    message_ids = await _insert_bot_messages(conn, replies, now)
+    facts = [reply.faq_match for _, reply in writes.replies]
+    message_ids = await _insert_bot_messages(conn, replies, facts, now)
     written = list(zip(replies, message_ids, strict=True))
     await index_messages(conn, [(message_id, conversation.id, outbound.text)
                                 for (conversation, outbound), message_id in written])
@@ -421,10 +423,12 @@ async def _write(
 
 
 async def _insert_bot_messages(
-    conn: BaseDBAsyncClient, replies: list[tuple[_Conversation, OutboundMessage]], now: Any
+    conn: BaseDBAsyncClient, replies: list[tuple[_Conversation, OutboundMessage]],
+    facts: list[FaqMatchFact | None], now: Any,
 ) -> list[int]:
     """The bot's messages in multi-row statements (one round trip per chunk, not one per
-    reply); their ids, in the order of ``replies``.
+    reply); their ids, in the order of ``replies``. An FAQ answer keeps why it was given
+    (``facts``, one per reply) in its meta, as decided then.
 
     Neither SQLite nor PostgreSQL promises the order of RETURNING rows, so rows are matched
     back by what was inserted; rows alike in all of it are interchangeable, and their ids
@@ -433,12 +437,15 @@ async def _insert_bot_messages(
     ids: list[int] = []
     for start in range(0, len(replies), ROWS_PER_STATEMENT):
         chunk = replies[start:start + ROWS_PER_STATEMENT]
+        chunk_facts = facts[start:start + ROWS_PER_STATEMENT]
         values: list[Any] = []
         keys: list[tuple[int, str, bytes]] = []
-        for conversation, outbound in chunk:
-            buttons = {"buttons": [[b.title, b.payload] for b in outbound.buttons]}
-            meta = db_json(buttons)
-            keys.append((conversation.id, outbound.text, _canonical(buttons)))
+        for (conversation, outbound), fact in zip(chunk, chunk_facts, strict=True):
+            stored: dict[str, Any] = {"buttons": [[b.title, b.payload] for b in outbound.buttons]}
+            if fact is not None:
+                stored["faq_match"] = fact.to_meta()
+            meta = db_json(stored)
+            keys.append((conversation.id, outbound.text, _canonical(stored)))
             values += [conversation.id, conversation.channel_id, Direction.OUTBOUND.value,
                        Author.BOT.value, "text", outbound.text, meta, db_json([]), True,
                        "queued", now]

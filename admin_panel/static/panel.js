@@ -76,6 +76,19 @@
     }
   });
 
+  // An explanation of an FAQ answer the agent opened stays open when the timeline refreshes.
+  let openExplanations = [];
+  document.addEventListener("htmx:beforeSwap", function () {
+    openExplanations = Array.from(document.querySelectorAll("[data-message-id] .faq-why[open]"))
+      .map(function (details) { return details.closest("[data-message-id]").dataset.messageId; });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    openExplanations.forEach(function (id) {
+      const details = document.querySelector('[data-message-id="' + id + '"] .faq-why');
+      if (details) details.open = true;
+    });
+  });
+
   // Collision warning. Every open conversation page says "here" every PRESENCE_EVERY_MS
   // (and "typing" while the agent types); a colleague whose notices stop is forgotten
   // after the server's expiry. Only this page's conversation is kept, so the map stays small.
@@ -169,7 +182,19 @@
   document.addEventListener("click", function (event) {
     const li = event.target.closest && event.target.closest("#canned-replies li");
     if (li) pickCanned(li);
+    const suggestion = event.target.closest && event.target.closest(".assist-use");
+    if (suggestion) useSuggestion(suggestion.dataset.text);
   });
+
+  // Agent assist: a suggested answer goes into the reply box where the cursor is, to be
+  // edited and sent by the agent; nothing is sent by itself.
+  function useSuggestion(text) {
+    const textarea = document.getElementById("reply-text");
+    if (!textarea) return;
+    textarea.focus();
+    textarea.setRangeText(text, textarea.selectionStart, textarea.selectionEnd, "end");
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
 
   // Enter sends the reply, Shift+Enter makes a new line.
   document.addEventListener("keydown", function (event) {
@@ -194,6 +219,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Without this script the suggestions are text to copy; with it, one click inserts them.
+    document.querySelectorAll(".assist-use").forEach(function (button) { button.hidden = false; });
     const url = document.body.dataset.liveUrl;
     if (url) listen(url);
     if (collisionBox()) {
