@@ -5,7 +5,8 @@ tatweel, punctuation) and going further, for matching only:
 
 * ``matching_words``: letters that sound alike are folded (ص/ث/س, ذ/ض/ظ/ز, ط/ت, ح/ه, غ/ق,
   آ/ا; ع as Finglish writes it), since Finglish cannot tell them apart and customers mix them
-  up; a letter held for emphasis is written once ("خیلییییی" → "خیلی"); symbols go.
+  up — except where folding would turn a content word into a function word («عمده» is not
+  «آمده»); a letter held for emphasis is written once ("خیلییییی" → "خیلی"); symbols go.
 * ``word_forms``: the forms a word may share with another spelling of it, each with what the
   steps cost: without the verb prefix (می/نمی/ب/ن), without endings (plural ها/های/ان/ات,
   possessive ـم/ـت/ـش/ـمان, person endings, "است"), colloquial made formal ("میرسه"→"میرسد",
@@ -22,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from core.text import normalize
 
@@ -71,11 +73,28 @@ def matching_words(text: str) -> list[str]:
     letters_once = _HELD_LETTER_RE.sub(r"\1", digits_apart)
     suffixes_joined = _DETACHED_COLLOQUIAL_SUFFIX_RE.sub(r"\1", letters_once)
     ezafe_joined = _DETACHED_EZAFE_RE.sub(r"\1", suffixes_joined)
-    return fold_sound_alikes(ezafe_joined).split()
+    return [_matching_word(word) for word in ezafe_joined.split()]
 
 
 def fold_sound_alikes(text: str) -> str:
     return _INITIAL_AYN_RE.sub("ا", text).translate(_SOUND_ALIKE_FOLDS)
+
+
+@lru_cache(maxsize=16384)
+def _matching_word(word: str) -> str:
+    """The word with sound-alike letters folded, unless folding turns a content word into a
+    function word: whether a word is a function word is a fact about the word as written
+    («عمده», wholesale, folds to «امده», which is «آمده», came). Such a word is kept as
+    written, so it still matches itself and weighs as the content word it is."""
+    folded = fold_sound_alikes(word)
+    if (folded != word and is_function_word(word_forms(folded))
+            and not _is_function_word_as_written(word)):
+        return word
+    return folded
+
+
+def _without_madda(word: str) -> str:
+    return word.replace("آ", "ا")
 
 
 def _fold_all(words: Iterable[str]) -> tuple[str, ...]:
@@ -314,6 +333,10 @@ _FUNCTION_WORDS = """
     امد دید رفت گفت دانست
 """
 _FUNCTION_WORD_SET = frozenset(_fold_all(_FUNCTION_WORDS.split()))
+# The same words as written (a madda is often left out, "امد" for "آمد": not a sound-alike).
+_WRITTEN_FUNCTION_WORD_SET = frozenset(
+    _without_madda(normalize(word)) for word in _FUNCTION_WORDS.split()
+)
 
 
 def word_forms(word: str) -> dict[str, float]:
@@ -359,6 +382,13 @@ def is_function_word(forms: dict[str, float]) -> bool:
     """Whether a word, given its forms, is a function word as written or with one step."""
     return any(
         form in _FUNCTION_WORD_SET for form, cost in forms.items() if cost <= AFFIX_PENALTY
+    )
+
+
+def _is_function_word_as_written(word: str) -> bool:
+    return any(
+        form in _WRITTEN_FUNCTION_WORD_SET
+        for form, cost in word_forms(_without_madda(word)).items() if cost <= AFFIX_PENALTY
     )
 
 

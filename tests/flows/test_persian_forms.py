@@ -147,3 +147,19 @@ def test_content_words(word):
 )
 def test_noun_and_light_verb_are_one_word(text, expected):
     assert join_phrases(matching_words(text)) == [folded(word) for word in expected]
+
+
+# --- Issue 15: a function word is one as written, not after folding ------------------------
+
+
+@pytest.mark.parametrize("word", ["عمده", "عین"])
+def test_issue_15_a_word_folded_onto_a_function_word_stays_a_content_word(word):
+    # «عمده» (wholesale) folds to «امده», «آمده» (came); «عین» (same as) to «این» (this).
+    assert not is_function_word(forms_of(word))
+    assert matching_words(f"خرید {word} دارید") == ["خرید", word, "دارید"]
+
+
+@pytest.mark.parametrize("word", ["آمده", "امده", "عزیز", "حتما"])
+def test_issue_15_function_words_with_sound_alike_letters_are_still_folded(word):
+    assert forms_of(word) == word_forms(folded(word))
+    assert is_function_word(forms_of(word))
