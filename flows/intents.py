@@ -141,3 +141,269 @@ def chosen_language(text: str | None) -> str | None:
         return None
     return {"english": "en", "/english": "en", "انگلیسی": "en", "فارسی": "fa", "farsi": "fa",
             "persian": "fa", "پارسی": "fa"}.get(said(text))
+
+
+# --- Small talk ----------------------------------------------------------------------------
+# A message made only of these (with fillers such as "جان", "خیلی", emoji and punctuation) is
+# small talk: the bot answers it briefly and it never reaches the FAQ. Written as people write
+# them, formal, colloquial and Finglish; normalized on use, held letters written once.
+GREETING = "greeting"
+HOW_ARE_YOU = "how_are_you"
+THANKS = "thanks"
+BYE = "bye"
+COMPLIMENT = "compliment"
+LAUGHTER = "laughter"
+OK = "ok"
+
+SMALL_TALK_PHRASES = {
+    GREETING: (
+        "سلام", "سلام علیکم", "سلامعلیکم", "علیک سلام", "درود", "درود بر شما", "های", "هلو",
+        "وقت بخیر", "وقتتون بخیر", "وقتت بخیر", "وقت شما بخیر", "روز بخیر", "روزتون بخیر",
+        "صبح بخیر", "صبحتون بخیر", "ظهر بخیر", "عصر بخیر", "عصرتون بخیر", "شب بخیر",
+        "شبتون بخیر", "وقتتونبخیر", "صبح شما بخیر", "عرض ادب", "با عرض سلام", "خسته نباشید",
+        "خسته نباشین", "خدا قوت", "خداقوت",
+        "salam", "slm", "salaam", "dorood", "dorud", "vaght bekheir", "vaght bekheyr",
+        "vakht bekheir", "vaghtetoon bekheir", "sobh bekheir", "shab bekheir", "khaste nabashid",
+        "khaste nabashin", "hi", "hello", "hey", "hii", "good morning", "good evening",
+    ),
+    HOW_ARE_YOU: (
+        "خوبی", "خوبید", "خوبین", "خوب هستید", "خوبید شما", "چطوری", "چطورید", "چطورین",
+        "حالت چطوره", "حالتون چطوره", "حال شما چطوره", "حالتون خوبه", "احوال شما", "احوالتون",
+        "چه خبر", "چخبر", "چه خبرا", "در چه حالی", "کجایی",
+        "khubi", "khoobi", "khubin", "khoobin", "khubid", "khoobid", "chetori", "chetorin",
+        "halet chetore", "haletoon chetore", "che khabar", "chekhabar", "how are you",
+        "how r u", "whats up", "what's up",
+    ),
+    THANKS: (
+        "مرسی", "ممنون", "ممنونم", "ممنونیم", "متشکرم", "متشکر", "مچکرم", "مچکر", "تشکر",
+        "سپاس", "سپاسگزارم", "سپاس گزارم", "ممنون از شما", "ممنون از لطفتون", "لطف کردید",
+        "لطف کردین", "لطف کردی", "لطف دارید", "دستت درد نکنه", "دستتون درد نکنه",
+        "دست شما درد نکنه", "قربونت", "قربانت", "قربان شما", "قربون شما", "قربونتون", "فدات",
+        "فداتون", "مرسی بابت", "سپاس از شما", "ممنون بابت راهنمایی", "مرسی از راهنماییتون",
+        "مرسی از راهنمایی",
+        "mersi", "merci", "mrc", "mamnoon", "mamnun", "mamnoonam", "mamnunam", "motshakeram",
+        "moteshakeram", "sepas", "dastet dard nakone", "dastetoon dard nakone", "ghorbanet",
+        "thanks", "thank you", "thx", "tnx", "ty", "thank u", "thanks a lot",
+    ),
+    BYE: (
+        "خداحافظ", "خدافظ", "خداحافظی", "خدانگهدار", "خدا نگهدار", "بای", "بای بای", "فعلا",
+        "شب خوش", "روز خوش", "روزتون خوش", "بدرود", "فعلا خداحافظ", "تا بعد",
+        "khodafez", "khodahafez", "khodahafes", "bye", "bye bye", "bb", "felan", "see you",
+        "goodbye",
+    ),
+    COMPLIMENT: (
+        "عالی", "عالیه", "عالی بود", "خیلی خوب", "خوبه", "خوب بود", "دمتون گرم", "دمت گرم",
+        "ایول", "ایولا", "آفرین", "احسنت", "بهترینید", "بهترین", "کارتون درسته", "کارتون عالیه",
+        "گل کاشتید", "نایس", "محشر", "محشره", "چه خوب", "چقدر خوب", "خیلی هم خوب", "گلی",
+        "گلید", "عزیزی", "ماهید", "ماهی",
+        "aali", "ali", "ali bood", "damet garm", "dametoon garm", "eyval", "afarin", "mahshar",
+        "great", "awesome", "nice", "perfect", "good job", "cool", "amazing", "excellent",
+    ),
+    OK: (
+        "اوکی", "اکی", "اوکیه", "باشه", "باشد", "حله", "حل شد", "فهمیدم", "متوجه شدم",
+        "متوجه شدم", "گرفتم", "آها", "آهان", "اها", "اهان", "بله", "آره", "اره", "چشم", "حتما",
+        "اوکی شد", "درسته", "درست شد", "مشکلی نیست", "اشکال نداره", "نه ممنون", "نه مرسی",
+        "ok", "okay", "okey", "oki", "k", "kk", "bashe", "baashe", "hale", "fahmidam",
+        "motevajeh shodam", "are", "bale", "cheshm", "got it", "alright", "fine",
+    ),
+}  # fmt: skip
+# Words that only soften or address: allowed around small talk without making it a question.
+_SMALL_TALK_FILLERS = frozenset("""
+    جان جون عزیز عزیزم عزیزان خیلی خیلیم واقعا هم شما شماها تو ازتون ازت از و دوست دوستان همگی
+    بچه ها بچهها ادمین ادمینجان همه همچنین زیاد بسیار یه دنیا یک بازم باز دوباره بابت اینکه
+    ممنونم جناب خانم آقا اقا سرکار
+    jan joon jun aziz azizam kheili khyli kheyli kili kheily kheili ham shoma azatoon az va
+    admin so very much lot a you too again all dear
+""".split())
+_SMALL_TALK_EMOJI = {
+    "😂": LAUGHTER, "🤣": LAUGHTER, "😅": LAUGHTER, "😆": LAUGHTER, "😁": LAUGHTER,
+    "🙏": THANKS, "🌹": THANKS, "💐": THANKS, "❤": COMPLIMENT, "❤️": COMPLIMENT,
+    "😍": COMPLIMENT, "👏": COMPLIMENT, "👍": OK, "👌": OK, "🙂": OK, "😊": OK, "👋": GREETING,
+}  # fmt: skip
+# Which answer a message with several kinds of small talk gets ("سلام، ممنون، خداحافظ" is bye).
+_SMALL_TALK_ORDER = (BYE, THANKS, HOW_ARE_YOU, GREETING, COMPLIMENT, LAUGHTER, OK)
+_LAUGHTER_RE = re.compile(r"(?:خ{2,}|ه{3,}|(?:ha){2,}h?|(?:he){2,}|(?:kh){3,}|lo+l|lmao)")
+_HELD_RE = re.compile(r"([^\W\d])\1{2,}")
+
+
+def _held_once(text: str) -> str:
+    """"سلاااام", "mersiiii" → "سلام", "mersi" (laughter is read before this)."""
+    return _HELD_RE.sub(r"\1", text)
+
+
+def _phrase_table(phrases_by_kind: dict[str, tuple[str, ...]]
+                  ) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """First word → (phrase words, kind), longest phrases first."""
+    table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for kind, phrases in phrases_by_kind.items():
+        for phrase in phrases:
+            words = tuple(_held_once(normalize(phrase)).split())
+            table.setdefault(words[0], []).append((words, kind))
+    for entries in table.values():
+        entries.sort(key=lambda entry: -len(entry[0]))
+    return table
+
+
+_SMALL_TALK_TABLE = _phrase_table(SMALL_TALK_PHRASES)
+_FILLER_FORMS = frozenset(_held_once(normalize(word)) for word in _SMALL_TALK_FILLERS)
+
+
+def small_talk(text: str | None) -> str | None:
+    """The kind of small talk when the whole message is small talk ("سلام خوبید؟",
+    "مرسی عالی بود 🙏", "khodafez"), else None: a greeting before a question is a question."""
+    if not text:
+        return None
+    words = said(text).split()
+    kinds: set[str] = set()
+    position = 0
+    while position < len(words):
+        word = words[position]
+        if _LAUGHTER_RE.fullmatch(word):
+            kinds.add(LAUGHTER)
+            position += 1
+            continue
+        if not any(char.isalnum() for char in word):  # emoji
+            kinds.update(_SMALL_TALK_EMOJI[char] for char in word if char in _SMALL_TALK_EMOJI)
+            position += 1
+            continue
+        held_once = [_held_once(later) for later in words[position:]]
+        phrase = next((entry for entry in _SMALL_TALK_TABLE.get(held_once[0], ())
+                       if tuple(held_once[: len(entry[0])]) == entry[0]), None)
+        if phrase is not None:
+            kinds.add(phrase[1])
+            position += len(phrase[0])
+        elif held_once[0] in _FILLER_FORMS:
+            position += 1
+        else:
+            return None
+    return next((kind for kind in _SMALL_TALK_ORDER if kind in kinds), None)
+
+
+# --- A person ------------------------------------------------------------------------------
+# Beyond the owner's handoff phrases: how customers ask for a person, formal, colloquial and
+# Finglish. Normalized on use; each is a whole-word phrase (a word may carry a clitic: see
+# _PERSON_NOUNS).
+PERSON_PHRASES = (
+    "آدم واقعی", "ادم واقعی", "انسان واقعی", "یه آدم", "یک آدم", "یه انسان", "یک انسان",
+    "آدمیزاد", "نیروی انسانی", "مسئول پشتیبانی", "واحد پشتیبانی", "بخش پشتیبانی",
+    "تیم پشتیبانی", "کارشناس فروش", "یه همکار", "همکارتون", "همکاراتون", "همکاران شما",
+    "ربات نمیخوام", "با ربات نه", "نمیخوام با ربات", "نمیخوام با بات", "ربات نباشه",
+    "کسی هست", "کسی اونجا هست", "کسی نیست", "یکی جواب بده", "یه نفر جواب بده",
+    "یکی جواب بدید", "یه نفر جواب بدید", "کسی جواب نمیده", "کسی جواب بده", "چرا کسی جواب نمیده",
+    "پاسخگو نیستید", "جواب نمیدید", "جواب نمیدین",
+    "adam vaghei", "adam vaghe'i", "adame vaghei", "ensan vaghei", "ye adam", "ye ensan",
+    "ye nafar", "yeki javab bede", "kasi hast", "kasi nist", "robot nemikham", "bot nemikham",
+    "real person", "real human", "a human", "live agent", "live chat", "customer service",
+    "support team", "not a bot", "not a robot",
+)  # fmt: skip
+# Nouns that name a person of the shop wherever they stand, with or without a clitic (not
+# with ـی: "پشتیبانی" is also a topic, "کارشناسی" a degree).
+_PERSON_NOUNS = re.compile(
+    r"(?<!\S)(?:اپراتور|اوپراتور|اپرتور|کارشناس|پشتیبان|انسان|operator|operatoor|oprator|"
+    r"operater|opperator|ensan|karshenas|poshtiban|human|agent)"
+    r"(?:ها|های|هاتون|تون|مون|ا|e|etoon|etun|aton|s)?(?!\S)"
+)
+# "… با یکی / با شما / با مدیر … حرف بزنم / صحبت کنم": talking with someone.
+_TALK_WITH = re.compile(
+    r"(?<!\S)(?:با|ba|with|to)\s(?:\S+\s){0,5}?"
+    r"(?:حرف\s?(?:ب?زنم|ب?زنیم|بزنه|زدن|بزنید|بزنین)|صحبت\s?(?:ب?کنم|ب?کنیم|کردن|بکنید|کنید)|"
+    r"گفتگو\s?(?:ب?کنم|کردن)|چت\s?(?:ب?کنم|کردن)|"
+    r"harf\s?b?e?zan(?:am|im)|harf\s?zadan|sohbat\s?(?:b?o?kon(?:am|im)|kardan)|"
+    r"chat\s?(?:konam|kardan)|talk|speak|chat)(?!\S)"
+)
+_CONNECT_OR_CALL = re.compile(
+    r"(?<!\S)(?:وصلم\s?کن(?:ید|ین)?|وصل\s?کن(?:ید|ین)\s?به|به\s\S+\s?وصل\s?کن|وصل\s?بشم|وصل\s?شم|"
+    r"تماس\s?بگیر(?:ید|ین)?|زنگ\s?بزن(?:ید|ین)?|باهام\s?تماس|بهم\s?زنگ|با\s?من\s?تماس|"
+    r"به\s?من\s?زنگ|منو\s?وصل|"
+    r"vaslam\s?kon(?:id|in)?|vasl\s?kon(?:id|in)|tamas\s?begir(?:id|in)?|"
+    r"zang\s?b?e?zan(?:id|in)?|behem\s?zang|call\s?me|connect\s?me|transfer\s?me)(?!\S)"
+)
+# "Support" alone, or with only a "please", is a request for it; beside other words it is a
+# topic ("ساعت کاری پشتیبانی").
+_SUPPORT_WORDS = frozenset({"پشتیبانی", "poshtibani", "poshtibany", "support", "ساپورت"})
+_REQUEST_WORDS = frozenset(normalize(word) for word in """
+    لطفا لطفاً میخوام میخواستم میخواهم با به وصل کنید اقا آقا خانم
+    lotfan please pls plz mikham i want need to with the
+""".split())
+
+
+def asks_for_a_person(text: str | None, owner_phrases: tuple[str, ...] = ()) -> bool:
+    """Whether the customer asks for a person of the shop: the owner's phrases, or the ways
+    people ask for one ("اپراتور", "میخوام با یکی حرف بزنم", "تماس بگیرید", "ye adam vaghei")."""
+    if not text:
+        return False
+    if wants_a_person(text, owner_phrases) or says_any(text, PERSON_PHRASES):
+        return True
+    said_ = _held_once(said(text))
+    if (_PERSON_NOUNS.search(said_) or _TALK_WITH.search(said_)
+            or _CONNECT_OR_CALL.search(said_)):
+        return True
+    words = set(said_.split())
+    return bool(words & _SUPPORT_WORDS) and words <= _SUPPORT_WORDS | _REQUEST_WORDS
+
+
+# --- Orders --------------------------------------------------------------------------------
+# Words that make a number in the message an order number ("سفارش ۴۵۶۷۸ کجاست؟").
+_ORDER_WORDS_RE = re.compile(
+    r"(?<!\S)(?:سفارش|پیگیری|رهگیری|مرسوله|بسته|فاکتور|خرید|order|track|sefaresh|sefarsh|"
+    r"sfaresh|peygiri|peigiri|paygiri|rahgiri|marsoole|kharid|factor|faktor)", re.IGNORECASE
+)
+# The status of an order, asked without a number: the lookup asks for the number.
+_ORDER_NOUN_RE = re.compile(
+    r"(?<!\S)(?:سفارش|مرسوله|بسته|order|sefaresh|sefarsh|sfaresh|marsoole|baste)",
+    re.IGNORECASE,
+)
+_ORDER_STATUS_RE = re.compile(
+    r"(?<!\S)(?:وضعیت|پیگیری|رهگیری|کجاست|کجاس|کجا\sهست|چیشد|چی\sشد|چه\sشد|چی\sشده|"
+    r"نرسیده|نرسید|نیومده|نیامده|نیومد|ارسال\sنشده|ارسال\sشده|نگرفتم|دستم\sنرسیده|"
+    r"vaziat|vaziyat|peygiri|peigiri|paygiri|rahgiri|kojast|kojas|chi\sshod|chishod|"
+    r"naresid|naresideh|naresde|nayoomade|nayumade|status|track|tracking|where)",
+    re.IGNORECASE,
+)
+# A number that is an amount, a size or a time, not an order: followed by its unit.
+_UNIT_AFTER = re.compile(
+    r"\s*(?:تومان|تومن|ریال|هزار|میلیون|تومانی|تومنی|درصد|گرم|کیلو|سانت|متر|میل|روز|ساعت|"
+    r"دقیقه|ماه|سال|عدد|تا|بار|جلسه|نفر|toman|tomen|tomn|rial|hezar|million|percent|%|"
+    r"gr|kg|days?|hours?|ta)(?!\w)", re.IGNORECASE
+)
+_NUMBER_IN_TEXT = re.compile(
+    r"(?<![\w./:,٫])([#№]\s*)?((?:[A-Za-z]{1,4}-?)?\d{3,20})(?![\w./:,٫])"
+)
+MIN_ORDER_DIGITS = 4  # fewer is a quantity ("۳ تا"), unless written "#123"
+_PHONE_RE = re.compile(r"(?:\+?98|0)?9\d{9}")
+
+
+def order_number_in(text: str | None) -> str | None:
+    """An order number anywhere in the message ("سفارش #۴۵۶۷۸ کجاست؟", "order 45678 status"):
+    "#" and digits, or at least four digits that are not a phone number or an amount."""
+    if not text:
+        return None
+    plain = to_latin_digits(strip_invisible(text))
+    for match in _NUMBER_IN_TEXT.finditer(plain):
+        hashed, number = match[1], match[2]
+        digits = sum(char.isdigit() for char in number)
+        if _PHONE_RE.fullmatch(number) or _UNIT_AFTER.match(plain, match.end()):
+            continue
+        if hashed or digits >= MIN_ORDER_DIGITS:
+            return number.upper()
+    return None
+
+
+def tracked_order_number(text: str | None) -> str | None:
+    """The order number of a message about an order: "#12345" alone, or a number beside an
+    order or tracking word ("وضعیت سفارش ۴۵۶۷۸", "peygiri 45678")."""
+    hashed = hashed_order_number(text)
+    if hashed is not None:
+        return hashed
+    if not text or not _ORDER_WORDS_RE.search(said(text)):
+        return None
+    return order_number_in(text)
+
+
+def asks_about_an_order(text: str | None, owner_phrases: tuple[str, ...] = ()) -> bool:
+    """An order's status asked without its number ("سفارشم کجاست؟", "vaziat sefaresh")."""
+    if not text:
+        return False
+    said_ = said(text)
+    return says_any(text, owner_phrases) or bool(
+        _ORDER_NOUN_RE.search(said_) and _ORDER_STATUS_RE.search(said_))
