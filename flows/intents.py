@@ -161,8 +161,8 @@ SMALL_TALK_PHRASES = {
         "وقت بخیر", "وقتتون بخیر", "وقتت بخیر", "وقت شما بخیر", "روز بخیر", "روزتون بخیر",
         "صبح بخیر", "صبحتون بخیر", "ظهر بخیر", "عصر بخیر", "عصرتون بخیر", "شب بخیر",
         "شبتون بخیر", "وقتتونبخیر", "صبح شما بخیر", "عرض ادب", "با عرض سلام", "خسته نباشید",
-        "خسته نباشین", "خدا قوت", "خداقوت",
-        "salam", "slm", "salaam", "dorood", "dorud", "vaght bekheir", "vaght bekheyr",
+        "خسته نباشین", "خدا قوت", "خداقوت", "الو", "سلام عرض شد", "سلام عرض میکنم",
+        "salam", "slm", "salaam", "alo", "dorood", "dorud", "vaght bekheir", "vaght bekheyr",
         "vakht bekheir", "vaghtetoon bekheir", "sobh bekheir", "shab bekheir", "khaste nabashid",
         "khaste nabashin", "hi", "hello", "hey", "hii", "good morning", "good evening",
     ),
@@ -203,6 +203,7 @@ SMALL_TALK_PHRASES = {
         "اوکی", "اکی", "اوکیه", "باشه", "باشد", "حله", "حل شد", "فهمیدم", "متوجه شدم",
         "متوجه شدم", "گرفتم", "آها", "آهان", "اها", "اهان", "بله", "آره", "اره", "چشم", "حتما",
         "اوکی شد", "درسته", "درست شد", "مشکلی نیست", "اشکال نداره", "نه ممنون", "نه مرسی",
+        "خوبم", "منم خوبم", "khubam", "khoobam",
         "ok", "okay", "okey", "oki", "k", "kk", "bashe", "baashe", "hale", "fahmidam",
         "motevajeh shodam", "are", "bale", "cheshm", "got it", "alright", "fine",
     ),
@@ -212,8 +213,10 @@ _SMALL_TALK_FILLERS = frozenset("""
     جان جون عزیز عزیزم عزیزان خیلی خیلیم واقعا هم شما شماها تو ازتون ازت از و دوست دوستان همگی
     بچه ها بچهها ادمین ادمینجان همه همچنین زیاد بسیار یه دنیا یک بازم باز دوباره بابت اینکه
     ممنونم جناب خانم آقا اقا سرکار
+    راهنمایی راهنماییتون راهنماییت راهنماییها لطفتون لطفت پاسخ پاسخگویی پاسخگوییتون جوابتون
+    زحمت زحماتتون زحمتاتون توضیحات توضیحاتتون همراهی همراهیتون
     jan joon jun aziz azizam kheili khyli kheyli kili kheily kheili ham shoma azatoon az va
-    admin so very much lot a you too again all dear
+    admin so very much lot a you too again all dear for your help rahnamayi rahnamaei lotfetoon
 """.split())
 _SMALL_TALK_EMOJI = {
     "😂": LAUGHTER, "🤣": LAUGHTER, "😅": LAUGHTER, "😆": LAUGHTER, "😁": LAUGHTER,
