@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -59,8 +61,40 @@ def corpus_files(platform: str) -> list[Path]:
     return files
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs a service or a browser, so `-m "not postgres and not redis and not
+    browser"` is the quick loop: the PostgreSQL run of `any_database` (and the fixtures built
+    on it), the tests that reach Redis, and everything under tests/browser."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("any_database") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+        if _reaches_redis(item):
+            item.add_marker(pytest.mark.redis)
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.browser)
+
+
+def _reaches_redis(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    code = getattr(function, "__code__", None)
+    return code is not None and "redis_or_skip" in code.co_names
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated once per test session. Every test starts from a copy of it:
+    migrating from nothing takes about a second, copying a file a millisecond, and the
+    migration at start (`db.migrate`) then finds nothing to do."""
+    data_dir = tmp_path_factory.mktemp("template") / "data"
+    asyncio.run(db.migrate(Settings(data_dir=data_dir)))
+    return data_dir / "pasokh.db"
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, migrated_sqlite: Path) -> Settings:
+    (tmp_path / "data").mkdir()
+    shutil.copyfile(migrated_sqlite, tmp_path / "data" / "pasokh.db")
     return Settings(
         data_dir=tmp_path / "data",
         telegram_bot_token=BOT_TOKEN,
