@@ -1,9 +1,8 @@
-"""The agents' web panel, served at `/`: it shows what core/desk.py returns and forwards
+"""The agents' web panel, served at `/`: it shows what core/desk/ returns and forwards
 what agents do to it. It never imports a model."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -20,7 +19,6 @@ from bots.typedefs import RUNTIME
 from core.desk import Desk
 from core.events import OutboundMessage
 from core.settings import Settings
-from core.tasks import finish
 
 
 def setup_panel(app: web.Application, settings: Settings) -> None:
@@ -41,12 +39,8 @@ def setup_panel(app: web.Application, settings: Settings) -> None:
             transport = runtime.transports.get(message.channel_id)
             return transport.reply_window(message) if transport is not None else None
 
-        desk = app[DESK] = Desk(runtime.bus, runtime.outbox.wake, runtime.engine.submit,
-                                reply_window)
-        stop = asyncio.Event()
-        waker = asyncio.create_task(desk.wake_snoozed_until(stop), name="snooze-waker")
+        app[DESK] = Desk(runtime.bus, runtime.outbox.wake, runtime.engine.submit_ids,
+                         reply_window)
         yield
-        stop.set()
-        await finish(waker)
 
     app.cleanup_ctx.append(desk_context)

@@ -70,6 +70,8 @@ async def _prepare(data_dir: Path) -> None:
 
 
 def _seed(path: Path, conversations: int, per_conversation: int) -> None:
+    from core.text import normalize
+
     start = datetime.now(UTC) - timedelta(days=60)
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO channel (platform, key, name, token, webhook_secret,"
@@ -108,6 +110,9 @@ def _seed(path: Path, conversations: int, per_conversation: int) -> None:
             "INSERT INTO message (id, conversation_id, channel_id, direction, author, kind,"
             " text, external_id, meta, revisions, processed, created_at)"
             " VALUES (?, ?, 1, ?, ?, 'text', ?, ?, '{}', '[]', 1, ?)", messages)
+        # The search index, as the writers of these messages would have filled it.
+        conn.executemany("INSERT INTO search_entry (id, conversation_id, body) VALUES (?, ?, ?)",
+                         [(m[0], m[1], normalize(m[4])) for m in messages])
 
 
 class Server:
@@ -195,10 +200,6 @@ async def main() -> int:
             await server.ready()
             owner = await _logged_in(server.base, "owner@bench.example")
             agent = await _logged_in(server.base, "agent@bench.example")
-            # The first search indexes every message once; measured apart from the rest.
-            started = time.perf_counter()
-            await _measure(owner, f"{server.base}/?q=warm", 1)
-            first_search = (time.perf_counter() - started) * 1000
             cases = [
                 ("owner, inbox (all)", owner, "/"),
                 ("agent of one team, inbox", agent, "/"),
@@ -213,8 +214,6 @@ async def main() -> int:
                 p50, p95 = statistics.median(timings), _percentile(timings, 0.95)
                 print(f"| {name} | {p50:.1f} | {p95:.1f} | "
                       f"{'yes' if p95 < TARGET_P95_MS else '**no**'} |", flush=True)
-            print(f"\nfirst search (indexes {args.conversations * args.messages_per_conversation:,}"
-                  f" messages once): {first_search:.0f} ms")
             await owner.close()
             await agent.close()
         finally:

@@ -21,6 +21,7 @@ from adapters.telegram import bot_id
 from admin_panel import setup_panel
 from bots.flow_config import LiveFlowConfig
 from bots.polling import poll_forever
+from bots.snooze import wake_snoozed_forever
 from bots.typedefs import RUNTIME
 from bots.webhooks import handshake, receive
 from core import db
@@ -163,6 +164,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     await media.start()
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
+    runtime.background.append(asyncio.create_task(wake_snoozed_forever(bus), name="snooze"))
     if settings.telegram_mode is TelegramMode.POLLING:
         for channel in channels.of(Platform.TELEGRAM):
             runtime.background.append(asyncio.create_task(

@@ -45,7 +45,9 @@ from core.actions import (
 from core.bus import Bus
 from core.db import dialect_sql, is_postgres
 from core.events import MediaRef, OutboundKind, OutboundMessage, Platform
-from core.models import Author, ConversationStatus, Direction, OutboxState
+from core.models import Author, ConversationStatus, Direction
+from core.outbox import OutboxEntry, enqueue
+from core.search_index import index_messages
 from core.sqlvalues import db_json, db_time, from_json, utcnow
 from core.system_events import insert_system_message
 from core.tasks import finish
@@ -361,7 +363,7 @@ async def _write(
 ) -> _Followups:
     followups = await _write_system_work(conn, writes, moment)
     now = db_time(conn, moment)
-    outbox_rows: list[list[Any]] = []
+    entries: list[OutboxEntry] = []
     replies: list[tuple[_Conversation, OutboundMessage]] = []
     for conversation, reply in writes.replies:
         # Platforms that require it (Instagram) say on the bot's first words that they
@@ -380,11 +382,12 @@ async def _write(
             introduces_bot=introduces_bot,
         )))
     message_ids = await _insert_bot_messages(conn, replies, now)
-    for (conversation, outbound), message_id in zip(replies, message_ids, strict=True):
-        outbox_rows.append(
-            [conversation.channel_id, message_id, conversation.identity_id,
-             conversation.chat_id, db_json(outbound.to_payload()), now]
-        )
+    written = list(zip(replies, message_ids, strict=True))
+    await index_messages(conn, [(message_id, conversation.id, outbound.text)
+                                for (conversation, outbound), message_id in written])
+    for (conversation, outbound), message_id in written:
+        entries.append(OutboxEntry(conversation.channel_id, message_id,
+                                   conversation.identity_id, conversation.chat_id, outbound))
     for conversation, ack_token in writes.acknowledgements:
         acknowledgement = OutboundMessage(
             platform=conversation.platform,
@@ -393,20 +396,10 @@ async def _write(
             kind=OutboundKind.ACKNOWLEDGE,
             ack_token=ack_token,
         )
-        outbox_rows.append(
-            [conversation.channel_id, None, conversation.identity_id, conversation.chat_id,
-             db_json(acknowledgement.to_payload()), now]
-        )
-    if outbox_rows:
-        await conn.execute_many(
-            dialect_sql(
-                conn,
-                "INSERT INTO outbox (channel_id, message_id, identity_id, chat_id, payload, state,"
-                " attempts, next_attempt_at, possibly_duplicated, created_at)"
-                f" VALUES (?, ?, ?, ?, ?, '{OutboxState.PENDING.value}', 0, ?, ?, ?)",
-            ),
-            [[*row[:5], row[5], False, row[5]] for row in outbox_rows],
-        )
+        entries.append(OutboxEntry(conversation.channel_id, None, conversation.identity_id,
+                                   conversation.chat_id, acknowledgement))
+    if entries:
+        await enqueue(conn, entries, moment)
     changed = [c for c in conversations if c.changed]
     if changed:
         await conn.execute_many(

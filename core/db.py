@@ -12,6 +12,7 @@ import contextlib
 import logging
 import re
 import sqlite3
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,12 @@ def _numbered(sql: str) -> str:
 def dialect_sql(conn: BaseDBAsyncClient, sql: str) -> str:
     """SQL is written with `?` placeholders; asyncpg wants `$1, $2, …`."""
     return _numbered(sql) if is_postgres(conn) else sql
+
+
+async def query_rows(conn: BaseDBAsyncClient, sql: str,
+                     values: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """The rows of one hand-written query, as dicts."""
+    return await conn.execute_query_dict(dialect_sql(conn, sql), list(values))
 
 
 def redacted_url(url: str) -> str:

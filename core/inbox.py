@@ -27,10 +27,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import Bus
-from core.db import dialect_sql, is_postgres
+from core.db import dialect_sql, is_postgres, query_rows
 from core.delivery import EARLIER_DELIVERY_STATES
 from core.events import EventKind, InboundEvent, MessageKind
 from core.models import Author, ConversationStatus, Direction, OutboxState
+from core.search_index import index_messages, reindex_edited
 from core.sqlvalues import db_json, db_time, from_json, utcnow
 from core.tasks import finish
 from core.text import phone_key
@@ -188,9 +189,6 @@ class _BatchWriter:
         self._now = utcnow()
         self._touched_conversations: dict[int, Any] = {}
 
-    async def _rows(self, sql: str, values: list[Any]) -> list[dict[str, Any]]:
-        return await self._conn.execute_query_dict(dialect_sql(self._conn, sql), values)
-
     async def _exec(self, sql: str, values: list[Any]) -> int:
         count, _ = await self._conn.execute_query(dialect_sql(self._conn, sql), values)
         return count
@@ -207,7 +205,8 @@ class _BatchWriter:
         returned: list[dict[str, Any]] = []
         for chunk in _chunks(rows):
             values = ", ".join([f"({_marks(len(chunk[0]))})"] * len(chunk))
-            returned += await self._rows(
+            returned += await query_rows(
+                self._conn,
                 f"{insert} VALUES {values} {tail}", [value for row in chunk for value in row]
             )
         return returned
@@ -332,7 +331,8 @@ class _BatchWriter:
                 f"(channel_id = ? AND external_id IN ({_marks(len(ids))}))"
                 for ids in by_channel.values()
             )
-            rows = await self._rows(
+            rows = await query_rows(
+                self._conn,
                 "SELECT id, customer_id, channel_id, external_id, display_name, username"
                 f" FROM identity WHERE {where} ORDER BY id{lock}",
                 [value for channel_id, ids in by_channel.items() for value in (channel_id, *ids)],
@@ -465,7 +465,8 @@ class _BatchWriter:
         """The newest conversation of each chat of these identities, unless it is resolved."""
         found: dict[_Chat, int] = {}
         for chunk in _chunks(identity_ids):
-            rows = await self._rows(
+            rows = await query_rows(
+                self._conn,
                 "SELECT id, identity_id, chat_id, status FROM conversation WHERE id IN"
                 " (SELECT MAX(id) FROM conversation"
                 f" WHERE identity_id IN ({_marks(len(chunk))}) GROUP BY identity_id, chat_id)",
@@ -511,7 +512,13 @@ class _BatchWriter:
             "ON CONFLICT (channel_id, external_id) DO NOTHING"
             " RETURNING id, channel_id, external_id",
         )
-        return {(row["channel_id"], row["external_id"]): row["id"] for row in inserted}
+        ids = {(row["channel_id"], row["external_id"]): row["id"] for row in inserted}
+        await index_messages(self._conn, [
+            (ids[key], conversation_id, event.text[:MAX_TEXT_CHARS] if event.text else None)
+            for event, conversation_id in zip(events, conversation_ids, strict=True)
+            if (key := (event.channel_id, event.external_id)) in ids
+        ])
+        return ids
 
     def _message_row(self, event: InboundEvent, conversation_id: int) -> list[Any]:
         meta: dict[str, Any] = {"chat_type": event.chat_type.value}
@@ -545,8 +552,10 @@ class _BatchWriter:
         ]
 
     async def _store_edit(self, event: InboundEvent) -> StoredMessage | None:
-        rows = await self._rows(
-            "SELECT id, text, revisions FROM message WHERE channel_id = ? AND external_id = ?",
+        rows = await query_rows(
+            self._conn,
+            "SELECT id, conversation_id, text, revisions FROM message"
+            " WHERE channel_id = ? AND external_id = ?",
             [event.channel_id, event.external_id],
         )
         if not rows:  # an edit of a message we never saw: keep it as a message
@@ -561,6 +570,7 @@ class _BatchWriter:
             "UPDATE message SET text = ?, revisions = ? WHERE id = ?",
             [event.text, db_json(revisions), row["id"]],
         )
+        await reindex_edited(self._conn, row["id"], row["conversation_id"], event.text)
         return None
 
     async def _record_status(self, event: InboundEvent) -> None:
@@ -581,7 +591,8 @@ class _BatchWriter:
         )
         if changed:
             return
-        known = await self._rows(
+        known = await query_rows(
+            self._conn,
             "SELECT id FROM message WHERE channel_id = ? AND external_id = ?",
             [event.channel_id, event.external_id],
         )
@@ -604,7 +615,8 @@ class _BatchWriter:
         history, never answered. Our own messages come back as echoes too; their id is
         already stored, and the constraint makes those a no-op."""
         (conversation_id,), created = await self._conversation_ids([event])
-        inserted = await self._rows(
+        inserted = await query_rows(
+            self._conn,
             "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
             " external_id, meta, revisions, raw_payload, processed, delivery, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -616,10 +628,14 @@ class _BatchWriter:
         )
         if not inserted:
             await self._drop_empty(created)
+            return
+        await index_messages(self._conn, [(inserted[0]["id"], conversation_id, event.text)])
 
     async def _record_deletion(self, event: InboundEvent) -> None:
-        rows = await self._rows(
-            "SELECT id, text, revisions FROM message WHERE channel_id = ? AND external_id = ?",
+        rows = await query_rows(
+            self._conn,
+            "SELECT id, conversation_id, text, revisions FROM message"
+            " WHERE channel_id = ? AND external_id = ?",
             [event.channel_id, event.external_id],
         )
         if not rows:

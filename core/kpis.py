@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 import jdatetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from core.db import connection, dialect_sql, is_postgres
+from core.db import connection, is_postgres, query_rows
 from core.formats import DEFAULT_TZ, format_number, parse_jalali_date
 from core.i18n import LazyString, current_language, gettext, lazy_gettext
 from core.models import Author, ConversationStatus, Direction
-from core.sqlvalues import utcnow
+from core.sqlvalues import from_db_time, utcnow
 
 MEDIAN = 50
 P90 = 90
@@ -277,12 +277,8 @@ async def compute_kpis(query: KpiQuery, now: dt.datetime | None = None) -> KpiRe
     )
 
 
-async def _rows(conn: BaseDBAsyncClient, sql: str, values: list[Any]) -> list[dict[str, Any]]:
-    return await conn.execute_query_dict(dialect_sql(conn, sql), values)
-
-
 async def _totals(conn: BaseDBAsyncClient, scope: _Scope) -> dict[str, int]:
-    rows = await _rows(
+    rows = await query_rows(
         conn,
         "SELECT COUNT(*) AS started,"
         f" SUM(CASE WHEN {_RESOLVED} THEN 1 ELSE 0 END) AS resolved,"
@@ -303,7 +299,7 @@ async def _durations(conn: BaseDBAsyncClient, scope: _Scope) -> dict[str, Durati
     positions = ", ".join(
         f"(n - 1) * {p} / 100, (n - 1) * {p} / 100 + 1" for p in (MEDIAN, P90)
     )
-    rows = await _rows(
+    rows = await query_rows(
         conn,
         "WITH started AS ("
         f" SELECT c.first_response_at, c.resolved_at, c.status,"
@@ -344,7 +340,7 @@ async def _durations(conn: BaseDBAsyncClient, scope: _Scope) -> dict[str, Durati
 
 
 async def _csat(conn: BaseDBAsyncClient, scope: _Scope) -> Csat:
-    rows = await _rows(
+    rows = await query_rows(
         conn,
         "SELECT s.score, COUNT(*) AS answers FROM survey_answer s"
         " JOIN conversation c ON c.id = s.conversation_id"
@@ -359,7 +355,7 @@ async def _volume(
     conn: BaseDBAsyncClient, scope: _Scope, query: KpiQuery
 ) -> tuple[tuple[DayVolume, ...], tuple[int, ...]]:
     unix = _dialect(conn).unix_seconds.format(moment="c.created_at")
-    rows = await _rows(
+    rows = await query_rows(
         conn,
         f"SELECT {unix} / {_BUCKET_SECONDS} AS bucket, COUNT(*) AS conversations"
         f" FROM conversation c WHERE {scope.where} GROUP BY 1",
@@ -391,7 +387,7 @@ async def _waiting(conn: BaseDBAsyncClient, scope: _Scope, now: dt.datetime) -> 
         "(SELECT MAX(a.id) FROM message a WHERE a.conversation_id = c.id"
         f" AND a.author = '{Author.AGENT.value}'), 0))"
     )
-    rows = await _rows(
+    rows = await query_rows(
         conn,
         "WITH queue AS ("
         f" SELECT c.handed_off_at, {unanswered} AS unanswered_since FROM conversation c"
@@ -403,19 +399,12 @@ async def _waiting(conn: BaseDBAsyncClient, scope: _Scope, now: dt.datetime) -> 
         scope.values,
     )
     row = rows[0]
-    since = _as_datetime(row["waiting_since"])
+    since = from_db_time(row["waiting_since"])
     return WaitingNow(
         pending=int(row["pending"]),
         awaiting_reply=int(row["awaiting_reply"]),
         longest_wait=max(0.0, (now - since).total_seconds()) if since else None,
     )
-
-
-def _as_datetime(value: str | dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands timestamps back as the text the ORM stored; asyncpg as datetimes."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(value)
 
 
 # --------------------------------------------------------------------------- names and CSV

@@ -259,7 +259,7 @@ class SurveyAnswer(models.Model):
 
 # --- Admin panel ------------------------------------------------------------------------
 # What only the agents' panel writes: private notes, read marks, login throttling and the
-# normalized search text. core/desk.py is the one service over these tables.
+# normalized search text. core/desk/ is the one service over these tables.
 
 
 class Note(models.Model):
@@ -305,8 +305,8 @@ class LoginThrottle(models.Model):
 class SearchEntry(models.Model):
     """A message's text in normalized form (core/text.py), for the panel's search.
 
-    The id is the message's id. Filled by core/desk.py as it searches, so the hot
-    ingest path writes nothing for it.
+    The id is the message's id. Written with the message, in its transaction
+    (core/search_index.py); the desk only reads it.
     """
 
     id = fields.BigIntField(primary_key=True, generated=False)
@@ -318,7 +318,7 @@ class SearchEntry(models.Model):
 
 
 # --- Desk: labels -----------------------------------------------------------------------
-# Labels agents put on conversations to sort them (e.g. "refund", "vip"). core/desk.py
+# Labels agents put on conversations to sort them (e.g. "refund", "vip"). core/desk/
 # writes and reads them.
 
 

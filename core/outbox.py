@@ -46,7 +46,7 @@ from core.i18n import translation
 from core.leadership import SenderLease
 from core.models import Author, OutboxState
 from core.ratelimit import Pacer
-from core.sqlvalues import db_time, from_db_time, from_json, utcnow
+from core.sqlvalues import db_json, db_time, from_db_time, from_json, utcnow
 from core.tasks import finish
 from core.text import to_persian_digits
 
@@ -435,6 +435,36 @@ class OutboxWorker:
             {"message_id": message_id, "state": state}
             for message_id, state in _delivery_notices(outcomes)
         ])
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """What to send, and where: a row the worker will claim. `message_id` is the stored
+    message it delivers (None for what is not one, such as an acknowledgement)."""
+
+    channel_id: int
+    message_id: int | None
+    identity_id: int
+    chat_id: str
+    message: OutboundMessage
+
+
+async def enqueue(conn: BaseDBAsyncClient, entries: Sequence[OutboxEntry], now: datetime
+                  ) -> None:
+    """Outbox rows due at once, written in the caller's transaction; the caller wakes the
+    worker once it has committed."""
+    stamp = db_time(conn, now)
+    await conn.execute_many(
+        dialect_sql(
+            conn,
+            "INSERT INTO outbox (channel_id, message_id, identity_id, chat_id, payload, state,"
+            " attempts, next_attempt_at, possibly_duplicated, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        ),
+        [[entry.channel_id, entry.message_id, entry.identity_id, entry.chat_id,
+          db_json(entry.message.to_payload()), OutboxState.PENDING.value, stamp, False, stamp]
+         for entry in entries],
+    )
 
 
 async def last_customer_messages(

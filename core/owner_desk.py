@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from tortoise.exceptions import IntegrityError
 
 from core import customers as customer_service
 from core.channels import sync_channel
-from core.db import connection, dialect_sql
+from core.db import connection, query_rows
 from core.events import ChannelCredentials, MessageKind, Platform
 from core.i18n import gettext_noop
 from core.models import Author, Channel, Role, Team, TeamMember, User
@@ -109,11 +109,6 @@ class CustomerBrief:
 class MergeCandidates:
     phone: str
     customers: tuple[CustomerBrief, ...]  # oldest first: the first is the one kept
-
-
-async def _rows(sql: str, values: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    conn = connection()
-    return await conn.execute_query_dict(dialect_sql(conn, sql), list(values))
 
 
 # --------------------------------------------------------------------------- people and teams
@@ -240,7 +235,8 @@ async def unanswered_questions(bot_gave_up: Collection[str]) -> list[UnansweredG
     gave_up = list(bot_gave_up)
     marks = ", ".join("?" * len(gave_up))
     real_answer = f" AND (b.text IS NULL OR b.text NOT IN ({marks}))" if gave_up else ""
-    handed_off = await _rows(
+    handed_off = await query_rows(
+        connection(),
         "WITH handed AS ("
         " SELECT c.id, (SELECT MAX(t.id) FROM message t WHERE t.conversation_id = c.id"
         " AND t.author = ? AND t.created_at <= c.handed_off_at) AS last_id"
@@ -258,7 +254,8 @@ async def unanswered_questions(bot_gave_up: Collection[str]) -> list[UnansweredG
     )
     before_giving_up: list[dict[str, Any]] = []
     if gave_up:
-        before_giving_up = await _rows(
+        before_giving_up = await query_rows(
+            connection(),
             "SELECT q.id, q.conversation_id, q.text, q.created_at FROM message q"
             " WHERE q.id IN (SELECT (SELECT MAX(p.id) FROM message p"
             " WHERE p.conversation_id = b.conversation_id AND p.id < b.id AND p.author = ?)"
@@ -328,12 +325,14 @@ async def merge_candidates() -> list[MergeCandidates]:
     if not ids:
         return []
     marks = ", ".join("?" * len(ids))
-    rows = await _rows(
+    rows = await query_rows(
+        connection(),
         "SELECT cu.id, cu.display_name, cu.phone, cu.created_at,"
         " (SELECT COUNT(*) FROM conversation c WHERE c.customer_id = cu.id) AS conversations"
         f" FROM customer cu WHERE cu.id IN ({marks})", ids)
     platforms: dict[int, set[str]] = {}
-    for row in await _rows(
+    for row in await query_rows(
+        connection(),
         "SELECT i.customer_id, ch.platform FROM identity i JOIN channel ch ON ch.id = i.channel_id"
         f" WHERE i.customer_id IN ({marks})", ids):
         platforms.setdefault(row["customer_id"], set()).add(row["platform"])

@@ -6,7 +6,7 @@ They must match what the ORM writes, so that rows written by hand read back as m
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -35,7 +35,14 @@ def from_json(value: Any) -> Any:
     return orjson.loads(value)
 
 
-def from_db_time(value: datetime | str) -> datetime:
-    """A timestamp read by a hand-written query: text from SQLite, a datetime from asyncpg."""
+@overload
+def from_db_time(value: datetime | str) -> datetime: ...
+@overload
+def from_db_time(value: datetime | str | None) -> datetime | None: ...
+def from_db_time(value: datetime | str | None) -> datetime | None:
+    """A timestamp read by a hand-written query: text from SQLite, a datetime from asyncpg;
+    both in UTC, whatever the driver says of the zone. NULL stays None."""
+    if value is None:
+        return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -224,6 +224,6 @@ class Templates(Struct, frozen=True):
 
 
 def from_desk(value: object, kind: type[T]) -> T:
-    """A struct from one of core/desk.py's dataclasses (fields of the same names), or
+    """A struct from one of core/desk/'s dataclasses (fields of the same names), or
     from a dict of its fields."""
     return msgspec.convert(value, kind, from_attributes=True)

@@ -1,4 +1,4 @@
-"""The API's views: decode and check the request, ask core/desk.py, encode the answer.
+"""The API's views: decode and check the request, ask core/desk/, encode the answer.
 
 The token's owner is the viewer, exactly as if they used the panel: the same scope, the
 same replies through the outbox, the same notices to open panels.

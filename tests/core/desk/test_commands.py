@@ -1,5 +1,5 @@
-"""Labels, canned replies, collision notices, reply windows and snooze waking in
-core/desk.py."""
+"""core/desk/commands.py on both databases: replies and templates, labels, resolve, snooze and
+its waking, presence notices."""
 
 from __future__ import annotations
 
@@ -8,19 +8,84 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.desk import PRESENCE_TOPIC, ConversationNotFound, Desk, DeskError, InboxFilter
+from core.desk import (
+    PRESENCE_TOPIC,
+    ConversationNotFound,
+    Desk,
+    DeskError,
+    InboxFilter,
+    wake_snoozed,
+)
 from core.events import OutboundKind, OutboundMessage, Template
 from core.models import Conversation, Message, OutboxItem, Team
 from core.owner_config import InvalidConfig, parse, store
-from tests.integration.helpers import eventually
 from tests.panel.helpers import make_user
-from tests.panel.test_desk import _world
 
 
-@pytest.fixture
-async def world(any_database):
-    async for started in _world():
-        yield started
+async def test_a_reply_is_a_message_and_an_outbox_row_like_the_bots(world):
+    agent = await world.desk.viewer(await make_user("a@example.com"))
+    conversation = await world.message(77, "سلام")
+    message_id = await world.desk.reply(agent, conversation, "  سلام، در خدمتم  ")
+    message = await Message.get(id=message_id)
+    assert (message.direction, message.author, message.text, message.delivery) == (
+        "out", "agent", "سلام، در خدمتم", "queued")
+    assert message.meta == {"by": agent.user_id}
+    item = await OutboxItem.get(message_id=message_id)
+    assert item.state == "pending" and item.chat_id == "77"
+    assert item.payload["text"] == "سلام، در خدمتم"
+    assert item.payload["author"] == "agent" and item.payload["platform"] == "telegram"
+    assert world.woken == 1
+    first = (await Conversation.get(id=conversation)).first_response_at
+    assert first is not None
+    await world.desk.reply(agent, conversation, "یک پیام دیگر")
+    assert (await Conversation.get(id=conversation)).first_response_at == first
+    detail = await world.desk.conversation(agent, conversation)
+    assert [e.author for e in detail.timeline] == ["customer", "agent", "agent"]
+    assert detail.timeline[1].author_name == "a@example.com"
+
+
+async def test_replies_refused_with_a_reason(world):
+    agent = await world.desk.viewer(await make_user("a@example.com"))
+    conversation = await world.message(1, "سلام")
+    for text, reason in (("   ", "Write a reply first."),
+                         ("x" * 4097, "The reply is too long for one message.")):
+        with pytest.raises(DeskError, match=reason):
+            await world.desk.reply(agent, conversation, text)
+    assert not await OutboxItem.exists()
+
+
+async def test_resolve_writes_a_system_message_for_the_flows_and_reopen_counts(world):
+    agent = await world.desk.viewer(await make_user("a@example.com"))
+    conversation = await world.message(1, "ممنون")
+    await world.desk.resolve(agent, conversation)
+    await world.desk.resolve(agent, conversation)  # a second click changes nothing
+    stored = await Conversation.get(id=conversation)
+    assert stored.status == "resolved" and stored.resolved_at is not None
+    (system,) = await Message.filter(author="system")
+    assert (system.direction, system.kind, system.text, system.external_id, system.processed) == (
+        "in", "service", None, None, False)
+    assert system.meta == {"event": "resolved", "by": agent.user_id}
+    assert world.submitted == [system.id]
+    assert system.conversation_id == conversation
+
+    await world.desk.reopen(agent, conversation)
+    stored = await Conversation.get(id=conversation)
+    assert (stored.status, stored.reopen_count, stored.resolved_at) == ("pending", 1, None)
+
+
+async def test_snooze_needs_a_future_time(world):
+    agent = await world.desk.viewer(await make_user("a@example.com"))
+    conversation = await world.message(1, "فردا خبر می‌دهم")
+    with pytest.raises(DeskError):
+        await world.desk.snooze(agent, conversation, datetime.now(UTC) - timedelta(minutes=1))
+    until = datetime.now(UTC) + timedelta(days=1)
+    await world.desk.snooze(agent, conversation, until)
+    stored = await Conversation.get(id=conversation)
+    assert stored.status == "snoozed"
+    assert abs(stored.snoozed_until - until) < timedelta(seconds=1)
+    await world.desk.reopen(agent, conversation)
+    stored = await Conversation.get(id=conversation)
+    assert (stored.status, stored.reopen_count, stored.snoozed_until) == ("pending", 0, None)
 
 
 async def test_labels_are_added_once_filtered_on_and_removed(world):
@@ -62,17 +127,6 @@ async def test_labels_refused_with_a_reason_and_only_where_the_agent_may_look(wo
         await world.desk.add_label(agent, conversation, "x")
     with pytest.raises(ConversationNotFound):
         await world.desk.remove_label(agent, conversation, "l1")
-
-
-async def test_canned_replies_come_from_the_owner_configuration(world):
-    assert await world.desk.canned_replies() == []
-    await store(parse("canned_replies:\n"
-                      "  - shortcut: /thanks\n    text: از صبر و همراهی شما ممنونیم.\n"
-                      "  - shortcut: /hours\n    text: ما هر روز از ۹ تا ۱۷ پاسخ می‌دهیم.\n"))
-    assert [(c.shortcut, c.text) for c in await world.desk.canned_replies()] == [
-        ("/thanks", "از صبر و همراهی شما ممنونیم."),
-        ("/hours", "ما هر روز از ۹ تا ۱۷ پاسخ می‌دهیم."),
-    ]
 
 
 async def test_presence_is_a_bus_notice_for_visible_conversations_only(world):
@@ -139,15 +193,6 @@ async def test_after_the_window_the_reply_is_refused_and_a_template_goes(world):
         name="order_update", language="fa", parameters=("۱۲۳۴", "ارسال شده"))
 
 
-async def test_no_window_rule_means_the_reply_box_stays_open(world):
-    owner = await world.desk.viewer(await make_user("owner@example.com", "owner"))
-    conversation = await world.message(1, "سلام")
-    await Message.filter(author="customer").update(
-        created_at=datetime.now(UTC) - timedelta(days=30))
-    assert not (await world.desk.conversation(owner, conversation)).reply_window.closed
-    await world.desk.reply(owner, conversation, "سلام")
-
-
 def test_templates_in_the_configuration_are_checked():
     with pytest.raises(InvalidConfig) as refused:
         parse("whatsapp_templates:\n"
@@ -170,23 +215,11 @@ async def test_snoozed_conversations_wake_when_their_time_comes(world):
     upcoming = asyncio.ensure_future(anext(notices))
     await asyncio.sleep(0)
 
-    assert await world.desk.wake_snoozed() == [due]
+    assert await wake_snoozed(world.bus, datetime.now(UTC)) == [due]
     assert (await asyncio.wait_for(upcoming, 5)).data == {"conversation_id": due,
                                                          "status": "pending"}
     await notices.aclose()
     woken = await Conversation.get(id=due)
     assert (woken.status, woken.snoozed_until) == ("pending", None)
     assert (await Conversation.get(id=later)).status == "snoozed"
-    assert await world.desk.wake_snoozed() == []  # each wakes once
-
-
-async def test_the_snooze_loop_wakes_and_stops_when_asked(world):
-    owner = await world.desk.viewer(await make_user("owner@example.com", "owner"))
-    due = await world.message(1, "سلام")
-    await world.desk.snooze(owner, due, datetime.now(UTC) + timedelta(hours=1))
-    await Conversation.filter(id=due).update(snoozed_until=datetime.now(UTC) - timedelta(minutes=1))
-    stop = asyncio.Event()
-    loop = asyncio.create_task(world.desk.wake_snoozed_until(stop, every=0.05))
-    await eventually(lambda: Conversation.exists(id=due, status="pending"), what="woken")
-    stop.set()
-    await asyncio.wait_for(loop, 5)
+    assert await wake_snoozed(world.bus, datetime.now(UTC)) == []  # each wakes once

@@ -1,4 +1,5 @@
-"""The customer page's desk: identities, history, CSAT, tickets and merging."""
+"""core/desk/customers.py, the customer page's desk: identities, history, CSAT, tickets and
+merging."""
 
 from __future__ import annotations
 
@@ -11,13 +12,6 @@ from core.desk import ConversationNotFound, DeskError
 from core.models import Conversation, Customer, Message, SurveyAnswer, Team, Ticket
 from core.tickets import open_ticket
 from tests.panel.helpers import make_user
-from tests.panel.test_desk import _world
-
-
-@pytest.fixture
-async def world(any_database):
-    async for started in _world():
-        yield started
 
 
 async def _ticket(conversation_id: int, text: str) -> int:
@@ -54,7 +48,7 @@ async def test_a_ticket_status_change_tells_the_customer_through_the_flows(world
     await world.desk.change_ticket(owner, number, "in_progress")
     assert (await Ticket.get(number=number)).status == "in_progress"
     (submitted,) = world.submitted
-    system = await Message.get(id=submitted.message_id)
+    system = await Message.get(id=submitted)
     assert system.meta == {"event": "ticket_status", "number": number, "status": "in_progress"}
     await world.desk.change_ticket(owner, number, "in_progress")  # no change, no message
     assert len(world.submitted) == 1
@@ -98,7 +92,6 @@ async def test_an_agent_sees_and_merges_only_customers_of_their_teams(world):
     assert (await world.desk.customer(agent, mine_id)).same_person == ()
     with pytest.raises(ConversationNotFound):
         await world.desk.merge(agent, mine_id, hidden_id)
-
 
 
 async def test_custom_attributes_are_set_changed_and_removed(world):

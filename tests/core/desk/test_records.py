@@ -1,5 +1,5 @@
-"""What core/desk.py gives the API, on both databases: inbox pages by cursor, messages
-after an id, customers scoped like conversations."""
+"""What core/desk/ gives the API, on both databases: inbox pages by cursor, messages after an
+id, customers scoped like conversations (core/desk/records.py)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,6 @@ from core.desk import ConversationNotFound, CustomerNotFound, InboxFilter
 from core.models import Conversation, Team
 from core.sqlvalues import db_time
 from tests.panel.helpers import make_user
-from tests.panel.test_desk import _world
-
-
-@pytest.fixture
-async def world(any_database):
-    async for started in _world():
-        yield started
 
 
 async def test_inbox_pages_walk_every_conversation_once_even_with_equal_times(world):

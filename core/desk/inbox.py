@@ -1,0 +1,233 @@
+"""The inbox: the conversations a viewer may see, newest activity first, filtered and
+searched, and what its filters offer (teams, agents, labels, channels, canned replies).
+
+Search reads `search_entry`, which is written with each message (core/search_index.py),
+and matches customers by their names, user names and phone number; both sides are
+normalized (core/text.py) the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from core.db import connection, query_rows
+from core.desk._scope import INBOX_PAGE, Viewer, customer_name, label_name, labels_of, scope
+from core.display import describe
+from core.models import Author, ConversationStatus, Team, User
+from core.owner_config import load_stored
+from core.sqlvalues import db_time, from_db_time
+from core.text import normalize, strip_invisible
+
+STATUSES = tuple(status.value for status in ConversationStatus)
+LABELS_OFFERED = 200
+MAX_MATCHED_CUSTOMERS = 1000
+# Normalizing every customer's names took ~130 ms of a search over 10,000 customers; names
+# rarely change, so their normalized form is remembered: ~0.4 KiB each, so at most ~20 MiB.
+# Each search walks every customer in one order, which an LRU smaller than the customers
+# would only churn: the bound is set well above a shop's usual customer count.
+NAMES_REMEMBERED = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Something a filter or a form offers: a team, an agent, a channel."""
+
+    id: int
+    name: str
+    platform: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CannedChoice:
+    """A ready answer from the owner's configuration, picked by its shortcut."""
+
+    shortcut: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboxFilter:
+    assigned: str = ""  # "mine", "unassigned" or "" (anyone)
+    team_id: int | None = None
+    status: str = ""  # one of STATUSES, or "" for all
+    channel_id: int | None = None
+    label: str = ""
+    query: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboxRow:
+    conversation_id: int
+    platform: str
+    channel_name: str
+    customer_name: str
+    preview: str
+    last_author: str
+    last_at: datetime
+    waiting_since: datetime | None
+    unread: int
+    status: str
+    assignee_name: str
+    team_name: str
+    sorted_at: datetime  # the conversation's last_message_at: the inbox's order
+    labels: tuple[str, ...] = ()
+
+
+class InboxQueries:
+    # --- what there is to choose from ----------------------------------------------------
+
+    async def teams(self) -> list[Choice]:
+        return [Choice(t.id, t.name) for t in await Team.all().order_by("name")]
+
+    async def agents(self) -> list[Choice]:
+        users = await User.filter(active=True).order_by("email")
+        return [Choice(u.id, u.display_name or u.email) for u in users]
+
+    async def labels(self) -> list[str]:
+        """The labels in use, for the inbox's filter."""
+        rows = await query_rows(connection(), "SELECT DISTINCT name FROM conversation_label"
+                                              " ORDER BY name LIMIT ?", [LABELS_OFFERED])
+        return [r["name"] for r in rows]
+
+    async def canned_replies(self) -> list[CannedChoice]:
+        """The owner's ready answers (`canned_replies` in the configuration)."""
+        document = await load_stored()
+        return [CannedChoice(r.shortcut, r.text) for r in document.canned_replies]
+
+    async def channels(self) -> list[Choice]:
+        rows = await query_rows(connection(), "SELECT id, platform, name FROM channel ORDER BY id")
+        return [Choice(r["id"], r["name"] or r["platform"], r["platform"]) for r in rows]
+
+    # --- the inbox -------------------------------------------------------------------------
+
+    async def inbox(self, viewer: Viewer, wanted: InboxFilter, *,
+                    before: tuple[datetime, int] | None = None,
+                    limit: int = INBOX_PAGE) -> list[InboxRow]:
+        """Newest activity first, one page; `before` is the (sorted_at, conversation_id) of
+        the previous page's last row."""
+        conn = connection()
+        condition, values = scope(viewer)
+        where = [condition]
+        if wanted.assigned == "mine":
+            where.append("c.assignee_id = ?")
+            values.append(viewer.user_id)
+        elif wanted.assigned == "unassigned":
+            where.append("c.assignee_id IS NULL")
+        if wanted.team_id is not None:
+            where.append("c.team_id = ?")
+            values.append(wanted.team_id)
+        if wanted.status in STATUSES:
+            where.append("c.status = ?")
+            values.append(wanted.status)
+        if wanted.channel_id is not None:
+            where.append("c.channel_id = ?")
+            values.append(wanted.channel_id)
+        if label_name(wanted.label):
+            where.append("EXISTS (SELECT 1 FROM conversation_label l"
+                         " WHERE l.conversation_id = c.id AND l.name = ?)")
+            values.append(label_name(wanted.label))
+        if before is not None:
+            # Every write of last_message_at goes through db_time, so on SQLite the text
+            # compares in time order, as the ORDER BY below already assumes.
+            where.append("(c.last_message_at < ? OR (c.last_message_at = ? AND c.id < ?))")
+            moment = db_time(conn, before[0])
+            values.extend([moment, moment, before[1]])
+        if wanted.query.strip():
+            matches, match_values = await _search(conn, wanted.query)
+            where.append(matches)
+            values.extend(match_values)
+        rows = await query_rows(
+            conn,
+            "SELECT c.id, c.status, c.last_message_at, ch.platform, ch.name AS channel_name,"
+            " cu.display_name AS customer_name, i.display_name AS identity_name, i.username,"
+            " u.display_name AS assignee_name, u.email AS assignee_email, t.name AS team_name,"
+            " m.direction, m.author, m.kind, m.text, m.created_at AS last_created_at,"
+            " (SELECT COUNT(*) FROM message mu WHERE mu.conversation_id = c.id"
+            "   AND mu.author = ? AND mu.id > COALESCE((SELECT r.last_read_message_id"
+            "   FROM read_mark r WHERE r.user_id = ? AND r.conversation_id = c.id), 0)) AS unread"
+            " FROM conversation c"
+            " JOIN channel ch ON ch.id = c.channel_id"
+            " JOIN customer cu ON cu.id = c.customer_id"
+            " JOIN identity i ON i.id = c.identity_id"
+            " LEFT JOIN \"user\" u ON u.id = c.assignee_id"
+            " LEFT JOIN team t ON t.id = c.team_id"
+            " LEFT JOIN message m ON m.id ="
+            "   (SELECT MAX(ml.id) FROM message ml WHERE ml.conversation_id = c.id)"
+            f" WHERE {' AND '.join(where)}"
+            " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?",
+            [Author.CUSTOMER.value, viewer.user_id, *values, limit],
+        )
+        labels = await labels_of(conn, [row["id"] for row in rows])
+        return [_inbox_row(row, labels.get(row["id"], ())) for row in rows]
+
+
+def _inbox_row(row: dict[str, Any], labels: tuple[str, ...]) -> InboxRow:
+    last_at = from_db_time(row["last_created_at"]) or from_db_time(row["last_message_at"])
+    waiting = (row["author"] == Author.CUSTOMER
+               and row["status"] in (ConversationStatus.OPEN, ConversationStatus.PENDING))
+    return InboxRow(
+        conversation_id=row["id"],
+        platform=row["platform"],
+        channel_name=row["channel_name"] or row["platform"],
+        customer_name=customer_name(row),
+        preview=strip_invisible(describe(row["kind"], row["text"])) if row["kind"] else "",
+        last_author=row["author"] or "",
+        last_at=last_at,
+        waiting_since=last_at if waiting else None,
+        unread=row["unread"],
+        status=row["status"],
+        assignee_name=row["assignee_name"] or row["assignee_email"] or "",
+        team_name=row["team_name"] or "",
+        labels=labels,
+        sorted_at=from_db_time(row["last_message_at"]),
+    )
+
+
+async def _search(conn: BaseDBAsyncClient, query: str) -> tuple[str, list[Any]]:
+    """A condition on `c` for conversations whose messages or customer match `query`,
+    both sides normalized (ي/ی, ك/ک, digits, ZWNJ, diacritics...)."""
+    needle = normalize(query)
+    if not needle:
+        return "1 = 1", []
+    customers = await matching_customers(conn, needle)
+    # EXISTS per conversation, walked newest first: a common word stops at one page.
+    condition = ("EXISTS (SELECT 1 FROM search_entry s WHERE s.conversation_id = c.id"
+                 " AND s.body LIKE ? ESCAPE '\\')")
+    values: list[Any] = [_like_pattern(needle)]
+    if customers:
+        condition += f" OR c.customer_id IN ({', '.join('?' * len(customers))})"
+        values.extend(customers)
+    return f"({condition})", values
+
+
+async def matching_customers(conn: BaseDBAsyncClient, needle: str) -> list[int]:
+    """Customers whose names, user names or phone number hold the normalized `needle`."""
+    rows = await query_rows(
+        conn,
+        "SELECT i.customer_id, i.display_name, i.username, cu.display_name AS customer_name,"
+        " cu.phone FROM identity i JOIN customer cu ON cu.id = i.customer_id",
+    )
+    found: dict[int, None] = {}
+    for row in rows:
+        names = " ".join(filter(None, (row["display_name"], row["username"],
+                                       row["customer_name"], row["phone"])))
+        if needle in _normalized_names(names):
+            found[row["customer_id"]] = None
+            if len(found) >= MAX_MATCHED_CUSTOMERS:
+                break
+    return list(found)
+
+
+@lru_cache(maxsize=NAMES_REMEMBERED)
+def _normalized_names(names: str) -> str:
+    return normalize(names)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
