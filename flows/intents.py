@@ -154,6 +154,7 @@ BYE = "bye"
 COMPLIMENT = "compliment"
 LAUGHTER = "laughter"
 OK = "ok"
+BOT = "bot"  # "are you a bot?"
 
 SMALL_TALK_PHRASES = {
     GREETING: (
@@ -165,6 +166,7 @@ SMALL_TALK_PHRASES = {
         "salam", "slm", "salaam", "alo", "dorood", "dorud", "vaght bekheir", "vaght bekheyr",
         "vakht bekheir", "vaghtetoon bekheir", "sobh bekheir", "shab bekheir", "khaste nabashid",
         "khaste nabashin", "hi", "hello", "hey", "hii", "good morning", "good evening",
+        "عرض ادب و احترام", "ارادت", "عرض ارادت",
     ),
     HOW_ARE_YOU: (
         "خوبی", "خوبید", "خوبین", "خوب هستید", "خوبید شما", "چطوری", "چطورید", "چطورین",
@@ -180,7 +182,10 @@ SMALL_TALK_PHRASES = {
         "لطف کردین", "لطف کردی", "لطف دارید", "دستت درد نکنه", "دستتون درد نکنه",
         "دست شما درد نکنه", "قربونت", "قربانت", "قربان شما", "قربون شما", "قربونتون", "فدات",
         "فداتون", "مرسی بابت", "سپاس از شما", "ممنون بابت راهنمایی", "مرسی از راهنماییتون",
-        "مرسی از راهنمایی",
+        "مرسی از راهنمایی", "با تشکر", "با سپاس", "خدا خیرتون بده", "خدا خیرت بده",
+        "خیلی لطف کردید", "سپاس فراوان", "تشکر فراوان", "ممنون از وقتی که گذاشتید",
+        "lotf kardin", "lotf kardid", "merc", "mc", "sepasgozaram", "tashakor", "ba tashakor",
+        "khoda kheiretoon bede",
         "mersi", "merci", "mrc", "mamnoon", "mamnun", "mamnoonam", "mamnunam", "motshakeram",
         "moteshakeram", "sepas", "dastet dard nakone", "dastetoon dard nakone", "ghorbanet",
         "thanks", "thank you", "thx", "tnx", "ty", "thank u", "thanks a lot",
@@ -189,7 +194,7 @@ SMALL_TALK_PHRASES = {
         "خداحافظ", "خدافظ", "خداحافظی", "خدانگهدار", "خدا نگهدار", "بای", "بای بای", "فعلا",
         "شب خوش", "روز خوش", "روزتون خوش", "بدرود", "فعلا خداحافظ", "تا بعد",
         "khodafez", "khodahafez", "khodahafes", "bye", "bye bye", "bb", "felan", "see you",
-        "goodbye",
+        "goodbye", "ruzetun khosh", "rozeton khosh", "shab khosh", "khodanegahdar",
     ),
     COMPLIMENT: (
         "عالی", "عالیه", "عالی بود", "خیلی خوب", "خوبه", "خوب بود", "دمتون گرم", "دمت گرم",
@@ -214,9 +219,11 @@ _SMALL_TALK_FILLERS = frozenset("""
     بچه ها بچهها ادمین ادمینجان همه همچنین زیاد بسیار یه دنیا یک بازم باز دوباره بابت اینکه
     ممنونم جناب خانم آقا اقا سرکار
     راهنمایی راهنماییتون راهنماییت راهنماییها لطفتون لطفت پاسخ پاسخگویی پاسخگوییتون جوابتون
-    زحمت زحماتتون زحمتاتون توضیحات توضیحاتتون همراهی همراهیتون
+    زحمت زحماتتون زحمتاتون توضیحات توضیحاتتون همراهی همراهیتون فراوان احترام داداش آبجی
+    رفیق خانوم
     jan joon jun aziz azizam kheili khyli kheyli kili kheily kheili ham shoma azatoon az va
     admin so very much lot a you too again all dear for your help rahnamayi rahnamaei lotfetoon
+    agha aqa khanom dadash abji rafigh dada
 """.split())
 _SMALL_TALK_EMOJI = {
     "😂": LAUGHTER, "🤣": LAUGHTER, "😅": LAUGHTER, "😆": LAUGHTER, "😁": LAUGHTER,
@@ -224,7 +231,7 @@ _SMALL_TALK_EMOJI = {
     "😍": COMPLIMENT, "👏": COMPLIMENT, "👍": OK, "👌": OK, "🙂": OK, "😊": OK, "👋": GREETING,
 }  # fmt: skip
 # Which answer a message with several kinds of small talk gets ("سلام، ممنون، خداحافظ" is bye).
-_SMALL_TALK_ORDER = (BYE, THANKS, HOW_ARE_YOU, GREETING, COMPLIMENT, LAUGHTER, OK)
+_SMALL_TALK_ORDER = (BOT, BYE, THANKS, HOW_ARE_YOU, GREETING, COMPLIMENT, LAUGHTER, OK)
 _LAUGHTER_RE = re.compile(r"(?:خ{2,}|ه{3,}|(?:ha){2,}h?|(?:he){2,}|(?:kh){3,}|lo+l|lmao)")
 _HELD_RE = re.compile(r"([^\W\d])\1{2,}")
 
@@ -234,13 +241,37 @@ def _held_once(text: str) -> str:
     return _HELD_RE.sub(r"\1", text)
 
 
+_REPEATED_RE = re.compile(r"([^\W\d])\1+")
+# Finglish writes one sound in several ways ("khoobi", "khubi", "xubi"; "salaam", "salam");
+# small-talk words are compared with one spelling of each.
+_FINGLISH_SOUNDS = (("x", "kh"), ("q", "gh"), ("aa", "a"), ("ee", "i"),
+                    ("oo", "u"), ("ou", "u"))
+
+
+def _finglish_sounds(word: str) -> str:
+    if not word.isascii():
+        return word
+    for spelled, sound in _FINGLISH_SOUNDS:
+        word = word.replace(spelled, sound)
+    return word
+
+
+def _small_talk_key(word: str) -> str:
+    """One spelling of a small-talk word: each letter once ("مرسیی", "ممنون" → "مرسی",
+    "منون"), Finglish sounds spelled one way ("xubi", "khoobi" → "khubi" → "khobi")."""
+    word = _finglish_sounds(word)
+    if word.isascii():
+        word = word.replace("u", "o")
+    return _REPEATED_RE.sub(r"\1", word)
+
+
 def _phrase_table(phrases_by_kind: dict[str, tuple[str, ...]]
                   ) -> dict[str, list[tuple[tuple[str, ...], str]]]:
     """First word → (phrase words, kind), longest phrases first."""
     table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for kind, phrases in phrases_by_kind.items():
         for phrase in phrases:
-            words = tuple(_held_once(normalize(phrase)).split())
+            words = tuple(_small_talk_key(word) for word in normalize(phrase).split())
             table.setdefault(words[0], []).append((words, kind))
     for entries in table.values():
         entries.sort(key=lambda entry: -len(entry[0]))
@@ -248,7 +279,14 @@ def _phrase_table(phrases_by_kind: dict[str, tuple[str, ...]]
 
 
 _SMALL_TALK_TABLE = _phrase_table(SMALL_TALK_PHRASES)
-_FILLER_FORMS = frozenset(_held_once(normalize(word)) for word in _SMALL_TALK_FILLERS)
+_FILLER_FORMS = frozenset(_small_talk_key(normalize(word)) for word in _SMALL_TALK_FILLERS)
+# "ربات هستی؟", "are you a bot?": asked of the bot, in a short message.
+_BOT_QUESTION_RE = re.compile(
+    r"(?<!\S)(?:ربات|روبات|بات|robot|bot)(?:ی|ه)?\s?(?:هستی|هستید|هستین|هستش|ای|e|i|hasti|"
+    r"hastid|hastin|hasty)(?!\S)|(?<!\S)(?:ربات|روبات)(?:ی|ید|ین)(?!\S)|"
+    r"(?:are\syou|r\su)\s(?:a\s)?(?:bot|robot|human|real)"
+)
+_BOT_QUESTION_WORDS = 8
 
 
 def small_talk(text: str | None) -> str | None:
@@ -256,7 +294,10 @@ def small_talk(text: str | None) -> str | None:
     "مرسی عالی بود 🙏", "khodafez"), else None: a greeting before a question is a question."""
     if not text:
         return None
-    words = said(text).split()
+    said_ = said(text)
+    words = said_.split()
+    if len(words) <= _BOT_QUESTION_WORDS and _BOT_QUESTION_RE.search(said_):
+        return BOT
     kinds: set[str] = set()
     position = 0
     while position < len(words):
@@ -269,7 +310,7 @@ def small_talk(text: str | None) -> str | None:
             kinds.update(_SMALL_TALK_EMOJI[char] for char in word if char in _SMALL_TALK_EMOJI)
             position += 1
             continue
-        held_once = [_held_once(later) for later in words[position:]]
+        held_once = [_small_talk_key(later) for later in words[position:]]
         phrase = next((entry for entry in _SMALL_TALK_TABLE.get(held_once[0], ())
                        if tuple(held_once[: len(entry[0])]) == entry[0]), None)
         if phrase is not None:
@@ -291,19 +332,19 @@ PERSON_PHRASES = (
     "آدمیزاد", "نیروی انسانی", "مسئول پشتیبانی", "واحد پشتیبانی", "بخش پشتیبانی",
     "تیم پشتیبانی", "کارشناس فروش", "یه همکار", "همکارتون", "همکاراتون", "همکاران شما",
     "ربات نمیخوام", "با ربات نه", "نمیخوام با ربات", "نمیخوام با بات", "ربات نباشه",
-    "کسی هست", "کسی اونجا هست", "کسی نیست", "یکی جواب بده", "یه نفر جواب بده",
+    "کسی نیست جواب بده", "یکی جواب بده", "یه نفر جواب بده",
     "یکی جواب بدید", "یه نفر جواب بدید", "کسی جواب نمیده", "کسی جواب بده", "چرا کسی جواب نمیده",
     "پاسخگو نیستید", "جواب نمیدید", "جواب نمیدین",
     "adam vaghei", "adam vaghe'i", "adame vaghei", "ensan vaghei", "ye adam", "ye ensan",
-    "ye nafar", "yeki javab bede", "kasi hast", "kasi nist", "robot nemikham", "bot nemikham",
+    "yeki javab bede", "kasi javab nemide", "robot nemikham", "bot nemikham",
     "real person", "real human", "a human", "live agent", "live chat", "customer service",
     "support team", "not a bot", "not a robot",
 )  # fmt: skip
 # Nouns that name a person of the shop wherever they stand, with or without a clitic (not
 # with ـی: "پشتیبانی" is also a topic, "کارشناسی" a degree).
 _PERSON_NOUNS = re.compile(
-    r"(?<!\S)(?:اپراتور|اوپراتور|اپرتور|کارشناس|پشتیبان|انسان|operator|operatoor|oprator|"
-    r"operater|opperator|ensan|karshenas|poshtiban|human|agent)"
+    r"(?<!\S)(?:اپراتور|اوپراتور|اپرتور|پشتیبان|انسان|operator|operatoor|oprator|"
+    r"operater|opperator|ensan|poshtiban|human|agent)"
     r"(?:ها|های|هاتون|تون|مون|ا|e|etoon|etun|aton|s)?(?!\S)"
 )
 # "… با یکی / با شما / با مدیر … حرف بزنم / صحبت کنم": talking with someone.
@@ -316,14 +357,33 @@ _TALK_WITH = re.compile(
 )
 _CONNECT_OR_CALL = re.compile(
     r"(?<!\S)(?:وصلم\s?کن(?:ید|ین)?|وصل\s?کن(?:ید|ین)\s?به|به\s\S+\s?وصل\s?کن|وصل\s?بشم|وصل\s?شم|"
-    r"تماس\s?بگیر(?:ید|ین)?|زنگ\s?بزن(?:ید|ین)?|باهام\s?تماس|بهم\s?زنگ|با\s?من\s?تماس|"
-    r"به\s?من\s?زنگ|منو\s?وصل|"
-    r"vaslam\s?kon(?:id|in)?|vasl\s?kon(?:id|in)|tamas\s?begir(?:id|in)?|"
-    r"zang\s?b?e?zan(?:id|in)?|behem\s?zang|call\s?me|connect\s?me|transfer\s?me)(?!\S)"
+    r"باهام\s?تماس|بهم\s?زنگ|با\s?(?:من|بنده)\s(?:\S+\s)?تماس|به\s?(?:من|بنده)\s?زنگ|منو\s?وصل|"
+    r"متصل\s?(?:کنید|کن|کنین|نمایید|بشم|شوم)|ارجاع\s?(?:بدید|دهید|بدین|بده|کنید|نمایید)|"
+    r"vaslam\s?kon(?:id|in)?|vasl\s?kon(?:id|in)|baham\s?tamas|behem\s?zang|"
+    r"motasel\s?kon(?:id|in)|erja\s?bed(?:id|in)|"
+    r"call\s?me|connect\s?me|transfer\s?me)(?!\S)"
 )
-# "Support" alone, or with only a "please", is a request for it; beside other words it is a
-# topic ("ساعت کاری پشتیبانی").
-_SUPPORT_WORDS = frozenset({"پشتیبانی", "poshtibani", "poshtibany", "support", "ساپورت"})
+# "تماس بگیرید", "کسی هست؟" make a request on their own; inside a longer message they are
+# often about something else ("نکنه زنگ بزنید بگید …", "ساعت ۱ شب کسی هست؟").
+_SHORT_REQUEST = re.compile(
+    r"(?<!\S)(?:تماس\s?بگیر(?:ید|ین)?|زنگ\s?بزن(?:ید|ین)?|(?:کسی|یکی)\s(?:اونجا\s)?هست|"
+    r"tamas\s?begir(?:id|in)?|zang\s?b?e?zan(?:id|in)?|(?:kasi|yeki)\shast|anyone\sthere)(?!\S)"
+)
+_SHORT_REQUEST_WORDS = 5
+# "یه کارشناس بیاد جواب بده", "یکی از همکاران تماس بگیرند": someone of the shop, and what
+# they should do.
+_ANSWER_OR_CALL = (r"جواب\s?بده|جواب\s?بدن|جواب\s?بدهد|تماس\s?بگیر(?:ه|د|ند|ن)|"
+                   r"زنگ\s?بزن(?:ه|د|ند|ن)|javab\s?bede|tamas\s?begire|zang\s?bezane")
+_SOMEONE_SHOULD = re.compile(
+    r"(?<!\S)(?:کارشناس|همکار|پشتیبانی|karshenas|hamkar|poshtibani)\S*\s(?:\S+\s){0,3}?"
+    rf"(?:بیاد|بیان|بیاید|biad|biyad|{_ANSWER_OR_CALL})(?!\S)|"
+    r"(?<!\S)(?:یکی|یه\sنفر|یک\sنفر|yeki|ye\snafar)\s(?:\S+\s){0,3}?"
+    rf"(?:{_ANSWER_OR_CALL})(?!\S)"
+)
+# "Support" or "an expert" alone, or with only a "please", is a request for one; beside other
+# words it is a topic ("ساعت کاری پشتیبانی", "مشاوره با کارشناس پوست").
+_SUPPORT_WORDS = frozenset({"پشتیبانی", "poshtibani", "poshtibany", "support", "ساپورت",
+                            "کارشناس", "کارشناستون", "karshenas", "karshenasetun"})
 _REQUEST_WORDS = frozenset(normalize(word) for word in """
     لطفا لطفاً میخوام میخواستم میخواهم با به وصل کنید اقا آقا خانم
     lotfan please pls plz mikham i want need to with the
@@ -337,12 +397,14 @@ def asks_for_a_person(text: str | None, owner_phrases: tuple[str, ...] = ()) -> 
         return False
     if wants_a_person(text, owner_phrases) or says_any(text, PERSON_PHRASES):
         return True
-    said_ = _held_once(said(text))
+    said_ = _one_spelling(_held_once(said(text)))
     if (_PERSON_NOUNS.search(said_) or _TALK_WITH.search(said_)
-            or _CONNECT_OR_CALL.search(said_)):
+            or _CONNECT_OR_CALL.search(said_) or _SOMEONE_SHOULD.search(said_)):
         return True
-    words = set(said_.split())
-    return bool(words & _SUPPORT_WORDS) and words <= _SUPPORT_WORDS | _REQUEST_WORDS
+    words = said_.split()
+    if len(words) <= _SHORT_REQUEST_WORDS and _SHORT_REQUEST.search(said_):
+        return True
+    return bool(set(words) & _SUPPORT_WORDS) and set(words) <= _SUPPORT_WORDS | _REQUEST_WORDS
 
 
 # --- Orders --------------------------------------------------------------------------------
@@ -353,14 +415,17 @@ _ORDER_WORDS_RE = re.compile(
 )
 # The status of an order, asked without a number: the lookup asks for the number.
 _ORDER_NOUN_RE = re.compile(
-    r"(?<!\S)(?:سفارش|مرسوله|بسته|order|sefaresh|sefarsh|sfaresh|marsoole|baste)",
+    r"(?<!\S)(?:سفارش|مرسوله|بسته|order|sefaresh|sefarsh|sfaresh|marsule|bast(?:e|am|amo))",
     re.IGNORECASE,
 )
 _ORDER_STATUS_RE = re.compile(
-    r"(?<!\S)(?:وضعیت|پیگیری|رهگیری|کجاست|کجاس|کجا\sهست|چیشد|چی\sشد|چه\sشد|چی\sشده|"
-    r"نرسیده|نرسید|نیومده|نیامده|نیومد|ارسال\sنشده|ارسال\sشده|نگرفتم|دستم\sنرسیده|"
-    r"vaziat|vaziyat|peygiri|peigiri|paygiri|rahgiri|kojast|kojas|chi\sshod|chishod|"
-    r"naresid|naresideh|naresde|nayoomade|nayumade|status|track|tracking|where)",
+    r"(?<!\S)(?:وضعیت|رهگیری|کجاست|کجاس|کجا\sهست|چیشد|چی\sشد|چه\sشد|چی\sشده|"
+    r"هنوز\s(?:به\sدستم\s)?(?:نرسیده|نرسید|نیومده|نیامده|ارسال\sنشده)|چه\sمرحل|"
+    r"(?:ارسال|پست|فرستاده)\s?(?:شده|شد|کردین|کردید|کردن)\s?یا\sنه|"
+    r"(?:ersal|post|ferestade)\s?(?:shode|shod|kardin|kardid|kardan)\s?ya\sna|"
+    r"che\smarhale|"
+    r"vaziat|vaziyat|rahgiri|kojast|kojas|chi\sshod|chishod|"
+    r"hanu?o?z\s(?:naresid|naresideh|nayoomade|nayumade)|status|tracking|where\sis)",
     re.IGNORECASE,
 )
 # A number that is an amount, a size or a time, not an order: followed by its unit.
@@ -369,8 +434,10 @@ _UNIT_AFTER = re.compile(
     r"دقیقه|ماه|سال|عدد|تا|بار|جلسه|نفر|toman|tomen|tomn|rial|hezar|million|percent|%|"
     r"gr|kg|days?|hours?|ta)(?!\w)", re.IGNORECASE
 )
+# A number may be typed against a Persian word ("سفارش۶۱۲۰۹"), not inside a Latin code or a
+# date, amount or link.
 _NUMBER_IN_TEXT = re.compile(
-    r"(?<![\w./:,٫])([#№]\s*)?((?:[A-Za-z]{1,4}-?)?\d{3,20})(?![\w./:,٫])"
+    r"(?<![0-9A-Za-z./:,٫])([#№]\s*)?((?:[A-Za-z]{1,4}-?)?\d{3,20})(?![0-9A-Za-z./:,٫])"
 )
 MIN_ORDER_DIGITS = 4  # fewer is a quantity ("۳ تا"), unless written "#123"
 _PHONE_RE = re.compile(r"(?:\+?98|0)?9\d{9}")
@@ -392,21 +459,46 @@ def order_number_in(text: str | None) -> str | None:
     return None
 
 
+def _one_spelling(said_: str) -> str:
+    """Finglish sounds spelled one way ("sefaaresh", "kojaast" → "sefaresh", "kojast")."""
+    return " ".join(_finglish_sounds(word) for word in said_.split())
+
+
 def tracked_order_number(text: str | None) -> str | None:
     """The order number of a message about an order: "#12345" alone, or a number beside an
     order or tracking word ("وضعیت سفارش ۴۵۶۷۸", "peygiri 45678")."""
     hashed = hashed_order_number(text)
     if hashed is not None:
         return hashed
-    if not text or not _ORDER_WORDS_RE.search(said(text)):
+    if not text or not _ORDER_WORDS_RE.search(_one_spelling(said(text))):
         return None
     return order_number_in(text)
+
+
+# "Following up" is about an order right beside it ("پیگیری سفارشم"); elsewhere it is a
+# question about a process ("روند پیگیری مرجوعی چیست؟").
+_FOLLOW_UP_AN_ORDER_RE = re.compile(
+    r"(?<!\S)(?:پیگیری|peygiri|peigiri|paygiri)\S*\s(?:\S+\s)?(?:سفارش|بسته|مرسوله|order|"
+    r"sefaresh|sefarsh|baste|bastam)|(?<!\S)(?:سفارش|بسته|مرسوله|order|sefaresh|sefarsh|baste|"
+    r"bastam)\S*\s(?:\S+\s){0,2}?(?:پیگیری|peygiri|peigiri|paygiri)"
+)
 
 
 def asks_about_an_order(text: str | None, owner_phrases: tuple[str, ...] = ()) -> bool:
     """An order's status asked without its number ("سفارشم کجاست؟", "vaziat sefaresh")."""
     if not text:
         return False
-    said_ = said(text)
-    return says_any(text, owner_phrases) or bool(
-        _ORDER_NOUN_RE.search(said_) and _ORDER_STATUS_RE.search(said_))
+    said_ = _one_spelling(said(text))
+    return says_phrase_or_command(text, owner_phrases) or bool(
+        _ORDER_NOUN_RE.search(said_) and _ORDER_STATUS_RE.search(said_)
+        or _FOLLOW_UP_AN_ORDER_RE.search(said_))
+
+
+def says_phrase_or_command(text: str | None, phrases: tuple[str, ...]) -> bool:
+    """Like says_any, but an owner's "/order" is the command only, not the word "order"
+    ("order bedam" in Finglish is "I place an order")."""
+    if not text:
+        return False
+    commands = tuple(phrase for phrase in phrases if phrase.startswith("/"))
+    return says_any(text, tuple(phrase for phrase in phrases if phrase not in commands)) or any(
+        is_command(text, command[1:]) for command in commands)

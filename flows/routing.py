@@ -15,7 +15,7 @@ from flows.faq import FaqDecision
 from flows.intents import (
     asks_about_an_order,
     asks_for_a_person,
-    says_any,
+    says_phrase_or_command,
     small_talk,
     sounds_angry,
     tracked_order_number,
@@ -42,6 +42,9 @@ class Route:
 
 def route(text: str, config: FlowConfig) -> Route:
     """The route of a customer's typed message under the owner's configuration."""
+    chatting = small_talk(text)  # first: "ربات هستی یا آدم واقعی؟" asks, it does not request
+    if chatting is not None:
+        return Route(kind=SMALLTALK, small_talk=chatting)
     if asks_for_a_person(text, config.handoff_phrases):
         return Route(kind=HANDOFF)
     if sounds_angry(text):
@@ -49,15 +52,12 @@ def route(text: str, config: FlowConfig) -> Route:
     order_id = tracked_order_number(text) if config.order_tracking else None
     if order_id is not None:
         return Route(kind=ORDER, order_id=order_id)
-    chatting = small_talk(text)
-    if chatting is not None:
-        return Route(kind=SMALLTALK, small_talk=chatting)
     decision = config.faq_index.decide(text)
     if decision.answer is not None:
         return Route(kind=ANSWER, faq=decision)
     if config.order_tracking and asks_about_an_order(text, config.order_phrases):
         return Route(kind=ORDER, faq=decision)
-    if says_any(text, config.ticket_phrases):
+    if says_phrase_or_command(text, config.ticket_phrases):
         return Route(kind=TICKET, faq=decision)
     if decision.choices:
         return Route(kind=CHOICES, faq=decision)

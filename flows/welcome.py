@@ -118,6 +118,12 @@ class _Turn:
         if first_turn and kind in (intents.GREETING, intents.HOW_ARE_YOU):
             return self._menu(greet=True)
         _ = self.talk._
+        state = {**self.state, "step": IN_MENU}
+        if kind == intents.BOT:
+            return FlowResult(state=state, actions=(Reply(
+                text=_("I am this shop's automatic assistant. Write your question, or talk to "
+                       "a person from our team."),
+                buttons=(self.talk.person_button(), self.talk.main_menu_button())),))
         text = {
             intents.GREETING: _("Hello again! How can I help you?"),
             intents.HOW_ARE_YOU: _("I am well, thank you! How can I help you?"),
@@ -125,7 +131,6 @@ class _Turn:
             intents.BYE: _("Goodbye! We are here whenever you need us."),
             intents.COMPLIMENT: _("Thank you, that is kind of you!"),
         }.get(kind, _("Good. If there is anything else, just write it."))
-        state = {**self.state, "step": IN_MENU}
         return FlowResult(state=state, actions=(Reply(text=text),))
 
     def _menu(self, *, greet: bool) -> FlowResult:

@@ -99,3 +99,11 @@ def test_issue_15_a_request_for_a_person_hands_off_without_faq_choices(text):
 def test_without_order_tracking_a_number_is_an_faq_question():
     shop = FlowConfig(faq=FAQ, order_tracking=False)
     assert route("پیگیری سفارش ۴۵۶۷۸", shop).kind in (ANSWER, CHOICES)
+
+
+def test_issue_15_are_you_a_bot_is_answered_with_a_way_to_a_person():
+    result = decide(IN_MENU, turn("شما رباتید یا آدم واقعی؟"), SHOP)
+    assert "دستیار خودکار" in texts(result)
+    assert not any(isinstance(a, Handoff) for a in result.actions)
+    assert "handoff" in [b.payload for a in result.actions if isinstance(a, Reply)
+                         for b in a.buttons]
