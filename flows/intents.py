@@ -347,9 +347,11 @@ _PERSON_NOUNS = re.compile(
     r"operater|opperator|ensan|poshtiban|human|agent)"
     r"(?:ها|های|هاتون|تون|مون|ا|e|etoon|etun|aton|s)?(?!\S)"
 )
-# "… با یکی / با شما / با مدیر … حرف بزنم / صحبت کنم": talking with someone.
+# "… با یکی / با شما / با مدیر … حرف بزنم / صحبت کنم": talking with someone ("با کی صحبت
+# کنم؟" asks whom to talk to: a question for the FAQ).
 _TALK_WITH = re.compile(
-    r"(?<!\S)(?:با|ba|with|to)\s(?:\S+\s){0,5}?"
+    r"(?<!\S)(?:با|ba|with|to)\s(?!(?:کی|چه\sکسی|کدوم|کدام|ki|che\skasi|who|whom)\s)"
+    r"(?:\S+\s){0,5}?"
     r"(?:حرف\s?(?:ب?زنم|ب?زنیم|بزنه|زدن|بزنید|بزنین)|صحبت\s?(?:ب?کنم|ب?کنیم|کردن|بکنید|کنید)|"
     r"گفتگو\s?(?:ب?کنم|کردن)|چت\s?(?:ب?کنم|کردن)|"
     r"harf\s?b?e?zan(?:am|im)|harf\s?zadan|sohbat\s?(?:b?o?kon(?:am|im)|kardan)|"

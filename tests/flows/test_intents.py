@@ -74,6 +74,7 @@ def test_issue_15_requests_for_a_person_are_recognized(text):
     "برای مشاوره پوست با کارشناس چه کنم؟",  # an expert as a service the shop offers
     "اگه قیمت عوض شد بهتون زنگ بزنم یا خودتون زنگ بزنید خبر بدید؟",  # a call, in passing
     "ساعت یازده شب کسی هست سفارش بگیره؟",  # opening hours
+    "برای نمایندگی فروش با کی باید صحبت کنم؟",  # whom to talk to: the owner's answer says
 ])
 def test_issue_15_a_topic_near_those_words_is_not_a_request_for_a_person(text):
     assert not asks_for_a_person(text)
