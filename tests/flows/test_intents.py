@@ -18,6 +18,7 @@ from flows.intents import (
     asks_for_a_person,
     order_number_in,
     small_talk,
+    sounds_angry,
     tracked_order_number,
 )
 
@@ -147,3 +148,13 @@ def test_issue_15_someone_asked_to_connect_answer_or_call_is_a_request_for_a_per
 def test_issue_15_someone_or_following_up_in_passing_is_no_intent(text):
     assert not asks_for_a_person(text)
     assert not asks_about_an_order(text)
+
+
+@pytest.mark.parametrize("text", ["این چه وضعشه؟ سه بار پیام دادم", "واقعا که! خیلی ناراضیم",
+                                  "shekayat daram az ersal"])
+def test_issue_15_a_clear_complaint_sounds_upset(text):
+    assert sounds_angry(text)
+
+
+def test_being_unhappy_in_a_question_is_not_upset():
+    assert not sounds_angry("اگر از رنگش راضی نبودم میتونم عوضش کنم؟")
