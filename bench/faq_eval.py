@@ -17,9 +17,11 @@ shop's FAQ and order tracking switched on. Per shop, per writing style and in to
 answerable  messages whose expected route is an FAQ entry
 top-1       the bot answered that entry directly (share of answerable)
 top-3       that entry was the answer or among the offered choices (share of answerable)
-wrong       an FAQ answer with the wrong entry, or an FAQ answer or choices to a message whose
-            expected route is none, order, handoff or small talk (share of all messages)
+wrong       an FAQ answer with the wrong entry, or an FAQ answer to a message whose expected
+            route is none, order, handoff or small talk (share of all messages); choices are
+            not answers: those offered to messages with no entry are shown apart ("offered")
 intents     messages expected to go to none/order/handoff/small talk that went exactly there
+offered     messages with no FAQ entry that were offered FAQ choices (share of those messages)
 mix         the decisions: answer / choices / none / an intent (order, handoff, ticket, small
             talk), as shares of all messages
 
@@ -94,7 +96,7 @@ class Outcome:
     def wrong(self) -> bool:
         if self.answerable:
             return self.route == ANSWER and self.answered != self.case.expected
-        return self.route in (ANSWER, CHOICES)
+        return self.route == ANSWER
 
     @property
     def routed_right(self) -> bool:
@@ -179,6 +181,7 @@ class Figures:
     top3: int
     wrong: int
     not_faq: int
+    offered: int  # messages with no FAQ entry that were offered choices
     routed_right: int
     mix: dict[str, int]
 
@@ -194,6 +197,7 @@ class Figures:
             top3=sum(o.top3 for o in outcomes),
             wrong=sum(o.wrong for o in outcomes),
             not_faq=sum(not o.answerable for o in outcomes),
+            offered=sum(not o.answerable and o.route == CHOICES for o in outcomes),
             routed_right=sum(o.routed_right for o in outcomes),
             mix=mix,
         )
@@ -218,7 +222,7 @@ def share(part: int, whole: int) -> str:
 
 
 HEADER = (f"{'':14}{'msgs':>5} {'answ':>5}  {'top-1':^21} {'top-3':^21} {'wrong':^21}"
-          f" {'intents':^21}  mix answer/choices/none/intent")
+          f" {'intents':^21} {'offered':^21}  mix answer/choices/none/intent")
 
 
 def row(label: str, figures: Figures) -> str:
@@ -227,7 +231,8 @@ def row(label: str, figures: Figures) -> str:
     return (f"{label:14}{figures.messages:5d} {figures.answerable:5d}  "
             f"{share(figures.top1, figures.answerable)} {share(figures.top3, figures.answerable)} "
             f"{share(figures.wrong, figures.messages)} "
-            f"{share(figures.routed_right, figures.not_faq)}  {mix}")
+            f"{share(figures.routed_right, figures.not_faq)} "
+            f"{share(figures.offered, figures.not_faq)}  {mix}")
 
 
 def targets_line(figures: Figures) -> str:

@@ -52,11 +52,13 @@ def route(text: str, config: FlowConfig) -> Route:
     order_id = tracked_order_number(text) if config.order_tracking else None
     if order_id is not None:
         return Route(kind=ORDER, order_id=order_id)
+    # An order's status ("سفارشم هنوز نرسیده") is about this customer's order, which no FAQ
+    # answer knows, even when the FAQ has a close general entry (delivery times).
+    if config.order_tracking and asks_about_an_order(text, config.order_phrases):
+        return Route(kind=ORDER)
     decision = config.faq_index.decide(text)
     if decision.answer is not None:
         return Route(kind=ANSWER, faq=decision)
-    if config.order_tracking and asks_about_an_order(text, config.order_phrases):
-        return Route(kind=ORDER, faq=decision)
     if says_phrase_or_command(text, config.ticket_phrases):
         return Route(kind=TICKET, faq=decision)
     if decision.choices:
