@@ -43,12 +43,13 @@ from core.actions import (
     Turn,
 )
 from core.bus import Bus
+from core.clock import utcnow
 from core.db import dialect_sql, is_postgres
 from core.events import MediaRef, OutboundKind, OutboundMessage, Platform
 from core.models import Author, ConversationStatus, Direction
 from core.outbox import OutboxEntry, enqueue
 from core.search_index import index_messages
-from core.sqlvalues import db_json, db_time, from_json, utcnow
+from core.sqlvalues import db_json, db_time, from_json
 from core.system_events import insert_system_message
 from core.tasks import finish
 from core.tickets import open_ticket

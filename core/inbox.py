@@ -27,12 +27,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import Bus
+from core.clock import utcnow
 from core.db import dialect_sql, is_postgres, query_rows
 from core.delivery import EARLIER_DELIVERY_STATES
 from core.events import EventKind, InboundEvent, MessageKind
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.search_index import index_messages, reindex_edited
-from core.sqlvalues import db_json, db_time, from_json, utcnow
+from core.sqlvalues import db_json, db_time, from_json
 from core.tasks import finish
 from core.text import phone_key
 

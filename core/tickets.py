@@ -15,10 +15,11 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core.clock import utcnow
 from core.db import dialect_sql
 from core.events import MediaRef
 from core.models import TicketStatus
-from core.sqlvalues import db_json, db_time, utcnow
+from core.sqlvalues import db_json, db_time
 from core.system_events import insert_system_message
 
 FIRST_NUMBER = 1001

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from core.actions import SystemEvent
 from core.bus import Bus
+from core.clock import utcnow
 from core.db import connection, dialect_sql, query_rows
 from core.desk._base import DeskBase, outbound, publish_updated
 from core.desk._scope import ConversationNotFound, DeskError, Viewer, label_name, visible
@@ -29,7 +30,7 @@ from core.models import Author, ConversationStatus, Direction, Team, TicketStatu
 from core.outbox import OutboxEntry, enqueue
 from core.owner_config import load_stored
 from core.search_index import index_messages
-from core.sqlvalues import db_json, db_time, utcnow
+from core.sqlvalues import db_json, db_time
 from core.system_events import insert_system_message
 from core.text import strip_invisible
 from core.tickets import change_ticket_status

@@ -12,13 +12,13 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from core.bus import InProcessBus
+from core.clock import utcnow
 from core.conversations import ConversationEngine
 from core.events import MediaRef, MessageKind
 from core.inbox import Inbox
 from core.models import Channel, Conversation, Customer, Message, SurveyAnswer, Ticket
 from core.order_lookup import OrderLookups
 from core.owner_config import OrderFields, OrderLookup
-from core.sqlvalues import utcnow
 from core.system_events import insert_system_message
 from core.tickets import UnknownTicket, change_ticket_status, open_ticket
 from flows import FlowConfig, decide
