@@ -54,8 +54,6 @@ ALLOWED_ARROWS = {("bots", other) for other in PACKAGES if other != "bots"} | {
 FLOWS_MAY_USE = {"core", "core.actions", "core.events", "core.formats", "core.i18n", "core.text"}
 # Arrows that remain, each named by (importing module, imported module) and why.
 KNOWN_ARROWS: dict[tuple[str, str], str] = {
-    ("flows", "core.models"): "the conversation status enums live beside the models "
-                              "(issue 13, item 2: move them beside the events)",
     ("admin_panel.views.owner_insights", "flows.welcome"):
         "unanswered questions are found by the bot's sentence (issue 13, item 2: a fact "
         "on the message instead)",
