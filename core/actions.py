@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from core.events import Button, MediaRef
+from core.events import Button, ConversationStatus, MediaRef, MessageKind, Platform
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,7 +63,7 @@ class SetLanguage:
 Action = Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage
 
 
-class SystemEvent:
+class SystemEvent(StrEnum):
     """Kinds of `Turn.system_event`: things that happened, not messages the customer wrote."""
 
     RESOLVED = "resolved"  # an agent resolved the conversation: {"by": user id}
@@ -80,15 +81,15 @@ class Turn:
     estimate. `customer_language` is the language the customer chose earlier, if any.
     """
 
-    message_kind: str
+    message_kind: MessageKind
     text: str | None
     button_payload: str | None
     is_group_chat: bool
-    conversation_status: str
+    conversation_status: ConversationStatus
     now: datetime
-    channel: str = "telegram"
+    channel: Platform
     media: MediaRef | None = None
-    system_event: str | None = None
+    system_event: SystemEvent | None = None
     event: Mapping[str, Any] = field(default_factory=dict)
     customer_language: str | None = None
     team: str | None = None

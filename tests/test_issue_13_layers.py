@@ -38,8 +38,6 @@ NAMED_ON_PURPOSE: dict[tuple[str, str], str] = {
         "the CLI alias the README documents",
     # python-telegram-bot's logger, quieted with aiohttp's and Tortoise's: a library's name.
     ("bots/logs.py", "'telegram'"): "a library's logger",
-    # Turn.channel's default: its type (an enum, no default) is issue 13's item 4.
-    ("core/actions.py", "'telegram'"): "Turn.channel default (issue 13, item 4)",
     # Transliteration vocabulary: the words customers type, not a platform reference.
     ("flows/finglish.py", "'telegram'"): "Finglish vocabulary",
     ("flows/finglish.py", "'whatsapp'"): "Finglish vocabulary",

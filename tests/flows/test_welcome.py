@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core.actions import Handoff, Reply, Turn
+from core.events import ConversationStatus, MessageKind, Platform
 from flows import FlowConfig, decide
 from flows.config import HANDOFF, MAIN_MENU, MenuEntry
 from flows.faq import FaqEntry
@@ -32,8 +33,9 @@ NOW = datetime(2026, 3, 23, 8, 0, tzinfo=UTC)  # a Monday, 11:30 in Tehran
 
 
 def turn(text=None, *, button=None, kind="text", status="open", group=False, **extra):
-    return Turn(message_kind=kind, text=text, button_payload=button, is_group_chat=group,
-                conversation_status=status, now=extra.pop("now", NOW), **extra)
+    return Turn(message_kind=MessageKind(kind), text=text, button_payload=button,
+                is_group_chat=group, conversation_status=ConversationStatus(status),
+                now=extra.pop("now", NOW), channel=Platform.TELEGRAM, **extra)
 
 
 def only_reply(result) -> Reply:
