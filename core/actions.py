@@ -17,10 +17,17 @@ from typing import Any
 from core.events import Button, ConversationStatus, MediaRef, MessageKind, Platform
 
 
+class ReplyOutcome(StrEnum):
+    """What a reply was, kept on the bot's message for the owners' pages."""
+
+    COULD_NOT_ANSWER = "could_not_answer"  # the bot did not know: "what it could not answer"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
+    outcome: ReplyOutcome | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

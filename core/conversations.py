@@ -366,7 +366,7 @@ async def _write(
     followups = await _write_system_work(conn, writes, moment)
     now = db_time(conn, moment)
     entries: list[OutboxEntry] = []
-    replies: list[tuple[_Conversation, OutboundMessage]] = []
+    replies: list[tuple[_Conversation, OutboundMessage, MessageMeta]] = []
     for conversation, reply in writes.replies:
         # Platforms that require it (Instagram) say on the bot's first words that they
         # come from a bot; the adapter decides how, the conversation remembers it was done.
@@ -382,12 +382,13 @@ async def _write(
             buttons=reply.buttons,
             route=conversation.route,
             introduces_bot=introduces_bot,
-        )))
+        ), MessageMeta(buttons=tuple((b.title, b.payload) for b in reply.buttons),
+                       reply_outcome=reply.outcome)))
     message_ids = await _insert_bot_messages(conn, replies, now)
     written = list(zip(replies, message_ids, strict=True))
     await index_messages(conn, [(message_id, conversation.id, outbound.text)
-                                for (conversation, outbound), message_id in written])
-    for (conversation, outbound), message_id in written:
+                                for (conversation, outbound, _), message_id in written])
+    for (conversation, outbound, _), message_id in written:
         entries.append(OutboxEntry(conversation.channel_id, message_id,
                                    conversation.identity_id, conversation.chat_id, outbound))
     for conversation, ack_token in writes.acknowledgements:
@@ -423,10 +424,12 @@ async def _write(
 
 
 async def _insert_bot_messages(
-    conn: BaseDBAsyncClient, replies: list[tuple[_Conversation, OutboundMessage]], now: Any
+    conn: BaseDBAsyncClient, replies: list[tuple[_Conversation, OutboundMessage, MessageMeta]],
+    now: Any,
 ) -> list[int]:
-    """The bot's messages in multi-row statements (one round trip per chunk, not one per
-    reply); their ids, in the order of ``replies``.
+    """The bot's messages, each with its meta (its buttons, what the reply was), in
+    multi-row statements (one round trip per chunk, not one per reply); their ids, in the
+    order of ``replies``.
 
     Neither SQLite nor PostgreSQL promises the order of RETURNING rows, so rows are matched
     back by what was inserted; rows alike in all of it are interchangeable, and their ids
@@ -437,8 +440,7 @@ async def _insert_bot_messages(
         chunk = replies[start:start + ROWS_PER_STATEMENT]
         values: list[Any] = []
         keys: list[tuple[int, str, MessageMeta]] = []
-        for conversation, outbound in chunk:
-            meta = MessageMeta(buttons=tuple((b.title, b.payload) for b in outbound.buttons))
+        for conversation, outbound, meta in chunk:
             keys.append((conversation.id, outbound.text, meta))
             values += [conversation.id, conversation.channel_id, Direction.OUTBOUND.value,
                        Author.BOT.value, "text", outbound.text, encode_meta(meta), db_json([]),

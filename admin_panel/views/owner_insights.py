@@ -12,16 +12,12 @@ from admin_panel.views.owner_common import (
     take_notice,
 )
 from core import owner_desk
-from core.i18n import LANGUAGES, gettext, translation
+from core.i18n import gettext
 from core.owner_desk import OwnerError
-from flows.welcome import COULD_NOT_ANSWER
-
-# The bot's "I do not know" reply as customers got it, in every language.
-BOT_GAVE_UP = tuple(sorted({translation(lang).gettext(COULD_NOT_ANSWER) for lang in LANGUAGES}))
 
 
 async def unanswered(request: web.Request) -> web.Response:
-    groups = await owner_desk.unanswered_questions(BOT_GAVE_UP)
+    groups = await owner_desk.unanswered_questions()
     return render_owner(request, "owner/unanswered.html",
                         {"section": "unanswered", "groups": groups})
 
