@@ -2,9 +2,9 @@
 
 A row with direction "in", author "system", kind "service", no text and meta {"event": …},
 stored unprocessed; the conversation engine hands it to the flows as `Turn.system_event` (see
-core/actions.py `SystemEvent` for the events and their data). The panel writes "resolved"
-rows the same way, in the transaction that resolves the conversation, then hands the id to
-`ConversationEngine.submit_ids`; a restart finds any row that was not run.
+core/actions.py `SystemEvent` for the events, core/message_meta.py for their data). The panel
+writes "resolved" rows the same way, in the transaction that resolves the conversation, then
+hands the id to `ConversationEngine.submit_ids`; a restart finds any row that was not run.
 """
 
 from __future__ import annotations
