@@ -22,6 +22,7 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("GET", "/owner/faq", owner_settings.faq, "faq"),
     ("POST", "/owner/faq", owner_settings.save_faq, "faq_save"),
     ("POST", "/owner/faq/delete", owner_settings.delete_faq, "faq_delete"),
+    ("POST", "/owner/faq/alternative", owner_settings.add_alternative, "faq_alternative"),
     ("GET", "/owner/faq.csv", owner_settings.faq_csv, "faq_csv"),
     ("POST", "/owner/faq/import", owner_settings.import_faq, "faq_import"),
     ("POST", "/owner/settings/order_lookup/try", owner_settings.try_order_lookup,

@@ -8,7 +8,7 @@ the panel imports only core/ and never the wiring.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -17,6 +17,7 @@ from core.bus import Bus
 from core.channel_setup import ChannelSetup, PlatformLook
 from core.desk import Desk, Viewer
 from core.settings import Settings
+from core.suggestions import Suggestion
 
 
 class FlowConfiguration(Protocol):
@@ -27,6 +28,15 @@ class FlowConfiguration(Protocol):
 
     async def look_up_order(self, order_id: str) -> dict[str, Any]:
         """Ask the shop's order API, as the bot would."""
+
+    def suggest(self, text: str, canned: Sequence[tuple[str, str]]) -> tuple[Suggestion, ...]:
+        """Answers to start a reply to `text` from: FAQ answers, then canned replies."""
+
+    def faq_candidates(self, text: str, limit: int) -> tuple[str, ...]:
+        """The ids of the FAQ entries closest to `text`, closest first."""
+
+    def faq_answer_now(self, text: str) -> str | None:
+        """The question of the FAQ entry the bot would answer `text` with now, if any."""
 
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)

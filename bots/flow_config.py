@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +16,10 @@ from core import owner_config
 from core.actions import FlowResult, Turn
 from core.formats import parse_jalali_date
 from core.order_lookup import OrderLookups
+from core.suggestions import Suggestion
 from core.text import normalize
 from flows import FlowConfig, decide
+from flows.assist import suggestions
 from flows.config import DEFAULT_MENU, AutoReplyRule, MenuEntry, Schedule, SurveySettings
 from flows.faq import FaqEntry
 
@@ -85,6 +88,16 @@ class LiveFlowConfig:
         if self._order_lookups is None:
             return {"order_id": order_id, "outcome": "failed"}
         return await self._order_lookups.look_up(self.document.order_lookup, order_id)
+
+    def suggest(self, text: str, canned: Sequence[tuple[str, str]]) -> tuple[Suggestion, ...]:
+        return suggestions(text, self.current, canned)
+
+    def faq_candidates(self, text: str, limit: int) -> tuple[str, ...]:
+        return tuple(match.entry.id for match in self.current.faq_index.rank(text, limit=limit))
+
+    def faq_answer_now(self, text: str) -> str | None:
+        answer = self.current.faq_index.decide(text).answer
+        return answer.question if answer is not None else None
 
     async def refresh(self) -> None:
         stamp = await owner_config.stored_at()

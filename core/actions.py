@@ -24,10 +24,28 @@ class ReplyOutcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FaqMatchFact:
+    """Why the bot gave an FAQ answer, as it was when it decided: agents and owners read it
+    later, when the FAQ may have changed, so it is kept on the bot's message, not recomputed.
+
+    `confidence` (0..1) is how likely answering was right; `phrase` is the owner's phrasing
+    the customer's message came closest to; `words` are the customer's words found in the
+    entry; `question` is the entry's question at that time.
+    """
+
+    entry_id: str
+    question: str = ""
+    confidence: float = 0.0
+    phrase: str = ""
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     outcome: ReplyOutcome | None = None
+    faq_match: FaqMatchFact | None = None  # set when the text is an FAQ entry's answer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

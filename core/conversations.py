@@ -383,7 +383,7 @@ async def _write(
             route=conversation.route,
             introduces_bot=introduces_bot,
         ), MessageMeta(buttons=tuple((b.title, b.payload) for b in reply.buttons),
-                       reply_outcome=reply.outcome)))
+                       reply_outcome=reply.outcome, faq_match=reply.faq_match)))
     message_ids = await _insert_bot_messages(conn, replies, now)
     written = list(zip(replies, message_ids, strict=True))
     await index_messages(conn, [(message_id, conversation.id, outbound.text)
@@ -427,9 +427,9 @@ async def _insert_bot_messages(
     conn: BaseDBAsyncClient, replies: list[tuple[_Conversation, OutboundMessage, MessageMeta]],
     now: Any,
 ) -> list[int]:
-    """The bot's messages, each with its meta (its buttons, what the reply was), in
-    multi-row statements (one round trip per chunk, not one per reply); their ids, in the
-    order of ``replies``.
+    """The bot's messages, each with its meta (its buttons, what the reply was, why an FAQ
+    answer was given, as decided then), in multi-row statements (one round trip per chunk,
+    not one per reply); their ids, in the order of ``replies``.
 
     Neither SQLite nor PostgreSQL promises the order of RETURNING rows, so rows are matched
     back by what was inserted; rows alike in all of it are interchangeable, and their ids

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from core.actions import ReplyOutcome, SystemEvent
+from core.actions import FaqMatchFact, ReplyOutcome, SystemEvent
 from core.events import ChatType
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class MessageMeta(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     # What was sent to the customer.
     buttons: tuple[tuple[str, str], ...] = ()  # the bot's: (title, payload)
     reply_outcome: ReplyOutcome | None = None  # the bot's: what the reply was (`Reply.outcome`)
+    faq_match: FaqMatchFact | None = None  # the bot's FAQ answer: why it gave it, as decided
     by: int | None = None  # the agent (user id) who wrote it, or who resolved
     template: str | None = None  # an agent's template message: the template's name
     echo: bool = False  # the business wrote it from elsewhere (e.g. the Instagram app)

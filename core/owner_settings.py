@@ -40,6 +40,10 @@ class ChangedMeanwhile(Exception):
     their change, so nothing is saved."""
 
 
+class NoSuchFaqEntry(Exception):
+    """The entry to teach a phrasing was deleted meanwhile, or none was picked."""
+
+
 async def version() -> str:
     """The stored document's time stamp, carried by a page's form to detect ChangedMeanwhile."""
     stamp = await owner_config.stored_at()
@@ -84,6 +88,19 @@ def with_faq_entry(document: OwnerDocument, replacing: str, item: FaqItem) -> Ow
 async def save_faq_entry(replacing: str, item: FaqItem, expected_version: str) -> None:
     document = await _load_unchanged_since(expected_version)
     await owner_config.store(_checked(with_faq_entry(document, replacing, item)))
+
+
+async def add_faq_alternative(faq_id: str, phrasing: str, expected_version: str) -> None:
+    """Teach an entry one more way customers ask it; a phrasing it has already is kept once."""
+    document = await _load_unchanged_since(expected_version)
+    item = next((item for item in document.faq if item.id == faq_id), None)
+    phrasing = phrasing.strip()
+    if item is None or not phrasing:
+        raise NoSuchFaqEntry
+    if phrasing == item.question or phrasing in item.alternatives:
+        return
+    taught = msgspec.structs.replace(item, alternatives=[*item.alternatives, phrasing])
+    await owner_config.store(_checked(with_faq_entry(document, faq_id, taught)))
 
 
 async def delete_faq_entry(faq_id: str, expected_version: str) -> None:

@@ -70,6 +70,9 @@ class FaqMatch:
 class FaqDecision:
     answer: FaqEntry | None  # set when confident
     choices: tuple[FaqEntry, ...]  # up to 3 when unsure; empty when confident or nothing close
+    confidence: float = 0.0
+    phrase: str = ""
+    words: tuple[str, ...] = ()
 
 
 # --- Decision ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.actions import FlowResult, Handoff, Reply, Turn
+from core.actions import FaqMatchFact, FlowResult, Handoff, Reply, Turn
 from core.events import Button
 from core.formats import format_jalali_datetime, format_number, weekday_name
 from core.i18n import translation
@@ -77,9 +77,11 @@ class Talk:
         return (Button(title="English", payload="lang:en") if self.language == "fa"
                 else Button(title="فارسی", payload="lang:fa"))
 
-    def answered(self, state: dict[str, Any], text: str) -> FlowResult:
+    def answered(self, state: dict[str, Any], text: str,
+                 faq_match: FaqMatchFact | None = None) -> FlowResult:
         return FlowResult(state={**state, "step": IN_MENU, "unanswered": 0}, actions=(
-            Reply(text=text, buttons=(self.main_menu_button(), self.person_button())),))
+            Reply(text=text, buttons=(self.main_menu_button(), self.person_button()),
+                  faq_match=faq_match),))
 
     # --- a person -----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
-from core.actions import FlowResult, Reply, ReplyOutcome, SetLanguage, Turn
+from core.actions import FaqMatchFact, FlowResult, Reply, ReplyOutcome, SetLanguage, Turn
 from core.events import Button
 from core.i18n import LANGUAGES, gettext_noop
 from flows import auto_replies, orders, tickets
@@ -166,7 +166,9 @@ class _Turn:
         talk = self.talk
         state = {**self.state, "step": IN_MENU}
         if decision.answer is not None:
-            return talk.answered(state, decision.answer.answer)
+            return talk.answered(state, decision.answer.answer, faq_match=FaqMatchFact(
+                entry_id=decision.answer.id, question=decision.answer.question,
+                confidence=decision.confidence, phrase=decision.phrase, words=decision.words))
         _ = talk._
         buttons = tuple(Button(title=title(entry.question), payload=FAQ_PREFIX + entry.id)
                         for entry in decision.choices)

@@ -49,7 +49,8 @@ NAMES_ANYWHERE = {"whatsapp_templates", "'WhatsApp templates'"}
 ALLOWED_ARROWS = {("bots", other) for other in PACKAGES if other != "bots"} | {
     ("admin_panel", "core"), ("adapters", "core"), ("flows", "core")}
 # flows may use core's pure types and text helpers only.
-FLOWS_MAY_USE = {"core", "core.actions", "core.events", "core.formats", "core.i18n", "core.text"}
+FLOWS_MAY_USE = {"core", "core.actions", "core.events", "core.formats", "core.i18n", "core.text",
+                 "core.suggestions"}
 
 
 def modules(packages: tuple[str, ...]) -> Iterator[tuple[str, str, ast.Module]]:

@@ -15,12 +15,21 @@
     }, REFRESH_MS);
   }
 
+  // A receipt can come before the page shows its message (the agent's own reply is sent
+  // while the timeline that holds it is still being fetched). Such receipts are kept, a few,
+  // and a timeline that arrives showing one of them is fetched again.
+  const UNSEEN_RECEIPTS_KEPT = 50;
+  let unseenReceipts = [];
+
   // On a conversation page only notices about this customer's conversations matter.
   function concernsThisPage(topic, data) {
     const live = document.getElementById("conversation-live");
     if (!live) return true;
     if (topic === "message.delivery") {
-      return live.querySelector('[data-message-id="' + Number(data.message_id) + '"]') !== null;
+      const id = Number(data.message_id);
+      if (live.querySelector('[data-message-id="' + id + '"]') !== null) return true;
+      unseenReceipts = unseenReceipts.concat([id]).slice(-UNSEEN_RECEIPTS_KEPT);
+      return false;
     }
     const shown = (live.dataset.conversations || "").split(" ");
     return shown.indexOf(String(data.conversation_id)) !== -1;
@@ -46,6 +55,18 @@
     source.addEventListener("open", function () { document.body.dataset.live = "on"; });
   }
 
+  document.addEventListener("htmx:afterSwap", function () {
+    const live = document.getElementById("conversation-live");
+    if (!live || unseenReceipts.length === 0) return;
+    const nowShown = unseenReceipts.some(function (id) {
+      return live.querySelector('[data-message-id="' + id + '"]') !== null;
+    });
+    if (nowShown) {
+      unseenReceipts = [];
+      refresh();
+    }
+  });
+
   // A form that was accepted is emptied; a refused one keeps what the agent wrote.
   document.addEventListener("htmx:afterRequest", function (event) {
     const form = event.detail.elt;
@@ -53,6 +74,19 @@
     if (event.detail.successful && !event.detail.xhr.getResponseHeader("X-Pasokh-Error")) {
       form.reset();
     }
+  });
+
+  // An explanation of an FAQ answer the agent opened stays open when the timeline refreshes.
+  let openExplanations = [];
+  document.addEventListener("htmx:beforeSwap", function () {
+    openExplanations = Array.from(document.querySelectorAll("[data-message-id] .faq-why[open]"))
+      .map(function (details) { return details.closest("[data-message-id]").dataset.messageId; });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    openExplanations.forEach(function (id) {
+      const details = document.querySelector('[data-message-id="' + id + '"] .faq-why');
+      if (details) details.open = true;
+    });
   });
 
   // Collision warning. Every open conversation page says "here" every PRESENCE_EVERY_MS
@@ -148,7 +182,19 @@
   document.addEventListener("click", function (event) {
     const li = event.target.closest && event.target.closest("#canned-replies li");
     if (li) pickCanned(li);
+    const suggestion = event.target.closest && event.target.closest(".assist-use");
+    if (suggestion) useSuggestion(suggestion.dataset.text);
   });
+
+  // Agent assist: a suggested answer goes into the reply box where the cursor is, to be
+  // edited and sent by the agent; nothing is sent by itself.
+  function useSuggestion(text) {
+    const textarea = document.getElementById("reply-text");
+    if (!textarea) return;
+    textarea.focus();
+    textarea.setRangeText(text, textarea.selectionStart, textarea.selectionEnd, "end");
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
 
   // Enter sends the reply, Shift+Enter makes a new line.
   document.addEventListener("keydown", function (event) {
@@ -173,6 +219,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Without this script the suggestions are text to copy; with it, one click inserts them.
+    document.querySelectorAll(".assist-use").forEach(function (button) { button.hidden = false; });
     const url = document.body.dataset.liveUrl;
     if (url) listen(url);
     if (collisionBox()) {

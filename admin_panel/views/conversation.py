@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from admin_panel.templating import render
-from admin_panel.typedefs import DESK, viewer_of
+from admin_panel.typedefs import DESK, FLOW_CONFIGURATION, viewer_of
 from admin_panel.views.media import INLINE_IMAGES, INLINE_SOUNDS, INLINE_VIDEOS
 from core.desk import PRESENCE_EXPIRES_SECONDS, ConversationNotFound, DeskError
+from core.desk.timeline import ConversationDetail
 from core.formats import DEFAULT_TZ, parse_jalali_date
 from core.i18n import gettext, gettext_noop
+from core.models import ConversationStatus
 from core.text import strip_invisible, to_latin_digits
 
 ERROR_HEADER = "X-Pasokh-Error"  # panel.js keeps a form's text when the action was refused
@@ -46,13 +48,28 @@ async def _live_context(request: web.Request, conversation_id: int) -> dict:
             "inline_sounds": INLINE_SOUNDS, "inline_videos": INLINE_VIDEOS}
 
 
+def _last_customer_text(detail: ConversationDetail) -> str:
+    for entry in reversed(detail.timeline):
+        if entry.conversation_id == detail.id and entry.author == "customer":
+            return entry.text if entry.kind == "text" else ""
+    return ""
+
+
 async def _page_context(request: web.Request, conversation_id: int) -> dict:
     desk = request.app[DESK]
     context = await _live_context(request, conversation_id)
     agents = await desk.agents()
+    canned = await desk.canned_replies()
+    detail: ConversationDetail = context["conversation"]
+    # Waiting for a person: answers to start from, for the customer's last message.
+    waiting = detail.status == ConversationStatus.PENDING
     context.update(teams=await desk.teams(), agents=agents,
                    agent_names={str(agent.id): agent.name for agent in agents},
-                   canned_replies=await desk.canned_replies(),
+                   canned_replies=canned,
+                   suggestions=request.app[FLOW_CONFIGURATION].suggest(
+                       _last_customer_text(detail),
+                       [(choice.shortcut, choice.text) for choice in canned],
+                   ) if waiting else (),
                    templates=await desk.templates(),
                    presence_expires_seconds=PRESENCE_EXPIRES_SECONDS)
     return context

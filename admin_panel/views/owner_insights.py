@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from admin_panel.typedefs import FLOW_CONFIGURATION
 from admin_panel.views.owner_common import (
     notice_later,
     number_field,
@@ -11,15 +12,34 @@ from admin_panel.views.owner_common import (
     see_other,
     take_notice,
 )
-from core import owner_desk
+from core import owner_config, owner_desk, owner_settings
 from core.i18n import gettext
 from core.owner_desk import OwnerError
 
+# Entries pre-suggested for a wording the owner may teach the FAQ.
+CANDIDATES_SUGGESTED = 3
+
 
 async def unanswered(request: web.Request) -> web.Response:
+    """What the bot could not answer, and FAQ answers a person had to take over from; each
+    wording can be taught to an entry in one click (owner_settings.add_alternative)."""
     groups = await owner_desk.unanswered_questions()
-    return render_owner(request, "owner/unanswered.html",
-                        {"section": "unanswered", "groups": groups})
+    corrected = await owner_desk.corrected_answers()
+    flows = request.app[FLOW_CONFIGURATION]
+    wordings = {group.question for group in groups} | {answer.question for answer in corrected}
+    return render_owner(request, "owner/unanswered.html", {
+        "section": "unanswered",
+        "groups": groups,
+        "corrected": corrected,
+        "entries": {item.id: item.question for item in (await owner_config.load_stored()).faq},
+        "candidates": {wording: flows.faq_candidates(wording, CANDIDATES_SUGGESTED)
+                       for wording in wordings},
+        # What the bot would answer now, once taught: the list itself is history.
+        "answered_now": {wording: answer for wording in wordings
+                         if (answer := flows.faq_answer_now(wording)) is not None},
+        "version": await owner_settings.version(),
+        "notice": await take_notice(request),
+    })
 
 
 async def _merge_page(request: web.Request, *, error: str = "",

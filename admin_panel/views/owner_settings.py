@@ -28,13 +28,16 @@ from core import owner_config, owner_settings
 from core.formats import DEFAULT_TZ, MONTH_NAMES, WEEKDAY_NAMES
 from core.i18n import current_language, gettext
 from core.owner_config import FaqItem, InvalidConfig
-from core.owner_settings import ChangedMeanwhile, LookupTry
+from core.owner_settings import ChangedMeanwhile, LookupTry, NoSuchFaqEntry
 from core.text import to_latin_digits
 
 FAQ_SECTION = "faq"
 ORDER_LOOKUP_SECTION = "order_lookup"
 HOURS_SECTION = "business_hours"
 MAX_CSV_BYTES = 900 * 1024  # under the app's body limit, with room for the form around it
+# Formal, colloquial and Finglish wordings of one question: the FAQ page nudges owners toward
+# this many phrasings per entry (the question and its alternatives).
+SUGGESTED_PHRASINGS = 5
 
 
 def changed_meanwhile() -> str:
@@ -66,6 +69,7 @@ async def _faq_page(request: web.Request, *, editing: FaqItem | None = None, rep
         "problems": problems or [],
         "notice": await take_notice(request),
         "version": await owner_settings.version(),
+        "suggested_phrasings": SUGGESTED_PHRASINGS,
     }, status=status)
 
 
@@ -94,6 +98,26 @@ async def save_faq(request: web.Request) -> web.Response:
     await _use_now(request)
     await notice_later(request, gettext("The answer is saved; the bot uses it within seconds."))
     raise see_other(request, "panel.owner.faq")
+
+
+async def add_alternative(request: web.Request) -> web.Response:
+    """A customer's wording taught to an entry in one click, from the pages that show what
+    the bot did not answer well; the bot uses it at once."""
+    form = await request.post()
+    phrasing = text_field(form, "phrasing", 1000)
+    try:
+        await owner_settings.add_faq_alternative(text_field(form, "entry", 64), phrasing,
+                                                 text_field(form, "version", 64))
+    except ChangedMeanwhile:
+        await notice_later(request, changed_meanwhile())
+    except NoSuchFaqEntry:
+        await notice_later(request, gettext("Choose an entry of the FAQ for this wording."))
+    except InvalidConfig as invalid:
+        await notice_later(request, " ".join(problem_lines(invalid.problems)))
+    else:
+        await _use_now(request)
+        await notice_later(request, gettext("The wording is added; the bot answers it now."))
+    raise see_other(request, "panel.owner.unanswered")
 
 
 async def delete_faq(request: web.Request) -> web.Response:

@@ -11,6 +11,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from core.actions import FaqMatchFact
 from core.db import connection, dialect_sql, query_rows
 from core.desk._base import DeskBase, ReplyWindow
 from core.desk._scope import (
@@ -54,6 +55,7 @@ class TimelineEntry:
     created_at: datetime
     delivery: str
     delivery_error: str
+    faq_match: FaqMatchFact | None = None  # why the bot gave this FAQ answer, when it did
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -221,6 +223,7 @@ def message_entry(row: dict[str, Any], names: dict[int, str]) -> TimelineEntry:
         created_at=from_db_time(row["created_at"]),
         delivery=row["delivery"] or "",
         delivery_error=row["delivery_error"] or "",
+        faq_match=meta.faq_match,
     )
 
 
