@@ -44,10 +44,14 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py
 
-# FAQ accuracy on ../shared/eval/faq through webhook → flow → outbox → fake Telegram
-# (exits 1 while a target is missed; bench/faq_eval.py scores the matcher alone, faster).
+# How the bot routes customers' messages: the frozen test split of tests/data/faq_eval
+# (aggregates only) beside the public smoke set ../shared/eval/faq, through flows.routing; then
+# the smoke set once more through webhook → flow → outbox → fake Telegram, the bot's whole path.
+# Exits 1 while a target is missed. `python bench/faq_eval.py --split dev --misses` for dev.
 eval: $(STAMP)
-	$(BIN)/python bench/faq_eval_webhook.py
+	$(BIN)/python bench/faq_eval.py; routed=$$?; \
+	$(BIN)/python bench/faq_eval_webhook.py; webhook=$$?; \
+	test $$routed -eq 0 -a $$webhook -eq 0
 
 # Refresh the catalogues after changing user-visible strings, then translate and compile.
 locales: $(STAMP)

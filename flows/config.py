@@ -76,10 +76,11 @@ class FlowConfig:
     survey: SurveySettings = SurveySettings()
     order_tracking: bool = False
     order_status_names: Mapping[str, str] = field(default_factory=dict)
+    # Beyond flows.intents.asks_for_a_person, which knows how customers ask for a person
+    # ("کارشناس" alone is one; "مشاوره با کارشناس پوست" is a question).
     handoff_phrases: tuple[str, ...] = (
         "اپراتور",
         "پشتیبان",
-        "کارشناس",
         "انسان",
         "با یک انسان صحبت کنم",
         "با یک نفر صحبت کنم",

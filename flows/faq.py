@@ -1,8 +1,8 @@
 """Matching a customer's question to the owner's FAQ entries. Pure: no I/O, no clock.
 
 Customers write formal Persian, colloquial Persian ("میرسه", "دارین", "چنده") and Finglish
-("hazine ersal chande?"), with typos and extra words. ``FaqIndex`` compares words, not whole
-sentences:
+("hazine ersal chande?"), with typos and extra words. ``FaqIndex`` compares words first, then
+(with the encoder) whole sentences:
 
 1. Every text is reduced to *matching words* (``flows.persian_forms.matching_words``:
    ``core.text.normalize``, sound-alike letters folded, held letters written once), and a noun
@@ -18,10 +18,22 @@ sentences:
 4. Words are weighted by IDF computed over the FAQ itself, so a word every entry uses counts
    for little; function words ("من", "که", "دارید") and numbers count for little anyway, and a
    word the FAQ never uses counts fully against every entry.
-5. An entry's score is the F1 of *recall* (how much of its closest phrasing, question or
+5. An entry's word score is the F1 of *recall* (how much of its closest phrasing, question or
    alternative, the customer said) and *precision* (how much of what the customer said the
    entry explains, across all its phrasings, since customers mix them, and at a discount its
    answer: "با کارت" is explained by an answer naming the cards it takes).
+
+Beside the words, when the optional encoder is installed (``flows.encoder``: multilingual-e5-
+small, offline), every phrasing and answer is a sentence vector (``flows.faq_embeddings``), and
+the message's closeness to each entry is measured too: that finds paraphrases that share no
+word with the owner ("ضمانت" for "گارانتی", a situation told in the customer's own words), and
+lets an answer nominate its entry. The entries either signal nominates are weighed by a small
+learned model (``flows.faq_model``, trained on the dev split by ``tools/faq_train.py``): one
+gives each candidate the probability that it is the one asked for, another the probability that
+answering the best is right, a third that the right one is among the best three. The bot
+answers, offers up to three choices, or says it has no answer — by thresholds set on dev for at
+most 3 % wrong outcomes, not by hand. Without the encoder the same is done on words alone, with
+its own trained model.
 
 Whole-sentence letter similarity (rapidfuzz ``token_set_ratio``/``partial_ratio``) was measured
 as an extra signal on the Persian questions of the test FAQ: it told paraphrases from off-topic
@@ -31,13 +43,25 @@ of it in made the word score worse. So rapidfuzz is only used word by word, for 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from flows.finglish import finglish_spellings, is_finglish
+from core.text import normalize
+from flows.encoder import SentenceEncoder, shared_encoder
+from flows.faq_embeddings import FaqEmbeddings, MessageComparison
+from flows.faq_model import (
+    CandidateEvidence,
+    DecisionModel,
+    decision_features,
+    load_model,
+    ranking_features,
+)
+from flows.finglish import finglish_spellings, is_finglish, persian_text
+from flows.lexicon import load as load_lexicon
 from flows.persian_forms import (
     AFFIX_PENALTY,
     is_function_word,
@@ -63,42 +87,29 @@ class FaqEntry:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FaqMatch:
     entry: FaqEntry
-    score: float  # 0..1
+    score: float  # 0..1: the learned probability that this is the entry asked for
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FaqDecision:
     answer: FaqEntry | None  # set when confident
     choices: tuple[FaqEntry, ...]  # up to 3 when unsure; empty when confident or nothing close
+    # Why: the probability that answering the best entry is right (0 when nothing was close),
+    # the owner's phrasing it came closest to, and the customer's words found in that entry.
     confidence: float = 0.0
     phrase: str = ""
     words: tuple[str, ...] = ()
 
 
-# --- Decision ------------------------------------------------------------------------------
+# --- Decision ---------------------------------------------------------------------------
 
-# Answering the wrong question is worse than asking: a customer offered choices loses one tap,
-# one told the wrong delivery time may lose the order. An answer needs one of two kinds of
-# evidence, and a clear lead over the next entry.
-#
-# 1. A score that paraphrases reach by saying most of an entry's phrasing. One shared word
-#    reaches about 0.55 when the rest of the message is function words ("ساعت چنده الان؟"
-#    against "ساعت کاری فروشگاه چیست؟"), so one word alone does not answer.
-CONFIDENT_SCORE = 0.58
-# 2. At least two of the customer's content words found in the entry (as written or in a near
-#    form: KEY_WORD_MATCH), with the entry explaining at least half of the message. Two words
-#    rarely point at the same entry by chance; the half keeps complaints that happen to use an
-#    entry's words ("چرا هزینه ارسال رو دوبار از حسابم کم کردید؟") from getting its answer.
-CONFIDENT_SCORE_WITH_KEY_WORDS = 0.45
-CONFIDENT_PRECISION_WITH_KEY_WORDS = 0.5
-KEY_WORD_MATCH = 0.7
-# Two entries close together ("ارسال" is in shipping time and in shipping cost) mean the
-# customer should pick.
-CONFIDENT_MARGIN = 0.12
-# Choices cost one tap, so any entry sharing a content word is offered; below this the overlap
-# is only function words, a loose typo match, or one word lost in a long message.
-CHOICE_SCORE = 0.2
+# Choices cost one tap; more than three are a menu nobody reads.
 MAX_CHOICES = 3
+# The encoder nominates the entries whose phrasings are closest to the message, and at a
+# discount (the learned ranking decides how much) those whose answers are, even when no word
+# is shared; the word matcher nominates every entry sharing a word.
+ENCODER_CANDIDATES = 5
+ANSWER_CANDIDATES = 2
 
 # --- Scoring -------------------------------------------------------------------------------
 
@@ -128,11 +139,18 @@ ANSWER_MATCH_SHARE = 0.6
 # Finglish spellings after the most likely one are a little less likely ("kharej" is خارج
 # more likely than خرج).
 LESS_LIKELY_SPELLING = 0.05
+# A customer's word counts as naming an entry's content word ("key word") at least this well:
+# as written, or a few steps away (an ending, a colloquial form, a synonym).
+KEY_WORD_MATCH = 0.7
 # Word matches weaker than this are ignored rather than counted as a little evidence.
 MIN_WORD_MATCH = 0.5
 # Words whose meaning for this FAQ is kept between messages (see FaqIndex.__init__); a
 # few MiB at most, and the index is thrown away with the FAQ it was built for.
 SAID_WORDS_REMEMBERED = 8192
+
+
+# Symbols and markup; the half-space belongs to the word ("می‌رسد").
+_NOT_A_WORD_RE = re.compile(r"[^\w\u200c]+|_")
 
 
 def _spellings(word: str) -> tuple[str, ...]:
@@ -157,7 +175,8 @@ class _Phrase:
 @dataclass(frozen=True, slots=True)
 class _IndexedEntry:
     entry: FaqEntry
-    phrases: tuple[_Phrase, ...]
+    phrase_texts: tuple[str, ...]  # question, then alternatives
+    phrases: tuple[_Phrase | None, ...]  # as matching words; None when it has none
     words: frozenset[str]  # of all its phrases
     answer_words: frozenset[str]
 
@@ -169,10 +188,30 @@ class _Scored:
     key_words: int  # the customer's content words that this entry's phrasings have too
     key_words_in_answer: int  # and those that only its answer has
     precision: float  # share of the customer's words (by weight) that the entry explains
+    phrase: int  # the phrasing the customer said most of
+    words: tuple[str, ...]  # the customer's content words found in the entry's phrasings
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    index: int
+    evidence: CandidateEvidence
+    phrase: int
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    index: int
+    evidence: CandidateEvidence
+    phrase: int
+    words: tuple[str, ...]
+    probability: float
 
 
 @dataclass(frozen=True, slots=True)
 class _SaidWord:
+    text: str  # as the matcher reads it (folded; Finglish as typed)
     matches: dict[str, float]  # FAQ word → how well this word matches it, 0..1
     weight: float
 
@@ -180,14 +219,21 @@ class _SaidWord:
 class FaqIndex:
     """The owner's FAQ, prepared once for matching many customer messages."""
 
-    def __init__(self, entries: Sequence[FaqEntry]) -> None:
+    def __init__(self, entries: Sequence[FaqEntry],
+                 encoder: SentenceEncoder | None | str = "shared",
+                 model: DecisionModel | None = None) -> None:
+        """``encoder``: the sentence encoder to use beside the words; by default the
+        process's (``flows.encoder.shared_encoder``), None for words alone. ``model``: the
+        learned ranking and decision; by default the trained one for the chosen kind."""
         entries = tuple(entries)
+        self._encoder = shared_encoder() if encoder == "shared" else encoder
+        assert not isinstance(self._encoder, str)
         words_by_entry = [
             [_phrase_words(text) for text in (entry.question, *entry.alternatives)]
             for entry in entries
         ]
         answer_words_by_entry = [
-            frozenset(word for word in _phrase_words(entry.answer) if not is_number(word))
+            _unique(word for word in _phrase_words(entry.answer) if not is_number(word))
             for entry in entries
         ]
         self._entries_using: dict[str, set[int]] = {}
@@ -199,7 +245,11 @@ class FaqIndex:
         for words in answer_words_by_entry:
             for word in words:
                 answering[word] = answering.get(word, 0) + 1
-        forms_by_word = {word: word_forms(word) for word in {*self._entries_using, *answering}}
+        # In the FAQ's order, not a set's: ties between FAQ words are then broken the same way
+        # in every process (a set's order changes with Python's hash seed).
+        forms_by_word = {
+            word: word_forms(word) for word in dict.fromkeys([*self._entries_using, *answering])
+        }
         self._weights = {
             word: _faq_word_weight(word, forms_by_word[word], len(using), len(entries))
             for word, using in self._entries_using.items()
@@ -229,50 +279,131 @@ class FaqIndex:
         # Customers use a few words over and over ("سلام", "سفارش"); what one means for this
         # FAQ does not change until the FAQ does, and this index is rebuilt then.
         self._said_word = lru_cache(maxsize=SAID_WORDS_REMEMBERED)(self._said_word_uncached)
+        self._hybrid = self._encoder is not None
+        self._given_model = model
+        # Read now, not on the first Finglish message.
+        load_lexicon()
+        self._matchable = frozenset(
+            index for index, entry in enumerate(self._entries)
+            if any(phrase is not None for phrase in entry.phrases)
+        )
+        self._encoder_index = FaqEmbeddings(
+            self._encoder,
+            [[normalize(text) for text in entry.phrase_texts] for entry in self._entries],
+            [normalize(entry.entry.answer) for entry in self._entries],
+            ENCODER_CANDIDATES, ANSWER_CANDIDATES,
+        ) if self._encoder is not None and self._entries else None
+
+    @property
+    def _model(self) -> DecisionModel:
+        return self._given_model or load_model("hybrid" if self._hybrid else "lexical")
 
     def rank(self, text: str, limit: int = 3) -> list[FaqMatch]:
-        """The entries closest to ``text``, best first, at most ``limit``, scores 0..1."""
+        """The entries closest to ``text``, best first, at most ``limit``, each with the
+        probability that it is the one asked for."""
         return [
-            FaqMatch(entry=self._entries[scored.index].entry, score=round(scored.score, 4))
-            for scored in self._scored(text)[:limit]
+            FaqMatch(entry=self._entries[ranked.index].entry, score=round(ranked.probability, 4))
+            for ranked in self._ranked(text)[:limit]
         ]
 
     def decide(self, text: str) -> FaqDecision:
         """Answer when confident, offer choices when unsure, nothing when nothing is close."""
-        scored = self._scored(text)[:MAX_CHOICES]
-        close = [candidate for candidate in scored if candidate.score >= CHOICE_SCORE]
-        if not close:
+        ranked = self._ranked(text)
+        if not ranked:
             return FaqDecision(answer=None, choices=())
-        runner_up = scored[1].score if len(scored) > 1 else 0.0
-        if _is_confident(close[0], runner_up):
-            return FaqDecision(answer=self._entries[close[0].index].entry, choices=())
-        return FaqDecision(
-            answer=None, choices=tuple(self._entries[c.index].entry for c in close)
+        best = ranked[0]
+        runner_up = ranked[1] if len(ranked) > 1 else None
+        features = decision_features(
+            best.evidence, best.probability, runner_up.probability if runner_up else 0.0,
+            max((r.evidence.lexical for r in ranked[1:]), default=0.0),
+            self._content_word_count(text), self._hybrid,
         )
+        model = self._model
+        confidence = model.decision.probability(features)
+        entry = self._entries[best.index]
+        why = {"confidence": round(confidence, 4), "phrase": entry.phrase_texts[best.phrase],
+               "words": best.words}
+        # Two entries the ranking cannot tell apart are the customer's to pick from.
+        tied = runner_up is not None and runner_up.probability >= best.probability
+        if confidence >= model.answer_threshold and not tied:
+            return FaqDecision(answer=entry.entry, choices=(), **why)
+        if model.choice.probability(features) >= model.choice_threshold:
+            choices = tuple(self._entries[r.index].entry for r in ranked[:MAX_CHOICES])
+            return FaqDecision(answer=None, choices=choices, **why)
+        return FaqDecision(answer=None, choices=(), confidence=why["confidence"])
 
-    def _scored(self, text: str) -> list[_Scored]:
+    def evidence(self, text: str) -> list[tuple[FaqEntry, CandidateEvidence]]:
+        """Every candidate entry with what the word matcher and the encoder say about it,
+        before any learned weighing: what ``tools/faq_train.py`` learns from."""
+        return [(self._entries[c.index].entry, c.evidence) for c in self._candidates(text)]
+
+    def content_word_count(self, text: str) -> int:
+        """How many of the message's words say what it is about (not function words or
+        numbers): the decision's measure of a message's length."""
+        return self._content_word_count(text)
+
+    def _content_word_count(self, text: str) -> int:
+        return sum(map(_is_content_word, self._query_words(text)))
+
+    def _ranked(self, text: str) -> list[_Ranked]:
+        ranked = [
+            _Ranked(index=c.index, evidence=c.evidence, phrase=c.phrase, words=c.words,
+                    probability=self._model.ranking.probability(
+                        ranking_features(c.evidence, self._hybrid)))
+            for c in self._candidates(text)
+        ]
+        # Ties go to the entry the owner listed first, so the order never depends on chance.
+        return sorted(ranked, key=lambda r: (-r.probability, r.index))
+
+    def _candidates(self, text: str) -> list[_Candidate]:
         said = self._query_words(text)
+        if not any(_is_content_word(said_word) for said_word in said):
+            return []  # greetings, thanks, numbers, noise alone: nothing to look up
         heard: dict[str, float] = {}
         for said_word in said:
             for word, quality in said_word.matches.items():
                 _keep_best(heard, word, quality)
-        candidates = {
-            index for word in heard for index in self._entries_using.get(word, ())
-        }
-        scored = (self._entry_score(index, said, heard) for index in candidates)
-        # Ties go to the entry the owner listed first, so the order never depends on chance.
-        return sorted(
-            (candidate for candidate in scored if candidate.score > 0),
-            key=lambda candidate: (-candidate.score, candidate.index),
-        )
+        nominated = {index for word in heard for index in self._entries_using.get(word, ())}
+        # One word the FAQ does not know ("a", "br", a name) is nothing to understand; the
+        # encoder reads a message that shares a word with the FAQ or says at least two things.
+        readable = bool(heard) or sum(map(_is_content_word, said)) >= 2
+        encoded = self._encoded(text) if self._encoder_index and readable else None
+        if encoded is not None:
+            nominated |= set(encoded.nominated) & self._matchable
+        if not nominated:
+            return []
+        scored = {index: self._entry_score(index, said, heard) for index in nominated}
+        best_lexical = max(s.score for s in scored.values())
+        candidates = []
+        for index in sorted(nominated):
+            lexical = scored[index]
+            similarity = encoded.similarity(index) if encoded is not None else None
+            evidence = CandidateEvidence(
+                lexical=lexical.score, lexical_best=best_lexical, precision=lexical.precision,
+                key_words=lexical.key_words, key_words_in_answer=lexical.key_words_in_answer,
+                encoder=similarity.question if similarity else None,
+                encoder_gap=similarity.question_gap if similarity else None,
+                encoder_centered=similarity.centered if similarity else None,
+                encoder_answer=similarity.answer if similarity else None,
+            )
+            phrase = lexical.phrase if lexical.score > 0 or similarity is None else (
+                similarity.phrase)
+            candidates.append(_Candidate(index=index, evidence=evidence, phrase=phrase,
+                                         words=lexical.words))
+        return candidates
+
+    def _encoded(self, text: str) -> MessageComparison:
+        assert self._encoder is not None and self._encoder_index is not None
+        return self._encoder_index.compare(self._encoder.query(_encoder_text(text)))
 
     def _indexed_entry(self, entry: FaqEntry, phrases: list[tuple[str, ...]],
-                       answer_words: frozenset[str]) -> _IndexedEntry:
+                       answer_words: tuple[str, ...]) -> _IndexedEntry:
         return _IndexedEntry(
             entry=entry,
-            phrases=tuple(self._phrase(words) for words in phrases if words),
+            phrase_texts=(entry.question, *entry.alternatives),
+            phrases=tuple(self._phrase(words) if words else None for words in phrases),
             words=frozenset(word for words in phrases for word in words),
-            answer_words=answer_words,
+            answer_words=frozenset(answer_words),
         )
 
     def _phrase(self, words: tuple[str, ...]) -> _Phrase:
@@ -314,7 +445,7 @@ class FaqIndex:
 
     def _said_word_uncached(self, word: str) -> _SaidWord:
         if len(word) > MAX_WORD_LENGTH:
-            return _SaidWord(matches={}, weight=self._unknown_word_weight)
+            return _SaidWord(text=word, matches={}, weight=self._unknown_word_weight)
         forms_by_spelling = {spelling: word_forms(spelling) for spelling in _spellings(word)}
         matches = self._vocabulary_matches(forms_by_spelling)
         if is_number(word):
@@ -327,7 +458,7 @@ class FaqIndex:
             weight = self._answer_only_weights[max(matches, key=matches.__getitem__)]
         else:
             weight = self._unknown_word_weight
-        return _SaidWord(matches=matches, weight=weight)
+        return _SaidWord(text=word, matches=matches, weight=weight)
 
     def _vocabulary_matches(self, forms_by_spelling: dict[str, dict[str, float]]
                             ) -> dict[str, float]:
@@ -357,11 +488,14 @@ class FaqIndex:
         entry = self._entries[index]
         # Recall against the closest single phrasing; precision against everything the entry
         # says, since a customer may mix the words of its question and of an alternative.
-        recall = max(
+        recalls = [
             sum(weight * heard.get(word, 0.0) for word, weight in
                 zip(phrase.words, phrase.weights, strict=True)) / phrase.total_weight
+            if phrase is not None else -1.0
             for phrase in entry.phrases
-        )
+        ]
+        closest = max(range(len(recalls)), key=recalls.__getitem__)
+        recall = max(recalls[closest], 0.0)
         in_question = [
             max((said_word.matches.get(word, 0.0) for word in entry.words), default=0.0)
             for said_word in said
@@ -383,24 +517,27 @@ class FaqIndex:
             _is_key_word(said_word, answered) and not _is_key_word(said_word, asked)
             for said_word, asked, answered in zip(said, in_question, in_answer, strict=True)
         )
+        words = tuple(said_word.text for said_word, quality in zip(said, in_question, strict=True)
+                      if _is_key_word(said_word, quality))
         if recall == 0 or precision == 0:
             return _Scored(index=index, score=0.0, key_words=0, key_words_in_answer=0,
-                           precision=precision)
+                           precision=precision, phrase=closest, words=())
         score = 2 * precision * recall / (precision + recall)
         return _Scored(index=index, score=score, key_words=key_words,
-                       key_words_in_answer=key_words_in_answer, precision=precision)
+                       key_words_in_answer=key_words_in_answer, precision=precision,
+                       phrase=closest, words=words)
 
 
-def _is_confident(best: _Scored, runner_up: float) -> bool:
-    named_by_key_words = (
-        best.key_words >= 1
-        and best.key_words + best.key_words_in_answer >= 2
-        and best.precision >= CONFIDENT_PRECISION_WITH_KEY_WORDS
-        and best.score >= CONFIDENT_SCORE_WITH_KEY_WORDS
-    )
-    return (
-        best.score >= CONFIDENT_SCORE or named_by_key_words
-    ) and best.score - runner_up >= CONFIDENT_MARGIN
+def _is_content_word(said_word: _SaidWord) -> bool:
+    return said_word.weight > FUNCTION_WORD_WEIGHT and len(said_word.text) <= MAX_WORD_LENGTH
+
+
+def _encoder_text(text: str) -> str:
+    """The message as the encoder reads it: normalized, without symbols or markup, pasted
+    codes and links left out, Finglish in Persian letters."""
+    words = _NOT_A_WORD_RE.sub(" ", normalize(text[: MAX_QUERY_WORDS * (MAX_WORD_LENGTH + 1)]))
+    kept = [word for word in words.split() if len(word) <= MAX_WORD_LENGTH]
+    return persian_text(" ".join(kept[:MAX_QUERY_WORDS]))
 
 
 def _is_key_word(said_word: _SaidWord, quality: float) -> bool:

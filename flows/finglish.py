@@ -7,6 +7,11 @@ matcher keeps whichever matches best. Shop vocabulary borrowed from English ("si
 "cancel", "code") is typed with its English spelling, which sounds out badly, so those words
 are looked up first.
 
+Vowels leave several spellings open; they are ordered by how often each is written in Persian
+(``flows.lexicon``, hazm's word frequencies), so "ersal" is ارسال before ارسل. A loanword may
+carry a Persian ending in Latin letters ("garantish", "sizesh", "codetoon"): when the word
+itself is not known, its known stem is spelled and the ending added.
+
 Spellings come with the sound-alike Persian letters already folded (س for ص/ث, ز for ذ/ض/ظ,
 ت for ط, ه for ح, ق for غ), as ``flows.persian_forms.fold_sound_alikes`` folds Persian words.
 """
@@ -14,9 +19,13 @@ Spellings come with the sound-alike Persian letters already folded (س for ص/ث
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import product
 
-__all__ = ["finglish_spellings", "is_finglish"]
+from flows.lexicon import frequency, written_form
+from flows.persian_forms import AFFIX_PENALTY, word_forms
+
+__all__ = ["finglish_spellings", "is_finglish", "persian_text"]
 
 # Latin letters or pairs and their Persian letter; vowels are handled apart. Sound-alike Persian
 # letters are folded anyway, so "s" needs no choice between س/ص/ث, "z" none between ز/ذ/ض/ظ.
@@ -46,6 +55,20 @@ _DOUBLED_CONSONANT_RE = re.compile(r"([b-df-hj-np-tv-z])\1")  # Persian writes t
 # English spelling: "c" before e, i or y is an s ("cancel" → کنسل).
 _SOFT_C_RE = re.compile(r"c(?=[eiy])")
 _LATIN_WORD_RE = re.compile(r"[a-z]+")
+_LATIN_IN_TEXT_RE = re.compile(r"[A-Za-z]+")
+# Persian endings typed in Latin letters after a word (possessives, plural, object marker,
+# "is"), longest first, and how Persian writes them.
+_LATIN_ENDINGS = (
+    ("hatoon", "هاتون"), ("hashoon", "هاشون"), ("haye", "های"), ("hash", "هاش"),
+    ("ha", "ها"), ("etoon", "تون"), ("eton", "تون"), ("toon", "تون"), ("shoon", "شون"),
+    ("esh", "ش"), ("sh", "ش"), ("eto", "تو"), ("esho", "شو"), ("ro", "رو"), ("o", "و"),
+    ("am", "م"), ("e", "ه"), ("et", "ت"),
+)  # fmt: skip
+# A spelling that is a word only once an ending is taken off counts this share of that word's
+# frequency: a spelling that is a word as typed comes first.
+ONE_STEP_AWAY_SHARE = 0.01
+# A stem shorter than this is too often part of a longer word ("post" in "poshesh").
+MIN_LATIN_STEM = 3
 
 # Loanwords of online shopping that customers type with their English spelling; sounding them
 # out gives the wrong vowels ("size" → سیزه, not سایز). Spelled folded, like every spelling.
@@ -70,11 +93,51 @@ def finglish_spellings(word: str) -> tuple[str, ...]:
     >>> finglish_spellings("ersal")
     ('ارسال', 'ارسل')
     """
-    word = word.casefold()
-    sounded_out = _sounded_out(_SOFT_C_RE.sub("s", _DOUBLED_CONSONANT_RE.sub(r"\1", word)))
+    return _spellings(word.casefold())
+
+
+@lru_cache(maxsize=8192)
+def _spellings(word: str) -> tuple[str, ...]:
     loanword = _LOANWORDS.get(word)
-    spellings = (loanword, *sounded_out) if loanword else sounded_out
+    if loanword is None and (stem_and_ending := _loanword_with_ending(word)):
+        loanword = stem_and_ending
+    sounded = _sounded_out(_SOFT_C_RE.sub("s", _DOUBLED_CONSONANT_RE.sub(r"\1", word)))
+    # Spellings that are Persian words first, the more frequent first; then the rest in the
+    # order they were sounded out.
+    ranked = sorted(sounded, key=lambda spelling: -_word_frequency(spelling))
+    spellings = (loanword, *ranked) if loanword else tuple(ranked)
     return tuple(dict.fromkeys(spelling for spelling in spellings if spelling))
+
+
+def _word_frequency(spelling: str) -> float:
+    """How often the spelling is written; when it is no word as written, a little of how often
+    the word one step away is ("chande" → چنده → چند, "sefaresham" → سفارشم → سفارش)."""
+    return frequency(spelling) or ONE_STEP_AWAY_SHARE * max(
+        (frequency(form) for form, cost in word_forms(spelling).items()
+         if 0 < cost <= AFFIX_PENALTY),
+        default=0,
+    )
+
+
+def _loanword_with_ending(word: str) -> str | None:
+    for ending, persian in _LATIN_ENDINGS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= MIN_LATIN_STEM and stem in _LOANWORDS:
+            return _LOANWORDS[stem] + persian
+    return None
+
+
+def persian_text(text: str) -> str:
+    """``text`` with each Finglish word written in Persian letters, as the most frequent word
+    among its spellings is written (or its likeliest spelling when none is a known word)."""
+    return _LATIN_IN_TEXT_RE.sub(lambda found: _written(found.group().casefold()), text)
+
+
+def _written(word: str) -> str:
+    spellings = _spellings(word)
+    if not spellings:
+        return word
+    return written_form(spellings[0]) or spellings[0]
 
 
 def _sounded_out(word: str) -> tuple[str, ...]:

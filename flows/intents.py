@@ -56,6 +56,10 @@ ANGER_PHRASES = (
     "کلاهبردار", "کلاهبردارا", "کلاهبرداری", "کلاهبردارید", "دزد", "دزدا", "دزدی", "دزدید",
     "دزدین", "شکایت میکنم",
     "ازتون شکایت", "ازتون شکایت میکنم", "پلیس فتا", "فتا", "آبروتونو میبرم", "پدرتونو درمیارم",
+    "این چه وضعشه", "این چه وضعیه", "این چه وضعش", "این چه طرز", "واقعا که", "ناراضیم",
+    "خیلی ناراضیم", "شکایت دارم", "اعتراض دارم", "بی احترامی", "بیاحترامی",
+    "دیگه ازتون خرید نمیکنم", "دیگه خرید نمیکنم", "بدترین فروشگاه", "بدترین خرید",
+    "in che vazeshe", "in che vaziye", "naraziam", "shekayat daram", "eteraz daram",
     "ahmagh", "ahmaq", "bishoor", "bishour", "ashghal", "kesafat", "kalahbardar",
     "kolahbardar", "kolahbardari", "dozd", "dozdi", "eftezah", "maskhare", "shekayat mikonam",
     "police fata", "fata", "scam", "scammer", "scammers", "fraud", "idiot", "idiots",
@@ -141,3 +145,366 @@ def chosen_language(text: str | None) -> str | None:
         return None
     return {"english": "en", "/english": "en", "انگلیسی": "en", "فارسی": "fa", "farsi": "fa",
             "persian": "fa", "پارسی": "fa"}.get(said(text))
+
+
+# --- Small talk ----------------------------------------------------------------------------
+# A message made only of these (with fillers such as "جان", "خیلی", emoji and punctuation) is
+# small talk: the bot answers it briefly and it never reaches the FAQ. Written as people write
+# them, formal, colloquial and Finglish; normalized on use, held letters written once.
+GREETING = "greeting"
+HOW_ARE_YOU = "how_are_you"
+THANKS = "thanks"
+BYE = "bye"
+COMPLIMENT = "compliment"
+LAUGHTER = "laughter"
+OK = "ok"
+BOT = "bot"  # "are you a bot?"
+
+SMALL_TALK_PHRASES = {
+    GREETING: (
+        "سلام", "سلام علیکم", "سلامعلیکم", "علیک سلام", "درود", "درود بر شما", "های", "هلو",
+        "وقت بخیر", "وقتتون بخیر", "وقتت بخیر", "وقت شما بخیر", "روز بخیر", "روزتون بخیر",
+        "صبح بخیر", "صبحتون بخیر", "ظهر بخیر", "عصر بخیر", "عصرتون بخیر", "شب بخیر",
+        "شبتون بخیر", "وقتتونبخیر", "صبح شما بخیر", "عرض ادب", "با عرض سلام", "خسته نباشید",
+        "خسته نباشین", "خدا قوت", "خداقوت", "الو", "سلام عرض شد", "سلام عرض میکنم",
+        "salam", "slm", "salaam", "alo", "dorood", "dorud", "vaght bekheir", "vaght bekheyr",
+        "vakht bekheir", "vaghtetoon bekheir", "sobh bekheir", "shab bekheir", "khaste nabashid",
+        "khaste nabashin", "hi", "hello", "hey", "hii", "good morning", "good evening",
+        "عرض ادب و احترام", "ارادت", "عرض ارادت",
+    ),
+    HOW_ARE_YOU: (
+        "خوبی", "خوبید", "خوبین", "خوب هستید", "خوبید شما", "چطوری", "چطورید", "چطورین",
+        "حالت چطوره", "حالتون چطوره", "حال شما چطوره", "حالتون خوبه", "احوال شما", "احوالتون",
+        "چه خبر", "چخبر", "چه خبرا", "در چه حالی", "کجایی",
+        "khubi", "khoobi", "khubin", "khoobin", "khubid", "khoobid", "chetori", "chetorin",
+        "halet chetore", "haletoon chetore", "che khabar", "chekhabar", "how are you",
+        "how r u", "whats up", "what's up",
+    ),
+    THANKS: (
+        "مرسی", "ممنون", "ممنونم", "ممنونیم", "متشکرم", "متشکر", "مچکرم", "مچکر", "تشکر",
+        "سپاس", "سپاسگزارم", "سپاس گزارم", "ممنون از شما", "ممنون از لطفتون", "لطف کردید",
+        "لطف کردین", "لطف کردی", "لطف دارید", "دستت درد نکنه", "دستتون درد نکنه",
+        "دست شما درد نکنه", "قربونت", "قربانت", "قربان شما", "قربون شما", "قربونتون", "فدات",
+        "فداتون", "مرسی بابت", "سپاس از شما", "ممنون بابت راهنمایی", "مرسی از راهنماییتون",
+        "مرسی از راهنمایی", "با تشکر", "با سپاس", "خدا خیرتون بده", "خدا خیرت بده",
+        "خیلی لطف کردید", "سپاس فراوان", "تشکر فراوان", "ممنون از وقتی که گذاشتید",
+        "lotf kardin", "lotf kardid", "merc", "mc", "sepasgozaram", "tashakor", "ba tashakor",
+        "khoda kheiretoon bede",
+        "mersi", "merci", "mrc", "mamnoon", "mamnun", "mamnoonam", "mamnunam", "motshakeram",
+        "moteshakeram", "sepas", "dastet dard nakone", "dastetoon dard nakone", "ghorbanet",
+        "thanks", "thank you", "thx", "tnx", "ty", "thank u", "thanks a lot",
+    ),
+    BYE: (
+        "خداحافظ", "خدافظ", "خداحافظی", "خدانگهدار", "خدا نگهدار", "بای", "بای بای", "فعلا",
+        "شب خوش", "روز خوش", "روزتون خوش", "بدرود", "فعلا خداحافظ", "تا بعد",
+        "khodafez", "khodahafez", "khodahafes", "bye", "bye bye", "bb", "felan", "see you",
+        "goodbye", "ruzetun khosh", "rozeton khosh", "shab khosh", "khodanegahdar",
+    ),
+    COMPLIMENT: (
+        "عالی", "عالیه", "عالی بود", "خیلی خوب", "خوبه", "خوب بود", "دمتون گرم", "دمت گرم",
+        "ایول", "ایولا", "آفرین", "احسنت", "بهترینید", "بهترین", "کارتون درسته", "کارتون عالیه",
+        "گل کاشتید", "نایس", "محشر", "محشره", "چه خوب", "چقدر خوب", "خیلی هم خوب", "گلی",
+        "گلید", "عزیزی", "ماهید", "ماهی",
+        "aali", "ali", "ali bood", "damet garm", "dametoon garm", "eyval", "afarin", "mahshar",
+        "great", "awesome", "nice", "perfect", "good job", "cool", "amazing", "excellent",
+    ),
+    OK: (
+        "اوکی", "اکی", "اوکیه", "باشه", "باشد", "حله", "حل شد", "فهمیدم", "متوجه شدم",
+        "متوجه شدم", "گرفتم", "آها", "آهان", "اها", "اهان", "بله", "آره", "اره", "چشم", "حتما",
+        "اوکی شد", "درسته", "درست شد", "مشکلی نیست", "اشکال نداره", "نه ممنون", "نه مرسی",
+        "خوبم", "منم خوبم", "khubam", "khoobam",
+        "ok", "okay", "okey", "oki", "k", "kk", "bashe", "baashe", "hale", "fahmidam",
+        "motevajeh shodam", "are", "bale", "cheshm", "got it", "alright", "fine",
+    ),
+}  # fmt: skip
+# Words that only soften or address: allowed around small talk without making it a question.
+_SMALL_TALK_FILLERS = frozenset("""
+    جان جون عزیز عزیزم عزیزان خیلی خیلیم واقعا هم شما شماها تو ازتون ازت از و دوست دوستان همگی
+    بچه ها بچهها ادمین ادمینجان همه همچنین زیاد بسیار یه دنیا یک بازم باز دوباره بابت اینکه
+    ممنونم جناب خانم آقا اقا سرکار
+    راهنمایی راهنماییتون راهنماییت راهنماییها لطفتون لطفت پاسخ پاسخگویی پاسخگوییتون جوابتون
+    زحمت زحماتتون زحمتاتون توضیحات توضیحاتتون همراهی همراهیتون فراوان احترام داداش آبجی
+    رفیق خانوم
+    jan joon jun aziz azizam kheili khyli kheyli kili kheily kheili ham shoma azatoon az va
+    admin so very much lot a you too again all dear for your help rahnamayi rahnamaei lotfetoon
+    agha aqa khanom dadash abji rafigh dada
+""".split())
+_SMALL_TALK_EMOJI = {
+    "😂": LAUGHTER, "🤣": LAUGHTER, "😅": LAUGHTER, "😆": LAUGHTER, "😁": LAUGHTER,
+    "🙏": THANKS, "🌹": THANKS, "💐": THANKS, "❤": COMPLIMENT, "❤️": COMPLIMENT,
+    "😍": COMPLIMENT, "👏": COMPLIMENT, "👍": OK, "👌": OK, "🙂": OK, "😊": OK, "👋": GREETING,
+}  # fmt: skip
+# Which answer a message with several kinds of small talk gets ("سلام، ممنون، خداحافظ" is bye).
+_SMALL_TALK_ORDER = (BOT, BYE, THANKS, HOW_ARE_YOU, GREETING, COMPLIMENT, LAUGHTER, OK)
+_LAUGHTER_RE = re.compile(r"(?:خ{2,}|ه{3,}|(?:ha){2,}h?|(?:he){2,}|(?:kh){3,}|lo+l|lmao)")
+_HELD_RE = re.compile(r"([^\W\d])\1{2,}")
+
+
+def _held_once(text: str) -> str:
+    """"سلاااام", "mersiiii" → "سلام", "mersi" (laughter is read before this)."""
+    return _HELD_RE.sub(r"\1", text)
+
+
+_REPEATED_RE = re.compile(r"([^\W\d])\1+")
+# Finglish writes one sound in several ways ("khoobi", "khubi", "xubi"; "salaam", "salam");
+# small-talk words are compared with one spelling of each.
+_FINGLISH_SOUNDS = (("x", "kh"), ("q", "gh"), ("aa", "a"), ("ee", "i"),
+                    ("oo", "u"), ("ou", "u"))
+
+
+def _finglish_sounds(word: str) -> str:
+    if not word.isascii():
+        return word
+    for spelled, sound in _FINGLISH_SOUNDS:
+        word = word.replace(spelled, sound)
+    return word
+
+
+def _small_talk_key(word: str) -> str:
+    """One spelling of a small-talk word: each letter once ("مرسیی", "ممنون" → "مرسی",
+    "منون"), Finglish sounds spelled one way ("xubi", "khoobi" → "khubi" → "khobi")."""
+    word = _finglish_sounds(word)
+    if word.isascii():
+        word = word.replace("u", "o")
+    return _REPEATED_RE.sub(r"\1", word)
+
+
+def _phrase_table(phrases_by_kind: dict[str, tuple[str, ...]]
+                  ) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """First word → (phrase words, kind), longest phrases first."""
+    table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for kind, phrases in phrases_by_kind.items():
+        for phrase in phrases:
+            words = tuple(_small_talk_key(word) for word in normalize(phrase).split())
+            table.setdefault(words[0], []).append((words, kind))
+    for entries in table.values():
+        entries.sort(key=lambda entry: -len(entry[0]))
+    return table
+
+
+_SMALL_TALK_TABLE = _phrase_table(SMALL_TALK_PHRASES)
+_FILLER_FORMS = frozenset(_small_talk_key(normalize(word)) for word in _SMALL_TALK_FILLERS)
+# "ربات هستی؟", "are you a bot?": asked of the bot, in a short message.
+_BOT_QUESTION_RE = re.compile(
+    r"(?<!\S)(?:ربات|روبات|بات|robot|bot)(?:ی|ه)?\s?(?:هستی|هستید|هستین|هستش|ای|e|i|hasti|"
+    r"hastid|hastin|hasty)(?!\S)|(?<!\S)(?:ربات|روبات)(?:ی|ید|ین)(?!\S)|"
+    r"(?:are\syou|r\su)\s(?:a\s)?(?:bot|robot|human|real)"
+)
+_BOT_QUESTION_WORDS = 8
+
+
+def small_talk(text: str | None) -> str | None:
+    """The kind of small talk when the whole message is small talk ("سلام خوبید؟",
+    "مرسی عالی بود 🙏", "khodafez"), else None: a greeting before a question is a question."""
+    if not text:
+        return None
+    said_ = said(text)
+    words = said_.split()
+    if len(words) <= _BOT_QUESTION_WORDS and _BOT_QUESTION_RE.search(said_):
+        return BOT
+    kinds: set[str] = set()
+    position = 0
+    while position < len(words):
+        word = words[position]
+        if _LAUGHTER_RE.fullmatch(word):
+            kinds.add(LAUGHTER)
+            position += 1
+            continue
+        if not any(char.isalnum() for char in word):  # emoji
+            kinds.update(_SMALL_TALK_EMOJI[char] for char in word if char in _SMALL_TALK_EMOJI)
+            position += 1
+            continue
+        held_once = [_small_talk_key(later) for later in words[position:]]
+        phrase = next((entry for entry in _SMALL_TALK_TABLE.get(held_once[0], ())
+                       if tuple(held_once[: len(entry[0])]) == entry[0]), None)
+        if phrase is not None:
+            kinds.add(phrase[1])
+            position += len(phrase[0])
+        elif held_once[0] in _FILLER_FORMS:
+            position += 1
+        else:
+            return None
+    return next((kind for kind in _SMALL_TALK_ORDER if kind in kinds), None)
+
+
+# --- A person ------------------------------------------------------------------------------
+# Beyond the owner's handoff phrases: how customers ask for a person, formal, colloquial and
+# Finglish. Normalized on use; each is a whole-word phrase (a word may carry a clitic: see
+# _PERSON_NOUNS).
+PERSON_PHRASES = (
+    "آدم واقعی", "ادم واقعی", "انسان واقعی", "یه آدم", "یک آدم", "یه انسان", "یک انسان",
+    "آدمیزاد", "نیروی انسانی", "مسئول پشتیبانی", "واحد پشتیبانی", "بخش پشتیبانی",
+    "تیم پشتیبانی", "کارشناس فروش", "یه همکار", "همکارتون", "همکاراتون", "همکاران شما",
+    "ربات نمیخوام", "با ربات نه", "نمیخوام با ربات", "نمیخوام با بات", "ربات نباشه",
+    "کسی نیست جواب بده", "یکی جواب بده", "یه نفر جواب بده",
+    "یکی جواب بدید", "یه نفر جواب بدید", "کسی جواب نمیده", "کسی جواب بده", "چرا کسی جواب نمیده",
+    "پاسخگو نیستید", "جواب نمیدید", "جواب نمیدین",
+    "adam vaghei", "adam vaghe'i", "adame vaghei", "ensan vaghei", "ye adam", "ye ensan",
+    "yeki javab bede", "kasi javab nemide", "robot nemikham", "bot nemikham",
+    "real person", "real human", "a human", "live agent", "live chat", "customer service",
+    "support team", "not a bot", "not a robot",
+)  # fmt: skip
+# Nouns that name a person of the shop wherever they stand, with or without a clitic (not
+# with ـی: "پشتیبانی" is also a topic, "کارشناسی" a degree).
+_PERSON_NOUNS = re.compile(
+    r"(?<!\S)(?:اپراتور|اوپراتور|اپرتور|پشتیبان|انسان|operator|operatoor|oprator|"
+    r"operater|opperator|ensan|poshtiban|human|agent)"
+    r"(?:ها|های|هاتون|تون|مون|ا|e|etoon|etun|aton|s)?(?!\S)"
+)
+# "… با یکی / با شما / با مدیر … حرف بزنم / صحبت کنم": talking with someone ("با کی صحبت
+# کنم؟" asks whom to talk to: a question for the FAQ).
+_TALK_WITH = re.compile(
+    r"(?<!\S)(?:با|ba|with|to)\s(?!(?:کی|چه\sکسی|کدوم|کدام|ki|che\skasi|who|whom)\s)"
+    r"(?:\S+\s){0,5}?"
+    r"(?:حرف\s?(?:ب?زنم|ب?زنیم|بزنه|زدن|بزنید|بزنین)|صحبت\s?(?:ب?کنم|ب?کنیم|کردن|بکنید|کنید)|"
+    r"گفتگو\s?(?:ب?کنم|کردن)|چت\s?(?:ب?کنم|کردن)|"
+    r"harf\s?b?e?zan(?:am|im)|harf\s?zadan|sohbat\s?(?:b?o?kon(?:am|im)|kardan)|"
+    r"chat\s?(?:konam|kardan)|talk|speak|chat)(?!\S)"
+)
+_CONNECT_OR_CALL = re.compile(
+    r"(?<!\S)(?:وصلم\s?کن(?:ید|ین)?|وصل\s?کن(?:ید|ین)\s?به|به\s\S+\s?وصل\s?کن|وصل\s?بشم|وصل\s?شم|"
+    r"باهام\s?تماس|بهم\s?زنگ|با\s?(?:من|بنده)\s(?:\S+\s)?تماس|به\s?(?:من|بنده)\s?زنگ|منو\s?وصل|"
+    r"متصل\s?(?:کنید|کن|کنین|نمایید|بشم|شوم)|ارجاع\s?(?:بدید|دهید|بدین|بده|کنید|نمایید)|"
+    r"vaslam\s?kon(?:id|in)?|vasl\s?kon(?:id|in)|baham\s?tamas|behem\s?zang|"
+    r"motasel\s?kon(?:id|in)|erja\s?bed(?:id|in)|"
+    r"call\s?me|connect\s?me|transfer\s?me)(?!\S)"
+)
+# "تماس بگیرید", "کسی هست؟" make a request on their own; inside a longer message they are
+# often about something else ("نکنه زنگ بزنید بگید …", "ساعت ۱ شب کسی هست؟").
+_SHORT_REQUEST = re.compile(
+    r"(?<!\S)(?:تماس\s?بگیر(?:ید|ین)?|زنگ\s?بزن(?:ید|ین)?|(?:کسی|یکی)\s(?:اونجا\s)?هست|"
+    r"tamas\s?begir(?:id|in)?|zang\s?b?e?zan(?:id|in)?|(?:kasi|yeki)\shast|anyone\sthere)(?!\S)"
+)
+_SHORT_REQUEST_WORDS = 5
+# "یه کارشناس بیاد جواب بده", "یکی از همکاران تماس بگیرند": someone of the shop, and what
+# they should do.
+_ANSWER_OR_CALL = (r"جواب\s?بده|جواب\s?بدن|جواب\s?بدهد|تماس\s?بگیر(?:ه|د|ند|ن)|"
+                   r"زنگ\s?بزن(?:ه|د|ند|ن)|javab\s?bede|tamas\s?begire|zang\s?bezane")
+_SOMEONE_SHOULD = re.compile(
+    r"(?<!\S)(?:کارشناس|همکار|پشتیبانی|karshenas|hamkar|poshtibani)\S*\s(?:\S+\s){0,3}?"
+    rf"(?:بیاد|بیان|بیاید|biad|biyad|{_ANSWER_OR_CALL})(?!\S)|"
+    r"(?<!\S)(?:یکی|یه\sنفر|یک\sنفر|yeki|ye\snafar)\s(?:\S+\s){0,3}?"
+    rf"(?:{_ANSWER_OR_CALL})(?!\S)"
+)
+# "Support" or "an expert" alone, or with only a "please", is a request for one; beside other
+# words it is a topic ("ساعت کاری پشتیبانی", "مشاوره با کارشناس پوست").
+_SUPPORT_WORDS = frozenset({"پشتیبانی", "poshtibani", "poshtibany", "support", "ساپورت",
+                            "کارشناس", "کارشناستون", "karshenas", "karshenasetun"})
+_REQUEST_WORDS = frozenset(normalize(word) for word in """
+    لطفا لطفاً میخوام میخواستم میخواهم با به وصل کنید اقا آقا خانم
+    lotfan please pls plz mikham i want need to with the
+""".split())
+
+
+def asks_for_a_person(text: str | None, owner_phrases: tuple[str, ...] = ()) -> bool:
+    """Whether the customer asks for a person of the shop: the owner's phrases, or the ways
+    people ask for one ("اپراتور", "میخوام با یکی حرف بزنم", "تماس بگیرید", "ye adam vaghei")."""
+    if not text:
+        return False
+    if wants_a_person(text, owner_phrases) or says_any(text, PERSON_PHRASES):
+        return True
+    said_ = _one_spelling(_held_once(said(text)))
+    if (_PERSON_NOUNS.search(said_) or _TALK_WITH.search(said_)
+            or _CONNECT_OR_CALL.search(said_) or _SOMEONE_SHOULD.search(said_)):
+        return True
+    words = said_.split()
+    if len(words) <= _SHORT_REQUEST_WORDS and _SHORT_REQUEST.search(said_):
+        return True
+    return bool(set(words) & _SUPPORT_WORDS) and set(words) <= _SUPPORT_WORDS | _REQUEST_WORDS
+
+
+# --- Orders --------------------------------------------------------------------------------
+# Words that make a number in the message an order number ("سفارش ۴۵۶۷۸ کجاست؟").
+_ORDER_WORDS_RE = re.compile(
+    r"(?<!\S)(?:سفارش|پیگیری|رهگیری|مرسوله|بسته|فاکتور|خرید|order|track|sefaresh|sefarsh|"
+    r"sfaresh|peygiri|peigiri|paygiri|rahgiri|marsoole|kharid|factor|faktor)", re.IGNORECASE
+)
+# The status of an order, asked without a number: the lookup asks for the number.
+_ORDER_NOUN_RE = re.compile(
+    r"(?<!\S)(?:سفارش|مرسوله|بسته|order|sefaresh|sefarsh|sfaresh|marsule|bast(?:e|am|amo))",
+    re.IGNORECASE,
+)
+_ORDER_STATUS_RE = re.compile(
+    r"(?<!\S)(?:وضعیت|رهگیری|کجاست|کجاس|کجا\sهست|چیشد|چی\sشد|چه\sشد|چی\sشده|"
+    r"هنوز\s(?:به\sدستم\s)?(?:نرسیده|نرسید|نیومده|نیامده|ارسال\sنشده)|چه\sمرحل|"
+    r"(?:ارسال|پست|فرستاده)\s?(?:شده|شد|کردین|کردید|کردن)\s?یا\sنه|"
+    r"(?:ersal|post|ferestade)\s?(?:shode|shod|kardin|kardid|kardan)\s?ya\sna|"
+    r"che\smarhale|"
+    r"vaziat|vaziyat|rahgiri|kojast|kojas|chi\sshod|chishod|"
+    r"hanu?o?z\s(?:naresid|naresideh|nayoomade|nayumade)|status|tracking|where\sis)",
+    re.IGNORECASE,
+)
+# A number that is an amount, a size or a time, not an order: followed by its unit.
+_UNIT_AFTER = re.compile(
+    r"\s*(?:تومان|تومن|ریال|هزار|میلیون|تومانی|تومنی|درصد|گرم|کیلو|سانت|متر|میل|روز|ساعت|"
+    r"دقیقه|ماه|سال|عدد|تا|بار|جلسه|نفر|toman|tomen|tomn|rial|hezar|million|percent|%|"
+    r"gr|kg|days?|hours?|ta)(?!\w)", re.IGNORECASE
+)
+# A number may be typed against a Persian word ("سفارش۶۱۲۰۹"), not inside a Latin code or a
+# date, amount or link.
+_NUMBER_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z./:,٫])([#№]\s*)?((?:[A-Za-z]{1,4}-?)?\d{3,20})(?![0-9A-Za-z./:,٫])"
+)
+MIN_ORDER_DIGITS = 4  # fewer is a quantity ("۳ تا"), unless written "#123"
+_PHONE_RE = re.compile(r"(?:\+?98|0)?9\d{9}")
+
+
+def order_number_in(text: str | None) -> str | None:
+    """An order number anywhere in the message ("سفارش #۴۵۶۷۸ کجاست؟", "order 45678 status"):
+    "#" and digits, or at least four digits that are not a phone number or an amount."""
+    if not text:
+        return None
+    plain = to_latin_digits(strip_invisible(text))
+    for match in _NUMBER_IN_TEXT.finditer(plain):
+        hashed, number = match[1], match[2]
+        digits = sum(char.isdigit() for char in number)
+        if _PHONE_RE.fullmatch(number) or _UNIT_AFTER.match(plain, match.end()):
+            continue
+        if hashed or digits >= MIN_ORDER_DIGITS:
+            return number.upper()
+    return None
+
+
+def _one_spelling(said_: str) -> str:
+    """Finglish sounds spelled one way ("sefaaresh", "kojaast" → "sefaresh", "kojast")."""
+    return " ".join(_finglish_sounds(word) for word in said_.split())
+
+
+def tracked_order_number(text: str | None) -> str | None:
+    """The order number of a message about an order: "#12345" alone, or a number beside an
+    order or tracking word ("وضعیت سفارش ۴۵۶۷۸", "peygiri 45678")."""
+    hashed = hashed_order_number(text)
+    if hashed is not None:
+        return hashed
+    if not text or not _ORDER_WORDS_RE.search(_one_spelling(said(text))):
+        return None
+    return order_number_in(text)
+
+
+# "Following up" is about an order right beside it ("پیگیری سفارشم"); elsewhere it is a
+# question about a process ("روند پیگیری مرجوعی چیست؟").
+_FOLLOW_UP_AN_ORDER_RE = re.compile(
+    r"(?<!\S)(?:پیگیری|peygiri|peigiri|paygiri)\S*\s(?:\S+\s)?(?:سفارش|بسته|مرسوله|order|"
+    r"sefaresh|sefarsh|baste|bastam)|(?<!\S)(?:سفارش|بسته|مرسوله|order|sefaresh|sefarsh|baste|"
+    r"bastam)\S*\s(?:\S+\s){0,2}?(?:پیگیری|peygiri|peigiri|paygiri)"
+)
+
+
+def asks_about_an_order(text: str | None, owner_phrases: tuple[str, ...] = ()) -> bool:
+    """An order's status asked without its number ("سفارشم کجاست؟", "vaziat sefaresh")."""
+    if not text:
+        return False
+    said_ = _one_spelling(said(text))
+    return says_phrase_or_command(text, owner_phrases) or bool(
+        _ORDER_NOUN_RE.search(said_) and _ORDER_STATUS_RE.search(said_)
+        or _FOLLOW_UP_AN_ORDER_RE.search(said_))
+
+
+def says_phrase_or_command(text: str | None, phrases: tuple[str, ...]) -> bool:
+    """Like says_any, but an owner's "/order" is the command only, not the word "order"
+    ("order bedam" in Finglish is "I place an order")."""
+    if not text:
+        return False
+    commands = tuple(phrase for phrase in phrases if phrase.startswith("/"))
+    return says_any(text, tuple(phrase for phrase in phrases if phrase not in commands)) or any(
+        is_command(text, command[1:]) for command in commands)

@@ -13,8 +13,8 @@ from typing import Any
 from core.actions import FlowResult, LookupOrder, Reply, Turn
 from core.events import Button
 from flows.config import ORDER
-from flows.faq import FaqDecision
-from flows.intents import order_number
+from flows.intents import order_number, order_number_in
+from flows.routing import ANSWER, Route
 from flows.talk import IN_MENU, Talk
 
 ASKING = "order_number"
@@ -41,12 +41,13 @@ def look_up(state: dict[str, Any], order_id: str, talk: Talk) -> FlowResult:
 
 
 def number_given(state: dict[str, Any], turn: Turn, talk: Talk,
-                 decision: FaqDecision | None) -> FlowResult | None:
-    """The customer's answer to "which order?"; None when it was a question for the FAQ."""
-    order_id = order_number(turn.text)
+                 route: Route | None) -> FlowResult | None:
+    """The customer's answer to "which order?" (the number alone or in a sentence: "اینه
+    ۴۵۶۷۸"); None when it was a question the FAQ answers."""
+    order_id = order_number(turn.text) or order_number_in(turn.text)
     if order_id is not None:
         return look_up(state, order_id, talk)
-    if decision is not None and decision.answer is not None:
+    if route is not None and route.kind == ANSWER:
         return None  # "free text is tried against the FAQ first, at any point"
     _ = talk._
     tries = state.get("order_tries", 0) + 1

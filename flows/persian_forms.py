@@ -5,7 +5,8 @@ tatweel, punctuation) and going further, for matching only:
 
 * ``matching_words``: letters that sound alike are folded (ص/ث/س, ذ/ض/ظ/ز, ط/ت, ح/ه, غ/ق,
   آ/ا; ع as Finglish writes it), since Finglish cannot tell them apart and customers mix them
-  up; a letter held for emphasis is written once ("خیلییییی" → "خیلی"); symbols go.
+  up — except where folding would turn a content word into a function word («عمده» is not
+  «آمده»); a letter held for emphasis is written once ("خیلییییی" → "خیلی"); symbols go.
 * ``word_forms``: the forms a word may share with another spelling of it, each with what the
   steps cost: without the verb prefix (می/نمی/ب/ن), without endings (plural ها/های/ان/ات,
   possessive ـم/ـت/ـش/ـمان, person endings, "است"), colloquial made formal ("میرسه"→"میرسد",
@@ -22,8 +23,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from core.text import normalize
+from flows.lexicon import data_pairs, frequency
 
 __all__ = [
     "AFFIX_PENALTY", "SYNONYM_PENALTY", "fold_sound_alikes", "is_function_word", "is_number",
@@ -71,11 +74,35 @@ def matching_words(text: str) -> list[str]:
     letters_once = _HELD_LETTER_RE.sub(r"\1", digits_apart)
     suffixes_joined = _DETACHED_COLLOQUIAL_SUFFIX_RE.sub(r"\1", letters_once)
     ezafe_joined = _DETACHED_EZAFE_RE.sub(r"\1", suffixes_joined)
-    return fold_sound_alikes(ezafe_joined).split()
+    return [_matching_word(word) for word in ezafe_joined.split()]
 
 
 def fold_sound_alikes(text: str) -> str:
     return _INITIAL_AYN_RE.sub("ا", text).translate(_SOUND_ALIKE_FOLDS)
+
+
+@lru_cache(maxsize=16384)
+def _matching_word(word: str) -> str:
+    """The word with sound-alike letters folded, unless folding turns a content word into a
+    function word: whether a word is a function word is a fact about the word as written
+    («عمده», wholesale, folds to «امده», which is «آمده», came). Such a word is kept as
+    written, so it still matches itself and weighs as the content word it is."""
+    folded = fold_sound_alikes(word)
+    if (folded != word and is_function_word(word_forms(folded))
+            and not _is_function_word_as_written(word)):
+        return word
+    return folded
+
+
+def _without_madda(word: str) -> str:
+    return word.replace("آ", "ا")
+
+
+def _first_of_each(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    first: dict[str, str] = {}
+    for key, value in pairs:
+        first.setdefault(key, value)
+    return first
 
 
 def _fold_all(words: Iterable[str]) -> tuple[str, ...]:
@@ -114,19 +141,20 @@ _COLLOQUIAL_VERB_RE = re.compile(
 _PAST_STEM_OF_PRESENT = {
     "رس": "رسید", "خر": "خرید", "فروش": "فروخت", "فرست": "فرستاد", "گیر": "گرفت",
     "ده": "داد", "کن": "کرد", "شو": "شد", "خواه": "خواست", "توان": "توانست",
-    "تون": "توانست", "گوی": "گفت", "بین": "دید", "ای": "امد", "یا": "امد", "گرد": "گشت",
+    "گوی": "گفت", "بین": "دید", "ای": "امد", "یا": "امد", "گرد": "گشت",
     "گذار": "گذاشت", "دار": "داشت", "پرداز": "پرداخت", "ساز": "ساخت", "شناس": "شناخت",
-    "پوش": "پوشید", "کش": "کشید", "رسان": "رساند", "گردان": "گرداند", "گردون": "گرداند",
-    "زن": "زد", "نویس": "نوشت", "خوان": "خواند", "دان": "دانست", "دون": "دانست",
+    "پوش": "پوشید", "کش": "کشید", "رسان": "رساند", "گردان": "گرداند",
+    "زن": "زد", "نویس": "نوشت", "خوان": "خواند", "دان": "دانست",
     "پذیر": "پذیرفت", "بند": "بست", "شکن": "شکست", "اور": "اورد", "پرس": "پرسید",
     "ریز": "ریخت", "گذر": "گذشت", "مان": "ماند", "چین": "چید", "پیچ": "پیچید",
-    # Colloquial present stems: "بدم", "بشه", "بگم", "برم", "بیام", "میخوام".
-    "د": "داد", "ش": "شد", "گ": "گفت", "ر": "رفت", "ا": "امد", "خوا": "خواست",
 }  # fmt: skip
-_PAST_STEM_OF_PRESENT = {
-    fold_sound_alikes(present): fold_sound_alikes(past)
-    for present, past in _PAST_STEM_OF_PRESENT.items()
-}
+# Colloquial present stems ("بدم", "بشه", "بگم", "برم", "میخوام", "میارم", "بذارم",
+# "برسونم") from hazm's list of informal verbs.
+_PAST_STEM_OF_PRESENT = _first_of_each(
+    (fold_sound_alikes(normalize(present)), fold_sound_alikes(normalize(past)))
+    for present, past in (*_PAST_STEM_OF_PRESENT.items(),
+                          *data_pairs("informal_verbs.tsv").items())
+)  # folded, "ذار" (گذاشت) and "زار" (گزارد) are one stem: the first, more common, is kept
 _PAST_STEMS = frozenset(_PAST_STEM_OF_PRESENT.values())
 _PRESENT_STEMS = "|".join(sorted(_PAST_STEM_OF_PRESENT, key=len, reverse=True))
 # Preverbs written on the verb ("برمیگرده", "برگشت", "بازگشت") stay on its past stem. A present
@@ -154,6 +182,8 @@ def _past_stem(word: str, present_re: re.Pattern[str] = _PRESENT_VERB_RE) -> str
         preverb, prefix, stem, _ = present.groups()
         if len(stem) == 1 and prefix not in _PREFIXES_BEFORE_SHORT_STEMS:
             return None  # "نام" is no "نیام", "بر" no "برو"
+        if stem.startswith("ا") and prefix in ("ب", "ن"):
+            return None  # before a vowel they are written بی, نی ("بیارم"): "بار" is no verb
         return (preverb or "") + _PAST_STEM_OF_PRESENT[stem]
     if past := _PAST_VERB_RE.match(word):
         preverb, _, stem, _ = past.groups()
@@ -314,6 +344,10 @@ _FUNCTION_WORDS = """
     امد دید رفت گفت دانست
 """
 _FUNCTION_WORD_SET = frozenset(_fold_all(_FUNCTION_WORDS.split()))
+# The same words as written (a madda is often left out, "امد" for "آمد": not a sound-alike).
+_WRITTEN_FUNCTION_WORD_SET = frozenset(
+    _without_madda(normalize(word)) for word in _FUNCTION_WORDS.split()
+)
 
 
 def word_forms(word: str) -> dict[str, float]:
@@ -333,12 +367,36 @@ def word_forms(word: str) -> dict[str, float]:
             for shorter in _without_ending(form):
                 _keep_cheapest(forms, shorter, cost + AFFIX_PENALTY)
     for form, cost in list(forms.items()):
+        for written in _written_forms(form):
+            _keep_cheapest(forms, written, cost + AFFIX_PENALTY)
+    for form, cost in list(forms.items()):
         if form in _SINGULAR_OF:
             _keep_cheapest(forms, _SINGULAR_OF[form], cost + AFFIX_PENALTY)
     for form, cost in list(forms.items()):
         for meaning in _MEANINGS.get(form, ()):
             _keep_cheapest(forms, meaning, cost + SYNONYM_PENALTY)
     return forms
+
+
+# Colloquial words and their written form ("خونه" خانه, "کدوم" کدام), from hazm's list.
+_WRITTEN_OF_COLLOQUIAL = {
+    fold_sound_alikes(normalize(colloquial)): fold_sound_alikes(normalize(written))
+    for colloquial, written in data_pairs("informal_words.tsv").items()
+}
+# Colloquial speech rounds ا before ن and م to و ("خونه", "نشون", "تموم", "ارزون"); the
+# written form is the one that is a Persian word when the colloquial one is not.
+_ROUNDED_VOWELS = (("ون", "ان"), ("وم", "ام"))
+
+
+def _written_forms(word: str) -> Iterable[str]:
+    if word in _WRITTEN_OF_COLLOQUIAL:
+        yield _WRITTEN_OF_COLLOQUIAL[word]
+    for rounded, written in _ROUNDED_VOWELS:
+        at = word.rfind(rounded)
+        if at >= 1 and not frequency(word):
+            unrounded = word[:at] + written + word[at + len(rounded):]
+            if frequency(unrounded):
+                yield unrounded
 
 
 def _without_ending(word: str) -> Iterable[str]:
@@ -359,6 +417,13 @@ def is_function_word(forms: dict[str, float]) -> bool:
     """Whether a word, given its forms, is a function word as written or with one step."""
     return any(
         form in _FUNCTION_WORD_SET for form, cost in forms.items() if cost <= AFFIX_PENALTY
+    )
+
+
+def _is_function_word_as_written(word: str) -> bool:
+    return any(
+        form in _WRITTEN_FUNCTION_WORD_SET
+        for form, cost in word_forms(_without_madda(word)).items() if cost <= AFFIX_PENALTY
     )
 
 

@@ -16,18 +16,11 @@ from typing import Any
 from core.actions import FaqMatchFact, FlowResult, Reply, ReplyOutcome, SetLanguage, Turn
 from core.events import Button
 from core.i18n import LANGUAGES, gettext_noop
-from flows import auto_replies, orders, tickets
+from flows import auto_replies, intents, orders, routing, tickets
 from flows.config import HANDOFF, MAIN_MENU, ORDER, TICKET, MenuEntry
 from flows.faq import FaqDecision
-from flows.intents import (
-    chosen_language,
-    hashed_order_number,
-    is_command,
-    picked_number,
-    says_any,
-    sounds_angry,
-    wants_a_person,
-)
+from flows.intents import chosen_language, is_command, picked_number
+from flows.routing import Route
 from flows.survey import SCORE_PREFIX
 from flows.talk import FAQ_PREFIX, IN_MENU, MENU_PREFIX, Talk, title
 
@@ -58,24 +51,25 @@ class _Turn:
         return text if text and text.strip() else None
 
     @cached_property
-    def faq(self) -> FaqDecision | None:
-        return self.config.faq_index.decide(self.question) if self.question else None
+    def route(self) -> Route | None:
+        return routing.route(self.question, self.config) if self.question else None
 
     def result(self) -> FlowResult:
         state, turn, talk = self.state, self.turn, self.talk
         language = _language_asked(turn)
         if language is not None:
             return _switch_language(state, language, turn, talk)
-        if turn.button_payload == HANDOFF or wants_a_person(turn.text,
-                                                            self.config.handoff_phrases):
+        route = self.route
+        if turn.button_payload == HANDOFF or (route and route.kind == routing.HANDOFF
+                                              and not route.upset):
             return talk.hand_off(state, "customer asked for a person")
-        if sounds_angry(turn.text):
+        if route and route.kind == routing.HANDOFF:
             return talk.hand_off(state, "customer is upset", upset=True)
         step = state.get("step")
         if is_command(turn.text, "start") or turn.button_payload == MAIN_MENU:
             return self._menu(greet=step is None)
         if turn.button_payload is None and step == orders.ASKING:
-            answered = orders.number_given(state, turn, talk, self.faq)
+            answered = orders.number_given(state, turn, talk, route)
             if answered is not None:
                 return answered
         picked = self._picked()
@@ -96,29 +90,49 @@ class _Turn:
         return offered[number - 1]
 
     def _free_text(self, *, first_turn: bool) -> FlowResult:
-        """Keyword rules first, then a confident FAQ answer, then what the customer wants to
-        do (track an order, report a problem), then likely questions, else "I do not know"."""
+        """An order number first, then the owner's keyword rules, then where the message
+        routes (flows.routing: small talk, the FAQ, an order or a ticket asked for in words),
+        else the menu on a first message, else "I do not know"."""
         state, turn, talk, config = self.state, self.turn, self.talk, self.config
-        order_id = hashed_order_number(turn.text) if config.order_tracking else None
-        if order_id is not None:
-            return orders.look_up(state, order_id, talk)
+        route = self.route
+        if route is not None and route.kind == routing.ORDER and route.order_id is not None:
+            return orders.look_up(state, route.order_id, talk)
         rule = auto_replies.first_match(config.auto_replies, turn.text, turn.channel)
         if rule is not None and not auto_replies.fired_recently(state, rule, turn.now):
             return talk.answered(auto_replies.remember(state, rule, turn.now), rule.reply)
-        decision = self.faq
-        if decision is not None and decision.answer is not None:
-            return self._answer(decision)
-        if config.order_tracking and says_any(turn.text, config.order_phrases):
+        if route is None:
+            return self._menu(greet=True) if first_turn else FlowResult(state=state)
+        if route.kind == routing.SMALLTALK and route.small_talk is not None:
+            return self._small_talk(route.small_talk, first_turn=first_turn)
+        if route.kind in (routing.ANSWER, routing.CHOICES) and route.faq is not None:
+            return self._answer(route.faq)
+        if route.kind == routing.ORDER:
             return orders.ask(state, talk)
-        if says_any(turn.text, config.ticket_phrases):
+        if route.kind == routing.TICKET:
             return tickets.ask(state, talk)
-        if decision is not None and decision.choices:
-            return self._answer(decision)
         if first_turn:
             return self._menu(greet=True)
-        if self.question is None:
-            return FlowResult(state=state)  # a photo or a sticker: kept for the agents
         return self._not_known()
+
+    def _small_talk(self, kind: str, *, first_turn: bool) -> FlowResult:
+        """A short, friendly word back; a greeting that opens the conversation gets the menu."""
+        if first_turn and kind in (intents.GREETING, intents.HOW_ARE_YOU):
+            return self._menu(greet=True)
+        _ = self.talk._
+        state = {**self.state, "step": IN_MENU}
+        if kind == intents.BOT:
+            return FlowResult(state=state, actions=(Reply(
+                text=_("I am this shop's automatic assistant. Write your question, or talk to "
+                       "a person from our team."),
+                buttons=(self.talk.person_button(), self.talk.main_menu_button())),))
+        text = {
+            intents.GREETING: _("Hello again! How can I help you?"),
+            intents.HOW_ARE_YOU: _("I am well, thank you! How can I help you?"),
+            intents.THANKS: _("You are welcome! If you have another question, just write it."),
+            intents.BYE: _("Goodbye! We are here whenever you need us."),
+            intents.COMPLIMENT: _("Thank you, that is kind of you!"),
+        }.get(kind, _("Good. If there is anything else, just write it."))
+        return FlowResult(state=state, actions=(Reply(text=text),))
 
     def _menu(self, *, greet: bool) -> FlowResult:
         state = {**self.state, "step": IN_MENU, "unanswered": 0}

