@@ -15,9 +15,9 @@ from aiohttp import web
 from admin_panel import labels
 from admin_panel.typedefs import CSRF_KEY, LANGUAGE_KEY, VIEWER_KEY
 from core.channel_setup import PlatformLook
+from core.clock import utcnow
 from core.formats import format_jalali_datetime, format_number
 from core.i18n import current_language, gettext, translation
-from core.sqlvalues import utcnow
 from core.text import to_persian_digits
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from core.bus import Bus
+from core.clock import utcnow
 from core.desk import SNOOZE_WAKE_BATCH, wake_snoozed
-from core.sqlvalues import utcnow
 
 log = logging.getLogger(__name__)
 

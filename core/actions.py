@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from core.events import Button, MediaRef
+from core.events import Button, ConversationStatus, MediaRef, MessageKind, Platform
+
+
+class ReplyOutcome(StrEnum):
+    """What a reply was, kept on the bot's message for the owners' pages."""
+
+    COULD_NOT_ANSWER = "could_not_answer"  # the bot did not know: "what it could not answer"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,31 +39,12 @@ class FaqMatchFact:
     phrase: str = ""
     words: tuple[str, ...] = ()
 
-    def to_meta(self) -> dict[str, Any]:
-        return {"entry_id": self.entry_id, "question": self.question,
-                "confidence": round(self.confidence, 4), "phrase": self.phrase,
-                "words": list(self.words)}
-
-    @classmethod
-    def from_meta(cls, meta: Any) -> FaqMatchFact | None:
-        """The fact a message's meta holds, or None (older messages, other replies)."""
-        if not isinstance(meta, Mapping) or not isinstance(meta.get("entry_id"), str):
-            return None
-        confidence = meta.get("confidence")
-        words = meta.get("words")
-        return cls(
-            entry_id=meta["entry_id"],
-            question=str(meta.get("question") or ""),
-            confidence=float(confidence) if isinstance(confidence, int | float) else 0.0,
-            phrase=str(meta.get("phrase") or ""),
-            words=tuple(str(w) for w in words) if isinstance(words, list) else (),
-        )
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
+    outcome: ReplyOutcome | None = None
     faq_match: FaqMatchFact | None = None  # set when the text is an FAQ entry's answer
 
 
@@ -100,7 +88,7 @@ class SetLanguage:
 Action = Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage
 
 
-class SystemEvent:
+class SystemEvent(StrEnum):
     """Kinds of `Turn.system_event`: things that happened, not messages the customer wrote."""
 
     RESOLVED = "resolved"  # an agent resolved the conversation: {"by": user id}
@@ -118,15 +106,15 @@ class Turn:
     estimate. `customer_language` is the language the customer chose earlier, if any.
     """
 
-    message_kind: str
+    message_kind: MessageKind
     text: str | None
     button_payload: str | None
     is_group_chat: bool
-    conversation_status: str
+    conversation_status: ConversationStatus
     now: datetime
-    channel: str = "telegram"
+    channel: Platform
     media: MediaRef | None = None
-    system_event: str | None = None
+    system_event: SystemEvent | None = None
     event: Mapping[str, Any] = field(default_factory=dict)
     customer_language: str | None = None
     team: str | None = None

@@ -14,9 +14,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from core.clock import utcnow
 from core.db import connection, dialect_sql
 from core.models import ApiToken, Role, User
-from core.sqlvalues import db_time, utcnow
+from core.sqlvalues import db_time
 
 TOKEN_PREFIX = "pasokh_"  # noqa: S105 - makes a leaked token recognisable; not a secret
 MAX_NAME_CHARS = 128

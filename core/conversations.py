@@ -26,13 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.actions import (
     Action,
-    FaqMatchFact,
     FlowResult,
     Handoff,
     LookupOrder,
@@ -44,12 +42,14 @@ from core.actions import (
     Turn,
 )
 from core.bus import Bus
+from core.clock import utcnow
 from core.db import dialect_sql, is_postgres
-from core.events import MediaRef, OutboundKind, OutboundMessage, Platform
+from core.events import ChatType, MediaRef, MessageKind, OutboundKind, OutboundMessage, Platform
+from core.message_meta import MessageMeta, decode_meta, encode_meta
 from core.models import Author, ConversationStatus, Direction
 from core.outbox import OutboxEntry, enqueue
 from core.search_index import index_messages
-from core.sqlvalues import db_json, db_time, from_json, utcnow
+from core.sqlvalues import db_json, db_time, from_json
 from core.system_events import insert_system_message
 from core.tasks import finish
 from core.tickets import open_ticket
@@ -77,7 +77,7 @@ class _Conversation:
     platform: Platform
     chat_id: str
     route: dict[str, str]
-    status: str
+    status: ConversationStatus
     state: dict[str, Any]
     customer_id: int
     customer_language: str | None
@@ -181,7 +181,7 @@ class ConversationEngine:
             self._wake_outbox()
             self._follow_up(followups)
             await self._bus.publish_many("conversation.updated", [
-                {"conversation_id": conversation.id, "status": conversation.status}
+                {"conversation_id": conversation.id, "status": conversation.status.value}
                 for conversation in changed
             ])
 
@@ -202,28 +202,28 @@ class ConversationEngine:
 
     def _run_flow(self, conversation: _Conversation, row: dict[str, Any], writes: _Writes, *,
                   now: datetime, waiting: int) -> None:
-        meta = from_json(row["meta"]) or {}
-        system_event = meta.get("event") if row["author"] == Author.SYSTEM else None
-        if system_event == SystemEvent.ORDER_STATUS and "outcome" not in meta:
+        meta = decode_meta(row["meta"])
+        system_event = meta.event if row["author"] == Author.SYSTEM else None
+        if system_event == SystemEvent.ORDER_STATUS and meta.outcome is None:
             # Recovered after a restart: look it up again (once the transaction is over, so
             # that the lookup's task does not inherit it), and run it when the shop answered.
-            writes.unfinished_lookups.append((row["id"], str(meta.get("order_id", ""))))
+            writes.unfinished_lookups.append((row["id"], meta.order_id or ""))
             return
         writes.processed.append(row["id"])
-        if meta.get("ack_token"):
-            writes.acknowledgements.append((conversation, meta["ack_token"]))
+        if meta.ack_token:
+            writes.acknowledgements.append((conversation, meta.ack_token))
         media = from_json(row["media"])
         turn = Turn(
-            message_kind=row["kind"],
+            message_kind=MessageKind(row["kind"]),
             text=row["text"],
-            button_payload=meta.get("button_payload"),
-            is_group_chat=meta.get("chat_type", "private") != "private",
+            button_payload=meta.button_payload,
+            is_group_chat=meta.chat_type not in (None, ChatType.PRIVATE),
             conversation_status=conversation.status,
             now=now,
-            channel=conversation.platform.value,
+            channel=conversation.platform,
             media=MediaRef(**media) if isinstance(media, dict) else None,
             system_event=system_event,
-            event=meta if system_event else {},
+            event=meta.event_data() if system_event else {},
             customer_language=conversation.customer_language,
             team=conversation.team,
             waiting_ahead=waiting,
@@ -270,7 +270,8 @@ class ConversationEngine:
                 async with in_transaction("default") as conn:
                     await conn.execute_query(
                         dialect_sql(conn, "UPDATE message SET meta = ? WHERE id = ?"),
-                        [db_json({"event": SystemEvent.ORDER_STATUS, **outcome}), message_id],
+                        [encode_meta(decode_meta({**outcome, "event": SystemEvent.ORDER_STATUS})),
+                         message_id],
                     )
             except Exception:
                 log.exception("conversations: could not record an order lookup; will retry")
@@ -286,7 +287,7 @@ def _conversation(row: dict[str, Any]) -> _Conversation:
         platform=Platform(row["platform"]),
         chat_id=row["chat_id"],
         route=from_json(row["route"]) or {},
-        status=row["status"],
+        status=ConversationStatus(row["status"]),
         state=from_json(row["flow_state"]) or _carried_over(row),
         customer_id=row["customer_id"],
         customer_language=row["language"] if row["language_chosen_at"] else None,
@@ -313,7 +314,7 @@ def _apply(action: Action, conversation: _Conversation, writes: _Writes) -> None
             writes.replies.append((conversation, action))
         case Handoff():
             if conversation.status == ConversationStatus.OPEN:
-                conversation.status = ConversationStatus.PENDING.value
+                conversation.status = ConversationStatus.PENDING
                 conversation.handed_off = True
                 conversation.changed = True
         case LookupOrder():
@@ -365,7 +366,7 @@ async def _write(
     followups = await _write_system_work(conn, writes, moment)
     now = db_time(conn, moment)
     entries: list[OutboxEntry] = []
-    replies: list[tuple[_Conversation, OutboundMessage]] = []
+    replies: list[tuple[_Conversation, OutboundMessage, MessageMeta]] = []
     for conversation, reply in writes.replies:
         # Platforms that require it (Instagram) say on the bot's first words that they
         # come from a bot; the adapter decides how, the conversation remembers it was done.
@@ -381,13 +382,13 @@ async def _write(
             buttons=reply.buttons,
             route=conversation.route,
             introduces_bot=introduces_bot,
-        )))
-    facts = [reply.faq_match for _, reply in writes.replies]
-    message_ids = await _insert_bot_messages(conn, replies, facts, now)
+        ), MessageMeta(buttons=tuple((b.title, b.payload) for b in reply.buttons),
+                       reply_outcome=reply.outcome, faq_match=reply.faq_match)))
+    message_ids = await _insert_bot_messages(conn, replies, now)
     written = list(zip(replies, message_ids, strict=True))
     await index_messages(conn, [(message_id, conversation.id, outbound.text)
-                                for (conversation, outbound), message_id in written])
-    for (conversation, outbound), message_id in written:
+                                for (conversation, outbound, _), message_id in written])
+    for (conversation, outbound, _), message_id in written:
         entries.append(OutboxEntry(conversation.channel_id, message_id,
                                    conversation.identity_id, conversation.chat_id, outbound))
     for conversation, ack_token in writes.acknowledgements:
@@ -406,7 +407,7 @@ async def _write(
     if changed:
         await conn.execute_many(
             dialect_sql(conn, "UPDATE conversation SET flow_state = ?, status = ? WHERE id = ?"),
-            [[db_json(c.state), c.status, c.id] for c in changed],
+            [[db_json(c.state), c.status.value, c.id] for c in changed],
         )
     handed_off = [[now, c.id] for c in conversations if c.handed_off]
     if handed_off:
@@ -423,12 +424,12 @@ async def _write(
 
 
 async def _insert_bot_messages(
-    conn: BaseDBAsyncClient, replies: list[tuple[_Conversation, OutboundMessage]],
-    facts: list[FaqMatchFact | None], now: Any,
+    conn: BaseDBAsyncClient, replies: list[tuple[_Conversation, OutboundMessage, MessageMeta]],
+    now: Any,
 ) -> list[int]:
-    """The bot's messages in multi-row statements (one round trip per chunk, not one per
-    reply); their ids, in the order of ``replies``. An FAQ answer keeps why it was given
-    (``facts``, one per reply) in its meta, as decided then.
+    """The bot's messages, each with its meta (its buttons, what the reply was, why an FAQ
+    answer was given, as decided then), in multi-row statements (one round trip per chunk,
+    not one per reply); their ids, in the order of ``replies``.
 
     Neither SQLite nor PostgreSQL promises the order of RETURNING rows, so rows are matched
     back by what was inserted; rows alike in all of it are interchangeable, and their ids
@@ -437,18 +438,13 @@ async def _insert_bot_messages(
     ids: list[int] = []
     for start in range(0, len(replies), ROWS_PER_STATEMENT):
         chunk = replies[start:start + ROWS_PER_STATEMENT]
-        chunk_facts = facts[start:start + ROWS_PER_STATEMENT]
         values: list[Any] = []
-        keys: list[tuple[int, str, bytes]] = []
-        for (conversation, outbound), fact in zip(chunk, chunk_facts, strict=True):
-            stored: dict[str, Any] = {"buttons": [[b.title, b.payload] for b in outbound.buttons]}
-            if fact is not None:
-                stored["faq_match"] = fact.to_meta()
-            meta = db_json(stored)
-            keys.append((conversation.id, outbound.text, _canonical(stored)))
+        keys: list[tuple[int, str, MessageMeta]] = []
+        for conversation, outbound, meta in chunk:
+            keys.append((conversation.id, outbound.text, meta))
             values += [conversation.id, conversation.channel_id, Direction.OUTBOUND.value,
-                       Author.BOT.value, "text", outbound.text, meta, db_json([]), True,
-                       "queued", now]
+                       Author.BOT.value, "text", outbound.text, encode_meta(meta), db_json([]),
+                       True, "queued", now]
         rows = await conn.execute_query_dict(
             dialect_sql(
                 conn,
@@ -459,18 +455,12 @@ async def _insert_bot_messages(
             ),
             values,
         )
-        by_key: dict[tuple[int, str, bytes], list[int]] = {}
+        by_key: dict[tuple[int, str, MessageMeta], list[int]] = {}
         for row in sorted(rows, key=lambda row: row["id"], reverse=True):
-            key = (row["conversation_id"], row["text"], _canonical(from_json(row["meta"])))
+            key = (row["conversation_id"], row["text"], decode_meta(row["meta"]))
             by_key.setdefault(key, []).append(row["id"])
         ids += [by_key[key].pop() for key in keys]
     return ids
-
-
-def _canonical(value: Any) -> bytes:
-    """JSON comparable with what PostgreSQL's jsonb hands back (its spacing and key order
-    differ from what was written)."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: datetime
@@ -483,11 +473,11 @@ async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: date
             description=ticket.description, media=ticket.media, now=now)
         followups.events.append(await insert_system_message(
             conn, conversation_id=conversation.id, channel_id=conversation.channel_id,
-            meta={"event": SystemEvent.TICKET_OPENED, "number": number}, now=now))
+            meta=MessageMeta(event=SystemEvent.TICKET_OPENED, number=number), now=now))
     for conversation, order_id in writes.lookups:
         message_id = await insert_system_message(
             conn, conversation_id=conversation.id, channel_id=conversation.channel_id,
-            meta={"event": SystemEvent.ORDER_STATUS, "order_id": order_id}, now=now)
+            meta=MessageMeta(event=SystemEvent.ORDER_STATUS, order_id=order_id), now=now)
         followups.lookups.append((message_id, order_id))
     for conversation_id, answer in writes.surveys:
         await _save_survey(conn, conversation_id, answer, now)

@@ -63,6 +63,23 @@ class MessageKind(StrEnum):
     UNSUPPORTED = "unsupported"
 
 
+# The statuses the flows read (a Turn's, a ticket_status event's); core.models stores them.
+
+
+class ConversationStatus(StrEnum):
+    OPEN = "open"  # the bot is handling it
+    PENDING = "pending"  # waiting in the agents' queue; the bot stays quiet
+    RESOLVED = "resolved"
+    SNOOZED = "snoozed"
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sender:
     external_id: str

@@ -27,12 +27,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import Bus
+from core.clock import utcnow
 from core.db import dialect_sql, is_postgres, query_rows
 from core.delivery import EARLIER_DELIVERY_STATES
 from core.events import EventKind, InboundEvent, MessageKind
+from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.search_index import index_messages, reindex_edited
-from core.sqlvalues import db_json, db_time, from_json, utcnow
+from core.sqlvalues import db_json, db_time, from_json
 from core.tasks import finish
 from core.text import phone_key
 
@@ -521,11 +523,8 @@ class _BatchWriter:
         return ids
 
     def _message_row(self, event: InboundEvent, conversation_id: int) -> list[Any]:
-        meta: dict[str, Any] = {"chat_type": event.chat_type.value}
-        if event.button_payload is not None:
-            meta["button_payload"] = event.button_payload
-        if event.ack_token is not None:
-            meta["ack_token"] = event.ack_token
+        meta = MessageMeta(chat_type=event.chat_type, button_payload=event.button_payload,
+                           ack_token=event.ack_token)
         media = None
         if event.media is not None:
             media = {
@@ -544,7 +543,7 @@ class _BatchWriter:
             text,
             db_json(media) if media else None,
             event.external_id,
-            db_json(meta),
+            encode_meta(meta),
             db_json([]),
             event.raw if isinstance(event.raw, str) else None,
             False,
@@ -622,8 +621,9 @@ class _BatchWriter:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
             [conversation_id, event.channel_id, Direction.OUTBOUND.value, Author.AGENT.value,
-             event.message_kind.value, event.text, event.external_id, db_json({"echo": True}),
-             db_json([]), event.raw if isinstance(event.raw, str) else None, True, "sent",
+             event.message_kind.value, event.text, event.external_id,
+             encode_meta(MessageMeta(echo=True)), db_json([]),
+             event.raw if isinstance(event.raw, str) else None, True, "sent",
              db_time(self._conn, event.occurred_at)],
         )
         if not inserted:

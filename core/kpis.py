@@ -25,11 +25,12 @@ from zoneinfo import ZoneInfo
 import jdatetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from core.clock import utcnow
 from core.db import connection, is_postgres, query_rows
 from core.formats import DEFAULT_TZ, format_number, parse_jalali_date
 from core.i18n import LazyString, current_language, gettext, lazy_gettext
 from core.models import Author, ConversationStatus, Direction
-from core.sqlvalues import from_db_time, utcnow
+from core.sqlvalues import from_db_time
 
 MEDIAN = 50
 P90 = 90

@@ -10,12 +10,7 @@ from enum import StrEnum
 
 from tortoise import fields, models
 
-
-class ConversationStatus(StrEnum):
-    OPEN = "open"  # the bot is handling it
-    PENDING = "pending"  # waiting in the agents' queue; the bot stays quiet
-    RESOLVED = "resolved"
-    SNOOZED = "snoozed"
+from core.events import ConversationStatus, TicketStatus
 
 
 class Direction(StrEnum):
@@ -96,13 +91,6 @@ class Team(models.Model):
 
     class Meta:
         table = "team"
-
-
-class TicketStatus(StrEnum):
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    SOLVED = "solved"
-    CLOSED = "closed"
 
 
 class User(models.Model):

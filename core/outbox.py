@@ -30,6 +30,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import Bus
+from core.clock import utcnow
 from core.db import connection, dialect_sql, is_postgres
 from core.delivery import (
     Pace,
@@ -46,7 +47,7 @@ from core.i18n import translation
 from core.leadership import SenderLease
 from core.models import Author, OutboxState
 from core.ratelimit import Pacer
-from core.sqlvalues import db_json, db_time, from_db_time, from_json, utcnow
+from core.sqlvalues import db_json, db_time, from_db_time, from_json
 from core.tasks import finish
 from core.text import to_persian_digits
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,13 +19,14 @@ from rapidfuzz import fuzz, process
 from tortoise.exceptions import IntegrityError
 
 from core import customers as customer_service
-from core.actions import FaqMatchFact
+from core.actions import FaqMatchFact, ReplyOutcome
 from core.channels import sync_channel
 from core.db import connection, query_rows
 from core.events import ChannelCredentials, MessageKind, Platform
 from core.i18n import gettext_noop
+from core.message_meta import decode_meta
 from core.models import Author, Channel, Role, Team, TeamMember, User
-from core.sqlvalues import from_db_time, from_json
+from core.sqlvalues import from_db_time
 from core.text import normalize, strip_invisible
 from core.users import UserExists, add_user
 
@@ -37,6 +37,9 @@ MAX_DISPLAY_NAME = 128
 UNANSWERED_SCAN_LIMIT = 2000
 UNANSWERED_GROUPS_SHOWN = 100
 SAMPLES_PER_GROUP = 5
+# A bot message's reply_outcome (core/message_meta.py): the same operator reads JSON text
+# on SQLite (3.38 and later) and jsonb on PostgreSQL.
+REPLY_OUTCOME = "meta ->> 'reply_outcome'"
 # FAQ answers a person took over are looked for among the most recent messages only, weeks of
 # a busy shop: scanning every bot message took 0.6 s on 200,000 messages when none matched;
 # within this window, 0.08 s (200,000 messages in 10,000 conversations, SQLite).
@@ -238,20 +241,18 @@ async def channel_credentials(channel_id: int) -> tuple[Platform, ChannelCredent
 # --------------------------------------------------------------------------- unanswered
 
 
-async def unanswered_questions(bot_gave_up: Collection[str]) -> list[UnansweredGroup]:
+async def unanswered_questions() -> list[UnansweredGroup]:
     """What customers asked that the bot could not answer, grouped, most frequent first.
 
     Two ways a question falls through. A conversation handed to a person: the customer's
     texts since the bot's last real answer (a reply other than "I do not know", so that a
     greeting the bot welcomed is left out) up to the message the handoff followed. And a
-    bot reply saying it did not know (`bot_gave_up`: that reply in every language): the
-    customer's text just before it. Texts are compared normalized (core/text.py), so
+    bot reply marked as not knowing (meta `reply_outcome`, ReplyOutcome.COULD_NOT_ANSWER):
+    the customer's text just before it. Texts are compared normalized (core/text.py), so
     ي/ی, ك/ک, digits and ZWNJ do not split a group.
     """
     customer, text, bot = Author.CUSTOMER.value, MessageKind.TEXT.value, Author.BOT.value
-    gave_up = list(bot_gave_up)
-    marks = ", ".join("?" * len(gave_up))
-    real_answer = f" AND (b.text IS NULL OR b.text NOT IN ({marks}))" if gave_up else ""
+    gave_up = ReplyOutcome.COULD_NOT_ANSWER.value
     handed_off = await query_rows(
         connection(),
         "WITH handed AS ("
@@ -260,26 +261,25 @@ async def unanswered_questions(bot_gave_up: Collection[str]) -> list[UnansweredG
         " FROM conversation c WHERE c.handed_off_at IS NOT NULL"
         "), asked AS ("
         " SELECT h.id, h.last_id, COALESCE((SELECT MAX(b.id) FROM message b"
-        f" WHERE b.conversation_id = h.id AND b.author = ? AND b.id < h.last_id{real_answer}),"
-        " 0) AS after_id FROM handed h WHERE h.last_id IS NOT NULL"
+        " WHERE b.conversation_id = h.id AND b.author = ? AND b.id < h.last_id"
+        f" AND COALESCE(b.{REPLY_OUTCOME}, '') <> ?), 0) AS after_id"
+        " FROM handed h WHERE h.last_id IS NOT NULL"
         ")"
         " SELECT m.id, m.conversation_id, m.text, m.created_at FROM asked a"
         " JOIN message m ON m.conversation_id = a.id AND m.id > a.after_id AND m.id <= a.last_id"
         " WHERE m.author = ? AND m.kind = ? AND m.text IS NOT NULL"
         " ORDER BY m.id DESC LIMIT ?",
-        [customer, bot, *gave_up, customer, text, UNANSWERED_SCAN_LIMIT],
+        [customer, bot, gave_up, customer, text, UNANSWERED_SCAN_LIMIT],
     )
-    before_giving_up: list[dict[str, Any]] = []
-    if gave_up:
-        before_giving_up = await query_rows(
-            connection(),
-            "SELECT q.id, q.conversation_id, q.text, q.created_at FROM message q"
-            " WHERE q.id IN (SELECT (SELECT MAX(p.id) FROM message p"
-            " WHERE p.conversation_id = b.conversation_id AND p.id < b.id AND p.author = ?)"
-            f" FROM message b WHERE b.author = ? AND b.text IN ({marks}))"
-            " AND q.kind = ? AND q.text IS NOT NULL ORDER BY q.id DESC LIMIT ?",
-            [customer, bot, *gave_up, text, UNANSWERED_SCAN_LIMIT],
-        )
+    before_giving_up = await query_rows(
+        connection(),
+        "SELECT q.id, q.conversation_id, q.text, q.created_at FROM message q"
+        " WHERE q.id IN (SELECT (SELECT MAX(p.id) FROM message p"
+        " WHERE p.conversation_id = b.conversation_id AND p.id < b.id AND p.author = ?)"
+        f" FROM message b WHERE b.author = ? AND b.{REPLY_OUTCOME} = ?)"
+        " AND q.kind = ? AND q.text IS NOT NULL ORDER BY q.id DESC LIMIT ?",
+        [customer, bot, gave_up, text, UNANSWERED_SCAN_LIMIT],
+    )
     by_id = {row["id"]: row for row in (*handed_off, *before_giving_up)}
     newest_first = sorted(by_id.values(), key=lambda row: row["id"], reverse=True)
     # Comparing thousands of texts takes a while (bench/unanswered.py): off the event loop.
@@ -355,8 +355,7 @@ async def corrected_answers() -> list[CorrectedAnswer]:
     )
     found: dict[int, CorrectedAnswer] = {}
     for row in rows:
-        meta = from_json(row["meta"])
-        fact = FaqMatchFact.from_meta(meta.get("faq_match") if isinstance(meta, dict) else None)
+        fact = decode_meta(row["meta"]).faq_match
         question = strip_invisible(row["question"] or "").strip()
         if fact is None or not question or row["conversation_id"] in found:
             continue

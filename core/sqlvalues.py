@@ -14,10 +14,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from core.db import is_postgres
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def db_time(conn: BaseDBAsyncClient, moment: datetime) -> datetime | str:
     if is_postgres(conn):
         return moment

@@ -15,10 +15,13 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core.actions import SystemEvent
+from core.clock import utcnow
 from core.db import dialect_sql
 from core.events import MediaRef
+from core.message_meta import MessageMeta
 from core.models import TicketStatus
-from core.sqlvalues import db_json, db_time, utcnow
+from core.sqlvalues import db_json, db_time
 from core.system_events import insert_system_message
 
 FIRST_NUMBER = 1001
@@ -84,7 +87,8 @@ async def change_ticket_status(number: int, status: str | TicketStatus) -> int |
         )
         return await insert_system_message(
             conn, conversation_id=rows[0]["conversation_id"], channel_id=rows[0]["channel_id"],
-            meta={"event": "ticket_status", "number": number, "status": status.value}, now=now)
+            meta=MessageMeta(event=SystemEvent.TICKET_STATUS, number=number, status=status.value),
+            now=now)
 
 
 def _media(media: MediaRef) -> dict[str, Any]:

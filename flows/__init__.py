@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.actions import FlowResult, Reply, SystemEvent, Turn
+from core.events import ConversationStatus
 from core.i18n import supported
-from core.models import ConversationStatus
 from flows import orders, survey, tickets, welcome
 from flows.config import FlowConfig
 from flows.intents import is_command

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.actions import FlowResult, OpenTicket, Reply, Turn
-from core.events import MediaRef
+from core.events import MediaRef, TicketStatus
 from flows.talk import IN_MENU, Talk
 
 DESCRIBING = "ticket"
@@ -54,11 +54,11 @@ def opened(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
 
 def status_changed(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
     _ = talk._
-    names = {  # core.models.TicketStatus
-        "open": _("open"),
-        "in_progress": _("being worked on"),
-        "solved": _("solved"),
-        "closed": _("closed"),
+    names = {
+        TicketStatus.OPEN: _("open"),
+        TicketStatus.IN_PROGRESS: _("being worked on"),
+        TicketStatus.SOLVED: _("solved"),
+        TicketStatus.CLOSED: _("closed"),
     }
     status = str(turn.event.get("status", ""))
     return FlowResult(state=state, actions=(Reply(

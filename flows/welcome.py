@@ -13,7 +13,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
-from core.actions import FaqMatchFact, FlowResult, Reply, SetLanguage, Turn
+from core.actions import FaqMatchFact, FlowResult, Reply, ReplyOutcome, SetLanguage, Turn
 from core.events import Button
 from core.i18n import LANGUAGES, gettext_noop
 from flows import auto_replies, intents, orders, routing, tickets
@@ -26,7 +26,8 @@ from flows.talk import FAQ_PREFIX, IN_MENU, MENU_PREFIX, Talk, title
 
 LANGUAGE_PREFIX = "lang:"
 UNANSWERED_BEFORE_HANDOFF = 2  # two questions in a row the bot could not answer
-# Named, so the owners' "what the bot could not answer" page can find this reply.
+# Marked ReplyOutcome.COULD_NOT_ANSWER: the owners' "what the bot could not answer" page
+# finds it by that fact, whatever the language (migration 0012 marked the earlier ones).
 COULD_NOT_ANSWER = gettext_noop("Sorry, I do not know the answer to that. You can choose from "
                                 "the menu, or a person from our team can help you.")
 
@@ -197,7 +198,7 @@ class _Turn:
             return talk.hand_off(state, "the bot could not answer twice")
         _ = talk._
         return FlowResult(state=state, actions=(Reply(
-            text=_(COULD_NOT_ANSWER),
+            text=_(COULD_NOT_ANSWER), outcome=ReplyOutcome.COULD_NOT_ANSWER,
             buttons=(talk.person_button(), talk.main_menu_button())),))
 
 

@@ -1,8 +1,8 @@
 """Issue 13: the layers, read from the source. No module outside adapters/ names a
 concrete platform except through the registry, and the import graph of the packages runs
 one way: bots → everything; admin_panel → core; adapters → core; flows → core's pure types
-and text helpers; core → nothing above it. What still runs against that is listed here
-exactly, with the reason, so that it can only shrink."""
+and text helpers; core → nothing above it. The platform names that remain are listed here
+exactly, with the reason, so that the list can only shrink."""
 
 from __future__ import annotations
 
@@ -38,8 +38,6 @@ NAMED_ON_PURPOSE: dict[tuple[str, str], str] = {
         "the CLI alias the README documents",
     # python-telegram-bot's logger, quieted with aiohttp's and Tortoise's: a library's name.
     ("bots/logs.py", "'telegram'"): "a library's logger",
-    # Turn.channel's default: its type (an enum, no default) is issue 13's item 4.
-    ("core/actions.py", "'telegram'"): "Turn.channel default (issue 13, item 4)",
     # Transliteration vocabulary: the words customers type, not a platform reference.
     ("flows/finglish.py", "'telegram'"): "Finglish vocabulary",
     ("flows/finglish.py", "'whatsapp'"): "Finglish vocabulary",
@@ -53,14 +51,6 @@ ALLOWED_ARROWS = {("bots", other) for other in PACKAGES if other != "bots"} | {
 # flows may use core's pure types and text helpers only.
 FLOWS_MAY_USE = {"core", "core.actions", "core.events", "core.formats", "core.i18n", "core.text",
                  "core.suggestions"}
-# Arrows that remain, each named by (importing module, imported module) and why.
-KNOWN_ARROWS: dict[tuple[str, str], str] = {
-    ("flows", "core.models"): "the conversation status enums live beside the models "
-                              "(issue 13, item 2: move them beside the events)",
-    ("admin_panel.views.owner_insights", "flows.welcome"):
-        "unanswered questions are found by the bot's sentence (issue 13, item 2: a fact "
-        "on the message instead)",
-}
 
 
 def modules(packages: tuple[str, ...]) -> Iterator[tuple[str, str, ast.Module]]:
@@ -144,8 +134,8 @@ def test_issue_13_imports_run_one_way_with_no_circle():
               for pair in pairs}
     flows_reach = {pair for pair in graph.get(("flows", "core"), set())
                    if pair[1] not in FLOWS_MAY_USE}
-    assert upward | flows_reach == KNOWN_ARROWS.keys()
-    assert _circle(set(graph) - {("admin_panel", "flows")}) is None
+    assert upward | flows_reach == set()
+    assert _circle(set(graph)) is None
     assert ("admin_panel", "bots") not in graph  # the panel never reaches into the wiring
 
 

@@ -13,13 +13,8 @@ from admin_panel.views.owner_common import (
     take_notice,
 )
 from core import owner_config, owner_desk, owner_settings
-from core.i18n import LANGUAGES, gettext, translation
+from core.i18n import gettext
 from core.owner_desk import OwnerError
-from flows.welcome import COULD_NOT_ANSWER
-
-# The bot's "I do not know" reply as customers got it, in every language.
-BOT_GAVE_UP = tuple(sorted({translation(lang).gettext(COULD_NOT_ANSWER) for lang in LANGUAGES}))
-
 
 # Entries pre-suggested for a wording the owner may teach the FAQ.
 CANDIDATES_SUGGESTED = 3
@@ -28,7 +23,7 @@ CANDIDATES_SUGGESTED = 3
 async def unanswered(request: web.Request) -> web.Response:
     """What the bot could not answer, and FAQ answers a person had to take over from; each
     wording can be taught to an entry in one click (owner_settings.add_alternative)."""
-    groups = await owner_desk.unanswered_questions(BOT_GAVE_UP)
+    groups = await owner_desk.unanswered_questions()
     corrected = await owner_desk.corrected_answers()
     flows = request.app[FLOW_CONFIGURATION]
     wordings = {group.question for group in groups} | {answer.question for answer in corrected}

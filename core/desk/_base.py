@@ -16,9 +16,10 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.bus import Bus
+from core.clock import utcnow
 from core.events import OutboundAuthor, OutboundKind, OutboundMessage, Platform, Template
 from core.outbox import last_customer_messages
-from core.sqlvalues import from_json, utcnow
+from core.sqlvalues import from_json
 
 UPDATED_TOPIC = "conversation.updated"
 

@@ -20,16 +20,18 @@ from tortoise.transactions import in_transaction
 
 from core.actions import SystemEvent
 from core.bus import Bus
+from core.clock import utcnow
 from core.db import connection, dialect_sql, query_rows
 from core.desk._base import DeskBase, outbound, publish_updated
 from core.desk._scope import ConversationNotFound, DeskError, Viewer, label_name, visible
 from core.events import OutboundKind, OutboundMessage, Template
 from core.i18n import gettext_noop
+from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, Team, TicketStatus, User
 from core.outbox import OutboxEntry, enqueue
 from core.owner_config import load_stored
 from core.search_index import index_messages
-from core.sqlvalues import db_json, db_time, utcnow
+from core.sqlvalues import db_json, db_time
 from core.system_events import insert_system_message
 from core.text import strip_invisible
 from core.tickets import change_ticket_status
@@ -68,7 +70,7 @@ class Commands(DeskBase):
             raise DeskError(gettext_noop("Write a reply first."))
         if len(text) > MAX_REPLY_CHARS:
             raise DeskError(gettext_noop("The reply is too long for one message."))
-        return await self._send(viewer, conversation_id, text, {},
+        return await self._send(viewer, conversation_id, text, MessageMeta(by=viewer.user_id),
                                 lambda row: outbound(row, text=text))
 
     async def templates(self) -> list[TemplateChoice]:
@@ -99,10 +101,11 @@ class Commands(DeskBase):
                 raise DeskError(gettext_noop("This channel does not take templates."))
             return outbound(row, kind=OutboundKind.TEMPLATE, template=template)
 
-        return await self._send(viewer, conversation_id, shown, {"template": chosen.name}, make)
+        return await self._send(viewer, conversation_id, shown, MessageMeta(
+            template=chosen.name, by=viewer.user_id), make)
 
     async def _send(self, viewer: Viewer, conversation_id: int, text: str,
-                    meta: dict[str, Any],
+                    meta: MessageMeta,
                     make: Callable[[dict[str, Any]], OutboundMessage]) -> int:
         async with in_transaction("default") as conn:
             row = await visible(conn, viewer, conversation_id)
@@ -123,7 +126,7 @@ class Commands(DeskBase):
                 " meta, revisions, processed, delivery, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 [conversation_id, row["channel_id"], Direction.OUTBOUND.value,
-                 Author.AGENT.value, "text", text, db_json({**meta, "by": viewer.user_id}),
+                 Author.AGENT.value, "text", text, encode_meta(meta),
                  db_json([]), True, "queued", now],
             )
             message_id = inserted[0]["id"]
@@ -222,7 +225,7 @@ class Commands(DeskBase):
                 return
             message_id = await insert_system_message(
                 conn, conversation_id=conversation_id, channel_id=row["channel_id"],
-                meta={"event": SystemEvent.RESOLVED, "by": viewer.user_id}, now=moment)
+                meta=MessageMeta(event=SystemEvent.RESOLVED, by=viewer.user_id), now=moment)
         self._submit_to_engine([message_id])
         await self._updated(conversation_id, ConversationStatus.RESOLVED.value)
 

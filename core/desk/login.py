@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from core.clock import utcnow
 from core.db import connection, dialect_sql, query_rows
 from core.desk._scope import DeskError, Viewer
 from core.i18n import gettext_noop
 from core.models import TeamMember, User
-from core.sqlvalues import db_time, from_db_time, utcnow
+from core.sqlvalues import db_time, from_db_time
 from core.users import password_matches
 
 log = logging.getLogger(__name__)

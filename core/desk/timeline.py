@@ -24,6 +24,7 @@ from core.desk._scope import (
 )
 from core.display import describe
 from core.i18n import gettext_noop
+from core.message_meta import decode_meta
 from core.sqlvalues import from_db_time, from_json
 from core.text import strip_invisible
 
@@ -190,7 +191,7 @@ async def _mark_read(conn: BaseDBAsyncClient, viewer: Viewer, conversation_id: i
 
 async def user_names(conn: BaseDBAsyncClient, messages: list[dict]) -> dict[int, str]:
     """Names of the agents who wrote these messages (meta "by")."""
-    ids = sorted({by for m in messages if isinstance(by := _meta(m).get("by"), int)})
+    ids = sorted({by for m in messages if (by := decode_meta(m["meta"]).by) is not None})
     if not ids:
         return {}
     marks = ", ".join("?" * len(ids))
@@ -202,10 +203,9 @@ async def user_names(conn: BaseDBAsyncClient, messages: list[dict]) -> dict[int,
 
 def message_entry(row: dict[str, Any], names: dict[int, str]) -> TimelineEntry:
     """A message as the timeline shows it; `names` are the agents' (`user_names`)."""
-    meta = _meta(row)
+    meta = decode_meta(row["meta"])
     media = from_json(row["media"]) if row["media"] is not None else {}
     media = media if isinstance(media, dict) else {}
-    by = meta.get("by")
     return TimelineEntry(
         id=row["id"],
         is_note=False,
@@ -213,17 +213,17 @@ def message_entry(row: dict[str, Any], names: dict[int, str]) -> TimelineEntry:
         platform=row["platform"],
         direction=row["direction"],
         author=row["author"],
-        author_name=names.get(by, "") if isinstance(by, int) else "",
+        author_name=names.get(meta.by, "") if meta.by is not None else "",
         kind=row["kind"],
         text=strip_invisible(describe(row["kind"], row["text"])),
         has_media=row["media"] is not None,
         media_mime=str(media.get("mime") or "") if media.get("stored") else "",
         media_failed="fetch_error" in media,
-        event=str(meta.get("event", "")),
+        event=meta.event or "",
         created_at=from_db_time(row["created_at"]),
         delivery=row["delivery"] or "",
         delivery_error=row["delivery_error"] or "",
-        faq_match=FaqMatchFact.from_meta(meta.get("faq_match")),
+        faq_match=meta.faq_match,
     )
 
 
@@ -236,8 +236,3 @@ async def note_rows(conn: BaseDBAsyncClient, condition: str, values: list[Any], 
     if limit is None:
         return await query_rows(conn, sql, values)
     return await query_rows(conn, sql + " LIMIT ?", [*values, limit])
-
-
-def _meta(row: dict[str, Any]) -> dict[str, Any]:
-    meta = from_json(row["meta"])
-    return meta if isinstance(meta, dict) else {}

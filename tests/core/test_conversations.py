@@ -6,11 +6,12 @@ from functools import partial
 
 import pytest
 
-from core.actions import FlowResult, Reply
+from core.actions import FlowResult, Reply, Turn
 from core.bus import InProcessBus
 from core.conversations import ConversationEngine
-from core.events import Button
+from core.events import Button, ConversationStatus, MessageKind, Platform
 from core.inbox import Inbox
+from core.message_meta import decode_meta
 from core.models import Channel, Conversation, Message, OutboxItem
 from flows import FlowConfig, decide
 from tests.core.test_inbox import message
@@ -75,6 +76,27 @@ async def test_a_handoff_puts_the_conversation_in_the_queue_once(channel_id):
     assert len(replies) == 2  # welcome, then "a person will answer"; silence after that
 
 
+async def test_issue_13_the_flow_gets_the_turn_in_enums(channel_id):
+    seen: list[Turn] = []
+
+    def remember(state, turn):
+        seen.append(turn)
+        return FlowResult(state=state)
+
+    await _ingest(message("سلام", channel_id=channel_id))
+    engine = ConversationEngine(remember, InProcessBus(), lambda: None)
+    await engine.start()
+    try:
+        await eventually(_nothing_unprocessed, what="processed")
+    finally:
+        await engine.close()
+    (turn,) = seen
+    assert turn.message_kind is MessageKind.TEXT
+    assert turn.conversation_status is ConversationStatus.OPEN
+    assert turn.channel is Platform.TELEGRAM
+    assert turn.system_event is None and not turn.is_group_chat
+
+
 async def test_recovery_does_not_answer_twice(channel_id):
     await _ingest(message("سلام", channel_id=channel_id))
     for _ in range(2):  # two restarts in a row
@@ -106,7 +128,7 @@ async def test_replies_written_together_keep_their_order_text_and_buttons(channe
         rows = await OutboxItem.filter(chat_id=chat).order_by("id")
         messages = [await Message.get(id=row.message_id) for row in rows]
         assert [m.id for m in messages] == sorted(m.id for m in messages)
-        assert [(m.text, m.meta["buttons"]) for m in messages] == [
-            ("یک", []), ("دو", [["منو", "menu"]]), ("یک", []), ("دو", [])]
+        assert [(m.text, decode_meta(m.meta).buttons) for m in messages] == [
+            ("یک", ()), ("دو", (("منو", "menu"),)), ("یک", ()), ("دو", ())]
         assert [row.payload["text"] for row in rows] == ["یک", "دو", "یک", "دو"]
         assert len({m.conversation_id for m in messages}) == 1

@@ -11,14 +11,16 @@ import aiohttp
 import pytest
 from tortoise.transactions import in_transaction
 
+from core.actions import SystemEvent
 from core.bus import InProcessBus
+from core.clock import utcnow
 from core.conversations import ConversationEngine
 from core.events import MediaRef, MessageKind
 from core.inbox import Inbox
+from core.message_meta import MessageMeta
 from core.models import Channel, Conversation, Customer, Message, SurveyAnswer, Ticket
 from core.order_lookup import OrderLookups
 from core.owner_config import OrderFields, OrderLookup
-from core.sqlvalues import utcnow
 from core.system_events import insert_system_message
 from core.tickets import UnknownTicket, change_ticket_status, open_ticket
 from flows import FlowConfig, decide
@@ -74,7 +76,7 @@ async def resolve(engine, conversation_id: int, channel_id: int) -> None:
         await Conversation.filter(id=conversation_id).using_db(conn).update(status="resolved")
         message_id = await insert_system_message(
             conn, conversation_id=conversation_id, channel_id=channel_id,
-            meta={"event": "resolved", "by": 1}, now=utcnow())
+            meta=MessageMeta(event=SystemEvent.RESOLVED, by=1), now=utcnow())
     engine.submit_ids([message_id])
 
 
@@ -192,7 +194,8 @@ async def test_a_resolve_stored_before_a_restart_is_run_after_it(channel_id):
     async with in_transaction("default") as conn:  # the panel resolved; the engine was down
         await Conversation.filter(id=conversation.id).using_db(conn).update(status="resolved")
         await insert_system_message(conn, conversation_id=conversation.id,
-                                    channel_id=channel_id, meta={"event": "resolved", "by": 1},
+                                    channel_id=channel_id,
+                                    meta=MessageMeta(event=SystemEvent.RESOLVED, by=1),
                                     now=utcnow())
     async with running():
         assert "از ۱" in (await bot_said(2))[-1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import msgspec
 import pytest
 
 from core import owner_config, owner_desk, owner_settings
@@ -58,7 +59,7 @@ async def _with_faq_answer(chat: str, script: list[tuple[str, str]], *,
     """`_conversation`, with the bot's "پاسخ" messages marked as FAQ answers."""
     await _conversation(chat, script, handed_off_after=handed_off_after)
     await Message.filter(author="bot", text__startswith="پاسخ").update(
-        meta={"faq_match": FACT.to_meta()})
+        meta={"faq_match": msgspec.to_builtins(FACT)})
 
 
 async def test_issue_15_faq_answers_followed_by_a_person_are_listed(any_database):

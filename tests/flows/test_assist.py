@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.actions import FaqMatchFact
+from core.message_meta import MessageMeta, decode_meta, encode_meta
 from flows import FlowConfig, decide
 from flows.assist import suggestions
 from flows.faq import FaqEntry
@@ -33,11 +34,9 @@ def test_issue_15_other_replies_carry_no_faq_fact():
 def test_issue_15_the_fact_survives_the_message_meta_and_ignores_what_is_not_one():
     fact = FaqMatchFact(entry_id="shipping", question="هزینه ارسال چقدر است؟",
                         confidence=0.8734567, phrase="هزینه ارسال", words=("هزینه", "ارسال"))
-    assert FaqMatchFact.from_meta(fact.to_meta()) == FaqMatchFact(
-        entry_id="shipping", question="هزینه ارسال چقدر است؟", confidence=0.8735,
-        phrase="هزینه ارسال", words=("هزینه", "ارسال"))
-    assert FaqMatchFact.from_meta(None) is None
-    assert FaqMatchFact.from_meta({"entry_id": 3}) is None
+    assert decode_meta(encode_meta(MessageMeta(faq_match=fact))).faq_match == fact
+    assert decode_meta("{}").faq_match is None
+    assert decode_meta({"faq_match": {"entry_id": 3}}).faq_match is None
 
 
 def test_issue_15_agents_get_the_closest_faq_answer_then_canned_replies_sharing_words():

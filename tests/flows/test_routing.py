@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core.actions import Handoff, LookupOrder, Reply, Turn
+from core.events import ConversationStatus, MessageKind, Platform
 from flows import FlowConfig, decide
 from flows.faq import FaqEntry
 from flows.intents import GREETING, THANKS
@@ -25,8 +26,9 @@ IN_MENU = {"step": "menu", "lang": "fa", "unanswered": 0}
 
 
 def turn(text):
-    return Turn(message_kind="text", text=text, button_payload=None, is_group_chat=False,
-                conversation_status="open", now=NOW)
+    return Turn(message_kind=MessageKind.TEXT, text=text, button_payload=None,
+                is_group_chat=False, conversation_status=ConversationStatus.OPEN, now=NOW,
+                channel=Platform.TELEGRAM)
 
 
 def texts(result) -> str:

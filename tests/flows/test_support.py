@@ -17,7 +17,7 @@ from core.actions import (
     SystemEvent,
     Turn,
 )
-from core.events import MediaRef
+from core.events import ConversationStatus, MediaRef, MessageKind, Platform
 from flows import FlowConfig, decide
 from flows.config import HANDOFF, ORDER, TICKET, AutoReplyRule, MenuEntry, Schedule
 from flows.faq import FaqEntry
@@ -52,9 +52,11 @@ SHOP = FlowConfig(menu=MENU, faq=FAQ, auto_replies=RULES, schedules=(SHOP_HOURS,
 IN_MENU = {"step": "menu", "lang": "fa", "unanswered": 0}
 
 
-def turn(text=None, *, button=None, kind="text", status="open", now=MONDAY_MORNING, **extra):
-    return Turn(message_kind=kind, text=text, button_payload=button, is_group_chat=False,
-                conversation_status=status, now=now, **extra)
+def turn(text=None, *, button=None, kind="text", status="open", now=MONDAY_MORNING,
+         channel="telegram", **extra):
+    return Turn(message_kind=MessageKind(kind), text=text, button_payload=button,
+                is_group_chat=False, conversation_status=ConversationStatus(status), now=now,
+                channel=Platform(channel), **extra)
 
 
 def system(event, conversation="open", **data):

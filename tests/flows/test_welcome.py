@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.actions import Handoff, Reply, Turn
+from core.actions import Handoff, Reply, ReplyOutcome, Turn
+from core.events import ConversationStatus, MessageKind, Platform
 from flows import FlowConfig, decide
 from flows.config import HANDOFF, MAIN_MENU, MenuEntry
 from flows.faq import FaqEntry
@@ -32,8 +33,9 @@ NOW = datetime(2026, 3, 23, 8, 0, tzinfo=UTC)  # a Monday, 11:30 in Tehran
 
 
 def turn(text=None, *, button=None, kind="text", status="open", group=False, **extra):
-    return Turn(message_kind=kind, text=text, button_payload=button, is_group_chat=group,
-                conversation_status=status, now=extra.pop("now", NOW), **extra)
+    return Turn(message_kind=MessageKind(kind), text=text, button_payload=button,
+                is_group_chat=group, conversation_status=ConversationStatus(status),
+                now=extra.pop("now", NOW), channel=Platform.TELEGRAM, **extra)
 
 
 def only_reply(result) -> Reply:
@@ -111,6 +113,13 @@ def test_two_unknown_questions_in_a_row_bring_a_person():
     assert "نمی‌دانم" in only_reply(first).text
     second = decide(first.state, turn("بلیط هواپیما دارید؟"), SHOP)
     assert any(isinstance(a, Handoff) for a in second.actions)
+
+
+def test_issue_13_the_bot_marks_the_reply_it_could_not_give():
+    gave_up = only_reply(decide(IN_MENU, turn("قیمت دلار امروز چنده؟"), SHOP))
+    assert gave_up.outcome is ReplyOutcome.COULD_NOT_ANSWER
+    answered = only_reply(decide(IN_MENU, turn("چطوری کالا رو مرجوع کنم؟"), SHOP))
+    assert answered.outcome is None
 
 
 def test_an_answer_resets_the_count_of_unknown_questions():

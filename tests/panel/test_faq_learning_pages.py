@@ -3,6 +3,8 @@ to an agent, the phrasing count on the FAQ page, and teaching the bot a wording.
 
 from __future__ import annotations
 
+import msgspec
+
 from bots.typedefs import RUNTIME
 from core import owner_config, owner_settings
 from core.actions import FaqMatchFact
@@ -135,9 +137,9 @@ async def test_issue_15_the_explanation_shows_confidence_phrase_and_words_in_per
     await _say(pasokh, 9606, "هزینه ارسال چقدر است؟")
     answer = await Message.get(author="bot")
     # A fact with every part a decision may record.
-    answer.meta = {**answer.meta, "faq_match": FaqMatchFact(
+    answer.meta = {**answer.meta, "faq_match": msgspec.to_builtins(FaqMatchFact(
         entry_id="shipping", question="هزینه ارسال چقدر است؟", confidence=0.8249,
-        phrase="هزینه ارسال چقدر است؟", words=("هزینه", "ارسال")).to_meta()}
+        phrase="هزینه ارسال چقدر است؟", words=("هزینه", "ارسال")))}
     await answer.save(update_fields=["meta"])
     await as_owner(pasokh)
     page = await (await pasokh.get(f"/conversations/{answer.conversation_id}")).text()
