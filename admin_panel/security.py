@@ -1,10 +1,13 @@
 """Sessions, CSRF and the panel's request middleware.
 
-The session lives in an encrypted cookie (aiohttp-session with Fernet), HttpOnly and
-SameSite=Lax. Its key comes from PASOKH_SECRET_KEY or, when that is empty, from a file
-generated once in PASOKH_DATA_DIR, so that sessions survive restarts. Every POST of the
-panel carries the session's CSRF token, in the form or in the X-CSRF-Token header
-htmx sends, and is refused without it.
+The session lives in an encrypted cookie (aiohttp-session with Fernet), HttpOnly,
+SameSite=Lax and Secure (Settings.cookies_secure: off only for plain HTTP on loopback). It
+names the user's session version, which logging out counts up in the database, so a copy of
+the cookie stops working too. Every panel answer is `Cache-Control: no-store`. The cookie's
+key comes from PASOKH_SECRET_KEY or, when that is empty, from a file generated once in
+PASOKH_DATA_DIR, so that sessions survive restarts. Every POST of the panel carries the
+session's CSRF token, in the form or in the X-CSRF-Token header htmx sends, and is refused
+without it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ SESSION_MAX_AGE = 12 * 3600  # a working day; the cookie's encryption enforces i
 KEY_FILE = "session.key"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+SESSION_VERSION = "session_version"  # must match the user's, or the session is logged out
+PRIVATE_CACHING = "no-store"
 ROUTE_PREFIX = "panel."
 # Routes a visitor may use before logging in (the inbox answers them with the login form).
 PUBLIC_ROUTES = frozenset({"panel.inbox", "panel.login", "panel.language", "panel.static",
@@ -74,6 +79,7 @@ def session_storage(settings: Settings) -> EncryptedCookieStorage:
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="Lax",
+        secure=settings.cookies_secure,
     )
 
 
@@ -115,8 +121,11 @@ async def panel_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page.")
         user_id = session.get("user_id")
         viewer = await request.app[DESK].viewer(user_id) if isinstance(user_id, int) else None
+        if viewer is not None and session.get(SESSION_VERSION) != viewer.session_version:
+            viewer = None  # logged out since, maybe in another browser with this cookie
         if viewer is None and user_id is not None:
-            session.pop("user_id", None)  # deactivated or deleted since
+            session.pop("user_id", None)  # deactivated, deleted or logged out since
+            session.pop(SESSION_VERSION, None)
         request[VIEWER_KEY] = viewer
         route = request.match_info.route.name
         if viewer is None and route not in PUBLIC_ROUTES:
@@ -132,4 +141,6 @@ async def panel_middleware(request: web.Request, handler: Handler) -> web.Stream
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Pages show customers' words: no copy in the browser's or a proxy's cache.
+        response.headers.setdefault("Cache-Control", PRIVATE_CACHING)
     return response

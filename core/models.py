@@ -113,6 +113,8 @@ class User(models.Model):
     display_name = fields.CharField(max_length=128, default="")
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Named in every session; logging out counts it up, so every copy of the cookie ends.
+    session_version = fields.IntField(default=0)
 
     class Meta:
         table = "user"

@@ -23,6 +23,7 @@ import yaml
 from core import owner_config
 from core.formats import jalali_month_weeks, parse_jalali_date
 from core.owner_config import FaqItem, InvalidConfig, OwnerDocument, Problem
+from core.spreadsheet import cell_from_csv, csv_bytes
 from core.text import to_latin_digits
 
 # Headers of the FAQ spreadsheet, in Persian as the owners read them; the English ones
@@ -93,13 +94,12 @@ async def delete_faq_entry(faq_id: str, expected_version: str) -> None:
 
 
 def faq_csv(document: OwnerDocument) -> bytes:
-    """UTF-8 with a byte-order mark, without which Excel reads Persian as mojibake."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADERS.values())
-    for item in document.faq:
-        writer.writerow([item.id, item.question, item.answer, "\n".join(item.alternatives)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """Through core/spreadsheet.py, which `faq_from_csv` undoes: an export imports back."""
+    return csv_bytes([
+        list(CSV_HEADERS.values()),
+        *([item.id, item.question, item.answer, "\n".join(item.alternatives)]
+          for item in document.faq),
+    ])
 
 
 def faq_from_csv(document: OwnerDocument, data: bytes) -> tuple[OwnerDocument, int]:
@@ -124,7 +124,8 @@ def faq_from_csv(document: OwnerDocument, data: bytes) -> tuple[OwnerDocument, i
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        values = {name: cell.strip() for name, cell in zip(columns, row, strict=False) if name}
+        values = {name: cell_from_csv(cell).strip()
+                  for name, cell in zip(columns, row, strict=False) if name}
         item = FaqItem(
             id=values.get("id") or next_faq_id(document),
             question=values.get("question", ""),

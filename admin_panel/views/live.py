@@ -30,7 +30,7 @@ async def stream_notices(request: web.Request, topics: tuple[str, ...], *,
     no (a revoked token must not keep listening)."""
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream",
-        "Cache-Control": "no-cache",
+        "Cache-Control": "no-store",
         "X-Accel-Buffering": "no",
     })
     await response.prepare(request)
