@@ -12,13 +12,10 @@ without it.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import os
 import secrets
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from aiohttp import web
 from aiohttp_session import get_session
@@ -26,13 +23,13 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from admin_panel.typedefs import CSRF_KEY, DESK, LANGUAGE_KEY, VIEWER_KEY
 from core.i18n import current_language, supported
+from core.secrets_at_rest import derived_key, installation_secret
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "pasokh_session"
 SESSION_MAX_AGE = 12 * 3600  # a working day; the cookie's encryption enforces it too
-KEY_FILE = "session.key"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_VERSION = "session_version"  # must match the user's, or the session is logged out
@@ -52,29 +49,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def secret_key(settings: Settings) -> str:
-    """PASOKH_SECRET_KEY, or the key kept in the data folder (created the first time)."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.data_dir) / KEY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # made before, or by another process starting at once
-        key = path.read_text(encoding="ascii").strip()
-        if key:
-            return key
-        raise RuntimeError(f"{path} is empty: delete it to have a new key made") from None
-    key = secrets.token_urlsafe(32)
-    with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(key + "\n")
-    log.info("panel: generated a session key in %s", path)
-    return key
+    """PASOKH_SECRET_KEY, or the key kept in the data folder (core/secrets_at_rest.py)."""
+    return installation_secret(settings)
 
 
 def session_storage(settings: Settings) -> EncryptedCookieStorage:
     # Fernet wants exactly 32 bytes; any long secret string becomes them.
     return EncryptedCookieStorage(
-        hashlib.sha256(secret_key(settings).encode()).digest(),
+        derived_key(secret_key(settings), b""),
         cookie_name=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
         httponly=True,

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from tortoise import fields, models
 
+from core.secrets_at_rest import SealedTextField
+
 
 class ConversationStatus(StrEnum):
     OPEN = "open"  # the bot is handling it
@@ -48,8 +50,9 @@ class Channel(models.Model):
     platform = fields.CharField(max_length=16)
     key = fields.CharField(max_length=64, description="stable identity, e.g. the bot's user id")
     name = fields.CharField(max_length=128, default="")
-    token = fields.TextField(default="")
-    webhook_secret = fields.CharField(max_length=256, default="")
+    # Encrypted in the database (core/secrets_at_rest.py), plain in Python.
+    token = SealedTextField(default="")
+    webhook_secret = SealedTextField(default="")
     poll_offset = fields.BigIntField(default=0)
     enabled = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -198,6 +198,36 @@ def parse(text: str) -> OwnerDocument:
     return document
 
 
+# What the shop's order-lookup headers (its API key) show as outside the database: the
+# settings page and `pasokh config export` without --with-secrets. Given back unchanged, it
+# keeps the stored value (`with_secrets_kept`).
+SECRET_MASK = "********"  # noqa: S105 - a placeholder shown instead of the key
+
+
+def masked(document: OwnerDocument) -> OwnerDocument:
+    """The document with the order lookup's header values (the shop key) masked."""
+    lookup = document.order_lookup
+    if lookup is None or not lookup.headers:
+        return document
+    headers = {name: SECRET_MASK if value else value for name, value in lookup.headers.items()}
+    return msgspec.structs.replace(
+        document, order_lookup=msgspec.structs.replace(lookup, headers=headers))
+
+
+def with_secrets_kept(document: OwnerDocument, stored: OwnerDocument) -> OwnerDocument:
+    """`document` with every masked header value put back from `stored`; a masked header
+    that `stored` does not have is left out, so the mask is never saved as a key."""
+    lookup = document.order_lookup
+    if lookup is None or SECRET_MASK not in lookup.headers.values():
+        return document
+    known = stored.order_lookup.headers if stored.order_lookup else {}
+    headers = {name: known[name] if value == SECRET_MASK else value
+               for name, value in lookup.headers.items()
+               if value != SECRET_MASK or name in known}
+    return msgspec.structs.replace(
+        document, order_lookup=msgspec.structs.replace(lookup, headers=headers))
+
+
 def dump(document: OwnerDocument) -> str:
     return yaml.safe_dump(msgspec.to_builtins(document), allow_unicode=True, sort_keys=False,
                           width=100)

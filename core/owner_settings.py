@@ -166,7 +166,8 @@ def _yaml(data: dict[str, Any]) -> str:
 
 
 def section_yaml(document: OwnerDocument, section: str) -> str:
-    return _yaml({section: _builtins(document)[section]})
+    """The section as the settings page shows it: the shop key masked."""
+    return _yaml({section: _builtins(owner_config.masked(document))[section]})
 
 
 def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocument:
@@ -187,7 +188,7 @@ def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocum
     own_lines = text.rstrip().count("\n") + 1 if text.strip() else 0
     combined = (text.rstrip() + "\n" if text.strip() else "") + _yaml(others)
     try:
-        return owner_config.parse(combined)
+        return owner_config.with_secrets_kept(owner_config.parse(combined), document)
     except InvalidConfig as invalid:
         raise InvalidConfig([
             p if p.line is not None and p.line <= own_lines
