@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
@@ -17,6 +19,21 @@ MAX_FIELD_CHARS = 1024
 BUSY_RETRY_AFTER_SECONDS = 5
 
 
+def client_address(request: web.Request) -> str:
+    """Who is trying, for the per-client login limit. A reverse proxy on this machine (the
+    usual way to serve HTTPS) is the peer of every request, so behind one the address it
+    appended to X-Forwarded-For counts; a peer elsewhere cannot choose its own address."""
+    peer = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    try:
+        behind_local_proxy = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        behind_local_proxy = False
+    if behind_local_proxy and forwarded.strip():
+        return forwarded.rsplit(",", 1)[-1].strip()[:64]
+    return peer
+
+
 def login_form(request: web.Request, *, error: str = "", email: str = "",
                status: int = 200) -> web.Response:
     return render(request, "login.html", {"error": error, "email": email}, status=status)
@@ -27,7 +44,7 @@ async def login(request: web.Request) -> web.Response:
     email = str(form.get("email", ""))[:MAX_FIELD_CHARS]
     password = str(form.get("password", ""))[:MAX_FIELD_CHARS]
     try:
-        viewer = await request.app[DESK].authenticate(email, password, request.remote or "")
+        viewer = await request.app[DESK].authenticate(email, password, client_address(request))
     except LoginLocked as locked:
         until = format_jalali_datetime(locked.until, current_language.get())
         message = gettext("Too many failed attempts. Try again after %(time)s.") % {
