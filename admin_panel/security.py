@@ -117,6 +117,9 @@ async def panel_middleware(request: web.Request, handler: Handler) -> web.Stream
                 raise web.HTTPUnauthorized(text="Log in again.")
             raise web.HTTPSeeOther(request.app.router["panel.inbox"].url_for())
         response = await handler(request)
+    except web.HTTPException as refusal:  # a 404 page, a redirect: private all the same
+        refusal.headers.setdefault("Cache-Control", PRIVATE_CACHING)
+        raise
     finally:
         current_language.reset(token)
     if not response.prepared:  # a live stream has sent its headers already

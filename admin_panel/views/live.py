@@ -17,10 +17,19 @@ from core.desk import PRESENCE_TOPIC, Viewer
 
 TOPICS = ("message.new", "conversation.updated", "message.delivery", PRESENCE_TOPIC)
 KEEPALIVE_SECONDS = 15.0  # proxies drop quiet connections; a comment line keeps it open
+SESSION_RECHECK_SECONDS = 30.0  # how soon a logout elsewhere ends an open stream
 
 
 async def events(request: web.Request) -> web.StreamResponse:
-    return await stream_notices(request, TOPICS, viewer_of(request))
+    viewer, desk = viewer_of(request), request.app[DESK]
+
+    async def still_logged_in() -> bool:
+        """Logging out (anywhere) or being deactivated ends an open stream too."""
+        current = await desk.viewer(viewer.user_id)
+        return current is not None and current.session_version == viewer.session_version
+
+    return await stream_notices(request, TOPICS, viewer, still_allowed=still_logged_in,
+                                recheck_seconds=SESSION_RECHECK_SECONDS)
 
 
 async def stream_notices(request: web.Request, topics: tuple[str, ...], viewer: Viewer, *,

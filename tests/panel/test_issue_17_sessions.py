@@ -3,15 +3,18 @@ cookie, no caching of private answers, and redirect targets that stay on this si
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
 from yarl import URL
 
 from admin_panel.redirects import local_path
+from admin_panel.views import live
 from core.settings import Settings, SettingsError, load_settings
 from tests.api.helpers import owner_token
 from tests.panel.helpers import log_in, make_user, post_form
+from tests.panel.owner_helpers import another_browser
 
 OFF_SITE = [
     "//evil.example", "/\t/evil.example", "/\r\n/evil.example", "/\n/evil.example",
@@ -111,3 +114,18 @@ async def test_issue_17_api_answers_are_not_cached(pasokh):
     assert (await pasokh.get("/api/v1/conversations", headers=headers)
             ).headers["Cache-Control"] == "no-store"
     assert (await pasokh.get("/api/v1/conversations")).headers["Cache-Control"] == "no-store"
+
+
+async def test_issue_17_logout_ends_an_open_live_stream_of_a_copied_cookie(pasokh,
+                                                                          monkeypatch):
+    monkeypatch.setattr(live, "SESSION_RECHECK_SECONDS", 0.2)
+    await make_user("agent@example.com")
+    await log_in(pasokh, "agent@example.com")
+    copied = pasokh.session.cookie_jar.filter_cookies(pasokh.make_url("/"))["pasokh_session"]
+    async with another_browser(pasokh) as thief:
+        stream = await thief.get("/events", cookies={"pasokh_session": copied.value})
+        assert stream.status == 200
+        await stream.content.readuntil(b"\n\n")  # the retry hint
+        assert (await post_form(pasokh, "/logout")).status == 303
+        await asyncio.wait_for(stream.content.read(), 10)
+        assert stream.content.at_eof()
