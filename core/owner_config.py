@@ -11,6 +11,7 @@ as written, and no part of the file is ever used as a template or a pattern.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ import yaml
 from core.events import Platform
 from core.formats import DEFAULT_TZ, parse_jalali_date
 from core.models import OwnerConfig, Team, TeamMember, User
+from core.secrets_at_rest import sealer
 from core.text import normalize
 
 MAX_TEXT = 4000  # an answer must fit one message on every platform
@@ -228,6 +230,18 @@ def with_secrets_kept(document: OwnerDocument, stored: OwnerDocument) -> OwnerDo
         document, order_lookup=msgspec.structs.replace(lookup, headers=headers))
 
 
+def _with_headers(document: OwnerDocument, change: Callable[[str], str]) -> OwnerDocument:
+    """The order lookup's header values (the shop key) sealed for the database, or unsealed
+    from it (core/secrets_at_rest.py). A value stored before they were sealed reads as is,
+    and is sealed the next time the document is stored."""
+    lookup = document.order_lookup
+    if lookup is None or not lookup.headers:
+        return document
+    headers = {name: change(value) for name, value in lookup.headers.items()}
+    return msgspec.structs.replace(
+        document, order_lookup=msgspec.structs.replace(lookup, headers=headers))
+
+
 def dump(document: OwnerDocument) -> str:
     return yaml.safe_dump(msgspec.to_builtins(document), allow_unicode=True, sort_keys=False,
                           width=100)
@@ -235,7 +249,9 @@ def dump(document: OwnerDocument) -> str:
 
 async def load_stored() -> OwnerDocument:
     row = await OwnerConfig.get_or_none(id=1)
-    return msgspec.convert(row.document, OwnerDocument) if row else OwnerDocument()
+    if row is None:
+        return OwnerDocument()
+    return _with_headers(msgspec.convert(row.document, OwnerDocument), sealer.unseal)
 
 
 async def stored_at() -> datetime | None:
@@ -250,7 +266,8 @@ async def store(document: OwnerDocument) -> list[str]:
     team when the document is loaded again after `pasokh user add`).
     """
     await OwnerConfig.update_or_create(
-        id=1, defaults={"document": msgspec.to_builtins(document), "updated_at": datetime.now(UTC)}
+        id=1, defaults={"document": msgspec.to_builtins(_with_headers(document, sealer.seal)),
+                        "updated_at": datetime.now(UTC)}
     )
     return await _sync_teams(document.teams)
 

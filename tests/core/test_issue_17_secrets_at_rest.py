@@ -92,3 +92,17 @@ async def test_issue_17_the_database_and_its_folder_are_owner_only(tmp_path):
     key_file = settings.data_dir / "session.key"
     assert installation_secret(settings) == key_file.read_text().strip()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+async def test_issue_17_the_shop_key_is_sealed_in_the_owner_document(any_database):
+    from core import owner_config
+    from core.models import OwnerConfig
+
+    await owner_config.store(owner_config.parse(
+        "order_lookup:\n  url: https://shop.example/api/orders/{order_id}\n"
+        "  headers: {X-Api-Key: the-shop-key-itself}\n"))
+    row = await OwnerConfig.get(id=1)
+    stored = row.document["order_lookup"]["headers"]["X-Api-Key"]
+    assert stored.startswith(SEALED_PREFIX) and "the-shop-key-itself" not in stored
+    lookup = (await owner_config.load_stored()).order_lookup
+    assert lookup is not None and lookup.headers == {"X-Api-Key": "the-shop-key-itself"}
