@@ -62,12 +62,16 @@ class PasswordChecks:
     """
 
     def __init__(self, parallel: int, waiting: int) -> None:
-        self._slots = asyncio.Semaphore(parallel)
         self._parallel = parallel
         self._waiting_limit = waiting
         self._waiting = 0
+        self._slots = asyncio.Semaphore(parallel)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def run(self, check: Callable[[], bool]) -> bool:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a semaphore serves one event loop; tests run many
+            self._loop, self._slots, self._waiting = loop, asyncio.Semaphore(self._parallel), 0
         if self._slots.locked() and self._waiting >= self._waiting_limit:
             raise PasswordChecksBusy(f"{self._parallel} password checks running and"
                                      f" {self._waiting} waiting")
