@@ -11,6 +11,7 @@ from admin_panel.views import (
     owner_kpis,
     owner_people,
     owner_settings,
+    owner_tokens,
 )
 from admin_panel.views.owner_common import Handler, owner_only
 
@@ -40,6 +41,9 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/teams/members/remove", owner_people.remove_member, "member_remove"),
     ("POST", "/owner/people/invite", owner_people.invite, "invite"),
     ("POST", "/owner/people/active", owner_people.set_active, "user_active"),
+    ("GET", "/owner/api-tokens", owner_tokens.page, "api_tokens"),
+    ("POST", "/owner/api-tokens", owner_tokens.create, "api_token_create"),
+    ("POST", "/owner/api-tokens/revoke", owner_tokens.revoke, "api_token_revoke"),
     ("GET", "/owner/channels", owner_channels.page, "channels"),
     ("POST", "/owner/channels/test", owner_channels.test_connection, "channel_test"),
     # After /test, which it would otherwise match: one form per way of adding a channel.

@@ -1,21 +1,21 @@
 """Sessions, CSRF and the panel's request middleware.
 
-The session lives in an encrypted cookie (aiohttp-session with Fernet), HttpOnly and
-SameSite=Lax. Its key comes from PASOKH_SECRET_KEY or, when that is empty, from a file
-generated once in PASOKH_DATA_DIR, so that sessions survive restarts. Every POST of the
-panel carries the session's CSRF token, in the form or in the X-CSRF-Token header
-htmx sends, and is refused without it.
+The session lives in an encrypted cookie (aiohttp-session with Fernet), HttpOnly,
+SameSite=Lax and Secure (Settings.cookies_secure: off only for plain HTTP on loopback). It
+names the user's session version, which logging out counts up in the database, so a copy of
+the cookie stops working too. Every panel answer is `Cache-Control: no-store`. The cookie's
+key comes from PASOKH_SECRET_KEY or, when that is empty, from a file generated once in
+PASOKH_DATA_DIR, so that sessions survive restarts. Every POST of the panel carries the
+session's CSRF token, in the form or in the X-CSRF-Token header htmx sends, and is refused
+without it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import os
 import secrets
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from aiohttp import web
 from aiohttp_session import get_session
@@ -23,15 +23,17 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from admin_panel.typedefs import CSRF_KEY, DESK, LANGUAGE_KEY, VIEWER_KEY
 from core.i18n import current_language, supported
+from core.secrets_at_rest import derived_key, installation_secret
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "pasokh_session"
 SESSION_MAX_AGE = 12 * 3600  # a working day; the cookie's encryption enforces it too
-KEY_FILE = "session.key"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+SESSION_VERSION = "session_version"  # must match the user's, or the session is logged out
+PRIVATE_CACHING = "no-store"
 ROUTE_PREFIX = "panel."
 # Routes a visitor may use before logging in (the inbox answers them with the login form).
 PUBLIC_ROUTES = frozenset({"panel.inbox", "panel.login", "panel.language", "panel.static",
@@ -47,33 +49,19 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def secret_key(settings: Settings) -> str:
-    """PASOKH_SECRET_KEY, or the key kept in the data folder (created the first time)."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.data_dir) / KEY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # made before, or by another process starting at once
-        key = path.read_text(encoding="ascii").strip()
-        if key:
-            return key
-        raise RuntimeError(f"{path} is empty: delete it to have a new key made") from None
-    key = secrets.token_urlsafe(32)
-    with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(key + "\n")
-    log.info("panel: generated a session key in %s", path)
-    return key
+    """PASOKH_SECRET_KEY, or the key kept in the data folder (core/secrets_at_rest.py)."""
+    return installation_secret(settings)
 
 
 def session_storage(settings: Settings) -> EncryptedCookieStorage:
     # Fernet wants exactly 32 bytes; any long secret string becomes them.
     return EncryptedCookieStorage(
-        hashlib.sha256(secret_key(settings).encode()).digest(),
+        derived_key(secret_key(settings), b""),
         cookie_name=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="Lax",
+        secure=settings.cookies_secure,
     )
 
 
@@ -115,8 +103,11 @@ async def panel_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page.")
         user_id = session.get("user_id")
         viewer = await request.app[DESK].viewer(user_id) if isinstance(user_id, int) else None
+        if viewer is not None and session.get(SESSION_VERSION) != viewer.session_version:
+            viewer = None  # logged out since, maybe in another browser with this cookie
         if viewer is None and user_id is not None:
-            session.pop("user_id", None)  # deactivated or deleted since
+            session.pop("user_id", None)  # deactivated, deleted or logged out since
+            session.pop(SESSION_VERSION, None)
         request[VIEWER_KEY] = viewer
         route = request.match_info.route.name
         if viewer is None and route not in PUBLIC_ROUTES:
@@ -126,10 +117,15 @@ async def panel_middleware(request: web.Request, handler: Handler) -> web.Stream
                 raise web.HTTPUnauthorized(text="Log in again.")
             raise web.HTTPSeeOther(request.app.router["panel.inbox"].url_for())
         response = await handler(request)
+    except web.HTTPException as refusal:  # a 404 page, a redirect: private all the same
+        refusal.headers.setdefault("Cache-Control", PRIVATE_CACHING)
+        raise
     finally:
         current_language.reset(token)
     if not response.prepared:  # a live stream has sent its headers already
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Pages show customers' words: no copy in the browser's or a proxy's cache.
+        response.headers.setdefault("Cache-Control", PRIVATE_CACHING)
     return response

@@ -166,7 +166,8 @@ async def _config_export(args: argparse.Namespace, settings: Settings) -> int:
     await db.migrate(settings)
     await db.open_database(settings)
     try:
-        text = owner_config.dump(await owner_config.load_stored())
+        document = await owner_config.load_stored()
+        text = owner_config.dump(document if args.with_secrets else owner_config.masked(document))
     finally:
         await db.close_database()
     if args.output:
@@ -193,6 +194,8 @@ async def _config_load(args: argparse.Namespace, settings: Settings) -> int:
     await db.migrate(settings)
     await db.open_database(settings)
     try:
+        # A file exported without --with-secrets keeps the stored shop key.
+        document = owner_config.with_secrets_kept(document, await owner_config.load_stored())
         strangers = await owner_config.store(document)
     finally:
         await db.close_database()
@@ -239,6 +242,8 @@ def _parser() -> argparse.ArgumentParser:
     config_commands = config.add_subparsers(dest="config_command", required=True)
     export = config_commands.add_parser("export", help="write the configuration as YAML")
     export.add_argument("--output", "-o", help="a file instead of standard output")
+    export.add_argument("--with-secrets", action="store_true",
+                        help="include the order lookup's headers (the shop key) unmasked")
     export.set_defaults(run=_config_export)
     load = config_commands.add_parser("load", help="validate a YAML file whole, then store it")
     load.add_argument("file")

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.clock import utcnow
 from core.db import connection, dialect_sql
@@ -38,6 +38,26 @@ class IssuedToken:
 
     def __repr__(self) -> str:
         return f"IssuedToken(id={self.id}, name={self.name!r}, owner_email={self.owner_email!r})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenRecord:
+    """A token as its owners' page lists it: never the secret, which is not kept."""
+
+    id: int
+    name: str
+    owner_email: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+async def list_tokens() -> list[TokenRecord]:
+    """Every token, the newest first, revoked ones included (they say who had access)."""
+    tokens = await ApiToken.all().select_related("owner").order_by("-id")
+    return [TokenRecord(id=token.id, name=token.name, owner_email=token.owner.email,
+                        created_at=token.created_at, last_used_at=token.last_used_at,
+                        revoked=token.revoked) for token in tokens]
 
 
 def _hash(token: str) -> str:

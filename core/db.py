@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as run_migrations
 
+from core.secrets_at_rest import use_secret_key
 from core.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -75,19 +77,27 @@ TORTOISE_ORM = _config_from_environment()
 
 
 def _ensure_data_dir(database_url: str) -> None:
+    """The SQLite file and its folder, readable by this user only: they hold customers'
+    messages. Files made before (0644) are narrowed too."""
     if path := sqlite_path(database_url):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        for part in (path, f"{path}-wal", f"{path}-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(part, 0o600)
 
 
 async def migrate(settings: Settings) -> None:
     """Bring the schema to the latest migration; safe to run at every start."""
     _ensure_data_dir(settings.effective_database_url)
+    use_secret_key(settings)  # migration 0013 seals the channels' secrets
     await run_migrations(config=tortoise_config(settings.effective_database_url))
     await Tortoise.close_connections()
 
 
 async def open_database(settings: Settings) -> None:
     _ensure_data_dir(settings.effective_database_url)
+    use_secret_key(settings)
     # Global fallback: the web app starts the database in one task (cleanup_ctx) and uses
     # it from the request handlers' and workers' tasks, which do not inherit that context.
     await Tortoise.init(

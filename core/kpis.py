@@ -13,9 +13,7 @@ conversations the range holds, only four rows per duration come back to Python.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from core.db import connection, is_postgres, query_rows
 from core.formats import DEFAULT_TZ, format_number, parse_jalali_date
 from core.i18n import LazyString, current_language, gettext, lazy_gettext
 from core.models import Author, ConversationStatus, Direction
+from core.spreadsheet import csv_bytes
 from core.sqlvalues import from_db_time
 
 MEDIAN = 50
@@ -498,7 +497,7 @@ def _jalali(day: jdatetime.date) -> str:
 def kpi_csv(report: KpiReport) -> bytes:
     """The report as CSV in the current language, for Excel and other spreadsheets.
 
-    UTF-8 with a byte-order mark, without which Excel reads Persian as Latin-1 mojibake.
+    Written by core/spreadsheet.py (UTF-8 with a byte-order mark, formulas made harmless).
     Labels are translated; numbers keep ASCII digits and a "." so that a spreadsheet can
     compute with them, and days are Jalali, written year-month-day so they sort as text.
     Three tables follow each other, separated by an empty row: the figures, conversations
@@ -529,14 +528,13 @@ def kpi_csv(report: KpiReport) -> bytes:
         (gettext("Awaiting a reply now"), str(report.waiting.awaiting_reply)),
         (gettext("Longest wait now (seconds)"), _number(report.waiting.longest_wait, 0)),
     ]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([gettext("Figure"), gettext("Value")])
-    writer.writerows(figures)
-    writer.writerow([])
-    writer.writerow([gettext("Day"), gettext("Conversations")])
-    writer.writerows((_jalali(v.day), str(v.conversations)) for v in report.per_day)
-    writer.writerow([])
-    writer.writerow([gettext("Hour"), gettext("Conversations")])
-    writer.writerows((f"{hour:02d}:00", str(n)) for hour, n in enumerate(report.per_hour))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes([
+        [gettext("Figure"), gettext("Value")],
+        *figures,
+        [],
+        [gettext("Day"), gettext("Conversations")],
+        *((_jalali(v.day), str(v.conversations)) for v in report.per_day),
+        [],
+        [gettext("Hour"), gettext("Conversations")],
+        *((f"{hour:02d}:00", str(n)) for hour, n in enumerate(report.per_hour)),
+    ])

@@ -11,6 +11,7 @@ from enum import StrEnum
 from tortoise import fields, models
 
 from core.events import ConversationStatus, TicketStatus
+from core.secrets_at_rest import SealedTextField
 
 
 class Direction(StrEnum):
@@ -43,8 +44,9 @@ class Channel(models.Model):
     platform = fields.CharField(max_length=16)
     key = fields.CharField(max_length=64, description="stable identity, e.g. the bot's user id")
     name = fields.CharField(max_length=128, default="")
-    token = fields.TextField(default="")
-    webhook_secret = fields.CharField(max_length=256, default="")
+    # Encrypted in the database (core/secrets_at_rest.py), plain in Python.
+    token = SealedTextField(default="")
+    webhook_secret = SealedTextField(default="")
     poll_offset = fields.BigIntField(default=0)
     enabled = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -101,6 +103,8 @@ class User(models.Model):
     display_name = fields.CharField(max_length=128, default="")
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Named in every session; logging out counts it up, so every copy of the cookie ends.
+    session_version = fields.IntField(default=0)
 
     class Meta:
         table = "user"

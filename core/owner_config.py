@@ -11,6 +11,7 @@ as written, and no part of the file is ever used as a template or a pattern.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ import yaml
 from core.events import Platform
 from core.formats import DEFAULT_TZ, parse_jalali_date
 from core.models import OwnerConfig, Team, TeamMember, User
+from core.secrets_at_rest import sealer
 from core.text import normalize
 
 MAX_TEXT = 4000  # an answer must fit one message on every platform
@@ -198,6 +200,48 @@ def parse(text: str) -> OwnerDocument:
     return document
 
 
+# What the shop's order-lookup headers (its API key) show as outside the database: the
+# settings page and `pasokh config export` without --with-secrets. Given back unchanged, it
+# keeps the stored value (`with_secrets_kept`).
+SECRET_MASK = "********"  # noqa: S105 - a placeholder shown instead of the key
+
+
+def masked(document: OwnerDocument) -> OwnerDocument:
+    """The document with the order lookup's header values (the shop key) masked."""
+    lookup = document.order_lookup
+    if lookup is None or not lookup.headers:
+        return document
+    headers = {name: SECRET_MASK if value else value for name, value in lookup.headers.items()}
+    return msgspec.structs.replace(
+        document, order_lookup=msgspec.structs.replace(lookup, headers=headers))
+
+
+def with_secrets_kept(document: OwnerDocument, stored: OwnerDocument) -> OwnerDocument:
+    """`document` with every masked header value put back from `stored`; a masked header
+    that `stored` does not have is left out, so the mask is never saved as a key."""
+    lookup = document.order_lookup
+    if lookup is None or SECRET_MASK not in lookup.headers.values():
+        return document
+    known = stored.order_lookup.headers if stored.order_lookup else {}
+    headers = {name: known[name] if value == SECRET_MASK else value
+               for name, value in lookup.headers.items()
+               if value != SECRET_MASK or name in known}
+    return msgspec.structs.replace(
+        document, order_lookup=msgspec.structs.replace(lookup, headers=headers))
+
+
+def _with_headers(document: OwnerDocument, change: Callable[[str], str]) -> OwnerDocument:
+    """The order lookup's header values (the shop key) sealed for the database, or unsealed
+    from it (core/secrets_at_rest.py). A value stored before they were sealed reads as is,
+    and is sealed the next time the document is stored."""
+    lookup = document.order_lookup
+    if lookup is None or not lookup.headers:
+        return document
+    headers = {name: change(value) for name, value in lookup.headers.items()}
+    return msgspec.structs.replace(
+        document, order_lookup=msgspec.structs.replace(lookup, headers=headers))
+
+
 def dump(document: OwnerDocument) -> str:
     return yaml.safe_dump(msgspec.to_builtins(document), allow_unicode=True, sort_keys=False,
                           width=100)
@@ -205,7 +249,9 @@ def dump(document: OwnerDocument) -> str:
 
 async def load_stored() -> OwnerDocument:
     row = await OwnerConfig.get_or_none(id=1)
-    return msgspec.convert(row.document, OwnerDocument) if row else OwnerDocument()
+    if row is None:
+        return OwnerDocument()
+    return _with_headers(msgspec.convert(row.document, OwnerDocument), sealer.unseal)
 
 
 async def stored_at() -> datetime | None:
@@ -220,7 +266,8 @@ async def store(document: OwnerDocument) -> list[str]:
     team when the document is loaded again after `pasokh user add`).
     """
     await OwnerConfig.update_or_create(
-        id=1, defaults={"document": msgspec.to_builtins(document), "updated_at": datetime.now(UTC)}
+        id=1, defaults={"document": msgspec.to_builtins(_with_headers(document, sealer.seal)),
+                        "updated_at": datetime.now(UTC)}
     )
     return await _sync_teams(document.teams)
 

@@ -23,6 +23,7 @@ import yaml
 from core import owner_config
 from core.formats import jalali_month_weeks, parse_jalali_date
 from core.owner_config import FaqItem, InvalidConfig, OwnerDocument, Problem
+from core.spreadsheet import cell_from_csv, csv_bytes
 from core.text import to_latin_digits
 
 # Headers of the FAQ spreadsheet, in Persian as the owners read them; the English ones
@@ -110,13 +111,12 @@ async def delete_faq_entry(faq_id: str, expected_version: str) -> None:
 
 
 def faq_csv(document: OwnerDocument) -> bytes:
-    """UTF-8 with a byte-order mark, without which Excel reads Persian as mojibake."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADERS.values())
-    for item in document.faq:
-        writer.writerow([item.id, item.question, item.answer, "\n".join(item.alternatives)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """Through core/spreadsheet.py, which `faq_from_csv` undoes: an export imports back."""
+    return csv_bytes([
+        list(CSV_HEADERS.values()),
+        *([item.id, item.question, item.answer, "\n".join(item.alternatives)]
+          for item in document.faq),
+    ])
 
 
 def faq_from_csv(document: OwnerDocument, data: bytes) -> tuple[OwnerDocument, int]:
@@ -141,7 +141,8 @@ def faq_from_csv(document: OwnerDocument, data: bytes) -> tuple[OwnerDocument, i
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        values = {name: cell.strip() for name, cell in zip(columns, row, strict=False) if name}
+        values = {name: cell_from_csv(cell).strip()
+                  for name, cell in zip(columns, row, strict=False) if name}
         item = FaqItem(
             id=values.get("id") or next_faq_id(document),
             question=values.get("question", ""),
@@ -182,7 +183,8 @@ def _yaml(data: dict[str, Any]) -> str:
 
 
 def section_yaml(document: OwnerDocument, section: str) -> str:
-    return _yaml({section: _builtins(document)[section]})
+    """The section as the settings page shows it: the shop key masked."""
+    return _yaml({section: _builtins(owner_config.masked(document))[section]})
 
 
 def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocument:
@@ -203,7 +205,7 @@ def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocum
     own_lines = text.rstrip().count("\n") + 1 if text.strip() else 0
     combined = (text.rstrip() + "\n" if text.strip() else "") + _yaml(others)
     try:
-        return owner_config.parse(combined)
+        return owner_config.with_secrets_kept(owner_config.parse(combined), document)
     except InvalidConfig as invalid:
         raise InvalidConfig([
             p if p.line is not None and p.line <= own_lines

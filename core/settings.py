@@ -5,12 +5,14 @@ Every setting is listed, with a one-line comment, in `.env.example`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from dotenv import dotenv_values
+from yarl import URL
 
 
 class TelegramMode(StrEnum):
@@ -35,6 +37,8 @@ class Settings:
     # Where the platforms reach this service, e.g. https://support.example.com: the owners'
     # panel points a Telegram bot's webhook at <public_url>/webhooks/telegram.
     public_url: str = ""
+    # The panel's cookie is sent over HTTPS only. None = decided by `cookies_secure`.
+    cookie_secure: bool | None = None
 
     telegram_bot_token: str = field(default="", repr=False)
     telegram_webhook_secret: str = field(default="", repr=False)
@@ -63,8 +67,40 @@ class Settings:
         return self.database_url or f"sqlite://{self.data_dir / 'pasokh.db'}"
 
     @property
+    def cookies_secure(self) -> bool:
+        """PASOKH_COOKIE_SECURE when set; otherwise on, except for a panel served over plain
+        HTTP on this machine alone (`make run`: no public URL, or an http:// one, on a
+        loopback address), where a browser would never send a Secure cookie back."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        if self.public_url:
+            return not (self.public_url.startswith("http://")
+                        and _is_loopback(URL(self.public_url).host or ""))
+        return not _is_loopback(self.host)
+
+    @property
     def is_embedded_database(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _as_bool(name: str, raw: str) -> bool | None:
+    lowered = raw.lower()
+    if not lowered:
+        return None
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def _as_int(name: str, raw: str) -> int:
@@ -142,6 +178,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         log_level=get("PASOKH_LOG_LEVEL", "INFO").upper(),
         secret_key=_as_secret_key(get("PASOKH_SECRET_KEY")),
         public_url=_as_public_url(get("PASOKH_PUBLIC_URL")),
+        cookie_secure=_as_bool("PASOKH_COOKIE_SECURE", get("PASOKH_COOKIE_SECURE")),
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
         telegram_mode=_as_mode(get("TELEGRAM_MODE", "webhook")),

@@ -137,5 +137,21 @@ def test_the_whole_documented_configuration_loads_and_exports_unchanged(tmp_path
     loaded = pasokh("config", "load", str(source), cwd=tmp_path)
     assert loaded.returncode == 0, loaded.stderr
     assert "sara@shop.example" in loaded.stdout  # a team member with no panel user yet
-    exported = pasokh("config", "export", cwd=tmp_path)
+    exported = pasokh("config", "export", "--with-secrets", cwd=tmp_path)
     assert owner_config.parse(exported.stdout) == owner_config.parse(example)
+
+
+def test_issue_17_config_export_masks_the_shop_key_and_load_keeps_it(tmp_path):
+    from core import owner_config
+
+    source = tmp_path / "shop.yaml"
+    source.write_text("order_lookup:\n  url: https://shop.example/api/orders/{order_id}\n"
+                      "  headers: {Authorization: Bearer 0123456789abcdef}\n", encoding="utf-8")
+    assert pasokh("config", "load", str(source), cwd=tmp_path).returncode == 0
+    exported = pasokh("config", "export", cwd=tmp_path).stdout
+    assert "0123456789abcdef" not in exported and owner_config.SECRET_MASK in exported
+    masked_file = tmp_path / "masked.yaml"
+    masked_file.write_text(exported, encoding="utf-8")
+    assert pasokh("config", "load", str(masked_file), cwd=tmp_path).returncode == 0
+    kept = pasokh("config", "export", "--with-secrets", cwd=tmp_path).stdout
+    assert "Bearer 0123456789abcdef" in kept

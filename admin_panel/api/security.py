@@ -62,6 +62,14 @@ def viewer_of(request: web.Request) -> Viewer:
 async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path != API_PREFIX and not request.path.startswith(API_PREFIX + "/"):
         return await handler(request)
+    response = await _answer(request, handler)
+    if not response.prepared:  # a live stream has sent its own headers
+        # Answers carry customers' words and depend on the token: never cached.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         if request.match_info.route.name not in PUBLIC_ROUTES:
             request[API_VIEWER] = await _viewer(request)

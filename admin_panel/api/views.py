@@ -292,7 +292,7 @@ async def send_template(request: web.Request) -> web.Response:
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events as things happen: message.new, conversation.updated and
     message.delivery, each with ids to read the rest by."""
-    return await stream_notices(request, EVENT_TOPICS,
+    return await stream_notices(request, EVENT_TOPICS, viewer_of(request),
                                 still_allowed=lambda: still_valid(request),
                                 recheck_seconds=TOKEN_RECHECK_SECONDS)
 

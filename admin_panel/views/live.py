@@ -1,6 +1,7 @@
 """Server-sent events: every open panel hears of new messages, changed conversations and
 delivery receipts within a moment, from core/bus. The notices carry ids only; the page
-fetches what it shows through the same scoped views as always."""
+fetches what it shows through the same scoped views as always, and a notice of a
+conversation the viewer may not open is not sent at all."""
 
 from __future__ import annotations
 
@@ -11,26 +12,37 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from admin_panel.typedefs import BUS, LIVE_STREAMS
-from core.desk import PRESENCE_TOPIC
+from admin_panel.typedefs import BUS, DESK, LIVE_STREAMS, viewer_of
+from core.desk import PRESENCE_TOPIC, Viewer
 
 TOPICS = ("message.new", "conversation.updated", "message.delivery", PRESENCE_TOPIC)
 KEEPALIVE_SECONDS = 15.0  # proxies drop quiet connections; a comment line keeps it open
+SESSION_RECHECK_SECONDS = 30.0  # how soon a logout elsewhere ends an open stream
 
 
 async def events(request: web.Request) -> web.StreamResponse:
-    return await stream_notices(request, TOPICS)
+    viewer, desk = viewer_of(request), request.app[DESK]
+
+    async def still_logged_in() -> bool:
+        """Logging out (anywhere) or being deactivated ends an open stream too."""
+        current = await desk.viewer(viewer.user_id)
+        return current is not None and current.session_version == viewer.session_version
+
+    return await stream_notices(request, TOPICS, viewer, still_allowed=still_logged_in,
+                                recheck_seconds=SESSION_RECHECK_SECONDS)
 
 
-async def stream_notices(request: web.Request, topics: tuple[str, ...], *,
+async def stream_notices(request: web.Request, topics: tuple[str, ...], viewer: Viewer, *,
                          still_allowed: Callable[[], Awaitable[bool]] | None = None,
                          recheck_seconds: float = KEEPALIVE_SECONDS) -> web.StreamResponse:
     """Writes the bus's notices of these topics as server-sent events until the client goes
-    away. `still_allowed` is asked every `recheck_seconds`; the stream ends when it says
-    no (a revoked token must not keep listening)."""
+    away, those the viewer may see only (as the pages are scoped). `still_allowed` is asked
+    every `recheck_seconds`; the stream ends when it says no (a revoked token must not keep
+    listening)."""
+    desk = request.app[DESK]
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream",
-        "Cache-Control": "no-cache",
+        "Cache-Control": "no-store",
         "X-Accel-Buffering": "no",
     })
     await response.prepare(request)
@@ -58,6 +70,8 @@ async def stream_notices(request: web.Request, topics: tuple[str, ...], *,
                     await response.write(b": keep-alive\n\n")
                     continue
                 notice, upcoming = upcoming.result(), None
+                if not await desk.notice_visible(viewer, notice.data):
+                    continue
                 data = orjson.dumps(notice.data).decode()
                 await response.write(f"event: {notice.topic}\ndata: {data}\n\n".encode())
     finally:

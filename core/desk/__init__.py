@@ -34,7 +34,7 @@ from core.desk.commands import (
 )
 from core.desk.customers import Customers
 from core.desk.inbox import STATUSES, InboxFilter, InboxQueries
-from core.desk.login import Login, LoginLocked, LoginRefused
+from core.desk.login import Login, LoginBusy, LoginLocked, LoginRefused
 from core.desk.records import Records
 from core.desk.timeline import Timeline
 
@@ -53,6 +53,7 @@ __all__ = [
     "Desk",
     "DeskError",
     "InboxFilter",
+    "LoginBusy",
     "LoginLocked",
     "LoginRefused",
     "Viewer",

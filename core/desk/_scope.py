@@ -40,6 +40,7 @@ class Viewer:
     display_name: str
     role: str
     team_ids: tuple[int, ...]
+    session_version: int = 0  # what a session must name to stand for this viewer
 
     @property
     def is_owner(self) -> bool:

@@ -92,6 +92,26 @@ class StoredFile:
 
 
 class Timeline(DeskBase):
+    async def notice_visible(self, viewer: Viewer, notice: dict[str, Any]) -> bool:
+        """Whether a live notice (core/bus) concerns a conversation the viewer may open:
+        a stream must not tell an agent of ids, status changes or typing in conversations
+        of other teams, which the pages would answer with a 404. A notice naming neither a
+        conversation nor a message is for owners only."""
+        if viewer.is_owner:
+            return True
+        condition, values = scope(viewer)
+        conversation_id, message_id = notice.get("conversation_id"), notice.get("message_id")
+        if _is_id(conversation_id):
+            sql = f"SELECT 1 FROM conversation c WHERE c.id = ? AND {condition}"
+            wanted = conversation_id
+        elif _is_id(message_id):
+            sql = ("SELECT 1 FROM message m JOIN conversation c ON c.id = m.conversation_id"
+                   f" WHERE m.id = ? AND {condition}")
+            wanted = message_id
+        else:
+            return False
+        return bool(await query_rows(connection(), sql, [wanted, *values]))
+
     async def conversation(self, viewer: Viewer, conversation_id: int) -> ConversationDetail:
         """The conversation with the customer's whole visible history; marks it read."""
         conn = connection()
@@ -236,3 +256,8 @@ async def note_rows(conn: BaseDBAsyncClient, condition: str, values: list[Any], 
     if limit is None:
         return await query_rows(conn, sql, values)
     return await query_rows(conn, sql + " LIMIT ?", [*values, limit])
+
+
+def _is_id(value: object) -> bool:
+    """A row id as a notice carries it (notices may come from Redis: trust no shape)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63

@@ -183,3 +183,8 @@ async def test_healthz_answers_json(pasokh):
     response = await pasokh.get("/healthz")
     assert response.status == 200
     assert (await response.json())["status"] == "ok"
+
+
+async def test_issue_17_healthz_tells_no_channel_ids(pasokh):
+    health = await (await pasokh.get("/healthz")).json()
+    assert health["channels"] == {"telegram": 1}

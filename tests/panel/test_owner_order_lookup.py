@@ -60,3 +60,20 @@ async def test_an_agent_cannot_test_the_lookup(pasokh, shop):
     await log_in(pasokh, "agent@example.com")
     response = await post_form(pasokh, "/owner/settings/order_lookup/try", {"order_id": "12345"})
     assert response.status == 404
+
+
+async def test_issue_17_the_settings_page_masks_the_shop_key_and_saving_keeps_it(pasokh, shop):
+    from core import owner_settings
+
+    await as_owner(pasokh)
+    await owner_config.store(owner_config.parse(_config(shop)))
+    page = await (await pasokh.get("/owner/settings/order_lookup")).text()
+    assert API_KEY not in page and owner_config.SECRET_MASK in page
+    shown = owner_settings.section_yaml(await owner_config.load_stored(), "order_lookup")
+    saved = await post_form(pasokh, "/owner/settings/order_lookup", {
+        "yaml": shown.replace("timeout_seconds: 1", "timeout_seconds: 2"),
+        "version": await owner_settings.version()})
+    assert saved.status == 303, await saved.text()
+    stored = (await owner_config.load_stored()).order_lookup
+    assert stored is not None and stored.timeout_seconds == 2
+    assert stored.headers == {"X-Api-Key": API_KEY}

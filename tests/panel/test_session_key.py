@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from admin_panel.security import KEY_FILE, secret_key
+from admin_panel.security import secret_key
+from core.secrets_at_rest import KEY_FILE
 from core.settings import SettingsError, load_settings
 
 
