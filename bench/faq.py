@@ -35,21 +35,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.faq_eval import load_faq  # noqa: E402
 from flows.encoder import shared_encoder  # noqa: E402
 from flows.faq import FaqEntry, FaqIndex  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "faq_eval"
 HELDOUT = ROOT / "tests" / "data"
-
-
-def load_faq(path: Path) -> list[FaqEntry]:
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        FaqEntry(id=str(item["id"]), question=str(item["question"]),
-                 alternatives=tuple(str(t) for t in item.get("alternatives") or ()),
-                 answer=str(item["answer"]))
-        for item in document["faq"]
-    ]
 
 
 def dev_split() -> list[str]:

@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bots.flow_config import flow_config  # noqa: E402
 from core import owner_config  # noqa: E402
 from flows.config import FlowConfig  # noqa: E402
+from flows.faq import FaqEntry  # noqa: E402
 from flows.routing import ANSWER, CHOICES, INTENTS, NONE, TICKET, route  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,6 +113,17 @@ class Outcome:
 
 
 # --- Loading -------------------------------------------------------------------------------
+
+
+def load_faq(path: Path) -> list[FaqEntry]:
+    """A shop's FAQ entries alone, without building the bot's index over them."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        FaqEntry(id=str(item["id"]), question=str(item["question"]),
+                 alternatives=tuple(str(t) for t in item.get("alternatives") or ()),
+                 answer=str(item["answer"]))
+        for item in document["faq"]
+    ]
 
 
 def shop_config(faq_path: Path) -> FlowConfig:

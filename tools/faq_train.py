@@ -38,10 +38,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.faq_eval import shop_config  # noqa: E402
+from bench.faq_eval import load_faq, shop_config  # noqa: E402
 from flows.config import FlowConfig  # noqa: E402
 from flows.encoder import shared_encoder  # noqa: E402
-from flows.faq import MAX_CHOICES, FaqEntry, FaqIndex  # noqa: E402
+from flows.faq import MAX_CHOICES, FaqIndex  # noqa: E402
 from flows.faq_model import (  # noqa: E402
     MODEL_FILE,
     CandidateEvidence,
@@ -71,16 +71,6 @@ class Message:
     candidates: tuple[tuple[str, CandidateEvidence], ...]
     content_words: int
     reaches_faq: bool  # not taken first by an intent (a person, an order number, small talk)
-
-
-def load_faq(path: Path) -> list[FaqEntry]:
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        FaqEntry(id=str(item["id"]), question=str(item["question"]),
-                 alternatives=tuple(str(t) for t in item.get("alternatives") or ()),
-                 answer=str(item["answer"]))
-        for item in document["faq"]
-    ]
 
 
 def dev_files(data: Path) -> list[tuple[str, Path]]:
