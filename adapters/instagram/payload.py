@@ -133,7 +133,7 @@ class Bare(msgspec.Struct, kw_only=True):
 
     sender: Party | None = None
     recipient: Party | None = None
-    timestamp: Moment = 0
+    timestamp: Moment | str = 0  # a string is not a time, but the sender still counts
 
 
 # --- changes[] -----------------------------------------------------------------------

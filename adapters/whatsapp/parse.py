@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 import msgspec
 
-from adapters.base import BadPayload
+from adapters.base import BadPayload, readable, unix_time
 from adapters.whatsapp.payload import (
     MESSAGE_DECODER,
     MESSAGE_HEAD_DECODER,
@@ -60,12 +60,15 @@ def parse_webhook(body: bytes, channel_for: ChannelLookup) -> list[InboundEvent]
     `channel_for(phone_number_id)` names Pasokh's channel for the business number a change
     is about; a change for a number it does not know is skipped with a log line.
     """
+    body = readable(body)
     try:
         webhook = WEBHOOK_DECODER.decode(body)
     except msgspec.ValidationError as error:
         raise BadPayload(f"not a WhatsApp webhook: {error}") from None
     except msgspec.DecodeError:
         raise BadPayload("the body is not valid JSON") from None
+    except RecursionError:
+        raise BadPayload("the body is nested too deeply") from None
     if webhook.object != WHATSAPP_OBJECT:
         log.info("whatsapp: webhook for object %r, not %s; ignored", webhook.object,
                  WHATSAPP_OBJECT)
@@ -77,7 +80,11 @@ def parse_webhook(body: bytes, channel_for: ChannelLookup) -> list[InboundEvent]
                 log.info("whatsapp: change field %r of account %s ignored", change.field,
                          entry.id)
                 continue
-            events.extend(_messages_change(change.value, entry.id, channel_for))
+            try:
+                events.extend(_messages_change(change.value, entry.id, channel_for))
+            except Exception:
+                log.exception("whatsapp: a messages change of account %s did not translate; "
+                              "skipped", entry.id)
     return events
 
 
@@ -102,11 +109,21 @@ def _messages_change(
     raw = bytes(value_raw).decode("utf-8", errors="replace")
     events: list[InboundEvent] = []
     for message_raw in value.messages:
-        event = _message(message_raw, value, channel_id, raw)
+        try:
+            event = _message(message_raw, value, channel_id, raw)
+        except Exception:
+            # One message must not cost its batch: Meta would deliver it again forever.
+            log.exception("whatsapp: a message of %s did not translate", phone_number_id)
+            event = _untranslatable(message_raw, value, channel_id, raw)
         if event is not None:
             events.append(event)
     for status_raw in value.statuses:
-        event = _status(status_raw, channel_id, raw)
+        try:
+            event = _status(status_raw, channel_id, raw)
+        except Exception:
+            log.exception("whatsapp: a status of %s did not translate; skipped",
+                          phone_number_id)
+            continue
         if event is not None:
             events.append(event)
     return events
@@ -149,6 +166,28 @@ def _message(
         media=content.media,
         button_payload=content.button_payload,
         route=route,
+        occurred_at=_when(message.timestamp),
+        raw=raw,
+    )
+
+
+def _untranslatable(
+    message_raw: msgspec.Raw, value: MessagesValue, channel_id: int, raw: str
+) -> InboundEvent | None:
+    """A message kept as unsupported with its raw payload, when it names its sender."""
+    try:
+        message = MESSAGE_HEAD_DECODER.decode(message_raw)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return InboundEvent(
+        platform=Platform.WHATSAPP,
+        channel_id=channel_id,
+        kind=EventKind.MESSAGE,
+        external_id=message.id,
+        sender=Sender(external_id=message.sender, display_name="", phone=message.sender),
+        chat_id=message.sender,
+        chat_type=ChatType.PRIVATE,
+        message_kind=MessageKind.UNSUPPORTED,
         occurred_at=_when(message.timestamp),
         raw=raw,
     )
@@ -318,10 +357,4 @@ def _status(status_raw: msgspec.Raw, channel_id: int, raw: str) -> InboundEvent 
 
 
 def _when(timestamp: str | int) -> datetime:
-    try:
-        seconds = int(timestamp)
-        if seconds:
-            return datetime.fromtimestamp(seconds, UTC)
-    except (ValueError, OverflowError, OSError):
-        log.warning("whatsapp: timestamp %r is not seconds since 1970; using now", timestamp)
-    return datetime.now(UTC)
+    return unix_time(timestamp, source="whatsapp")
