@@ -92,6 +92,10 @@ async def receive(request: web.Request) -> web.Response:
         log.warning("webhook %s: body over %d bytes refused", name,
                     settings.webhook_max_body_bytes)
         return _closing(_problem(413, "the body is too large"))
+    except asyncio.CancelledError:
+        # aiohttp cancels the handler when the sender goes away mid-body.
+        log.info("webhook %s: %s left before the body was complete", name, request.remote)
+        raise
     except TimeoutError:
         log.warning("webhook %s: body not received within %g s from %s; abandoned", name,
                     settings.webhook_read_seconds, request.remote)
