@@ -24,6 +24,7 @@ from adapters.instagram.payload import (
     BODY_DECODER,
     CHANGE_DECODER,
     COMMENT_DECODER,
+    ENTRY_DECODER,
     MENTION_DECODER,
     MESSAGING_DECODER,
     Attachment,
@@ -111,7 +112,12 @@ def parse_webhook(body: bytes, channel_for: ChannelFor) -> list[InboundEvent]:
     except RecursionError:
         raise BadPayload("the body is nested too deeply") from None
     events: list[InboundEvent] = []
-    for entry in envelope.entry:
+    for entry_raw in envelope.entry:
+        try:
+            entry = ENTRY_DECODER.decode(entry_raw)
+        except msgspec.DecodeError as error:
+            log.warning("instagram: an entry does not decode (%s); skipped", error)
+            continue
         account_id = _id(entry.id)
         channel_id = channel_for(account_id)
         if channel_id is None:

@@ -189,6 +189,31 @@ async def test_issue_17_whatsapp_timestamp_over_64_bits_in_the_head_still_stores
     assert (await _kinds())["wamid.good2"] == "text"
 
 
+@pytest.mark.parametrize("poison", [
+    {"contacts": [{"profile": {"name": ["not", "a", "name"]}, "wa_id": "989121111111"}]},
+    {"contacts": "not a list"},
+    {"errors": [{"code": {"nested": True}}]},
+    {"statuses": [{"id": "wamid.s", "status": "read", "timestamp": 2**64}, 5]},
+], ids=["contact-name-list", "contacts-string", "error-code-object", "statuses"])
+async def test_issue_17_whatsapp_poison_beside_messages_costs_only_itself(pasokh, poison):
+    value = json.loads(_wa_body(_wa_message("wamid.kept")))
+    value["entry"][0]["changes"][0]["value"].update(poison)
+    response = await _post_meta(pasokh, "whatsapp", json.dumps(value).encode())
+    assert response.status == 200
+    assert (await _kinds())["wamid.kept"] == "text"
+
+
+@pytest.mark.parametrize("poison", [{"id": None, "changes": []}, {"changes": "x"},
+                                    {"changes": [{"field": "messages"}]}, "not an entry"],
+                         ids=["null-id", "changes-string", "change-without-value", "string"])
+async def test_issue_17_whatsapp_poison_entry_beside_a_good_one(pasokh, poison):
+    body = json.loads(_wa_body(_wa_message("wamid.entry")))
+    body["entry"].insert(0, poison)
+    response = await _post_meta(pasokh, "whatsapp", json.dumps(body).encode())
+    assert response.status == 200
+    assert (await _kinds())["wamid.entry"] == "text"
+
+
 async def test_issue_17_whatsapp_invalid_utf8_text_beside_a_good_one(pasokh):
     body = _wa_body(_wa_message("wamid.u8", text={"body": "BROKEN"}), _wa_message("wamid.ok"))
     body = body.replace(b"BROKEN", b"bad \xc3\x28 here")
@@ -239,6 +264,16 @@ async def test_issue_17_instagram_poison_timestamp_beside_a_good_item(pasokh, ti
     kinds = await _kinds()
     assert kinds["mid.good"] == "text"
     assert len(kinds) == 2  # the poison one too, as a message or as unsupported
+
+
+@pytest.mark.parametrize("poison", [{"id": None}, {"id": INSTAGRAM_ACCOUNT_ID, "messaging": 5},
+                                    [1, 2]], ids=["null-id", "messaging-number", "list"])
+async def test_issue_17_instagram_poison_entry_beside_a_good_one(pasokh, poison):
+    body = json.loads(_ig_body(_ig_item("mid.entry")))
+    body["entry"].insert(0, poison)
+    response = await _post_meta(pasokh, "instagram", json.dumps(body).encode())
+    assert response.status == 200
+    assert (await _kinds())["mid.entry"] == "text"
 
 
 async def test_issue_17_instagram_entry_time_out_of_range(pasokh):
