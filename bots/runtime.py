@@ -27,6 +27,7 @@ from admin_panel.typedefs import (
     PLATFORMS,
     SETTINGS,
 )
+from bots.bodies import bounded_bodies
 from bots.channel_setup import RegistryChannelSetup
 from bots.flow_config import LiveFlowConfig
 from bots.polling import poll_forever
@@ -212,7 +213,8 @@ def create_app(settings: Settings) -> web.Application:
     # connection is closed: aiohttp's default of 10 s let 1,000 stalled senders hold
     # 1,000 sockets.
     app = web.Application(client_max_size=settings.webhook_max_body_bytes,
-                          handler_args={"lingering_time": UNREAD_BODY_DRAIN_SECONDS})
+                          handler_args={"lingering_time": UNREAD_BODY_DRAIN_SECONDS},
+                          middlewares=[bounded_bodies(settings.body_read_seconds)])
 
     async def runtime_context(app: web.Application) -> AsyncIterator[None]:
         async with running(settings) as runtime:

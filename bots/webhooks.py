@@ -86,7 +86,7 @@ async def receive(request: web.Request) -> web.Response:
         log.warning("webhook %s: refused (%s) from %s", name, rejection, request.remote)
         return _closing(_problem(rejection.status, str(rejection)))
     try:
-        async with asyncio.timeout(settings.webhook_read_seconds):
+        async with asyncio.timeout(settings.body_read_seconds):
             body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         log.warning("webhook %s: body over %d bytes refused", name,
@@ -98,7 +98,7 @@ async def receive(request: web.Request) -> web.Response:
         raise
     except TimeoutError:
         log.warning("webhook %s: body not received within %g s from %s; abandoned", name,
-                    settings.webhook_read_seconds, request.remote)
+                    settings.body_read_seconds, request.remote)
         return _closing(_problem(408, "the body did not arrive in time"))
     webhook = WebhookRequest(headers=request.headers, query=request.query, path=path,
                              body=body)
@@ -126,6 +126,8 @@ async def receive(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+# The routes that take a platform's POST: they bound their bodies themselves.
+RECEIVING_ROUTES = frozenset({"webhook", "webhook-path"})
 # (method, path, handler, route name): a platform's secret may follow in the path.
 WEBHOOK_ROUTES = (
     ("GET", "/webhooks/{platform}", handshake, "webhook-handshake"),

@@ -31,7 +31,7 @@ async def server(aiohttp_server, settings_with_fake):
         meta_verify_token=VERIFY_TOKEN,
         whatsapp_phone_number_id=PHONE_NUMBER_ID,
         whatsapp_access_token=DEFAULT_ACCESS_TOKEN,
-        webhook_read_seconds=0.2,
+        body_read_seconds=0.2,
     )
     return await aiohttp_server(create_app(settings))
 
@@ -112,3 +112,23 @@ async def test_issue_17_an_abandoned_upload_logs_no_traceback(server, caplog):
     assert not any(r.exc_info for r in caplog.records)
     assert [r.levelno for r in caplog.records if "left before" in r.getMessage()] == [
         logging.INFO]
+
+
+# --- every other route: the panel's forms and the API's JSON -----------------------------
+
+
+@pytest.mark.parametrize("path", ["/login", "/api/v1/conversations/1/replies", "/language"])
+async def test_issue_17_panel_and_api_refuse_a_huge_declared_body_unread(server, path):
+    answer = await _exchange(server, path, {"Content-Length": str(TEN_GB),
+                                            "Content-Type": "application/json"}, b"{")
+    assert _status(answer) == 413
+
+
+@pytest.mark.parametrize("path", ["/login", "/api/v1/conversations/1/replies"])
+async def test_issue_17_panel_and_api_abandon_a_stalled_body(server, path, caplog):
+    caplog.set_level(logging.INFO)
+    answer = await _exchange(server, path, {
+        "Content-Length": "1000", "Content-Type": "application/x-www-form-urlencoded"},
+        b"email=a")
+    assert _status(answer) == 408
+    assert not any(r.exc_info for r in caplog.records)
