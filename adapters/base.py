@@ -14,8 +14,10 @@ a body signature (Meta) or a secret in its path (Bale, SMS providers), or not ex
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import aiohttp
@@ -26,9 +28,42 @@ from core.events import ChannelCredentials, InboundEvent
 from core.media import MediaSource
 from core.settings import Settings
 
+log = logging.getLogger(__name__)
+
+# A platform's clock is trusted within these bounds; outside them it is not a time at all.
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_CLOCK_SKEW = timedelta(days=1)
 
 class BadPayload(ValueError):
     """The body is not what the platform sends (not JSON, wrong shape). Answer 400."""
+
+
+def readable(body: bytes) -> bytes:
+    """The body with invalid UTF-8 replaced (U+FFFD), so that one broken string in one
+    item costs that string, not the batch. The signature was checked on the raw bytes."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        log.warning("webhook body is not valid UTF-8; broken bytes replaced")
+        return body.decode("utf-8", errors="replace").encode()
+    return body
+
+
+def unix_time(seconds: float | int | str | None, *, source: str) -> datetime:
+    """A platform's Unix time in seconds; the receive time when it is missing, not a
+    number, or outside 2000…tomorrow (noted in the log)."""
+    now = datetime.now(UTC)
+    if not seconds:
+        return now
+    try:
+        moment = datetime.fromtimestamp(float(seconds), UTC)
+    except (ValueError, TypeError, OverflowError, OSError):
+        moment = None
+    if moment is None or not _EARLIEST <= moment <= now + _CLOCK_SKEW:
+        log.warning("%s: time %r is out of range; the receive time is used", source,
+                    str(seconds)[:40])
+        return now
+    return moment
 
 
 class WebhookRejected(Exception):
@@ -133,6 +168,11 @@ class Adapter(Protocol):
 
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         """The body to answer a platform's GET verification with, or raise WebhookRejected."""
+
+    def admit(self, request: WebhookRequest, channels: Sequence[ChannelCredentials]) -> None:
+        """Raise WebhookRejected when the headers and path alone (`request.body` is empty)
+        show the request is not the platform's, so that its body is never read: a missing
+        signature header, a wrong secret in a header or the path."""
 
     def verify(
         self, request: WebhookRequest, channels: Sequence[ChannelCredentials]

@@ -28,6 +28,7 @@ from admin_panel.typedefs import (
     PLATFORMS,
     SETTINGS,
 )
+from bots.bodies import bounded_bodies
 from bots.channel_setup import RegistryChannelSetup
 from bots.flow_config import LiveFlowConfig
 from bots.polling import poll_forever
@@ -200,8 +201,17 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "channels": dict(sorted(channels.items()))})
 
 
+UNREAD_BODY_DRAIN_SECONDS = 1.0
+
+
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=settings.webhook_max_body_bytes)
+    # After an answer given without reading the body (a refused secret, a length over the
+    # limit, a body too slow), the rest is drained for at most this long, then the
+    # connection is closed: aiohttp's default of 10 s let 1,000 stalled senders hold
+    # 1,000 sockets.
+    app = web.Application(client_max_size=settings.webhook_max_body_bytes,
+                          handler_args={"lingering_time": UNREAD_BODY_DRAIN_SECONDS},
+                          middlewares=[bounded_bodies(settings.body_read_seconds)])
 
     async def runtime_context(app: web.Application) -> AsyncIterator[None]:
         async with running(settings) as runtime:

@@ -31,6 +31,7 @@ from core.clock import utcnow
 from core.db import dialect_sql, is_postgres, query_rows
 from core.delivery import EARLIER_DELIVERY_STATES
 from core.events import EventKind, InboundEvent, MessageKind
+from core.limits import fitted
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, OutboxState
 from core.search_index import index_messages, reindex_edited
@@ -91,6 +92,7 @@ class Inbox:
             return []
         if self._closing:
             raise InboxClosed("shutting down: not stored")
+        events = [fitted(event) for event in events]  # one oversized field fails no batch
         request = _Request(events, asyncio.get_running_loop().create_future())
         self._queue.put_nowait(request)
         return await asyncio.shield(request.done)

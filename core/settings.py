@@ -56,6 +56,9 @@ class Settings:
 
     outbox_max_attempts: int = 8
     webhook_max_body_bytes: int = 1024 * 1024  # Telegram and Meta bodies are far smaller
+    # A body not received within this many seconds is abandoned (408): a slow or stalled
+    # sender must not hold a connection.
+    body_read_seconds: float = 10.0
 
     media_max_bytes: int = 16 * 1024 * 1024
     # Besides the platforms' API bases, which are always allowed; None = the hosts each

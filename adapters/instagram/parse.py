@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from adapters.base import BadPayload
+from adapters.base import BadPayload, readable, unix_time
 from adapters.instagram.payload import (
     BARE_DECODER,
     BODY_DECODER,
     CHANGE_DECODER,
     COMMENT_DECODER,
+    ENTRY_DECODER,
     MENTION_DECODER,
     MESSAGING_DECODER,
     Attachment,
@@ -101,14 +102,22 @@ def parse_webhook(body: bytes, channel_for: ChannelFor) -> list[InboundEvent]:
 
     `channel_for(account_id)` names Pasokh's channel for the business account an entry is
     about (`entry[].id`); an entry for an account it does not know is skipped."""
+    body = readable(body)
     try:
         envelope: Body = BODY_DECODER.decode(body)
     except msgspec.ValidationError as error:
         raise BadPayload(f"not an Instagram webhook body: {error}") from None
     except msgspec.DecodeError:
         raise BadPayload("the body is not valid JSON") from None
+    except RecursionError:
+        raise BadPayload("the body is nested too deeply") from None
     events: list[InboundEvent] = []
-    for entry in envelope.entry:
+    for entry_raw in envelope.entry:
+        try:
+            entry = ENTRY_DECODER.decode(entry_raw)
+        except msgspec.DecodeError as error:
+            log.warning("instagram: an entry does not decode (%s); skipped", error)
+            continue
         account_id = _id(entry.id)
         channel_id = channel_for(account_id)
         if channel_id is None:
@@ -123,11 +132,23 @@ def _entry_events(entry: Entry, account_id: str, channel_id: int) -> list[Inboun
     events: list[InboundEvent] = []
     entry_time = _number(entry.time)
     for raw in entry.messaging or ():
-        event = _messaging_event(raw, account_id, channel_id, entry_time)
+        try:
+            event = _messaging_event(raw, account_id, channel_id, entry_time)
+        except Exception as error:
+            # One item must not cost its batch: Meta would deliver it again forever.
+            log.exception("instagram: a messaging item for account %s did not translate",
+                          account_id)
+            event = _undecodable(raw, bytes(raw).decode(), account_id, channel_id, entry_time,
+                                 error)
         if event is not None:
             events.append(event)
     for raw in entry.changes or ():
-        event = _change_event(raw, account_id, channel_id, entry_time)
+        try:
+            event = _change_event(raw, account_id, channel_id, entry_time)
+        except Exception:
+            log.exception("instagram: a change for account %s did not translate; skipped",
+                          account_id)
+            continue
         if event is not None:
             events.append(event)
     if entry.standby:
@@ -165,7 +186,8 @@ def _undecodable(
         log.warning("instagram: messaging item for account %s is not an object (%s); skipped",
                     account_id, error)
         return None
-    item = Messaging(sender=bare.sender, recipient=bare.recipient, timestamp=bare.timestamp)
+    item = Messaging(sender=bare.sender, recipient=bare.recipient,
+                     timestamp=_number(bare.timestamp))
     log.warning("instagram: messaging item for account %s did not decode (%s)", account_id,
                 error)
     return _unsupported(_Item(channel_id, account_id, entry_time, text, item), "undecodable")
@@ -429,13 +451,14 @@ def _number(value: float | str | None) -> float:
 
 
 def _stamp(value: float) -> str:
-    return str(int(value))
+    try:
+        return str(int(value))
+    except (OverflowError, ValueError):  # inf, nan: still the same text on redelivery
+        return str(value)
 
 
 def _when(timestamp: float) -> datetime:
     """Meta's `timestamp` is in milliseconds; `entry.time` is in seconds on the changes
     (comments) side and milliseconds on the messaging side, so the size decides."""
-    if not timestamp:
-        return datetime.now(UTC)
     seconds = timestamp / 1000 if timestamp > 100_000_000_000 else timestamp
-    return datetime.fromtimestamp(seconds, UTC)
+    return unix_time(seconds, source="instagram")

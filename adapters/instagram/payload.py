@@ -30,7 +30,7 @@ class Entry(msgspec.Struct, kw_only=True):
 
 class Body(msgspec.Struct, kw_only=True):
     object: Literal["instagram", "page"]
-    entry: list[Entry]
+    entry: list[msgspec.Raw]  # decoded one by one: a broken entry costs only itself
 
 
 # --- messaging[] ---------------------------------------------------------------------
@@ -133,7 +133,7 @@ class Bare(msgspec.Struct, kw_only=True):
 
     sender: Party | None = None
     recipient: Party | None = None
-    timestamp: Moment = 0
+    timestamp: Moment | str = 0  # a string is not a time, but the sender still counts
 
 
 # --- changes[] -----------------------------------------------------------------------
@@ -176,6 +176,7 @@ class Mention(msgspec.Struct, kw_only=True):
 
 
 BODY_DECODER = msgspec.json.Decoder(Body)
+ENTRY_DECODER = msgspec.json.Decoder(Entry)
 MESSAGING_DECODER = msgspec.json.Decoder(Messaging)
 BARE_DECODER = msgspec.json.Decoder(Bare)
 CHANGE_DECODER = msgspec.json.Decoder(Change)

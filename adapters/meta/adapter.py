@@ -11,7 +11,7 @@ import aiohttp
 
 from adapters.base import NewChannel, SetupContext, WebhookRequest
 from adapters.meta.graph import GraphClient
-from adapters.meta.webhook import answer_challenge, check_signature
+from adapters.meta.webhook import answer_challenge, check_signature, check_signature_header
 from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
 from core.delivery import SendError
 from core.events import ChannelCredentials, InboundEvent
@@ -92,6 +92,10 @@ class MetaChannels:
 
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         return answer_challenge(request.query, settings.meta_verify_token)
+
+    def admit(self, request: WebhookRequest, channels: Sequence[ChannelCredentials]) -> None:
+        """The signature covers the body, so only its presence and form can be judged."""
+        check_signature_header(request.headers)
 
     def verify(
         self, request: WebhookRequest, channels: Sequence[ChannelCredentials]

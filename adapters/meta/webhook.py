@@ -33,13 +33,20 @@ def answer_challenge(query: Mapping[str, str], verify_token: str) -> str:
     return challenge
 
 
-def check_signature(headers: Mapping[str, str], body: bytes, app_secrets: Iterable[str]) -> str:
-    """The app secret that signed this body; 401 without a signature, 403 with a wrong one."""
+def check_signature_header(headers: Mapping[str, str]) -> str:
+    """The signature presented, before the body is read: 401 without one, 403 for one that
+    is not a sha256 signature."""
     presented = headers.get(SIGNATURE_HEADER, "")
     if not presented:
         raise WebhookRejected(401, f"missing {SIGNATURE_HEADER} header")
-    if not presented.startswith(_PREFIX):
+    if not presented.startswith(_PREFIX) or len(presented) != len(_PREFIX) + 64:
         raise WebhookRejected(403, f"{SIGNATURE_HEADER} is not a sha256 signature")
+    return presented
+
+
+def check_signature(headers: Mapping[str, str], body: bytes, app_secrets: Iterable[str]) -> str:
+    """The app secret that signed this body; 401 without a signature, 403 with a wrong one."""
+    presented = check_signature_header(headers)
     signed_by = None
     for secret in app_secrets:
         expected = _PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

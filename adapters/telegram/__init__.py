@@ -131,6 +131,10 @@ class TelegramAdapter:
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         raise WebhookRejected(405, "Telegram webhooks have no GET handshake")
 
+    def admit(self, request: WebhookRequest, channels: Sequence[ChannelCredentials]) -> None:
+        """The secret is a header: the whole check needs no body."""
+        self.verify(request, channels)
+
     def verify(
         self, request: WebhookRequest, channels: Sequence[ChannelCredentials]
     ) -> tuple[ChannelCredentials]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from adapters.base import BadPayload
+from adapters.base import BadPayload, readable, unix_time
 from adapters.telegram.updates import (
     UPDATE_DECODER,
     CallbackQuery,
@@ -60,13 +60,49 @@ _BLOCKING_STATUSES = {"kicked": EventKind.BLOCKED, "member": EventKind.UNBLOCKED
 
 
 def parse_update(body: bytes, channel_id: int) -> list[InboundEvent]:
+    body = readable(body)
     try:
         update = UPDATE_DECODER.decode(body)
     except msgspec.ValidationError as error:
-        raise BadPayload(f"not a Telegram update: {error}") from None
+        return _unvalidated(body, channel_id, error)
     except msgspec.DecodeError:
         raise BadPayload("the body is not valid JSON") from None
-    return events_of(update, channel_id, raw=body.decode("utf-8", errors="replace"))
+    except RecursionError:
+        raise BadPayload("the body is nested too deeply") from None
+    return events_of(update, channel_id, raw=body.decode())
+
+
+def _unvalidated(body: bytes, channel_id: int, error: Exception) -> list[InboundEvent]:
+    """An update whose fields are not Telegram's types (a date past 64 bits, a string for a
+    number): kept as unsupported in the chat it names, or BadPayload when it names none."""
+    try:
+        update = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        update = None
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        raise BadPayload(f"not a Telegram update: {error}")
+    log.warning("telegram: update %.40r does not decode (%s); kept as unsupported",
+                update["update_id"], error)
+    for item in update.values():
+        if not isinstance(item, dict):
+            continue
+        chat = item.get("chat") or (item.get("message") or {}).get("chat")
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int | str):
+            chat_id = str(chat["id"])[:64]
+            return [InboundEvent(
+                platform=Platform.TELEGRAM,
+                channel_id=channel_id,
+                kind=EventKind.MESSAGE,
+                external_id=f"{chat_id}:update:{str(update['update_id'])[:40]}",
+                sender=Sender(external_id=chat_id, display_name=""),
+                chat_id=chat_id,
+                chat_type=_CHAT_TYPES.get(str(chat.get("type")), ChatType.GROUP),
+                message_kind=MessageKind.UNSUPPORTED,
+                occurred_at=datetime.now(UTC),
+                raw=body.decode(),
+            )]
+    log.warning("telegram: update %.40r names no chat; dropped", update["update_id"])
+    return []
 
 
 def parse_polled(update: dict[str, Any], channel_id: int) -> list[InboundEvent]:
@@ -85,8 +121,35 @@ def events_of(update: Update, channel_id: int, raw: str) -> list[InboundEvent]:
         log.info("telegram: update %s of kind %s has no meaning for support; ignored",
                  update.update_id, kind)
         return []
-    event = translate(getattr(update, kind), channel_id, raw)
+    try:
+        event = translate(getattr(update, kind), channel_id, raw)
+    except Exception:
+        # A signed update is Telegram's: answering 500 would bring it back forever.
+        log.exception("telegram: update %s of kind %s did not translate", update.update_id,
+                      kind)
+        event = _untranslatable(getattr(update, kind), channel_id, raw)
     return [event] if event is not None else []
+
+
+def _untranslatable(item: Any, channel_id: int, raw: str) -> InboundEvent | None:
+    """The update kept as an unsupported message with its raw payload, when it names a
+    chat to keep it in; otherwise it is only logged."""
+    chat = getattr(item, "chat", None) or getattr(getattr(item, "message", None), "chat", None)
+    if chat is None:
+        return None
+    message_id = getattr(item, "message_id", None) or getattr(item, "id", "")
+    return InboundEvent(
+        platform=Platform.TELEGRAM,
+        channel_id=channel_id,
+        kind=EventKind.MESSAGE,
+        external_id=f"{chat.id}:{message_id}",
+        sender=Sender(external_id=str(chat.id), display_name=""),
+        chat_id=str(chat.id),
+        chat_type=_CHAT_TYPES.get(chat.type, ChatType.GROUP),
+        message_kind=MessageKind.UNSUPPORTED,
+        occurred_at=datetime.now(UTC),
+        raw=raw,
+    )
 
 
 def _message(message: Message, channel_id: int, raw: str) -> InboundEvent:
@@ -214,4 +277,4 @@ def _route(message: Message) -> dict[str, str]:
 
 
 def _when(timestamp: int) -> datetime:
-    return datetime.fromtimestamp(timestamp, UTC) if timestamp else datetime.now(UTC)
+    return unix_time(timestamp, source="telegram")

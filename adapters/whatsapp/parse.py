@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import NamedTuple
+from datetime import datetime
+from typing import NamedTuple, TypeVar
 
 import msgspec
 
-from adapters.base import BadPayload
+from adapters.base import BadPayload, readable, unix_time
 from adapters.whatsapp.payload import (
+    CONTACT_DECODER,
+    ENTRY_DECODER,
+    ERROR_DECODER,
+    ITEMS_DECODER,
     MESSAGE_DECODER,
     MESSAGE_HEAD_DECODER,
     MESSAGES_VALUE_DECODER,
@@ -24,7 +28,6 @@ from adapters.whatsapp.payload import (
     Contact,
     Message,
     MessageHead,
-    MessagesValue,
     Status,
 )
 from core.events import (
@@ -43,6 +46,7 @@ WHATSAPP_OBJECT = "whatsapp_business_account"
 _CONTACTS_TEXT_LIMIT = 200
 
 ChannelLookup = Callable[[str], int | None]
+_T = TypeVar("_T")
 
 
 class _Content(NamedTuple):
@@ -60,24 +64,36 @@ def parse_webhook(body: bytes, channel_for: ChannelLookup) -> list[InboundEvent]
     `channel_for(phone_number_id)` names Pasokh's channel for the business number a change
     is about; a change for a number it does not know is skipped with a log line.
     """
+    body = readable(body)
     try:
         webhook = WEBHOOK_DECODER.decode(body)
     except msgspec.ValidationError as error:
         raise BadPayload(f"not a WhatsApp webhook: {error}") from None
     except msgspec.DecodeError:
         raise BadPayload("the body is not valid JSON") from None
+    except RecursionError:
+        raise BadPayload("the body is nested too deeply") from None
     if webhook.object != WHATSAPP_OBJECT:
         log.info("whatsapp: webhook for object %r, not %s; ignored", webhook.object,
                  WHATSAPP_OBJECT)
         return []
     events: list[InboundEvent] = []
-    for entry in webhook.entry:
+    for entry_raw in webhook.entry:
+        try:
+            entry = ENTRY_DECODER.decode(entry_raw)
+        except msgspec.DecodeError as error:
+            log.error("whatsapp: an entry does not decode (%s); skipped", error)
+            continue
         for change in entry.changes:
             if change.field != "messages":
                 log.info("whatsapp: change field %r of account %s ignored", change.field,
                          entry.id)
                 continue
-            events.extend(_messages_change(change.value, entry.id, channel_for))
+            try:
+                events.extend(_messages_change(change.value, entry.id, channel_for))
+            except Exception:
+                log.exception("whatsapp: a messages change of account %s did not translate; "
+                              "skipped", entry.id)
     return events
 
 
@@ -96,27 +112,54 @@ def _messages_change(
         log.warning("whatsapp: no channel for phone_number_id %s; change skipped",
                     phone_number_id)
         return []
-    for error in value.errors:
+    for error in _each(value.errors, ERROR_DECODER, "error"):
         log.warning("whatsapp: Meta reports an error for phone_number_id %s: %s",
                     phone_number_id, error.describe())
+    contacts = _each(value.contacts, CONTACT_DECODER, "contact")
     raw = bytes(value_raw).decode("utf-8", errors="replace")
     events: list[InboundEvent] = []
     for message_raw in value.messages:
-        event = _message(message_raw, value, channel_id, raw)
+        try:
+            event = _message(message_raw, contacts, channel_id, raw)
+        except Exception:
+            # One message must not cost its batch: Meta would deliver it again forever.
+            log.exception("whatsapp: a message of %s did not translate", phone_number_id)
+            event = _untranslatable(message_raw, channel_id, raw)
         if event is not None:
             events.append(event)
     for status_raw in value.statuses:
-        event = _status(status_raw, channel_id, raw)
+        try:
+            event = _status(status_raw, channel_id, raw)
+        except Exception:
+            log.exception("whatsapp: a status of %s did not translate; skipped",
+                          phone_number_id)
+            continue
         if event is not None:
             events.append(event)
     return events
+
+
+def _each(items_raw: msgspec.Raw, decoder: msgspec.json.Decoder[_T], what: str) -> list[_T]:
+    """The items of a list that decode; each one that does not is logged and left out."""
+    try:
+        items = ITEMS_DECODER.decode(items_raw)
+    except (msgspec.DecodeError, RecursionError) as error:
+        log.warning("whatsapp: the %ss are not a list (%s); left out", what, error)
+        return []
+    decoded = []
+    for item in items:
+        try:
+            decoded.append(decoder.decode(item))
+        except (msgspec.DecodeError, RecursionError) as error:
+            log.warning("whatsapp: a %s does not decode (%s); left out", what, error)
+    return decoded
 
 
 # --- messages ----------------------------------------------------------------------------
 
 
 def _message(
-    message_raw: msgspec.Raw, value: MessagesValue, channel_id: int, raw: str
+    message_raw: msgspec.Raw, contacts: list[Contact], channel_id: int, raw: str
 ) -> InboundEvent | None:
     message: MessageHead
     try:
@@ -141,7 +184,7 @@ def _message(
         channel_id=channel_id,
         kind=content.kind,
         external_id=message.id,
-        sender=_sender(message.sender, value.contacts),
+        sender=_sender(message.sender, contacts),
         chat_id=message.sender,
         chat_type=ChatType.PRIVATE,
         message_kind=content.message_kind,
@@ -149,6 +192,26 @@ def _message(
         media=content.media,
         button_payload=content.button_payload,
         route=route,
+        occurred_at=_when(message.timestamp),
+        raw=raw,
+    )
+
+
+def _untranslatable(message_raw: msgspec.Raw, channel_id: int, raw: str) -> InboundEvent | None:
+    """A message kept as unsupported with its raw payload, when it names its sender."""
+    try:
+        message = MESSAGE_HEAD_DECODER.decode(message_raw)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return InboundEvent(
+        platform=Platform.WHATSAPP,
+        channel_id=channel_id,
+        kind=EventKind.MESSAGE,
+        external_id=message.id,
+        sender=Sender(external_id=message.sender, display_name="", phone=message.sender),
+        chat_id=message.sender,
+        chat_type=ChatType.PRIVATE,
+        message_kind=MessageKind.UNSUPPORTED,
         occurred_at=_when(message.timestamp),
         raw=raw,
     )
@@ -318,10 +381,4 @@ def _status(status_raw: msgspec.Raw, channel_id: int, raw: str) -> InboundEvent 
 
 
 def _when(timestamp: str | int) -> datetime:
-    try:
-        seconds = int(timestamp)
-        if seconds:
-            return datetime.fromtimestamp(seconds, UTC)
-    except (ValueError, OverflowError, OSError):
-        log.warning("whatsapp: timestamp %r is not seconds since 1970; using now", timestamp)
-    return datetime.now(UTC)
+    return unix_time(timestamp, source="whatsapp")

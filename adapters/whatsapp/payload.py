@@ -37,7 +37,7 @@ class Entry(msgspec.Struct, kw_only=True):
 
 class Webhook(msgspec.Struct, kw_only=True):
     object: str
-    entry: list[Entry]
+    entry: list[msgspec.Raw]  # decoded one by one: a broken entry costs only itself
 
 
 # --- the value of a `messages` change -----------------------------------------------------
@@ -73,10 +73,12 @@ class Error(msgspec.Struct, kw_only=True):
 
 class MessagesValue(msgspec.Struct, kw_only=True):
     metadata: Metadata
-    contacts: list[Contact] = []
-    messages: list[msgspec.Raw] = []  # decoded one by one: see parse.py
+    # Decoded one by one (see parse.py): one broken item, or a broken list of contacts or
+    # errors, must not cost the messages beside it.
+    contacts: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"[]"))
+    messages: list[msgspec.Raw] = []
     statuses: list[msgspec.Raw] = []
-    errors: list[Error] = []
+    errors: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"[]"))
 
 
 # --- one inbound message ----------------------------------------------------------------
@@ -213,7 +215,11 @@ class Status(msgspec.Struct, kw_only=True):
 
 
 WEBHOOK_DECODER = msgspec.json.Decoder(Webhook)
+ENTRY_DECODER = msgspec.json.Decoder(Entry)
 MESSAGES_VALUE_DECODER = msgspec.json.Decoder(MessagesValue)
 MESSAGE_DECODER = msgspec.json.Decoder(Message)
+ITEMS_DECODER = msgspec.json.Decoder(list[msgspec.Raw])
+CONTACT_DECODER = msgspec.json.Decoder(Contact)
+ERROR_DECODER = msgspec.json.Decoder(Error)
 MESSAGE_HEAD_DECODER = msgspec.json.Decoder(MessageHead)
 STATUS_DECODER = msgspec.json.Decoder(Status)

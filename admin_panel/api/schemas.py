@@ -19,6 +19,7 @@ from core.desk import (
     MAX_TEMPLATE_PARAMETER_CHARS,
     STATUSES,
 )
+from core.ids import MAX_ID
 from core.owner_config import MAX_TEMPLATE_PARAMETERS
 
 T = TypeVar("T")
@@ -29,6 +30,8 @@ MAX_QUERY_CHARS = 200
 MAX_CURSOR_CHARS = 200
 
 Limit = Annotated[int, Meta(ge=1, le=MAX_PAGE, description="items per page")]
+# Every id a request names, in the one range core/ids.py allows.
+Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 Cursor = Annotated[str, Meta(max_length=MAX_CURSOR_CHARS,
                              description="`next_cursor` of the previous page")]
 Search = Annotated[str, Meta(max_length=MAX_QUERY_CHARS)]
@@ -40,8 +43,8 @@ class Request(Struct, forbid_unknown_fields=True, frozen=True):
 
 class ConversationQuery(Request):
     status: Literal[STATUSES] | None = None
-    channel: Annotated[int, Meta(description="channel id")] | None = None
-    team: Annotated[int, Meta(description="team id")] | None = None
+    channel: Annotated[Id, Meta(description="channel id")] | None = None
+    team: Annotated[Id, Meta(description="team id")] | None = None
     assignee: Literal["mine", "unassigned"] | None = None
     label: Annotated[str, Meta(max_length=MAX_LABEL_CHARS)] | None = None
     q: Annotated[Search, Meta(description="words in the messages or the customer's names")] = ""
@@ -91,8 +94,8 @@ class TemplateBody(Request):
 class AssignBody(Request):
     """Give at least one; null clears it, a field left out stays as it is."""
 
-    user_id: int | None | UnsetType = UNSET
-    team_id: int | None | UnsetType = UNSET
+    user_id: Id | None | UnsetType = UNSET
+    team_id: Id | None | UnsetType = UNSET
 
 
 class Problem(Struct, frozen=True):

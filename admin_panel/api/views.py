@@ -22,6 +22,7 @@ from admin_panel.api.security import still_valid, viewer_of
 from admin_panel.typedefs import DESK
 from admin_panel.views.live import stream_notices
 from core.desk import ConversationNotFound, CustomerNotFound, DeskError, InboxFilter
+from core.ids import MAX_ID, MAX_MESSAGE_ID, NotAnId, checked_id, id_or_none
 
 # What an integration can follow live: ids only, like the panel's own stream; it reads the
 # rest through the endpoints above, with the token's rights.
@@ -29,7 +30,6 @@ EVENT_TOPICS = ("message.new", "conversation.updated", "message.delivery")
 TOKEN_RECHECK_SECONDS = 15.0
 
 Q = TypeVar("Q", bound=schemas.Request)
-MAX_ID_DIGITS = 12
 
 
 def _json(value: Any, status: int = 200) -> web.Response:
@@ -57,10 +57,10 @@ async def _body(request: web.Request, kind: type[Q]) -> Q:
 
 
 def _path_id(request: web.Request, name: str) -> int:
-    raw = request.match_info[name]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
+    found = id_or_none(request.match_info[name])
+    if found is None:
         raise ApiProblem(404, f"There is no such {name.removesuffix('_id')}.")
-    return int(raw)
+    return found
 
 
 def _encode_cursor(*parts: int | str) -> str:
@@ -75,8 +75,17 @@ def _decode_cursor(cursor: str, kind: type) -> Any:
         raise ApiProblem(400, "The cursor is not one this API gave out.") from None
 
 
-def _after_id(cursor: str | None) -> int:
-    return 0 if cursor is None else _decode_cursor(cursor, tuple[int])[0]
+def _after_id(cursor: str | None, *, maximum: int = MAX_ID) -> int:
+    if cursor is None:
+        return 0
+    return _cursor_id(_decode_cursor(cursor, tuple[int])[0], maximum)
+
+
+def _cursor_id(value: int, maximum: int = MAX_ID) -> int:
+    try:
+        return checked_id(value, maximum=maximum)
+    except NotAnId:
+        raise ApiProblem(400, "The cursor is not one this API gave out.") from None
 
 
 def _id_page(found: Sequence[Any], limit: int, item: type, page: type) -> web.Response:
@@ -113,7 +122,8 @@ async def list_conversations(request: web.Request) -> web.Response:
     query = _query(request, schemas.ConversationQuery)
     before = None
     if query.cursor is not None:
-        before = _decode_cursor(query.cursor, tuple[datetime, int])
+        moment, last_id = _decode_cursor(query.cursor, tuple[datetime, int])
+        before = (moment, _cursor_id(last_id))
     wanted = InboxFilter(assigned=query.assignee or "", team_id=query.team,
                          status=query.status or "", channel_id=query.channel,
                          label=query.label or "", query=query.q)
@@ -155,8 +165,8 @@ async def list_messages(request: web.Request) -> web.Response:
     conversation_id = _path_id(request, "conversation_id")
     query = _query(request, schemas.PageQuery)
     entries = await request.app[DESK].messages(
-        viewer_of(request), conversation_id, after_id=_after_id(query.cursor),
-        limit=query.limit + 1)
+        viewer_of(request), conversation_id,
+        after_id=_after_id(query.cursor, maximum=MAX_MESSAGE_ID), limit=query.limit + 1)
     return _id_page(entries, query.limit, schemas.Message, schemas.MessagePage)
 
 

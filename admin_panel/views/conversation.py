@@ -15,6 +15,7 @@ from core.desk import PRESENCE_EXPIRES_SECONDS, ConversationNotFound, DeskError
 from core.desk.timeline import ConversationDetail
 from core.formats import DEFAULT_TZ, parse_jalali_date
 from core.i18n import gettext, gettext_noop
+from core.ids import NotAnId, id_or_none, parse_id
 from core.models import ConversationStatus
 from core.text import strip_invisible, to_latin_digits
 
@@ -27,10 +28,10 @@ _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
 def _conversation_id(request: web.Request) -> int:
-    raw = request.match_info["conversation_id"]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+    conversation_id = id_or_none(request.match_info["conversation_id"])
+    if conversation_id is None:
         raise _not_found(request)
-    return int(raw)
+    return conversation_id
 
 
 def _not_found(request: web.Request) -> web.HTTPNotFound:
@@ -123,8 +124,11 @@ def _text(form, name: str) -> str:
 
 
 def _optional_id(form, name: str) -> int | None:
-    raw = to_latin_digits(_text(form, name)).strip()
-    return int(raw) if raw.isdigit() else None
+    """The id chosen in a form's list; None for "nobody"/"no team", 400 for no id of ours."""
+    try:
+        return parse_id(_text(form, name))
+    except NotAnId:
+        raise web.HTTPBadRequest(text=gettext("That person or team does not exist.")) from None
 
 
 def snooze_until(date_text: str, time_text: str) -> datetime:

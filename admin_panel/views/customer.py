@@ -10,16 +10,11 @@ from admin_panel.templating import render
 from admin_panel.typedefs import DESK, viewer_of
 from core.desk import TICKET_STATUSES, ConversationNotFound, DeskError
 from core.i18n import gettext
-from core.text import to_latin_digits
-
-
-def _number(raw: str) -> int | None:
-    digits = to_latin_digits(raw).strip()
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 12 else None
+from core.ids import id_or_none
 
 
 def _customer_id(request: web.Request) -> int:
-    customer_id = _number(request.match_info["customer_id"])
+    customer_id = id_or_none(request.match_info["customer_id"])
     if customer_id is None:
         raise _not_found(request)
     return customer_id
@@ -61,7 +56,7 @@ async def merge(request: web.Request) -> web.Response:
     """Merges the other customer into this one (this page's customer is kept)."""
     customer_id = _customer_id(request)
     form = await request.post()
-    other = _number(form.get("other", "") if isinstance(form.get("other"), str) else "")
+    other = id_or_none(form.get("other", "") if isinstance(form.get("other"), str) else "")
     if other is None:
         raise _not_found(request)
     desk, viewer = request.app[DESK], viewer_of(request)
@@ -70,7 +65,7 @@ async def merge(request: web.Request) -> web.Response:
 
 async def ticket_status(request: web.Request) -> web.Response:
     customer_id = _customer_id(request)
-    number = _number(request.match_info["number"])
+    number = id_or_none(request.match_info["number"])
     if number is None:
         raise _not_found(request)
     form = await request.post()

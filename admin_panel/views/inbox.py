@@ -9,24 +9,21 @@ from admin_panel.templating import render
 from admin_panel.typedefs import DESK, VIEWER_KEY, viewer_of
 from admin_panel.views.auth import login_form
 from core.desk import MAX_LABEL_CHARS, STATUSES, InboxFilter
-from core.text import to_latin_digits
+from core.i18n import gettext
+from core.ids import NotAnId, parse_id
 
 MAX_QUERY_CHARS = 200
 
 
-def _number(raw: str | None) -> int | None:
-    digits = to_latin_digits(raw or "").strip()
-    return int(digits) if digits.isdigit() else None
-
-
 def inbox_filter(query: MultiMapping[str]) -> InboxFilter:
+    """The filter the query asks for; NotAnId when a team or channel is no id of ours."""
     assigned = query.get("assigned", "")
     status = query.get("status", "")
     return InboxFilter(
         assigned=assigned if assigned in ("mine", "unassigned") else "",
-        team_id=_number(query.get("team")),
+        team_id=parse_id(query.get("team")),
         status=status if status in STATUSES else "",
-        channel_id=_number(query.get("channel")),
+        channel_id=parse_id(query.get("channel")),
         label=query.get("label", "")[:MAX_LABEL_CHARS],
         query=query.get("q", "")[:MAX_QUERY_CHARS],
     )
@@ -42,7 +39,10 @@ def _filter_query(wanted: InboxFilter) -> dict[str, str]:
 
 
 async def _rows_context(request: web.Request) -> dict:
-    wanted = inbox_filter(request.query)
+    try:
+        wanted = inbox_filter(request.query)
+    except NotAnId:
+        raise web.HTTPBadRequest(text=gettext("That team or channel does not exist.")) from None
     rows = await request.app[DESK].inbox(viewer_of(request), wanted)
     return {"rows": rows, "wanted": wanted, "filter_query": _filter_query(wanted)}
 

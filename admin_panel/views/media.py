@@ -14,6 +14,7 @@ from aiohttp import web
 
 from admin_panel.typedefs import DESK, SETTINGS, viewer_of
 from core.desk import ConversationNotFound
+from core.ids import MAX_MESSAGE_ID, id_or_none
 from core.media import media_path
 
 INLINE_IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -36,11 +37,11 @@ def disposition(message_id: int, mime: str) -> str:
 
 
 async def media(request: web.Request) -> web.StreamResponse:
-    raw = request.match_info["message_id"]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+    message_id = id_or_none(request.match_info["message_id"], maximum=MAX_MESSAGE_ID)
+    if message_id is None:
         raise web.HTTPNotFound()
     try:
-        stored = await request.app[DESK].stored_file(viewer_of(request), int(raw))
+        stored = await request.app[DESK].stored_file(viewer_of(request), message_id)
     except ConversationNotFound:
         raise web.HTTPNotFound() from None
     path = media_path(request.app[SETTINGS], stored.digest)

@@ -17,8 +17,8 @@ from admin_panel.typedefs import VIEWER_KEY
 from core import owner_settings
 from core.formats import format_number
 from core.i18n import current_language, gettext
+from core.ids import id_or_none
 from core.owner_config import Problem
-from core.text import to_latin_digits
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NOTICE_KEY = "owner_notice"
@@ -78,14 +78,9 @@ def text_field(form: MultiMapping[Any], name: str, limit: int = MAX_FIELD_CHARS)
     return value[:limit] if isinstance(value, str) else ""
 
 
-MAX_ID_DIGITS = 9  # ids are 32-bit integers in the database; longer is no id of ours
-
-
 def number_field(form: MultiMapping[Any], name: str) -> int | None:
-    digits = to_latin_digits(text_field(form, name, 20)).strip()
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_ID_DIGITS:
-        return None
-    return int(digits)
+    """The id chosen in a form or a filter; None when none is, or it is no id of ours."""
+    return id_or_none(text_field(form, name, 40))
 
 
 def problem_lines(problems: list[Problem]) -> list[str]:

@@ -311,12 +311,15 @@ def test_page_object_is_accepted():
         b'{"object": "instagram", "entry": "x"}',
         b'{"object": "whatsapp_business_account", "entry": []}',
         b'{"object": "instagram"}',
-        b'{"object": "instagram", "entry": [{"time": 1}]}',
     ],
 )
 def test_bad_bodies_raise(raw):
     with pytest.raises(BadPayload):
         parse_webhook(raw, any_channel)
+
+
+def test_issue_17_a_broken_entry_costs_only_itself():
+    assert parse_webhook(b'{"object": "instagram", "entry": [{"time": 1}]}', any_channel) == []
 
 
 def test_empty_bodies_are_fine():

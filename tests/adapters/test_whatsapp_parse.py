@@ -307,12 +307,16 @@ def test_raw_is_the_change_value():
 @pytest.mark.parametrize(
     "body",
     [b"not json", b"", b"[]", b'{"entry": "x"}', b'{"object": "x", "entry": "x"}',
-     b'{"object": "whatsapp_business_account"}', b'{"object": 1, "entry": []}',
-     b'{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "x"}]}]}'],
+     b'{"object": "whatsapp_business_account"}', b'{"object": 1, "entry": []}'],
 )
 def test_bad_bodies_raise_bad_payload(body):
     with pytest.raises(BadPayload):
         parse_webhook(body, CHANNELS.get)
+
+
+def test_issue_17_a_broken_entry_costs_only_itself():
+    body = b'{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "x"}]}]}'
+    assert parse_webhook(body, CHANNELS.get) == []
 
 
 def test_empty_entry_list_is_no_events():

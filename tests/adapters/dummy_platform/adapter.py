@@ -97,6 +97,9 @@ class DummyAdapter:
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         raise WebhookRejected(405, "no GET handshake")
 
+    def admit(self, request: WebhookRequest, channels: Sequence[ChannelCredentials]) -> None:
+        self.verify(request, channels)
+
     def verify(self, request: WebhookRequest,
                channels: Sequence[ChannelCredentials]) -> tuple[ChannelCredentials]:
         (presented,) = request.path
