@@ -24,7 +24,7 @@ from bots.polling import poll_forever
 from bots.snooze import wake_snoozed_forever
 from bots.typedefs import RUNTIME
 from bots.webhooks import handshake, receive
-from core import db
+from core import db, fulltext
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
 from core.conversations import ConversationEngine
@@ -165,6 +165,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     runtime.background.append(asyncio.create_task(wake_snoozed_forever(bus), name="snooze"))
+    runtime.background.append(asyncio.create_task(fulltext.build_in_background(),
+                                                  name="search-index"))
     if settings.telegram_mode is TelegramMode.POLLING:
         for channel in channels.of(Platform.TELEGRAM):
             runtime.background.append(asyncio.create_task(
@@ -200,6 +202,7 @@ async def healthz(request: web.Request) -> web.Response:
             {"platform": platform.value, "id": channel.channel_id}
             for platform, channel in runtime.channels.all()
         ],
+        "search_index": (await fulltext.state()).as_json(),
     })
 
 

@@ -2,8 +2,8 @@
 searched, and what its filters offer (teams, agents, labels, channels, canned replies).
 
 Search reads `search_entry`, which is written with each message (core/search_index.py),
-and matches customers by their names, user names and phone number; both sides are
-normalized (core/text.py) the same way.
+through its full-text index (core/fulltext.py), and matches customers by their names, user
+names and phone number; both sides are normalized (core/text.py) the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from core import fulltext
 from core.db import connection, query_rows
 from core.desk._scope import INBOX_PAGE, Viewer, customer_name, label_name, labels_of, scope
 from core.display import describe
@@ -195,10 +196,7 @@ async def _search(conn: BaseDBAsyncClient, query: str) -> tuple[str, list[Any]]:
     if not needle:
         return "1 = 1", []
     customers = await matching_customers(conn, needle)
-    # EXISTS per conversation, walked newest first: a common word stops at one page.
-    condition = ("EXISTS (SELECT 1 FROM search_entry s WHERE s.conversation_id = c.id"
-                 " AND s.body LIKE ? ESCAPE '\\')")
-    values: list[Any] = [_like_pattern(needle)]
+    condition, values = await fulltext.message_condition(conn, needle)
     if customers:
         condition += f" OR c.customer_id IN ({', '.join('?' * len(customers))})"
         values.extend(customers)
@@ -227,7 +225,3 @@ async def matching_customers(conn: BaseDBAsyncClient, needle: str) -> list[int]:
 def _normalized_names(names: str) -> str:
     return normalize(names)
 
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
