@@ -8,9 +8,10 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from core import fulltext
+from core.customers import merge_customers
 from core.db import connection, is_postgres, query_rows
 from core.desk import InboxFilter
-from core.models import Conversation, Message, SearchEntry, Team
+from core.models import Conversation, CustomerSearchEntry, Message, SearchEntry, Team
 from core.search_index import rebuild, reindex_edited
 from core.text import normalize
 from tests.core.desk.helpers import running_world
@@ -162,13 +163,35 @@ async def test_issue_19_the_build_reports_its_progress(any_database, caplog):
 
 async def test_issue_19_rebuild_repairs_the_entries_and_the_index(world):
     owner = await _owner(world)
-    conversation = await world.message(1, "گارانتی دستگاه")
+    conversation = await world.message(1, "گارانتی دستگاه", name="Kian")
     await world.message(2, None)
     await SearchEntry.all().delete()
+    await CustomerSearchEntry.all().delete()
     assert await _found(world, owner, "گارانتی") == []
+    assert await _found(world, owner, "kian") == []
     progress: list[str] = []
     assert await rebuild(progress.append, batch=1) == 1
-    assert progress[-1] == "building the full-text index"
+    assert progress[-1] == "customers written again; building the full-text index"
     assert (await fulltext.state()).ready
     assert await _found(world, owner, "گارانتی") == [conversation]
+    assert await _found(world, owner, "kian") == [conversation]
     assert await _index_hits("گارانتی") == 1
+
+
+async def test_issue_19_customers_are_found_by_names_kept_on_write(world):
+    owner = await _owner(world)
+    first = await world.message(1, "سلام", name="علي رضایی")
+    second = await world.message(2, "سلام", name="Sara")
+    assert await _found(world, owner, "علی") == [first]
+    assert [c.conversation_ids for c in await world.desk.customers(owner, "رضايي")] == [(first,)]
+
+    await world.message(2, "سلام دوباره", name="Sara Ahmadi")  # renamed on the platform
+    assert await _found(world, owner, "ahmadi") == [second]
+
+    keep, gone = [c.customer_id for c in await Conversation.filter(id__in=[first, second])
+                  .order_by("id")]
+    await merge_customers(keep, gone)
+    assert await _found(world, owner, "ahmadi") == [second, first]  # both are Sara's now
+    assert [c.id for c in await world.desk.customers(owner, "ahmadi")] == [keep]
+    assert await query_rows(connection(), "SELECT customer_id FROM customer_search_entry"
+                                          " WHERE customer_id = ?", [gone]) == []
