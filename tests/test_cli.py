@@ -108,3 +108,10 @@ def test_the_whole_documented_configuration_loads_and_exports_unchanged(tmp_path
     assert "sara@shop.example" in loaded.stdout  # a team member with no panel user yet
     exported = pasokh("config", "export", cwd=tmp_path)
     assert owner_config.parse(exported.stdout) == owner_config.parse(example)
+
+
+def test_issue_19_search_rebuild_writes_the_index_again(tmp_path):
+    result = pasokh("search", "rebuild", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "customers written again; building the full-text index" in result.stdout
+    assert "search index rebuilt (0 messages)" in result.stdout
