@@ -32,7 +32,7 @@ SHORTEST_INDEXED = 3  # a trigram index holds three characters at a time
 # Past this many matching messages a word is common: the newest conversations hold it, and a
 # scan that walks them stops at one page sooner than collecting every match would.
 COMMON_MATCHES = 20_000
-BUILD_BATCH = 20_000
+BUILD_BATCH = 5_000  # one transaction each: writers wait for at most one batch
 # Below this many entries the migration builds the index at once, which takes under a second.
 BUILT_AT_ONCE = 50_000
 PG_INDEX = "search_entry_body_trgm"

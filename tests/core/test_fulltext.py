@@ -195,3 +195,18 @@ async def test_issue_19_customers_are_found_by_names_kept_on_write(world):
     assert [c.id for c in await world.desk.customers(owner, "ahmadi")] == [keep]
     assert await query_rows(connection(), "SELECT customer_id FROM customer_search_entry"
                                           " WHERE customer_id = ?", [gone]) == []
+
+
+async def test_issue_19_migration_0011_leaves_a_long_history_to_the_background(world,
+                                                                                monkeypatch):
+    owner = await _owner(world)
+    refund = await world.message(1, "بازگشت وجه")
+    monkeypatch.setattr(fulltext, "BUILT_AT_ONCE", 0)  # as if there were millions
+    async with in_transaction() as tx:  # what the migration runs, undone and done again
+        await fulltext.drop(tx)
+        await fulltext.create(tx)
+    assert not (await fulltext.state()).ready
+    assert await _found(world, owner, "بازگشت") == [refund]  # by the scan
+    await fulltext.build()
+    assert await _through_the_index("بازگشت")
+    assert await _found(world, owner, "بازگشت") == [refund]
