@@ -66,6 +66,20 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _search_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from core import db
+    from core.search_index import rebuild
+
+    await db.migrate(settings)
+    await db.open_database(settings)
+    try:
+        indexed = await rebuild(progress=lambda text: print(f"pasokh: {text}", flush=True))
+    finally:
+        await db.close_database()
+    print(f"pasokh: search index rebuilt ({indexed:,} messages)")
+    return 0
+
+
 async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
     from core import db
     from core.users import UserExists, add_user
@@ -218,6 +232,13 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         run=_migrate
+    )
+
+    search = commands.add_parser("search", help="the panel's search index").add_subparsers(
+        dest="search_command", required=True
+    )
+    search.add_parser("rebuild", help="index every message again, for repairs").set_defaults(
+        run=_search_rebuild
     )
 
     user = commands.add_parser("user", help="manage panel users").add_subparsers(

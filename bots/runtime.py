@@ -35,7 +35,7 @@ from bots.polling import poll_forever
 from bots.snooze import wake_snoozed_forever
 from bots.typedefs import RUNTIME
 from bots.webhooks import WEBHOOK_ROUTES
-from core import db
+from core import db, fulltext
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
 from core.conversations import ConversationEngine
@@ -166,6 +166,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.
     runtime.background.append(asyncio.create_task(wake_snoozed_forever(bus), name="snooze"))
+    runtime.background.append(asyncio.create_task(fulltext.build_in_background(),
+                                                  name="search-index"))
     for platform, channel in channels.all():
         poller = ADAPTERS[platform].poller(channel, session, settings)
         if poller is not None:
@@ -198,7 +200,11 @@ async def healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     # How many channels per platform: ids are the panel's business, not an anonymous probe's.
     channels = Counter(platform.value for platform, _ in runtime.channels.all())
-    return web.json_response({"status": "ok", "channels": dict(sorted(channels.items()))})
+    return web.json_response({
+        "status": "ok",
+        "channels": dict(sorted(channels.items())),
+        "search_index": (await fulltext.state()).as_json(),
+    })
 
 
 UNREAD_BODY_DRAIN_SECONDS = 1.0

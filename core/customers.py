@@ -14,6 +14,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from core.models import Conversation, Customer, Identity, Ticket
+from core.search_index import index_customers
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ async def merge_customers(keep_id: int, merge_id: int) -> None:
     fill what `keep_id` lacks (name, phone, language), and remove `merge_id`."""
     if keep_id == merge_id:
         raise CannotMerge("a customer cannot be merged with itself")
-    async with in_transaction("default"):
+    async with in_transaction("default") as tx:
         customers = {c.id: c for c in await Customer.filter(id__in=[keep_id, merge_id])
                      .select_for_update()}
         if len(customers) != 2:
@@ -65,3 +66,4 @@ async def merge_customers(keep_id: int, merge_id: int) -> None:
         keep.language = keep.language or gone.language
         await keep.save(update_fields=["display_name", "phone", "language"])
         await gone.delete()
+        await index_customers(tx, [keep_id, merge_id])

@@ -34,7 +34,7 @@ from core.events import EventKind, InboundEvent, MessageKind
 from core.limits import fitted
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, OutboxState
-from core.search_index import index_messages, reindex_edited
+from core.search_index import index_customers, index_messages, reindex_edited
 from core.sqlvalues import db_json, db_time, from_json
 from core.tasks import finish
 from core.text import phone_key
@@ -317,8 +317,11 @@ class _BatchWriter:
             raced = [key for key in firsts if key not in identities]
             if raced:  # another process made these meanwhile: theirs stand
                 identities |= await self._select_identities(raced)
-        await self._rename(events, identities)
-        await self._fill_phones(events, identities)
+        renamed = await self._rename(events, identities)
+        with_phones = await self._fill_phones(events, identities)
+        await index_customers(self._conn, {
+            *(identity.customer_id for identity in identities.values() if identity.created),
+            *renamed, *with_phones})
         return identities
 
     async def _select_identities(self, keys: Sequence[_Key]) -> dict[_Key, _Identity]:
@@ -403,27 +406,30 @@ class _BatchWriter:
 
     async def _rename(
         self, events: Sequence[InboundEvent], identities: dict[_Key, _Identity]
-    ) -> None:
+    ) -> set[int]:
         """A name or username changed on the platform: one by one each event would have
-        renamed the identity, so the run's last event of it decides."""
+        renamed the identity, so the run's last event of it decides. Returns the customers
+        renamed."""
         newest = {_sender_key(event): event.sender for event in events}
-        changes = [
-            [sender.display_name, sender.username, identities[key].id]
-            for key, sender in newest.items()
+        renamed = {
+            key: sender for key, sender in newest.items()
             if (identities[key].display_name, identities[key].username)
             != (sender.display_name, sender.username)
-        ]
-        if changes:
+        }
+        if renamed:
             await self._exec_many(
-                "UPDATE identity SET display_name = ?, username = ? WHERE id = ?", changes
+                "UPDATE identity SET display_name = ?, username = ? WHERE id = ?",
+                [[sender.display_name, sender.username, identities[key].id]
+                 for key, sender in renamed.items()],
             )
+        return {identities[key].customer_id for key in renamed}
 
     async def _fill_phones(
         self, events: Sequence[InboundEvent], identities: dict[_Key, _Identity]
-    ) -> None:
+    ) -> set[int]:
         """A phone learnt later (a Telegram contact share) fills an empty one only, so the
         first such phone of a customer wins. The event that created the customer is not
-        "later": the customer was made with its phone."""
+        "later": the customer was made with its phone. Returns the customers given one."""
         phones: dict[int, str] = {}
         creators: set[_Key] = set()
         for event in events:
@@ -441,6 +447,7 @@ class _BatchWriter:
                 "UPDATE customer SET phone = ? WHERE id = ? AND phone IS NULL",
                 [[phone, customer_id] for customer_id, phone in phones.items()],
             )
+        return set(phones)
 
     async def _conversations(
         self, events: Sequence[InboundEvent], identities: dict[_Key, _Identity]

@@ -309,6 +309,17 @@ class SearchEntry(models.Model):
         table = "search_entry"
 
 
+class CustomerSearchEntry(models.Model):
+    """A customer's names, user names and phone in normalized form (core/text.py), one per
+    line, for the panel's search. Written with them (core/search_index.py)."""
+
+    customer_id = fields.IntField(primary_key=True, generated=False)
+    body = fields.TextField()
+
+    class Meta:
+        table = "customer_search_entry"
+
+
 # --- Desk: labels -----------------------------------------------------------------------
 # Labels agents put on conversations to sort them (e.g. "refund", "vip"). core/desk/
 # writes and reads them.

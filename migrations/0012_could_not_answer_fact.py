@@ -32,7 +32,7 @@ async def mark_could_not_answer(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_search_index_backfill')]
+    dependencies = [('models', '0011_fulltext_search')]
 
     initial = False
 

@@ -155,3 +155,10 @@ def test_issue_17_config_export_masks_the_shop_key_and_load_keeps_it(tmp_path):
     assert pasokh("config", "load", str(masked_file), cwd=tmp_path).returncode == 0
     kept = pasokh("config", "export", "--with-secrets", cwd=tmp_path).stdout
     assert "Bearer 0123456789abcdef" in kept
+
+
+def test_issue_19_search_rebuild_writes_the_index_again(tmp_path):
+    result = pasokh("search", "rebuild", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "customers written again; building the full-text index" in result.stdout
+    assert "search index rebuilt (0 messages)" in result.stdout

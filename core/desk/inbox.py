@@ -2,19 +2,19 @@
 searched, and what its filters offer (teams, agents, labels, channels, canned replies).
 
 Search reads `search_entry`, which is written with each message (core/search_index.py),
-and matches customers by their names, user names and phone number; both sides are
-normalized (core/text.py) the same way.
+through its full-text index (core/fulltext.py), and matches customers by their names, user
+names and phone number; both sides are normalized (core/text.py) the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from core import fulltext
 from core.db import connection, query_rows
 from core.desk._scope import INBOX_PAGE, Viewer, customer_name, label_name, labels_of, scope
 from core.display import describe
@@ -26,11 +26,6 @@ from core.text import normalize, strip_invisible
 STATUSES = tuple(status.value for status in ConversationStatus)
 LABELS_OFFERED = 200
 MAX_MATCHED_CUSTOMERS = 1000
-# Normalizing every customer's names took ~130 ms of a search over 10,000 customers; names
-# rarely change, so their normalized form is remembered: ~0.4 KiB each, so at most ~20 MiB.
-# Each search walks every customer in one order, which an LRU smaller than the customers
-# would only churn: the bound is set well above a shop's usual customer count.
-NAMES_REMEMBERED = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,10 +190,7 @@ async def _search(conn: BaseDBAsyncClient, query: str) -> tuple[str, list[Any]]:
     if not needle:
         return "1 = 1", []
     customers = await matching_customers(conn, needle)
-    # EXISTS per conversation, walked newest first: a common word stops at one page.
-    condition = ("EXISTS (SELECT 1 FROM search_entry s WHERE s.conversation_id = c.id"
-                 " AND s.body LIKE ? ESCAPE '\\')")
-    values: list[Any] = [_like_pattern(needle)]
+    condition, values = await fulltext.message_condition(conn, needle)
     if customers:
         condition += f" OR c.customer_id IN ({', '.join('?' * len(customers))})"
         values.extend(customers)
@@ -208,26 +200,6 @@ async def _search(conn: BaseDBAsyncClient, query: str) -> tuple[str, list[Any]]:
 async def matching_customers(conn: BaseDBAsyncClient, needle: str) -> list[int]:
     """Customers whose names, user names or phone number hold the normalized `needle`."""
     rows = await query_rows(
-        conn,
-        "SELECT i.customer_id, i.display_name, i.username, cu.display_name AS customer_name,"
-        " cu.phone FROM identity i JOIN customer cu ON cu.id = i.customer_id",
-    )
-    found: dict[int, None] = {}
-    for row in rows:
-        names = " ".join(filter(None, (row["display_name"], row["username"],
-                                       row["customer_name"], row["phone"])))
-        if needle in _normalized_names(names):
-            found[row["customer_id"]] = None
-            if len(found) >= MAX_MATCHED_CUSTOMERS:
-                break
-    return list(found)
-
-
-@lru_cache(maxsize=NAMES_REMEMBERED)
-def _normalized_names(names: str) -> str:
-    return normalize(names)
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+        conn, "SELECT customer_id FROM customer_search_entry WHERE body LIKE ? ESCAPE '\\'"
+              " LIMIT ?", [fulltext.like_pattern(needle), MAX_MATCHED_CUSTOMERS])
+    return [row["customer_id"] for row in rows]

@@ -182,7 +182,9 @@ async def test_odd_but_valid_customers_are_welcomed(pasokh, fake_telegram):
 async def test_healthz_answers_json(pasokh):
     response = await pasokh.get("/healthz")
     assert response.status == 200
-    assert (await response.json())["status"] == "ok"
+    health = await response.json()
+    assert health["status"] == "ok"
+    assert health["search_index"] == {"state": "ready", "percent": 100}  # issue 19
 
 
 async def test_issue_17_healthz_tells_no_channel_ids(pasokh):
