@@ -35,7 +35,7 @@ from bots.polling import poll_forever
 from bots.snooze import wake_snoozed_forever
 from bots.typedefs import RUNTIME
 from bots.webhooks import WEBHOOK_ROUTES
-from core import db, fulltext
+from core import db, fulltext, search_index
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
 from core.conversations import ConversationEngine
@@ -166,7 +166,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.
     runtime.background.append(asyncio.create_task(wake_snoozed_forever(bus), name="snooze"))
-    runtime.background.append(asyncio.create_task(fulltext.build_in_background(),
+    runtime.background.append(asyncio.create_task(search_index.catch_up_in_background(),
                                                   name="search-index"))
     for platform, channel in channels.all():
         poller = ADAPTERS[platform].poller(channel, session, settings)

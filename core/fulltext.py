@@ -212,10 +212,14 @@ async def build(conn: BaseDBAsyncClient | None = None, *, batch: int = BUILD_BAT
     log.info("search index: ready")
 
 
+async def pause_between_batches() -> None:
+    await asyncio.sleep(BUILD_PAUSE_SECONDS)
+
+
 async def build_in_background() -> None:
-    """The runtime's task: the build, yielding to requests between batches."""
+    """The build, yielding to requests between batches."""
     try:
-        await build(pause=lambda: asyncio.sleep(BUILD_PAUSE_SECONDS))
+        await build(pause=pause_between_batches)
     except Exception:
         # Search keeps scanning, which is slow but right; `pasokh search rebuild` repairs.
         log.exception("search index: the build failed; searches scan meanwhile")

@@ -12,7 +12,8 @@ the full-text index (core/fulltext.py), for repairs (`pasokh search rebuild`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -20,6 +21,8 @@ from tortoise.transactions import in_transaction
 from core import fulltext
 from core.db import connection, dialect_sql, query_rows
 from core.text import normalize
+
+log = logging.getLogger(__name__)
 
 BACKFILL_BATCH = 2000
 
@@ -47,11 +50,15 @@ async def reindex_edited(conn: BaseDBAsyncClient, message_id: int, conversation_
     await index_messages(conn, [(message_id, conversation_id, text)])
 
 
-async def index_unindexed(conn: BaseDBAsyncClient, batch: int = BACKFILL_BATCH) -> int:
-    """Indexes every message with text that has no entry yet, oldest first; returns how many."""
+async def index_unindexed(conn: BaseDBAsyncClient, batch: int = BACKFILL_BATCH,
+                          pause: Callable[[], Awaitable[object]] | None = None) -> int:
+    """Indexes every message with text that has no entry yet, oldest first; returns how many.
+    `pause` runs between batches."""
     indexed = 0
     after = 0
     while True:
+        if pause is not None and indexed:
+            await pause()
         rows = await query_rows(
             conn,
             "SELECT m.id, m.conversation_id, m.text FROM message m WHERE m.id > ?"
@@ -65,6 +72,20 @@ async def index_unindexed(conn: BaseDBAsyncClient, batch: int = BACKFILL_BATCH) 
         await index_messages(conn, [(r["id"], r["conversation_id"], r["text"]) for r in rows])
         indexed += len(rows)
         after = rows[-1]["id"]
+
+
+async def catch_up_in_background() -> None:
+    """The runtime's task at start: entries for messages written before the index was kept
+    on write (a large database leaves them to this task rather than to its migration), then
+    the full-text index over every entry, each in batches that yield to requests."""
+    try:
+        written = await index_unindexed(connection(), pause=fulltext.pause_between_batches)
+    except Exception:  # searches then miss what is left; `pasokh search rebuild` repairs
+        log.exception("search index: writing the entries of earlier messages failed")
+    else:
+        if written:
+            log.info("search index: entries written for %d earlier message(s)", written)
+    await fulltext.build_in_background()
 
 
 async def rebuild(progress: Callable[[str], object] = lambda _: None,

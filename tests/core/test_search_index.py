@@ -12,7 +12,7 @@ from core.conversations import ConversationEngine
 from core.db import connection
 from core.events import EventKind, InboundEvent, MessageKind, Platform, Sender
 from core.models import Message, SearchEntry
-from core.search_index import index_unindexed
+from core.search_index import catch_up_in_background, index_unindexed
 from core.text import normalize
 from flows import FlowConfig, decide
 from tests.core.desk.helpers import running_world
@@ -76,3 +76,22 @@ async def test_issue_13_an_edited_message_is_found_by_its_new_text(world):
         occurred_at=datetime.now(UTC),
     )])
     assert await _entries() == {original.id: normalize("کیف آبی")}
+
+
+async def test_issue_19_earlier_messages_are_indexed_in_the_background_between_pauses(world):
+    for chat, text in ((1, "سلام"), (2, "کیف قرمز"), (3, "کفش")):
+        await world.message(chat, text)
+    written = await _entries()
+    await SearchEntry.all().delete()  # a large database whose migration left them
+    pauses = []
+
+    async def pause() -> None:
+        pauses.append(len(await _entries()))
+
+    assert await index_unindexed(connection(), batch=1, pause=pause) == 3
+    assert pauses == [1, 2, 3]  # a pause after every batch: requests go in between
+    assert await _entries() == written
+
+    await SearchEntry.all().delete()
+    await catch_up_in_background()  # the runtime's task at start
+    assert await _entries() == written
