@@ -23,8 +23,9 @@ async def wake_snoozed_forever(bus: Bus, every: float = SNOOZE_CHECK_SECONDS,
     """Runs until cancelled; each wake is one statement, so a cancel cuts no transaction."""
     while True:
         try:
-            while len(await wake_snoozed(bus, clock())) == SNOOZE_WAKE_BATCH:
-                pass  # a backlog (after a pause) drains in batches
+            woken = SNOOZE_WAKE_BATCH
+            while woken == SNOOZE_WAKE_BATCH:  # a backlog (after a pause) drains in batches
+                woken = len(await wake_snoozed(bus, clock()))
         except Exception:  # a database hiccup must not end the loop: try next time
             log.exception("snooze: waking snoozed conversations failed")
         await asyncio.sleep(every)

@@ -166,9 +166,9 @@ async def create(conn: BaseDBAsyncClient) -> None:
     for statement in SQLITE_SCHEMA:
         await conn.execute_script(statement)
     await _sqlite_begin(conn)
-    if small:
-        while await _sqlite_step(conn, BUILD_BATCH):
-            pass
+    more = small
+    while more:
+        more = await _sqlite_step(conn, BUILD_BATCH)
 
 
 async def drop(conn: BaseDBAsyncClient) -> None:
