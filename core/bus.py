@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -45,17 +45,24 @@ class Bus(Protocol):
 
     async def publish_many(self, topic: str, items: Sequence[dict[str, Any]]) -> None: ...
 
-    def subscribe(self, *topics: str) -> AsyncIterator[Notice]: ...
+    def subscribe(self, *topics: str) -> Subscription: ...
 
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
 
 
-class _Subscription:
-    def __init__(self, topics: frozenset[str], capacity: int) -> None:
+class Subscription:
+    """A subscriber's notices. It is registered when `subscribe` returns, not when first
+    read, so nothing published between subscribing and reading is lost (a live page asks
+    for a fresh copy when its stream opens, and must hear of every change after that)."""
+
+    def __init__(self, topics: frozenset[str], capacity: int,
+                 registry: set[Subscription]) -> None:
         self.topics = topics
         self.queue: asyncio.Queue[Notice] = asyncio.Queue(maxsize=capacity)
+        self._registry = registry
+        registry.add(self)
 
     def offer(self, notice: Notice) -> None:
         if self.topics and notice.topic not in self.topics:
@@ -64,11 +71,20 @@ class _Subscription:
             self.queue.get_nowait()
         self.queue.put_nowait(notice)
 
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> Notice:
+        return await self.queue.get()
+
+    async def aclose(self) -> None:
+        self._registry.discard(self)
+
 
 class InProcessBus:
     def __init__(self, capacity: int = 1000) -> None:
         self._capacity = capacity
-        self._subscriptions: set[_Subscription] = set()
+        self._subscriptions: set[Subscription] = set()
 
     async def start(self) -> None:
         return None
@@ -87,14 +103,9 @@ class InProcessBus:
         for subscription in self._subscriptions:
             subscription.offer(notice)
 
-    async def subscribe(self, *topics: str) -> AsyncIterator[Notice]:
-        subscription = _Subscription(frozenset(topics), self._capacity)
-        self._subscriptions.add(subscription)
-        try:
-            while True:
-                yield await subscription.queue.get()
-        finally:
-            self._subscriptions.discard(subscription)
+    def subscribe(self, *topics: str) -> Subscription:
+        """Notices of these topics (all, when none is named) from now on; `aclose` ends it."""
+        return Subscription(frozenset(topics), self._capacity, self._subscriptions)
 
 
 class RedisBus(InProcessBus):

@@ -368,11 +368,15 @@ class MediaFetcher:
         self._wake.set()
 
     async def _listen(self) -> None:
-        async for notice in self._bus.subscribe("message.new"):
-            if not notice.data.get("media"):
-                continue  # a text: nothing to fetch, and a scan costs two queries
-            message_id = notice.data.get("message_id")
-            self.wake(message_id if isinstance(message_id, int) else None)
+        notices = self._bus.subscribe("message.new")
+        try:
+            async for notice in notices:
+                if not notice.data.get("media"):
+                    continue  # a text: nothing to fetch, and a scan costs two queries
+                message_id = notice.data.get("message_id")
+                self.wake(message_id if isinstance(message_id, int) else None)
+        finally:
+            await notices.aclose()
 
     async def _run(self) -> None:
         while not self._stopping:

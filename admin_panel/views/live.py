@@ -45,18 +45,20 @@ async def stream_notices(request: web.Request, topics: tuple[str, ...], viewer: 
         "Cache-Control": "no-store",
         "X-Accel-Buffering": "no",
     })
-    await response.prepare(request)
+    # Subscribed before the headers go out: the page fetches a fresh copy when its stream
+    # opens, so every change after that moment must come through this stream.
+    notices = request.app[BUS].subscribe(*topics)
     streams = request.app[LIVE_STREAMS]
     task = asyncio.current_task()
     assert task is not None
     streams.add(task)
-    notices = request.app[BUS].subscribe(*topics)
     upcoming: asyncio.Future | None = None
     clock = asyncio.get_running_loop().time
     next_check = clock() + recheck_seconds
     try:
         # The client going away, or the server stopping, ends the stream quietly.
         with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
+            await response.prepare(request)
             await response.write(b"retry: 2000\n\n")
             while True:
                 if still_allowed is not None and clock() >= next_check:

@@ -26,6 +26,18 @@ async def test_in_process_subscribers_get_what_they_asked_for():
     assert (notice.topic, notice.data) == ("message.new", {"message_id": 7})
 
 
+async def test_a_notice_published_before_the_first_read_is_kept():
+    """A live page asks for a fresh copy as soon as its stream opens: whatever changes after
+    the stream subscribed must reach it, even before the stream's first read."""
+    bus = InProcessBus()
+    stream = bus.subscribe("message.delivery")
+    await bus.publish("message.delivery", {"message_id": 3, "state": "sent"})
+    assert (await asyncio.wait_for(anext(stream), 2)).data == {"message_id": 3, "state": "sent"}
+    await stream.aclose()
+    await bus.publish("message.delivery", {"message_id": 4, "state": "sent"})
+    assert stream.queue.empty()  # closed: no longer offered anything
+
+
 async def test_a_slow_subscriber_keeps_only_the_newest_notices():
     bus = InProcessBus(capacity=3)
     stream = bus.subscribe()

@@ -134,10 +134,8 @@ async def test_presence_is_a_bus_notice_for_visible_conversations_only(world):
     await make_user("b@example.com", "agent", "B")
     conversation = await world.message(1, "سلام")
     notices = world.bus.subscribe(PRESENCE_TOPIC)
-    upcoming = asyncio.ensure_future(anext(notices))
-    await asyncio.sleep(0)  # the subscription exists once the generator has started
     await world.desk.presence(agent, conversation, typing=True)
-    notice = await asyncio.wait_for(upcoming, 5)
+    notice = await asyncio.wait_for(anext(notices), 5)
     assert notice.data == {"conversation_id": conversation, "user_id": agent.user_id,
                            "typing": True}
     await notices.aclose()
@@ -212,11 +210,9 @@ async def test_snoozed_conversations_wake_when_their_time_comes(world):
     await world.desk.snooze(owner, later, datetime.now(UTC) + timedelta(hours=1))
     await Conversation.filter(id=due).update(snoozed_until=datetime.now(UTC) - timedelta(minutes=1))
     notices = world.bus.subscribe("conversation.updated")
-    upcoming = asyncio.ensure_future(anext(notices))
-    await asyncio.sleep(0)
 
     assert await wake_snoozed(world.bus, datetime.now(UTC)) == [due]
-    assert (await asyncio.wait_for(upcoming, 5)).data == {"conversation_id": due,
+    assert (await asyncio.wait_for(anext(notices), 5)).data == {"conversation_id": due,
                                                          "status": "pending"}
     await notices.aclose()
     woken = await Conversation.get(id=due)
