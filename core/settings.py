@@ -1,15 +1,19 @@
 """Typed settings, read once from the environment and `.env`.
 
-Every setting is listed, with a one-line comment, in `.env.example`.
+Every setting is listed, with a one-line comment, in `.env.example`. A platform's own keys
+belong to its adapter: it reads them from `Settings.environment` with the `env_*` readers
+below, so adding a platform adds no field here.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 
 from dotenv import dotenv_values
 from yarl import URL
@@ -65,6 +69,10 @@ class Settings:
     # adapter names (adapters.media_host_policy).
     media_allowed_hosts: tuple[str, ...] | None = None
 
+    # Every key read from the environment and `.env`, for the adapters' own settings.
+    environment: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}),
+                                           repr=False, compare=False)
+
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite://{self.data_dir / 'pasokh.db'}"
@@ -84,6 +92,34 @@ class Settings:
     @property
     def is_embedded_database(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+
+def env_text(settings: Settings, name: str, default: str = "") -> str:
+    """An adapter's own setting, stripped; `default` when it is missing."""
+    return settings.environment.get(name, default).strip()
+
+
+def env_int(settings: Settings, name: str, default: int) -> int:
+    raw = env_text(settings, name)
+    return _as_int(name, raw) if raw else default
+
+
+def env_float(settings: Settings, name: str, default: float) -> float:
+    raw = env_text(settings, name)
+    return _as_float(name, raw) if raw else default
+
+
+def env_bool(settings: Settings, name: str, default: bool) -> bool:
+    value = _as_bool(name, env_text(settings, name))
+    return default if value is None else value
+
+
+def env_choice(settings: Settings, name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of `choices` (case-insensitive); SettingsError names the key otherwise."""
+    raw = env_text(settings, name, default).lower()
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
 
 
 def _is_loopback(host: str) -> bool:
@@ -200,6 +236,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         media_max_bytes=_as_int("MEDIA_MAX_BYTES", get("MEDIA_MAX_BYTES", str(16 * 1024 * 1024))),
         media_allowed_hosts=(_as_hosts(get("MEDIA_ALLOWED_HOSTS"))
                              if "MEDIA_ALLOWED_HOSTS" in values else None),
+        environment=MappingProxyType(values),
     )
     meta_channels = settings.whatsapp_phone_number_id or settings.instagram_account_id
     if meta_channels and not settings.meta_app_secret:
