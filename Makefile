@@ -40,9 +40,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/whatsapp.py
 	$(BIN)/python bench/http_clients.py
 
-# Ten minutes of load with SIGKILLs and faulty sends, then an audit: nothing lost or doubled.
+# Ten minutes of load with SIGKILLs and faulty sends, then an audit: nothing lost or doubled;
+# then 10,000 generated spoilings of the corpus per platform through the webhooks.
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py
+	PASOKH_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/integration/test_issue_17_generated_payloads.py
 
 # How the bot routes customers' messages: the frozen test split of tests/data/faq_eval
 # (aggregates only) beside the public smoke set ../shared/eval/faq, through flows.routing; then

@@ -14,7 +14,9 @@ a body signature (Meta) or a secret in its path (Bale, SMS providers), or not ex
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -38,15 +40,37 @@ class BadPayload(ValueError):
     """The body is not what the platform sends (not JSON, wrong shape). Answer 400."""
 
 
+# A \\uD800–\\uDFFF escape: half of a pair, or (when unpaired) no character at all.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def readable(body: bytes) -> bytes:
-    """The body with invalid UTF-8 replaced (U+FFFD), so that one broken string in one
-    item costs that string, not the batch. The signature was checked on the raw bytes."""
+    """The body with invalid UTF-8 and unpaired surrogate escapes replaced (U+FFFD), so that
+    one broken string in one item costs that string, not the batch. The signature was
+    checked on the raw bytes."""
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
         log.warning("webhook body is not valid UTF-8; broken bytes replaced")
-        return body.decode("utf-8", errors="replace").encode()
+        body = body.decode("utf-8", errors="replace").encode()
+    if _SURROGATE_ESCAPE.search(body):
+        body = _without_lone_surrogates(body)
     return body
+
+
+def _without_lone_surrogates(body: bytes) -> bytes:
+    """Paired escapes (an emoji) pass as they are; a lone one, which strict JSON decoders
+    refuse, becomes U+FFFD. The slower standard decoder reads lone surrogates, so this runs
+    only on bodies that hold such an escape."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return body  # not JSON at all: the decoder says so
+    text = json.dumps(document, ensure_ascii=False)
+    mended = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if mended != text:
+        log.warning("webhook body has an unpaired surrogate escape; replaced")
+    return mended.encode()
 
 
 def unix_time(seconds: float | int | str | None, *, source: str) -> datetime:

@@ -22,6 +22,7 @@ PHONE_CHARS = 32
 LANGUAGE_CHARS = 8
 SHORT_CHARS = 256  # a file name, a MIME type, a route value, a delivery error
 PAYLOAD_CHARS = 1024  # a button's payload
+LARGEST_FILE_BYTES = 2**53  # past any platform's file limit, and within JSON's exact integers
 _ELLIPSIS = "…"
 
 
@@ -76,12 +77,18 @@ def fitted(event: InboundEvent) -> InboundEvent:
             file_id=clean(media.file_id),  # a URL cut short would fetch nothing
             mime_type=_optional(media.mime_type, SHORT_CHARS),
             file_name=_optional(media.file_name, SHORT_CHARS),
-            size=media.size,
+            size=_file_size(media.size),
         ),
         button_payload=_optional(event.button_payload, PAYLOAD_CHARS),
         route=_route(event.route),
         delivery_error=_optional(event.delivery_error, SHORT_CHARS),
     )
+
+
+def _file_size(size: int | None) -> int | None:
+    """A size the platform could have meant, else unknown (a forged one must not stop the
+    media column's JSON from being written)."""
+    return size if size is not None and 0 <= size <= LARGEST_FILE_BYTES else None
 
 
 def _route(route: Mapping[str, str]) -> dict[str, str]:

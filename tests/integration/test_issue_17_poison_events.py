@@ -329,3 +329,17 @@ async def test_issue_17_oversized_fields_and_nul_store_on_every_database(any_dat
     assert names == [NAME_CHARS, NAME_CHARS]
     assert {m.text for m in await _inbound()} == {"ab", "good wamid." + "x" * 500}
     assert max(len(m.external_id) for m in await _inbound()) == ID_CHARS
+
+
+@pytest.mark.parametrize("size", [-(2**63) - 1, 2**64, -1], ids=["under-64-bits", "2^64", "-1"])
+async def test_issue_17_telegram_file_size_out_of_range_is_unknown(pasokh, size):
+    """Found by the generated payloads: a size past 64 bits could not be written as JSON, so
+    the update was refused with 503 on every delivery."""
+    update = _telegram(75, voice={"duration": 3, "mime_type": "audio/ogg", "file_id": "AwAC",
+                                  "file_unique_id": "AgAD", "file_size": size})
+    del update["message"]["text"]
+    response = await post_update(pasokh, update)
+    assert response.status == 200
+    (message,) = await _inbound()
+    assert message.kind == "voice"
+    assert message.media["size"] is None
