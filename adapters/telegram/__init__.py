@@ -3,14 +3,20 @@ and a bot's life-cycle (.env, the owners' form, getMe, setWebhook, long polling)
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from collections.abc import Mapping, Sequence
 
 import aiohttp
 import telegram
 
-from adapters.base import BadPayload, NewChannel, SetupContext, WebhookRejected, WebhookRequest
+from adapters.base import (
+    BadPayload,
+    NewChannel,
+    SetupContext,
+    WebhookRejected,
+    WebhookRequest,
+    channel_with_secret,
+)
 from adapters.telegram.connect import get_me, set_webhook
 from adapters.telegram.media import TelegramMedia
 from adapters.telegram.parse import parse_polled, parse_update
@@ -142,13 +148,7 @@ class TelegramAdapter:
         presented = request.headers.get(SECRET_HEADER)
         if not presented:
             raise WebhookRejected(401, f"missing {SECRET_HEADER} header")
-        matched = None
-        for channel in channels:
-            # Compare against every channel, so timing does not reveal which one matched.
-            if channel.webhook_secret and hmac.compare_digest(
-                presented.encode(), channel.webhook_secret.encode()
-            ):
-                matched = channel
+        matched = channel_with_secret(presented, channels)
         if matched is None:
             raise WebhookRejected(403, f"wrong {SECRET_HEADER} header")
         return (matched,)

@@ -13,7 +13,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from adapters.base import BadPayload, Polled, PollFailed, PollingStopped
 from adapters.telegram.parse import parse_polled
-from core.events import InboundEvent
+from core.events import InboundEvent, Platform
 
 log = logging.getLogger(__name__)
 
@@ -23,23 +23,31 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 
 
 class TelegramPoller:
-    def __init__(self, bot: telegram.Bot, channel_id: int) -> None:
+    """getUpdates for one bot. Bale's Bot API has the same call; it polls through this class
+    under its own platform and without `allowed_updates`, which it does not document."""
+
+    def __init__(self, bot: telegram.Bot, channel_id: int, *,
+                 platform: Platform = Platform.TELEGRAM,
+                 allowed_updates: list[str] | None = ALLOWED_UPDATES) -> None:
         self._bot = bot
         self._channel_id = channel_id
+        self._platform = platform
+        self._allowed_updates = allowed_updates
 
     async def start(self) -> None:
         """getUpdates is refused while a webhook is set; polling mode means no webhook."""
         try:
             await self._bot.delete_webhook()
         except TelegramError as error:
-            log.warning("telegram polling: could not remove the webhook: %s", error)
+            log.warning("%s polling: could not remove the webhook: %s", self._platform.value,
+                        error)
 
     async def poll(self, offset: int) -> Polled:
         try:
             polled = await self._bot.get_updates(
                 offset=offset,
                 timeout=LONG_POLL_SECONDS,
-                allowed_updates=ALLOWED_UPDATES,
+                allowed_updates=self._allowed_updates,
                 read_timeout=LONG_POLL_SECONDS + 10,
             )
         except InvalidToken:
@@ -56,8 +64,8 @@ class TelegramPoller:
         events: list[InboundEvent] = []
         for update in updates:
             try:
-                events.extend(parse_polled(update, self._channel_id))
+                events.extend(parse_polled(update, self._channel_id, self._platform))
             except BadPayload as error:
-                log.warning("telegram polling: update %s skipped: %s",
+                log.warning("%s polling: update %s skipped: %s", self._platform.value,
                             update.get("update_id"), error)
         return events
