@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+
 import pytest
 
 from bots.typedefs import RUNTIME
 from core import owner_config
+from core.media import media_path
 from core.models import Channel, Conversation, Message
 from tests.fakes.telegram import BALE_API, FakeTelegram
 from tests.integration.bale_helpers import BALE_SECRET, BALE_TOKEN, post_bale, with_bale
 from tests.integration.helpers import button_update, eventually, text_update
 from tests.panel.helpers import log_in, make_user, post_form
+from tests.panel.owner_helpers import as_owner
 
 SHOP = """\
 faq:
@@ -128,3 +133,41 @@ async def test_bale_polling_answers_and_sends_no_update_filter(polling_bale_paso
 
 async def _offset_moved(channel_id: int) -> bool:
     return (await Channel.get(id=channel_id)).poll_offset > 0
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
+
+
+async def test_a_photo_sent_on_bale_is_fetched_from_bales_file_server(bale_pasokh, fake_bale,
+                                                                      settings):
+    fake_bale.add_file("bale-photo-1", JPEG, "photos/file_1.jpg")
+    update = {"update_id": 71001, "message": {
+        "message_id": 12, "date": int(time.time()), "chat": {"id": 3006, "type": "private"},
+        "from": {"id": 3006, "is_bot": False, "first_name": "Sara"},
+        "photo": [{"file_id": "bale-photo-1", "file_unique_id": "u1", "width": 90,
+                   "height": 90, "file_size": len(JPEG)}]}}
+    assert (await post_bale(bale_pasokh, update)).status == 200
+    await eventually(lambda: _stored_media("3006:12"), what="the Bale photo fetched")
+    stored = (await Message.get(external_id="3006:12")).media
+    assert stored["stored"] == hashlib.sha256(JPEG).hexdigest()
+    assert media_path(settings, stored["stored"]).read_bytes() == JPEG
+
+
+async def _stored_media(external_id: str) -> bool:
+    message = await Message.get_or_none(external_id=external_id)
+    return bool(message and message.media and "stored" in message.media)
+
+
+async def test_issue_16_the_inbox_and_kpi_filters_offer_the_bale_channel(bale_pasokh, fake_bale):
+    await post_bale(bale_pasokh, text_update(3007, "سلام"))
+    await fake_bale.wait_for(lambda fake: fake.sent_messages(3007))
+    bale = await Channel.get(platform="bale")
+    await as_owner(bale_pasokh)
+    inbox = await (await bale_pasokh.get("/")).text()
+    assert f'<option value="{bale.id}"' in inbox and ">بله</option>" in inbox
+    only_bale = await (await bale_pasokh.get(f"/?channel={bale.id}")).text()
+    assert 'class="platform platform-bale"' in only_bale
+    kpis = await bale_pasokh.get(f"/owner/kpis?channel={bale.id}")
+    assert kpis.status == 200 and "بله" in await kpis.text()
+    badges = await (await bale_pasokh.get("/platforms.css")).text()
+    assert ".platform-bale" in badges
