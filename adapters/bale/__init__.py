@@ -9,7 +9,8 @@ docs/channels/bale.md):
   secret is therefore the last segment of the webhook's path,
   `/webhooks/bale/{BALE_WEBHOOK_SECRET}`; a wrong or missing one is a 404.
 - `getUpdates` documents no `allowed_updates`: the poller does not send it, and updates of
-  kinds support has no use for are ignored by the parser as on Telegram.
+  kinds support has no use for are ignored by the parser as on Telegram. Nor does it say
+  that a poll is held open for `timeout`: the poller pauses a second after an empty answer.
 - Bale publishes no send limit: Telegram's pace is kept (BALE_SENDS_PER_SECOND).
 """
 
@@ -52,6 +53,7 @@ class BaleAdapter(TelegramAdapter):
     webhook_path = 1  # /webhooks/bale/{secret}
     secret_setting = "BALE_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)
     allowed_updates = None  # not a parameter Bale documents
+    idle_pause = 1.0  # Bale does not document that getUpdates waits for `timeout`
     wording = Wording(
         needs_public_url=gettext_noop("Set PASOKH_PUBLIC_URL first: Bale needs the address "
                                       "where it reaches this service."),

@@ -83,6 +83,7 @@ class TelegramAdapter:
     checks_connection = False  # connecting already called getMe and setWebhook
     secret_setting = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)
     allowed_updates: list[str] | None = ALLOWED_UPDATES
+    idle_pause = 0.0  # seconds after an empty poll: Telegram's getUpdates waits by itself
     wording = Wording(
         needs_public_url=gettext_noop("Set PASOKH_PUBLIC_URL first: Telegram needs the "
                                       "address where it reaches this service."),
@@ -168,7 +169,8 @@ class TelegramAdapter:
             return None
         return TelegramPoller(make_bot(channel.token, session, self.api_base(settings)),
                               channel.channel_id, platform=self.platform,
-                              allowed_updates=self.allowed_updates)
+                              allowed_updates=self.allowed_updates,
+                              idle_pause=self.idle_pause)
 
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         raise WebhookRejected(405, "Telegram webhooks have no GET handshake")

@@ -6,6 +6,7 @@ offset, so a crash at any point means Telegram sends the updates again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import telegram
@@ -24,15 +25,19 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 
 class TelegramPoller:
     """getUpdates for one bot. Bale's Bot API has the same call; it polls through this class
-    under its own platform and without `allowed_updates`, which it does not document."""
+    under its own platform, without `allowed_updates`, which it does not document, and with
+    a pause after an empty answer (`idle_pause`), since its documentation does not say that
+    it holds a poll open for `timeout`: an empty answer at once must not become a busy loop."""
 
     def __init__(self, bot: telegram.Bot, channel_id: int, *,
                  platform: Platform = Platform.TELEGRAM,
-                 allowed_updates: list[str] | None = ALLOWED_UPDATES) -> None:
+                 allowed_updates: list[str] | None = ALLOWED_UPDATES,
+                 idle_pause: float = 0.0) -> None:
         self._bot = bot
         self._channel_id = channel_id
         self._platform = platform
         self._allowed_updates = allowed_updates
+        self._idle_pause = idle_pause
 
     async def start(self) -> None:
         """getUpdates is refused while a webhook is set; polling mode means no webhook."""
@@ -56,6 +61,7 @@ class TelegramPoller:
             raise PollFailed(str(error)) from None
         updates = [update.to_dict() for update in polled]
         if not updates:
+            await asyncio.sleep(self._idle_pause)
             return Polled(events=[], next_offset=offset)
         return Polled(events=self._events(updates),
                       next_offset=max(int(update["update_id"]) for update in updates) + 1)

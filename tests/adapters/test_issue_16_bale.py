@@ -81,3 +81,32 @@ async def test_issue_16_bale_paces_under_its_own_name():
     bot_pace, chat_pace = transport.pacing(message)
     assert (bot_pace.limit, chat_pace.limit) == ("bale-bot", "bale-chat")
     assert bot_pace.interval == pytest.approx(1.02 / 20)
+
+
+class EmptyBot:
+    """A bot whose getUpdates answers at once with nothing, as Bale may."""
+
+    def __init__(self) -> None:
+        self.polls: list[dict] = []
+
+    async def get_updates(self, **params):
+        self.polls.append(params)
+        return ()
+
+
+async def test_issue_16_an_empty_bale_poll_pauses_before_the_next(monkeypatch):
+    from adapters.telegram import polling
+
+    pauses: list[float] = []
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(polling.asyncio, "sleep", record)
+    bot = EmptyBot()
+    poller = polling.TelegramPoller(bot, 1, platform=Platform.BALE, allowed_updates=None,
+                                    idle_pause=BALE.idle_pause)
+    polled = await poller.poll(5)
+    assert (polled.events, polled.next_offset) == ([], 5)
+    assert pauses == [1.0]
+    assert bot.polls[0]["allowed_updates"] is None
