@@ -289,4 +289,4 @@ def _route(message: Message) -> dict[str, str]:
 
 
 def _when(timestamp: int, platform: Platform) -> datetime:
-    return unix_time(timestamp, source=platform.value)
+    return unix_time(timestamp, source=platform)  # a StrEnum: `.value` costs a lookup
