@@ -156,7 +156,11 @@ async def _channel_set_webhook(args: argparse.Namespace, settings: Settings) -> 
         print(f"pasokh: no channel {args.channel!r}; one of: "
               f"{', '.join(p.value for p in ADAPTERS)}", file=sys.stderr)
         return 2
-    declared = adapter.declared(settings)
+    try:
+        declared = adapter.declared(settings)
+    except SettingsError as error:
+        print(f"pasokh: {error}", file=sys.stderr)
+        return 2
     if not declared:
         print(f"pasokh: no {args.channel} channel is declared in .env (see .env.example)",
               file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.settings import Settings, env_choice, env_float, env_text
+from core.settings import Settings, SettingsError, env_choice, env_float, env_text
 
 DEFAULT_API_BASE = "https://tapi.bale.ai"
 MODES = ("webhook", "polling")
@@ -22,8 +22,13 @@ class BaleConfig:
 
     @classmethod
     def of(cls, settings: Settings) -> BaleConfig:
+        token = env_text(settings, "BALE_BOT_TOKEN")
+        prefix, _, rest = token.partition(":")
+        if token and not (prefix.isdigit() and rest):
+            raise SettingsError("BALE_BOT_TOKEN must look like 123456789:ABC… "
+                                "(the token Bale's BotFather gives)")
         return cls(
-            bot_token=env_text(settings, "BALE_BOT_TOKEN"),
+            bot_token=token,
             webhook_secret=env_text(settings, "BALE_WEBHOOK_SECRET"),
             api_base=env_text(settings, "BALE_API_BASE", DEFAULT_API_BASE).rstrip("/")
             or DEFAULT_API_BASE,

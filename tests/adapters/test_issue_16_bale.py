@@ -64,7 +64,9 @@ def test_issue_16_declared_from_the_environment():
         "http://127.0.0.1:1",)
 
 
-def test_issue_16_a_bad_mode_is_named():
+def test_issue_16_a_bad_mode_or_token_is_named():
+    with pytest.raises(SettingsError, match="BALE_BOT_TOKEN"):
+        BALE.declared(settings(BALE_BOT_TOKEN="no-colon"))
     with pytest.raises(SettingsError, match="BALE_MODE"):
         BALE.poller(FIRST, None, settings(BALE_MODE="pigeon"))
 

@@ -86,3 +86,11 @@ async def test_issue_16_a_token_bale_refuses_is_not_added(reachable_pasokh):
     page = await refused.text()
     assert "بله این توکن را نپذیرفت" in page and "Unauthorized" in page
     assert not await Channel.filter(platform="bale", key="555").exists()
+
+
+def test_issue_16_a_malformed_bale_token_is_named_not_a_traceback(tmp_path):
+    result = pasokh("bale", "set-webhook", "https://x.example", cwd=tmp_path,
+                    BALE_BOT_TOKEN="nonsense", BALE_WEBHOOK_SECRET="s3cret")
+    assert result.returncode == 2
+    assert "BALE_BOT_TOKEN must look like" in result.stderr
+    assert "Traceback" not in result.stderr
