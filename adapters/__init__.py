@@ -7,6 +7,7 @@ here instead of branching on the platform, and every list of platforms is derive
 
 from __future__ import annotations
 
+from adapters.bale import BALE
 from adapters.base import Adapter, BadPayload, WebhookRejected, WebhookRequest
 from adapters.instagram import INSTAGRAM
 from adapters.telegram import TELEGRAM
@@ -20,6 +21,7 @@ ADAPTERS: dict[Platform, Adapter] = {
     Platform.TELEGRAM: TELEGRAM,
     Platform.WHATSAPP: WHATSAPP,
     Platform.INSTAGRAM: INSTAGRAM,
+    Platform.BALE: BALE,
 }
 
 

@@ -14,6 +14,7 @@ a body signature (Meta) or a secret in its path (Bale, SMS providers), or not ex
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -35,6 +36,20 @@ log = logging.getLogger(__name__)
 # A platform's clock is trusted within these bounds; outside them it is not a time at all.
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _CLOCK_SKEW = timedelta(days=1)
+
+
+def channel_with_secret(presented: str,
+                        channels: Sequence[ChannelCredentials]) -> ChannelCredentials | None:
+    """The channel whose webhook secret is `presented`, compared against every channel in
+    constant time, so that timing reveals neither a secret nor which channel matched."""
+    matched = None
+    for channel in channels:
+        if channel.webhook_secret and hmac.compare_digest(
+            presented.encode(), channel.webhook_secret.encode()
+        ):
+            matched = channel
+    return matched
+
 
 class BadPayload(ValueError):
     """The body is not what the platform sends (not JSON, wrong shape). Answer 400."""

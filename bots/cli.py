@@ -156,7 +156,11 @@ async def _channel_set_webhook(args: argparse.Namespace, settings: Settings) -> 
         print(f"pasokh: no channel {args.channel!r}; one of: "
               f"{', '.join(p.value for p in ADAPTERS)}", file=sys.stderr)
         return 2
-    declared = adapter.declared(settings)
+    try:
+        declared = adapter.declared(settings)
+    except SettingsError as error:
+        print(f"pasokh: {error}", file=sys.stderr)
+        return 2
     if not declared:
         print(f"pasokh: no {args.channel} channel is declared in .env (see .env.example)",
               file=sys.stderr)
@@ -278,14 +282,16 @@ def _parser() -> argparse.ArgumentParser:
     hook.add_argument("channel")
     hook.add_argument("url")
     hook.set_defaults(run=_channel_set_webhook)
-    # `pasokh telegram set-webhook URL`, as the README has long said.
-    telegram = commands.add_parser("telegram", help="Telegram set-up (pasokh channel "
-                                   "set-webhook telegram URL)").add_subparsers(
-        dest="telegram_command", required=True
-    )
-    alias = telegram.add_parser("set-webhook", help="point the bot's webhook at URL")
-    alias.add_argument("url")
-    alias.set_defaults(run=_channel_set_webhook, channel="telegram")
+    # `pasokh telegram set-webhook URL` (as the README has long said) and `pasokh bale
+    # set-webhook URL`: aliases of `pasokh channel set-webhook PLATFORM URL`.
+    for platform in ("telegram", "bale"):
+        platform_commands = commands.add_parser(
+            platform, help=f"{platform} set-up (pasokh channel set-webhook {platform} URL)"
+        ).add_subparsers(dest=f"{platform}_command", required=True)
+        alias = platform_commands.add_parser("set-webhook",
+                                             help="point the bot's webhook at URL")
+        alias.add_argument("url")
+        alias.set_defaults(run=_channel_set_webhook, channel=platform)
     return parser
 
 

@@ -19,6 +19,7 @@ class Platform(StrEnum):
     WHATSAPP = "whatsapp"
     INSTAGRAM = "instagram"
     WEBCHAT = "webchat"
+    BALE = "bale"
 
 
 class EventKind(StrEnum):

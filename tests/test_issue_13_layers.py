@@ -32,16 +32,16 @@ NAMED_ON_PURPOSE: dict[tuple[str, str], str] = {
     ("core/settings.py", "settings.meta_app_secret"): "META_APP_SECRET check",
     ("core/settings.py", "'META_APP_SECRET is needed to check WhatsApp and Instagram "
      "webhooks'"): "META_APP_SECRET check",
-    # `pasokh telegram set-webhook URL`, kept as an alias of `pasokh channel set-webhook`.
+    # `pasokh telegram|bale set-webhook URL`, aliases of `pasokh channel set-webhook`.
     ("bots/cli.py", "'telegram'"): "the CLI alias the README documents",
-    ("bots/cli.py", "'Telegram set-up (pasokh channel set-webhook telegram URL)'"):
-        "the CLI alias the README documents",
+    ("bots/cli.py", "'bale'"): "the CLI alias the README documents",
     # python-telegram-bot's logger, quieted with aiohttp's and Tortoise's: a library's name.
     ("bots/logs.py", "'telegram'"): "a library's logger",
     # Transliteration vocabulary: the words customers type, not a platform reference.
     ("flows/finglish.py", "'telegram'"): "Finglish vocabulary",
     ("flows/finglish.py", "'whatsapp'"): "Finglish vocabulary",
     ("flows/finglish.py", "'instagram'"): "Finglish vocabulary",
+    ("flows/intents.py", "'bale'"): "Finglish for بله (yes), not the messenger",
 }
 # WhatsApp message templates are a section of the owner's configuration (docs/config.md).
 NAMES_ANYWHERE = {"whatsapp_templates", "'WhatsApp templates'"}

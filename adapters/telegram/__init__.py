@@ -3,22 +3,29 @@ and a bot's life-cycle (.env, the owners' form, getMe, setWebhook, long polling)
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import aiohttp
 import telegram
 
-from adapters.base import BadPayload, NewChannel, SetupContext, WebhookRejected, WebhookRequest
-from adapters.telegram.connect import get_me, set_webhook
+from adapters.base import (
+    BadPayload,
+    NewChannel,
+    SetupContext,
+    WebhookRejected,
+    WebhookRequest,
+    channel_with_secret,
+)
+from adapters.telegram.connect import TelegramAnswer, get_me, set_webhook
 from adapters.telegram.media import TelegramMedia
 from adapters.telegram.parse import parse_polled, parse_update
 from adapters.telegram.polling import ALLOWED_UPDATES, TelegramPoller
 from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.transport import TelegramTransport
 from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
-from core.events import ChannelCredentials, InboundEvent
+from core.events import ChannelCredentials, InboundEvent, Platform
 from core.i18n import gettext_noop, lazy_gettext
 from core.settings import Settings, TelegramMode
 
@@ -55,11 +62,49 @@ def make_bot(token: str, session: aiohttp.ClientSession, api_base: str) -> teleg
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Wording:
+    """What the owner is told when setting a bot up, in its platform's name (translation
+    keys; the CLI prints them as they are)."""
+
+    needs_public_url: str
+    token_refused: str
+    webhook_refused: str
+
+
 class TelegramAdapter:
+    """A Telegram bot's channel. Bale's Bot API follows Telegram's, so its adapter is this
+    class with its own platform, settings, wording and webhook (adapters/bale)."""
+
+    platform = Platform.TELEGRAM
     look = PlatformLook(name=lazy_gettext("Telegram"), letters="TG", colour="#229ed9")
     form = FORM
     webhook_path = 0
     checks_connection = False  # connecting already called getMe and setWebhook
+    secret_setting = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)
+    allowed_updates: list[str] | None = ALLOWED_UPDATES
+    idle_pause = 0.0  # seconds after an empty poll: Telegram's getUpdates waits by itself
+    wording = Wording(
+        needs_public_url=gettext_noop("Set PASOKH_PUBLIC_URL first: Telegram needs the "
+                                      "address where it reaches this service."),
+        token_refused=gettext_noop("Telegram did not accept the token."),
+        webhook_refused=gettext_noop("Telegram refused the webhook."),
+    )
+
+    def api_base(self, settings: Settings) -> str:
+        return settings.telegram_api_base
+
+    def polled(self, settings: Settings) -> bool:
+        return settings.telegram_mode is TelegramMode.POLLING
+
+    def sends_per_second(self, settings: Settings) -> float:
+        return settings.telegram_sends_per_second
+
+    async def hook(self, session: aiohttp.ClientSession, api_base: str, token: str, *,
+                   url: str, secret: str) -> TelegramAnswer:
+        """setWebhook: Telegram sends the secret back in a header."""
+        return await set_webhook(session, api_base, token, url=url, secret=secret,
+                                 allowed_updates=ALLOWED_UPDATES)
 
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         if not settings.telegram_bot_token:
@@ -70,7 +115,7 @@ class TelegramAdapter:
                            notice=""),)
 
     def media_origins(self, settings: Settings) -> tuple[str, ...]:
-        return (settings.telegram_api_base,)
+        return (self.api_base(settings),)
 
     def media_hosts(self) -> tuple[str, ...]:
         return ()  # files come from the Bot API's own file server
@@ -84,20 +129,18 @@ class TelegramAdapter:
             raise SetupRefused(gettext_noop("That does not look like a bot token "
                                             "(123456789:ABC-DEF…).")) from None
         if not context.webhook_url:
-            raise SetupRefused(gettext_noop("Set PASOKH_PUBLIC_URL first: Telegram needs the "
-                                            "address where it reaches this service."))
-        api_base = context.settings.telegram_api_base
+            raise SetupRefused(self.wording.needs_public_url)
+        api_base = self.api_base(context.settings)
         me = await get_me(context.session, api_base, token)
         if not me.ok or not isinstance(me.result, dict):
-            raise SetupRefused(gettext_noop("Telegram did not accept the token."),
-                               me.description)
+            raise SetupRefused(self.wording.token_refused, me.description)
         # A bot added again keeps its secret, so updates already on their way are not refused.
         known = {channel.key: channel.webhook_secret for channel in context.known}
         secret = known.get(key) or secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
-        hooked = await set_webhook(context.session, api_base, token, url=context.webhook_url,
-                                   secret=secret, allowed_updates=ALLOWED_UPDATES)
+        hooked = await self.hook(context.session, api_base, token, url=context.webhook_url,
+                                 secret=secret)
         if not hooked.ok:
-            raise SetupRefused(gettext_noop("Telegram refused the webhook."), hooked.description)
+            raise SetupRefused(self.wording.webhook_refused, hooked.description)
         return NewChannel(key=key, token=token, webhook_secret=secret,
                           name="@" + str(me.result.get("username") or key),
                           answer=hooked.description,
@@ -105,7 +148,7 @@ class TelegramAdapter:
                                               "from now on."))
 
     async def check(self, channel: ChannelCredentials, context: SetupContext) -> str:
-        me = await get_me(context.session, context.settings.telegram_api_base, channel.token)
+        me = await get_me(context.session, self.api_base(context.settings), channel.token)
         if not me.ok or not isinstance(me.result, dict):
             raise SetupRefused(gettext_noop("The connection test failed."), me.description)
         return "@" + str(me.result.get("username") or channel.key)
@@ -113,20 +156,21 @@ class TelegramAdapter:
     async def set_webhook(self, channel: ChannelCredentials, url: str,
                           session: aiohttp.ClientSession, settings: Settings) -> str:
         if not channel.webhook_secret:
-            raise SetupRefused("set TELEGRAM_WEBHOOK_SECRET first")
-        hooked = await set_webhook(session, settings.telegram_api_base, channel.token, url=url,
-                                   secret=channel.webhook_secret,
-                                   allowed_updates=ALLOWED_UPDATES)
+            raise SetupRefused(f"set {self.secret_setting} first")
+        hooked = await self.hook(session, self.api_base(settings), channel.token, url=url,
+                                 secret=channel.webhook_secret)
         if not hooked.ok:
-            raise SetupRefused("Telegram refused the webhook", hooked.description)
+            raise SetupRefused(self.wording.webhook_refused, hooked.description)
         return hooked.description
 
     def poller(self, channel: ChannelCredentials, session: aiohttp.ClientSession,
                settings: Settings) -> TelegramPoller | None:
-        if settings.telegram_mode is not TelegramMode.POLLING:
+        if not self.polled(settings):
             return None
-        return TelegramPoller(make_bot(channel.token, session, settings.telegram_api_base),
-                              channel.channel_id)
+        return TelegramPoller(make_bot(channel.token, session, self.api_base(settings)),
+                              channel.channel_id, platform=self.platform,
+                              allowed_updates=self.allowed_updates,
+                              idle_pause=self.idle_pause)
 
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         raise WebhookRejected(405, "Telegram webhooks have no GET handshake")
@@ -142,36 +186,32 @@ class TelegramAdapter:
         presented = request.headers.get(SECRET_HEADER)
         if not presented:
             raise WebhookRejected(401, f"missing {SECRET_HEADER} header")
-        matched = None
-        for channel in channels:
-            # Compare against every channel, so timing does not reveal which one matched.
-            if channel.webhook_secret and hmac.compare_digest(
-                presented.encode(), channel.webhook_secret.encode()
-            ):
-                matched = channel
+        matched = channel_with_secret(presented, channels)
         if matched is None:
             raise WebhookRejected(403, f"wrong {SECRET_HEADER} header")
         return (matched,)
 
     def parse(self, body: bytes, channels: Sequence[ChannelCredentials]) -> list[InboundEvent]:
         (channel,) = channels  # verify named the one bot this secret belongs to
-        return parse_update(body, channel.channel_id)
+        return parse_update(body, channel.channel_id, self.platform)
 
     def transport(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> TelegramTransport:
         return TelegramTransport(
-            make_bot(channel.token, session, settings.telegram_api_base),
+            make_bot(channel.token, session, self.api_base(settings)),
             channel_key=bot_id(channel.token),
-            sends_per_second=settings.telegram_sends_per_second,
+            sends_per_second=self.sends_per_second(settings),
+            platform=self.platform,
         )
 
     def media_source(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> TelegramMedia:
-        return TelegramMedia(make_bot(channel.token, session, settings.telegram_api_base))
+        return TelegramMedia(make_bot(channel.token, session, self.api_base(settings)))
 
 
 TELEGRAM = TelegramAdapter()
 
-__all__ = ["TELEGRAM", "BadPayload", "bot_id", "make_bot", "parse_polled", "parse_update"]
+__all__ = ["TELEGRAM", "BadPayload", "TelegramAdapter", "Wording", "bot_id", "make_bot",
+           "parse_polled", "parse_update"]

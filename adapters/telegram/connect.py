@@ -41,6 +41,13 @@ async def get_me(session: aiohttp.ClientSession, api_base: str, token: str) -> T
 
 
 async def set_webhook(session: aiohttp.ClientSession, api_base: str, token: str, *, url: str,
-                      secret: str, allowed_updates: list[str]) -> TelegramAnswer:
-    return await _call(session, api_base, token, "setWebhook",
-                       {"url": url, "secret_token": secret, "allowed_updates": allowed_updates})
+                      secret: str | None = None,
+                      allowed_updates: list[str] | None = None) -> TelegramAnswer:
+    """setWebhook with the parameters given: Bale's takes the URL alone (no secret header,
+    no update filter), so its secret travels in the URL."""
+    params: dict[str, Any] = {"url": url}
+    if secret is not None:
+        params["secret_token"] = secret
+    if allowed_updates is not None:
+        params["allowed_updates"] = allowed_updates
+    return await _call(session, api_base, token, "setWebhook", params)

@@ -1,4 +1,7 @@
-"""Telegram Update → Pasokh events. Translation only: what to answer is the flows' job."""
+"""Telegram Update → Pasokh events. Translation only: what to answer is the flows' job.
+
+Bale's Bot API sends the same Update shape, so its adapter parses with these functions and
+names its own platform (`platform`)."""
 
 from __future__ import annotations
 
@@ -59,20 +62,22 @@ _OTHER_KINDS: tuple[tuple[str, MessageKind], ...] = (
 _BLOCKING_STATUSES = {"kicked": EventKind.BLOCKED, "member": EventKind.UNBLOCKED}
 
 
-def parse_update(body: bytes, channel_id: int) -> list[InboundEvent]:
+def parse_update(body: bytes, channel_id: int,
+                 platform: Platform = Platform.TELEGRAM) -> list[InboundEvent]:
     body = readable(body)
     try:
         update = UPDATE_DECODER.decode(body)
     except msgspec.ValidationError as error:
-        return _unvalidated(body, channel_id, error)
+        return _unvalidated(body, channel_id, error, platform)
     except msgspec.DecodeError:
         raise BadPayload("the body is not valid JSON") from None
     except RecursionError:
         raise BadPayload("the body is nested too deeply") from None
-    return events_of(update, channel_id, raw=body.decode())
+    return events_of(update, channel_id, raw=body.decode(), platform=platform)
 
 
-def _unvalidated(body: bytes, channel_id: int, error: Exception) -> list[InboundEvent]:
+def _unvalidated(body: bytes, channel_id: int, error: Exception,
+                 platform: Platform) -> list[InboundEvent]:
     """An update whose fields are not Telegram's types (a date past 64 bits, a string for a
     number): kept as unsupported in the chat it names, or BadPayload when it names none."""
     try:
@@ -80,9 +85,9 @@ def _unvalidated(body: bytes, channel_id: int, error: Exception) -> list[Inbound
     except (msgspec.DecodeError, RecursionError):
         update = None
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-        raise BadPayload(f"not a Telegram update: {error}")
-    log.warning("telegram: update %.40r does not decode (%s); kept as unsupported",
-                update["update_id"], error)
+        raise BadPayload(f"not a Bot API update: {error}")
+    log.warning("%s: update %.40r does not decode (%s); kept as unsupported",
+                platform.value, update["update_id"], error)
     for item in update.values():
         if not isinstance(item, dict):
             continue
@@ -90,7 +95,7 @@ def _unvalidated(body: bytes, channel_id: int, error: Exception) -> list[Inbound
         if isinstance(chat, dict) and isinstance(chat.get("id"), int | str):
             chat_id = str(chat["id"])[:64]
             return [InboundEvent(
-                platform=Platform.TELEGRAM,
+                platform=platform,
                 channel_id=channel_id,
                 kind=EventKind.MESSAGE,
                 external_id=f"{chat_id}:update:{str(update['update_id'])[:40]}",
@@ -101,37 +106,41 @@ def _unvalidated(body: bytes, channel_id: int, error: Exception) -> list[Inbound
                 occurred_at=datetime.now(UTC),
                 raw=body.decode(),
             )]
-    log.warning("telegram: update %.40r names no chat; dropped", update["update_id"])
+    log.warning("%s: update %.40r names no chat; dropped", platform.value, update["update_id"])
     return []
 
 
-def parse_polled(update: dict[str, Any], channel_id: int) -> list[InboundEvent]:
+def parse_polled(update: dict[str, Any], channel_id: int,
+                 platform: Platform = Platform.TELEGRAM) -> list[InboundEvent]:
     """An update from getUpdates, already decoded by the HTTP client."""
     try:
         typed = msgspec.convert(update, Update)
     except msgspec.ValidationError as error:
-        raise BadPayload(f"not a Telegram update: {error}") from None
-    return events_of(typed, channel_id, raw=msgspec.json.encode(update).decode())
+        raise BadPayload(f"not a Bot API update: {error}") from None
+    return events_of(typed, channel_id, raw=msgspec.json.encode(update).decode(),
+                     platform=platform)
 
 
-def events_of(update: Update, channel_id: int, raw: str) -> list[InboundEvent]:
+def events_of(update: Update, channel_id: int, raw: str,
+              platform: Platform = Platform.TELEGRAM) -> list[InboundEvent]:
     kind = update.kind()
     translate = _TRANSLATORS.get(kind)
     if translate is None:
-        log.info("telegram: update %s of kind %s has no meaning for support; ignored",
-                 update.update_id, kind)
+        log.info("%s: update %s of kind %s has no meaning for support; ignored",
+                 platform.value, update.update_id, kind)
         return []
     try:
-        event = translate(getattr(update, kind), channel_id, raw)
+        event = translate(getattr(update, kind), channel_id, raw, platform)
     except Exception:
-        # A signed update is Telegram's: answering 500 would bring it back forever.
-        log.exception("telegram: update %s of kind %s did not translate", update.update_id,
-                      kind)
-        event = _untranslatable(getattr(update, kind), channel_id, raw)
+        # A proven update is the platform's: answering 500 would bring it back forever.
+        log.exception("%s: update %s of kind %s did not translate", platform.value,
+                      update.update_id, kind)
+        event = _untranslatable(getattr(update, kind), channel_id, raw, platform)
     return [event] if event is not None else []
 
 
-def _untranslatable(item: Any, channel_id: int, raw: str) -> InboundEvent | None:
+def _untranslatable(item: Any, channel_id: int, raw: str,
+                    platform: Platform) -> InboundEvent | None:
     """The update kept as an unsupported message with its raw payload, when it names a
     chat to keep it in; otherwise it is only logged."""
     chat = getattr(item, "chat", None) or getattr(getattr(item, "message", None), "chat", None)
@@ -139,7 +148,7 @@ def _untranslatable(item: Any, channel_id: int, raw: str) -> InboundEvent | None
         return None
     message_id = getattr(item, "message_id", None) or getattr(item, "id", "")
     return InboundEvent(
-        platform=Platform.TELEGRAM,
+        platform=platform,
         channel_id=channel_id,
         kind=EventKind.MESSAGE,
         external_id=f"{chat.id}:{message_id}",
@@ -152,19 +161,20 @@ def _untranslatable(item: Any, channel_id: int, raw: str) -> InboundEvent | None
     )
 
 
-def _message(message: Message, channel_id: int, raw: str) -> InboundEvent:
-    return _from_message(message, channel_id, raw, EventKind.MESSAGE)
+def _message(message: Message, channel_id: int, raw: str, platform: Platform) -> InboundEvent:
+    return _from_message(message, channel_id, raw, platform, EventKind.MESSAGE)
 
 
-def _edited(message: Message, channel_id: int, raw: str) -> InboundEvent:
-    return _from_message(message, channel_id, raw, EventKind.EDIT)
+def _edited(message: Message, channel_id: int, raw: str, platform: Platform) -> InboundEvent:
+    return _from_message(message, channel_id, raw, platform, EventKind.EDIT)
 
 
-def _from_message(message: Message, channel_id: int, raw: str, kind: EventKind) -> InboundEvent:
+def _from_message(message: Message, channel_id: int, raw: str, platform: Platform,
+                  kind: EventKind) -> InboundEvent:
     message_kind, media = _content(message)
     moment = message.edit_date if kind is EventKind.EDIT and message.edit_date else message.date
     return InboundEvent(
-        platform=Platform.TELEGRAM,
+        platform=platform,
         channel_id=channel_id,
         kind=kind,
         external_id=f"{message.chat.id}:{message.message_id}",
@@ -175,16 +185,17 @@ def _from_message(message: Message, channel_id: int, raw: str, kind: EventKind) 
         text=message.text if message.text is not None else message.caption,
         media=media,
         route=_route(message),
-        occurred_at=_when(moment),
+        occurred_at=_when(moment, platform),
         raw=raw,
     )
 
 
-def _callback(query: CallbackQuery, channel_id: int, raw: str) -> InboundEvent:
+def _callback(query: CallbackQuery, channel_id: int, raw: str,
+              platform: Platform) -> InboundEvent:
     chat_id = query.message.chat.id if query.message else query.sender.id
     chat_type = query.message.chat.type if query.message else "private"
     return InboundEvent(
-        platform=Platform.TELEGRAM,
+        platform=platform,
         channel_id=channel_id,
         kind=EventKind.BUTTON,
         external_id=f"callback:{query.id}",
@@ -200,26 +211,27 @@ def _callback(query: CallbackQuery, channel_id: int, raw: str) -> InboundEvent:
     )
 
 
-def _membership(change: ChatMemberUpdated, channel_id: int, raw: str) -> InboundEvent | None:
+def _membership(change: ChatMemberUpdated, channel_id: int, raw: str,
+                platform: Platform) -> InboundEvent | None:
     kind = _BLOCKING_STATUSES.get(change.new_chat_member.status)
     if change.chat.type != "private" or kind is None:
-        log.info("telegram: bot membership in chat %s is now %s; nothing to do",
-                 change.chat.id, change.new_chat_member.status)
+        log.info("%s: bot membership in chat %s is now %s; nothing to do",
+                 platform.value, change.chat.id, change.new_chat_member.status)
         return None
     return InboundEvent(
-        platform=Platform.TELEGRAM,
+        platform=platform,
         channel_id=channel_id,
         kind=kind,
         external_id=f"member:{change.chat.id}:{change.date}:{change.new_chat_member.status}",
         sender=_user_sender(change.sender),
         chat_id=str(change.chat.id),
         message_kind=MessageKind.SERVICE,
-        occurred_at=_when(change.date),
+        occurred_at=_when(change.date, platform),
         raw=raw,
     )
 
 
-_TRANSLATORS: dict[str, Callable[[Any, int, str], InboundEvent | None]] = {
+_TRANSLATORS: dict[str, Callable[[Any, int, str, Platform], InboundEvent | None]] = {
     "message": _message,
     "business_message": _message,
     "edited_message": _edited,
@@ -276,5 +288,5 @@ def _route(message: Message) -> dict[str, str]:
     return route
 
 
-def _when(timestamp: int) -> datetime:
-    return unix_time(timestamp, source="telegram")
+def _when(timestamp: int, platform: Platform) -> datetime:
+    return unix_time(timestamp, source=platform)  # a StrEnum: `.value` costs a lookup

@@ -3,6 +3,9 @@
 https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this:
 about one message per second in a chat, 20 per minute in a group, 30 per second overall
 (more for bots with paid broadcasts: TELEGRAM_SENDS_PER_SECOND).
+
+Bale's Bot API takes the same calls; its adapter sends through this class under its own
+platform name, so its paces and error messages are its own.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from core.delivery import (
     RetryLater,
     TransientError,
 )
-from core.events import OutboundKind, OutboundMessage, SendResult
+from core.events import OutboundKind, OutboundMessage, Platform, SendResult
 
 # `Bot.send_message` builds a whole telegram.Message from the answer (~180 µs, a fifth of
 # Pasokh's CPU per webhook in the benchmark) only for us to read one id; the generic call
@@ -41,21 +44,26 @@ MAX_BUTTON_DATA_BYTES = 64
 
 
 class TelegramTransport:
-    def __init__(self, bot: telegram.Bot, *, channel_key: str, sends_per_second: float) -> None:
+    def __init__(self, bot: telegram.Bot, *, channel_key: str, sends_per_second: float,
+                 platform: Platform = Platform.TELEGRAM) -> None:
         self._bot = bot
         self._channel_key = channel_key
         self._bot_interval = SAFETY / sends_per_second if sends_per_second > 0 else 0.0
+        self._pace_prefix = platform.value
+        self._label = platform.value.capitalize()  # "Telegram: …" in the outbox's errors
 
     def pacing(self, message: OutboundMessage) -> Sequence[Pace]:
         if message.kind is OutboundKind.ACKNOWLEDGE:
             return ()  # answering a callback is not a message: no limit applies
         is_group = message.chat_id.startswith("-")
-        chat_pace = Pace("telegram-group" if is_group else "telegram-chat",
+        chat_pace = Pace(f"{self._pace_prefix}-group" if is_group
+                         else f"{self._pace_prefix}-chat",
                          f"{self._channel_key}:{message.chat_id}",
                          GROUP_INTERVAL if is_group else PRIVATE_CHAT_INTERVAL)
         if not self._bot_interval:
             return (chat_pace,)
-        return (Pace("telegram-bot", self._channel_key, self._bot_interval), chat_pace)
+        return (Pace(f"{self._pace_prefix}-bot", self._channel_key, self._bot_interval),
+                chat_pace)
 
     def reply_window(self, message: OutboundMessage) -> None:
         return None  # a bot may write to anyone who has not blocked it
@@ -69,13 +77,11 @@ class TelegramTransport:
         except RetryAfter as error:
             raise RetryLater(str(error), _seconds(error)) from None
         except Forbidden as error:
-            raise RecipientUnreachable(f"Telegram: {error.message}") from None
+            raise RecipientUnreachable(f"{self._label}: {error.message}") from None
         except BadRequest as error:
-            raise PermanentError(f"Telegram: {error.message}") from None
-        except (TimedOut, NetworkError) as error:
-            raise TransientError(f"Telegram: {error.message}") from None
-        except TelegramError as error:
-            raise TransientError(f"Telegram: {error.message}") from None
+            raise PermanentError(f"{self._label}: {error.message}") from None
+        except (TimedOut, NetworkError, TelegramError) as error:
+            raise TransientError(f"{self._label}: {error.message}") from None
         return SendResult(external_id=f"{message.chat_id}:{sent['message_id']}")
 
 

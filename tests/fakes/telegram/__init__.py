@@ -1,4 +1,5 @@
-"""A fake Telegram Bot API server for integration tests and benchmarks.
+"""A fake Telegram Bot API server for integration tests and benchmarks; with
+``dialect=BALE_API``, a fake of Bale's Bot API.
 
     async with FakeTelegram() as telegram:
         settings.telegram_api_base = telegram.base_url
@@ -9,10 +10,13 @@
 from tests.fakes.base import ManualClock
 
 from .server import (
+    BALE_API,
     DEFAULT_TOKEN,
     SEND_METHODS,
+    TELEGRAM_API,
     ApiCall,
     ApiError,
+    Dialect,
     FakeTelegram,
     FormattedText,
     SendLimiter,
@@ -22,15 +26,18 @@ from .server import (
 )
 
 __all__ = [
+    "BALE_API",
     "DEFAULT_TOKEN",
     "SEND_METHODS",
     "ApiCall",
     "ApiError",
+    "Dialect",
     "FakeTelegram",
     "FormattedText",
     "ManualClock",
     "SendLimiter",
     "StoredFile",
+    "TELEGRAM_API",
     "Upload",
     "parse_formatted_text",
 ]

@@ -1,6 +1,6 @@
 """Run the fake Telegram Bot API in its own process, for benchmarks.
 
-    python -m tests.fakes.telegram --port 8081 [--no-limits] [--token T ...]
+    python -m tests.fakes.telegram --port 8081 [--no-limits] [--bale] [--token T ...]
 
 Prints ``READY http://127.0.0.1:PORT`` once listening and serves until SIGTERM/SIGINT.
 ``GET /__stats[?sends=1]`` reports what arrived; ``POST /__updates[?token=T]`` queues
@@ -15,7 +15,7 @@ import sys
 
 from tests.fakes.base import serve_until_signalled
 
-from .server import DEFAULT_TOKEN, FakeTelegram
+from .server import BALE_API, DEFAULT_TOKEN, TELEGRAM_API, FakeTelegram
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,6 +26,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--token", action="append", dest="tokens", metavar="T",
                         help=f"accepted bot token, repeatable (default {DEFAULT_TOKEN})")
     parser.add_argument("--no-limits", action="store_true", help="never answer 429")
+    parser.add_argument("--bale", action="store_true", help="behave like Bale's Bot API")
     parser.add_argument("--chat-burst", type=int, default=3,
                         help="messages a private chat may receive in a burst")
     # A long benchmark must not grow without bound: keep only the newest records.
@@ -48,6 +49,7 @@ async def serve(args: argparse.Namespace) -> None:
         record_limit=args.record_limit,
         message_limit=args.message_limit,
         send_log_limit=args.send_log_limit,
+        dialect=BALE_API if args.bale else TELEGRAM_API,
     )
     await serve_until_signalled(fake)
 

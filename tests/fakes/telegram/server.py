@@ -5,6 +5,12 @@ It serves the same URL layout as api.telegram.org (``/bot{token}/{method}`` and
 multipart, query string) and answers with the same JSON envelopes, HTTP status codes
 and error descriptions, so real clients (python-telegram-bot, aiogram, plain aiohttp)
 can be pointed at it through their "API base URL" setting.
+
+``FakeTelegram(dialect=BALE_API)`` behaves like Bale's Bot API (tapi.bale.ai), which
+follows Telegram's layout with the differences docs/channels/bale.md lists: setWebhook
+takes only a URL (no ``secret_token``, so deliveries carry no secret header, and no
+``allowed_updates``), getUpdates has no update filter, and the methods Bale does not list
+are answered like any unknown method.
 """
 
 from __future__ import annotations
@@ -30,6 +36,29 @@ from aiohttp import ClientSession, ClientTimeout, web
 from tests.fakes.base import FakeServer
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dialect:
+    """Where one Bot API differs from Telegram's."""
+
+    name: str
+    # setWebhook's parameters; the others are ignored, as an API ignores what it lacks.
+    webhook_params: frozenset[str] | None = None  # None: all of Telegram's
+    secret_header: bool = True  # deliveries carry X-Telegram-Bot-Api-Secret-Token
+    update_filter: bool = True  # getUpdates and setWebhook honour allowed_updates
+    missing_methods: frozenset[str] = frozenset()
+
+
+TELEGRAM_API = Dialect(name="telegram")
+BALE_API = Dialect(
+    name="bale",
+    webhook_params=frozenset({"url"}),
+    secret_header=False,
+    update_filter=False,
+    # Not among the methods Bale lists (docs.bale.ai; Balethon, a client of the whole API).
+    missing_methods=frozenset({"setMyCommands", "getMyCommands", "deleteMyCommands"}),
+)
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -992,7 +1021,9 @@ class FakeTelegram(FakeServer):
         record_limit: int | None = None,
         message_limit: int | None = None,
         send_log_limit: int | None = None,
+        dialect: Dialect = TELEGRAM_API,
     ) -> None:
+        self.dialect = dialect
         self._bots = {token: _BotState(token, _bot_user(token)) for token in tokens}
         if not self._bots:
             raise ValueError("FakeTelegram needs at least one token")
@@ -1038,6 +1069,8 @@ class FakeTelegram(FakeServer):
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
         }
+        for missing in dialect.missing_methods:
+            del self._handlers[missing]
         self._method_names = {name.lower(): name for name in self._handlers}
 
     # ----------------------------------------------------------------- lifecycle
@@ -1101,12 +1134,13 @@ class FakeTelegram(FakeServer):
 
     async def deliver_update(self, update: dict[str, Any], token: str | None = None) -> int:
         """POST an update to the webhook set with setWebhook, as Telegram would, with the
-        X-Telegram-Bot-Api-Secret-Token header; returns the webhook's HTTP status."""
+        X-Telegram-Bot-Api-Secret-Token header (Bale sends none); returns the webhook's
+        HTTP status."""
         bot = self._bot_for(token)
         if bot.webhook is None:
             raise AssertionError("no webhook is set for this token; call setWebhook first")
         headers = {"Content-Type": "application/json"}
-        if bot.webhook.get("secret_token"):
+        if self.dialect.secret_header and bot.webhook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = bot.webhook["secret_token"]
         if self._webhook_client is None:
             self._webhook_client = ClientSession(timeout=ClientTimeout(total=30))
@@ -1501,7 +1535,7 @@ class FakeTelegram(FakeServer):
             raise ApiError(409, CONFLICT_WEBHOOK_ACTIVE)
         limit = min(max(_int_param(params, "limit", 100), 1), 100)
         timeout = min(max(_int_param(params, "timeout", 0), 0), MAX_LONG_POLL_SECONDS)
-        if params.get("allowed_updates") is not None:
+        if self.dialect.update_filter and params.get("allowed_updates") is not None:
             bot.allowed_updates = [str(kind) for kind in params["allowed_updates"] or []]
         bot.confirm(_int_param(params, "offset", 0))
         bot.terminate_polls(CONFLICT_OTHER_POLL)
@@ -1528,6 +1562,9 @@ class FakeTelegram(FakeServer):
                 raise ApiError(409, bot.poll_stop_reason)
 
     def _set_webhook(self, bot: _BotState, params: dict[str, Any]) -> _Reply:
+        if self.dialect.webhook_params is not None:
+            params = {key: value for key, value in params.items()
+                      if key in self.dialect.webhook_params}
         url = _text_param(params, "url").strip()
         if not url:
             return self._remove_webhook(bot, params)
