@@ -104,7 +104,9 @@ class LiveFlowConfig:
         if stamp is None or stamp == self._seen:
             return
         document = await owner_config.load_stored()
-        self.current = flow_config(document)
+        # Indexing a large FAQ (its phrasings embedded) takes seconds: off the event loop,
+        # which meanwhile answers with the configuration in use.
+        self.current = await asyncio.to_thread(flow_config, document)
         self.document = document
         self._seen = stamp
         log.info("flows: configuration of %s in use", stamp.isoformat())

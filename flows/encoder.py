@@ -17,6 +17,7 @@ catalogue); embedding is a pure computation, the same text always giving the sam
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -47,10 +48,15 @@ MESSAGES_REMEMBERED = 1024
 
 class SentenceEncoder:
     """Embeds texts as L2-normalized vectors; ``query`` for what a customer or owner asks,
-    ``passage`` for an answer (e5 is trained with these two roles)."""
+    ``passage`` for an answer (e5 is trained with these two roles).
+
+    A new configuration's FAQ is embedded in a worker thread while the event loop answers
+    customers with the old one; the engine is not documented as safe to call from two
+    threads at once, so its calls take turns."""
 
     def __init__(self, model: object) -> None:
         self._model = model
+        self._engine_turn = threading.Lock()
         self.query = lru_cache(maxsize=MESSAGES_REMEMBERED)(self._query_uncached)
         self.passage = lru_cache(maxsize=PHRASES_REMEMBERED)(self._passage_uncached)
 
@@ -65,15 +71,16 @@ class SentenceEncoder:
         return np.stack([self.passage(text) for text in texts])
 
     def _query_uncached(self, text: str) -> np.ndarray:
-        vector = self._model.query(self._ending(text))  # type: ignore[attr-defined]
+        with self._engine_turn:
+            vector = self._model.query(self._ending(text))  # type: ignore[attr-defined]
         vector.flags.writeable = False
         return vector
 
     def _passage_uncached(self, text: str) -> np.ndarray:
-        vector = self._model.passage(self._beginning(text))  # type: ignore[attr-defined]
+        with self._engine_turn:
+            vector = self._model.passage(self._beginning(text))  # type: ignore[attr-defined]
         vector.flags.writeable = False
         return vector
-
 
     def _ending(self, text: str) -> str:
         """The last words of ``text`` that fit in MAX_ENCODED_TOKENS (at least one)."""
