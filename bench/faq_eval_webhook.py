@@ -80,9 +80,12 @@ async def evaluate(
     outcomes: list[Outcome] = []
     async with FakeTelegram(tokens=[TOKEN], enforce_limits=False) as fake:
         with tempfile.TemporaryDirectory(prefix="pasokh-eval-") as data_dir:
-            settings = Settings(data_dir=Path(data_dir), telegram_bot_token=TOKEN,
-                                telegram_webhook_secret=SECRET, telegram_api_base=fake.base_url,
-                                telegram_sends_per_second=0, log_level="WARNING")
+            settings = Settings(data_dir=Path(data_dir), log_level="WARNING").with_environment(
+                TELEGRAM_BOT_TOKEN=TOKEN,
+                TELEGRAM_WEBHOOK_SECRET=SECRET,
+                TELEGRAM_API_BASE=fake.base_url,
+                TELEGRAM_SENDS_PER_SECOND=str(0),
+            )
             app = create_app(settings)
             runner = web.AppRunner(app)
             await runner.setup()

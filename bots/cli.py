@@ -296,9 +296,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from adapters import ADAPTERS
+
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
+        for adapter in ADAPTERS.values():
+            adapter.declared(settings)  # a platform's own keys are checked as they are read
     except SettingsError as error:
         print(f"pasokh: {error}", file=sys.stderr)
         return 2

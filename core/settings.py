@@ -10,18 +10,12 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
 from dotenv import dotenv_values
 from yarl import URL
-
-
-class TelegramMode(StrEnum):
-    WEBHOOK = "webhook"
-    POLLING = "polling"
 
 
 class SettingsError(ValueError):
@@ -39,27 +33,13 @@ class Settings:
     # Encrypts the panel's session cookies; empty = generated once and kept in data_dir.
     secret_key: str = field(default="", repr=False)
     # Where the platforms reach this service, e.g. https://support.example.com: the owners'
-    # panel points a Telegram bot's webhook at <public_url>/webhooks/telegram.
+    # panel points a channel's webhook at <public_url>/webhooks/<platform>.
     public_url: str = ""
     # The panel's cookie is sent over HTTPS only. None = decided by `cookies_secure`.
     cookie_secure: bool | None = None
 
-    telegram_bot_token: str = field(default="", repr=False)
-    telegram_webhook_secret: str = field(default="", repr=False)
-    telegram_mode: TelegramMode = TelegramMode.WEBHOOK
-    telegram_api_base: str = "https://api.telegram.org"
-    telegram_sends_per_second: float = 30.0
-
-    meta_app_secret: str = field(default="", repr=False)
-    meta_verify_token: str = field(default="", repr=False)
-    meta_graph_base: str = "https://graph.facebook.com/v23.0"
-    whatsapp_phone_number_id: str = ""
-    whatsapp_access_token: str = field(default="", repr=False)
-    instagram_account_id: str = ""
-    instagram_access_token: str = field(default="", repr=False)
-
     outbox_max_attempts: int = 8
-    webhook_max_body_bytes: int = 1024 * 1024  # Telegram and Meta bodies are far smaller
+    webhook_max_body_bytes: int = 1024 * 1024  # the platforms' bodies are far smaller
     # A body not received within this many seconds is abandoned (408): a slow or stalled
     # sender must not hold a connection.
     body_read_seconds: float = 10.0
@@ -72,6 +52,10 @@ class Settings:
     # Every key read from the environment and `.env`, for the adapters' own settings.
     environment: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}),
                                            repr=False, compare=False)
+
+    def with_environment(self, **keys: str) -> Settings:
+        """These settings with `keys` set as if in the environment (an adapter's own keys)."""
+        return replace(self, environment=MappingProxyType({**self.environment, **keys}))
 
     @property
     def effective_database_url(self) -> str:
@@ -170,13 +154,6 @@ def _as_hosts(raw: str) -> tuple[str, ...]:
     return hosts
 
 
-def _as_mode(raw: str) -> TelegramMode:
-    try:
-        return TelegramMode(raw.strip().lower())
-    except ValueError:
-        raise SettingsError(f"TELEGRAM_MODE must be webhook or polling, got {raw!r}") from None
-
-
 MIN_SECRET_KEY_CHARS = 32
 
 
@@ -218,27 +195,10 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         secret_key=_as_secret_key(get("PASOKH_SECRET_KEY")),
         public_url=_as_public_url(get("PASOKH_PUBLIC_URL")),
         cookie_secure=_as_bool("PASOKH_COOKIE_SECURE", get("PASOKH_COOKIE_SECURE")),
-        telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
-        telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
-        telegram_mode=_as_mode(get("TELEGRAM_MODE", "webhook")),
-        telegram_api_base=get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
-        telegram_sends_per_second=_as_float(
-            "TELEGRAM_SENDS_PER_SECOND", get("TELEGRAM_SENDS_PER_SECOND", "30")
-        ),
-        meta_app_secret=get("META_APP_SECRET"),
-        meta_verify_token=get("META_VERIFY_TOKEN"),
-        meta_graph_base=get("META_GRAPH_BASE", "https://graph.facebook.com/v23.0").rstrip("/"),
-        whatsapp_phone_number_id=get("WHATSAPP_PHONE_NUMBER_ID"),
-        whatsapp_access_token=get("WHATSAPP_ACCESS_TOKEN"),
-        instagram_account_id=get("INSTAGRAM_ACCOUNT_ID"),
-        instagram_access_token=get("INSTAGRAM_ACCESS_TOKEN"),
         outbox_max_attempts=_as_int("OUTBOX_MAX_ATTEMPTS", get("OUTBOX_MAX_ATTEMPTS", "8")),
         media_max_bytes=_as_int("MEDIA_MAX_BYTES", get("MEDIA_MAX_BYTES", str(16 * 1024 * 1024))),
         media_allowed_hosts=(_as_hosts(get("MEDIA_ALLOWED_HOSTS"))
                              if "MEDIA_ALLOWED_HOSTS" in values else None),
         environment=MappingProxyType(values),
     )
-    meta_channels = settings.whatsapp_phone_number_id or settings.instagram_account_id
-    if meta_channels and not settings.meta_app_secret:
-        raise SettingsError("META_APP_SECRET is needed to check WhatsApp and Instagram webhooks")
     return settings

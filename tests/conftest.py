@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from core import db
-from core.settings import Settings, TelegramMode
+from core.settings import Settings
 
 # The public payload corpus, kept in step with the team's copy by tools/sync_corpus.py.
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
@@ -95,12 +95,11 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def settings(tmp_path: Path, migrated_sqlite: Path) -> Settings:
     (tmp_path / "data").mkdir()
     shutil.copyfile(migrated_sqlite, tmp_path / "data" / "pasokh.db")
-    return Settings(
-        data_dir=tmp_path / "data",
-        telegram_bot_token=BOT_TOKEN,
-        telegram_webhook_secret=WEBHOOK_SECRET,
-        telegram_mode=TelegramMode.WEBHOOK,
-        telegram_api_base="http://127.0.0.1:9",  # nothing listens: tests that send set a fake
+    return Settings(data_dir=tmp_path / "data").with_environment(
+        TELEGRAM_BOT_TOKEN=BOT_TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_API_BASE="http://127.0.0.1:9",  # nothing listens: tests that send set a fake
     )
 
 
@@ -141,7 +140,7 @@ async def any_database(request, settings: Settings) -> AsyncIterator[Settings]:
 
 @pytest.fixture
 def settings_with_fake(settings: Settings, fake_telegram) -> Settings:
-    return replace(settings, telegram_api_base=fake_telegram.base_url)
+    return settings.with_environment(TELEGRAM_API_BASE=fake_telegram.base_url)
 
 
 @pytest.fixture

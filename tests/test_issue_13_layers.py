@@ -25,13 +25,6 @@ PLATFORM_LIBRARIES = {"telegram", "aiogram", "pywa"}
 NAMED_ON_PURPOSE: dict[tuple[str, str], str] = {
     # The enum itself: the one list the registry is keyed by.
     **{("core/events.py", repr(p.value)): "the Platform enum" for p in Platform},
-    # Typed settings: each platform's .env keys are read here and only adapters use them.
-    ("core/settings.py", "'https://api.telegram.org'"): "TELEGRAM_API_BASE's default",
-    ("core/settings.py", "settings.whatsapp_phone_number_id"): "META_APP_SECRET check",
-    ("core/settings.py", "settings.instagram_account_id"): "META_APP_SECRET check",
-    ("core/settings.py", "settings.meta_app_secret"): "META_APP_SECRET check",
-    ("core/settings.py", "'META_APP_SECRET is needed to check WhatsApp and Instagram "
-     "webhooks'"): "META_APP_SECRET check",
     # `pasokh telegram|bale set-webhook URL`, aliases of `pasokh channel set-webhook`.
     ("bots/cli.py", "'telegram'"): "the CLI alias the README documents",
     ("bots/cli.py", "'bale'"): "the CLI alias the README documents",

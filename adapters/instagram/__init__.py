@@ -9,6 +9,7 @@ from adapters.instagram.media import InstagramMedia
 from adapters.instagram.parse import parse_webhook
 from adapters.instagram.transport import InstagramTransport
 from adapters.meta.adapter import MetaChannels
+from adapters.meta.config import MetaConfig
 from core.channel_setup import PlatformLook
 from core.events import ChannelCredentials
 from core.i18n import lazy_gettext
@@ -17,11 +18,12 @@ from core.settings import Settings
 
 class InstagramAdapter(MetaChannels):
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
-        if not (settings.instagram_account_id and settings.instagram_access_token):
+        config = MetaConfig.of(settings)
+        if not (config.instagram_account_id and config.instagram_access_token):
             return ()
-        return (NewChannel(key=settings.instagram_account_id,
-                           token=settings.instagram_access_token,
-                           webhook_secret=settings.meta_app_secret, name="Instagram", notice=""),)
+        return (NewChannel(key=config.instagram_account_id,
+                           token=config.instagram_access_token,
+                           webhook_secret=config.app_secret, name="Instagram", notice=""),)
 
     def media_hosts(self) -> tuple[str, ...]:
         # The attachment and CDN URLs webhooks carry.
@@ -30,7 +32,7 @@ class InstagramAdapter(MetaChannels):
     def transport(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> InstagramTransport:
-        return InstagramTransport(session, graph_base=settings.meta_graph_base,
+        return InstagramTransport(session, graph_base=MetaConfig.of(settings).graph_base,
                                   token=channel.token, account_id=channel.key)
 
     def media_source(

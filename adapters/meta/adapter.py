@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 import aiohttp
 
 from adapters.base import NewChannel, SetupContext, WebhookRequest
+from adapters.meta.config import MetaConfig
 from adapters.meta.graph import GraphClient
 from adapters.meta.webhook import answer_challenge, check_signature, check_signature_header
 from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
@@ -53,7 +54,7 @@ class MetaChannels:
         self._parse_webhook = parse_webhook
 
     def media_origins(self, settings: Settings) -> tuple[str, ...]:
-        return (settings.meta_graph_base,)
+        return (MetaConfig.of(settings).graph_base,)
 
     async def connect(self, values: Mapping[str, str], context: SetupContext) -> NewChannel:
         """The id and its access token are stored; the app secret that signs their webhooks
@@ -62,17 +63,19 @@ class MetaChannels:
         if not key.isdigit() or not token:
             raise SetupRefused(gettext_noop("The id is a number, and the access token is "
                                             "needed."))
-        if not context.settings.meta_app_secret:
+        app_secret = MetaConfig.of(context.settings).app_secret
+        if not app_secret:
             raise SetupRefused(gettext_noop("Set META_APP_SECRET first: it checks that "
                                             "webhooks come from Meta."))
-        return NewChannel(key=key, token=token, webhook_secret=context.settings.meta_app_secret,
+        return NewChannel(key=key, token=token, webhook_secret=app_secret,
                           name=values.get("name", "").strip() or key,
                           notice=gettext_noop("The channel is saved and answers from now on. "
                                               "Test its connection below."))
 
     async def check(self, channel: ChannelCredentials, context: SetupContext) -> str:
         """Graph's description of the number or account, read from its node."""
-        client = GraphClient(context.session, context.settings.meta_graph_base, channel.token,
+        client = GraphClient(context.session, MetaConfig.of(context.settings).graph_base,
+                             channel.token,
                              self._product)
         try:
             node = await client.get(channel.key)
@@ -91,7 +94,7 @@ class MetaChannels:
         return None  # Meta only delivers by webhook
 
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
-        return answer_challenge(request.query, settings.meta_verify_token)
+        return answer_challenge(request.query, MetaConfig.of(settings).verify_token)
 
     def admit(self, request: WebhookRequest, channels: Sequence[ChannelCredentials]) -> None:
         """The signature covers the body, so only its presence and form can be judged."""

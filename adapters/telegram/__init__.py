@@ -18,6 +18,7 @@ from adapters.base import (
     WebhookRequest,
     channel_with_secret,
 )
+from adapters.telegram.config import TelegramConfig
 from adapters.telegram.connect import TelegramAnswer, get_me, set_webhook
 from adapters.telegram.media import TelegramMedia
 from adapters.telegram.parse import parse_polled, parse_update
@@ -27,7 +28,7 @@ from adapters.telegram.transport import TelegramTransport
 from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
 from core.events import ChannelCredentials, InboundEvent, Platform
 from core.i18n import gettext_noop, lazy_gettext
-from core.settings import Settings, TelegramMode
+from core.settings import Settings
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 WEBHOOK_SECRET_BYTES = 32
@@ -92,13 +93,13 @@ class TelegramAdapter:
     )
 
     def api_base(self, settings: Settings) -> str:
-        return settings.telegram_api_base
+        return TelegramConfig.of(settings).api_base
 
     def polled(self, settings: Settings) -> bool:
-        return settings.telegram_mode is TelegramMode.POLLING
+        return TelegramConfig.of(settings).polling
 
     def sends_per_second(self, settings: Settings) -> float:
-        return settings.telegram_sends_per_second
+        return TelegramConfig.of(settings).sends_per_second
 
     async def hook(self, session: aiohttp.ClientSession, api_base: str, token: str, *,
                    url: str, secret: str) -> TelegramAnswer:
@@ -107,12 +108,11 @@ class TelegramAdapter:
                                  allowed_updates=ALLOWED_UPDATES)
 
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
-        if not settings.telegram_bot_token:
+        config = TelegramConfig.of(settings)
+        if not config.bot_token:
             return ()
-        return (NewChannel(key=bot_id(settings.telegram_bot_token),
-                           token=settings.telegram_bot_token,
-                           webhook_secret=settings.telegram_webhook_secret, name="Telegram",
-                           notice=""),)
+        return (NewChannel(key=bot_id(config.bot_token), token=config.bot_token,
+                           webhook_secret=config.webhook_secret, name="Telegram", notice=""),)
 
     def media_origins(self, settings: Settings) -> tuple[str, ...]:
         return (self.api_base(settings),)

@@ -6,6 +6,7 @@ import aiohttp
 
 from adapters.base import NewChannel
 from adapters.meta.adapter import MetaChannels
+from adapters.meta.config import MetaConfig
 from adapters.whatsapp.media import WhatsAppMedia
 from adapters.whatsapp.parse import parse_webhook
 from adapters.whatsapp.transport import WhatsAppTransport
@@ -17,11 +18,12 @@ from core.settings import Settings
 
 class WhatsAppAdapter(MetaChannels):
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
-        if not (settings.whatsapp_phone_number_id and settings.whatsapp_access_token):
+        config = MetaConfig.of(settings)
+        if not (config.whatsapp_phone_number_id and config.whatsapp_access_token):
             return ()
-        return (NewChannel(key=settings.whatsapp_phone_number_id,
-                           token=settings.whatsapp_access_token,
-                           webhook_secret=settings.meta_app_secret, name="WhatsApp", notice=""),)
+        return (NewChannel(key=config.whatsapp_phone_number_id,
+                           token=config.whatsapp_access_token,
+                           webhook_secret=config.app_secret, name="WhatsApp", notice=""),)
 
     def media_hosts(self) -> tuple[str, ...]:
         return ("lookaside.fbsbx.com",)  # where Graph's short-lived media URLs point
@@ -29,13 +31,14 @@ class WhatsAppAdapter(MetaChannels):
     def transport(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> WhatsAppTransport:
-        return WhatsAppTransport(session, graph_base=settings.meta_graph_base,
+        return WhatsAppTransport(session, graph_base=MetaConfig.of(settings).graph_base,
                                  token=channel.token, phone_number_id=channel.key)
 
     def media_source(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> WhatsAppMedia:
-        return WhatsAppMedia(session, graph_base=settings.meta_graph_base, token=channel.token)
+        return WhatsAppMedia(session, graph_base=MetaConfig.of(settings).graph_base,
+                             token=channel.token)
 
 
 WHATSAPP = WhatsAppAdapter(

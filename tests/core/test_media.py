@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,8 +49,10 @@ async def session():
 
 @pytest.fixture
 def media_settings(settings, fake_meta, fake_telegram):
-    return replace(settings, meta_graph_base=fake_meta.base_url,
-                   telegram_api_base=fake_telegram.base_url)
+    return settings.with_environment(
+        META_GRAPH_BASE=fake_meta.base_url,
+        TELEGRAM_API_BASE=fake_telegram.base_url,
+    )
 
 
 @pytest.fixture
@@ -191,7 +192,7 @@ async def cdn(aiohttp_server):
 @pytest.fixture
 def cdn_downloader(session, store, settings, cdn) -> Downloader:
     # The CDN stands in for the Graph base: a loopback origin the policy allows.
-    policy = media_host_policy(replace(settings, meta_graph_base=str(cdn.make_url(""))))
+    policy = media_host_policy(settings.with_environment(META_GRAPH_BASE=str(cdn.make_url(""))))
     return Downloader(session, store, policy, 8 * 1024)
 
 
@@ -232,7 +233,7 @@ def test_the_host_policy_allows_named_hosts_over_https_only(media_settings):
 async def test_a_telegram_photo_is_fetched_through_get_file(downloader, session, fake_telegram,
                                                             media_settings):
     fake_telegram.add_file("AgACAgQAAxkBAAIB", JPEG, "photos/file_1.jpg")
-    source = TelegramMedia(make_bot(BOT_TOKEN, session, media_settings.telegram_api_base))
+    source = TelegramMedia(make_bot(BOT_TOKEN, session, fake_telegram.base_url))
     stored = await downloader.fetch(MediaRef(file_id="AgACAgQAAxkBAAIB", mime_type="image/jpeg"),
                                     source)
     assert stored.digest == hashlib.sha256(JPEG).hexdigest()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from types import MappingProxyType
 
 from core.settings import Settings
 from tests.fakes.telegram import FakeTelegram
@@ -13,13 +11,13 @@ BALE_TOKEN = "1733440155:BALE-TEST-TOKEN"
 BALE_SECRET = "bale-path-secret_7"
 
 
-def bale_environment(fake: FakeTelegram, **extra: str) -> MappingProxyType:
-    return MappingProxyType({"BALE_BOT_TOKEN": BALE_TOKEN, "BALE_WEBHOOK_SECRET": BALE_SECRET,
-                             "BALE_API_BASE": fake.base_url, **extra})
+def bale_environment(fake: FakeTelegram, **extra: str) -> dict[str, str]:
+    return {"BALE_BOT_TOKEN": BALE_TOKEN, "BALE_WEBHOOK_SECRET": BALE_SECRET,
+            "BALE_API_BASE": fake.base_url, **extra}
 
 
 def with_bale(settings: Settings, fake: FakeTelegram, **extra: str) -> Settings:
-    return replace(settings, environment=bale_environment(fake, **extra))
+    return settings.with_environment(**bale_environment(fake, **extra))
 
 
 async def post_bale(client, update: dict | bytes, secret: str = BALE_SECRET):

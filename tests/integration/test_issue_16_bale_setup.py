@@ -50,8 +50,8 @@ async def reachable_pasokh(aiohttp_client, settings, fake_bale):
     from bots.runtime import create_app
 
     port = unused_port()
-    served = replace(settings, public_url=f"http://127.0.0.1:{port}",
-                     environment=bale_environment(fake_bale))
+    served = replace(settings, public_url=f"http://127.0.0.1:{port}").with_environment(
+        **bale_environment(fake_bale))
     return await aiohttp_client(create_app(served), server_kwargs={"port": port})
 
 

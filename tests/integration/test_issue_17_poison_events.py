@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -33,15 +32,14 @@ async def pasokh(aiohttp_client, settings_with_fake):
     """Pasokh with Telegram, WhatsApp and Instagram channels."""
     from bots.runtime import create_app
 
-    settings = replace(
-        settings_with_fake,
-        meta_app_secret=DEFAULT_APP_SECRET,
-        meta_verify_token=VERIFY_TOKEN,
-        meta_graph_base="http://127.0.0.1:9",  # replies are not what these tests look at
-        whatsapp_phone_number_id=PHONE_NUMBER_ID,
-        whatsapp_access_token=DEFAULT_ACCESS_TOKEN,
-        instagram_account_id=INSTAGRAM_ACCOUNT_ID,
-        instagram_access_token=DEFAULT_ACCESS_TOKEN,
+    settings = settings_with_fake.with_environment(
+        META_APP_SECRET=DEFAULT_APP_SECRET,
+        META_VERIFY_TOKEN=VERIFY_TOKEN,
+        META_GRAPH_BASE="http://127.0.0.1:9",
+        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
+        WHATSAPP_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
+        INSTAGRAM_ACCOUNT_ID=INSTAGRAM_ACCOUNT_ID,
+        INSTAGRAM_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
     )
     return await aiohttp_client(create_app(settings))
 

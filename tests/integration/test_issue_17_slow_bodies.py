@@ -25,13 +25,11 @@ ANSWER_WAIT = 10.0  # a bound on a hung test, not a measurement
 async def server(aiohttp_server, settings_with_fake):
     from bots.runtime import create_app
 
-    settings = replace(
-        settings_with_fake,
-        meta_app_secret=DEFAULT_APP_SECRET,
-        meta_verify_token=VERIFY_TOKEN,
-        whatsapp_phone_number_id=PHONE_NUMBER_ID,
-        whatsapp_access_token=DEFAULT_ACCESS_TOKEN,
-        body_read_seconds=0.2,
+    settings = replace(settings_with_fake, body_read_seconds=0.2).with_environment(
+        META_APP_SECRET=DEFAULT_APP_SECRET,
+        META_VERIFY_TOKEN=VERIFY_TOKEN,
+        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
+        WHATSAPP_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
     )
     return await aiohttp_server(create_app(settings))
 

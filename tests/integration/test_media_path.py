@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import replace
 
 import pytest
 
@@ -26,10 +25,14 @@ async def fake_meta():
 
 @pytest.fixture
 def connected(settings, fake_meta, fake_telegram):
-    return replace(settings, meta_app_secret=DEFAULT_APP_SECRET, meta_verify_token=VERIFY_TOKEN,
-                   meta_graph_base=fake_meta.base_url, telegram_api_base=fake_telegram.base_url,
-                   whatsapp_phone_number_id=PHONE_NUMBER_ID,
-                   whatsapp_access_token=DEFAULT_ACCESS_TOKEN)
+    return settings.with_environment(
+        META_APP_SECRET=DEFAULT_APP_SECRET,
+        META_VERIFY_TOKEN=VERIFY_TOKEN,
+        META_GRAPH_BASE=fake_meta.base_url,
+        TELEGRAM_API_BASE=fake_telegram.base_url,
+        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
+        WHATSAPP_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
+    )
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -35,15 +34,14 @@ async def fake_meta():
 async def meta_pasokh(aiohttp_client, settings, fake_meta):
     from bots.runtime import create_app
 
-    connected = replace(
-        settings,
-        meta_app_secret=DEFAULT_APP_SECRET,
-        meta_verify_token=VERIFY_TOKEN,
-        meta_graph_base=fake_meta.base_url,
-        whatsapp_phone_number_id=PHONE_NUMBER_ID,
-        whatsapp_access_token=DEFAULT_ACCESS_TOKEN,
-        instagram_account_id=INSTAGRAM_ACCOUNT_ID,
-        instagram_access_token=DEFAULT_ACCESS_TOKEN,
+    connected = settings.with_environment(
+        META_APP_SECRET=DEFAULT_APP_SECRET,
+        META_VERIFY_TOKEN=VERIFY_TOKEN,
+        META_GRAPH_BASE=fake_meta.base_url,
+        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
+        WHATSAPP_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
+        INSTAGRAM_ACCOUNT_ID=INSTAGRAM_ACCOUNT_ID,
+        INSTAGRAM_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
     )
     return await aiohttp_client(create_app(connected))
 

@@ -12,7 +12,9 @@ from tests.integration.helpers import eventually, post_update, text_update
 
 @pytest.fixture
 def settings_with_fake(settings, fake_telegram):
-    return replace(settings, telegram_api_base=fake_telegram.base_url, outbox_max_attempts=2)
+    return replace(settings, outbox_max_attempts=2).with_environment(
+        TELEGRAM_API_BASE=fake_telegram.base_url,
+    )
 
 
 async def test_the_outbox_gives_up_after_the_last_attempt_and_says_why(pasokh, fake_telegram):

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from core.models import Channel, Message
-from core.settings import TelegramMode
 from tests.integration.helpers import eventually, text_update
 
 
 @pytest.fixture
 def settings_with_fake(settings, fake_telegram):
-    return replace(settings, telegram_api_base=fake_telegram.base_url,
-                   telegram_mode=TelegramMode.POLLING)
+    return settings.with_environment(
+        TELEGRAM_API_BASE=fake_telegram.base_url,
+        TELEGRAM_MODE="polling",
+    )
 
 
 async def test_a_polled_message_is_stored_and_answered(pasokh, fake_telegram):

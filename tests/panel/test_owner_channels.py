@@ -39,9 +39,11 @@ async def reachable_pasokh(aiohttp_client, settings, fake_telegram, fake_meta):
     from bots.runtime import create_app
 
     port = unused_port()
-    served = replace(settings, telegram_api_base=fake_telegram.base_url,
-                     public_url=f"http://127.0.0.1:{port}", meta_app_secret=DEFAULT_APP_SECRET,
-                     meta_graph_base=fake_meta.base_url)
+    served = replace(settings, public_url=f"http://127.0.0.1:{port}").with_environment(
+        TELEGRAM_API_BASE=fake_telegram.base_url,
+        META_APP_SECRET=DEFAULT_APP_SECRET,
+        META_GRAPH_BASE=fake_meta.base_url,
+    )
     return await aiohttp_client(create_app(served), server_kwargs={"port": port})
 
 
@@ -131,7 +133,7 @@ async def test_a_channel_another_process_added_is_picked_up(aiohttp_client, sett
 
     monkeypatch.setattr(runtime_module, "CHANNELS_RELOAD_SECONDS", 0.05)
     client = await aiohttp_client(runtime_module.create_app(
-        replace(settings, telegram_api_base=fake_telegram.base_url)))
+        settings.with_environment(TELEGRAM_API_BASE=fake_telegram.base_url)))
     channel_id = await owner_desk.save_channel(Platform.TELEGRAM, key="777000111",
                                                token=NEW_BOT_TOKEN, webhook_secret="s" * 32,
                                                name="@other")

@@ -1,7 +1,7 @@
 """A fake of Meta's Graph API (WhatsApp Cloud API + Instagram Messaging) for integration tests.
 
     async with FakeMeta() as meta:
-        settings.meta_graph_base = meta.base_url
+        settings = settings.with_environment(META_GRAPH_BASE=meta.base_url)
         await meta.deliver(webhook_url, inbound_payload)   # signed like Meta, opens the window
         await meta.wait_for(lambda fake: fake.sent("whatsapp", to="989121234567"))
 """

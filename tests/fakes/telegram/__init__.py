@@ -2,7 +2,7 @@
 ``dialect=BALE_API``, a fake of Bale's Bot API.
 
     async with FakeTelegram() as telegram:
-        settings.telegram_api_base = telegram.base_url
+        settings = settings.with_environment(TELEGRAM_API_BASE=telegram.base_url)
         ...
         await telegram.wait_for(lambda fake: fake.sent_messages(chat_id=42))
 """
