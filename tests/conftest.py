@@ -13,6 +13,7 @@ import pytest
 
 from core import db
 from core.settings import Settings, TelegramMode
+from tests.fakes.clock import FakeClock
 
 # The public payload corpus, kept in step with the team's copy by tools/sync_corpus.py.
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
@@ -116,10 +117,12 @@ async def database(settings: Settings) -> AsyncIterator[Settings]:
 
 
 @pytest.fixture
-async def fake_telegram():
+async def fake_telegram(app_clock: FakeClock):
+    """Its limits and call times read `app_clock`, the time of the `pasokh` app's outbox
+    (the real time while nothing waits on that clock)."""
     from tests.fakes.telegram import FakeTelegram
 
-    async with FakeTelegram(tokens=[BOT_TOKEN]) as fake:
+    async with FakeTelegram(tokens=[BOT_TOKEN], clock=app_clock.monotonic) as fake:
         yield fake
 
 
@@ -145,8 +148,17 @@ def settings_with_fake(settings: Settings, fake_telegram) -> Settings:
 
 
 @pytest.fixture
-async def pasokh(aiohttp_client, settings_with_fake: Settings):
+async def app_clock() -> AsyncIterator[FakeClock]:
+    """The clock of `pasokh`'s outbox worker and media fetcher. It jumps to their next
+    deadline, so a chat's pace (a second on Telegram) and retry delays take no real time;
+    `await app_clock.sleep(s)` lets `s` seconds of theirs pass."""
+    async with FakeClock(tick=0.01).jumping() as clock:
+        yield clock
+
+
+@pytest.fixture
+async def pasokh(aiohttp_client, settings_with_fake: Settings, app_clock: FakeClock):
     """Pasokh's whole web app in this process, talking real HTTP to the fake Telegram."""
     from bots.runtime import create_app
 
-    return await aiohttp_client(create_app(settings_with_fake))
+    return await aiohttp_client(create_app(settings_with_fake, clock=app_clock))

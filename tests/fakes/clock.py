@@ -1,11 +1,13 @@
-"""A `core.clock.Clock` whose time moves only when told, so tests of background loops (the
-outbox worker's pacing, retries and polls) advance time instead of sleeping through it.
+"""A `core.clock.Clock` that tests move, so background loops (the outbox worker's paces,
+retries and polls, the media fetcher's retries) take no real time to wait.
 
-`advance(seconds)` moves it by hand. `async with clock.jumping():` moves it for you: whenever
-some task waits on it, time jumps to the earliest deadline after a real pause of `tick`
-seconds (which lets database round trips and HTTP calls of the moment finish first, as time
-spent by them would be in production). A jump never skips a deadline: sleepers wake in the
-order of their deadlines, and each sees `monotonic()` at its own deadline.
+It runs with the real time plus an offset that only grows. `advance(seconds)` adds to the
+offset by hand; inside `async with clock.jumping():` the offset grows by itself: every
+`tick` of real time, if something waits on the clock, time jumps to the earliest deadline
+(the real pause lets the database round trips and HTTP calls of the moment go on, as time
+spent by them would in production). A jump never skips a deadline: sleepers wake in the
+order of their deadlines, each once its own has come. Outside `jumping()` it is the real
+time shifted, so a loop that outlives the test's jumps still wakes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -21,26 +24,31 @@ from core.clock import utcnow
 
 
 class FakeClock:
-    def __init__(self, start: datetime | None = None, *, tick: float = 0.002) -> None:
-        # The wall clock starts at the real time: rows a test writes with the real time
-        # are then already due for code that reads this clock.
-        self._start = start or utcnow()
-        self._elapsed = 0.0
+    def __init__(self, *, tick: float = 0.002) -> None:
+        self._offset = 0.0
         self._tick = tick
         self._order = itertools.count()
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
 
     def now(self) -> datetime:
-        return self._start + timedelta(seconds=self._elapsed)
+        return utcnow() + timedelta(seconds=self._offset)
 
     def monotonic(self) -> float:
-        return 1000.0 + self._elapsed
+        return time.monotonic() + self._offset
 
     async def sleep(self, seconds: float) -> None:
         if seconds <= 0:
             await asyncio.sleep(0)
             return
-        await self._until(self._elapsed + seconds)
+        deadline = self.monotonic() + seconds
+        woken = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (deadline, next(self._order), woken))
+        try:
+            while (remaining := deadline - self.monotonic()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(woken), remaining)
+        finally:
+            woken.cancel()  # a no-op when a jump woke it; else it leaves the heap lazily
 
     async def wait(self, event: asyncio.Event, timeout: float) -> bool:  # noqa: ASYNC109
         if event.is_set():
@@ -56,14 +64,9 @@ class FakeClock:
         return event.is_set()
 
     def advance(self, seconds: float) -> None:
-        """Moves time on by `seconds`, waking every sleeper whose deadline falls within."""
-        target = self._elapsed + seconds
-        while self._sleepers and self._sleepers[0][0] <= target:
-            at, _, future = heapq.heappop(self._sleepers)
-            self._elapsed = max(self._elapsed, at)
-            if not future.done():
-                future.set_result(None)
-        self._elapsed = target
+        """Moves time on by `seconds`, waking every sleeper whose deadline has come."""
+        self._offset += seconds
+        self._wake_due()
 
     @contextlib.asynccontextmanager
     async def jumping(self) -> AsyncIterator[FakeClock]:
@@ -76,25 +79,23 @@ class FakeClock:
             with contextlib.suppress(asyncio.CancelledError):
                 await driver
 
-    async def _until(self, at: float) -> None:
-        future = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (at, next(self._order), future))
-        await future
-
     async def _jump_forever(self) -> None:
         while True:
             await asyncio.sleep(self._tick)
-            while self._sleepers and self._sleepers[0][2].done():  # cancelled waits
-                heapq.heappop(self._sleepers)
+            self._drop_finished()
             if self._sleepers:
-                self._wake_earliest()
+                # Only to the earliest deadline: what its sleepers do next may set an earlier
+                # deadline than the following one, and that must come first.
+                self._offset += max(0.0, self._sleepers[0][0] - self.monotonic())
+                self._wake_due()
 
-    def _wake_earliest(self) -> None:
-        """Wakes the sleepers of the earliest deadline only: what they do may add an earlier
-        deadline than the next one, and that one must come first."""
-        at = self._sleepers[0][0]
-        self._elapsed = max(self._elapsed, at)
-        while self._sleepers and self._sleepers[0][0] <= at:
-            _, _, future = heapq.heappop(self._sleepers)
-            if not future.done():
-                future.set_result(None)
+    def _wake_due(self) -> None:
+        now = self.monotonic()
+        while self._sleepers and self._sleepers[0][0] <= now:
+            _, _, woken = heapq.heappop(self._sleepers)
+            if not woken.done():
+                woken.set_result(None)
+
+    def _drop_finished(self) -> None:
+        while self._sleepers and self._sleepers[0][2].done():
+            heapq.heappop(self._sleepers)
