@@ -106,6 +106,14 @@ def settings(tmp_path: Path, migrated_sqlite: Path) -> Settings:
 
 
 @pytest.fixture
+def cli_cwd(settings: Settings) -> Path:
+    """A working directory to run `pasokh` commands in, its data/ already migrated (a copy
+    of the template, as after `pasokh migrate`): the first command then does not spend a
+    second migrating from nothing. Tests of `migrate` itself start from an empty tmp_path."""
+    return settings.data_dir.parent
+
+
+@pytest.fixture
 async def database(settings: Settings) -> AsyncIterator[Settings]:
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 

@@ -22,9 +22,12 @@ ANSWER_WAIT = 10.0  # a bound on a hung test, not a measurement
 
 
 @pytest.fixture
-async def server(aiohttp_server, settings_with_fake):
-    from bots.runtime import create_app
+async def server(aiohttp_server, settings_with_fake, monkeypatch):
+    from bots import runtime
 
+    # The connection closes after the unread rest is drained for this long (1 s in
+    # production); each test reads until that close.
+    monkeypatch.setattr(runtime, "UNREAD_BODY_DRAIN_SECONDS", 0.1)
     settings = replace(
         settings_with_fake,
         meta_app_secret=DEFAULT_APP_SECRET,
@@ -33,7 +36,7 @@ async def server(aiohttp_server, settings_with_fake):
         whatsapp_access_token=DEFAULT_ACCESS_TOKEN,
         body_read_seconds=0.2,
     )
-    return await aiohttp_server(create_app(settings))
+    return await aiohttp_server(runtime.create_app(settings))
 
 
 async def _exchange(server, path: str, headers: dict[str, str], sent: bytes = b"") -> bytes:
