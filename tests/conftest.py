@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import pytest
 
@@ -26,20 +28,50 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("PASOKH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+_postgres_template: str | None = None  # the migrated template's name, once made this session
+
+
 async def _postgres_or_skip() -> str:
-    """A clean PostgreSQL database for the scale-out path, or a skip that says why."""
+    """A clean, migrated PostgreSQL database for the scale-out path, or a skip that says why.
+
+    The database is created afresh from a template migrated once per session (named after
+    it, `<name>_template`): a copy takes a fraction of a second, migrating from nothing took
+    six to fifteen on this machine. `WITH (FORCE)` ends whatever connection a test left."""
     import asyncpg
 
+    url = urlsplit(POSTGRES_URL)
+    name = url.path.lstrip("/")
+    maintenance = urlunsplit(url._replace(path="/postgres"))
     try:
-        conn = await asyncpg.connect(POSTGRES_URL, timeout=3)
+        admin = await asyncpg.connect(maintenance, timeout=3)
     except (OSError, asyncpg.PostgresError) as error:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({error}); "
                     "start it or set PASOKH_TEST_POSTGRES_URL")
     try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        template = await _migrated_postgres_template(admin, url, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
-        await conn.close()
+        await admin.close()
     return POSTGRES_URL
+
+
+async def _migrated_postgres_template(admin, url: SplitResult, name: str) -> str:
+    """Made at the first PostgreSQL test of a session, from nothing: a template left by an
+    earlier session may predate a migration."""
+    global _postgres_template
+    if _postgres_template is None:
+        template = f"{name}_template"
+        await admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{template}"')
+        data_dir = Path(tempfile.mkdtemp(prefix="pasokh-pg-template-"))
+        try:
+            await db.migrate(Settings(data_dir=data_dir, database_url=urlunsplit(
+                url._replace(path=f"/{template}"))))
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        _postgres_template = template
+    return _postgres_template
 
 
 async def redis_or_skip() -> str:
