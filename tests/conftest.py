@@ -6,7 +6,7 @@ import asyncio
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit, urlunsplit
@@ -112,6 +112,23 @@ def _reaches_redis(item: pytest.Item) -> bool:
     function = getattr(item, "function", None)
     code = getattr(function, "__code__", None)
     return code is not None and "redis_or_skip" in code.co_names
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2 at its production cost takes about a second per hash or check on this shared
+    2-core machine, and the tests log in hundreds of times. They hash with the same algorithm
+    at a low cost; a hash names its own parameters, so checking one works as in production
+    (a `pasokh serve` child checks these hashes too, and hashes its own at full cost)."""
+    from argon2 import PasswordHasher
+
+    from core import users
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8 * 1024,
+                                                   parallelism=1))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
