@@ -9,13 +9,16 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import pytest
 
 from core import db
 from core.settings import Settings, TelegramMode
-from tests.fakes.clock import FakeClock
+
+if TYPE_CHECKING:
+    from tests.fakes.clock import FakeClock
 
 # The public payload corpus, kept in step with the team's copy by tools/sync_corpus.py.
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
@@ -209,6 +212,8 @@ async def app_clock() -> AsyncIterator[FakeClock]:
     """The clock of `pasokh`'s outbox worker and media fetcher. It jumps to their next
     deadline, so a chat's pace (a second on Telegram) and retry delays take no real time;
     `await app_clock.sleep(s)` lets `s` seconds of theirs pass."""
+    from tests.fakes.clock import FakeClock
+
     async with FakeClock(tick=0.01).jumping() as clock:
         yield clock
 

@@ -26,13 +26,13 @@ from tests.integration.meta_helpers import (
 
 
 @pytest.fixture
-async def fake_meta():
-    async with FakeMeta() as fake:
+async def fake_meta(app_clock):
+    async with FakeMeta(clock=app_clock.monotonic) as fake:
         yield fake
 
 
 @pytest.fixture
-async def meta_pasokh(aiohttp_client, settings, fake_meta):
+async def meta_pasokh(aiohttp_client, settings, fake_meta, app_clock):
     from bots.runtime import create_app
 
     connected = replace(
@@ -45,7 +45,7 @@ async def meta_pasokh(aiohttp_client, settings, fake_meta):
         instagram_account_id=INSTAGRAM_ACCOUNT_ID,
         instagram_access_token=DEFAULT_ACCESS_TOKEN,
     )
-    return await aiohttp_client(create_app(connected))
+    return await aiohttp_client(create_app(connected, clock=app_clock))
 
 
 def _url(client, platform: str) -> str:
