@@ -140,6 +140,9 @@ async def test_killed_between_the_send_and_marking_it_sent(tmp_path, fake_telegr
     await first.start()
     assert await first.post(text_update(6002, "سلام")) == 200
     await _until(lambda: _outbox(data_dir) and _outbox(data_dir)[0][0] == "sending")
+    # The claim is committed before the call: kill only once the call has reached Telegram
+    # (killed in between, on a loaded machine, nothing was ever sent and the test failed).
+    await fake_telegram.wait_for(lambda fake: fake.delays_left("sendMessage") == 0)
     first.kill()
     await fake_telegram.wait_for(lambda fake: fake.sent_messages(6002), timeout=10)
 
