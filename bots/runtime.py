@@ -38,6 +38,7 @@ from bots.webhooks import WEBHOOK_ROUTES
 from core import db, fulltext, search_index
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
+from core.clock import SYSTEM_CLOCK, Clock
 from core.conversations import ConversationEngine
 from core.delivery import Transport
 from core.desk import Desk
@@ -91,12 +92,12 @@ async def _sync_channels_from_settings(settings: Settings) -> None:
 
 
 def _media_fetcher(settings: Settings, sources: dict[int, MediaSource],
-                   session: aiohttp.ClientSession, bus: Bus) -> MediaFetcher:
+                   session: aiohttp.ClientSession, bus: Bus, clock: Clock) -> MediaFetcher:
     store = MediaStore(settings.data_dir / "media")
     store.prepare()
     downloader = Downloader(session, store, media_host_policy(settings),
                             settings.media_max_bytes)
-    return MediaFetcher(sources.get, downloader, bus)
+    return MediaFetcher(sources.get, downloader, bus, clock=clock)
 
 
 CHANNELS_RELOAD_SECONDS = 5.0
@@ -113,8 +114,10 @@ async def _watch_channels(runtime: Runtime) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Runtime]:
-    """Everything a Pasokh process runs, from migrated database to outbox worker."""
+async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncIterator[Runtime]:
+    """Everything a Pasokh process runs, from migrated database to outbox worker. The outbox
+    worker and the media fetcher keep time with `clock` (tests pass one they move,
+    tests/fakes/clock.py)."""
     await db.migrate(settings)
     await db.open_database(settings)
     sqlite_file = db.sqlite_path(settings.effective_database_url)
@@ -137,6 +140,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         policy=RetryPolicy(max_attempts=settings.outbox_max_attempts),
         sender_lease=(None if settings.is_embedded_database
                       else SenderLease(settings.effective_database_url)),
+        clock=clock,
     )
     flows = LiveFlowConfig(OrderLookups(session))
     await flows.refresh()
@@ -148,7 +152,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         channel.channel_id: ADAPTERS[platform].media_source(channel, session, settings)
         for platform, channel in channels.all()
     }
-    media = _media_fetcher(settings, media_sources, session, bus)
+    media = _media_fetcher(settings, media_sources, session, bus, clock)
 
     def reply_window(message: OutboundMessage) -> timedelta | None:
         """The channel's rule for how late a message may go (core/delivery.py)."""
@@ -210,7 +214,7 @@ async def healthz(request: web.Request) -> web.Response:
 UNREAD_BODY_DRAIN_SECONDS = 1.0
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> web.Application:
     # After an answer given without reading the body (a refused secret, a length over the
     # limit, a body too slow), the rest is drained for at most this long, then the
     # connection is closed: aiohttp's default of 10 s let 1,000 stalled senders hold
@@ -220,7 +224,7 @@ def create_app(settings: Settings) -> web.Application:
                           middlewares=[bounded_bodies(settings.body_read_seconds)])
 
     async def runtime_context(app: web.Application) -> AsyncIterator[None]:
-        async with running(settings) as runtime:
+        async with running(settings, clock) as runtime:
             app[RUNTIME] = runtime
             # What the panel declares it needs (admin_panel/typedefs.py).
             app[BUS] = runtime.bus

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -123,6 +124,10 @@ class WalCheckpointer:
         self._interval = interval
         self._connection: sqlite3.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        # Cancelling the loop does not stop a checkpoint already running in its thread; the
+        # lock keeps the last checkpoint and the close from using the connection meanwhile
+        # (closing it under a running statement crashed the process).
+        self._in_use = threading.Lock()
 
     async def start(self) -> None:
         self._connection = await asyncio.to_thread(
@@ -137,7 +142,7 @@ class WalCheckpointer:
                 await self._task
         if self._connection:
             await asyncio.to_thread(self._checkpoint)
-            await asyncio.to_thread(self._connection.close)
+            await asyncio.to_thread(self._close_connection)
 
     async def _run(self) -> None:
         while True:
@@ -149,7 +154,13 @@ class WalCheckpointer:
 
     def _checkpoint(self) -> None:
         assert self._connection is not None
-        self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        with self._in_use:
+            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _close_connection(self) -> None:
+        assert self._connection is not None
+        with self._in_use:
+            self._connection.close()
 
 
 def connection() -> BaseDBAsyncClient:

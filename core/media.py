@@ -31,6 +31,7 @@ import aiohttp
 from yarl import URL
 
 from core.bus import Bus
+from core.clock import SYSTEM_CLOCK, Clock
 from core.events import MediaRef
 from core.models import Direction, Message
 from core.settings import Settings
@@ -334,8 +335,10 @@ class MediaFetcher:
         page_size: int = 100,
         concurrency: int = 4,
         idle_scan_seconds: float = 300.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._sources = sources
+        self._clock = clock  # retry delays and idle scans wait on it (tests move it)
         self._downloader = downloader
         self._bus = bus
         self._retry_delays = tuple(retry_delays)
@@ -388,8 +391,7 @@ class MediaFetcher:
                 found = 0
             if found or self._stopping:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._idle_scan_seconds)
+            await self._clock.wait(self._wake, self._idle_scan_seconds)
 
     async def fetch_pending(self) -> int:
         """Fetch one page of messages waiting for their media; how many were looked at."""
@@ -450,5 +452,5 @@ class MediaFetcher:
                     log.warning("media: message %d not fetched after %d tries: %s",
                                 message_id, tries, error)
                     return f"{error} (after {tries} tries)"
-                await asyncio.sleep(delay)
+                await self._clock.sleep(delay)
         return None

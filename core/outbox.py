@@ -17,10 +17,8 @@ batches. What it means when things go wrong:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +28,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import Bus
-from core.clock import utcnow
+from core.clock import SYSTEM_CLOCK, Clock
 from core.db import connection, dialect_sql, is_postgres
 from core.delivery import (
     Pace,
@@ -57,6 +55,7 @@ TransportLookup = Callable[[int], Transport | None]
 _Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
 MIN_SPACING = 0.9  # share of a pace's interval two real sends of one key stay apart
+RECORD_BATCH_SECONDS = 0.02  # outcomes arriving this close together share one transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +98,13 @@ class _Claim:
     message: OutboundMessage
     transport: Transport
     paces: Sequence[Pace]
-    at: float  # time.monotonic() of its slot
+    at: float  # the worker clock's monotonic() of its slot
 
 
 class OutboxWorker:
     """Claims, paces, sends and records. One per process; several processes may share a
-    PostgreSQL database (claims use `FOR UPDATE SKIP LOCKED`)."""
+    PostgreSQL database (claims use `FOR UPDATE SKIP LOCKED`). Every wait and every time
+    it reads goes through `clock`, so tests move time instead of waiting for it."""
 
     def __init__(
         self,
@@ -117,6 +117,7 @@ class OutboxWorker:
         poll_seconds: float = 1.0,
         horizon_seconds: float = 0.05,
         sender_lease: SenderLease | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._transports = transports
         self._bus = bus
@@ -126,11 +127,13 @@ class OutboxWorker:
         self._poll = poll_seconds
         self._horizon = horizon_seconds
         self._sender_lease = sender_lease
+        self._clock = clock
         self._pacer = Pacer()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._outcomes = _Outcomes()
         self._wake = asyncio.Event()
         self._recorded = asyncio.Event()
+        self._to_record = asyncio.Event()  # outcomes wait to be recorded
         self._tasks: list[asyncio.Task[None]] = []
         self._next_prune = 0.0
         self._decoded: dict[int, _Decoded] = {}
@@ -155,6 +158,7 @@ class OutboxWorker:
         self._stopping = True
         self._wake.set()
         self._recorded.set()
+        self._to_record.set()
         for task in self._tasks:
             await finish(task)
         if self._in_flight:
@@ -196,9 +200,8 @@ class OutboxWorker:
                 log.exception("outbox: could not read due messages")
                 pause = self._poll
             if pause > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=pause)
-            now = time.monotonic()
+                await self._clock.wait(self._wake, pause)
+            now = self._clock.monotonic()
             if now >= self._next_prune:
                 self._pacer.prune(now)
                 self._free_at = {slot: at for slot, at in self._free_at.items() if at > now}
@@ -208,8 +211,7 @@ class OutboxWorker:
         """Waits until this process holds the sender lease, then takes over what the
         previous sender left claimed."""
         assert self._sender_lease is not None
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._sender_lease.held.wait(), timeout=self._poll)
+        await self._clock.wait(self._sender_lease.held, self._poll)
         if self._sender_lease.held.is_set() and not self._stopping:
             await self._wait_for_sends()
             await self.reclaim()
@@ -225,13 +227,12 @@ class OutboxWorker:
         room = self._max_in_flight - len(self._in_flight)
         if room <= 0:
             self._recorded.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._recorded.wait(), timeout=self._poll)
+            await self._clock.wait(self._recorded, self._poll)
             return 0
         conn = connection()
         limit = min(room, PAGE)
         rows = await self._due_rows(conn, limit)
-        now = time.monotonic()
+        now = self._clock.monotonic()
         claims: list[_Claim] = []
         next_look = self._poll
         decoded: dict[int, _Decoded] = {}
@@ -252,6 +253,8 @@ class OutboxWorker:
             elif claim is not None:
                 claims.append(claim)
         self._decoded = decoded  # only what is still waiting: bounded by one page
+        if self._outcomes:
+            self._to_record.set()
         if claims:
             claims = await self._claim(conn, claims)
             for claim in claims:
@@ -279,7 +282,7 @@ class OutboxWorker:
                 " AND e.chat_id = o.chat_id AND e.id < o.id AND e.message_id IS NOT NULL"
                 " AND e.state IN (?, ?))) ORDER BY o.next_attempt_at, o.id LIMIT ?",
             ),
-            [OutboxState.PENDING.value, db_time(conn, utcnow()), OutboxState.PENDING.value,
+            [OutboxState.PENDING.value, db_time(conn, self._clock.now()), OutboxState.PENDING.value,
              OutboxState.SENDING.value, limit],
         )
 
@@ -299,7 +302,7 @@ class OutboxWorker:
         if not windows:
             return {}
         last_wrote = await last_customer_messages(conn, {i for i, _ in windows.values()})
-        now = utcnow()
+        now = self._clock.now()
         late: dict[int, str] = {}
         for row_id, (identity_id, window) in windows.items():
             wrote_at = last_wrote.get(identity_id)
@@ -348,7 +351,7 @@ class OutboxWorker:
         claimed meanwhile (a reclaim) stay unclaimed here."""
         marks = ", ".join("?" * len(claims))
         lock = " FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
-        lease = db_time(conn, utcnow() + timedelta(seconds=self._lease))
+        lease = db_time(conn, self._clock.now() + timedelta(seconds=self._lease))
         rows = await conn.execute_query_dict(
             dialect_sql(
                 conn,
@@ -366,24 +369,24 @@ class OutboxWorker:
         """Sends are planned on slots, but a busy event loop can wake several late at the
         same moment; so each also keeps most of an interval from the previous real send of
         its key (not all of it, or the small lateness of every wake-up would add up)."""
-        now = time.monotonic()
+        now = self._clock.monotonic()
         start = max([now] + [self._free_at.get((p.limit, p.key), now) for p in paces])
         for pace in paces:
             self._free_at[(pace.limit, pace.key)] = start + pace.interval * MIN_SPACING
         if start > now:
-            await asyncio.sleep(start - now)
+            await self._clock.sleep(start - now)
 
     async def _send(self, claim: _Claim) -> None:
         try:
             # Until the slot itself, not for a delay counted from the claim: the claim's
             # round trip (longer while ingest holds the database) must not shift the send.
-            if (early := claim.at - time.monotonic()) > 0:
-                await asyncio.sleep(early)
+            if (early := claim.at - self._clock.monotonic()) > 0:
+                await self._clock.sleep(early)
             await self._keep_spacing(claim.paces)
             result = await claim.transport.send(claim.message)
         except RetryLater as error:
             for pace in claim.paces:
-                self._pacer.hold(pace, time.monotonic() + (error.retry_after or 1.0))
+                self._pacer.hold(pace, self._clock.monotonic() + (error.retry_after or 1.0))
             self._retry_or_fail(claim, error, error.retry_after)
         except RecipientUnreachable as error:
             self._outcomes.failed.append((claim.id, claim.message_id, str(error)))
@@ -401,6 +404,7 @@ class OutboxWorker:
         finally:
             self._in_flight.pop(claim.id, None)
             self._recorded.set()
+            self._to_record.set()
 
     def _retry_or_fail(self, claim: _Claim, error: SendError, retry_after: float | None) -> None:
         if claim.attempts >= self._policy.max_attempts:
@@ -412,13 +416,18 @@ class OutboxWorker:
         self._outcomes.retry.append((claim.id, delay, str(error)))
 
     async def _record_forever(self) -> None:
+        """Records outcomes in batches; sleeps on an event while there are none, so an idle
+        worker does not wake (and a test's clock is not held back by empty rounds)."""
         while not self._stopping:
-            await asyncio.sleep(0.02)
+            await self._to_record.wait()
+            self._to_record.clear()
+            await self._clock.sleep(RECORD_BATCH_SECONDS)
             if self._outcomes:
                 try:
                     await self._flush()
                 except Exception:
                     log.exception("outbox: could not record outcomes; will try again")
+                    self._to_record.set()
 
     async def _flush(self) -> None:
         outcomes, self._outcomes = self._outcomes, _Outcomes()
@@ -426,7 +435,7 @@ class OutboxWorker:
             return
         try:
             async with in_transaction("default") as tx:
-                await _record(tx, outcomes)
+                await _record(tx, outcomes, self._clock.now())
         except Exception:
             self._outcomes.merge(outcomes)  # recorded with the next flush
             raise
@@ -539,8 +548,7 @@ def _delivery_notices(outcomes: _Outcomes) -> list[tuple[int, str]]:
     return sent + failed
 
 
-async def _record(tx: BaseDBAsyncClient, outcomes: _Outcomes) -> None:
-    now = utcnow()
+async def _record(tx: BaseDBAsyncClient, outcomes: _Outcomes, now: datetime) -> None:
     stamp = db_time(tx, now)
     if outcomes.sent:
         await tx.execute_many(

@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import pytest
 
 from core import db
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.fakes.clock import FakeClock
 
 # The public payload corpus, kept in step with the team's copy by tools/sync_corpus.py.
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
@@ -25,20 +31,50 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("PASOKH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+_postgres_template: str | None = None  # the migrated template's name, once made this session
+
+
 async def _postgres_or_skip() -> str:
-    """A clean PostgreSQL database for the scale-out path, or a skip that says why."""
+    """A clean, migrated PostgreSQL database for the scale-out path, or a skip that says why.
+
+    The database is created afresh from a template migrated once per session (named after
+    it, `<name>_template`): a copy takes a fraction of a second, migrating from nothing took
+    six to fifteen on this machine. `WITH (FORCE)` ends whatever connection a test left."""
     import asyncpg
 
+    url = urlsplit(POSTGRES_URL)
+    name = url.path.lstrip("/")
+    maintenance = urlunsplit(url._replace(path="/postgres"))
     try:
-        conn = await asyncpg.connect(POSTGRES_URL, timeout=3)
+        admin = await asyncpg.connect(maintenance, timeout=3)
     except (OSError, asyncpg.PostgresError) as error:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({error}); "
                     "start it or set PASOKH_TEST_POSTGRES_URL")
     try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        template = await _migrated_postgres_template(admin, url, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
-        await conn.close()
+        await admin.close()
     return POSTGRES_URL
+
+
+async def _migrated_postgres_template(admin, url: SplitResult, name: str) -> str:
+    """Made at the first PostgreSQL test of a session, from nothing: a template left by an
+    earlier session may predate a migration."""
+    global _postgres_template
+    if _postgres_template is None:
+        template = f"{name}_template"
+        await admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{template}"')
+        data_dir = Path(tempfile.mkdtemp(prefix="pasokh-pg-template-"))
+        try:
+            await db.migrate(Settings(data_dir=data_dir, database_url=urlunsplit(
+                url._replace(path=f"/{template}"))))
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        _postgres_template = template
+    return _postgres_template
 
 
 async def redis_or_skip() -> str:
@@ -81,6 +117,23 @@ def _reaches_redis(item: pytest.Item) -> bool:
     return code is not None and "redis_or_skip" in code.co_names
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2 at its production cost takes about a second per hash or check on this shared
+    2-core machine, and the tests log in hundreds of times. They hash with the same algorithm
+    at a low cost; a hash names its own parameters, so checking one works as in production
+    (a `pasokh serve` child checks these hashes too, and hashes its own at full cost)."""
+    from argon2 import PasswordHasher
+
+    from core import users
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8 * 1024,
+                                                   parallelism=1))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One SQLite file migrated once per test session. Every test starts from a copy of it:
@@ -104,6 +157,14 @@ def settings(tmp_path: Path, migrated_sqlite: Path) -> Settings:
 
 
 @pytest.fixture
+def cli_cwd(settings: Settings) -> Path:
+    """A working directory to run `pasokh` commands in, its data/ already migrated (a copy
+    of the template, as after `pasokh migrate`): the first command then does not spend a
+    second migrating from nothing. Tests of `migrate` itself start from an empty tmp_path."""
+    return settings.data_dir.parent
+
+
+@pytest.fixture
 async def database(settings: Settings) -> AsyncIterator[Settings]:
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
@@ -115,10 +176,12 @@ async def database(settings: Settings) -> AsyncIterator[Settings]:
 
 
 @pytest.fixture
-async def fake_telegram():
+async def fake_telegram(app_clock: FakeClock):
+    """Its limits and call times read `app_clock`, the time of the `pasokh` app's outbox
+    (the real time while nothing waits on that clock)."""
     from tests.fakes.telegram import FakeTelegram
 
-    async with FakeTelegram(tokens=[BOT_TOKEN]) as fake:
+    async with FakeTelegram(tokens=[BOT_TOKEN], clock=app_clock.monotonic) as fake:
         yield fake
 
 
@@ -144,8 +207,19 @@ def settings_with_fake(settings: Settings, fake_telegram) -> Settings:
 
 
 @pytest.fixture
-async def pasokh(aiohttp_client, settings_with_fake: Settings):
+async def app_clock() -> AsyncIterator[FakeClock]:
+    """The clock of `pasokh`'s outbox worker and media fetcher. It jumps to their next
+    deadline, so a chat's pace (a second on Telegram) and retry delays take no real time;
+    `await app_clock.sleep(s)` lets `s` seconds of theirs pass."""
+    from tests.fakes.clock import FakeClock
+
+    async with FakeClock(tick=0.01).jumping() as clock:
+        yield clock
+
+
+@pytest.fixture
+async def pasokh(aiohttp_client, settings_with_fake: Settings, app_clock: FakeClock):
     """Pasokh's whole web app in this process, talking real HTTP to the fake Telegram."""
     from bots.runtime import create_app
 
-    return await aiohttp_client(create_app(settings_with_fake))
+    return await aiohttp_client(create_app(settings_with_fake, clock=app_clock))

@@ -24,12 +24,12 @@ def test_migrate_creates_the_database(tmp_path):
     assert pasokh("migrate", cwd=tmp_path).returncode == 0  # again: nothing to do
 
 
-def test_user_add_takes_the_password_from_the_environment(tmp_path):
-    result = pasokh("user", "add", "Owner@Shop.ir", "--role", "owner", cwd=tmp_path,
+def test_user_add_takes_the_password_from_the_environment(cli_cwd):
+    result = pasokh("user", "add", "Owner@Shop.ir", "--role", "owner", cwd=cli_cwd,
                     PASOKH_PASSWORD="a-long-passphrase")
     assert result.returncode == 0, result.stderr
     assert "owner owner@shop.ir added" in result.stdout
-    again = pasokh("user", "add", "owner@shop.ir", cwd=tmp_path,
+    again = pasokh("user", "add", "owner@shop.ir", cwd=cli_cwd,
                    PASOKH_PASSWORD="a-long-passphrase")
     assert again.returncode == 1
     assert "exists already" in again.stderr
@@ -102,63 +102,63 @@ def test_a_bad_setting_is_named(tmp_path):
     assert "TELEGRAM_MODE" in result.stderr
 
 
-def test_config_load_then_export_round_trips(tmp_path):
-    source = tmp_path / "shop.yaml"
+def test_config_load_then_export_round_trips(cli_cwd):
+    source = cli_cwd / "shop.yaml"
     source.write_text(
         "faq:\n  - id: return\n    question: چطور مرجوع کنم؟\n    answer: تا ۷ روز.\n",
         encoding="utf-8",
     )
-    loaded = pasokh("config", "load", str(source), cwd=tmp_path)
+    loaded = pasokh("config", "load", str(source), cwd=cli_cwd)
     assert loaded.returncode == 0, loaded.stderr
-    exported = pasokh("config", "export", cwd=tmp_path)
+    exported = pasokh("config", "export", cwd=cli_cwd)
     assert exported.returncode == 0, exported.stderr
     assert "چطور مرجوع کنم؟" in exported.stdout
 
 
-def test_a_bad_config_changes_nothing_and_names_the_line(tmp_path):
-    good = tmp_path / "good.yaml"
+def test_a_bad_config_changes_nothing_and_names_the_line(cli_cwd):
+    good = cli_cwd / "good.yaml"
     good.write_text("faq:\n  - id: a\n    question: q\n    answer: x\n", encoding="utf-8")
-    assert pasokh("config", "load", str(good), cwd=tmp_path).returncode == 0
-    bad = tmp_path / "bad.yaml"
+    assert pasokh("config", "load", str(good), cwd=cli_cwd).returncode == 0
+    bad = cli_cwd / "bad.yaml"
     bad.write_text("faq:\n  - id: b\n    question: q\n", encoding="utf-8")
-    result = pasokh("config", "load", str(bad), cwd=tmp_path)
+    result = pasokh("config", "load", str(bad), cwd=cli_cwd)
     assert result.returncode == 1
     assert "line 2" in result.stderr and "nothing changed" in result.stderr
-    assert "id: a" in pasokh("config", "export", cwd=tmp_path).stdout
+    assert "id: a" in pasokh("config", "export", cwd=cli_cwd).stdout
 
 
-def test_the_whole_documented_configuration_loads_and_exports_unchanged(tmp_path):
+def test_the_whole_documented_configuration_loads_and_exports_unchanged(cli_cwd):
     from core import owner_config
 
     docs = (Path(__file__).resolve().parents[1] / "docs" / "config.md").read_text("utf-8")
     example = docs.split("## A whole file", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
-    source = tmp_path / "shop.yaml"
+    source = cli_cwd / "shop.yaml"
     source.write_text(example, encoding="utf-8")
-    loaded = pasokh("config", "load", str(source), cwd=tmp_path)
+    loaded = pasokh("config", "load", str(source), cwd=cli_cwd)
     assert loaded.returncode == 0, loaded.stderr
     assert "sara@shop.example" in loaded.stdout  # a team member with no panel user yet
-    exported = pasokh("config", "export", "--with-secrets", cwd=tmp_path)
+    exported = pasokh("config", "export", "--with-secrets", cwd=cli_cwd)
     assert owner_config.parse(exported.stdout) == owner_config.parse(example)
 
 
-def test_issue_17_config_export_masks_the_shop_key_and_load_keeps_it(tmp_path):
+def test_issue_17_config_export_masks_the_shop_key_and_load_keeps_it(cli_cwd):
     from core import owner_config
 
-    source = tmp_path / "shop.yaml"
+    source = cli_cwd / "shop.yaml"
     source.write_text("order_lookup:\n  url: https://shop.example/api/orders/{order_id}\n"
                       "  headers: {Authorization: Bearer 0123456789abcdef}\n", encoding="utf-8")
-    assert pasokh("config", "load", str(source), cwd=tmp_path).returncode == 0
-    exported = pasokh("config", "export", cwd=tmp_path).stdout
+    assert pasokh("config", "load", str(source), cwd=cli_cwd).returncode == 0
+    exported = pasokh("config", "export", cwd=cli_cwd).stdout
     assert "0123456789abcdef" not in exported and owner_config.SECRET_MASK in exported
-    masked_file = tmp_path / "masked.yaml"
+    masked_file = cli_cwd / "masked.yaml"
     masked_file.write_text(exported, encoding="utf-8")
-    assert pasokh("config", "load", str(masked_file), cwd=tmp_path).returncode == 0
-    kept = pasokh("config", "export", "--with-secrets", cwd=tmp_path).stdout
+    assert pasokh("config", "load", str(masked_file), cwd=cli_cwd).returncode == 0
+    kept = pasokh("config", "export", "--with-secrets", cwd=cli_cwd).stdout
     assert "Bearer 0123456789abcdef" in kept
 
 
-def test_issue_19_search_rebuild_writes_the_index_again(tmp_path):
-    result = pasokh("search", "rebuild", cwd=tmp_path)
+def test_issue_19_search_rebuild_writes_the_index_again(cli_cwd):
+    result = pasokh("search", "rebuild", cwd=cli_cwd)
     assert result.returncode == 0, result.stderr
     assert "customers written again; building the full-text index" in result.stdout
     assert "search index rebuilt (0 messages)" in result.stdout

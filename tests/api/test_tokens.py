@@ -49,18 +49,18 @@ async def test_only_an_active_owner_can_have_a_token(database):
         await revoke_token(999)
 
 
-def test_the_cli_prints_a_token_once_and_revokes_it(tmp_path):
+def test_the_cli_prints_a_token_once_and_revokes_it(cli_cwd):
     from tests.test_cli import pasokh
 
-    added = pasokh("user", "add", "owner@shop.ir", "--role", "owner", cwd=tmp_path,
+    added = pasokh("user", "add", "owner@shop.ir", "--role", "owner", cwd=cli_cwd,
                    PASOKH_PASSWORD="a-long-passphrase")
     assert added.returncode == 0, added.stderr
-    created = pasokh("api-token", "create", "crm", "--owner", "owner@shop.ir", cwd=tmp_path)
+    created = pasokh("api-token", "create", "crm", "--owner", "owner@shop.ir", cwd=cli_cwd)
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
     assert token.startswith("pasokh_") and len(token) > 40
     assert "API token 1 (crm) for owner@shop.ir" in created.stderr
-    refused = pasokh("api-token", "create", "crm", "--owner", "nobody@shop.ir", cwd=tmp_path)
+    refused = pasokh("api-token", "create", "crm", "--owner", "nobody@shop.ir", cwd=cli_cwd)
     assert refused.returncode == 1 and "no active owner" in refused.stderr
-    assert pasokh("api-token", "revoke", "1", cwd=tmp_path).returncode == 0
-    assert pasokh("api-token", "revoke", "7", cwd=tmp_path).returncode == 1
+    assert pasokh("api-token", "revoke", "1", cwd=cli_cwd).returncode == 0
+    assert pasokh("api-token", "revoke", "7", cwd=cli_cwd).returncode == 1

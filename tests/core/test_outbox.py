@@ -1,18 +1,20 @@
 """The outbox worker against a database and a transport that records what it is given.
 
 The transport is a real object implementing the `Transport` protocol, not a mock chain:
-it answers from a script of outcomes, the way a platform would.
+it answers from a script of outcomes, the way a platform would. The worker runs on a fake
+clock that jumps to its next deadline, so paces and retry delays take no real time.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
 from core.bus import InProcessBus
+from core.clock import SYSTEM_CLOCK, Clock
 from core.delivery import Pace, PermanentError, RetryLater, TransientError
 from core.events import EventKind, InboundEvent, OutboundMessage, Platform, Sender, SendResult
 from core.inbox import Inbox
@@ -25,16 +27,20 @@ from core.models import (
     Message,
     OutboxItem,
 )
-from core.outbox import OutboxWorker, RetryPolicy
+from core.outbox import MIN_SPACING, OutboxWorker, RetryPolicy
+from tests.fakes.clock import FakeClock
 from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.usefixtures("any_database")
 
 
 class ScriptedTransport:
-    def __init__(self, *outcomes: Exception | None) -> None:
+    """Records each send with the time on `clock` (the worker's)."""
+
+    def __init__(self, *outcomes: Exception | None, clock: Clock = SYSTEM_CLOCK) -> None:
         self.script = deque(outcomes)
         self.sent: list[tuple[float, OutboundMessage]] = []
+        self._clock = clock
 
     def reply_window(self, message: OutboundMessage):
         return None
@@ -46,7 +52,7 @@ class ScriptedTransport:
         outcome = self.script.popleft() if self.script else None
         if outcome is not None:
             raise outcome
-        self.sent.append((asyncio.get_running_loop().time(), message))
+        self.sent.append((self._clock.monotonic(), message))
         return SendResult(external_id=f"{message.chat_id}:{len(self.sent)}")
 
 
@@ -70,8 +76,14 @@ async def _queue(chat_id: str, count: int = 1, *, unreachable: bool = False) -> 
     return channel.id
 
 
-async def _run(transport, **options) -> OutboxWorker:
-    worker = OutboxWorker(lambda _: transport, InProcessBus(),
+@pytest.fixture
+async def clock() -> AsyncIterator[FakeClock]:
+    async with FakeClock().jumping() as clock:
+        yield clock
+
+
+async def _run(transport, clock: Clock, **options) -> OutboxWorker:
+    worker = OutboxWorker(lambda _: transport, InProcessBus(), clock=clock,
                           policy=options.pop("policy", RetryPolicy(base_delay=0.05)), **options)
     await worker.start()
     return worker
@@ -81,17 +93,19 @@ async def _states() -> list[str]:
     return await OutboxItem.all().order_by("id").values_list("state", flat=True)
 
 
-async def test_replies_to_one_chat_are_paced():
+async def test_replies_to_one_chat_are_paced(clock):
     await _queue("9", count=3)
-    transport = ScriptedTransport()
-    worker = await _run(transport)
+    transport = ScriptedTransport(clock=clock)
+    worker = await _run(transport, clock)
     try:
         await eventually(lambda: _all_in("sent"), what="all sent")
     finally:
         await worker.close()
     times = [at for at, _ in transport.sent]
     assert [m.text for _, m in transport.sent] == ["reply 0", "reply 1", "reply 2"]
-    assert all(later - earlier >= 0.19 for earlier, later in zip(times, times[1:], strict=False))
+    # Slots are 0.2 s apart; a send woken late keeps MIN_SPACING of an interval from the last.
+    assert all(later - earlier >= 0.2 * MIN_SPACING
+               for earlier, later in zip(times, times[1:], strict=False))
 
 
 async def _all_in(state: str) -> bool:
@@ -99,10 +113,11 @@ async def _all_in(state: str) -> bool:
     return bool(states) and set(states) == {state}
 
 
-async def test_retry_after_and_server_errors_are_retried_then_sent():
+async def test_retry_after_and_server_errors_are_retried_then_sent(clock):
     await _queue("9")
-    transport = ScriptedTransport(RetryLater("429", retry_after=0.1), TransientError("502"))
-    worker = await _run(transport)
+    transport = ScriptedTransport(RetryLater("429", retry_after=0.1), TransientError("502"),
+                                  clock=clock)
+    worker = await _run(transport, clock)
     try:
         await eventually(lambda: _all_in("sent"), what="sent after retries")
     finally:
@@ -112,9 +127,9 @@ async def test_retry_after_and_server_errors_are_retried_then_sent():
     assert len(transport.sent) == 1
 
 
-async def test_permanent_errors_fail_at_once_with_the_reason():
+async def test_permanent_errors_fail_at_once_with_the_reason(clock):
     await _queue("9")
-    worker = await _run(ScriptedTransport(PermanentError("Telegram: message is too long")))
+    worker = await _run(ScriptedTransport(PermanentError("Telegram: message is too long")), clock)
     try:
         await eventually(lambda: _all_in("failed"), what="failed")
     finally:
@@ -123,10 +138,10 @@ async def test_permanent_errors_fail_at_once_with_the_reason():
     assert (item.attempts, item.last_error) == (1, "Telegram: message is too long")
 
 
-async def test_nothing_is_sent_to_an_unreachable_customer():
+async def test_nothing_is_sent_to_an_unreachable_customer(clock):
     await _queue("9", count=2, unreachable=True)
     transport = ScriptedTransport()
-    worker = await _run(transport)
+    worker = await _run(transport, clock)
     try:
         await eventually(lambda: _all_in("cancelled"), what="cancelled")
     finally:
@@ -134,11 +149,11 @@ async def test_nothing_is_sent_to_an_unreachable_customer():
     assert transport.sent == []
 
 
-async def test_a_claim_left_by_a_dead_run_is_sent_again_and_flagged():
+async def test_a_claim_left_by_a_dead_run_is_sent_again_and_flagged(clock):
     await _queue("9")
     await OutboxItem.all().update(state="sending", attempts=1)
     transport = ScriptedTransport()
-    worker = await _run(transport)
+    worker = await _run(transport, clock)
     try:
         await eventually(lambda: _all_in("sent"), what="sent")
     finally:
@@ -148,10 +163,10 @@ async def test_a_claim_left_by_a_dead_run_is_sent_again_and_flagged():
     assert len(transport.sent) == 1
 
 
-async def test_a_chat_keeps_its_order_while_its_first_reply_is_retried():
+async def test_a_chat_keeps_its_order_while_its_first_reply_is_retried(clock):
     await _queue("9", count=2)
-    transport = ScriptedTransport(TransientError("502"))  # the first try of "reply 0" fails
-    worker = await _run(transport, policy=RetryPolicy(base_delay=0.5))
+    transport = ScriptedTransport(TransientError("502"), clock=clock)  # "reply 0" fails once
+    worker = await _run(transport, clock, policy=RetryPolicy(base_delay=0.5))
     try:
         await eventually(lambda: _all_in("sent"), what="both sent")
     finally:
@@ -159,7 +174,7 @@ async def test_a_chat_keeps_its_order_while_its_first_reply_is_retried():
     assert [m.text for _, m in transport.sent] == ["reply 0", "reply 1"]
 
 
-async def test_a_receipt_that_arrives_before_the_send_is_recorded_still_counts():
+async def test_a_receipt_that_arrives_before_the_send_is_recorded_still_counts(clock):
     channel_id = await _queue("9")
     # The platform's "read" for our message lands before the outbox has recorded its id
     # (ScriptedTransport's first id for chat 9 is "9:1").
@@ -174,7 +189,7 @@ async def test_a_receipt_that_arrives_before_the_send_is_recorded_still_counts()
     finally:
         await inbox.close()
     assert await EarlyReceipt.all().count() == 2
-    worker = await _run(ScriptedTransport())
+    worker = await _run(ScriptedTransport(), clock)
     try:
         await eventually(lambda: _all_in("sent"), what="sent")
         await eventually(_no_receipts, what="receipt applied")

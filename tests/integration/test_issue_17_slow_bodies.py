@@ -22,16 +22,19 @@ ANSWER_WAIT = 10.0  # a bound on a hung test, not a measurement
 
 
 @pytest.fixture
-async def server(aiohttp_server, settings_with_fake):
-    from bots.runtime import create_app
+async def server(aiohttp_server, settings_with_fake, monkeypatch):
+    from bots import runtime
 
+    # The connection closes after the unread rest is drained for this long (1 s in
+    # production); each test reads until that close.
+    monkeypatch.setattr(runtime, "UNREAD_BODY_DRAIN_SECONDS", 0.1)
     settings = replace(settings_with_fake, body_read_seconds=0.2).with_environment(
         META_APP_SECRET=DEFAULT_APP_SECRET,
         META_VERIFY_TOKEN=VERIFY_TOKEN,
         WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
         WHATSAPP_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
     )
-    return await aiohttp_server(create_app(settings))
+    return await aiohttp_server(runtime.create_app(settings))
 
 
 async def _exchange(server, path: str, headers: dict[str, str], sent: bytes = b"") -> bytes:

@@ -18,8 +18,8 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
 
 
 @pytest.fixture
-async def fake_meta():
-    async with FakeMeta() as fake:
+async def fake_meta(app_clock):
+    async with FakeMeta(clock=app_clock.monotonic) as fake:
         yield fake
 
 
@@ -36,10 +36,10 @@ def connected(settings, fake_meta, fake_telegram):
 
 
 @pytest.fixture
-async def pasokh(aiohttp_client, connected):
+async def pasokh(aiohttp_client, connected, app_clock):
     from bots.runtime import create_app
 
-    return await aiohttp_client(create_app(connected))
+    return await aiohttp_client(create_app(connected, clock=app_clock))
 
 
 async def _media_of(external_id: str) -> dict | None:

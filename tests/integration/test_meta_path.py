@@ -25,13 +25,13 @@ from tests.integration.meta_helpers import (
 
 
 @pytest.fixture
-async def fake_meta():
-    async with FakeMeta() as fake:
+async def fake_meta(app_clock):
+    async with FakeMeta(clock=app_clock.monotonic) as fake:
         yield fake
 
 
 @pytest.fixture
-async def meta_pasokh(aiohttp_client, settings, fake_meta):
+async def meta_pasokh(aiohttp_client, settings, fake_meta, app_clock):
     from bots.runtime import create_app
 
     connected = settings.with_environment(
@@ -43,7 +43,7 @@ async def meta_pasokh(aiohttp_client, settings, fake_meta):
         INSTAGRAM_ACCOUNT_ID=INSTAGRAM_ACCOUNT_ID,
         INSTAGRAM_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
     )
-    return await aiohttp_client(create_app(connected))
+    return await aiohttp_client(create_app(connected, clock=app_clock))
 
 
 def _url(client, platform: str) -> str:

@@ -42,7 +42,8 @@ async def _delivery(message_id: int, state: str) -> bool:
     return (await Message.get(id=message_id)).delivery == state
 
 
-async def test_pressing_talk_to_a_person_hands_over_and_the_bot_goes_quiet(pasokh, fake_telegram):
+async def test_pressing_talk_to_a_person_hands_over_and_the_bot_goes_quiet(pasokh, fake_telegram,
+                                                                           app_clock):
     await post_update(pasokh, text_update(5002, "سلام"))
     await fake_telegram.wait_for(lambda fake: fake.sent_messages(5002))
     assert (await post_update(pasokh, button_update(5002, "handoff"))).status == 200
@@ -55,7 +56,9 @@ async def test_pressing_talk_to_a_person_hands_over_and_the_bot_goes_quiet(pasok
 
     await post_update(pasokh, text_update(5002, "کسی هست؟"))
     await eventually(lambda: _all_processed(), what="the last message processed")
-    await asyncio.sleep(1.2)  # longer than the per-chat pace: a reply would have gone by now
+    # The engine writes a reply's outbox row with the message's processed mark: none came.
+    assert await _replies_written("5002") == 2
+    await app_clock.sleep(1.2)  # longer than the per-chat pace: a reply would have gone by now
     assert len(fake_telegram.sent_messages(5002)) == 2
 
 
@@ -63,13 +66,18 @@ async def _all_processed() -> bool:
     return not await Message.filter(direction="in", processed=False).exists()
 
 
-async def test_a_redelivered_update_is_answered_once(pasokh, fake_telegram):
+async def _replies_written(chat_id: str) -> int:
+    return await OutboxItem.filter(chat_id=chat_id, message_id__isnull=False).count()
+
+
+async def test_a_redelivered_update_is_answered_once(pasokh, fake_telegram, app_clock):
     update = text_update(5003, "سلام")
     responses = await asyncio.gather(*(post_update(pasokh, update) for _ in range(5)))
     assert {r.status for r in responses} == {200}
     await fake_telegram.wait_for(lambda fake: fake.sent_messages(5003))
     await eventually(_all_processed, what="processing")
-    await asyncio.sleep(0.3)
+    assert await _replies_written("5003") == 1
+    await app_clock.sleep(1.2)  # a second reply would have gone by now
     assert len(fake_telegram.sent_messages(5003)) == 1
     assert await Message.filter(direction="in").count() == 1
 

@@ -1132,6 +1132,10 @@ class FakeTelegram(FakeServer):
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         self._delays.setdefault(self._canonical(method), deque()).extend([seconds] * times)
 
+    def delays_left(self, method: str) -> int:
+        """Delays of `delay_next` not yet taken: a call takes one as soon as it arrives."""
+        return len(self._delays.get(self._canonical(method), ()))
+
     async def deliver_update(self, update: dict[str, Any], token: str | None = None) -> int:
         """POST an update to the webhook set with setWebhook, as Telegram would, with the
         X-Telegram-Bot-Api-Secret-Token header (Bale sends none); returns the webhook's
