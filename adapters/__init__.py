@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from adapters.base import Adapter, BadPayload, WebhookRejected, WebhookRequest
 from adapters.instagram import INSTAGRAM
+from adapters.sms import SMS
 from adapters.telegram import TELEGRAM
 from adapters.whatsapp import WHATSAPP
 from core.channel_setup import PlatformLook
@@ -20,6 +21,7 @@ ADAPTERS: dict[Platform, Adapter] = {
     Platform.TELEGRAM: TELEGRAM,
     Platform.WHATSAPP: WHATSAPP,
     Platform.INSTAGRAM: INSTAGRAM,
+    Platform.SMS: SMS,
 }
 
 

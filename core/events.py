@@ -19,6 +19,7 @@ class Platform(StrEnum):
     WHATSAPP = "whatsapp"
     INSTAGRAM = "instagram"
     WEBCHAT = "webchat"
+    SMS = "sms"
 
 
 class EventKind(StrEnum):
@@ -87,6 +88,9 @@ class Sender:
     username: str | None = None
     language: str | None = None
     phone: str | None = None
+    # The network proved `phone` is the sender's (a text message came from it): the customer
+    # with that number is this sender, not someone who typed the same number.
+    phone_proven: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,6 +163,10 @@ class OutboundMessage:
     author: OutboundAuthor = OutboundAuthor.BOT
     introduces_bot: bool = False  # the bot's first words to this customer: say it is a bot
     template: Template | None = None
+    # The outbox row this send is for, set by the outbox worker and never stored: a platform
+    # that takes an idempotency key gets a stable one, so a send repeated after a crash is
+    # not a second message.
+    outbox_id: int | None = field(default=None, compare=False)
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON stored in an outbox row; `from_payload` reverses it."""
