@@ -9,7 +9,8 @@ counts as two. Pure arithmetic: the reply box shows it, the tests pin it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 _GSM7_BASIC = frozenset(
@@ -57,3 +58,17 @@ def count_segments(text: str) -> Segments:
         return Segments(encoding=encoding, units=units, parts=1, left=single - units)
     parts = -(-units // joined)
     return Segments(encoding=encoding, units=units, parts=parts, left=parts * joined - units)
+
+
+def _unknown_price(channel_id: int) -> int:
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class PartBilling:
+    """Which platforms reach any phone number with texts billed per part, and what a part
+    costs on each of their channels (0 when the owner did not say). The runtime fills it
+    from the adapters; the desk uses it for the reply box and for replies by text."""
+
+    platforms: frozenset[str] = frozenset()
+    price: Callable[[int], int] = field(default=_unknown_price)

@@ -28,7 +28,7 @@ from core.channel_setup import PlatformLook, SetupRefused
 from core.events import ChannelCredentials, EventKind, InboundEvent, Platform, Sender
 from core.i18n import lazy_gettext
 from core.media import MediaRefused, MediaSource
-from core.settings import Settings, env_choice, env_float, env_text
+from core.settings import Settings, env_choice, env_float, env_int, env_text
 from core.text import local_phone, phone_key, to_persian_digits
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ class NoMedia:
 
 
 class SmsAdapter:
-    look = PlatformLook(name=lazy_gettext("SMS"), letters="SMS", colour="#6b7280")
+    look = PlatformLook(name=lazy_gettext("SMS"), letters="SMS", colour="#6b7280",
+                        counts_parts=True)
     form = None  # a line is declared in .env (SMS_PROVIDER and the provider's keys)
     webhook_path = 2  # /webhooks/sms/{provider}/{secret}
     checks_connection = False
@@ -137,8 +138,11 @@ class SmsAdapter:
     ) -> SmsTransport:
         provider, number = _provider_of(channel)
         line = Line(api_base=provider.api_base(settings), api_key=channel.token, number=number)
-        return SmsTransport(provider, line, session, sends_per_second=env_float(
-            settings, "SMS_SENDS_PER_SECOND", DEFAULT_SENDS_PER_SECOND))
+        return SmsTransport(
+            provider, line, session,
+            sends_per_second=env_float(settings, "SMS_SENDS_PER_SECOND",
+                                       DEFAULT_SENDS_PER_SECOND),
+            price_per_part=env_int(settings, "SMS_PRICE_PER_PART", 0))
 
     def media_source(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings

@@ -27,7 +27,8 @@ PER_RECIPIENT_INTERVAL = 1.0
 
 class SmsTransport:
     def __init__(self, provider: Provider, line: Line, session: aiohttp.ClientSession, *,
-                 sends_per_second: float) -> None:
+                 sends_per_second: float, price_per_part: int = 0) -> None:
+        self.price_per_part = price_per_part  # what the reply box's cost counts with
         self._provider = provider
         self._line = line
         self._session = session

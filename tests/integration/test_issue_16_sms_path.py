@@ -9,9 +9,10 @@ from types import MappingProxyType
 import pytest
 
 from bots.typedefs import RUNTIME
-from core.models import Customer, Identity, Message, OutboxItem
-from tests.fakes.kavenegar import API_KEY, LINE, FakeKavenegar
-from tests.integration.helpers import eventually
+from core.models import Conversation, Customer, Identity, Message, OutboxItem
+from tests.fakes.kavenegar import API_KEY, LINE, PRICE_PER_PART, FakeKavenegar
+from tests.integration.helpers import SECRET_HEADER, eventually, text_update
+from tests.panel.helpers import log_in, make_user, post_form
 
 SMS_SECRET = "sms-callback-secret-0123456789"  # noqa: S105 (a test value)
 
@@ -21,6 +22,7 @@ def sms_environment(api_base: str) -> MappingProxyType[str, str]:
         "SMS_PROVIDER": "kavenegar", "SMS_WEBHOOK_SECRET": SMS_SECRET,
         "KAVENEGAR_API_KEY": API_KEY, "KAVENEGAR_SENDER": LINE,
         "KAVENEGAR_API_BASE": api_base, "SMS_SENDS_PER_SECOND": "0",
+        "SMS_PRICE_PER_PART": str(PRICE_PER_PART),
     })
 
 
@@ -145,3 +147,77 @@ async def test_a_callback_that_is_not_kavenegars_is_a_400(sms_pasokh):
 
 async def _count(query, expected: int) -> bool:
     return await query.count() == expected
+
+
+# --- the panel: replying by text, and the parts the reply box counts ------------------------
+
+
+async def _agent(client) -> None:
+    await make_user("agent@example.com", "owner")
+    response = await log_in(client, "agent@example.com")
+    assert response.status in (302, 303)
+
+
+async def test_an_agent_answers_a_text_conversation_and_sees_its_parts_and_cost(
+    sms_pasokh, fake_kavenegar
+):
+    await fake_kavenegar.receive("09121234567", "سلام")
+    await _bot_answer(fake_kavenegar, "09121234567")
+    conversation = await Conversation.get()
+    await _agent(sms_pasokh)
+    page = await (await sms_pasokh.get(f"/conversations/{conversation.id}")).text()
+    assert 'id="parts-counter"' in page
+    assert 'name="by_text"' not in page  # its replies are texts already
+    counted = await post_form(sms_pasokh, f"/conversations/{conversation.id}/parts",
+                              {"text": "س" * 71}, htmx=True)
+    assert "۲ پیامک" in await counted.text()
+    assert "۲۳۸۰ ریال" in await counted.text()  # 2 parts × 1,190 rials (SMS_PRICE_PER_PART)
+    latin = await post_form(sms_pasokh, f"/conversations/{conversation.id}/parts",
+                            {"text": "a" * 160}, htmx=True)
+    assert "۱ پیامک" in await latin.text() and "GSM-7" in await latin.text()
+    sent = await post_form(sms_pasokh, f"/conversations/{conversation.id}/reply",
+                           {"text": "سفارش شما فردا می‌رسد."}, htmx=True)
+    assert sent.status == 200
+    await fake_kavenegar.wait_for(lambda f: any(t.message == "سفارش شما فردا می‌رسد."
+                                                for t in f.sent))
+
+
+async def test_an_agent_texts_a_messenger_customer_who_gave_a_phone_number(
+    sms_pasokh, fake_kavenegar, settings
+):
+    response = await sms_pasokh.post("/webhooks/telegram", json=text_update(555, "سلام"),
+                                     headers=SECRET_HEADER)
+    assert response.status == 200
+    conversation = await Conversation.get()
+    await Customer.filter(id=conversation.customer_id).update(phone="989128888888")
+    await _agent(sms_pasokh)
+    page = await (await sms_pasokh.get(f"/conversations/{conversation.id}")).text()
+    assert "۰۹۱۲۸۸۸۸۸۸۸" in page and 'name="by_text"' in page
+    sent = await post_form(sms_pasokh, f"/conversations/{conversation.id}/reply",
+                           {"text": "پیگیری سفارش: A-1001", "by_text": "1"}, htmx=True)
+    assert sent.status == 200
+    await fake_kavenegar.wait_for(lambda f: f.to("09128888888"))
+    reply = await Message.get(text="پیگیری سفارش: A-1001")
+    assert reply.conversation_id == conversation.id  # shown where the agent wrote it
+    identity = await Identity.get(external_id="989128888888")
+    assert identity.customer_id == conversation.customer_id
+    await eventually(lambda: _delivery(reply.id, "sent"), what="the send recorded")
+    # The customer answers by text: the same customer, whose history holds both.
+    await fake_kavenegar.receive("09128888888", "ممنون")
+    await eventually(lambda: Message.filter(text="ممنون").exists(), what="the answer stored")
+    answer = await Message.get(text="ممنون")
+    assert (await Conversation.get(id=answer.conversation_id)).customer_id == \
+        conversation.customer_id
+
+
+async def test_a_customer_without_a_number_cannot_be_texted(sms_pasokh):
+    await sms_pasokh.post("/webhooks/telegram", json=text_update(556, "سلام"),
+                          headers=SECRET_HEADER)
+    conversation = await Conversation.get()
+    await _agent(sms_pasokh)
+    page = await (await sms_pasokh.get(f"/conversations/{conversation.id}")).text()
+    assert 'name="by_text"' not in page and 'id="parts-counter"' not in page
+    refused = await post_form(sms_pasokh, f"/conversations/{conversation.id}/reply",
+                              {"text": "سلام", "by_text": "1"}, htmx=True)
+    assert "شماره" in await refused.text()
+    assert not await Message.filter(text="سلام", direction="out").exists()
