@@ -173,6 +173,22 @@ def phone_key(phone: str | None) -> str | None:
     return digits or None
 
 
+_PHONE_TYPED = re.compile(r"[+\d\s()\-]+")
+_PHONE_SEARCH_DIGITS = 5
+
+
+def phone_search_key(typed: str) -> str | None:
+    """What to look for among stored phone keys when a search looks like a number: the
+    whole key for a whole number, and for part of one typed locally (0912 12…) the digits
+    after the trunk 0, which stored keys (98912 12…) hold."""
+    latin = to_latin_digits(strip_invisible(typed)).strip()
+    digits = sum(ch.isdigit() for ch in latin)
+    if not _PHONE_TYPED.fullmatch(latin) or digits < _PHONE_SEARCH_DIGITS:
+        return None
+    key = phone_key(latin) or ""
+    return key[1:] if key.startswith("0") and not key.startswith("00") else key
+
+
 def local_phone(key: str) -> str:
     """A phone key as Iranians write and Iranian text-message providers take it: 0912…
     for an Iranian number, the international digits for any other."""

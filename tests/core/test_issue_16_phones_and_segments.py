@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.segments import Encoding, count_segments
-from core.text import local_phone, phone_key
+from core.text import local_phone, phone_key, phone_search_key
 
 
 @pytest.mark.parametrize("typed", [
@@ -65,3 +65,11 @@ def test_issue_16_persian_digits_and_emoji_count_as_ucs2_units():
 
 def test_issue_16_cost_is_parts_times_the_price():
     assert count_segments("س" * 71).cost(1190) == 2380
+
+
+@pytest.mark.parametrize(("typed", "key"), [
+    ("0912 123 4567", "989121234567"), ("۰۹۱۲۱۲۳", "912123"), ("+98 912", "98912"),
+    ("سفارش ۱۲۳۴۵", None), ("1234", None), ("A-1001", None),
+])
+def test_issue_16_a_search_that_looks_like_a_number_looks_for_its_key(typed, key):
+    assert phone_search_key(typed) == key
