@@ -19,7 +19,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from core.db import query_rows
-from core.models import Conversation, Customer, Identity, Ticket
+from core.models import Conversation, Customer, Identity, OptOut, Ticket
 from core.search_index import index_customers
 
 _K = TypeVar("_K", bound=Hashable)
@@ -85,6 +85,10 @@ async def merge_customers(keep_id: int, merge_id: int) -> None:
         await Identity.filter(customer_id=merge_id).update(customer_id=keep_id)
         await Conversation.filter(customer_id=merge_id).update(customer_id=keep_id)
         await Ticket.filter(customer_id=merge_id).update(customer_id=keep_id)
+        # One opt-out per channel: the kept customer's stands where both have one.
+        kept = await OptOut.filter(customer_id=keep_id).values_list("channel_id", flat=True)
+        await OptOut.filter(customer_id=merge_id, channel_id__in=kept).delete()
+        await OptOut.filter(customer_id=merge_id).update(customer_id=keep_id)
         keep.display_name = keep.display_name or gone.display_name
         keep.phone = keep.phone or gone.phone
         keep.language = keep.language or gone.language

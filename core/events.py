@@ -120,6 +120,9 @@ class InboundEvent:
     route: Mapping[str, str] = field(default_factory=dict)  # extra routing a reply must carry
     delivery_status: str | None = None  # STATUS: sent, delivered, read, played or failed
     delivery_error: str | None = None  # STATUS failed: the platform's code and reason
+    # STATUS failed because the recipient refuses the channel's messages (a text line they
+    # blocked): they are opted out of its proactive messages (core/opt_outs.py).
+    recipient_refuses: bool = False
     occurred_at: datetime
     raw: Any = field(default=None, compare=False, repr=False)
 

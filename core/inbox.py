@@ -35,6 +35,7 @@ from core.events import EventKind, InboundEvent, MessageKind
 from core.limits import fitted
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, OutboxState
+from core.opt_outs import opt_out_recipient
 from core.search_index import index_customers, index_messages, reindex_edited
 from core.sqlvalues import db_json, db_time, from_json
 from core.tasks import finish
@@ -254,6 +255,9 @@ class _BatchWriter:
                 await self._set_reachable(event, reachable=event.kind is EventKind.UNBLOCKED)
             case EventKind.STATUS:
                 await self._record_status(event)
+                if event.recipient_refuses:
+                    await opt_out_recipient(self._conn, channel_id=event.channel_id,
+                                            external_id=event.external_id, now=self._now)
             case EventKind.READ:
                 await self._record_status(replace(event, delivery_status="read"))
             case EventKind.ECHO:

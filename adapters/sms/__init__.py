@@ -5,6 +5,8 @@ adapters/sms/providers.py), on one line `.env` declares.
   key and its webhook secret SMS_WEBHOOK_SECRET: a provider calls
   /webhooks/sms/{provider}/{SMS_WEBHOOK_SECRET}, and a wrong provider or secret is a 404
   that takes as long as a right one.
+- «۱۱» and «۱۲» from a customer are Iran's "leave this line's news" and "come back": they
+  arrive as those buttons (core.actions.OPT_OUT_PAYLOAD), which the flows confirm.
 - A sender is a phone number: its phone key (core.text.phone_key, 98912…) is the sender's
   id and the chat, so 0912…, +98912… and ۰۹۱۲… are one customer, who is the customer
   already known by that number on another channel (`Sender.phone_proven`).
@@ -24,16 +26,27 @@ from adapters.base import BadPayload, NewChannel, SetupContext, WebhookRejected,
 from adapters.sms.provider import Line, Provider, Received, Report
 from adapters.sms.providers import PROVIDERS
 from adapters.sms.transport import SmsTransport
+from core.actions import OPT_IN_PAYLOAD, OPT_OUT_PAYLOAD
 from core.channel_setup import PlatformLook, SetupRefused
-from core.events import ChannelCredentials, EventKind, InboundEvent, Platform, Sender
+from core.events import (
+    ChannelCredentials,
+    EventKind,
+    InboundEvent,
+    MessageKind,
+    Platform,
+    Sender,
+)
 from core.i18n import lazy_gettext
 from core.media import MediaRefused, MediaSource
 from core.settings import Settings, env_choice, env_float, env_int, env_text
-from core.text import local_phone, phone_key, to_persian_digits
+from core.text import local_phone, phone_key, strip_invisible, to_latin_digits, to_persian_digits
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SENDS_PER_SECOND = 10.0
+# Iran's convention for service lines: a recipient answers 11 to leave a line's news and 12
+# to come back. The flows confirm and keep the choice (flows/opt_out.py).
+_CHOICES = {"11": OPT_OUT_PAYLOAD, "12": OPT_IN_PAYLOAD}
 
 
 def channel_key(provider: str, line: str) -> str:
@@ -163,12 +176,15 @@ def _received(callback: Received, channel: ChannelCredentials, now: datetime
         log.warning("sms: a text from a sender without a number (%d characters) dropped",
                     len(callback.sender))
         return None
+    choice = _CHOICES.get(to_latin_digits(strip_invisible(callback.text)).strip())
     return InboundEvent(
         platform=Platform.SMS, channel_id=channel.channel_id, kind=EventKind.MESSAGE,
         external_id=f"in-{callback.message_id}",  # apart from the ids of texts we sent
         sender=Sender(external_id=phone, display_name=to_persian_digits(local_phone(phone)),
                       phone=phone, phone_proven=True),
-        chat_id=phone, text=callback.text, occurred_at=now, raw=callback.text)
+        chat_id=phone, text=callback.text, occurred_at=now, raw=callback.text,
+        message_kind=MessageKind.BUTTON if choice else MessageKind.TEXT,
+        button_payload=choice)
 
 
 def _report(callback: Report, channel_id: int, now: datetime) -> InboundEvent:
@@ -176,7 +192,7 @@ def _report(callback: Report, channel_id: int, now: datetime) -> InboundEvent:
         platform=Platform.SMS, channel_id=channel_id, kind=EventKind.STATUS,
         external_id=callback.message_id, sender=Sender(external_id="", display_name=""),
         chat_id="", delivery_status=callback.state, delivery_error=callback.reason,
-        occurred_at=now)
+        recipient_refuses=callback.blocked, occurred_at=now)
 
 
 SMS = SmsAdapter()

@@ -9,7 +9,7 @@ from types import MappingProxyType
 import pytest
 
 from bots.typedefs import RUNTIME
-from core.models import Conversation, Customer, Identity, Message, OutboxItem
+from core.models import Conversation, Customer, Identity, Message, OptOut, OutboxItem
 from tests.fakes.kavenegar import API_KEY, LINE, PRICE_PER_PART, FakeKavenegar
 from tests.integration.helpers import SECRET_HEADER, eventually, text_update
 from tests.panel.helpers import log_in, make_user, post_form
@@ -221,3 +221,33 @@ async def test_a_customer_without_a_number_cannot_be_texted(sms_pasokh):
                               {"text": "سلام", "by_text": "1"}, htmx=True)
     assert "شماره" in await refused.text()
     assert not await Message.filter(text="سلام", direction="out").exists()
+
+
+# --- «۱۱» and «۱۲»: leaving the line's news, and coming back -------------------------------
+
+
+@pytest.mark.parametrize(("leave", "back"), [("11", "12"), ("۱۱", "۱۲"), (" ١١ ", "١٢")])
+async def test_eleven_opts_out_with_a_confirmation_and_twelve_back_in(sms_pasokh, fake_kavenegar,
+                                                                       leave, back):
+    await fake_kavenegar.receive("09121234567", "سلام")
+    await _bot_answer(fake_kavenegar, "09121234567")
+    await fake_kavenegar.receive("09121234567", leave)
+    await fake_kavenegar.wait_for(lambda f: len(f.to("09121234567")) == 2)
+    assert "۱۲" in fake_kavenegar.to("09121234567")[1].message
+    customer = await Customer.get()
+    assert await OptOut.filter(customer_id=customer.id).count() == 1
+    await _agent(sms_pasokh)
+    page = await (await sms_pasokh.get(f"/conversations/{(await Conversation.get()).id}")).text()
+    assert "خبرها را در SMS 10004346 نمی‌خواهد" in page
+    await fake_kavenegar.receive("09121234567", back)
+    await fake_kavenegar.wait_for(lambda f: len(f.to("09121234567")) == 3)
+    assert "۱۱" in fake_kavenegar.to("09121234567")[2].message
+    assert not await OptOut.exists()
+
+
+async def test_a_recipient_who_blocks_the_line_is_opted_out(sms_pasokh, fake_kavenegar):
+    await fake_kavenegar.receive("09351112222", "سلام")
+    answer = await _bot_answer(fake_kavenegar, "09351112222")
+    await fake_kavenegar.report(int(answer.external_id), 14)
+    await eventually(lambda: OptOut.exists(), what="the opt-out recorded")
+    assert (await OptOut.get()).customer_id == (await Customer.get()).id
