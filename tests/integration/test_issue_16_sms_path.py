@@ -10,6 +10,7 @@ import pytest
 
 from bots.typedefs import RUNTIME
 from core.models import Conversation, Customer, Identity, Message, OptOut, OutboxItem
+from tests.api.helpers import owner_token
 from tests.fakes.kavenegar import API_KEY, LINE, PRICE_PER_PART, FakeKavenegar
 from tests.integration.helpers import SECRET_HEADER, eventually, text_update
 from tests.panel.helpers import log_in, make_user, post_form
@@ -250,4 +251,9 @@ async def test_a_recipient_who_blocks_the_line_is_opted_out(sms_pasokh, fake_kav
     answer = await _bot_answer(fake_kavenegar, "09351112222")
     await fake_kavenegar.report(int(answer.external_id), 14)
     await eventually(lambda: OptOut.exists(), what="the opt-out recorded")
-    assert (await OptOut.get()).customer_id == (await Customer.get()).id
+    customer = await Customer.get()
+    assert (await OptOut.get()).customer_id == customer.id
+    # The API says it too.
+    record = await (await sms_pasokh.get(f"/api/v1/customers/{customer.id}",
+                                         headers=await owner_token())).json()
+    assert record["opted_out_channel_ids"] == [answer.channel_id]
