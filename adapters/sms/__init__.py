@@ -38,6 +38,7 @@ from core.events import (
 )
 from core.i18n import lazy_gettext
 from core.media import MediaRefused, MediaSource
+from core.secrets_at_rest import derived_key, installation_secret
 from core.settings import Settings, env_choice, env_float, env_int, env_text
 from core.text import local_phone, phone_key, strip_invisible, to_latin_digits, to_persian_digits
 
@@ -155,7 +156,8 @@ class SmsAdapter:
             provider, line, session,
             sends_per_second=env_float(settings, "SMS_SENDS_PER_SECOND",
                                        DEFAULT_SENDS_PER_SECOND),
-            price_per_part=env_int(settings, "SMS_PRICE_PER_PART", 0))
+            price_per_part=env_int(settings, "SMS_PRICE_PER_PART", 0),
+            installation=derived_key(installation_secret(settings), b"text-message local ids"))
 
     def media_source(
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings

@@ -5,7 +5,8 @@
   "entries": [{"messageid", "status", "statustext", "cost", …}]}`; an error carries its code
   both as the HTTP status and in `return.status` (418 no credit, 411 bad number, …).
 - `localid` is Kavenegar's idempotency key: a send with a localid it has seen answers that
-  first message instead of sending another, so the outbox row's id goes there.
+  first message instead of sending another, so the outbox row's id goes there (under the
+  installation's prefix: adapters/sms/transport.py).
 - Callbacks (set in Kavenegar's panel, both at /webhooks/sms/kavenegar/{SMS_WEBHOOK_SECRET}):
   a text received posts `messageid`, `from`, `to`, `message`; a delivery report posts
   `messageid`, `status` (10 delivered, 11 not delivered, 14 blocked by the recipient…).

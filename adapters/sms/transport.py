@@ -23,12 +23,19 @@ from core.i18n import gettext_noop
 from core.text import local_phone, phone_key
 
 PER_RECIPIENT_INTERVAL = 1.0
+# An idempotency key is a signed 64-bit number: 30 bits of installation, 32 of outbox row.
+_ROW_BITS = 32
+_ROW_MASK = (1 << _ROW_BITS) - 1
+_PREFIX_MASK = (1 << 30) - 1
 
 
 class SmsTransport:
     def __init__(self, provider: Provider, line: Line, session: aiohttp.ClientSession, *,
-                 sends_per_second: float, price_per_part: int = 0) -> None:
+                 sends_per_second: float, installation: bytes, price_per_part: int = 0) -> None:
+        """`installation` tells this installation's idempotency keys from another's that
+        uses the same provider account (core.secrets_at_rest.derived_key)."""
         self.price_per_part = price_per_part  # what the reply box's cost counts with
+        self._key_prefix = int.from_bytes(installation[:4], "big") & _PREFIX_MASK
         self._provider = provider
         self._line = line
         self._session = session
@@ -59,5 +66,13 @@ class SmsTransport:
         text = numbered_menu(message.text, message.buttons) if message.buttons else message.text
         message_id = await self._provider.send(self._session, self._line,
                                                receptor=local_phone(number), text=text,
-                                               local_id=message.outbox_id)
+                                               local_id=self.local_id(message.outbox_id))
         return SendResult(external_id=message_id)
+
+    def local_id(self, outbox_id: int | None) -> int | None:
+        """The provider's idempotency key for an outbox row: the row's id under this
+        installation's prefix. A provider remembers keys for the whole account, so a bare
+        row id would make a new database's first rows "repeats" of an old one's, never sent."""
+        if outbox_id is None:
+            return None
+        return self._key_prefix << _ROW_BITS | (outbox_id & _ROW_MASK)

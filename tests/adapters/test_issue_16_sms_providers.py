@@ -130,7 +130,8 @@ async def test_ghasedak_is_one_module_that_sends_with_its_checkid(session, aioht
 
 
 def _settings(**environment: str) -> Settings:
-    return Settings(environment=MappingProxyType(environment))
+    return Settings(environment=MappingProxyType(environment),
+                    secret_key="an-installation-secret-for-tests-0123456789")
 
 
 def test_a_line_is_declared_by_the_chosen_providers_own_keys():
@@ -172,5 +173,16 @@ async def test_the_transport_sends_the_outbox_row_id_as_localid(fake, session):
                               text="سلام", outbox_id=314)
     result = await transport.send(message)
     assert result.external_id == str(fake.sent[0].messageid)
-    assert (fake.sent[0].receptor, fake.sent[0].localid) == ("09121234567", "314")
+    local_id = int(fake.sent[0].localid)
+    assert (fake.sent[0].receptor, local_id & 0xFFFFFFFF) == ("09121234567", 314)
+    assert 0 < local_id < 2**62
     assert transport.reply_window(message) is None
+
+
+async def test_another_installation_on_the_same_account_has_its_own_local_ids(session):
+    settings = _settings(KAVENEGAR_API_BASE="http://127.0.0.1:9")
+    other = Settings(environment=settings.environment, secret_key="another-installation-0123")
+    ours, theirs = (SMS.transport(CHANNEL, session, s) for s in (settings, other))
+    assert ours.local_id(1) != theirs.local_id(1)
+    assert ours.local_id(1) == SMS.transport(CHANNEL, session, settings).local_id(1)
+    assert ours.local_id(1) != ours.local_id(2)
