@@ -10,6 +10,7 @@ from __future__ import annotations
 from adapters.bale import BALE
 from adapters.base import Adapter, BadPayload, WebhookRejected, WebhookRequest
 from adapters.instagram import INSTAGRAM
+from adapters.sms import SMS
 from adapters.telegram import TELEGRAM
 from adapters.whatsapp import WHATSAPP
 from core.channel_setup import PlatformLook
@@ -22,6 +23,7 @@ ADAPTERS: dict[Platform, Adapter] = {
     Platform.WHATSAPP: WHATSAPP,
     Platform.INSTAGRAM: INSTAGRAM,
     Platform.BALE: BALE,
+    Platform.SMS: SMS,
 }
 
 

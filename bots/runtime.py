@@ -40,7 +40,7 @@ from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
 from core.clock import SYSTEM_CLOCK, Clock
 from core.conversations import ConversationEngine
-from core.delivery import Transport
+from core.delivery import PricedPerPart, Transport
 from core.desk import Desk
 from core.events import OutboundMessage
 from core.inbox import Inbox
@@ -48,6 +48,7 @@ from core.leadership import SenderLease
 from core.media import Downloader, MediaFetcher, MediaSource, MediaStore
 from core.order_lookup import OrderLookups
 from core.outbox import OutboxWorker, RetryPolicy
+from core.segments import PartBilling
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,14 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
         transport = transports.get(message.channel_id)
         return transport.reply_window(message) if transport is not None else None
 
-    desk = Desk(bus, outbox.wake, engine.submit_ids, reply_window)
+    def part_price(channel_id: int) -> int:
+        transport = transports.get(channel_id)
+        return transport.price_per_part if isinstance(transport, PricedPerPart) else 0
+
+    part_billing = PartBilling(
+        platforms=frozenset(p.value for p, a in ADAPTERS.items() if a.look.counts_parts),
+        price=part_price)
+    desk = Desk(bus, outbox.wake, engine.submit_ids, reply_window, part_billing)
     runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, media,
                       desk, transports, media_sources=media_sources)
     await inbox.start()

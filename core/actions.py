@@ -85,7 +85,20 @@ class SetLanguage:
     language: str
 
 
-Action = Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetOptOut:
+    """The customer asked for no proactive messages on this channel (`opted_out`), or for
+    them again; answers to what they write still go."""
+
+    opted_out: bool
+
+
+# What an adapter makes of a platform's own way to leave and come back (by text, Iran's
+# «۱۱» and «۱۲»): a button the customer pressed, which the flows answer like any other.
+OPT_OUT_PAYLOAD = "pasokh:opt-out"
+OPT_IN_PAYLOAD = "pasokh:opt-in"
+
+Action = Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage | SetOptOut
 
 
 class SystemEvent(StrEnum):

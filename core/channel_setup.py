@@ -93,3 +93,6 @@ class PlatformLook:
     name: LazyString
     letters: str
     colour: str  # a CSS colour
+    # The platform reaches any phone number (its chats are phone keys, core.text.phone_key)
+    # with texts billed per part: the reply box counts the parts and their cost.
+    counts_parts: bool = False

@@ -38,6 +38,7 @@ from core.actions import (
     Reply,
     SaveSurvey,
     SetLanguage,
+    SetOptOut,
     SystemEvent,
     Turn,
 )
@@ -47,6 +48,7 @@ from core.db import dialect_sql, is_postgres
 from core.events import ChatType, MediaRef, MessageKind, OutboundKind, OutboundMessage, Platform
 from core.message_meta import MessageMeta, decode_meta, encode_meta
 from core.models import Author, ConversationStatus, Direction
+from core.opt_outs import set_opt_out
 from core.outbox import OutboxEntry, enqueue
 from core.search_index import index_messages
 from core.sqlvalues import db_json, db_time, from_json
@@ -95,6 +97,8 @@ class _Writes:
     tickets: list[tuple[_Conversation, OpenTicket]] = field(default_factory=list)
     surveys: list[tuple[int, SaveSurvey]] = field(default_factory=list)  # conversation id
     languages: dict[int, str] = field(default_factory=dict)  # customer id → language
+    # (customer id, channel id) → opted out or back in
+    opt_outs: dict[tuple[int, int], bool] = field(default_factory=dict)
     unfinished_lookups: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -323,6 +327,9 @@ def _apply(action: Action, conversation: _Conversation, writes: _Writes) -> None
             writes.tickets.append((conversation, action))
         case SetLanguage():
             writes.languages[conversation.customer_id] = action.language
+        case SetOptOut():
+            writes.opt_outs[(conversation.customer_id, conversation.channel_id)] = \
+                action.opted_out
 
 
 async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[str, Any]]:
@@ -488,6 +495,9 @@ async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: date
             [[language, db_time(conn, now), customer_id]
              for customer_id, language in writes.languages.items()],
         )
+    for (customer_id, channel_id), opted_out in writes.opt_outs.items():
+        await set_opt_out(conn, customer_id=customer_id, channel_id=channel_id,
+                          opted_out=opted_out, now=now)
     return followups
 
 

@@ -3,18 +3,42 @@
 A customer who writes on Telegram and on WhatsApp starts as two customers. Their phone
 numbers (WhatsApp's wa_id, a Telegram contact share) reveal the match; an agent confirms
 it, and the merge keeps both identities and one history. Nothing merges on its own: two
-people can share a phone (a shop's landline, a family number).
+people can share a phone (a shop's landline, a family number). The one exception is a
+sender who is nothing but a proven number (a text message): it has no other name to tell
+it apart, and it joins the customer who has that number (`customers_by_phone`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from core.models import Conversation, Customer, Identity, Ticket
+from core.db import query_rows
+from core.models import Conversation, Customer, Identity, OptOut, Ticket
 from core.search_index import index_customers
+
+_K = TypeVar("_K", bound=Hashable)
+_PHONES_PER_QUERY = 500
+
+
+async def customers_by_phone(conn: BaseDBAsyncClient, phones: Mapping[_K, str]
+                             ) -> dict[_K, int]:
+    """For each key, the oldest customer whose number is its phone key (core.text.phone_key),
+    where one exists."""
+    distinct = sorted(set(phones.values()))
+    found: dict[str, int] = {}
+    for start in range(0, len(distinct), _PHONES_PER_QUERY):
+        chunk = distinct[start:start + _PHONES_PER_QUERY]
+        rows = await query_rows(
+            conn, "SELECT MIN(id) AS id, phone FROM customer WHERE phone IN"
+                  f" ({', '.join('?' * len(chunk))}) GROUP BY phone", chunk)
+        found |= {row["phone"]: row["id"] for row in rows}
+    return {key: found[phone] for key, phone in phones.items() if phone in found}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +85,10 @@ async def merge_customers(keep_id: int, merge_id: int) -> None:
         await Identity.filter(customer_id=merge_id).update(customer_id=keep_id)
         await Conversation.filter(customer_id=merge_id).update(customer_id=keep_id)
         await Ticket.filter(customer_id=merge_id).update(customer_id=keep_id)
+        # One opt-out per channel: the kept customer's stands where both have one.
+        kept = await OptOut.filter(customer_id=keep_id).values_list("channel_id", flat=True)
+        await OptOut.filter(customer_id=merge_id, channel_id__in=kept).delete()
+        await OptOut.filter(customer_id=merge_id).update(customer_id=keep_id)
         keep.display_name = keep.display_name or gone.display_name
         keep.phone = keep.phone or gone.phone
         keep.language = keep.language or gone.language

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.events import OutboundMessage, SendResult
 
@@ -75,3 +75,10 @@ class Transport(Protocol):
         """How long after the customer's last message the platform accepts this message;
         None when it has no such rule. The outbox refuses a message sent too late instead
         of letting the platform fail it."""
+
+
+@runtime_checkable
+class PricedPerPart(Protocol):
+    """A transport whose messages are billed per text-message part (core/segments.py)."""
+
+    price_per_part: int  # in rials, as the owner set it; 0 = not set

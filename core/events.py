@@ -20,6 +20,7 @@ class Platform(StrEnum):
     INSTAGRAM = "instagram"
     WEBCHAT = "webchat"
     BALE = "bale"
+    SMS = "sms"
 
 
 class EventKind(StrEnum):
@@ -88,6 +89,9 @@ class Sender:
     username: str | None = None
     language: str | None = None
     phone: str | None = None
+    # The network proved `phone` is the sender's (a text message came from it): the customer
+    # with that number is this sender, not someone who typed the same number.
+    phone_proven: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +121,9 @@ class InboundEvent:
     route: Mapping[str, str] = field(default_factory=dict)  # extra routing a reply must carry
     delivery_status: str | None = None  # STATUS: sent, delivered, read, played or failed
     delivery_error: str | None = None  # STATUS failed: the platform's code and reason
+    # STATUS failed because the recipient refuses the channel's messages (a text line they
+    # blocked): they are opted out of its proactive messages (core/opt_outs.py).
+    recipient_refuses: bool = False
     occurred_at: datetime
     raw: Any = field(default=None, compare=False, repr=False)
 
@@ -160,6 +167,10 @@ class OutboundMessage:
     author: OutboundAuthor = OutboundAuthor.BOT
     introduces_bot: bool = False  # the bot's first words to this customer: say it is a bot
     template: Template | None = None
+    # The outbox row this send is for, set by the outbox worker and never stored: a platform
+    # that takes an idempotency key gets a stable one, so a send repeated after a crash is
+    # not a second message.
+    outbox_id: int | None = field(default=None, compare=False)
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON stored in an outbox row; `from_payload` reverses it."""

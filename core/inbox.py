@@ -28,12 +28,14 @@ from tortoise.transactions import in_transaction
 
 from core.bus import Bus
 from core.clock import utcnow
+from core.customers import customers_by_phone
 from core.db import dialect_sql, is_postgres, query_rows
 from core.delivery import EARLIER_DELIVERY_STATES
 from core.events import EventKind, InboundEvent, MessageKind
 from core.limits import fitted
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, OutboxState
+from core.opt_outs import opt_out_recipient
 from core.search_index import index_customers, index_messages, reindex_edited
 from core.sqlvalues import db_json, db_time, from_json
 from core.tasks import finish
@@ -253,6 +255,9 @@ class _BatchWriter:
                 await self._set_reachable(event, reachable=event.kind is EventKind.UNBLOCKED)
             case EventKind.STATUS:
                 await self._record_status(event)
+                if event.recipient_refuses:
+                    await opt_out_recipient(self._conn, channel_id=event.channel_id,
+                                            external_id=event.external_id, now=self._now)
             case EventKind.READ:
                 await self._record_status(replace(event, delivery_status="read"))
             case EventKind.ECHO:
@@ -355,7 +360,15 @@ class _BatchWriter:
         """A customer and an identity for the sender of each event (one per sender). The
         unique (channel, external_id) decides, never a check: an identity another process
         made first is not returned, and the customer made for it is deleted again."""
-        customer_ids = await self._insert_customers(events)
+        # A sender who is only a number the network proved (a text message) joins the
+        # customer with that number (core/customers.py); two chat accounts never do.
+        known = await customers_by_phone(self._conn, {
+            _sender_key(e): phone for e in events
+            if e.sender.phone_proven and (phone := phone_key(e.sender.phone))})
+        fresh = [_sender_key(e) for e in events if _sender_key(e) not in known]
+        made = dict(zip(fresh, await self._insert_customers(
+            [e for e in events if _sender_key(e) not in known]), strict=True))
+        customer_ids = [known.get(_sender_key(e)) or made[_sender_key(e)] for e in events]
         now = db_time(self._conn, self._now)
         rows = [
             [customer_id, event.channel_id, event.sender.external_id, event.sender.username,
@@ -378,8 +391,7 @@ class _BatchWriter:
             )
             for row in inserted
         }
-        orphans = [customer_id for event, customer_id in zip(events, customer_ids, strict=True)
-                   if _sender_key(event) not in created]
+        orphans = [customer_id for key, customer_id in made.items() if key not in created]
         for chunk in _chunks(orphans):
             await self._exec(f"DELETE FROM customer WHERE id IN ({_marks(len(chunk))})", chunk)
         return created
@@ -667,20 +679,11 @@ class _BatchWriter:
             await self._exec(
                 "UPDATE outbox SET state = ?, last_error = ? WHERE state = ? AND identity_id IN"
                 " (SELECT id FROM identity WHERE channel_id = ? AND external_id = ?)",
-                [
-                    OutboxState.CANCELLED.value,
-                    "the customer blocked the bot",
-                    OutboxState.PENDING.value,
-                    event.channel_id,
-                    event.sender.external_id,
-                ],
+                [OutboxState.CANCELLED.value, "the customer blocked the bot",
+                 OutboxState.PENDING.value, event.channel_id, event.sender.external_id],
             )
-        log.info(
-            "ingest: identity %s on channel %s is now %s",
-            event.sender.external_id,
-            event.channel_id,
-            "reachable" if reachable else "unreachable",
-        )
+        log.info("ingest: identity %s on channel %s is now %s", event.sender.external_id,
+                 event.channel_id, "reachable" if reachable else "unreachable")
 
 
 def _sender_key(event: InboundEvent) -> _Key:

@@ -71,6 +71,7 @@ def fitted(event: InboundEvent) -> InboundEvent:
             username=_optional(sender.username, USERNAME_CHARS),
             language=_optional(sender.language, LANGUAGE_CHARS),
             phone=_optional(sender.phone, PHONE_CHARS),
+            phone_proven=sender.phone_proven,
         ),
         text=None if event.text is None else clean(event.text),
         media=None if media is None else MediaRef(

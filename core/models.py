@@ -356,3 +356,21 @@ class ApiToken(models.Model):
 
     class Meta:
         table = "api_token"
+
+
+# --- Opt-out ----------------------------------------------------------------------------
+# Who asked for no proactive messages on which channel (issue 16); checked before any.
+
+
+class OptOut(models.Model):
+    """A customer who asked for no proactive messages on one channel (by text, «۱۱»). They
+    still get answers when they write; the row goes when they ask again («۱۲»)."""
+
+    id = fields.IntField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="opt_outs")
+    channel = fields.ForeignKeyField("models.Channel", related_name="opt_outs")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "opt_out"
+        unique_together = (("customer", "channel"),)

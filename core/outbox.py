@@ -6,8 +6,9 @@ batches. What it means when things go wrong:
 
 - killed before the claim: the row is still `pending` and goes out after restart;
 - killed after the claim, before the outcome is recorded: the platform may or may not
-  have the message, and none of them offers an idempotency key, so the row is sent again
-  on restart and flagged `possibly_duplicated` — a reply is never lost;
+  have the message, so the row is sent again on restart and flagged `possibly_duplicated`
+  — a reply is never lost. A platform that takes an idempotency key gets the row's id
+  (`OutboundMessage.outbox_id`) and answers the repeat with the first send;
 - 429 / 5xx / timeouts: retried with exponential backoff and jitter, honouring the
   platform's `retry_after`, up to `max_attempts`; then `failed` with the reason;
 - a permanent refusal: `failed` at once with the platform's reason; a blocked bot marks the
@@ -20,7 +21,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -383,7 +384,7 @@ class OutboxWorker:
             if (early := claim.at - self._clock.monotonic()) > 0:
                 await self._clock.sleep(early)
             await self._keep_spacing(claim.paces)
-            result = await claim.transport.send(claim.message)
+            result = await claim.transport.send(replace(claim.message, outbox_id=claim.id))
         except RetryLater as error:
             for pace in claim.paces:
                 self._pacer.hold(pace, self._clock.monotonic() + (error.retry_after or 1.0))

@@ -154,12 +154,44 @@ def tokens(s: str) -> list[str]:
 
 def phone_key(phone: str | None) -> str | None:
     """A phone number as digits in international form, so that one person's number typed
-    on Telegram (+98 912 …, 0912 …) and WhatsApp's wa_id (98912…) compare equal."""
+    on Telegram (+98 912 …, 0912 …), WhatsApp's wa_id (98912…) and an SMS sender compare
+    equal. Every comparison of phone numbers goes through here.
+
+    Iranian mobiles are written many ways: 0912…, 912…, +98912…, 0098912…, +98 0912…, in
+    Persian or Arabic digits, with spaces, dashes or brackets; all become 98912…."""
     if not phone:
         return None
     digits = "".join(ch for ch in to_latin_digits(phone) if ch.isdigit())
     if digits.startswith("00"):
         digits = digits[2:]
+    if digits.startswith("980") and len(digits) == 13:  # +98 (0)912…: the trunk 0 kept
+        digits = "98" + digits[3:]
     elif digits.startswith("09") and len(digits) == 11:  # an Iranian mobile typed locally
         digits = "98" + digits[1:]
+    elif digits.startswith("9") and len(digits) == 10 and not phone.lstrip().startswith("+"):
+        digits = "98" + digits  # …and without its trunk 0 (+9… is a country code)
     return digits or None
+
+
+_PHONE_TYPED = re.compile(r"[+\d\s()\-]+")
+_PHONE_SEARCH_DIGITS = 5
+
+
+def phone_search_key(typed: str) -> str | None:
+    """What to look for among stored phone keys when a search looks like a number: the
+    whole key for a whole number, and for part of one typed locally (0912 12…) the digits
+    after the trunk 0, which stored keys (98912 12…) hold."""
+    latin = to_latin_digits(strip_invisible(typed)).strip()
+    digits = sum(ch.isdigit() for ch in latin)
+    if not _PHONE_TYPED.fullmatch(latin) or digits < _PHONE_SEARCH_DIGITS:
+        return None
+    key = phone_key(latin) or ""
+    return key[1:] if key.startswith("0") and not key.startswith("00") else key
+
+
+def local_phone(key: str) -> str:
+    """A phone key as Iranians write and Iranian text-message providers take it: 0912…
+    for an Iranian number, the international digits for any other."""
+    if key.startswith("98") and len(key) == 12:
+        return "0" + key[2:]
+    return key

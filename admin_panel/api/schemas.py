@@ -144,6 +144,8 @@ class Customer(Struct, frozen=True):
     created_at: datetime
     identities: list[Identity]
     conversation_ids: list[int]
+    opted_out_channel_ids: Annotated[list[int], Meta(
+        description="channels on which the customer asked for no proactive messages")] = []
 
 
 class CustomerPage(Struct, frozen=True):

@@ -72,6 +72,8 @@ async def _page_context(request: web.Request, conversation_id: int) -> dict:
                        [(choice.shortcut, choice.text) for choice in canned],
                    ) if waiting else (),
                    templates=await desk.templates(),
+                   text_line=await desk.text_line(viewer_of(request), detail.id),
+                   preview=await desk.parts_preview(viewer_of(request), detail.id, ""),
                    presence_expires_seconds=PRESENCE_EXPIRES_SECONDS)
     return context
 
@@ -142,8 +144,28 @@ def snooze_until(date_text: str, time_text: str) -> datetime:
 
 
 async def reply(request: web.Request) -> web.Response:
+    """A reply on the conversation's channel, or by text to the customer's phone when the
+    agent ticked that box."""
     desk, viewer = request.app[DESK], viewer_of(request)
-    return await _act(request, lambda cid, form: desk.reply(viewer, cid, _text(form, "text")))
+
+    async def send(conversation_id: int, form) -> int:
+        if _text(form, "by_text") == "1":
+            return await desk.reply_by_text(viewer, conversation_id, _text(form, "text"))
+        return await desk.reply(viewer, conversation_id, _text(form, "text"))
+
+    return await _act(request, send)
+
+
+async def parts(request: web.Request) -> web.Response:
+    """How many text-message parts the reply being written takes, and their cost."""
+    conversation_id = _conversation_id(request)
+    form = await request.post()
+    try:
+        preview = await request.app[DESK].parts_preview(viewer_of(request), conversation_id,
+                                                        _text(form, "text"))
+    except ConversationNotFound:
+        raise _not_found(request) from None
+    return render(request, "_parts_counter.html", {"preview": preview})
 
 
 async def note(request: web.Request) -> web.Response:

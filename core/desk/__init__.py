@@ -10,6 +10,7 @@ The panel never touches a model. It asks the `Desk` and gets frozen dataclasses 
 - `timeline.py`: one conversation, its history and files;
 - `commands.py`: what an agent does (reply, notes, labels, assign, resolve, snooze…), and
   `wake_snoozed`, which the runtime calls to wake what is due (bots/snooze.py);
+- `texts.py`: a reply's text-message parts and cost, and a reply sent by text;
 - `customers.py`: one customer, their attributes, and merges;
 - `records.py`: the JSON API's records.
 
@@ -29,13 +30,13 @@ from core.desk.commands import (
     PRESENCE_TOPIC,
     SNOOZE_WAKE_BATCH,
     TICKET_STATUSES,
-    Commands,
     wake_snoozed,
 )
 from core.desk.customers import Customers
 from core.desk.inbox import STATUSES, InboxFilter, InboxQueries
 from core.desk.login import Login, LoginBusy, LoginLocked, LoginRefused
 from core.desk.records import Records
+from core.desk.texts import PartsPreview, TextLine, TextMessages
 from core.desk.timeline import Timeline
 
 __all__ = [
@@ -56,12 +57,14 @@ __all__ = [
     "LoginBusy",
     "LoginLocked",
     "LoginRefused",
+    "PartsPreview",
+    "TextLine",
     "Viewer",
     "wake_snoozed",
 ]
 
 
-class Desk(Login, InboxQueries, Timeline, Commands, Customers, Records):
+class Desk(Login, InboxQueries, Timeline, TextMessages, Customers, Records):
     """The one object the panel holds: every part of the desk, over one wiring
     (`DeskBase.__init__`: the bus, the outbox's wake-up, the engine's entry point for system
     messages, and the channels' reply window rule)."""

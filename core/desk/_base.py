@@ -19,9 +19,11 @@ from core.bus import Bus
 from core.clock import utcnow
 from core.events import OutboundAuthor, OutboundKind, OutboundMessage, Platform, Template
 from core.outbox import last_customer_messages
+from core.segments import PartBilling
 from core.sqlvalues import from_json
 
 UPDATED_TOPIC = "conversation.updated"
+NO_PART_BILLING = PartBilling()  # no channel texts phone numbers
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,12 +57,15 @@ class DeskBase:
         wake_outbox: Callable[[], None],
         submit_to_engine: Callable[[Iterable[int]], None],
         reply_window: Callable[[OutboundMessage], timedelta | None] = lambda message: None,
+        part_billing: PartBilling = NO_PART_BILLING,
     ) -> None:
         """`submit_to_engine` takes the ids of stored system messages
         (`ConversationEngine.submit_ids`). `reply_window` is the channel's transport's rule
         (core/delivery.py): how long after the customer's last message the platform takes
-        this message, or None."""
+        this message, or None. `part_billing` names the channels that text phone numbers
+        (core/segments.py)."""
         self._bus = bus
+        self._part_billing = part_billing
         self._wake_outbox = wake_outbox
         self._submit_to_engine = submit_to_engine
         self._reply_window = reply_window

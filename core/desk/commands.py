@@ -11,11 +11,12 @@ flows answer it (the survey, the customer told).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.actions import SystemEvent
@@ -41,6 +42,7 @@ MAX_NOTE_CHARS = 10_000
 MAX_LABEL_CHARS = 64
 MAX_LABELS_PER_CONVERSATION = 20
 MAX_TEMPLATE_PARAMETER_CHARS = 1024
+Retarget = Callable[[BaseDBAsyncClient, dict[str, Any]], Awaitable[dict[str, Any]]]
 _PLACEHOLDER = re.compile(r"\{\{(\d{1,2})\}\}")
 TICKET_STATUSES = tuple(status.value for status in TicketStatus)
 SNOOZE_WAKE_BATCH = 200
@@ -106,9 +108,14 @@ class Commands(DeskBase):
 
     async def _send(self, viewer: Viewer, conversation_id: int, text: str,
                     meta: MessageMeta,
-                    make: Callable[[dict[str, Any]], OutboundMessage]) -> int:
+                    make: Callable[[dict[str, Any]], OutboundMessage],
+                    retarget: Retarget | None = None) -> int:
+        """Stores and queues `make(row)` in the conversation; `retarget` may send it to the
+        customer on another channel (its channel, identity and chat in the row it returns)."""
         async with in_transaction("default") as conn:
             row = await visible(conn, viewer, conversation_id)
+            if retarget is not None:
+                row = await retarget(conn, row)
             if row["unreachable"]:
                 raise DeskError(gettext_noop("The customer has blocked the bot: the reply "
                                              "cannot be delivered."))

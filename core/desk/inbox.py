@@ -21,7 +21,7 @@ from core.display import describe
 from core.models import Author, ConversationStatus, Team, User
 from core.owner_config import load_stored
 from core.sqlvalues import db_time, from_db_time
-from core.text import normalize, strip_invisible
+from core.text import normalize, phone_search_key, strip_invisible
 
 STATUSES = tuple(status.value for status in ConversationStatus)
 LABELS_OFFERED = 200
@@ -198,8 +198,14 @@ async def _search(conn: BaseDBAsyncClient, query: str) -> tuple[str, list[Any]]:
 
 
 async def matching_customers(conn: BaseDBAsyncClient, needle: str) -> list[int]:
-    """Customers whose names, user names or phone number hold the normalized `needle`."""
+    """Customers whose names, user names or phone number hold the normalized `needle`; a
+    needle that is a phone number also matches however the number was typed (+98 912…,
+    0912…, ۰۹۱۲…: core.text.phone_search_key)."""
+    patterns = [fulltext.like_pattern(needle)]
+    if phone := phone_search_key(needle):
+        patterns.append(fulltext.like_pattern(phone))
     rows = await query_rows(
-        conn, "SELECT customer_id FROM customer_search_entry WHERE body LIKE ? ESCAPE '\\'"
-              " LIMIT ?", [fulltext.like_pattern(needle), MAX_MATCHED_CUSTOMERS])
+        conn, "SELECT customer_id FROM customer_search_entry WHERE "
+              + " OR ".join(["body LIKE ? ESCAPE '\\'"] * len(patterns)) + " LIMIT ?",
+        [*patterns, MAX_MATCHED_CUSTOMERS])
     return [row["customer_id"] for row in rows]

@@ -60,6 +60,8 @@ class CustomerRecord:
     created_at: datetime
     identities: tuple[IdentityRecord, ...]
     conversation_ids: tuple[int, ...]  # those the viewer may see, oldest first
+    # Channels on which the customer asked for no proactive messages (core/opt_outs.py).
+    opted_out_channel_ids: tuple[int, ...] = ()
 
 
 class Records:
@@ -160,6 +162,9 @@ async def _customer_records(viewer: Viewer, condition: str, values: list[Any],
         f" AND {scoped} ORDER BY c.id",
         [*ids, *scope_values],
     )
+    opt_outs = await query_rows(
+        conn, f"SELECT customer_id, channel_id FROM opt_out WHERE customer_id IN ({marks})"
+              " ORDER BY channel_id", ids)
     return [
         CustomerRecord(
             id=row["id"],
@@ -182,6 +187,8 @@ async def _customer_records(viewer: Viewer, condition: str, values: list[Any],
             ),
             conversation_ids=tuple(c["id"] for c in conversations
                                    if c["customer_id"] == row["id"]),
+            opted_out_channel_ids=tuple(o["channel_id"] for o in opt_outs
+                                        if o["customer_id"] == row["id"]),
         )
         for row in customers
     ]

@@ -25,6 +25,7 @@ from core.desk._scope import (
 from core.display import describe
 from core.i18n import gettext_noop
 from core.message_meta import decode_meta
+from core.opt_outs import opted_out_channels
 from core.sqlvalues import from_db_time, from_json
 from core.text import strip_invisible
 
@@ -80,6 +81,7 @@ class ConversationDetail:
     older_entries_hidden: bool
     labels: tuple[str, ...] = ()
     reply_window: ReplyWindow = ReplyWindow()
+    opted_out_on: tuple[str, ...] = ()  # channels the customer takes no proactive news on
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,6 +148,8 @@ class Timeline(DeskBase):
             older_entries_hidden=hidden,
             labels=(await labels_of(conn, [conversation_id])).get(conversation_id, ()),
             reply_window=await self._window(conn, row),
+            opted_out_on=tuple(name for _, name in
+                               await opted_out_channels(conn, row["customer_id"])),
         )
 
     async def stored_file(self, viewer: Viewer, message_id: int) -> StoredFile:

@@ -113,7 +113,7 @@ def test_a_csv_order_lookup_needs_the_file(tmp_path):
         ("auto_replies:\n  - id: a\n    keywords: [x]\n    reply: r\n    match: regex\n", 5,
          "exact"),
         ("auto_replies:\n  - id: a\n    keywords: ['؟!']\n    reply: r\n", 3, "letter"),
-        ("auto_replies:\n  - id: a\n    keywords: [x]\n    reply: r\n    channels: [sms]\n", 5,
+        ("auto_replies:\n  - id: a\n    keywords: [x]\n    reply: r\n    channels: [fax]\n", 5,
          "telegram"),
         ("business_hours:\n  - week:\n      saturday: [9-17]\n", 3, "time range"),
         ("business_hours:\n  - week:\n      saturday: ['17:00-09:00']\n", 3, "time range"),

@@ -1,0 +1,90 @@
+"""What an SMS provider is to Pasokh: a way to send one text to one number with an
+idempotency key, and the callbacks it makes (a text received, a delivery report).
+
+One module per provider (kavenegar.py, ghasedak.py) implements `Provider`, and one line in
+`adapters/sms/providers.py` names it. Everything else of the channel (the webhook path and
+its secret, turning callbacks into events, pacing, the outbox) is shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import aiohttp
+import orjson
+
+from core.i18n import translation
+from core.settings import Settings
+
+TIMEOUT = aiohttp.ClientTimeout(total=20)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Line:
+    """One sending line at one provider: what a send needs."""
+
+    api_base: str
+    api_key: str = field(repr=False)
+    number: str  # the line the texts come from (e.g. 10004346, 300002525)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Received:
+    """A customer's text to one of our lines."""
+
+    message_id: str  # the provider's id for it: a redelivered callback carries it again
+    sender: str  # the customer's number, as the provider wrote it
+    line: str  # our line it was sent to
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """What became of a text we sent."""
+
+    message_id: str  # the id the provider answered our send with
+    state: str  # one of core.delivery.DELIVERY_ORDER or "failed"
+    reason: str | None = None  # failed: why, in Persian, for the agent
+    blocked: bool = False  # the recipient refuses texts from service lines
+
+
+Callback = Received | Report
+
+
+class Provider(Protocol):
+    name: str  # the path segment after /webhooks/sms/, and SMS_PROVIDER's value
+
+    def line(self, settings: Settings) -> Line | None:
+        """The line `.env` declares with this provider's own keys, or None."""
+
+    def api_base(self, settings: Settings) -> str:
+        """Where this provider's API is (its own *_API_BASE key, so tests use a fake)."""
+
+    async def send(self, session: aiohttp.ClientSession, line: Line, *, receptor: str,
+                   text: str, local_id: int | None) -> str:
+        """Sends `text` to `receptor` (0912… for an Iranian number) and returns the
+        provider's message id. `local_id` is the idempotency key: the same id again
+        answers the first send instead of sending twice. Raises core.delivery errors
+        whose text an agent can read."""
+
+    def parse(self, form: Mapping[str, str]) -> Sequence[Callback]:
+        """What one callback (form fields or query) says; adapters.base.BadPayload when it
+        is not one of this provider's callbacks."""
+
+
+def persian(message: str, **values: object) -> str:
+    """An agent-facing reason in Persian, like the outbox's own reasons (core/outbox.py):
+    stored with the message, shown in the panel."""
+    text = translation("fa").gettext(message)
+    return text % values if values else text
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A provider's JSON answer; {} when it is not a JSON object (an HTML error page)."""
+    try:
+        answer = orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError:
+        return {}
+    return answer if isinstance(answer, dict) else {}

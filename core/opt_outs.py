@@ -1,0 +1,48 @@
+"""Opt-outs: one row per customer and channel that asked for no proactive messages
+(core/models.py `OptOut`). The flows decide (a text «۱۱» opts out, «۱۲» back in, with a
+confirmation); this module keeps the rows and says who is out, for the panel and for
+whatever sends proactively. Answers to what a customer writes are never held back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from core.db import query_rows
+from core.sqlvalues import db_time
+
+
+async def set_opt_out(conn: BaseDBAsyncClient, *, customer_id: int, channel_id: int,
+                      opted_out: bool, now: datetime) -> None:
+    """Records the choice; the same choice again changes nothing."""
+    if opted_out:
+        await query_rows(
+            conn, "INSERT INTO opt_out (customer_id, channel_id, created_at) VALUES (?, ?, ?)"
+                  " ON CONFLICT (customer_id, channel_id) DO NOTHING",
+            [customer_id, channel_id, db_time(conn, now)])
+    else:
+        await query_rows(conn, "DELETE FROM opt_out WHERE customer_id = ? AND channel_id = ?",
+                         [customer_id, channel_id])
+
+
+async def opted_out_channels(conn: BaseDBAsyncClient, customer_id: int) -> list[tuple[int, str]]:
+    """The channels (id, name) on which the customer asked for no proactive messages."""
+    rows = await query_rows(
+        conn, "SELECT ch.id, ch.name FROM opt_out o JOIN channel ch ON ch.id = o.channel_id"
+              " WHERE o.customer_id = ? ORDER BY ch.id", [customer_id])
+    return [(row["id"], row["name"]) for row in rows]
+
+
+async def opt_out_recipient(conn: BaseDBAsyncClient, *, channel_id: int, external_id: str,
+                            now: datetime) -> None:
+    """The recipient of our message `external_id` refuses the channel (a text line they
+    blocked): opted out like a customer who asked. Nothing when the message is unknown."""
+    rows = await query_rows(
+        conn, "SELECT c.customer_id FROM message m JOIN conversation c"
+              " ON c.id = m.conversation_id WHERE m.channel_id = ? AND m.external_id = ?",
+        [channel_id, external_id])
+    if rows:
+        await set_opt_out(conn, customer_id=rows[0]["customer_id"], channel_id=channel_id,
+                          opted_out=True, now=now)
