@@ -286,12 +286,19 @@ def _parser() -> argparse.ArgumentParser:
     alias = telegram.add_parser("set-webhook", help="point the bot's webhook at URL")
     alias.add_argument("url")
     alias.set_defaults(run=_channel_set_webhook, channel="telegram")
+    # `pasokh <platform> …` for channels that bring commands of their own.
+    from adapters import site_channels
+
+    for site in site_channels().values():
+        site.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     try:
+        # The parser asks the adapters for their commands, and importing them reads the
+        # settings (core.db): a bad setting is named here too, not as a traceback.
+        args = _parser().parse_args(argv)
         settings = load_settings()
     except SettingsError as error:
         print(f"pasokh: {error}", file=sys.stderr)

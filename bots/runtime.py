@@ -18,7 +18,8 @@ from datetime import timedelta
 import aiohttp
 from aiohttp import web
 
-from adapters import ADAPTERS, media_host_policy, platform_looks
+from adapters import ADAPTERS, media_host_policy, platform_looks, site_channels
+from adapters.base import SERVICES, AdapterServices
 from admin_panel import setup_panel
 from admin_panel.typedefs import (
     BUS,
@@ -228,12 +229,23 @@ def create_app(settings: Settings) -> web.Application:
             app[DESK] = runtime.desk
             app[CHANNEL_SETUP] = RegistryChannelSetup(settings, runtime.session,
                                                       runtime.channels, runtime.reload_channels)
-            yield
+            app[SERVICES] = AdapterServices(settings=settings, channels=runtime.channels,
+                                            inbox=runtime.inbox, bus=runtime.bus)
+            sites = site_channels().values()
+            for site in sites:
+                await site.start(app[SERVICES])
+            try:
+                yield
+            finally:
+                for site in sites:
+                    await site.stop()
 
     app.cleanup_ctx.append(runtime_context)
     app.router.add_get("/healthz", healthz, name="healthz")
     for method, path, handler, name in WEBHOOK_ROUTES:
         app.router.add_route(method, path, handler, name=name)
+    for site in site_channels().values():
+        app.router.add_routes(site.routes())
     app[SETTINGS] = settings
     app[PLATFORMS] = platform_looks()
     setup_panel(app)

@@ -50,10 +50,42 @@ class Channel(models.Model):
     poll_offset = fields.BigIntField(default=0)
     enabled = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # A channel's own settings as [name, value] pairs, read by its adapter (a web chat's
+    # allowed origins and language); the names repeat where a setting has several values.
+    options = fields.JSONField(null=True)
 
     class Meta:
         table = "channel"
         unique_together = (("platform", "key"),)
+
+
+class Visitor(models.Model):
+    """Someone who holds a token a channel signed (a website visitor). The token names
+    `public_id`; revoking the row ends every copy of the token."""
+
+    id = fields.IntField(primary_key=True)
+    channel = fields.ForeignKeyField("models.Channel", related_name="visitors")
+    public_id = fields.CharField(max_length=64, unique=True)
+    revoked = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "visitor"
+
+
+class ChannelRefusal(models.Model):
+    """How many requests to a channel were refused, by reason (over a limit, a foreign
+    origin, a bad token): what a flood cost, shown to the owner instead of the inbox."""
+
+    id = fields.IntField(primary_key=True)
+    channel = fields.ForeignKeyField("models.Channel", related_name="refusals")
+    reason = fields.CharField(max_length=32)
+    count = fields.BigIntField(default=0)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "channel_refusal"
+        unique_together = (("channel", "reason"),)
 
 
 class Customer(models.Model):

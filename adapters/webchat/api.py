@@ -1,0 +1,399 @@
+"""The widget's endpoints under /webchat/: its assets, and for a visitor a session (the
+token), the history, sending, and a live stream (server-sent events).
+
+Why server-sent events and POST rather than a WebSocket: the stream only says "something
+new"; what is new is read over plain HTTP from the last message the widget has, so a
+dropped connection, a sleeping phone or a hidden tab lose nothing, EventSource reconnects
+by itself, and every request is an ordinary one that proxies and the Origin check handle
+alike. A POST is sent as text/plain so that the browser sends it without a preflight.
+
+Every visitor request is judged in this order: the channel exists (404), the `Origin` is
+on its allow-list (403), the limits per IP and per token (429, with words the widget shows),
+the size (413), the token (401); only then is the body used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from adapters.base import SERVICES, AdapterServices
+from adapters.webchat import tokens
+from adapters.webchat.guard import Limit, Refusals, WindowCounter, origin_allowed
+from adapters.webchat.hub import hub
+from core.events import ChannelCredentials, EventKind, InboundEvent, MessageKind, Platform, Sender
+from core.i18n import gettext_noop, translation
+from core.settings import Settings, env_int
+from core.visitors import issue_visitor, visitor_active, visitor_messages
+
+log = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+FONT = (Path(__file__).resolve().parents[2] / "admin_panel" / "static" / "vendor" / "vazirmatn"
+        / "Vazirmatn-Variable.woff2")
+KEEPALIVE_SECONDS = 15.0
+CLIENT_ID_CHARS = 64
+TOKEN_LIFETIME = timedelta(days=365)
+
+# What the widget shows; translated here, in the channel's language.
+STRINGS = {
+    "title": gettext_noop("Chat with us"),
+    "open": gettext_noop("Open the chat"),
+    "close": gettext_noop("Close the chat"),
+    "input": gettext_noop("Write a message"),
+    "send": gettext_noop("Send"),
+    "unread": gettext_noop("New messages"),
+    "offline": gettext_noop("Connecting again… what you write is kept and sent."),
+    "you": gettext_noop("You"),
+    "bot": gettext_noop("Assistant"),
+    "agent": gettext_noop("Support"),
+}
+TOO_MANY = gettext_noop("You are sending messages too fast. Please wait a minute and try "
+                        "again.")
+TOO_LONG = gettext_noop("The message is too long.")
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorLimits:
+    """WEBCHAT_* limits from the environment (see .env.example)."""
+
+    messages_per_minute: int
+    messages_per_minute_per_ip: int
+    visitors_per_hour_per_ip: int
+    max_text_chars: int
+    max_body_bytes: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> VisitorLimits:
+        return cls(
+            messages_per_minute=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE", 20),
+            messages_per_minute_per_ip=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE_PER_IP",
+                                               60),
+            visitors_per_hour_per_ip=env_int(settings, "WEBCHAT_VISITORS_PER_HOUR_PER_IP", 20),
+            max_text_chars=env_int(settings, "WEBCHAT_MAX_TEXT_CHARS", 2000),
+            max_body_bytes=env_int(settings, "WEBCHAT_MAX_BODY_BYTES", 16384),
+        )
+
+
+class Gate:
+    """The limits and the refusal counts of this process."""
+
+    def __init__(self, limits: VisitorLimits) -> None:
+        self.limits = limits
+        self.per_token = WindowCounter(Limit("messages", limits.messages_per_minute, 60))
+        self.per_ip = WindowCounter(Limit("messages_ip", limits.messages_per_minute_per_ip, 60))
+        self.visitors = WindowCounter(Limit("visitors_ip", limits.visitors_per_hour_per_ip,
+                                            3600))
+        self.refusals = Refusals()
+        self.streams: set[asyncio.Task[Any]] = set()
+
+
+class _Serving:
+    """The gate of this process, set while the channel serves (WebchatAdapter.start)."""
+
+    gate: Gate | None = None
+
+
+serving = _Serving()
+
+
+def _gate() -> Gate:
+    if serving.gate is None:
+        raise web.HTTPServiceUnavailable(reason="web chat is starting")
+    return serving.gate
+
+
+def language_of(channel: ChannelCredentials) -> str:
+    chosen = channel.option_values("language")
+    return chosen[0] if chosen else "fa"
+
+
+def _said(channel: ChannelCredentials, message: str) -> str:
+    return translation(language_of(channel)).gettext(message)
+
+
+def _refused(request: web.Request, channel: ChannelCredentials | None, status: int,
+             reason: str, text: str = "") -> web.Response:
+    if channel is not None:
+        _gate().refusals.count(channel.channel_id, reason)
+    body = {"ok": False, "error": reason}
+    if text and channel is not None:
+        body["message"] = _said(channel, text)
+    response = web.json_response(body, status=status)
+    _allow(request, response, channel)
+    return response
+
+
+def _allow(request: web.Request, response: web.StreamResponse,
+           channel: ChannelCredentials | None) -> None:
+    """CORS for the channel's own origins only: a foreign page reads nothing."""
+    origin = request.headers.get("Origin")
+    if channel is not None and origin_allowed(channel, origin):
+        response.headers["Access-Control-Allow-Origin"] = origin or ""
+    response.headers["Vary"] = "Origin"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+
+
+def _channel(request: web.Request) -> ChannelCredentials | None:
+    key = request.match_info["key"]
+    services = request.app[SERVICES]
+    return next((c for c in services.channels.of(Platform.WEBCHAT) if c.key == key), None)
+
+
+def _ip(request: web.Request) -> str:
+    return request.remote or "?"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _visitor(channel: ChannelCredentials, token: str) -> str | None:
+    """The visitor this token names, when it is signed, fresh and not revoked."""
+    try:
+        checked = tokens.check(channel, token, _now(), TOKEN_LIFETIME)
+    except tokens.BadToken as bad:
+        log.info("webchat: channel %d refused a token (%s)", channel.channel_id, bad)
+        return None
+    if not await visitor_active(channel.channel_id, checked.visitor):
+        log.info("webchat: channel %d refused a revoked token", channel.channel_id)
+        return None
+    return checked.visitor
+
+
+async def _body(request: web.Request, channel: ChannelCredentials) -> dict[str, Any] | None:
+    limit = _gate().limits.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    try:
+        raw = await request.read()  # read already, within its time, by bots/bodies.py
+    except web.HTTPRequestEntityTooLarge:
+        return None
+    if len(raw) > limit:
+        return None
+    try:
+        body = orjson.loads(raw or b"{}")
+    except orjson.JSONDecodeError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _judged(request: web.Request) -> tuple[ChannelCredentials | None, web.Response | None]:
+    channel = _channel(request)
+    if channel is None:
+        return None, _refused(request, None, 404, "no_channel")
+    if not origin_allowed(channel, request.headers.get("Origin")):
+        log.warning("webchat: channel %d refused origin %.100r from %s", channel.channel_id,
+                    request.headers.get("Origin"), _ip(request))
+        return channel, _refused(request, channel, 403, "origin")
+    return channel, None
+
+
+async def session(request: web.Request) -> web.Response:
+    """The visitor's token: the one it has when that is still good, else a new visitor."""
+    channel, refusal = _judged(request)
+    if refusal is not None or channel is None:
+        return refusal  # type: ignore[return-value]
+    body = await _body(request, channel)
+    if body is None:
+        return _refused(request, channel, 413, "too_large", TOO_LONG)
+    token = str(body.get("token") or "")
+    visitor = await _visitor(channel, token) if token else None
+    if visitor is None:
+        if not _gate().visitors.take(_ip(request)):
+            return _refused(request, channel, 429, "visitors_ip", TOO_MANY)
+        visitor = await issue_visitor(channel.channel_id)
+        token = tokens.sign(channel, visitor, _now())
+    language = language_of(channel)
+    response = web.json_response({
+        "ok": True, "token": token, "language": language,
+        "strings": {name: _said(channel, text) for name, text in STRINGS.items()},
+    })
+    _allow(request, response, channel)
+    return response
+
+
+async def history(request: web.Request) -> web.Response:
+    channel, refusal = _judged(request)
+    if refusal is not None or channel is None:
+        return refusal  # type: ignore[return-value]
+    visitor = await _visitor(channel, request.query.get("token", ""))
+    if visitor is None:
+        return _refused(request, channel, 401, "token")
+    try:
+        after = max(0, int(request.query.get("after", "0")))
+    except ValueError:
+        after = 0
+    messages = await visitor_messages(channel.channel_id, visitor, after=after)
+    response = web.json_response({"ok": True, "messages": [
+        {"id": m.message_id, "from": "visitor" if m.author == "customer" else m.author,
+         "kind": m.kind, "text": m.text, "buttons": [list(b) for b in m.buttons],
+         "at": m.created_at.isoformat()}
+        for m in messages]})
+    _allow(request, response, channel)
+    return response
+
+
+async def send(request: web.Request) -> web.Response:
+    """One message or button press of the visitor, stored through the inbox like any
+    channel's (the same flows answer it). The widget's own id makes a resend a no-op."""
+    channel, refusal = _judged(request)
+    if refusal is not None or channel is None:
+        return refusal  # type: ignore[return-value]
+    gate = _gate()
+    if not gate.per_ip.take(_ip(request)):
+        return _refused(request, channel, 429, "messages_ip", TOO_MANY)
+    body = await _body(request, channel)
+    if body is None:
+        return _refused(request, channel, 413, "too_large", TOO_LONG)
+    visitor = await _visitor(channel, str(body.get("token") or ""))
+    if visitor is None:
+        return _refused(request, channel, 401, "token")
+    if not gate.per_token.take(visitor):
+        return _refused(request, channel, 429, "messages", TOO_MANY)
+    client_id = str(body.get("id") or "")[:CLIENT_ID_CHARS] or secrets.token_urlsafe(12)
+    text = str(body.get("text") or "").strip()
+    payload = str(body.get("button") or "")
+    if len(text) > gate.limits.max_text_chars:
+        return _refused(request, channel, 413, "too_long", TOO_LONG)
+    if not text and not payload:
+        return _refused(request, channel, 400, "empty")
+    event = InboundEvent(
+        platform=Platform.WEBCHAT, channel_id=channel.channel_id,
+        kind=EventKind.BUTTON if payload else EventKind.MESSAGE,
+        external_id=f"{visitor}:{client_id}",
+        sender=Sender(external_id=visitor, display_name=str(body.get("name") or "")[:128],
+                      language=language_of(channel)),
+        chat_id=visitor,
+        message_kind=MessageKind.BUTTON if payload else MessageKind.TEXT,
+        text=text or None, button_payload=payload or None, occurred_at=_now(),
+    )
+    services: AdapterServices = request.app[SERVICES]
+    try:
+        await services.inbox.ingest([event])
+    except Exception:
+        log.exception("webchat: could not store a visitor's message")
+        return _refused(request, channel, 503, "not_stored")
+    await hub.notify(channel.channel_id, visitor)  # the visitor's other tabs
+    response = web.json_response({"ok": True}, status=202)
+    _allow(request, response, channel)
+    return response
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """"sync" whenever the visitor has something new; the widget then reads the history."""
+    channel, refusal = _judged(request)
+    if refusal is not None or channel is None:
+        return refusal  # type: ignore[return-value]
+    visitor = await _visitor(channel, request.query.get("token", ""))
+    if visitor is None:
+        return _refused(request, channel, 401, "token")
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                           "X-Accel-Buffering": "no"})
+    _allow(request, response, channel)
+    woken = hub.open(channel.channel_id, visitor)
+    streams = _gate().streams
+    task = asyncio.current_task()
+    assert task is not None
+    streams.add(task)
+    try:
+        with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
+            await response.prepare(request)
+            await response.write(b"retry: 2000\nevent: sync\ndata: {}\n\n")
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(KEEPALIVE_SECONDS):
+                        await woken.wait()
+                if not woken.is_set():
+                    await response.write(b": keep-alive\n\n")
+                    continue
+                woken.clear()
+                await response.write(b"event: sync\ndata: {}\n\n")
+    finally:
+        hub.close(channel.channel_id, visitor, woken)
+        streams.discard(task)
+    return response
+
+
+async def preflight(request: web.Request) -> web.Response:
+    channel = _channel(request)
+    if channel is None or not origin_allowed(channel, request.headers.get("Origin")):
+        return _refused(request, channel, 403, "origin")
+    response = web.Response(status=204, headers={
+        "Access-Control-Allow-Methods": "GET, POST",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "600",
+    })
+    _allow(request, response, channel)
+    return response
+
+
+def _asset(name: str, content_type: str, path: Path | None = None):  # type: ignore[no-untyped-def]
+    file = path or ASSETS / name
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        response = web.FileResponse(file, headers={
+            "Content-Type": content_type,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'",
+            "Cache-Control": "public, max-age=300",
+            "Access-Control-Allow-Origin": "*",  # the font, fetched from the host's page
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        })
+        return response
+
+    return serve
+
+
+# The loader's own words, before it has asked the server anything (its language follows
+# the page's <html lang>); everything else comes translated with the session.
+LOADER_STRINGS = ("open", "unread")
+
+
+@cache
+def loader_source() -> bytes:
+    """widget.js with the loader's words in both languages, from the catalogues."""
+    words = {language: {name: translation(language).gettext(STRINGS[name])
+                        for name in LOADER_STRINGS} for language in ("fa", "en")}
+    source = (ASSETS / "widget.js").read_text(encoding="utf-8")
+    return source.replace("__WORDS__", orjson.dumps(words).decode()).encode()
+
+
+async def loader(request: web.Request) -> web.Response:
+    response = web.Response(body=loader_source(), headers={
+        "Content-Type": "text/javascript; charset=utf-8",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'",
+        "Cache-Control": "public, max-age=300",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    })
+    response.enable_compression()
+    return response
+
+
+def routes() -> list[web.AbstractRouteDef]:
+    return [
+        web.get("/webchat/widget.js", loader, name="webchat-loader"),
+        web.get("/webchat/chat.js", _asset("chat.js", "text/javascript; charset=utf-8"),
+                name="webchat-chat"),
+        web.get("/webchat/chat.css", _asset("chat.css", "text/css; charset=utf-8"),
+                name="webchat-css"),
+        web.get("/webchat/vazirmatn.woff2", _asset("", "font/woff2", FONT),
+                name="webchat-font"),
+        web.post("/webchat/api/{key}/session", session, name="webchat-session"),
+        web.get("/webchat/api/{key}/messages", history, name="webchat-history"),
+        web.post("/webchat/api/{key}/messages", send, name="webchat-send"),
+        web.get("/webchat/api/{key}/stream", stream, name="webchat-stream"),
+        web.options("/webchat/api/{key}/{what}", preflight, name="webchat-preflight"),
+    ]

@@ -1,0 +1,250 @@
+/* Pasokh web chat: the chat itself, loaded by widget.js when it is first needed.
+   Text is only ever put into text nodes; links are built as elements. */
+(function () {
+  "use strict";
+  var LINK = /(https?:\/\/[^\s<>"']+)/g;
+  var RETRY_MS = 3000;
+
+  window.__pasokhWebchat = function (context) {
+    var root = context.root, base = context.base, state = context.state;
+    var api = base + "/webchat/api/" + encodeURIComponent(context.channel);
+    var saved = load();
+    var token = saved.token || "";
+    var pending = saved.pending || [];  // typed, not yet acknowledged by the server
+    var words = {}, lastId = 0, seen = {}, source = null, retry = null, started = null;
+
+    var font = typeof FontFace === "function" ?
+      new FontFace("Pasokh Vazirmatn", "url(" + base + "/webchat/vazirmatn.woff2)") : null;
+    if (font) { document.fonts.add(font); font.load().catch(function () {}); }
+
+    function load() {
+      try { return JSON.parse(localStorage.getItem(context.storeKey) || "{}"); } catch (e) { return {}; }
+    }
+    function save() {
+      try { localStorage.setItem(context.storeKey, JSON.stringify({ token: token, pending: pending })); }
+      catch (e) { /* private mode: the chat works for this page only */ }
+    }
+    function el(tag, attributes, text) {
+      var node = document.createElement(tag);
+      Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+      if (text) node.appendChild(document.createTextNode(text));
+      return node;
+    }
+    function withLinks(node, text) {
+      text.split(LINK).forEach(function (part, index) {
+        if (index % 2) {
+          var a = el("a", { href: part, target: "_blank", rel: "noopener noreferrer nofollow" }, part);
+          node.appendChild(a);
+        } else if (part) {
+          node.appendChild(document.createTextNode(part));
+        }
+      });
+    }
+
+    var panel = el("section", { "data-pasokh": "panel", role: "dialog", "aria-modal": "false",
+      hidden: "", dir: "rtl", lang: "fa", class: "panel" });
+    var header = el("header", { class: "head" });
+    var title = el("h2", { class: "title", id: "pasokh-title" });
+    var closer = el("button", { type: "button", class: "close" }, "×");
+    header.appendChild(title); header.appendChild(closer);
+    var log = el("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" });
+    var choices = el("div", { class: "choices" });
+    var status = el("p", { class: "status", role: "status" });
+    var form = el("form", { class: "compose" });
+    var input = el("textarea", { "data-pasokh": "input", rows: "1", dir: "auto", maxlength: "2000" });
+    var sendButton = el("button", { type: "submit", "data-pasokh": "send", class: "send" });
+    form.appendChild(input); form.appendChild(sendButton);
+    panel.setAttribute("aria-labelledby", "pasokh-title");
+    [header, log, choices, status, form].forEach(function (part) { panel.appendChild(part); });
+    root.appendChild(panel);
+
+    function label() {
+      var rtl = (words.language || "fa") !== "en";
+      panel.setAttribute("dir", rtl ? "rtl" : "ltr");
+      panel.setAttribute("lang", words.language || "fa");
+      title.textContent = words.title || "";
+      closer.setAttribute("aria-label", words.close || "");
+      input.setAttribute("aria-label", words.input || "");
+      input.setAttribute("placeholder", words.input || "");
+      sendButton.textContent = words.send || "";
+      context.launcher.setAttribute("aria-label", words.open || "");
+      context.badge.setAttribute("aria-label", words.unread || "");
+    }
+
+    function request(method, path, body) {
+      var url = api + path;
+      var options = { method: method, mode: "cors", credentials: "omit", cache: "no-store" };
+      if (body) {  // text/plain: a simple request, no preflight
+        options.body = JSON.stringify(body);
+        options.headers = { "Content-Type": "text/plain;charset=UTF-8" };
+      }
+      return fetch(url, options).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          data.status = response.status;
+          return data;
+        });
+      });
+    }
+
+    function session() {
+      if (started) return started;
+      started = request("POST", "/session", { token: token }).then(function (data) {
+        if (!data.ok) { started = null; throw data; }
+        token = data.token;
+        words = data.strings || {};
+        words.language = data.language;
+        save();
+        label();
+        return data;
+      });
+      return started;
+    }
+
+    function show(message) {
+      if (seen[message.id]) return;
+      seen[message.id] = true;
+      lastId = Math.max(lastId, message.id);
+      var from = message.from === "visitor" ? "visitor" : message.from;
+      var bubble = el("div", { "data-pasokh": "message", "data-from": from, class: "message " + from });
+      var who = el("span", { class: "who" }, words[from === "visitor" ? "you" : from] || "");
+      bubble.appendChild(who);
+      var body = el("p", { class: "text", dir: "auto" });
+      withLinks(body, message.text || "");
+      bubble.appendChild(body);
+      log.appendChild(bubble);
+      if (from !== "visitor" && !state.open) {
+        state.unread += 1;
+        context.badge.textContent = String(state.unread);
+        context.badge.removeAttribute("hidden");
+      }
+      offer(from === "visitor" ? [] : message.buttons || []);
+    }
+
+    function offer(buttons) {
+      while (choices.firstChild) choices.removeChild(choices.firstChild);
+      buttons.forEach(function (pair) {
+        var button = el("button", { type: "button", "data-pasokh": "button", class: "choice" }, pair[0]);
+        button.addEventListener("click", function () { post({ button: pair[1], text: pair[0] }); });
+        choices.appendChild(button);
+      });
+    }
+
+    var fetching = null;
+    function catchUp() {
+      if (fetching) { fetching.again = true; return fetching.done; }
+      fetching = { again: false };
+      fetching.done = request("GET", "/messages?after=" + lastId + "&token=" + encodeURIComponent(token))
+        .then(function (data) {
+          (data.messages || []).forEach(show);
+          log.scrollTop = log.scrollHeight;
+          var again = fetching.again;
+          fetching = null;
+          if (again) return catchUp();
+        }, function () { fetching = null; });
+      return fetching.done;
+    }
+
+    function say(text, isError) {
+      status.textContent = text || "";
+      status.className = isError ? "status error" : "status";
+    }
+
+    function flush() {
+      if (!pending.length) return Promise.resolve();
+      var item = pending[0];
+      return request("POST", "/messages", { token: token, id: item.id, text: item.text, button: item.button })
+        .then(function (data) {
+          if (data.status === 429 || data.status === 413 || data.status === 400) {
+            pending.shift(); save();
+            say(data.message || "", true);
+            if (item.text && !item.button && !input.value) input.value = item.text;
+            return;
+          }
+          if (data.status === 401) { token = ""; started = null; save(); throw data; }
+          if (!data.ok) throw data;
+          pending.shift(); save();
+          say("");
+          catchUp();
+          return flush();
+        }).catch(function () {
+          say(words.offline || "", false);
+          clearTimeout(retry);
+          retry = setTimeout(function () { session().then(flush, function () {}); }, RETRY_MS);
+        });
+    }
+
+    function post(what) {
+      what.id = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+      pending.push(what); save();
+      session().then(flush, function () { say(words.offline || "", false); });
+    }
+
+    function listen() {
+      if (source || !window.EventSource) return;
+      source = new EventSource(api + "/stream?token=" + encodeURIComponent(token));
+      source.addEventListener("sync", function () { say(""); catchUp(); flush(); });
+      source.addEventListener("error", function () {
+        if (source.readyState === EventSource.CLOSED) {  // refused (e.g. a revoked token)
+          source = null; token = ""; started = null; save();
+          setTimeout(function () { session().then(listen, function () {}); }, RETRY_MS);
+        }
+      });
+    }
+
+    function connect() {
+      return session().then(function () { return catchUp(); }).then(listen).then(flush,
+        function (refused) { if (refused && refused.message) say(refused.message, true); });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      post({ text: text });
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    closer.addEventListener("click", function () { chat.close(); });
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") chat.close();
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && token) { catchUp(); flush(); }
+    });
+    window.addEventListener("online", function () { if (token) { catchUp(); flush(); } });
+
+    var chat = {
+      open: function () {
+        state.open = true;
+        panel.removeAttribute("hidden");
+        context.launcher.setAttribute("aria-expanded", "true");
+        state.unread = 0;
+        context.badge.setAttribute("hidden", "");
+        connect();
+        input.focus();
+      },
+      close: function () {
+        state.open = false;
+        panel.setAttribute("hidden", "");
+        context.launcher.setAttribute("aria-expanded", "false");
+        context.launcher.focus();
+      },
+      identify: function () { /* not built yet: the visitor stays anonymous (docs/webchat.md) */ },
+      setAttributes: function () { /* not built yet (docs/webchat.md) */ },
+      reset: function () {
+        if (source) source.close();
+        source = null; token = ""; pending = []; started = null; lastId = 0; seen = {};
+        while (log.firstChild) log.removeChild(log.firstChild);
+        offer([]);
+        if (state.open) connect();
+      }
+    };
+    if (token) connect();
+    return chat;
+  };
+})();

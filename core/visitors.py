@@ -1,0 +1,95 @@
+"""Visitors: people who reach a channel through Pasokh's own HTTP (a website's chat) and
+hold a token the channel signed instead of a platform account.
+
+The token itself is the adapter's business (it signs and checks it); what is kept here is
+whether a visitor exists and is not revoked, what that visitor may read (the messages of
+its own conversations on that channel, and nothing else), and how many requests to a
+channel were refused, for the owner.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import F
+
+from core.clock import utcnow
+from core.db import connection, query_rows
+from core.message_meta import decode_meta
+from core.models import Author, ChannelRefusal, Visitor
+from core.sqlvalues import from_db_time
+
+PUBLIC_ID_BYTES = 18
+HISTORY_PAGE = 200  # messages per read; the reader asks again from the last id it got
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitorMessage:
+    """One message of a visitor's conversation, as the visitor may see it."""
+
+    message_id: int
+    author: str  # customer, bot or agent
+    kind: str
+    text: str
+    buttons: tuple[tuple[str, str], ...]  # (title, payload) the bot offered
+    created_at: datetime
+
+
+async def issue_visitor(channel_id: int) -> str:
+    """A new visitor of this channel; returns the id its token will carry."""
+    public_id = "v" + secrets.token_urlsafe(PUBLIC_ID_BYTES)
+    await Visitor.create(channel_id=channel_id, public_id=public_id, created_at=utcnow())
+    return public_id
+
+
+async def visitor_active(channel_id: int, public_id: str) -> bool:
+    """Whether this visitor exists on this channel and was not revoked."""
+    return await Visitor.filter(channel_id=channel_id, public_id=public_id,
+                                revoked=False).exists()
+
+
+async def revoke_visitor(public_id: str) -> bool:
+    """Ends every copy of the visitor's token; False when there is no such visitor."""
+    return bool(await Visitor.filter(public_id=public_id).update(revoked=True))
+
+
+async def visitor_messages(channel_id: int, public_id: str, *, after: int = 0,
+                           limit: int = HISTORY_PAGE) -> list[VisitorMessage]:
+    """The visitor's own messages and the replies to them, after message id `after`.
+    Private notes, system records and replies that failed or were cancelled are not its."""
+    rows = await query_rows(
+        connection(),
+        "SELECT m.id, m.author, m.kind, m.text, m.meta, m.created_at FROM message m"
+        " JOIN conversation c ON c.id = m.conversation_id"
+        " JOIN identity i ON i.id = c.identity_id"
+        " WHERE i.channel_id = ? AND i.external_id = ? AND m.id > ? AND m.author != ?"
+        " AND (m.delivery IS NULL OR m.delivery != 'failed')"
+        " ORDER BY m.id LIMIT ?",
+        [channel_id, public_id, after, Author.SYSTEM.value, limit],
+    )
+    return [VisitorMessage(message_id=int(row["id"]), author=row["author"], kind=row["kind"],
+                           text=row["text"] or "", buttons=decode_meta(row["meta"]).buttons,
+                           created_at=from_db_time(row["created_at"]))
+            for row in rows]
+
+
+async def add_refusals(counts: Mapping[tuple[int, str], int]) -> None:
+    """Adds refused requests, counted by (channel id, reason)."""
+    now = utcnow()
+    for (channel_id, reason), count in counts.items():
+        updated = await ChannelRefusal.filter(channel_id=channel_id, reason=reason).update(
+            count=F("count") + count, updated_at=now)
+        if not updated:
+            await ChannelRefusal.create(channel_id=channel_id, reason=reason, count=count,
+                                        updated_at=now)
+
+
+async def refusals_by_channel() -> dict[int, int]:
+    """Refused requests per channel id, all reasons together."""
+    totals: dict[int, int] = {}
+    for refusal in await ChannelRefusal.all():
+        totals[refusal.channel_id] = totals.get(refusal.channel_id, 0) + refusal.count
+    return totals

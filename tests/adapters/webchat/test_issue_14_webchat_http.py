@@ -1,0 +1,186 @@
+"""Issue 14: the widget's endpoints over real HTTP, in the whole app: the Origin check, the
+token, the same inbox and flows as the messengers, the reply through the outbox to the
+visitor's stream, the limits and the refusal counts the owner sees."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from types import MappingProxyType
+
+import orjson
+import pytest
+
+from adapters.webchat import new_channel
+from adapters.webchat.api import serving
+from bots.cli import main
+from bots.typedefs import RUNTIME
+from core import owner_desk
+from core.events import Platform
+from core.models import Conversation, Message
+from core.visitors import refusals_by_channel, revoke_visitor
+from tests.integration.helpers import eventually
+from tests.panel.helpers import log_in, make_user
+
+ORIGIN = "https://shop.example"
+HEADERS = {"Origin": ORIGIN}
+
+
+async def _channel(client, origins=(ORIGIN,), language="fa") -> str:
+    new = new_channel("Shop", origins, language)
+    await owner_desk.save_channel(Platform.WEBCHAT, key=new.key, token=new.token,
+                                  webhook_secret="", name=new.name, options=new.options)
+    await client.app[RUNTIME].reload_channels()
+    return new.key
+
+
+async def _session(client, key: str, token: str = "") -> dict:
+    response = await client.post(f"/webchat/api/{key}/session", headers=HEADERS,
+                                 data=orjson.dumps({"token": token}))
+    assert response.status == 200, await response.text()
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    return await response.json()
+
+
+async def _send(client, key: str, token: str, text: str, client_id: str):
+    return await client.post(f"/webchat/api/{key}/messages", headers=HEADERS,
+                             data=orjson.dumps({"token": token, "id": client_id,
+                                                "text": text}))
+
+
+async def _history(client, key: str, token: str, after: int = 0):
+    return await client.get(f"/webchat/api/{key}/messages",
+                            params={"token": token, "after": str(after)}, headers=HEADERS)
+
+
+@pytest.fixture
+async def limited(aiohttp_client, settings_with_fake):
+    from bots.runtime import create_app
+
+    settings = replace(settings_with_fake, environment=MappingProxyType(
+        {"WEBCHAT_MESSAGES_PER_MINUTE": "2", "WEBCHAT_VISITORS_PER_HOUR_PER_IP": "3"}))
+    return await aiohttp_client(create_app(settings))
+
+
+async def test_issue_14_a_visitor_is_answered_by_the_same_bot_through_the_outbox(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    sent = await _send(pasokh, key, token, "سلام", "m1")
+    assert sent.status == 202
+    again = await _send(pasokh, key, token, "سلام", "m1")  # a resend after a lost answer
+    assert again.status == 202
+
+    async def answered() -> bool:
+        messages = (await (await _history(pasokh, key, token)).json())["messages"]
+        return [m["from"] for m in messages] == ["visitor", "bot"]
+
+    await eventually(answered, what="the bot's welcome")
+    messages = (await (await _history(pasokh, key, token)).json())["messages"]
+    assert messages[0]["text"] == "سلام"
+    assert messages[1]["buttons"]  # the menu, as real buttons
+    conversation = await Conversation.get(chat_id=token.split(".")[0])
+    assert await Message.filter(conversation_id=conversation.id).count() == 2
+    await eventually(lambda: Message.exists(conversation_id=conversation.id, author="bot",
+                                            delivery="sent"), what="the outbox's send")
+    later = await (await _history(pasokh, key, token, after=messages[-1]["id"])).json()
+    assert later["messages"] == []
+
+
+async def test_issue_14_a_visitor_reads_only_its_own_conversation(pasokh):
+    key = await _channel(pasokh)
+    first = (await _session(pasokh, key))["token"]
+    assert (await _send(pasokh, key, first, "سفارش ۱۲۳ من کجاست؟", "a")).status == 202
+    second = (await _session(pasokh, key))["token"]
+    assert second != first
+    assert (await (await _history(pasokh, key, second)).json())["messages"] == []
+    for forged in (first[:-3] + "abc", first.split(".")[0] + "." + second.split(".", 1)[1],
+                   "", "garbage"):
+        response = await _history(pasokh, key, forged)
+        assert response.status == 401
+        assert "messages" not in await response.json()
+    other_key = await _channel(pasokh)
+    assert (await _history(pasokh, other_key, first)).status == 401  # another channel's
+    assert (await _session(pasokh, key, first))["token"] == first  # still good: kept
+    await revoke_visitor(first.split(".")[0])
+    assert (await _history(pasokh, key, first)).status == 401
+    assert (await _session(pasokh, key, first))["token"] != first  # a new visitor instead
+
+
+async def test_issue_14_a_foreign_origin_gets_nothing(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    for headers in ({"Origin": "https://evil.example"}, {}):
+        session = await pasokh.post(f"/webchat/api/{key}/session", headers=headers, data=b"{}")
+        assert session.status == 403
+        assert "Access-Control-Allow-Origin" not in session.headers
+        history = await pasokh.get(f"/webchat/api/{key}/messages", params={"token": token},
+                                   headers=headers)
+        assert history.status == 403
+        stream = await pasokh.get(f"/webchat/api/{key}/stream", params={"token": token},
+                                  headers=headers)
+        assert stream.status == 403
+    assert (await pasokh.post("/webchat/api/nokey/session", headers=HEADERS)).status == 404
+    await serving.gate.refusals.flush()
+    assert sum((await refusals_by_channel()).values()) == 6
+
+
+async def test_issue_14_limits_answer_429_in_persian_and_are_counted(limited):
+    key = await _channel(limited)
+    token = (await _session(limited, key))["token"]
+    assert (await _send(limited, key, token, "یک", "1")).status == 202
+    assert (await _send(limited, key, token, "دو", "2")).status == 202
+    refused = await _send(limited, key, token, "سه", "3")
+    assert refused.status == 429
+    assert "صبر کنید" in (await refused.json())["message"]
+    too_long = await _send(limited, key, (await _session(limited, key))["token"], "x" * 2001,
+                           "4")
+    assert too_long.status == 413
+    await _session(limited, key)
+    flood = await limited.post(f"/webchat/api/{key}/session", headers=HEADERS, data=b"{}")
+    assert flood.status == 429  # the fourth new visitor from one IP in an hour
+    await serving.gate.refusals.flush()
+    channels = {c.key: c for c in await owner_desk.channels()}
+    assert channels[key].refused == 3
+
+
+async def test_issue_14_the_stream_wakes_when_the_reply_is_sent(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    stream = await pasokh.get(f"/webchat/api/{key}/stream", params={"token": token},
+                              headers=HEADERS)
+    assert stream.status == 200
+    assert stream.headers["Content-Type"] == "text/event-stream"
+
+    async def next_sync() -> None:
+        while b"event: sync" not in await stream.content.readline():
+            pass
+
+    await asyncio.wait_for(next_sync(), 10)  # the first, on connecting
+    assert (await _send(pasokh, key, token, "سلام", "x")).status == 202
+    await asyncio.wait_for(next_sync(), 10)
+    await asyncio.wait_for(next_sync(), 10)  # the bot's reply, from the outbox's transport
+    messages = (await (await _history(pasokh, key, token)).json())["messages"]
+    assert [m["from"] for m in messages] == ["visitor", "bot"]
+    stream.close()
+
+
+async def test_issue_14_the_channels_page_shows_the_line_to_paste(pasokh):
+    key = await _channel(pasokh)
+    await make_user("owner@shop.ir", "owner")
+    await log_in(pasokh, "owner@shop.ir")
+    page = await (await pasokh.get("/owner/channels")).text()
+    assert f'data-channel=&#34;{key}&#34;' in page or f'data-channel="{key}"' in page
+    assert "data-copy" in page
+
+
+def test_issue_14_pasokh_webchat_create_prints_the_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PASOKH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("PASOKH_PUBLIC_URL", "https://pasokh.example")
+    monkeypatch.chdir(tmp_path)
+    assert main(["webchat", "create", "--name", "Shop", "--origin", ORIGIN]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith('<script src="https://pasokh.example/webchat/widget.js" '
+                           'data-channel="')
+    assert line.endswith('" async></script>')
+    assert main(["webchat", "create", "--name", "Shop", "--origin", "shop.example"]) == 2
