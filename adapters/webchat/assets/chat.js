@@ -90,6 +90,7 @@
       if (started) return started;
       started = request("POST", "/session", { token: token }).then(function (data) {
         if (!data.ok) { started = null; throw data; }
+        if (token && data.token !== token) clear();  // refused: a new visitor starts afresh
         token = data.token;
         words = data.strings || {};
         words.language = data.language;
@@ -117,7 +118,10 @@
         context.badge.textContent = String(state.unread);
         context.badge.removeAttribute("hidden");
       }
-      offer(from === "visitor" ? [] : message.buttons || []);
+      // The latest buttons stay until the visitor writes: an away notice after the menu
+      // does not take the menu away.
+      if (from === "visitor") offer([]);
+      else if ((message.buttons || []).length) offer(message.buttons);
     }
 
     function offer(buttons) {
@@ -142,6 +146,12 @@
           if (again) return catchUp();
         }, function () { fetching = null; });
       return fetching.done;
+    }
+
+    function clear() {
+      lastId = 0; seen = {};
+      while (log.firstChild) log.removeChild(log.firstChild);
+      offer([]);
     }
 
     function say(text, isError) {
@@ -184,9 +194,11 @@
       source = new EventSource(api + "/stream?token=" + encodeURIComponent(token));
       source.addEventListener("sync", function () { say(""); catchUp(); flush(); });
       source.addEventListener("error", function () {
-        if (source.readyState === EventSource.CLOSED) {  // refused (e.g. a revoked token)
-          source = null; token = ""; started = null; save();
-          setTimeout(function () { session().then(listen, function () {}); }, RETRY_MS);
+        // Closed for good: refused (a revoked token) or the page is going away. The session
+        // says which: it keeps a good token and gives a new visitor for a refused one.
+        if (source.readyState === EventSource.CLOSED) {
+          source = null; started = null;
+          setTimeout(function () { session().then(connect, function () {}); }, RETRY_MS);
         }
       });
     }
@@ -238,9 +250,8 @@
       setAttributes: function () { /* not built yet (docs/webchat.md) */ },
       reset: function () {
         if (source) source.close();
-        source = null; token = ""; pending = []; started = null; lastId = 0; seen = {};
-        while (log.firstChild) log.removeChild(log.firstChild);
-        offer([]);
+        source = null; token = ""; pending = []; started = null;
+        clear();
         if (state.open) connect();
       }
     };
