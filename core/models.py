@@ -68,6 +68,10 @@ class Visitor(models.Model):
     public_id = fields.CharField(max_length=64, unique=True)
     revoked = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
+    # What the site vouched for (a signed identity), put on the visitor's messages.
+    name = fields.CharField(max_length=128, default="")
+    phone = fields.CharField(max_length=32, null=True)
+    email = fields.CharField(max_length=254, null=True)
 
     class Meta:
         table = "visitor"

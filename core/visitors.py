@@ -45,10 +45,40 @@ async def issue_visitor(channel_id: int) -> str:
     return public_id
 
 
-async def visitor_active(channel_id: int, public_id: str) -> bool:
-    """Whether this visitor exists on this channel and was not revoked."""
-    return await Visitor.filter(channel_id=channel_id, public_id=public_id,
-                                revoked=False).exists()
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitorProfile:
+    """A visitor who may be served, and what its site said of it."""
+
+    public_id: str
+    name: str = ""
+    phone: str | None = None
+    email: str | None = None
+
+
+async def active_visitor(channel_id: int, public_id: str) -> VisitorProfile | None:
+    """The visitor, when it exists on this channel and was not revoked."""
+    visitor = await Visitor.get_or_none(channel_id=channel_id, public_id=public_id,
+                                        revoked=False)
+    if visitor is None:
+        return None
+    return VisitorProfile(public_id=public_id, name=visitor.name, phone=visitor.phone,
+                          email=visitor.email)
+
+
+async def vouched_visitor(channel_id: int, profile: VisitorProfile) -> bool:
+    """The visitor a site vouched for (by its own user id, hashed into `public_id`), made
+    or updated with what the site said; False when that visitor was revoked."""
+    visitor, created = await Visitor.get_or_create(
+        public_id=profile.public_id,
+        defaults={"channel_id": channel_id, "created_at": utcnow(), "name": profile.name,
+                  "phone": profile.phone, "email": profile.email})
+    if visitor.revoked or visitor.channel_id != channel_id:
+        return False
+    said = (profile.name, profile.phone, profile.email)
+    if not created and (visitor.name, visitor.phone, visitor.email) != said:
+        visitor.name, visitor.phone, visitor.email = said
+        await visitor.save(update_fields=["name", "phone", "email"])
+    return True
 
 
 async def revoke_visitor(public_id: str) -> bool:

@@ -28,13 +28,19 @@ import orjson
 from aiohttp import web
 
 from adapters.base import SERVICES, AdapterServices
-from adapters.webchat import tokens
+from adapters.webchat import identity, tokens
 from adapters.webchat.guard import Limit, Refusals, WindowCounter, origin_allowed
 from adapters.webchat.hub import hub
 from core.events import ChannelCredentials, EventKind, InboundEvent, MessageKind, Platform, Sender
 from core.i18n import gettext_noop, translation
 from core.settings import Settings, env_int
-from core.visitors import issue_visitor, visitor_active, visitor_messages
+from core.visitors import (
+    VisitorProfile,
+    active_visitor,
+    issue_visitor,
+    visitor_messages,
+    vouched_visitor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -159,17 +165,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _visitor(channel: ChannelCredentials, token: str) -> str | None:
+async def _visitor(channel: ChannelCredentials, token: str) -> VisitorProfile | None:
     """The visitor this token names, when it is signed, fresh and not revoked."""
     try:
         checked = tokens.check(channel, token, _now(), TOKEN_LIFETIME)
     except tokens.BadToken as bad:
         log.info("webchat: channel %d refused a token (%s)", channel.channel_id, bad)
         return None
-    if not await visitor_active(channel.channel_id, checked.visitor):
+    visitor = await active_visitor(channel.channel_id, checked.visitor)
+    if visitor is None:
         log.info("webchat: channel %d refused a revoked token", channel.channel_id)
-        return None
-    return checked.visitor
+    return visitor
 
 
 async def _body(request: web.Request, channel: ChannelCredentials) -> dict[str, Any] | None:
@@ -213,8 +219,12 @@ async def session(request: web.Request) -> web.Response:
     if visitor is None:
         if not _gate().visitors.take(_ip(request)):
             return _refused(request, channel, 429, "visitors_ip", TOO_MANY)
-        visitor = await issue_visitor(channel.channel_id)
-        token = tokens.sign(channel, visitor, _now())
+        token = tokens.sign(channel, await issue_visitor(channel.channel_id), _now())
+    return _session_answer(request, channel, token)
+
+
+def _session_answer(request: web.Request, channel: ChannelCredentials,
+                    token: str) -> web.Response:
     language = language_of(channel)
     response = web.json_response({
         "ok": True, "token": token, "language": language,
@@ -235,7 +245,7 @@ async def history(request: web.Request) -> web.Response:
         after = max(0, int(request.query.get("after", "0")))
     except ValueError:
         after = 0
-    messages = await visitor_messages(channel.channel_id, visitor, after=after)
+    messages = await visitor_messages(channel.channel_id, visitor.public_id, after=after)
     response = web.json_response({"ok": True, "messages": [
         {"id": m.message_id, "from": "visitor" if m.author == "customer" else m.author,
          "kind": m.kind, "text": m.text, "buttons": [list(b) for b in m.buttons],
@@ -260,7 +270,7 @@ async def send(request: web.Request) -> web.Response:
     visitor = await _visitor(channel, str(body.get("token") or ""))
     if visitor is None:
         return _refused(request, channel, 401, "token")
-    if not gate.per_token.take(visitor):
+    if not gate.per_token.take(visitor.public_id):
         return _refused(request, channel, 429, "messages", TOO_MANY)
     client_id = str(body.get("id") or "")[:CLIENT_ID_CHARS] or secrets.token_urlsafe(12)
     text = str(body.get("text") or "").strip()
@@ -272,10 +282,10 @@ async def send(request: web.Request) -> web.Response:
     event = InboundEvent(
         platform=Platform.WEBCHAT, channel_id=channel.channel_id,
         kind=EventKind.BUTTON if payload else EventKind.MESSAGE,
-        external_id=f"{visitor}:{client_id}",
-        sender=Sender(external_id=visitor, display_name=str(body.get("name") or "")[:128],
-                      language=language_of(channel)),
-        chat_id=visitor,
+        external_id=f"{visitor.public_id}:{client_id}",
+        sender=Sender(external_id=visitor.public_id, display_name=visitor.name,
+                      phone=visitor.phone, language=language_of(channel)),
+        chat_id=visitor.public_id,
         message_kind=MessageKind.BUTTON if payload else MessageKind.TEXT,
         text=text or None, button_payload=payload or None, occurred_at=_now(),
     )
@@ -285,7 +295,7 @@ async def send(request: web.Request) -> web.Response:
     except Exception:
         log.exception("webchat: could not store a visitor's message")
         return _refused(request, channel, 503, "not_stored")
-    await hub.notify(channel.channel_id, visitor)  # the visitor's other tabs
+    await hub.notify(channel.channel_id, visitor.public_id)  # the visitor's other tabs
     response = web.json_response({"ok": True}, status=202)
     _allow(request, response, channel)
     return response
@@ -302,7 +312,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "X-Accel-Buffering": "no"})
     _allow(request, response, channel)
-    woken = hub.open(channel.channel_id, visitor)
+    woken = hub.open(channel.channel_id, visitor.public_id)
     streams = _gate().streams
     task = asyncio.current_task()
     assert task is not None
@@ -321,9 +331,31 @@ async def stream(request: web.Request) -> web.StreamResponse:
                 woken.clear()
                 await response.write(b"event: sync\ndata: {}\n\n")
     finally:
-        hub.close(channel.channel_id, visitor, woken)
+        hub.close(channel.channel_id, visitor.public_id, woken)
         streams.discard(task)
     return response
+
+
+async def identify(request: web.Request) -> web.Response:
+    """The site's signed identity of the visitor: a token for the visitor that identity
+    names (the same on every device), or 401 and the visitor stays as it was."""
+    channel, refusal = _judged(request)
+    if refusal is not None or channel is None:
+        return refusal  # type: ignore[return-value]
+    body = await _body(request, channel)
+    if body is None:
+        return _refused(request, channel, 413, "too_large", TOO_LONG)
+    if await _visitor(channel, str(body.get("token") or "")) is None:
+        return _refused(request, channel, 401, "token")
+    try:
+        vouched = identity.verified(channel, str(body.get("identity") or ""))
+    except identity.BadIdentity as bad:
+        log.warning("webchat: channel %d ignored an identity (%s) from %s; the visitor stays"
+                    " anonymous", channel.channel_id, bad, _ip(request))
+        return _refused(request, channel, 401, "identity")
+    if not await vouched_visitor(channel.channel_id, vouched):
+        return _refused(request, channel, 403, "revoked")
+    return _session_answer(request, channel, tokens.sign(channel, vouched.public_id, _now()))
 
 
 async def preflight(request: web.Request) -> web.Response:
@@ -395,5 +427,6 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/webchat/api/{key}/messages", history, name="webchat-history"),
         web.post("/webchat/api/{key}/messages", send, name="webchat-send"),
         web.get("/webchat/api/{key}/stream", stream, name="webchat-stream"),
+        web.post("/webchat/api/{key}/identify", identify, name="webchat-identify"),
         web.options("/webchat/api/{key}/{what}", preflight, name="webchat-preflight"),
     ]

@@ -246,7 +246,19 @@
         context.launcher.setAttribute("aria-expanded", "false");
         context.launcher.focus();
       },
-      identify: function () { /* not built yet: the visitor stays anonymous (docs/webchat.md) */ },
+      // The site's signed word on who this is: the same visitor, and history, on any device.
+      // Refused (unsigned, expired, wrongly signed): the visitor stays as it was.
+      identify: function (jwt) {
+        return session().then(function () {
+          return request("POST", "/identify", { token: token, identity: jwt });
+        }).then(function (data) {
+          if (!data.ok || data.token === token) return;
+          if (source) source.close();
+          source = null; token = data.token; started = Promise.resolve(data);
+          save(); clear();
+          return catchUp().then(listen);
+        }, function () {});
+      },
       setAttributes: function () { /* not built yet (docs/webchat.md) */ },
       reset: function () {
         if (source) source.close();

@@ -5,6 +5,7 @@ visitor's stream, the limits and the refusal counts the owner sees."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -184,3 +185,58 @@ def test_issue_14_pasokh_webchat_create_prints_the_line(tmp_path, monkeypatch, c
                            'data-channel="')
     assert line.endswith('" async></script>')
     assert main(["webchat", "create", "--name", "Shop", "--origin", "shop.example"]) == 2
+
+
+def _identity(secret: str, **claims) -> str:
+    import jwt
+
+    return jwt.encode({"exp": int(time.time()) + 600, **claims}, secret, algorithm="HS256")
+
+
+async def test_issue_14_a_signed_identity_sees_its_history_on_any_device(pasokh):
+    new = new_channel("Shop", [ORIGIN])
+    await owner_desk.save_channel(Platform.WEBCHAT, key=new.key, token=new.token,
+                                  webhook_secret="", name=new.name, options=new.options)
+    await pasokh.app[RUNTIME].reload_channels()
+    key, secret = new.key, new.token
+
+    async def identify(token: str, identity: str):
+        return await pasokh.post(f"/webchat/api/{key}/identify", headers=HEADERS,
+                                 data=orjson.dumps({"token": token, "identity": identity}))
+
+    laptop = (await _session(pasokh, key))["token"]
+    vouched = _identity(secret, sub="customer-42", name="نگار", phone="+989121234567")
+    answer = await identify(laptop, vouched)
+    assert answer.status == 200
+    as_customer = (await answer.json())["token"]
+    assert as_customer != laptop
+    assert (await _send(pasokh, key, as_customer, "سلام از لپ‌تاپ", "l1")).status == 202
+
+    phone = (await _session(pasokh, key))["token"]
+    on_phone = (await (await identify(phone, vouched)).json())["token"]
+    assert on_phone.split(".")[0] == as_customer.split(".")[0]  # the same visitor
+
+    async def history_there() -> bool:
+        messages = (await (await _history(pasokh, key, on_phone)).json())["messages"]
+        return any(m["text"] == "سلام از لپ‌تاپ" for m in messages)
+
+    await eventually(history_there, what="the laptop's message on the phone")
+    conversation = await Conversation.get(chat_id=as_customer.split(".")[0]) \
+        .prefetch_related("customer")
+    assert conversation.customer.display_name == "نگار"
+
+    wrong_secret = "another channel's secret, long enough for HS256"
+    for bad in (_identity(wrong_secret, sub="customer-42"),  # wrongly signed
+                jwt_unsigned(sub="customer-42"),
+                _identity(secret, sub="customer-42", exp=int(time.time()) - 3600),  # expired
+                _identity(secret, name="no sub"),
+                "not a jwt"):
+        refused = await identify(phone, bad)
+        assert refused.status == 401
+        assert "token" not in await refused.json()
+
+
+def jwt_unsigned(**claims) -> str:
+    import jwt
+
+    return jwt.encode({"exp": int(time.time()) + 600, **claims}, None, algorithm="none")
