@@ -180,7 +180,9 @@ def test_issue_14_pasokh_webchat_create_prints_the_line(tmp_path, monkeypatch, c
     monkeypatch.setenv("PASOKH_PUBLIC_URL", "https://pasokh.example")
     monkeypatch.chdir(tmp_path)
     assert main(["webchat", "create", "--name", "Shop", "--origin", ORIGIN]) == 0
-    line = capsys.readouterr().out.strip()
+    printed = capsys.readouterr()
+    line = printed.out.strip()
+    assert "keep it secret" in printed.err
     assert line.startswith('<script src="https://pasokh.example/webchat/widget.js" '
                            'data-channel="')
     assert line.endswith('" async></script>')
