@@ -106,6 +106,16 @@ async def visitor_messages(channel_id: int, public_id: str, *, after: int = 0,
             for row in rows]
 
 
+async def chat_of(conversation_id: int) -> tuple[int, str] | None:
+    """(channel id, visitor id) of a visitor's conversation; None for any other."""
+    rows = await query_rows(
+        connection(),
+        "SELECT c.channel_id, c.chat_id FROM conversation c"
+        " JOIN visitor v ON v.public_id = c.chat_id AND v.channel_id = c.channel_id"
+        " WHERE c.id = ?", [conversation_id])
+    return (int(rows[0]["channel_id"]), rows[0]["chat_id"]) if rows else None
+
+
 async def add_refusals(counts: Mapping[tuple[int, str], int]) -> None:
     """Adds refused requests, counted by (channel id, reason)."""
     now = utcnow()

@@ -63,6 +63,7 @@ STRINGS = {
     "you": gettext_noop("You"),
     "bot": gettext_noop("Assistant"),
     "agent": gettext_noop("Support"),
+    "typing": gettext_noop("Support is typing…"),
 }
 TOO_MANY = gettext_noop("You are sending messages too fast. Please wait a minute and try "
                         "again.")
@@ -302,7 +303,8 @@ async def send(request: web.Request) -> web.Response:
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
-    """"sync" whenever the visitor has something new; the widget then reads the history."""
+    """"sync" whenever the visitor has something new (the widget then reads the history),
+    "typing" while an agent types to it."""
     channel, refusal = _judged(request)
     if refusal is not None or channel is None:
         return refusal  # type: ignore[return-value]
@@ -312,7 +314,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "X-Accel-Buffering": "no"})
     _allow(request, response, channel)
-    woken = hub.open(channel.channel_id, visitor.public_id)
+    waker = hub.open(channel.channel_id, visitor.public_id)
     streams = _gate().streams
     task = asyncio.current_task()
     assert task is not None
@@ -324,14 +326,15 @@ async def stream(request: web.Request) -> web.StreamResponse:
             while True:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(KEEPALIVE_SECONDS):
-                        await woken.wait()
-                if not woken.is_set():
+                        await waker.rung.wait()
+                news = waker.take()
+                if not news:
                     await response.write(b": keep-alive\n\n")
                     continue
-                woken.clear()
-                await response.write(b"event: sync\ndata: {}\n\n")
+                await response.write(b"".join(f"event: {kind}\ndata: {{}}\n\n".encode()
+                                              for kind in sorted(news)))
     finally:
-        hub.close(channel.channel_id, visitor.public_id, woken)
+        hub.close(channel.channel_id, visitor.public_id, waker)
         streams.discard(task)
     return response
 

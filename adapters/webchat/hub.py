@@ -15,13 +15,35 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from core.bus import Bus
+from core.bus import Bus, Subscription
 from core.delivery import Pace, TransientError
+from core.desk import PRESENCE_TOPIC
 from core.events import ChannelCredentials, OutboundMessage, SendResult
+from core.visitors import chat_of
 
 log = logging.getLogger(__name__)
 
 TOPIC = "visitor.sync"
+CONVERSATIONS_REMEMBERED = 10_000  # which visitor a conversation is; forgotten all at once
+
+
+class Waker:
+    """One open stream's doorbell: what it has to tell its visitor next."""
+
+    __slots__ = ("news", "rung")
+
+    def __init__(self) -> None:
+        self.rung = asyncio.Event()
+        self.news: set[str] = set()  # "sync" (read what is new), "typing" (an agent types)
+
+    def ring(self, news: str) -> None:
+        self.news.add(news)
+        self.rung.set()
+
+    def take(self) -> set[str]:
+        news, self.news = self.news, set()
+        self.rung.clear()
+        return news
 
 
 class Hub:
@@ -29,12 +51,15 @@ class Hub:
 
     def __init__(self) -> None:
         self.bus: Bus | None = None
-        self._streams: dict[tuple[int, str], set[asyncio.Event]] = {}
+        self._streams: dict[tuple[int, str], set[Waker]] = {}
         self._listener: asyncio.Task[None] | None = None
+        # conversation id -> (channel id, visitor id), or None for another platform's
+        self._conversations: dict[int, tuple[int, str] | None] = {}
 
     async def start(self, bus: Bus) -> None:
         self.bus = bus
-        subscription = bus.subscribe(TOPIC)  # registered now: nothing published after is lost
+        # Registered now: nothing published after is lost.
+        subscription = bus.subscribe(TOPIC, PRESENCE_TOPIC)
         self._listener = asyncio.create_task(self._listen(subscription), name="webchat-hub")
 
     async def stop(self) -> None:
@@ -51,27 +76,44 @@ class Hub:
             raise TransientError("web chat is not serving yet")
         await self.bus.publish(TOPIC, {"channel_id": channel_id, "visitor": visitor})
 
-    def open(self, channel_id: int, visitor: str) -> asyncio.Event:
-        event = asyncio.Event()
-        self._streams.setdefault((channel_id, visitor), set()).add(event)
-        return event
+    def open(self, channel_id: int, visitor: str) -> Waker:
+        waker = Waker()
+        self._streams.setdefault((channel_id, visitor), set()).add(waker)
+        return waker
 
-    def close(self, channel_id: int, visitor: str, event: asyncio.Event) -> None:
+    def close(self, channel_id: int, visitor: str, waker: Waker) -> None:
         streams = self._streams.get((channel_id, visitor))
         if streams is not None:
-            streams.discard(event)
+            streams.discard(waker)
             if not streams:
                 del self._streams[(channel_id, visitor)]
 
-    @property
-    def open_streams(self) -> int:
-        return sum(len(events) for events in self._streams.values())
-
-    async def _listen(self, subscription) -> None:  # type: ignore[no-untyped-def]
+    async def _listen(self, subscription: Subscription) -> None:
         async for notice in subscription:
-            key = (notice.data.get("channel_id"), notice.data.get("visitor"))
-            for event in self._streams.get(key, ()):  # type: ignore[call-overload]
-                event.set()
+            try:
+                if notice.topic == PRESENCE_TOPIC:
+                    await self._typing(notice.data)
+                    continue
+                key = (notice.data.get("channel_id"), notice.data.get("visitor"))
+                for waker in self._streams.get(key, ()):  # type: ignore[call-overload]
+                    waker.ring("sync")
+            except Exception:
+                log.exception("webchat: a notice could not be passed on: %.200r", notice.data)
+
+    async def _typing(self, data: dict) -> None:
+        """An agent types in a conversation: tell that visitor's streams held here."""
+        if data.get("typing") is not True or not self._streams:
+            return
+        conversation_id = data.get("conversation_id")
+        if not isinstance(conversation_id, int):
+            return
+        if conversation_id not in self._conversations:
+            if len(self._conversations) >= CONVERSATIONS_REMEMBERED:
+                self._conversations.clear()
+            self._conversations[conversation_id] = await chat_of(conversation_id)
+        key = self._conversations[conversation_id]
+        for waker in self._streams.get(key, ()) if key else ():
+            waker.ring("typing")
 
 
 hub = Hub()

@@ -171,11 +171,20 @@ async def test_issue_14_a_visitor_is_answered_and_an_agent_takes_over_live(brows
     await _say(visitor, "سفارش ۱۲۳۴ هنوز نرسیده")
     await agent.locator(".timeline", has_text="سفارش ۱۲۳۴ هنوز نرسیده").wait_for(
         timeout=LIVE_WAIT_MS)  # live in the agent's panel
-    await agent.fill("#reply-text", "سلام! سارا هستم، بررسی می‌کنم.")
+    await agent.type("#reply-text", "سلام! سارا هستم، بررسی می‌کنم.")
+    await visitor.locator(f"{WIDGET} .typing", has_text="در حال نوشتن").wait_for(
+        timeout=LIVE_WAIT_MS)  # the agent's typing, live in the widget
+    await visitor.keyboard.press("Escape")  # closed: the reply shows as a badge
+    await visitor.locator(f"{WIDGET} [data-pasokh=panel][hidden]").wait_for(state="attached")
     await agent.press("#reply-text", "Enter")
+    badge = visitor.locator(f"{WIDGET} [data-pasokh=badge]:not([hidden])")
+    await badge.wait_for(timeout=LIVE_WAIT_MS)
+    assert await badge.inner_text() == "1"
+    await launcher.click()
     reply = visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]",
                             has_text="سارا هستم")
     await reply.wait_for(timeout=LIVE_WAIT_MS)  # live in the widget
+    assert await badge.count() == 0
     await shot(visitor, "webchat-mid-conversation")
     await shot(agent, "webchat-agent-panel")
 
@@ -185,12 +194,19 @@ async def test_issue_14_a_visitor_is_answered_and_an_agent_takes_over_live(brows
     await visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").wait_for(
         timeout=LIVE_WAIT_MS)
     second_tab = await visitor.context.new_page()
+    streams = []
+    second_tab.on("request", lambda request: streams.append(request.url)
+                  if "/stream" in request.url else None)
     await second_tab.goto(site.origin + "/")
     await second_tab.locator(f"{WIDGET} [data-pasokh=launcher]").click()
     await second_tab.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").wait_for(
         timeout=LIVE_WAIT_MS)
     assert len(await _messages(second_tab, "visitor")) == len(await _messages(visitor,
                                                                              "visitor"))
+    await _say(second_tab, "از زبانهٔ دوم")  # live in the first tab, through its stream
+    await visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=visitor]",
+                          has_text="از زبانهٔ دوم").wait_for(timeout=LIVE_WAIT_MS)
+    assert streams == []  # one stream for the visitor's tabs: the first tab's
 
     # Another visitor with a copied-and-altered token reads nothing.
     token = await visitor.evaluate(

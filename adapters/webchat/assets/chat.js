@@ -4,6 +4,7 @@
   "use strict";
   var LINK = /(https?:\/\/[^\s<>"']+)/g;
   var RETRY_MS = 3000;
+  var TYPING_MS = 6000;  // the panel says "typing" every 3 s while the agent types
 
   window.__pasokhWebchat = function (context) {
     var root = context.root, base = context.base, state = context.state;
@@ -50,12 +51,13 @@
     var log = el("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" });
     var choices = el("div", { class: "choices" });
     var status = el("p", { class: "status", role: "status" });
+    var typing = el("p", { class: "typing", "aria-live": "polite" });
     var form = el("form", { class: "compose" });
     var input = el("textarea", { "data-pasokh": "input", rows: "1", dir: "auto", maxlength: "2000" });
     var sendButton = el("button", { type: "submit", "data-pasokh": "send", class: "send" });
     form.appendChild(input); form.appendChild(sendButton);
     panel.setAttribute("aria-labelledby", "pasokh-title");
-    [header, log, choices, status, form].forEach(function (part) { panel.appendChild(part); });
+    [header, log, typing, choices, status, form].forEach(function (part) { panel.appendChild(part); });
     root.appendChild(panel);
 
     function label() {
@@ -106,6 +108,7 @@
       seen[message.id] = true;
       lastId = Math.max(lastId, message.id);
       var from = message.from === "visitor" ? "visitor" : message.from;
+      if (from === "agent") typing.textContent = "";
       var bubble = el("div", { "data-pasokh": "message", "data-from": from, class: "message " + from });
       var who = el("span", { class: "who" }, words[from === "visitor" ? "you" : from] || "");
       bubble.appendChild(who);
@@ -189,16 +192,49 @@
       session().then(flush, function () { say(words.offline || "", false); });
     }
 
+    // One stream for all of a visitor's tabs: the tab holding the lock listens and passes
+    // what it hears to the others (one connection, one badge sound).
+    var tabs = window.BroadcastChannel ? new BroadcastChannel(context.storeKey) : null;
+    var leading = false, holding = false, typingTimer = null;
+    if (tabs) tabs.onmessage = function (event) { heard(event.data, false); };
+
+    function heard(news, fromStream) {
+      if (fromStream && tabs) tabs.postMessage(news);
+      if (news === "sync") { say(""); catchUp(); flush(); }
+      if (news === "typing") {
+        typing.textContent = words.typing || "";
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { typing.textContent = ""; }, TYPING_MS);
+      }
+    }
+
     function listen() {
-      if (source || !window.EventSource) return;
+      if (holding) { stream(); return; }  // e.g. after reset(): this tab listens already
+      if (leading || !window.EventSource) return;
+      leading = true;
+      if (navigator.locks && tabs) {
+        navigator.locks.request(context.storeKey, function () {
+          holding = true;
+          stream();
+          return new Promise(function () {});  // held while this tab lives
+        });
+      } else {
+        holding = true;
+        stream();
+      }
+    }
+
+    function stream() {
+      if (source) return;
       source = new EventSource(api + "/stream?token=" + encodeURIComponent(token));
-      source.addEventListener("sync", function () { say(""); catchUp(); flush(); });
+      source.addEventListener("sync", function () { heard("sync", true); });
+      source.addEventListener("typing", function () { heard("typing", true); });
       source.addEventListener("error", function () {
         // Closed for good: refused (a revoked token) or the page is going away. The session
         // says which: it keeps a good token and gives a new visitor for a refused one.
         if (source.readyState === EventSource.CLOSED) {
           source = null; started = null;
-          setTimeout(function () { session().then(connect, function () {}); }, RETRY_MS);
+          setTimeout(function () { session().then(stream, function () {}); }, RETRY_MS);
         }
       });
     }
