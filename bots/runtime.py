@@ -39,6 +39,7 @@ from bots.webhooks import WEBHOOK_ROUTES
 from core import db, fulltext, search_index
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
+from core.continuity import Continuity
 from core.conversations import ConversationEngine
 from core.delivery import Transport
 from core.desk import Desk
@@ -145,6 +146,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
                                 look_up_order=flows.look_up_order)
     inbox = Inbox(bus)
     inbox.on_new_messages(engine.submit)
+    continuity = Continuity()
+    inbox.on_new_messages(continuity.submit)
     media_sources = {
         channel.channel_id: ADAPTERS[platform].media_source(channel, session, settings)
         for platform, channel in channels.all()
@@ -187,6 +190,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await inbox.close()
+        await continuity.close()
         await engine.close()
         await outbox.close()
         await media.close()

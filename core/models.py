@@ -77,6 +77,22 @@ class Visitor(models.Model):
         table = "visitor"
 
 
+class Continuation(models.Model):
+    """A one-time link from a conversation on one channel to another (the web chat's
+    "continue in Telegram"): whoever starts the other channel with the token joins the same
+    customer. Only the token's SHA-256 is kept; it expires and works once."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True, description="hex SHA-256")
+    channel = fields.ForeignKeyField("models.Channel", related_name="continuations")
+    external_id = fields.CharField(max_length=128, description="who asked, on `channel`")
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "continuation"
+
+
 class ChannelRefusal(models.Model):
     """How many requests to a channel were refused, by reason (over a limit, a foreign
     origin, a bad token): what a flood cost, shown to the owner instead of the inbox."""

@@ -31,6 +31,19 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='Continuation',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('token_hash', fields.CharField(unique=True, description='hex SHA-256', max_length=64)),
+                ('channel', fields.ForeignKeyField('models.Channel', source_field='channel_id', db_constraint=True, to_field='id', related_name='continuations', on_delete=OnDelete.CASCADE)),
+                ('external_id', fields.CharField(description='who asked, on `channel`', max_length=128)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'continuation', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A one-time link from a conversation on one channel to another (the web chat\'s'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='ChannelRefusal',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

@@ -11,6 +11,7 @@ them through the outbox and a transport that wakes their open streams (hub.py).
 from __future__ import annotations
 
 import argparse
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 
@@ -37,6 +38,8 @@ from core.settings import Settings
 KEY_BYTES = 12
 SECRET_BYTES = 32
 LANGUAGES = ("fa", "en")
+# Where "continue in Telegram" sends the visitor: the shop's bot, which gets /start <token>.
+TELEGRAM_LINK = re.compile(r"https://t\.me/[A-Za-z][A-Za-z0-9_]{3,31}")
 
 FORM = ChannelForm(
     slug="webchat",
@@ -50,13 +53,18 @@ FORM = ChannelForm(
                   kind=FieldKind.SECRET, max_chars=2000),
         FormField(name="language", label=lazy_gettext("Language (fa or en)"),
                   kind=FieldKind.SECRET, max_chars=2, required=False),
+        FormField(name="continue_on", label=lazy_gettext("Your Telegram bot's link, for "
+                                                         "“continue in Telegram” (optional)"),
+                  kind=FieldKind.SECRET, max_chars=64, required=False),
     ),
     submit=lazy_gettext("Create"),
 )
 
 
-def channel_options(origins: Sequence[str], language: str) -> tuple[tuple[str, str], ...]:
-    """The stored options, or SetupRefused when an origin or the language is not one."""
+def channel_options(origins: Sequence[str], language: str,
+                    continue_on: str = "") -> tuple[tuple[str, str], ...]:
+    """The stored options, or SetupRefused when an origin, the language or the Telegram
+    link is not one."""
     normal = []
     for text in origins:
         origin = normal_origin(text)
@@ -68,11 +76,19 @@ def channel_options(origins: Sequence[str], language: str) -> tuple[tuple[str, s
         raise SetupRefused(gettext_noop("Name at least one site address."))
     if language not in LANGUAGES:
         raise SetupRefused(gettext_noop("The language is fa or en."))
-    return (*(("origin", origin) for origin in dict.fromkeys(normal)), ("language", language))
+    continuing = ()
+    if continue_on:
+        if not TELEGRAM_LINK.fullmatch(continue_on.strip()):
+            raise SetupRefused(gettext_noop("The Telegram bot's link is like "
+                                            "https://t.me/ShopBot."), continue_on[:200])
+        continuing = (("continue", continue_on.strip()),)
+    return (*(("origin", origin) for origin in dict.fromkeys(normal)), ("language", language),
+            *continuing)
 
 
-def new_channel(name: str, origins: Sequence[str], language: str = "fa") -> NewChannel:
-    options = channel_options(origins, language)
+def new_channel(name: str, origins: Sequence[str], language: str = "fa",
+                continue_on: str = "") -> NewChannel:
+    options = channel_options(origins, language, continue_on)
     return NewChannel(key=secrets.token_urlsafe(KEY_BYTES), token=secrets.token_urlsafe(
         SECRET_BYTES), webhook_secret="", name=name.strip()[:128] or "Web chat",
         options=options,
@@ -109,7 +125,8 @@ class WebchatAdapter:
     async def connect(self, values: Mapping[str, str], context: SetupContext) -> NewChannel:
         origins = values.get("origins", "").replace(",", " ").split()
         return new_channel(values.get("name", ""), origins,
-                           values.get("language", "").strip().lower() or "fa")
+                           values.get("language", "").strip().lower() or "fa",
+                           values.get("continue_on", ""))
 
     async def check(self, channel: ChannelCredentials, context: SetupContext) -> str:
         raise SetupRefused(gettext_noop("This channel has no connection to test."))

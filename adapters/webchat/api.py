@@ -31,6 +31,7 @@ from adapters.base import SERVICES, AdapterServices
 from adapters.webchat import identity, tokens
 from adapters.webchat.guard import Limit, Refusals, WindowCounter, origin_allowed
 from adapters.webchat.hub import hub
+from core import continuity
 from core.events import ChannelCredentials, EventKind, InboundEvent, MessageKind, Platform, Sender
 from core.i18n import gettext_noop, translation
 from core.settings import Settings, env_int
@@ -64,6 +65,7 @@ STRINGS = {
     "bot": gettext_noop("Assistant"),
     "agent": gettext_noop("Support"),
     "typing": gettext_noop("Support is typing…"),
+    "continue": gettext_noop("Continue in Telegram"),
 }
 TOO_MANY = gettext_noop("You are sending messages too fast. Please wait a minute and try "
                         "again.")
@@ -229,6 +231,7 @@ def _session_answer(request: web.Request, channel: ChannelCredentials,
     language = language_of(channel)
     response = web.json_response({
         "ok": True, "token": token, "language": language,
+        "continues": bool(channel.option_values("continue")),
         "strings": {name: _said(channel, text) for name, text in STRINGS.items()},
     })
     _allow(request, response, channel)
@@ -361,6 +364,29 @@ async def identify(request: web.Request) -> web.Response:
     return _session_answer(request, channel, tokens.sign(channel, vouched.public_id, _now()))
 
 
+async def continue_elsewhere(request: web.Request) -> web.Response:
+    """A one-time link to the shop's Telegram bot that joins the visitor's account there to
+    the same customer (core/continuity.py)."""
+    channel, refusal = _judged(request)
+    if refusal is not None or channel is None:
+        return refusal  # type: ignore[return-value]
+    body = await _body(request, channel)
+    if body is None:
+        return _refused(request, channel, 413, "too_large", TOO_LONG)
+    visitor = await _visitor(channel, str(body.get("token") or ""))
+    if visitor is None:
+        return _refused(request, channel, 401, "token")
+    bots = channel.option_values("continue")
+    if not bots:
+        return _refused(request, channel, 404, "no_continuation")
+    if not _gate().per_token.take(visitor.public_id):
+        return _refused(request, channel, 429, "messages", TOO_MANY)
+    token = await continuity.issue(channel.channel_id, visitor.public_id)
+    response = web.json_response({"ok": True, "url": f"{bots[0]}?start={token}"})
+    _allow(request, response, channel)
+    return response
+
+
 async def preflight(request: web.Request) -> web.Response:
     channel = _channel(request)
     if channel is None or not origin_allowed(channel, request.headers.get("Origin")):
@@ -431,5 +457,6 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post("/webchat/api/{key}/messages", send, name="webchat-send"),
         web.get("/webchat/api/{key}/stream", stream, name="webchat-stream"),
         web.post("/webchat/api/{key}/identify", identify, name="webchat-identify"),
+        web.post("/webchat/api/{key}/continue", continue_elsewhere, name="webchat-continuation"),
         web.options("/webchat/api/{key}/{what}", preflight, name="webchat-preflight"),
     ]

@@ -20,7 +20,7 @@ from core import owner_config, owner_desk
 from core.events import Platform
 from core.models import ChannelRefusal, Conversation
 from tests.browser.conftest import log_in, new_page, shot
-from tests.integration.helpers import eventually
+from tests.integration.helpers import eventually, text_update
 from tests.integration.test_crash_recovery import PasokhProcess
 from tests.panel.helpers import make_user
 
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.browser
 
 LIVE_WAIT_MS = 20_000
 WIDGET = "#pasokh-webchat"
+BOT_LINK = "https://t.me/ShopBot"
 SHOP = """\
 faq:
   - id: delivery
@@ -83,7 +84,7 @@ async def _site(database, fake_telegram, shop: str) -> AsyncIterator[Site]:
     await owner_config.store(owner_config.parse(shop))
     port, stranger_port = _free_port(), _free_port()
     origin = f"http://127.0.0.1:{port}"
-    channel = new_channel("فروشگاه", [origin])
+    channel = new_channel("فروشگاه", [origin], continue_on=BOT_LINK)
     await owner_desk.save_channel(Platform.WEBCHAT, key=channel.key, token=channel.token,
                                   webhook_secret="", name=channel.name,
                                   options=channel.options)
@@ -283,3 +284,29 @@ async def test_issue_14_after_hours_the_message_is_taken_and_the_return_said(bro
                      what="the message taken into the queue")
     await page.wait_for_timeout(500)
     await shot(page, "webchat-after-hours")
+
+
+async def test_issue_14_continue_in_telegram_joins_the_identities(browser, site):
+    page = await new_page(browser)
+    # The shop's bot is not reachable from a test: its link answers with a stub page.
+    await page.context.route(BOT_LINK + "*", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<p>Telegram</p>"))
+    await page.goto(site.origin + "/")
+    await page.locator(f"{WIDGET} [data-pasokh=launcher]").click()
+    await _say(page, "سلام، سفارشم کجاست؟")
+    await page.locator(f"{WIDGET} [data-pasokh=message][data-from=bot]").first.wait_for(
+        timeout=LIVE_WAIT_MS)
+    async with page.context.expect_page() as opened:
+        await page.locator(f"{WIDGET} .continue", has_text="ادامه در تلگرام").click()
+    telegram_tab = await opened.value
+    await telegram_tab.wait_for_url(re.compile(re.escape(BOT_LINK) + r"\?start=.+"),
+                                    timeout=LIVE_WAIT_MS)
+    start = telegram_tab.url.split("start=", 1)[1]
+    web = await Conversation.get(channel__platform="webchat")
+    assert await site.pasokh.post(text_update(7301, f"/start {start}")) == 200
+
+    async def joined() -> bool:
+        telegram = await Conversation.get_or_none(chat_id="7301")
+        return telegram is not None and telegram.customer_id == web.customer_id
+
+    await eventually(joined, timeout=20, what="one customer on both channels")

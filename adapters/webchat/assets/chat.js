@@ -52,12 +52,13 @@
     var choices = el("div", { class: "choices" });
     var status = el("p", { class: "status", role: "status" });
     var typing = el("p", { class: "typing", "aria-live": "polite" });
+    var onward = el("button", { type: "button", class: "continue", hidden: "" });
     var form = el("form", { class: "compose" });
     var input = el("textarea", { "data-pasokh": "input", rows: "1", dir: "auto", maxlength: "2000" });
     var sendButton = el("button", { type: "submit", "data-pasokh": "send", class: "send" });
     form.appendChild(input); form.appendChild(sendButton);
     panel.setAttribute("aria-labelledby", "pasokh-title");
-    [header, log, typing, choices, status, form].forEach(function (part) { panel.appendChild(part); });
+    [header, log, typing, choices, status, onward, form].forEach(function (part) { panel.appendChild(part); });
     root.appendChild(panel);
 
     function label() {
@@ -69,6 +70,7 @@
       input.setAttribute("aria-label", words.input || "");
       input.setAttribute("placeholder", words.input || "");
       sendButton.textContent = words.send || "";
+      onward.textContent = words["continue"] || "";
       context.launcher.setAttribute("aria-label", words.open || "");
       context.badge.setAttribute("aria-label", words.unread || "");
     }
@@ -96,6 +98,7 @@
         token = data.token;
         words = data.strings || {};
         words.language = data.language;
+        if (data.continues) onward.removeAttribute("hidden");
         save();
         label();
         return data;
@@ -258,6 +261,16 @@
       }
     });
     closer.addEventListener("click", function () { chat.close(); });
+    // The window opens on the click itself (a pop-up blocker allows that), then goes to the
+    // one-time link once the server made it.
+    onward.addEventListener("click", function () {
+      var opened = window.open("", "_blank");
+      if (opened) opened.opener = null;
+      request("POST", "/continue", { token: token }).then(function (data) {
+        if (data.ok && opened) opened.location.href = data.url;
+        else { if (opened) opened.close(); say(data.message || "", true); }
+      }, function () { if (opened) opened.close(); });
+    });
     panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") chat.close();
     });

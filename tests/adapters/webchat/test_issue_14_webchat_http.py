@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 import orjson
@@ -18,9 +19,9 @@ from bots.cli import main
 from bots.typedefs import RUNTIME
 from core import owner_desk
 from core.events import Platform
-from core.models import Conversation, Message
+from core.models import Conversation, Identity, Message
 from core.visitors import refusals_by_channel, revoke_visitor
-from tests.integration.helpers import eventually
+from tests.integration.helpers import eventually, post_update, text_update
 from tests.panel.helpers import log_in, make_user
 
 ORIGIN = "https://shop.example"
@@ -242,3 +243,55 @@ def jwt_unsigned(**claims) -> str:
     import jwt
 
     return jwt.encode({"exp": int(time.time()) + 600, **claims}, None, algorithm="none")
+
+
+async def test_issue_14_continue_in_telegram_joins_the_same_customer_once(pasokh):
+    new = new_channel("Shop", [ORIGIN], continue_on="https://t.me/ShopBot")
+    await owner_desk.save_channel(Platform.WEBCHAT, key=new.key, token=new.token,
+                                  webhook_secret="", name=new.name, options=new.options)
+    await pasokh.app[RUNTIME].reload_channels()
+    session = await _session(pasokh, new.key)
+    assert session["continues"] is True
+    token = session["token"]
+    assert (await _send(pasokh, new.key, token, "سفارشم کجاست؟", "w1")).status == 202
+    web_chat = token.split(".")[0]
+    await eventually(lambda: Conversation.exists(chat_id=web_chat), what="the web chat")
+    answer = await pasokh.post(f"/webchat/api/{new.key}/continue", headers=HEADERS,
+                               data=orjson.dumps({"token": token}))
+    url = (await answer.json())["url"]
+    assert url.startswith("https://t.me/ShopBot?start=")
+    start = url.split("start=")[1]
+
+    assert (await post_update(pasokh, text_update(9101, f"/start {start}"))).status == 200
+
+    async def joined() -> bool:
+        telegram = await Conversation.get_or_none(chat_id="9101")
+        web = await Conversation.get(chat_id=web_chat)
+        return telegram is not None and telegram.customer_id == web.customer_id
+
+    await eventually(joined, what="the Telegram identity joined to the visitor")
+    customer_id = (await Conversation.get(chat_id=web_chat)).customer_id
+    assert await Identity.filter(customer_id=customer_id).count() == 2
+
+    # Once only: a second chat with the same token stays a customer of its own.
+    assert (await post_update(pasokh, text_update(9102, f"/start {start}"))).status == 200
+    await eventually(lambda: Conversation.exists(chat_id="9102"), what="the second chat")
+    await asyncio.sleep(0.3)  # the listener's turn
+    assert (await Conversation.get(chat_id="9102")).customer_id != customer_id
+
+
+async def test_issue_14_a_continuation_token_expires_and_needs_its_form(database):
+    from core import continuity
+    from core.models import Continuation
+
+    assert continuity.token_in("/start abc") == "abc"
+    assert continuity.token_in("/start@ShopBot abc") == "abc"
+    assert continuity.token_in("/start") is None
+    assert continuity.token_in("start abc") is None
+    assert continuity.token_in("/start " + "x" * 65) is None
+    channel_id = await owner_desk.save_channel(Platform.WEBCHAT, key="k", token="s",
+                                               webhook_secret="", name="Shop")
+    token = await continuity.issue(channel_id, "v1")
+    await Continuation.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert not await continuity.redeem(token, 1)
+    assert not await continuity.redeem("never issued", 1)
