@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from core.clock import utcnow
 from core.db import connection, query_rows
+from core.desk.customers import ATTRIBUTE_NAME_CHARS, ATTRIBUTE_VALUE_CHARS, MAX_ATTRIBUTES
 from core.message_meta import decode_meta
-from core.models import Author, ChannelRefusal, Visitor
+from core.models import Author, ChannelRefusal, Customer, Identity, Visitor
 from core.sqlvalues import from_db_time
+from core.text import strip_invisible
 
 PUBLIC_ID_BYTES = 18
 HISTORY_PAGE = 200  # messages per read; the reader asks again from the last id it got
@@ -104,6 +107,35 @@ async def visitor_messages(channel_id: int, public_id: str, *, after: int = 0,
                            text=row["text"] or "", buttons=decode_meta(row["meta"]).buttons,
                            created_at=from_db_time(row["created_at"]))
             for row in rows]
+
+
+async def set_profile(channel_id: int, public_id: str, *, name: str, phone: str | None,
+                      email: str | None) -> None:
+    """What the visitor told about itself (the pre-chat fields), put on its next messages;
+    a phone number is matched to other customers as on every channel (a suggestion)."""
+    await Visitor.filter(channel_id=channel_id, public_id=public_id).update(
+        name=name[:128], phone=phone, email=email)
+
+
+async def set_attributes(channel_id: int, public_id: str,
+                         attributes: Mapping[str, str]) -> bool:
+    """Adds what the site says of its visitor to the customer's attributes (the panel's
+    customer card); False while the visitor has not written yet (no customer to hold them).
+    Within the card's limits: names of 64 characters, values of 500, 30 attributes."""
+    identity = await Identity.get_or_none(channel_id=channel_id, external_id=public_id)
+    if identity is None:
+        return False
+    async with in_transaction("default"):
+        customer = await Customer.select_for_update().get(id=identity.customer_id)
+        kept = dict(customer.attributes or {})
+        for name, value in attributes.items():
+            name = " ".join(strip_invisible(name).split())[:ATTRIBUTE_NAME_CHARS]
+            value = " ".join(strip_invisible(value).split())[:ATTRIBUTE_VALUE_CHARS]
+            if name and value and (name in kept or len(kept) < MAX_ATTRIBUTES):
+                kept[name] = value
+        customer.attributes = kept
+        await customer.save(update_fields=["attributes"])
+    return True
 
 
 async def chat_of(conversation_id: int) -> tuple[int, str] | None:

@@ -38,6 +38,7 @@ from core.settings import Settings
 KEY_BYTES = 12
 SECRET_BYTES = 32
 LANGUAGES = ("fa", "en")
+PRECHAT_FIELDS = ("name", "phone", "email")  # offered before the first message, never required
 # Where "continue in Telegram" sends the visitor: the shop's bot, which gets /start <token>.
 TELEGRAM_LINK = re.compile(r"https://t\.me/[A-Za-z][A-Za-z0-9_]{3,31}")
 
@@ -53,6 +54,9 @@ FORM = ChannelForm(
                   kind=FieldKind.SECRET, max_chars=2000),
         FormField(name="language", label=lazy_gettext("Language (fa or en)"),
                   kind=FieldKind.SECRET, max_chars=2, required=False),
+        FormField(name="ask", label=lazy_gettext("Fields a visitor may fill in first: name, "
+                                                 "phone, email (optional, none required)"),
+                  kind=FieldKind.SECRET, max_chars=40, required=False),
         FormField(name="continue_on", label=lazy_gettext("Your Telegram bot's link, for "
                                                          "“continue in Telegram” (optional)"),
                   kind=FieldKind.SECRET, max_chars=64, required=False),
@@ -61,8 +65,8 @@ FORM = ChannelForm(
 )
 
 
-def channel_options(origins: Sequence[str], language: str,
-                    continue_on: str = "") -> tuple[tuple[str, str], ...]:
+def channel_options(origins: Sequence[str], language: str, continue_on: str = "",
+                    ask: Sequence[str] = ()) -> tuple[tuple[str, str], ...]:
     """The stored options, or SetupRefused when an origin, the language or the Telegram
     link is not one."""
     normal = []
@@ -82,13 +86,16 @@ def channel_options(origins: Sequence[str], language: str,
             raise SetupRefused(gettext_noop("The Telegram bot's link is like "
                                             "https://t.me/ShopBot."), continue_on[:200])
         continuing = (("continue", continue_on.strip()),)
+    if any(field not in PRECHAT_FIELDS for field in ask):
+        raise SetupRefused(gettext_noop("The fields a visitor may fill in first are name, "
+                                        "phone and email."))
     return (*(("origin", origin) for origin in dict.fromkeys(normal)), ("language", language),
-            *continuing)
+            *continuing, *(("ask", field) for field in dict.fromkeys(ask)))
 
 
 def new_channel(name: str, origins: Sequence[str], language: str = "fa",
-                continue_on: str = "") -> NewChannel:
-    options = channel_options(origins, language, continue_on)
+                continue_on: str = "", ask: Sequence[str] = ()) -> NewChannel:
+    options = channel_options(origins, language, continue_on, ask)
     return NewChannel(key=secrets.token_urlsafe(KEY_BYTES), token=secrets.token_urlsafe(
         SECRET_BYTES), webhook_secret="", name=name.strip()[:128] or "Web chat",
         options=options,
@@ -126,7 +133,8 @@ class WebchatAdapter:
         origins = values.get("origins", "").replace(",", " ").split()
         return new_channel(values.get("name", ""), origins,
                            values.get("language", "").strip().lower() or "fa",
-                           values.get("continue_on", ""))
+                           values.get("continue_on", ""),
+                           values.get("ask", "").replace(",", " ").lower().split())
 
     async def check(self, channel: ChannelCredentials, context: SetupContext) -> str:
         raise SetupRefused(gettext_noop("This channel has no connection to test."))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,8 @@ from core.visitors import (
     VisitorProfile,
     active_visitor,
     issue_visitor,
+    set_attributes,
+    set_profile,
     visitor_messages,
     vouched_visitor,
 )
@@ -66,7 +69,14 @@ STRINGS = {
     "agent": gettext_noop("Support"),
     "typing": gettext_noop("Support is typing…"),
     "continue": gettext_noop("Continue in Telegram"),
+    "prechat": gettext_noop("If you like, tell us (none is required):"),
+    "name": gettext_noop("Your name"),
+    "phone": gettext_noop("Phone number"),
+    "email": gettext_noop("E-mail address"),
 }
+BAD_PROFILE = gettext_noop("That phone number or e-mail address does not look right.")
+PHONE = re.compile(r"\+?[0-9۰-۹٠-٩ ()-]{5,31}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}")
 TOO_MANY = gettext_noop("You are sending messages too fast. Please wait a minute and try "
                         "again.")
 TOO_LONG = gettext_noop("The message is too long.")
@@ -232,6 +242,7 @@ def _session_answer(request: web.Request, channel: ChannelCredentials,
     response = web.json_response({
         "ok": True, "token": token, "language": language,
         "continues": bool(channel.option_values("continue")),
+        "ask": list(channel.option_values("ask")),
         "strings": {name: _said(channel, text) for name, text in STRINGS.items()},
     })
     _allow(request, response, channel)
@@ -387,6 +398,61 @@ async def continue_elsewhere(request: web.Request) -> web.Response:
     return response
 
 
+async def profile(request: web.Request) -> web.Response:
+    """The pre-chat fields the visitor chose to fill in (each optional)."""
+    channel, visitor, body, refusal = await _visitor_request(request)
+    if refusal is not None:
+        return refusal
+    assert channel is not None and visitor is not None and body is not None
+    asked = set(channel.option_values("ask"))
+    name = str(body.get("name") or "").strip()[:128] if "name" in asked else ""
+    phone = str(body.get("phone") or "").strip() if "phone" in asked else ""
+    email = str(body.get("email") or "").strip() if "email" in asked else ""
+    if (phone and not PHONE.fullmatch(phone)) or (email and not EMAIL.fullmatch(email)):
+        return _refused(request, channel, 400, "profile", BAD_PROFILE)
+    await set_profile(channel.channel_id, visitor.public_id, name=name or visitor.name,
+                      phone=phone or visitor.phone, email=email or visitor.email)
+    response = web.json_response({"ok": True})
+    _allow(request, response, channel)
+    return response
+
+
+async def attributes(request: web.Request) -> web.Response:
+    """`Pasokh.setAttributes({...})`: name-value pairs for the panel's customer card.
+    `applied` is false while the visitor has not written (the widget sends them again)."""
+    channel, visitor, body, refusal = await _visitor_request(request)
+    if refusal is not None:
+        return refusal
+    assert channel is not None and visitor is not None and body is not None
+    given = body.get("attributes")
+    if not isinstance(given, dict):
+        return _refused(request, channel, 400, "attributes")
+    pairs = {str(name): str(value) for name, value in list(given.items())[:30]
+             if isinstance(value, str | int | float)}
+    applied = await set_attributes(channel.channel_id, visitor.public_id, pairs)
+    response = web.json_response({"ok": True, "applied": applied})
+    _allow(request, response, channel)
+    return response
+
+
+async def _visitor_request(request: web.Request) -> tuple[
+        ChannelCredentials | None, VisitorProfile | None, dict[str, Any] | None,
+        web.Response | None]:
+    """The channel, the visitor and the body of a POST that needs a token, or a refusal."""
+    channel, refusal = _judged(request)
+    if refusal is not None or channel is None:
+        return None, None, None, refusal
+    body = await _body(request, channel)
+    if body is None:
+        return None, None, None, _refused(request, channel, 413, "too_large", TOO_LONG)
+    visitor = await _visitor(channel, str(body.get("token") or ""))
+    if visitor is None:
+        return None, None, None, _refused(request, channel, 401, "token")
+    if not _gate().per_token.take(visitor.public_id):
+        return None, None, None, _refused(request, channel, 429, "messages", TOO_MANY)
+    return channel, visitor, body, None
+
+
 async def preflight(request: web.Request) -> web.Response:
     channel = _channel(request)
     if channel is None or not origin_allowed(channel, request.headers.get("Origin")):
@@ -458,5 +524,7 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/webchat/api/{key}/stream", stream, name="webchat-stream"),
         web.post("/webchat/api/{key}/identify", identify, name="webchat-identify"),
         web.post("/webchat/api/{key}/continue", continue_elsewhere, name="webchat-continuation"),
+        web.post("/webchat/api/{key}/profile", profile, name="webchat-profile"),
+        web.post("/webchat/api/{key}/attributes", attributes, name="webchat-attributes"),
         web.options("/webchat/api/{key}/{what}", preflight, name="webchat-preflight"),
     ]

@@ -17,7 +17,8 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.webchat import new_channel, snippet_line
 
     try:
-        new = new_channel(args.name, args.origin, args.language, args.continue_on or "")
+        new = new_channel(args.name, args.origin, args.language, args.continue_on or "",
+                          args.ask or ())
     except SetupRefused as refused:
         detail = f": {refused.detail}" if refused.detail else ""
         print(f"pasokh: {refused}{detail}", file=sys.stderr)
@@ -49,6 +50,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
                         help="a site address allowed to use it, e.g. https://shop.example; "
                              "repeat for several")
     create.add_argument("--language", choices=("fa", "en"), default="fa")
+    create.add_argument("--ask", action="append", choices=("name", "phone", "email"),
+                        help="offer this field before the first message (never required); "
+                             "repeat for several")
     create.add_argument("--continue-on", metavar="URL",
                         help="the shop's Telegram bot (https://t.me/ShopBot): the widget "
                              "offers to continue there, as the same customer")

@@ -84,7 +84,7 @@ async def _site(database, fake_telegram, shop: str) -> AsyncIterator[Site]:
     await owner_config.store(owner_config.parse(shop))
     port, stranger_port = _free_port(), _free_port()
     origin = f"http://127.0.0.1:{port}"
-    channel = new_channel("فروشگاه", [origin], continue_on=BOT_LINK)
+    channel = new_channel("فروشگاه", [origin], continue_on=BOT_LINK, ask=("name", "phone"))
     await owner_desk.save_channel(Platform.WEBCHAT, key=channel.key, token=channel.token,
                                   webhook_secret="", name=channel.name,
                                   options=channel.options)
@@ -293,6 +293,7 @@ async def test_issue_14_continue_in_telegram_joins_the_identities(browser, site)
         status=200, content_type="text/html", body="<p>Telegram</p>"))
     await page.goto(site.origin + "/")
     await page.locator(f"{WIDGET} [data-pasokh=launcher]").click()
+    await page.fill(f"{WIDGET} .prechat input[name=name]", "نگار")  # optional, offered first
     await _say(page, "سلام، سفارشم کجاست؟")
     await page.locator(f"{WIDGET} [data-pasokh=message][data-from=bot]").first.wait_for(
         timeout=LIVE_WAIT_MS)
@@ -302,7 +303,9 @@ async def test_issue_14_continue_in_telegram_joins_the_identities(browser, site)
     await telegram_tab.wait_for_url(re.compile(re.escape(BOT_LINK) + r"\?start=.+"),
                                     timeout=LIVE_WAIT_MS)
     start = telegram_tab.url.split("start=", 1)[1]
-    web = await Conversation.get(channel__platform="webchat")
+    web = await Conversation.get(channel__platform="webchat").prefetch_related("customer")
+    assert web.customer.display_name == "نگار"
+    assert await page.locator(f"{WIDGET} .prechat[hidden]").count() == 1
     assert await site.pasokh.post(text_update(7301, f"/start {start}")) == 200
 
     async def joined() -> bool:

@@ -53,12 +53,15 @@
     var status = el("p", { class: "status", role: "status" });
     var typing = el("p", { class: "typing", "aria-live": "polite" });
     var onward = el("button", { type: "button", class: "continue", hidden: "" });
+    var prechat = el("fieldset", { class: "prechat", hidden: "" });
+    var asked = {};  // field name -> input, for the pre-chat fields the channel offers
+    var attributes = null;  // from setAttributes, until the server could apply them
     var form = el("form", { class: "compose" });
     var input = el("textarea", { "data-pasokh": "input", rows: "1", dir: "auto", maxlength: "2000" });
     var sendButton = el("button", { type: "submit", "data-pasokh": "send", class: "send" });
     form.appendChild(input); form.appendChild(sendButton);
     panel.setAttribute("aria-labelledby", "pasokh-title");
-    [header, log, typing, choices, status, onward, form].forEach(function (part) { panel.appendChild(part); });
+    [header, log, typing, choices, status, onward, prechat, form].forEach(function (part) { panel.appendChild(part); });
     root.appendChild(panel);
 
     function label() {
@@ -99,6 +102,7 @@
         words = data.strings || {};
         words.language = data.language;
         if (data.continues) onward.removeAttribute("hidden");
+        offerFields(data.ask || []);
         save();
         label();
         return data;
@@ -160,6 +164,43 @@
       offer([]);
     }
 
+    function offerFields(fields) {
+      if (prechat.firstChild || !fields.length) return;
+      prechat.appendChild(el("legend", {}, words.prechat || ""));
+      fields.forEach(function (name) {
+        var label = el("label", {}, words[name] || name);
+        var input = el("input", { name: name, dir: name === "name" ? "auto" : "ltr",
+          type: name === "email" ? "email" : name === "phone" ? "tel" : "text",
+          autocomplete: name === "phone" ? "tel" : name, maxlength: "128" });
+        label.appendChild(input);
+        prechat.appendChild(label);
+        asked[name] = input;
+      });
+    }
+
+    // What the visitor filled in, sent once with its first message; then the fields go.
+    function profile() {
+      var given = {}, any = false;
+      Object.keys(asked).forEach(function (name) {
+        var value = asked[name].value.trim();
+        if (value) { given[name] = value; any = true; }
+      });
+      prechat.setAttribute("hidden", "");
+      if (!any) return Promise.resolve();
+      given.token = token;
+      return request("POST", "/profile", given).then(function (data) {
+        if (!data.ok) say(data.message || "", true);
+      });
+    }
+
+    function sendAttributes() {
+      if (!attributes || !token) return;
+      var sending = attributes;
+      request("POST", "/attributes", { token: token, attributes: sending }).then(function (data) {
+        if (data.ok && data.applied && attributes === sending) attributes = null;
+      }, function () {});
+    }
+
     function say(text, isError) {
       status.textContent = text || "";
       status.className = isError ? "status error" : "status";
@@ -181,6 +222,7 @@
           pending.shift(); save();
           say("");
           catchUp();
+          sendAttributes();  // the visitor is a customer now: the card can hold them
           return flush();
         }).catch(function () {
           say(words.offline || "", false);
@@ -243,7 +285,9 @@
     }
 
     function connect() {
-      return session().then(function () { return catchUp(); }).then(listen).then(flush,
+      return session().then(function () { return catchUp(); }).then(function () {
+        if (lastId === 0 && prechat.firstChild) prechat.removeAttribute("hidden");
+      }).then(listen).then(flush,
         function (refused) { if (refused && refused.message) say(refused.message, true); });
     }
 
@@ -252,7 +296,9 @@
       var text = input.value.trim();
       if (!text) return;
       input.value = "";
-      post({ text: text });
+      if (prechat.hasAttribute("hidden")) { post({ text: text }); return; }
+      session().then(profile).then(function () { post({ text: text }); },
+                                   function () { post({ text: text }); });
     });
     input.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -302,13 +348,17 @@
           return request("POST", "/identify", { token: token, identity: jwt });
         }).then(function (data) {
           if (!data.ok || data.token === token) return;
+          prechat.setAttribute("hidden", "");  // the site said who this is
           if (source) source.close();
           source = null; token = data.token; started = Promise.resolve(data);
           save(); clear();
           return catchUp().then(listen);
         }, function () {});
       },
-      setAttributes: function () { /* not built yet (docs/webchat.md) */ },
+      setAttributes: function (given) {
+        attributes = Object.assign(attributes || {}, given);
+        session().then(sendAttributes, function () {});
+      },
       reset: function () {
         if (source) source.close();
         source = null; token = ""; pending = []; started = null;

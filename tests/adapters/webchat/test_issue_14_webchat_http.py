@@ -295,3 +295,35 @@ async def test_issue_14_a_continuation_token_expires_and_needs_its_form(database
     await Continuation.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
     assert not await continuity.redeem(token, 1)
     assert not await continuity.redeem("never issued", 1)
+
+
+async def test_issue_14_pre_chat_fields_and_attributes_reach_the_customer(pasokh):
+    new = new_channel("Shop", [ORIGIN], ask=("name", "phone"))
+    await owner_desk.save_channel(Platform.WEBCHAT, key=new.key, token=new.token,
+                                  webhook_secret="", name=new.name, options=new.options)
+    await pasokh.app[RUNTIME].reload_channels()
+    session = await _session(pasokh, new.key)
+    assert session["ask"] == ["name", "phone"]
+    token = session["token"]
+
+    async def post(path: str, body: dict):
+        return await pasokh.post(f"/webchat/api/{new.key}/{path}", headers=HEADERS,
+                                 data=orjson.dumps({"token": token, **body}))
+
+    bad = await post("profile", {"phone": "not a phone"})
+    assert bad.status == 400
+    assert "درست" in (await bad.json())["message"]
+    assert (await post("profile", {"name": "سارا", "phone": "09121234567",
+                                   "email": "not asked@x.y"})).status == 200
+    early = await post("attributes", {"attributes": {"plan": "gold"}})
+    assert (await early.json())["applied"] is False  # no customer before the first message
+    assert (await _send(pasokh, new.key, token, "سلام", "p1")).status == 202
+    conversation = await Conversation.get(chat_id=token.split(".")[0]) \
+        .prefetch_related("customer")
+    assert conversation.customer.display_name == "سارا"
+    assert conversation.customer.phone  # kept for the matching the other channels do
+    later = await post("attributes", {"attributes": {"plan": "gold", "cart": 3}})
+    assert (await later.json())["applied"] is True
+    await conversation.customer.refresh_from_db()
+    assert conversation.customer.attributes == {"plan": "gold", "cart": "3"}
+    assert (await post("attributes", {"attributes": "not a mapping"})).status == 400
