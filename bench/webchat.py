@@ -3,6 +3,7 @@
 
     python bench/webchat.py [--visitors 500] [--seconds 60] [--quick]
     python bench/webchat.py --postgres URL --redis URL   # two processes sharing them
+                                                         # (the database is emptied first)
 
 Makes a web-chat channel, starts `pasokh serve` (SQLite by default), opens a session and a
 live stream (server-sent events) for every visitor, then each visitor sends "ممنون" every
@@ -130,10 +131,23 @@ class Visitor:
             await asyncio.sleep(random.uniform(5, 10))
 
 
+async def _empty(database: str) -> None:
+    """The PostgreSQL database starts empty: what is there was sealed with other keys."""
+    import asyncpg
+
+    connection = await asyncpg.connect(database)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        await connection.close()
+
+
 def _start(args: argparse.Namespace) -> tuple[str, list[subprocess.Popen[bytes]], list[str]]:
     """Makes the channel and starts the server(s): the channel's key, processes, bases."""
     data_dir = Path(tempfile.mkdtemp(prefix="pasokh-webchat-bench-")) / "data"
     database, redis = args.postgres or "", args.redis or ""
+    if database:
+        asyncio.run(_empty(database))
     ports = [_free_port() for _ in range(2 if args.postgres else 1)]
     created = subprocess.run(
         [sys.executable, "-m", "bots.cli", "webchat", "create", "--name", "bench",

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -154,9 +155,14 @@ async def add_refusals(counts: Mapping[tuple[int, str], int]) -> None:
     for (channel_id, reason), count in counts.items():
         updated = await ChannelRefusal.filter(channel_id=channel_id, reason=reason).update(
             count=F("count") + count, updated_at=now)
-        if not updated:
+        if updated:
+            continue
+        try:
             await ChannelRefusal.create(channel_id=channel_id, reason=reason, count=count,
                                         updated_at=now)
+        except IntegrityError:  # another process made the row meanwhile
+            await ChannelRefusal.filter(channel_id=channel_id, reason=reason).update(
+                count=F("count") + count, updated_at=now)
 
 
 async def refusals_by_channel() -> dict[int, int]:

@@ -66,7 +66,7 @@ FORM = ChannelForm(
 
 
 def channel_options(origins: Sequence[str], language: str, continue_on: str = "",
-                    ask: Sequence[str] = ()) -> tuple[tuple[str, str], ...]:
+                    ask: Sequence[str] = (), sound: bool = False) -> tuple[tuple[str, str], ...]:
     """The stored options, or SetupRefused when an origin, the language or the Telegram
     link is not one."""
     normal = []
@@ -90,12 +90,14 @@ def channel_options(origins: Sequence[str], language: str, continue_on: str = ""
         raise SetupRefused(gettext_noop("The fields a visitor may fill in first are name, "
                                         "phone and email."))
     return (*(("origin", origin) for origin in dict.fromkeys(normal)), ("language", language),
-            *continuing, *(("ask", field) for field in dict.fromkeys(ask)))
+            *continuing, *(("ask", field) for field in dict.fromkeys(ask)),
+            *((("sound", "on"),) if sound else ()))
 
 
 def new_channel(name: str, origins: Sequence[str], language: str = "fa",
-                continue_on: str = "", ask: Sequence[str] = ()) -> NewChannel:
-    options = channel_options(origins, language, continue_on, ask)
+                continue_on: str = "", ask: Sequence[str] = (),
+                sound: bool = False) -> NewChannel:
+    options = channel_options(origins, language, continue_on, ask, sound)
     return NewChannel(key=secrets.token_urlsafe(KEY_BYTES), token=secrets.token_urlsafe(
         SECRET_BYTES), webhook_secret="", name=name.strip()[:128] or "Web chat",
         options=options,

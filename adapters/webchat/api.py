@@ -243,6 +243,7 @@ def _session_answer(request: web.Request, channel: ChannelCredentials,
         "ok": True, "token": token, "language": language,
         "continues": bool(channel.option_values("continue")),
         "ask": list(channel.option_values("ask")),
+        "sound": channel.option_values("sound") == ("on",),
         "strings": {name: _said(channel, text) for name, text in STRINGS.items()},
     })
     _allow(request, response, channel)

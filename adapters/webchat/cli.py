@@ -18,7 +18,7 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         new = new_channel(args.name, args.origin, args.language, args.continue_on or "",
-                          args.ask or ())
+                          args.ask or (), args.sound)
     except SetupRefused as refused:
         detail = f": {refused.detail}" if refused.detail else ""
         print(f"pasokh: {refused}{detail}", file=sys.stderr)
@@ -53,6 +53,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     create.add_argument("--ask", action="append", choices=("name", "phone", "email"),
                         help="offer this field before the first message (never required); "
                              "repeat for several")
+    create.add_argument("--sound", action="store_true",
+                        help="a short chime when a reply comes while the chat is closed")
     create.add_argument("--continue-on", metavar="URL",
                         help="the shop's Telegram bot (https://t.me/ShopBot): the widget "
                              "offers to continue there, as the same customer")

@@ -191,6 +191,10 @@ async def test_issue_14_a_visitor_is_answered_and_an_agent_takes_over_live(brows
 
     # A reload keeps the history, and a second tab shows it too.
     await visitor.reload()
+    # A conversation exists: the chat loads at once, closed, and the history is no news.
+    await visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").wait_for(
+        state="attached", timeout=LIVE_WAIT_MS)
+    assert await visitor.locator(f"{WIDGET} [data-pasokh=badge][hidden]").count() == 1
     await visitor.locator(f"{WIDGET} [data-pasokh=launcher]").click()
     await visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").wait_for(
         timeout=LIVE_WAIT_MS)

@@ -13,6 +13,7 @@
     var token = saved.token || "";
     var pending = saved.pending || [];  // typed, not yet acknowledged by the server
     var words = {}, lastId = 0, seen = {}, source = null, retry = null, started = null;
+    var knownId = -1, sound = false;  // the last message of the history; the owner's chime
 
     var font = typeof FontFace === "function" ?
       new FontFace("Pasokh Vazirmatn", "url(" + base + "/webchat/vazirmatn.woff2)") : null;
@@ -102,6 +103,7 @@
         words = data.strings || {};
         words.language = data.language;
         if (data.continues) onward.removeAttribute("hidden");
+        sound = data.sound === true;
         offerFields(data.ask || []);
         save();
         label();
@@ -123,10 +125,12 @@
       withLinks(body, message.text || "");
       bubble.appendChild(body);
       log.appendChild(bubble);
-      if (from !== "visitor" && !state.open) {
+      // Replies that arrive while the panel is closed (not the history read at start).
+      if (from !== "visitor" && !state.open && knownId >= 0 && message.id > knownId) {
         state.unread += 1;
         context.badge.textContent = String(state.unread);
         context.badge.removeAttribute("hidden");
+        if (sound && holding) chime();  // one tab chimes: the one holding the stream
       }
       // The latest buttons stay until the visitor writes: an away notice after the menu
       // does not take the menu away.
@@ -150,6 +154,7 @@
       fetching.done = request("GET", "/messages?after=" + lastId + "&token=" + encodeURIComponent(token))
         .then(function (data) {
           (data.messages || []).forEach(show);
+          if (knownId < 0) knownId = lastId;  // the first read: the history, not news
           log.scrollTop = log.scrollHeight;
           var again = fetching.again;
           fetching = null;
@@ -158,8 +163,22 @@
       return fetching.done;
     }
 
+    function chime() {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context) return;
+      try {
+        var audio = new Context(), tone = audio.createOscillator(), volume = audio.createGain();
+        tone.frequency.value = 880;
+        volume.gain.setValueAtTime(0.08, audio.currentTime);
+        volume.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.25);
+        tone.connect(volume); volume.connect(audio.destination);
+        tone.start(); tone.stop(audio.currentTime + 0.25);
+        tone.onended = function () { audio.close(); };
+      } catch (e) { /* a browser that allows no sound before a click */ }
+    }
+
     function clear() {
-      lastId = 0; seen = {};
+      lastId = 0; seen = {}; knownId = -1;
       while (log.firstChild) log.removeChild(log.firstChild);
       offer([]);
     }

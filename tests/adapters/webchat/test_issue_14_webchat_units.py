@@ -93,6 +93,13 @@ def test_issue_14_channel_options_check_origins_and_language():
         channel_options([], "fa")
     with pytest.raises(SetupRefused):
         channel_options(["https://shop.example"], "de")
+    with pytest.raises(SetupRefused):
+        channel_options(["https://shop.example"], "fa", ask=("address",))
+    with pytest.raises(SetupRefused):
+        channel_options(["https://shop.example"], "fa", continue_on="https://evil.example/x")
+    assert channel_options(["https://shop.example"], "fa", "https://t.me/ShopBot",
+                           ("phone",), sound=True)[2:] == (
+        ("continue", "https://t.me/ShopBot"), ("ask", "phone"), ("sound", "on"))
 
 
 def test_issue_14_the_snippet_is_the_issues_line():
