@@ -27,7 +27,7 @@ from adapters.base import (
 )
 from adapters.webchat import api
 from adapters.webchat.cli import add_commands
-from adapters.webchat.guard import normal_origin
+from adapters.webchat.guard import Gate, VisitorLimits, normal_origin
 from adapters.webchat.hub import VisitorTransport, hub
 from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
 from core.events import ChannelCredentials, InboundEvent, MediaRef
@@ -176,7 +176,7 @@ class WebchatAdapter:
         return api.routes()
 
     async def start(self, services: AdapterServices) -> None:
-        api.serving.gate = api.Gate(api.VisitorLimits.of(services.settings))
+        api.serving.gate = Gate(VisitorLimits.of(services.settings))
         api.serving.gate.refusals.start()
         await hub.start(services.bus)
 

@@ -19,10 +19,7 @@ import contextlib
 import logging
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -30,12 +27,13 @@ from aiohttp import web
 
 from adapters.base import SERVICES, AdapterServices
 from adapters.webchat import identity, tokens
-from adapters.webchat.guard import Limit, Refusals, WindowCounter, origin_allowed
+from adapters.webchat.guard import Gate, origin_allowed
 from adapters.webchat.hub import hub
+from adapters.webchat.static import static_routes
+from adapters.webchat.words import BAD_PROFILE, STRINGS, TOO_LONG, TOO_MANY
 from core import continuity
 from core.events import ChannelCredentials, EventKind, InboundEvent, MessageKind, Platform, Sender
-from core.i18n import gettext_noop, translation
-from core.settings import Settings, env_int
+from core.i18n import translation
 from core.visitors import (
     VisitorProfile,
     active_visitor,
@@ -48,73 +46,12 @@ from core.visitors import (
 
 log = logging.getLogger(__name__)
 
-ASSETS = Path(__file__).resolve().parent / "assets"
-FONT = (Path(__file__).resolve().parents[2] / "admin_panel" / "static" / "vendor" / "vazirmatn"
-        / "Vazirmatn-Variable.woff2")
 KEEPALIVE_SECONDS = 15.0
 CLIENT_ID_CHARS = 64
 TOKEN_LIFETIME = timedelta(days=365)
 
-# What the widget shows; translated here, in the channel's language.
-STRINGS = {
-    "title": gettext_noop("Chat with us"),
-    "open": gettext_noop("Open the chat"),
-    "close": gettext_noop("Close the chat"),
-    "input": gettext_noop("Write a message"),
-    "send": gettext_noop("Send"),
-    "unread": gettext_noop("New messages"),
-    "offline": gettext_noop("Connecting again… what you write is kept and sent."),
-    "you": gettext_noop("You"),
-    "bot": gettext_noop("Assistant"),
-    "agent": gettext_noop("Support"),
-    "typing": gettext_noop("Support is typing…"),
-    "continue": gettext_noop("Continue in Telegram"),
-    "prechat": gettext_noop("If you like, tell us (none is required):"),
-    "name": gettext_noop("Your name"),
-    "phone": gettext_noop("Phone number"),
-    "email": gettext_noop("E-mail address"),
-}
-BAD_PROFILE = gettext_noop("That phone number or e-mail address does not look right.")
 PHONE = re.compile(r"\+?[0-9۰-۹٠-٩ ()-]{5,31}")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}")
-TOO_MANY = gettext_noop("You are sending messages too fast. Please wait a minute and try "
-                        "again.")
-TOO_LONG = gettext_noop("The message is too long.")
-
-
-@dataclass(frozen=True, slots=True)
-class VisitorLimits:
-    """WEBCHAT_* limits from the environment (see .env.example)."""
-
-    messages_per_minute: int
-    messages_per_minute_per_ip: int
-    visitors_per_hour_per_ip: int
-    max_text_chars: int
-    max_body_bytes: int
-
-    @classmethod
-    def of(cls, settings: Settings) -> VisitorLimits:
-        return cls(
-            messages_per_minute=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE", 20),
-            messages_per_minute_per_ip=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE_PER_IP",
-                                               60),
-            visitors_per_hour_per_ip=env_int(settings, "WEBCHAT_VISITORS_PER_HOUR_PER_IP", 20),
-            max_text_chars=env_int(settings, "WEBCHAT_MAX_TEXT_CHARS", 2000),
-            max_body_bytes=env_int(settings, "WEBCHAT_MAX_BODY_BYTES", 16384),
-        )
-
-
-class Gate:
-    """The limits and the refusal counts of this process."""
-
-    def __init__(self, limits: VisitorLimits) -> None:
-        self.limits = limits
-        self.per_token = WindowCounter(Limit("messages", limits.messages_per_minute, 60))
-        self.per_ip = WindowCounter(Limit("messages_ip", limits.messages_per_minute_per_ip, 60))
-        self.visitors = WindowCounter(Limit("visitors_ip", limits.visitors_per_hour_per_ip,
-                                            3600))
-        self.refusals = Refusals()
-        self.streams: set[asyncio.Task[Any]] = set()
 
 
 class _Serving:
@@ -467,58 +404,9 @@ async def preflight(request: web.Request) -> web.Response:
     return response
 
 
-def _asset(name: str, content_type: str, path: Path | None = None):  # type: ignore[no-untyped-def]
-    file = path or ASSETS / name
-
-    async def serve(request: web.Request) -> web.StreamResponse:
-        response = web.FileResponse(file, headers={
-            "Content-Type": content_type,
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'",
-            "Cache-Control": "public, max-age=300",
-            "Access-Control-Allow-Origin": "*",  # the font, fetched from the host's page
-            "Cross-Origin-Resource-Policy": "cross-origin",
-        })
-        return response
-
-    return serve
-
-
-# The loader's own words, before it has asked the server anything (its language follows
-# the page's <html lang>); everything else comes translated with the session.
-LOADER_STRINGS = ("open", "unread")
-
-
-@cache
-def loader_source() -> bytes:
-    """widget.js with the loader's words in both languages, from the catalogues."""
-    words = {language: {name: translation(language).gettext(STRINGS[name])
-                        for name in LOADER_STRINGS} for language in ("fa", "en")}
-    source = (ASSETS / "widget.js").read_text(encoding="utf-8")
-    return source.replace("__WORDS__", orjson.dumps(words).decode()).encode()
-
-
-async def loader(request: web.Request) -> web.Response:
-    response = web.Response(body=loader_source(), headers={
-        "Content-Type": "text/javascript; charset=utf-8",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'",
-        "Cache-Control": "public, max-age=300",
-        "Cross-Origin-Resource-Policy": "cross-origin",
-    })
-    response.enable_compression()
-    return response
-
-
 def routes() -> list[web.AbstractRouteDef]:
     return [
-        web.get("/webchat/widget.js", loader, name="webchat-loader"),
-        web.get("/webchat/chat.js", _asset("chat.js", "text/javascript; charset=utf-8"),
-                name="webchat-chat"),
-        web.get("/webchat/chat.css", _asset("chat.css", "text/css; charset=utf-8"),
-                name="webchat-css"),
-        web.get("/webchat/vazirmatn.woff2", _asset("", "font/woff2", FONT),
-                name="webchat-font"),
+        *static_routes(),
         web.post("/webchat/api/{key}/session", session, name="webchat-session"),
         web.get("/webchat/api/{key}/messages", history, name="webchat-history"),
         web.post("/webchat/api/{key}/messages", send, name="webchat-send"),

@@ -12,9 +12,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from core.events import ChannelCredentials
+from core.settings import Settings, env_int
 from core.visitors import add_refusals
 
 log = logging.getLogger(__name__)
@@ -106,3 +108,38 @@ class Refusals:
         while True:
             await asyncio.sleep(REFUSALS_FLUSH_SECONDS)
             await self.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorLimits:
+    """WEBCHAT_* limits from the environment (see .env.example)."""
+
+    messages_per_minute: int
+    messages_per_minute_per_ip: int
+    visitors_per_hour_per_ip: int
+    max_text_chars: int
+    max_body_bytes: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> VisitorLimits:
+        return cls(
+            messages_per_minute=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE", 20),
+            messages_per_minute_per_ip=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE_PER_IP",
+                                               60),
+            visitors_per_hour_per_ip=env_int(settings, "WEBCHAT_VISITORS_PER_HOUR_PER_IP", 20),
+            max_text_chars=env_int(settings, "WEBCHAT_MAX_TEXT_CHARS", 2000),
+            max_body_bytes=env_int(settings, "WEBCHAT_MAX_BODY_BYTES", 16384),
+        )
+
+
+class Gate:
+    """The limits and the refusal counts of this process."""
+
+    def __init__(self, limits: VisitorLimits) -> None:
+        self.limits = limits
+        self.per_token = WindowCounter(Limit("messages", limits.messages_per_minute, 60))
+        self.per_ip = WindowCounter(Limit("messages_ip", limits.messages_per_minute_per_ip, 60))
+        self.visitors = WindowCounter(Limit("visitors_ip", limits.visitors_per_hour_per_ip,
+                                            3600))
+        self.refusals = Refusals()
+        self.streams: set[asyncio.Task[Any]] = set()
