@@ -8,10 +8,17 @@ here instead of branching on the platform, and every list of platforms is derive
 from __future__ import annotations
 
 from adapters.bale import BALE
-from adapters.base import Adapter, BadPayload, WebhookRejected, WebhookRequest
+from adapters.base import (
+    Adapter,
+    BadPayload,
+    SiteChannel,
+    WebhookRejected,
+    WebhookRequest,
+)
 from adapters.instagram import INSTAGRAM
 from adapters.sms import SMS
 from adapters.telegram import TELEGRAM
+from adapters.webchat import WEBCHAT
 from adapters.whatsapp import WHATSAPP
 from core.channel_setup import PlatformLook
 from core.events import Platform
@@ -24,7 +31,14 @@ ADAPTERS: dict[Platform, Adapter] = {
     Platform.INSTAGRAM: INSTAGRAM,
     Platform.BALE: BALE,
     Platform.SMS: SMS,
+    Platform.WEBCHAT: WEBCHAT,
 }
+
+
+def site_channels() -> dict[Platform, SiteChannel]:
+    """The adapters that serve endpoints of their own (SiteChannel)."""
+    return {platform: adapter for platform, adapter in ADAPTERS.items()
+            if isinstance(adapter, SiteChannel)}
 
 
 def platform_looks() -> dict[str, PlatformLook]:
@@ -43,5 +57,5 @@ def media_host_policy(settings: Settings) -> HostPolicy:
     return HostPolicy.of(bases, hosts)
 
 
-__all__ = ["ADAPTERS", "Adapter", "BadPayload", "WebhookRejected", "WebhookRequest",
-           "media_host_policy", "platform_looks"]
+__all__ = ["ADAPTERS", "Adapter", "BadPayload", "SiteChannel", "WebhookRejected",
+           "WebhookRequest", "media_host_policy", "platform_looks", "site_channels"]

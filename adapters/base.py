@@ -14,6 +14,7 @@ a body signature (Meta) or a secret in its path (Bale, SMS providers), or not ex
 
 from __future__ import annotations
 
+import argparse
 import hmac
 import json
 import logging
@@ -21,13 +22,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import aiohttp
+from aiohttp import web
 
+from core.bus import Bus
 from core.channel_setup import ChannelForm, PlatformLook
+from core.channels import ChannelDirectory
 from core.delivery import Transport
 from core.events import ChannelCredentials, InboundEvent
+from core.inbox import Inbox
 from core.media import MediaSource
 from core.settings import Settings
 
@@ -134,6 +139,7 @@ class NewChannel:
     name: str
     answer: str = ""  # the platform's own words about the set-up, shown to the owner
     notice: str  # English message id telling the owner it worked; may use %(name)s
+    options: tuple[tuple[str, str], ...] = ()  # the channel's own settings (ChannelCredentials)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -235,3 +241,40 @@ class Adapter(Protocol):
         self, channel: ChannelCredentials, session: aiohttp.ClientSession, settings: Settings
     ) -> MediaSource:
         """Where this channel's received files are downloaded from (the URL, the headers)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdapterServices:
+    """What the runtime lends a channel that serves its own HTTP endpoints: the settings,
+    the channels, the inbox that stores what arrives, and the bus."""
+
+    settings: Settings
+    channels: ChannelDirectory
+    inbox: Inbox
+    bus: Bus
+
+
+# Filled by the runtime when it starts, for the handlers of SiteChannel adapters.
+SERVICES: web.AppKey[AdapterServices] = web.AppKey("adapter_services", AdapterServices)
+
+
+@runtime_checkable
+class SiteChannel(Protocol):
+    """An adapter whose people come to Pasokh over HTTP instead of a platform's webhooks
+    (web chat): it serves its own routes and assets, has a command line of its own, and
+    gives the owner something to paste where the channel lives."""
+
+    def routes(self) -> Sequence[web.AbstractRouteDef]:
+        """The adapter's own endpoints; handlers find AdapterServices at SERVICES."""
+
+    async def start(self, services: AdapterServices) -> None:
+        """Begin serving (e.g. listen on the bus for what to push to open streams)."""
+
+    async def stop(self) -> None:
+        """End open streams and background work."""
+
+    def add_commands(self, commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        """Adds `pasokh <platform> …` sub-commands; each sets `run(args, settings)`."""
+
+    def snippet(self, channel: ChannelCredentials, settings: Settings) -> str:
+        """What the owner pastes to put the channel where it lives (a script line)."""

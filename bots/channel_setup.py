@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from adapters import ADAPTERS
+from adapters import ADAPTERS, site_channels
 from adapters.base import Adapter, SetupContext
 from core import owner_desk
 from core.channel_setup import Connected, OfferedForm, SetupRefused
@@ -71,11 +71,16 @@ class RegistryChannelSetup:
         new = await adapter.connect(values, self._context(chosen))
         channel_id = await owner_desk.save_channel(chosen, key=new.key, token=new.token,
                                                    webhook_secret=new.webhook_secret,
-                                                   name=new.name)
+                                                   name=new.name, options=new.options)
         await self.reload_channels()
         log.info("channels: %s %s added as channel %d", chosen.value, new.key, channel_id)
         return Connected(channel_id=channel_id, name=new.name, answer=new.answer,
                          notice=new.notice)
+
+    def snippets(self) -> dict[int, str]:
+        sites = site_channels()
+        return {channel.channel_id: sites[platform].snippet(channel, self.settings)
+                for platform, channel in self.channels.all() if platform in sites}
 
     async def check(self, channel_id: int) -> str:
         platform, channel = await owner_desk.channel_credentials(channel_id)

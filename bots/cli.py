@@ -292,14 +292,21 @@ def _parser() -> argparse.ArgumentParser:
                                              help="point the bot's webhook at URL")
         alias.add_argument("url")
         alias.set_defaults(run=_channel_set_webhook, channel=platform)
+    # `pasokh <platform> …` for channels that bring commands of their own.
+    from adapters import site_channels
+
+    for site in site_channels().values():
+        site.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     from adapters import ADAPTERS
 
-    args = _parser().parse_args(argv)
     try:
+        # The parser asks the adapters for their commands, and importing them reads the
+        # settings (core.db): a bad setting is named here too, not as a traceback.
+        args = _parser().parse_args(argv)
         settings = load_settings()
         for adapter in ADAPTERS.values():
             adapter.declared(settings)  # a platform's own keys are checked as they are read

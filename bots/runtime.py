@@ -18,7 +18,8 @@ from datetime import timedelta
 import aiohttp
 from aiohttp import web
 
-from adapters import ADAPTERS, media_host_policy, platform_looks
+from adapters import ADAPTERS, media_host_policy, platform_looks, site_channels
+from adapters.base import SERVICES, AdapterServices
 from admin_panel import setup_panel
 from admin_panel.typedefs import (
     BUS,
@@ -39,6 +40,7 @@ from core import db, fulltext, search_index
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
 from core.clock import SYSTEM_CLOCK, Clock
+from core.continuity import Continuity
 from core.conversations import ConversationEngine
 from core.delivery import PricedPerPart, Transport
 from core.desk import Desk
@@ -149,6 +151,8 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
                                 look_up_order=flows.look_up_order)
     inbox = Inbox(bus)
     inbox.on_new_messages(engine.submit)
+    continuity = Continuity()
+    inbox.on_new_messages(continuity.submit)
     media_sources = {
         channel.channel_id: ADAPTERS[platform].media_source(channel, session, settings)
         for platform, channel in channels.all()
@@ -198,6 +202,7 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await inbox.close()
+        await continuity.close()
         await engine.close()
         await outbox.close()
         await media.close()
@@ -240,12 +245,23 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> web.Applicati
             app[DESK] = runtime.desk
             app[CHANNEL_SETUP] = RegistryChannelSetup(settings, runtime.session,
                                                       runtime.channels, runtime.reload_channels)
-            yield
+            app[SERVICES] = AdapterServices(settings=settings, channels=runtime.channels,
+                                            inbox=runtime.inbox, bus=runtime.bus)
+            sites = site_channels().values()
+            for site in sites:
+                await site.start(app[SERVICES])
+            try:
+                yield
+            finally:
+                for site in sites:
+                    await site.stop()
 
     app.cleanup_ctx.append(runtime_context)
     app.router.add_get("/healthz", healthz, name="healthz")
     for method, path, handler, name in WEBHOOK_ROUTES:
         app.router.add_route(method, path, handler, name=name)
+    for site in site_channels().values():
+        app.router.add_routes(site.routes())
     app[SETTINGS] = settings
     app[PLATFORMS] = platform_looks()
     setup_panel(app)

@@ -85,6 +85,10 @@ class ChannelSetup(Protocol):
     async def check(self, channel_id: int) -> str:
         """The platform's description of a stored channel; or SetupRefused."""
 
+    def snippets(self) -> Mapping[int, str]:
+        """By channel id, what the owner pastes where the channel lives (a website's script
+        line), for the channels that have one."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlatformLook:

@@ -7,24 +7,41 @@ not query the database before it has verified a request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from core.events import ChannelCredentials, Platform
 from core.models import Channel
 
 
 async def sync_channel(
-    platform: Platform, *, key: str, token: str, webhook_secret: str, name: str = ""
+    platform: Platform, *, key: str, token: str, webhook_secret: str, name: str = "",
+    options: Sequence[tuple[str, str]] | None = None,
 ) -> int:
-    """Create or update the channel with this key; returns its id."""
+    """Create or update the channel with this key; returns its id. `options` replace the
+    stored ones when given."""
+    stored_options = [list(pair) for pair in options or ()]
     channel, created = await Channel.get_or_create(
         platform=platform.value,
         key=key,
-        defaults={"token": token, "webhook_secret": webhook_secret, "name": name},
+        defaults={"token": token, "webhook_secret": webhook_secret, "name": name,
+                  "options": stored_options},
     )
     if not created and (channel.token, channel.webhook_secret) != (token, webhook_secret):
         channel.token = token
         channel.webhook_secret = webhook_secret
         await channel.save(update_fields=["token", "webhook_secret"])
+    if not created and options is not None and channel.options != stored_options:
+        channel.options = stored_options
+        await channel.save(update_fields=["options"])
     return channel.id
+
+
+def options_of(stored: object) -> tuple[tuple[str, str], ...]:
+    """A channel's stored options as pairs (anything else in the column is ignored)."""
+    if not isinstance(stored, list):
+        return ()
+    return tuple((str(pair[0]), str(pair[1])) for pair in stored
+                 if isinstance(pair, list | tuple) and len(pair) == 2)
 
 
 async def save_poll_offset(channel_id: int, offset: int) -> None:
@@ -45,7 +62,8 @@ class ChannelDirectory:
         grouped: dict[Platform, list[ChannelCredentials]] = {}
         for channel in channels:
             grouped.setdefault(Platform(channel.platform), []).append(
-                ChannelCredentials(channel.id, channel.token, channel.webhook_secret, channel.key)
+                ChannelCredentials(channel.id, channel.token, channel.webhook_secret, channel.key,
+                                   options_of(channel.options))
             )
         self._by_platform = {platform: tuple(items) for platform, items in grouped.items()}
 

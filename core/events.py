@@ -227,10 +227,15 @@ class ChannelCredentials:
 
     `key` is the platform's id of the channel: the bot's user id, the WhatsApp phone-number
     id, the Instagram account id. `webhook_secret` is what signs or accompanies its
-    webhooks: Telegram's secret token, or the Meta app secret.
+    webhooks: Telegram's secret token, or the Meta app secret. `options` are the channel's
+    own settings as (name, value) pairs, which only its adapter reads.
     """
 
     channel_id: int
     token: str = field(repr=False)
     webhook_secret: str = field(repr=False)
     key: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option_values(self, name: str) -> tuple[str, ...]:
+        return tuple(value for option, value in self.options if option == name)

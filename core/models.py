@@ -50,10 +50,62 @@ class Channel(models.Model):
     poll_offset = fields.BigIntField(default=0)
     enabled = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # A channel's own settings as [name, value] pairs, read by its adapter (a web chat's
+    # allowed origins and language); the names repeat where a setting has several values.
+    options = fields.JSONField(null=True)
 
     class Meta:
         table = "channel"
         unique_together = (("platform", "key"),)
+
+
+class Visitor(models.Model):
+    """Someone who holds a token a channel signed (a website visitor). The token names
+    `public_id`; revoking the row ends every copy of the token."""
+
+    id = fields.IntField(primary_key=True)
+    channel = fields.ForeignKeyField("models.Channel", related_name="visitors")
+    public_id = fields.CharField(max_length=64, unique=True)
+    revoked = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    # What the site vouched for (a signed identity), put on the visitor's messages.
+    name = fields.CharField(max_length=128, default="")
+    phone = fields.CharField(max_length=32, null=True)
+    email = fields.CharField(max_length=254, null=True)
+
+    class Meta:
+        table = "visitor"
+
+
+class Continuation(models.Model):
+    """A one-time link from a conversation on one channel to another (the web chat's
+    "continue in Telegram"): whoever starts the other channel with the token joins the same
+    customer. Only the token's SHA-256 is kept; it expires and works once."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True, description="hex SHA-256")
+    channel = fields.ForeignKeyField("models.Channel", related_name="continuations")
+    external_id = fields.CharField(max_length=128, description="who asked, on `channel`")
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "continuation"
+
+
+class ChannelRefusal(models.Model):
+    """How many requests to a channel were refused, by reason (over a limit, a foreign
+    origin, a bad token): what a flood cost, shown to the owner instead of the inbox."""
+
+    id = fields.IntField(primary_key=True)
+    channel = fields.ForeignKeyField("models.Channel", related_name="refusals")
+    reason = fields.CharField(max_length=32)
+    count = fields.BigIntField(default=0)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "channel_refusal"
+        unique_together = (("channel", "reason"),)
 
 
 class Customer(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from tortoise.exceptions import IntegrityError
 
 from core import customers as customer_service
 from core.actions import FaqMatchFact, ReplyOutcome
-from core.channels import sync_channel
+from core.channels import options_of, sync_channel
 from core.db import connection, query_rows
 from core.events import ChannelCredentials, MessageKind, Platform
 from core.i18n import gettext_noop
@@ -29,6 +30,7 @@ from core.models import Author, Channel, Role, Team, TeamMember, User
 from core.sqlvalues import from_db_time
 from core.text import normalize, strip_invisible
 from core.users import UserExists, add_user
+from core.visitors import refusals_by_channel
 
 MAX_TEAM_NAME = 128
 MAX_DISPLAY_NAME = 128
@@ -90,6 +92,7 @@ class ChannelSummary:
     name: str
     enabled: bool
     created_at: datetime
+    refused: int = 0  # requests refused for this channel (limits, origins, tokens)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -217,17 +220,19 @@ async def set_active(acting_user_id: int, user_id: int, active: bool) -> None:
 
 
 async def channels() -> list[ChannelSummary]:
+    refused = await refusals_by_channel()
     return [ChannelSummary(channel_id=c.id, platform=c.platform, key=c.key, name=c.name,
-                           enabled=c.enabled, created_at=c.created_at)
+                           enabled=c.enabled, created_at=c.created_at,
+                           refused=refused.get(c.id, 0))
             for c in await Channel.all().order_by("id")]
 
 
 async def save_channel(platform: Platform, *, key: str, token: str, webhook_secret: str,
-                       name: str) -> int:
+                       name: str, options: Sequence[tuple[str, str]] = ()) -> int:
     """Add the channel, or give an existing one (same platform and key) the new
     credentials; returns its id."""
     return await sync_channel(platform, key=key, token=token, webhook_secret=webhook_secret,
-                              name=name[:128])
+                              name=name[:128], options=options)
 
 
 async def channel_credentials(channel_id: int) -> tuple[Platform, ChannelCredentials]:
@@ -235,7 +240,8 @@ async def channel_credentials(channel_id: int) -> tuple[Platform, ChannelCredent
     if channel is None:
         raise OwnerError(gettext_noop("No such channel."))
     return Platform(channel.platform), ChannelCredentials(
-        channel.id, channel.token, channel.webhook_secret, channel.key)
+        channel.id, channel.token, channel.webhook_secret, channel.key,
+        options_of(channel.options))
 
 
 # --------------------------------------------------------------------------- unanswered

@@ -218,6 +218,18 @@
     target.form.requestSubmit();
   });
 
+  // A "Copy" button next to a read-only field (a channel's line to paste into a site).
+  document.addEventListener("click", function (event) {
+    const button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (!button) return;
+    const field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    field.select();
+    const done = function () { button.dataset.copied = "yes"; };
+    if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, done);
+    else { document.execCommand("copy"); done(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     // Without this script the suggestions are text to copy; with it, one click inserts them.
     document.querySelectorAll(".assist-use").forEach(function (button) { button.hidden = false; });

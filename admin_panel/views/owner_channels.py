@@ -34,6 +34,7 @@ async def _page(request: web.Request, *, error: str = "", detail: str = "", succ
         "channels": await owner_desk.channels(),
         "forms": [(offered, _intro(offered)) for offered in setup.forms()],
         "testable": setup.testable(),
+        "snippets": setup.snippets(),
         "error": error,
         "detail": detail,
         "success": success,

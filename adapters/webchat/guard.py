@@ -1,0 +1,145 @@
+"""What every visitor request passes before it is read: its `Origin` against the channel's
+allow-list, and the limits per visitor and per IP address. Refusals are counted by channel
+and reason and written in batches, so a flood costs the inbox nothing and one row per
+reason in the database, which the owner's channels page shows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from core.events import ChannelCredentials
+from core.settings import Settings, env_int
+from core.visitors import add_refusals
+
+log = logging.getLogger(__name__)
+
+REFUSALS_FLUSH_SECONDS = 5.0
+
+
+def normal_origin(text: str) -> str | None:
+    """`scheme://host[:port]` in lower case, or None when `text` is not an http(s) origin."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    netloc = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+def origin_allowed(channel: ChannelCredentials, origin: str | None) -> bool:
+    """Whether a request with this `Origin` header may speak to the channel."""
+    normal = normal_origin(origin or "")
+    return normal is not None and normal in channel.option_values("origin")
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    name: str  # also the reason counted when it refuses
+    allowed: int  # requests per window
+    window: float  # seconds
+
+
+class WindowCounter:
+    """Requests per key in fixed windows: memory is one integer per key seen in the
+    current window, dropped when the window turns."""
+
+    def __init__(self, limit: Limit, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._window = -1
+        self._counts: Counter[str] = Counter()
+
+    def take(self, key: str) -> bool:
+        """Counts one request for `key`; False when it is over the limit."""
+        window = int(self._clock() // self.limit.window)
+        if window != self._window:
+            self._window, self._counts = window, Counter()
+        self._counts[key] += 1
+        return self._counts[key] <= self.limit.allowed
+
+
+class Refusals:
+    """Refused requests by (channel id, reason), written every few seconds."""
+
+    def __init__(self) -> None:
+        self._pending: Counter[tuple[int, str]] = Counter()
+        self._task: asyncio.Task[None] | None = None
+
+    def count(self, channel_id: int, reason: str) -> None:
+        self._pending[(channel_id, reason)] += 1
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._flush_forever(), name="webchat-refusals")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        pending, self._pending = self._pending, Counter()
+        if not pending:
+            return
+        try:
+            await add_refusals(pending)
+        except Exception:
+            log.exception("webchat: could not store %d refusal count(s); kept for later",
+                          len(pending))
+            self._pending.update(pending)
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REFUSALS_FLUSH_SECONDS)
+            await self.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorLimits:
+    """WEBCHAT_* limits from the environment (see .env.example)."""
+
+    messages_per_minute: int
+    messages_per_minute_per_ip: int
+    visitors_per_hour_per_ip: int
+    max_text_chars: int
+    max_body_bytes: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> VisitorLimits:
+        return cls(
+            messages_per_minute=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE", 20),
+            messages_per_minute_per_ip=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE_PER_IP",
+                                               60),
+            visitors_per_hour_per_ip=env_int(settings, "WEBCHAT_VISITORS_PER_HOUR_PER_IP", 20),
+            max_text_chars=env_int(settings, "WEBCHAT_MAX_TEXT_CHARS", 2000),
+            max_body_bytes=env_int(settings, "WEBCHAT_MAX_BODY_BYTES", 16384),
+        )
+
+
+class Gate:
+    """The limits and the refusal counts of this process."""
+
+    def __init__(self, limits: VisitorLimits) -> None:
+        self.limits = limits
+        self.per_token = WindowCounter(Limit("messages", limits.messages_per_minute, 60))
+        self.per_ip = WindowCounter(Limit("messages_ip", limits.messages_per_minute_per_ip, 60))
+        self.visitors = WindowCounter(Limit("visitors_ip", limits.visitors_per_hour_per_ip,
+                                            3600))
+        self.refusals = Refusals()
+        self.streams: set[asyncio.Task[Any]] = set()

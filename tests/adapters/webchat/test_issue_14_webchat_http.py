@@ -1,0 +1,327 @@
+"""Issue 14: the widget's endpoints over real HTTP, in the whole app: the Origin check, the
+token, the same inbox and flows as the messengers, the reply through the outbox to the
+visitor's stream, the limits and the refusal counts the owner sees."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+
+from adapters.webchat import new_channel
+from adapters.webchat.api import serving
+from bots.cli import main
+from bots.typedefs import RUNTIME
+from core import owner_desk
+from core.events import Platform
+from core.models import Conversation, Identity, Message
+from core.visitors import refusals_by_channel, revoke_visitor
+from tests.integration.helpers import eventually, post_update, text_update
+from tests.panel.helpers import log_in, make_user
+
+ORIGIN = "https://shop.example"
+HEADERS = {"Origin": ORIGIN}
+
+
+async def _channel(client, origins=(ORIGIN,), language="fa") -> str:
+    new = new_channel("Shop", origins, language)
+    await owner_desk.save_channel(Platform.WEBCHAT, key=new.key, token=new.token,
+                                  webhook_secret="", name=new.name, options=new.options)
+    await client.app[RUNTIME].reload_channels()
+    return new.key
+
+
+async def _session(client, key: str, token: str = "") -> dict:
+    response = await client.post(f"/webchat/api/{key}/session", headers=HEADERS,
+                                 data=orjson.dumps({"token": token}))
+    assert response.status == 200, await response.text()
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    return await response.json()
+
+
+async def _send(client, key: str, token: str, text: str, client_id: str):
+    return await client.post(f"/webchat/api/{key}/messages", headers=HEADERS,
+                             data=orjson.dumps({"token": token, "id": client_id,
+                                                "text": text}))
+
+
+async def _history(client, key: str, token: str, after: int = 0):
+    return await client.get(f"/webchat/api/{key}/messages",
+                            params={"token": token, "after": str(after)}, headers=HEADERS)
+
+
+@pytest.fixture
+async def limited(aiohttp_client, settings_with_fake):
+    from bots.runtime import create_app
+
+    settings = settings_with_fake.with_environment(WEBCHAT_MESSAGES_PER_MINUTE="2",
+                                                   WEBCHAT_VISITORS_PER_HOUR_PER_IP="3")
+    return await aiohttp_client(create_app(settings))
+
+
+async def test_issue_14_a_visitor_is_answered_by_the_same_bot_through_the_outbox(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    sent = await _send(pasokh, key, token, "سلام", "m1")
+    assert sent.status == 202
+    again = await _send(pasokh, key, token, "سلام", "m1")  # a resend after a lost answer
+    assert again.status == 202
+
+    async def answered() -> bool:
+        messages = (await (await _history(pasokh, key, token)).json())["messages"]
+        return [m["from"] for m in messages] == ["visitor", "bot"]
+
+    await eventually(answered, what="the bot's welcome")
+    messages = (await (await _history(pasokh, key, token)).json())["messages"]
+    assert messages[0]["text"] == "سلام"
+    assert messages[1]["buttons"]  # the menu, as real buttons
+    conversation = await Conversation.get(chat_id=token.split(".")[0])
+    assert await Message.filter(conversation_id=conversation.id).count() == 2
+    await eventually(lambda: Message.exists(conversation_id=conversation.id, author="bot",
+                                            delivery="sent"), what="the outbox's send")
+    later = await (await _history(pasokh, key, token, after=messages[-1]["id"])).json()
+    assert later["messages"] == []
+
+
+async def test_issue_14_a_visitor_reads_only_its_own_conversation(pasokh):
+    key = await _channel(pasokh)
+    first = (await _session(pasokh, key))["token"]
+    assert (await _send(pasokh, key, first, "سفارش ۱۲۳ من کجاست؟", "a")).status == 202
+    second = (await _session(pasokh, key))["token"]
+    assert second != first
+    assert (await (await _history(pasokh, key, second)).json())["messages"] == []
+    for forged in (first[:-3] + "abc", first.split(".")[0] + "." + second.split(".", 1)[1],
+                   "", "garbage"):
+        response = await _history(pasokh, key, forged)
+        assert response.status == 401
+        assert "messages" not in await response.json()
+    other_key = await _channel(pasokh)
+    assert (await _history(pasokh, other_key, first)).status == 401  # another channel's
+    assert (await _session(pasokh, key, first))["token"] == first  # still good: kept
+    await revoke_visitor(first.split(".")[0])
+    assert (await _history(pasokh, key, first)).status == 401
+    assert (await _session(pasokh, key, first))["token"] != first  # a new visitor instead
+
+
+async def test_issue_14_a_foreign_origin_gets_nothing(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    for headers in ({"Origin": "https://evil.example"}, {}):
+        session = await pasokh.post(f"/webchat/api/{key}/session", headers=headers, data=b"{}")
+        assert session.status == 403
+        assert "Access-Control-Allow-Origin" not in session.headers
+        history = await pasokh.get(f"/webchat/api/{key}/messages", params={"token": token},
+                                   headers=headers)
+        assert history.status == 403
+        stream = await pasokh.get(f"/webchat/api/{key}/stream", params={"token": token},
+                                  headers=headers)
+        assert stream.status == 403
+    assert (await pasokh.post("/webchat/api/nokey/session", headers=HEADERS)).status == 404
+    await serving.gate.refusals.flush()
+    assert sum((await refusals_by_channel()).values()) == 6
+
+
+async def test_issue_14_limits_answer_429_in_persian_and_are_counted(limited):
+    key = await _channel(limited)
+    token = (await _session(limited, key))["token"]
+    assert (await _send(limited, key, token, "یک", "1")).status == 202
+    assert (await _send(limited, key, token, "دو", "2")).status == 202
+    refused = await _send(limited, key, token, "سه", "3")
+    assert refused.status == 429
+    assert "صبر کنید" in (await refused.json())["message"]
+    too_long = await _send(limited, key, (await _session(limited, key))["token"], "x" * 2001,
+                           "4")
+    assert too_long.status == 413
+    await _session(limited, key)
+    flood = await limited.post(f"/webchat/api/{key}/session", headers=HEADERS, data=b"{}")
+    assert flood.status == 429  # the fourth new visitor from one IP in an hour
+    await serving.gate.refusals.flush()
+    channels = {c.key: c for c in await owner_desk.channels()}
+    assert channels[key].refused == 3
+
+
+async def test_issue_14_the_stream_wakes_when_the_reply_is_sent(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    stream = await pasokh.get(f"/webchat/api/{key}/stream", params={"token": token},
+                              headers=HEADERS)
+    assert stream.status == 200
+    assert stream.headers["Content-Type"] == "text/event-stream"
+
+    async def next_sync() -> None:
+        while b"event: sync" not in await stream.content.readline():
+            pass
+
+    await asyncio.wait_for(next_sync(), 10)  # the first, on connecting
+    assert (await _send(pasokh, key, token, "سلام", "x")).status == 202
+    await asyncio.wait_for(next_sync(), 10)
+    await asyncio.wait_for(next_sync(), 10)  # the bot's reply, from the outbox's transport
+    messages = (await (await _history(pasokh, key, token)).json())["messages"]
+    assert [m["from"] for m in messages] == ["visitor", "bot"]
+    stream.close()
+
+
+async def test_issue_14_the_channels_page_shows_the_line_to_paste(pasokh):
+    key = await _channel(pasokh)
+    await make_user("owner@shop.ir", "owner")
+    await log_in(pasokh, "owner@shop.ir")
+    page = await (await pasokh.get("/owner/channels")).text()
+    assert f'data-channel=&#34;{key}&#34;' in page or f'data-channel="{key}"' in page
+    assert "data-copy" in page
+
+
+def test_issue_14_pasokh_webchat_create_prints_the_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PASOKH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("PASOKH_PUBLIC_URL", "https://pasokh.example")
+    monkeypatch.chdir(tmp_path)
+    assert main(["webchat", "create", "--name", "Shop", "--origin", ORIGIN]) == 0
+    printed = capsys.readouterr()
+    line = printed.out.strip()
+    assert "keep it secret" in printed.err
+    assert line.startswith('<script src="https://pasokh.example/webchat/widget.js" '
+                           'data-channel="')
+    assert line.endswith('" async></script>')
+    assert main(["webchat", "create", "--name", "Shop", "--origin", "shop.example"]) == 2
+
+
+def _identity(secret: str, **claims) -> str:
+    import jwt
+
+    return jwt.encode({"exp": int(time.time()) + 600, **claims}, secret, algorithm="HS256")
+
+
+async def test_issue_14_a_signed_identity_sees_its_history_on_any_device(pasokh):
+    new = new_channel("Shop", [ORIGIN])
+    await owner_desk.save_channel(Platform.WEBCHAT, key=new.key, token=new.token,
+                                  webhook_secret="", name=new.name, options=new.options)
+    await pasokh.app[RUNTIME].reload_channels()
+    key, secret = new.key, new.token
+
+    async def identify(token: str, identity: str):
+        return await pasokh.post(f"/webchat/api/{key}/identify", headers=HEADERS,
+                                 data=orjson.dumps({"token": token, "identity": identity}))
+
+    laptop = (await _session(pasokh, key))["token"]
+    vouched = _identity(secret, sub="customer-42", name="نگار", phone="+989121234567")
+    answer = await identify(laptop, vouched)
+    assert answer.status == 200
+    as_customer = (await answer.json())["token"]
+    assert as_customer != laptop
+    assert (await _send(pasokh, key, as_customer, "سلام از لپ‌تاپ", "l1")).status == 202
+
+    phone = (await _session(pasokh, key))["token"]
+    on_phone = (await (await identify(phone, vouched)).json())["token"]
+    assert on_phone.split(".")[0] == as_customer.split(".")[0]  # the same visitor
+
+    async def history_there() -> bool:
+        messages = (await (await _history(pasokh, key, on_phone)).json())["messages"]
+        return any(m["text"] == "سلام از لپ‌تاپ" for m in messages)
+
+    await eventually(history_there, what="the laptop's message on the phone")
+    conversation = await Conversation.get(chat_id=as_customer.split(".")[0]) \
+        .prefetch_related("customer")
+    assert conversation.customer.display_name == "نگار"
+
+    wrong_secret = "another channel's secret, long enough for HS256"
+    for bad in (_identity(wrong_secret, sub="customer-42"),  # wrongly signed
+                jwt_unsigned(sub="customer-42"),
+                _identity(secret, sub="customer-42", exp=int(time.time()) - 3600),  # expired
+                _identity(secret, name="no sub"),
+                "not a jwt"):
+        refused = await identify(phone, bad)
+        assert refused.status == 401
+        assert "token" not in await refused.json()
+
+
+def jwt_unsigned(**claims) -> str:
+    import jwt
+
+    return jwt.encode({"exp": int(time.time()) + 600, **claims}, None, algorithm="none")
+
+
+async def test_issue_14_continue_in_telegram_joins_the_same_customer_once(pasokh):
+    new = new_channel("Shop", [ORIGIN], continue_on="https://t.me/ShopBot")
+    await owner_desk.save_channel(Platform.WEBCHAT, key=new.key, token=new.token,
+                                  webhook_secret="", name=new.name, options=new.options)
+    await pasokh.app[RUNTIME].reload_channels()
+    session = await _session(pasokh, new.key)
+    assert session["continues"] is True
+    token = session["token"]
+    assert (await _send(pasokh, new.key, token, "سفارشم کجاست؟", "w1")).status == 202
+    web_chat = token.split(".")[0]
+    await eventually(lambda: Conversation.exists(chat_id=web_chat), what="the web chat")
+    answer = await pasokh.post(f"/webchat/api/{new.key}/continue", headers=HEADERS,
+                               data=orjson.dumps({"token": token}))
+    url = (await answer.json())["url"]
+    assert url.startswith("https://t.me/ShopBot?start=")
+    start = url.split("start=")[1]
+
+    assert (await post_update(pasokh, text_update(9101, f"/start {start}"))).status == 200
+
+    async def joined() -> bool:
+        telegram = await Conversation.get_or_none(chat_id="9101")
+        web = await Conversation.get(chat_id=web_chat)
+        return telegram is not None and telegram.customer_id == web.customer_id
+
+    await eventually(joined, what="the Telegram identity joined to the visitor")
+    customer_id = (await Conversation.get(chat_id=web_chat)).customer_id
+    assert await Identity.filter(customer_id=customer_id).count() == 2
+
+    # Once only: a second chat with the same token stays a customer of its own.
+    assert (await post_update(pasokh, text_update(9102, f"/start {start}"))).status == 200
+    await eventually(lambda: Conversation.exists(chat_id="9102"), what="the second chat")
+    await asyncio.sleep(0.3)  # the listener's turn
+    assert (await Conversation.get(chat_id="9102")).customer_id != customer_id
+
+
+async def test_issue_14_a_continuation_token_expires_and_needs_its_form(database):
+    from core import continuity
+    from core.models import Continuation
+
+    assert continuity.token_in("/start abc") == "abc"
+    assert continuity.token_in("/start@ShopBot abc") == "abc"
+    assert continuity.token_in("/start") is None
+    assert continuity.token_in("start abc") is None
+    assert continuity.token_in("/start " + "x" * 65) is None
+    channel_id = await owner_desk.save_channel(Platform.WEBCHAT, key="k", token="s",
+                                               webhook_secret="", name="Shop")
+    token = await continuity.issue(channel_id, "v1")
+    await Continuation.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert not await continuity.redeem(token, 1)
+    assert not await continuity.redeem("never issued", 1)
+
+
+async def test_issue_14_pre_chat_fields_and_attributes_reach_the_customer(pasokh):
+    new = new_channel("Shop", [ORIGIN], ask=("name", "phone"))
+    await owner_desk.save_channel(Platform.WEBCHAT, key=new.key, token=new.token,
+                                  webhook_secret="", name=new.name, options=new.options)
+    await pasokh.app[RUNTIME].reload_channels()
+    session = await _session(pasokh, new.key)
+    assert session["ask"] == ["name", "phone"]
+    token = session["token"]
+
+    async def post(path: str, body: dict):
+        return await pasokh.post(f"/webchat/api/{new.key}/{path}", headers=HEADERS,
+                                 data=orjson.dumps({"token": token, **body}))
+
+    bad = await post("profile", {"phone": "not a phone"})
+    assert bad.status == 400
+    assert "درست" in (await bad.json())["message"]
+    assert (await post("profile", {"name": "سارا", "phone": "09121234567",
+                                   "email": "not asked@x.y"})).status == 200
+    early = await post("attributes", {"attributes": {"plan": "gold"}})
+    assert (await early.json())["applied"] is False  # no customer before the first message
+    assert (await _send(pasokh, new.key, token, "سلام", "p1")).status == 202
+    conversation = await Conversation.get(chat_id=token.split(".")[0]) \
+        .prefetch_related("customer")
+    assert conversation.customer.display_name == "سارا"
+    assert conversation.customer.phone  # kept for the matching the other channels do
+    later = await post("attributes", {"attributes": {"plan": "gold", "cart": 3}})
+    assert (await later.json())["applied"] is True
+    await conversation.customer.refresh_from_db()
+    assert conversation.customer.attributes == {"plan": "gold", "cart": "3"}
+    assert (await post("attributes", {"attributes": "not a mapping"})).status == 400
