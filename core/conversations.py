@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core import webhooks
 from core.actions import (
     Action,
     FlowResult,
@@ -414,6 +415,15 @@ async def _write(
         await conn.execute_many(
             dialect_sql(conn, "UPDATE conversation SET handed_off_at = ? WHERE id = ?"), handed_off
         )
+    await webhooks.record(conn, [
+        *(webhooks.message_created(
+            message_id=message_id, conversation_id=conversation.id,
+            channel_id=conversation.channel_id, direction=Direction.OUTBOUND.value,
+            author=Author.BOT.value, kind="text", text=outbound.text, created_at=moment)
+          for (conversation, outbound, _), message_id in written),
+        *(webhooks.status_changed(c.id, ConversationStatus.PENDING.value,
+                                  ConversationStatus.OPEN.value)
+          for c in conversations if c.handed_off)], moment)
     if writes.processed:
         marks = ", ".join("?" * len(writes.processed))
         await conn.execute_query(
@@ -495,11 +505,16 @@ async def _save_survey(conn: BaseDBAsyncClient, target: int, answer: SaveSurvey,
                        now: datetime) -> None:
     if answer.score is not None:
         # One answer per conversation: a second score (a replayed button) changes nothing.
-        await conn.execute_query(
+        # RETURNING tells whether it was saved on both databases (asyncpg's count of an
+        # INSERT is the status line's OID, always 0).
+        saved = await conn.execute_query_dict(
             dialect_sql(conn, "INSERT INTO survey_answer (conversation_id, score, answered_at)"
-                              " VALUES (?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING"),
+                              " VALUES (?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING"
+                              " RETURNING conversation_id"),
             [target, answer.score, db_time(conn, now)],
         )
+        if saved:
+            await webhooks.record(conn, [webhooks.csat_submitted(target, answer.score)], now)
     if answer.comment is not None:
         await conn.execute_query(
             dialect_sql(conn, "UPDATE survey_answer SET comment = ? WHERE conversation_id = ?"

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core import webhooks
 from core.bus import Bus
 from core.clock import utcnow
 from core.db import dialect_sql, is_postgres, query_rows
@@ -287,6 +288,8 @@ class _BatchWriter:
                         self._conn, event.occurred_at
                     )
         await self._drop_empty(created - {message.conversation_id for message in stored.values()})
+        await webhooks.record_inbound(self._conn, [(m.message_id, m.conversation_id, m.event)
+                                                   for m in stored.values()], created, self._now)
         # pop: a later copy of an update in the run gets None, as its redelivery would.
         return [stored.pop((event.channel_id, event.external_id), None) for event in events]
 
