@@ -332,7 +332,7 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
         await conn.execute_query(
             dialect_sql(
                 conn,
-                "SELECT id FROM conversation WHERE id IN (SELECT conversation_id FROM message"
+                "SELECT id FROM conversation WHERE id IN (SELECT conversation_id FROM message"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 f" WHERE id IN ({marks})) ORDER BY id FOR UPDATE",
             ),
             message_ids,
@@ -340,7 +340,7 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
     return await conn.execute_query_dict(
         dialect_sql(
             conn,
-            "SELECT m.id, m.conversation_id, m.author, m.kind, m.text, m.media, m.meta,"
+            "SELECT m.id, m.conversation_id, m.author, m.kind, m.text, m.media, m.meta,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             " c.status, c.flow_state, c.chat_id, c.channel_id, c.identity_id, c.route,"
             " c.customer_id, ch.platform, cu.language, cu.language_chosen_at, t.name AS team,"
             # The customer's previous conversation here (p), for what a new one carries over,
@@ -427,7 +427,7 @@ async def _write(
     if writes.processed:
         marks = ", ".join("?" * len(writes.processed))
         await conn.execute_query(
-            dialect_sql(conn, f"UPDATE message SET processed = ? WHERE id IN ({marks})"),
+            dialect_sql(conn, f"UPDATE message SET processed = ? WHERE id IN ({marks})"),  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             [True, *writes.processed],
         )
     return followups
@@ -458,7 +458,7 @@ async def _insert_bot_messages(
         rows = await conn.execute_query_dict(
             dialect_sql(
                 conn,
-                "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
+                "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 " meta, revisions, processed, delivery, created_at) VALUES "
                 + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                 + " RETURNING id, conversation_id, text, meta",

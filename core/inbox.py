@@ -305,7 +305,7 @@ class _BatchWriter:
         redelivery after the customer's conversation was resolved): one by one, nothing
         would have been made."""
         for chunk in _chunks(sorted(conversation_ids)):
-            await self._exec(f"DELETE FROM conversation WHERE id IN ({_marks(len(chunk))})",
+            await self._exec(f"DELETE FROM conversation WHERE id IN ({_marks(len(chunk))})",  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                              chunk)
 
     async def _identities(self, events: Sequence[InboundEvent]) -> dict[_Key, _Identity]:
@@ -343,7 +343,7 @@ class _BatchWriter:
             )
             rows = await query_rows(
                 self._conn,
-                "SELECT id, customer_id, channel_id, external_id, display_name, username"
+                "SELECT id, customer_id, channel_id, external_id, display_name, username"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 f" FROM identity WHERE {where} ORDER BY id{lock}",
                 [value for channel_id, ids in by_channel.items() for value in (channel_id, *ids)],
             )
@@ -384,7 +384,7 @@ class _BatchWriter:
         orphans = [customer_id for event, customer_id in zip(events, customer_ids, strict=True)
                    if _sender_key(event) not in created]
         for chunk in _chunks(orphans):
-            await self._exec(f"DELETE FROM customer WHERE id IN ({_marks(len(chunk))})", chunk)
+            await self._exec(f"DELETE FROM customer WHERE id IN ({_marks(len(chunk))})", chunk)  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         return created
 
     async def _insert_customers(self, events: Sequence[InboundEvent]) -> list[int]:
@@ -481,7 +481,7 @@ class _BatchWriter:
         for chunk in _chunks(identity_ids):
             rows = await query_rows(
                 self._conn,
-                "SELECT id, identity_id, chat_id, status FROM conversation WHERE id IN"
+                "SELECT id, identity_id, chat_id, status FROM conversation WHERE id IN"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 " (SELECT MAX(id) FROM conversation"
                 f" WHERE identity_id IN ({_marks(len(chunk))}) GROUP BY identity_id, chat_id)",
                 list(chunk),
@@ -594,7 +594,7 @@ class _BatchWriter:
             return
         marks = ", ".join("?" * len(earlier))
         changed = await self._exec(
-            "UPDATE message SET delivery = ?, delivery_error = ? WHERE channel_id = ?"
+            "UPDATE message SET delivery = ?, delivery_error = ? WHERE channel_id = ?"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             f" AND external_id = ? AND direction = ? AND (delivery IS NULL OR delivery IN"
             f" ({marks}))",
             [status, event.delivery_error, event.channel_id, event.external_id,

@@ -121,7 +121,7 @@ class WebhookSender:
                  request_seconds: float = REQUEST_SECONDS) -> None:
         self._policy = policy
         self._clock = clock
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret  # nosec B311
         self._schedule = schedule or RetrySchedule()
         self._lease = lease
         self._poll = poll_seconds
@@ -186,7 +186,7 @@ class WebhookSender:
         rows = await conn.execute_query_dict(
             dialect_sql(
                 conn,
-                "UPDATE webhook_delivery SET state = ?, attempts = attempts + 1,"
+                "UPDATE webhook_delivery SET state = ?, attempts = attempts + 1,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 " claimed_until = ? WHERE id IN (SELECT d.id FROM webhook_delivery d"
                 " JOIN webhook_endpoint e ON e.id = d.endpoint_id WHERE e.enabled = ? AND"
                 f" {_DUE.format(table='d.')} ORDER BY d.next_attempt_at, d.id LIMIT ?{lock})"

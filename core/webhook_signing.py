@@ -20,7 +20,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the spec's marker of a secret, not a secret
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the spec's marker of a secret, not a secret  # nosec B105
 SECRET_BYTES = 24
 
 

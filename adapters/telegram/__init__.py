@@ -22,7 +22,7 @@ from core.events import ChannelCredentials, InboundEvent
 from core.i18n import gettext_noop, lazy_gettext
 from core.settings import Settings, TelegramMode
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)  # nosec B105
 WEBHOOK_SECRET_BYTES = 32
 
 FORM = ChannelForm(

@@ -138,7 +138,7 @@ class InboxQueries:
             values.extend(match_values)
         rows = await query_rows(
             conn,
-            "SELECT c.id, c.status, c.last_message_at, ch.platform, ch.name AS channel_name,"
+            "SELECT c.id, c.status, c.last_message_at, ch.platform, ch.name AS channel_name,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             " cu.display_name AS customer_name, i.display_name AS identity_name, i.username,"
             " u.display_name AS assignee_name, u.email AS assignee_email, t.name AS team_name,"
             " m.direction, m.author, m.kind, m.text, m.created_at AS last_created_at,"
