@@ -166,7 +166,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     await media.start()
     # Outgoing webhooks, from their own HTTP session (it refuses private addresses).
     webhook_sender = WebhookSender(AddressPolicy.of(settings))
-    await webhook_sender.start()
+    await webhook_sender.start(bus)
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.

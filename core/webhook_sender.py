@@ -24,7 +24,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.address_policy import AddressPolicy, AddressRefused
+from core.bus import Bus, Subscription
 from core.clock import utcnow
 from core.db import connection, dialect_sql, is_postgres
 from core.i18n import gettext_noop
@@ -40,6 +41,7 @@ from core.models import WebhookEndpoint, WebhookState
 from core.sqlvalues import db_time
 from core.tasks import finish
 from core.webhook_signing import headers
+from core.webhooks import DUE_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,10 @@ LONGEST_RETRY_AFTER = timedelta(hours=24)  # a receiver cannot park an event for
 REQUEST_SECONDS = 15.0
 ERROR_CHARS = 300  # of a refusal's body, kept in the delivery log
 BATCH = 32
+MAX_PASSES = 4  # passes in flight at once in one process
+WAKING_TOPICS = ("message.new", "conversation.updated", DUE_TOPIC)
+RETENTION = timedelta(days=30)  # finished deliveries stay in the log this long
+PRUNE_EVERY = timedelta(hours=1)
 # Due: waiting and its time has come, or claimed by a process that did not record (killed).
 _DUE = ("(({table}state = ? AND {table}next_attempt_at <= ?)"
         " OR ({table}state = ? AND {table}claimed_until <= ?))")
@@ -128,8 +134,9 @@ class WebhookSender:
         self._timeout = aiohttp.ClientTimeout(total=request_seconds)
         self._session: aiohttp.ClientSession | None = None
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._next_prune = datetime.min.replace(tzinfo=UTC)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -141,28 +148,61 @@ class WebhookSender:
     def wake(self) -> None:
         self._wake.set()
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run_forever(), name="webhook-sender")
+    async def start(self, bus: Bus | None = None) -> None:
+        """Passes run until `close`; with a bus, a committed change wakes them at once
+        (otherwise within `poll_seconds`)."""
+        self._tasks.append(asyncio.create_task(self._run_forever(), name="webhook-sender"))
+        if bus is not None:
+            subscription = bus.subscribe(*WAKING_TOPICS)
+            self._tasks.append(asyncio.create_task(self._listen(subscription),
+                                                   name="webhook-sender-wake"))
 
     async def close(self) -> None:
-        """Stops between two passes (a pass in flight records its outcomes first)."""
+        """Stops starting passes; those in flight record their outcomes first."""
         self._stopping = True
         self._wake.set()
-        await finish(self._task)
+        for task in self._tasks:
+            if task.get_name() == "webhook-sender-wake":
+                task.cancel()  # only waits on the bus: nothing to cut in half
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            else:
+                await finish(task)
         if self._session is not None:
             await self._session.close()
 
+    async def _listen(self, subscription: Subscription) -> None:
+        try:
+            async for _ in subscription:
+                self._wake.set()
+        finally:
+            await subscription.aclose()
+
     async def _run_forever(self) -> None:
+        """Starts a pass on every wake-up or poll, up to MAX_PASSES at once: a pass waits
+        for its slowest receiver (up to REQUEST_SECONDS), and the next one must not."""
+        passes: set[asyncio.Task[None]] = set()
         while not self._stopping:
             self._wake.clear()
-            try:
-                done = await self.deliver_due()
-            except Exception:
-                log.exception("webhooks: could not deliver due events")
-                done = 0
-            if done < BATCH:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+            if len(passes) < MAX_PASSES:
+                started = asyncio.create_task(self._pass(), name="webhook-pass")
+                passes.add(started)
+                started.add_done_callback(passes.discard)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+        if passes:
+            await asyncio.wait(passes)
+
+    async def _pass(self) -> None:
+        try:
+            if await self.deliver_due() == BATCH:
+                self._wake.set()  # a full batch: there may be more due now
+            now = self._clock()
+            if now >= self._next_prune:
+                self._next_prune = now + PRUNE_EVERY
+                await prune(now)
+        except Exception:
+            log.exception("webhooks: could not deliver due events")
 
     async def deliver_due(self) -> int:
         """Claims what is due, delivers it, records the outcomes; how many it claimed."""
@@ -180,21 +220,35 @@ class WebhookSender:
         return len(claims)
 
     async def _claim(self, conn: BaseDBAsyncClient) -> list[_Claim]:
+        """Marks due rows `sending` until the lease ends, committed before any request.
+        Read first: most passes find nothing, and on SQLite an UPDATE would take the
+        database's one write lock, every second, from ingest."""
         now = self._clock()
         stamp = db_time(conn, now)
-        lock = " FOR UPDATE OF d SKIP LOCKED" if is_postgres(conn) else ""
+        due = await conn.execute_query_dict(
+            dialect_sql(
+                conn,
+                "SELECT d.id FROM webhook_delivery d JOIN webhook_endpoint e"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
+                f" ON e.id = d.endpoint_id WHERE e.enabled = ? AND {_DUE.format(table='d.')}"
+                " ORDER BY d.next_attempt_at, d.id LIMIT ?",
+            ),
+            [True, *self._due_values(stamp), BATCH],
+        )
+        if not due:
+            return []
+        marks = ", ".join("?" * len(due))
+        lock = " FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
+        # The due condition again: another process may have claimed a row meanwhile.
         rows = await conn.execute_query_dict(
             dialect_sql(
                 conn,
                 "UPDATE webhook_delivery SET state = ?, attempts = attempts + 1,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
-                " claimed_until = ? WHERE id IN (SELECT d.id FROM webhook_delivery d"
-                " JOIN webhook_endpoint e ON e.id = d.endpoint_id WHERE e.enabled = ? AND"
-                f" {_DUE.format(table='d.')} ORDER BY d.next_attempt_at, d.id LIMIT ?{lock})"
-                f" AND {_DUE.format(table='')} RETURNING id, endpoint_id, message_id, body,"
-                " attempts",
+                " claimed_until = ? WHERE id IN (SELECT id FROM webhook_delivery"
+                f" WHERE id IN ({marks}) AND {_DUE.format(table='')}{lock})"
+                " RETURNING id, endpoint_id, message_id, body, attempts",
             ),
-            [WebhookState.SENDING.value, db_time(conn, now + self._lease), True,
-             *self._due_values(stamp), BATCH, *self._due_values(stamp)],
+            [WebhookState.SENDING.value, db_time(conn, now + self._lease),
+             *(row["id"] for row in due), *self._due_values(stamp)],
         )
         return [_Claim(id=row["id"], endpoint_id=row["endpoint_id"],
                        message_id=row["message_id"], body=row["body"],
@@ -289,3 +343,15 @@ class WebhookSender:
                                 " WHERE id = ?"),
                 [False, GONE_REASON, endpoint_id])
             log.warning("webhooks: endpoint %s answered 410 Gone and is disabled", endpoint_id)
+
+
+async def prune(now: datetime) -> int:
+    """Finished deliveries older than RETENTION leave the log; how many."""
+    conn = connection()
+    count, _ = await conn.execute_query(
+        dialect_sql(conn, "DELETE FROM webhook_delivery WHERE state IN (?, ?)"
+                          " AND finished_at < ?"),
+        [WebhookState.DELIVERED.value, WebhookState.FAILED.value,
+         db_time(conn, now - RETENTION)],
+    )
+    return count

@@ -38,6 +38,8 @@ EVENT_TYPES = (MESSAGE_CREATED, CONVERSATION_CREATED, CONVERSATION_STATUS_CHANGE
 # Pasokh has no opt-out yet (no "stop" keyword, no unsubscribe): an endpoint may ask for the
 # type, and hears of it once opting out exists.
 NOT_EMITTED_YET = frozenset({CUSTOMER_OPTED_OUT})
+# Published on the bus after a test, a replay or a resume, so that a sender looks at once.
+DUE_TOPIC = "webhook.due"
 TEST_EVENT = "webhook.test"  # sent by "send a test event" only, to the one endpoint
 
 MAX_ENDPOINTS = 20

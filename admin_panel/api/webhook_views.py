@@ -8,7 +8,7 @@ from aiohttp import web
 from admin_panel.api import schemas
 from admin_panel.api.problems import ApiProblem
 from admin_panel.api.views import _after_id, _body, _id_page, _json, _path_id, _query
-from admin_panel.typedefs import SETTINGS
+from admin_panel.typedefs import BUS, SETTINGS
 from core import webhooks
 from core.address_policy import AddressPolicy
 from core.clock import utcnow
@@ -61,7 +61,9 @@ async def change_endpoint(request: web.Request) -> web.Response:
     """Pauses or resumes an endpoint's deliveries."""
     body = await _body(request, schemas.WebhookEndpointChange)
     found = await _found(request)
-    return _json(_endpoint(await webhooks.set_enabled(found.id, body.enabled, utcnow())))
+    changed = await webhooks.set_enabled(found.id, body.enabled, utcnow())
+    await request.app[BUS].publish(webhooks.DUE_TOPIC, {})
+    return _json(_endpoint(changed))
 
 
 async def delete_endpoint(request: web.Request) -> web.Response:
@@ -99,8 +101,9 @@ async def list_deliveries(request: web.Request) -> web.Response:
 async def send_test(request: web.Request) -> web.Response:
     """Queues a `webhook.test` event for this endpoint alone."""
     found = await _found(request)
-    return _json(schemas.WebhookQueued(delivery_id=await webhooks.send_test(found.id, utcnow())),
-                 status=202)
+    queued = await webhooks.send_test(found.id, utcnow())
+    await request.app[BUS].publish(webhooks.DUE_TOPIC, {})
+    return _json(schemas.WebhookQueued(delivery_id=queued), status=202)
 
 
 async def replay(request: web.Request) -> web.Response:
@@ -110,4 +113,5 @@ async def replay(request: web.Request) -> web.Response:
         queued = await webhooks.replay(found.id, _path_id(request, "delivery_id"), utcnow())
     except webhooks.WebhookError as error:
         raise _refused(error) from None
+    await request.app[BUS].publish(webhooks.DUE_TOPIC, {})
     return _json(schemas.WebhookQueued(delivery_id=queued), status=202)

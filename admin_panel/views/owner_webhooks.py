@@ -8,7 +8,7 @@ from aiohttp import web
 
 from admin_panel.labels import label
 from admin_panel.owner_labels import DELIVERY_STATES, WEBHOOK_EVENTS
-from admin_panel.typedefs import SETTINGS
+from admin_panel.typedefs import BUS, SETTINGS
 from admin_panel.views.owner_common import (
     not_found,
     notice_later,
@@ -100,6 +100,7 @@ async def detail(request: web.Request) -> web.Response:
 
 async def _back(request: web.Request, endpoint: webhooks.Endpoint, notice: str
                 ) -> web.HTTPSeeOther:
+    await request.app[BUS].publish(webhooks.DUE_TOPIC, {})  # the senders look at once
     await notice_later(request, notice)
     return see_other(request, "panel.owner.webhook", endpoint_id=str(endpoint.id))
 

@@ -18,7 +18,14 @@ from core import webhooks
 from core.address_policy import AddressPolicy
 from core.desk import wake_snoozed
 from core.models import WebhookDelivery, WebhookEndpoint
-from core.webhook_sender import SCHEDULE, RetrySchedule, WebhookSender, retry_after
+from core.webhook_sender import (
+    RETENTION,
+    SCHEDULE,
+    RetrySchedule,
+    WebhookSender,
+    prune,
+    retry_after,
+)
 from tests.core.desk.helpers import running_world
 from tests.fakes.receiver import FakeReceiver
 from tests.panel.helpers import make_user
@@ -361,3 +368,52 @@ async def test_the_sender_runs_on_its_own(database, receiver, clock):
     finally:
         await running.close()
     assert orjson.loads(receiver.received[0].body)["type"] == "webhook.test"
+
+
+async def test_finished_deliveries_leave_the_log_after_thirty_days(database, receiver, sender,
+                                                                   clock):
+    endpoint = await _endpoint(receiver.url, clock)
+    old = await webhooks.send_test(endpoint.id, clock())
+    await sender.deliver_due()
+    clock.advance(RETENTION + timedelta(minutes=1))
+    waiting = await webhooks.send_test(endpoint.id, clock())
+    assert await prune(clock()) == 1
+    assert [row.id for row in await WebhookDelivery.all()] == [waiting]
+    assert old != waiting
+
+
+async def test_a_bus_notice_wakes_the_sender(database, receiver, clock):
+    """After a commit the senders hear of it on the bus instead of waiting for a poll."""
+    from core.bus import InProcessBus
+
+    bus = InProcessBus()
+    await bus.start()
+    waking = WebhookSender(LOCAL, poll_seconds=3600)  # a poll would never come in time
+    endpoint = await _endpoint(receiver.url, clock)
+    await waking.start(bus)
+    try:
+        await receiver.wait_for(lambda fake: True)  # the first, empty pass is done
+        await webhooks.send_test(endpoint.id, datetime.now(UTC))
+        await bus.publish(webhooks.DUE_TOPIC, {})
+        await receiver.wait_for(lambda fake: len(fake.received) == 1)
+    finally:
+        await waking.close()
+        await bus.close()
+
+
+async def test_a_hanging_receiver_does_not_hold_up_another(database, receiver, clock):
+    running = WebhookSender(LOCAL, poll_seconds=0.01)
+    stuck = await _endpoint(f"{receiver.base_url}/stuck", clock)
+    healthy = await _endpoint(receiver.url, clock)
+    await running.start()
+    try:
+        await webhooks.send_test(stuck.id, datetime.now(UTC))
+        await receiver.wait_for(lambda fake: [r.path for r in fake.received] == ["/stuck"])
+        await webhooks.send_test(healthy.id, datetime.now(UTC))
+        await receiver.wait_for(lambda fake: [r.path for r in fake.received] == [
+            "/stuck", "/hook"])
+        receiver.release.set()
+        await receiver.wait_for(lambda fake: True)
+    finally:
+        await running.close()
+    assert {row.state for row in await WebhookDelivery.all()} == {"delivered"}
