@@ -88,7 +88,8 @@ async def detail(request: web.Request) -> web.Response:
     return render_owner(request, "owner/webhook.html", {
         "section": "webhooks",
         "endpoint": endpoint,
-        "event_names": {code: name for code, name in _event_choices()},
+        "event_names": {code: label(WEBHOOK_EVENTS, code)
+                        for code in (*webhooks.EVENT_TYPES, webhooks.TEST_EVENT)},
         "states": {code: label(DELIVERY_STATES, code) for code in DELIVERY_STATES},
         "log": log[:webhooks.LOG_PAGE],
         "older": log[webhooks.LOG_PAGE - 1].id if len(log) > webhooks.LOG_PAGE else None,
