@@ -67,6 +67,9 @@ async def test_issue_17_an_owner_registers_tests_and_replays(local_pasokh, recei
     assert not (await WebhookEndpoint.get()).enabled
     listing = await (await local_pasokh.get("/owner/webhooks")).text()
     assert receiver.url in listing and "متوقف" in listing
+    await post_form(local_pasokh, "/language", {"lang": "en", "next": page_url})
+    english = await (await local_pasokh.get(page_url)).text()
+    assert '<html lang="en" dir="ltr">' in english and "Signing secret" in english
     assert (await post_form(local_pasokh, f"{page_url}/delete")).status == 303
     assert not await WebhookEndpoint.exists()
     assert (await local_pasokh.get(page_url)).status == 404
