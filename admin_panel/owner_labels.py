@@ -21,3 +21,22 @@ ROLES: dict[str, LazyString] = {
     "owner": lazy_gettext("Owner"),
     "agent": lazy_gettext("Agent"),
 }
+
+# Outgoing webhooks: what each event type means, and the states of a delivery.
+WEBHOOK_EVENTS: dict[str, LazyString] = {
+    "message.created": lazy_gettext("A message is written (customer, bot or agent)"),
+    "conversation.created": lazy_gettext("A conversation starts"),
+    "conversation.status_changed": lazy_gettext("A conversation's status changes"),
+    "conversation.assigned": lazy_gettext("A conversation is assigned"),
+    "csat.submitted": lazy_gettext("A customer rates the support"),
+    "customer.opted_out": lazy_gettext("A customer opts out (not sent yet: Pasokh has no "
+                                       "opt-out)"),
+    "webhook.test": lazy_gettext("Test event"),
+}
+
+DELIVERY_STATES: dict[str, LazyString] = {
+    "pending": lazy_gettext("Waiting"),
+    "sending": lazy_gettext("Sending"),
+    "delivered": lazy_gettext("Delivered"),
+    "failed": lazy_gettext("Failed"),
+}

@@ -12,6 +12,7 @@ from admin_panel.views import (
     owner_people,
     owner_settings,
     owner_tokens,
+    owner_webhooks,
 )
 from admin_panel.views.owner_common import Handler, owner_only
 
@@ -44,6 +45,15 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("GET", "/owner/api-tokens", owner_tokens.page, "api_tokens"),
     ("POST", "/owner/api-tokens", owner_tokens.create, "api_token_create"),
     ("POST", "/owner/api-tokens/revoke", owner_tokens.revoke, "api_token_revoke"),
+    ("GET", "/owner/webhooks", owner_webhooks.page, "webhooks"),
+    ("POST", "/owner/webhooks", owner_webhooks.create, "webhook_create"),
+    ("GET", "/owner/webhooks/{endpoint_id}", owner_webhooks.detail, "webhook"),
+    ("POST", "/owner/webhooks/{endpoint_id}/rotate", owner_webhooks.rotate, "webhook_rotate"),
+    ("POST", "/owner/webhooks/{endpoint_id}/enabled", owner_webhooks.set_enabled,
+     "webhook_enabled"),
+    ("POST", "/owner/webhooks/{endpoint_id}/test", owner_webhooks.send_test, "webhook_test"),
+    ("POST", "/owner/webhooks/{endpoint_id}/replay", owner_webhooks.replay, "webhook_replay"),
+    ("POST", "/owner/webhooks/{endpoint_id}/delete", owner_webhooks.delete, "webhook_delete"),
     ("GET", "/owner/channels", owner_channels.page, "channels"),
     ("POST", "/owner/channels/test", owner_channels.test_connection, "channel_test"),
     # After /test, which it would otherwise match: one form per way of adding a channel.

@@ -7,7 +7,7 @@ import asyncio
 import gc
 import getpass
 import os
-import subprocess
+import subprocess  # nosec B404 # runs only Pasokh's own CLI with this interpreter
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -32,7 +32,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # Applying migrations builds Tortoise's model states: ~27 MiB that the allocator keeps
     # for the life of the process. A short-lived `pasokh migrate` does it, so the server
     # starts lean; its own migrate at start-up then finds nothing to do.
-    migrated = subprocess.run([sys.executable, "-m", "bots.cli", "migrate"], check=False)
+    migrated = subprocess.run([sys.executable, "-m", "bots.cli", "migrate"], check=False)  # nosec B603 # runs only Pasokh's own CLI with this interpreter
     if migrated.returncode != 0:
         return migrated.returncode
     host = args.host or settings.host

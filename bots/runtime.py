@@ -37,6 +37,7 @@ from bots.snooze import wake_snoozed_forever
 from bots.typedefs import RUNTIME
 from bots.webhooks import WEBHOOK_ROUTES
 from core import db, fulltext, search_index
+from core.address_policy import AddressPolicy
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
 from core.clock import SYSTEM_CLOCK, Clock
@@ -52,6 +53,7 @@ from core.order_lookup import OrderLookups
 from core.outbox import OutboxWorker, RetryPolicy
 from core.segments import PartBilling
 from core.settings import Settings
+from core.webhook_sender import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +180,9 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
     await engine.start()
     await outbox.start()
     await media.start()
+    # Outgoing webhooks, from their own HTTP session (it refuses private addresses).
+    webhook_sender = WebhookSender(AddressPolicy.of(settings))
+    await webhook_sender.start(bus)
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.
@@ -206,6 +211,7 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
         await engine.close()
         await outbox.close()
         await media.close()
+        await webhook_sender.close()
         await session.close()
         await bus.close()
         if checkpointer:

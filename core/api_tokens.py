@@ -19,7 +19,7 @@ from core.db import connection, dialect_sql
 from core.models import ApiToken, Role, User
 from core.sqlvalues import db_time
 
-TOKEN_PREFIX = "pasokh_"  # noqa: S105 - makes a leaked token recognisable; not a secret
+TOKEN_PREFIX = "pasokh_"  # noqa: S105 - makes a leaked token recognisable; not a secret  # nosec B105
 MAX_NAME_CHARS = 128
 # last_used_at is written at most this often per token, not on every request.
 LAST_USED_PRECISION = timedelta(minutes=1)

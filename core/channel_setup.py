@@ -25,7 +25,7 @@ class SetupRefused(Exception):
 
 
 class FieldKind(StrEnum):
-    SECRET = "secret"  # noqa: S105 (a kind of field: a token, left to right, not autocompleted)
+    SECRET = "secret"  # noqa: S105 (a kind of field: a token, left to right, not autocompleted)  # nosec B105
     NUMBER = "number"  # an id made of digits
     TEXT = "text"  # a name in any script
 

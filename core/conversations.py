@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core import webhooks
 from core.actions import (
     Action,
     FlowResult,
@@ -338,7 +339,7 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
         await conn.execute_query(
             dialect_sql(
                 conn,
-                "SELECT id FROM conversation WHERE id IN (SELECT conversation_id FROM message"
+                "SELECT id FROM conversation WHERE id IN (SELECT conversation_id FROM message"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 f" WHERE id IN ({marks})) ORDER BY id FOR UPDATE",
             ),
             message_ids,
@@ -346,7 +347,7 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
     return await conn.execute_query_dict(
         dialect_sql(
             conn,
-            "SELECT m.id, m.conversation_id, m.author, m.kind, m.text, m.media, m.meta,"
+            "SELECT m.id, m.conversation_id, m.author, m.kind, m.text, m.media, m.meta,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             " c.status, c.flow_state, c.chat_id, c.channel_id, c.identity_id, c.route,"
             " c.customer_id, ch.platform, cu.language, cu.language_chosen_at, t.name AS team,"
             # The customer's previous conversation here (p), for what a new one carries over,
@@ -421,10 +422,19 @@ async def _write(
         await conn.execute_many(
             dialect_sql(conn, "UPDATE conversation SET handed_off_at = ? WHERE id = ?"), handed_off
         )
+    await webhooks.record(conn, [
+        *(webhooks.message_created(
+            message_id=message_id, conversation_id=conversation.id,
+            channel_id=conversation.channel_id, direction=Direction.OUTBOUND.value,
+            author=Author.BOT.value, kind="text", text=outbound.text, created_at=moment)
+          for (conversation, outbound, _), message_id in written),
+        *(webhooks.status_changed(c.id, ConversationStatus.PENDING.value,
+                                  ConversationStatus.OPEN.value)
+          for c in conversations if c.handed_off)], moment)
     if writes.processed:
         marks = ", ".join("?" * len(writes.processed))
         await conn.execute_query(
-            dialect_sql(conn, f"UPDATE message SET processed = ? WHERE id IN ({marks})"),
+            dialect_sql(conn, f"UPDATE message SET processed = ? WHERE id IN ({marks})"),  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             [True, *writes.processed],
         )
     return followups
@@ -455,7 +465,7 @@ async def _insert_bot_messages(
         rows = await conn.execute_query_dict(
             dialect_sql(
                 conn,
-                "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
+                "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 " meta, revisions, processed, delivery, created_at) VALUES "
                 + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                 + " RETURNING id, conversation_id, text, meta",
@@ -505,11 +515,16 @@ async def _save_survey(conn: BaseDBAsyncClient, target: int, answer: SaveSurvey,
                        now: datetime) -> None:
     if answer.score is not None:
         # One answer per conversation: a second score (a replayed button) changes nothing.
-        await conn.execute_query(
+        # RETURNING tells whether it was saved on both databases (asyncpg's count of an
+        # INSERT is the status line's OID, always 0).
+        saved = await conn.execute_query_dict(
             dialect_sql(conn, "INSERT INTO survey_answer (conversation_id, score, answered_at)"
-                              " VALUES (?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING"),
+                              " VALUES (?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING"
+                              " RETURNING conversation_id"),
             [target, answer.score, db_time(conn, now)],
         )
+        if saved:
+            await webhooks.record(conn, [webhooks.csat_submitted(target, answer.score)], now)
     if answer.comment is not None:
         await conn.execute_query(
             dialect_sql(conn, "UPDATE survey_answer SET comment = ? WHERE conversation_id = ?"

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core import webhooks
 from core.bus import Bus
 from core.clock import utcnow
 from core.customers import customers_by_phone
@@ -292,6 +293,8 @@ class _BatchWriter:
                         self._conn, event.occurred_at
                     )
         await self._drop_empty(created - {message.conversation_id for message in stored.values()})
+        await webhooks.record_inbound(self._conn, [(m.message_id, m.conversation_id, m.event)
+                                                   for m in stored.values()], created, self._now)
         # pop: a later copy of an update in the run gets None, as its redelivery would.
         return [stored.pop((event.channel_id, event.external_id), None) for event in events]
 
@@ -307,7 +310,7 @@ class _BatchWriter:
         redelivery after the customer's conversation was resolved): one by one, nothing
         would have been made."""
         for chunk in _chunks(sorted(conversation_ids)):
-            await self._exec(f"DELETE FROM conversation WHERE id IN ({_marks(len(chunk))})",
+            await self._exec(f"DELETE FROM conversation WHERE id IN ({_marks(len(chunk))})",  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                              chunk)
 
     async def _identities(self, events: Sequence[InboundEvent]) -> dict[_Key, _Identity]:
@@ -345,7 +348,7 @@ class _BatchWriter:
             )
             rows = await query_rows(
                 self._conn,
-                "SELECT id, customer_id, channel_id, external_id, display_name, username"
+                "SELECT id, customer_id, channel_id, external_id, display_name, username"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 f" FROM identity WHERE {where} ORDER BY id{lock}",
                 [value for channel_id, ids in by_channel.items() for value in (channel_id, *ids)],
             )
@@ -393,7 +396,7 @@ class _BatchWriter:
         }
         orphans = [customer_id for key, customer_id in made.items() if key not in created]
         for chunk in _chunks(orphans):
-            await self._exec(f"DELETE FROM customer WHERE id IN ({_marks(len(chunk))})", chunk)
+            await self._exec(f"DELETE FROM customer WHERE id IN ({_marks(len(chunk))})", chunk)  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         return created
 
     async def _insert_customers(self, events: Sequence[InboundEvent]) -> list[int]:
@@ -490,7 +493,7 @@ class _BatchWriter:
         for chunk in _chunks(identity_ids):
             rows = await query_rows(
                 self._conn,
-                "SELECT id, identity_id, chat_id, status FROM conversation WHERE id IN"
+                "SELECT id, identity_id, chat_id, status FROM conversation WHERE id IN"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 " (SELECT MAX(id) FROM conversation"
                 f" WHERE identity_id IN ({_marks(len(chunk))}) GROUP BY identity_id, chat_id)",
                 list(chunk),
@@ -603,7 +606,7 @@ class _BatchWriter:
             return
         marks = ", ".join("?" * len(earlier))
         changed = await self._exec(
-            "UPDATE message SET delivery = ?, delivery_error = ? WHERE channel_id = ?"
+            "UPDATE message SET delivery = ?, delivery_error = ? WHERE channel_id = ?"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             f" AND external_id = ? AND direction = ? AND (delivery IS NULL OR delivery IN"
             f" ({marks}))",
             [status, event.delivery_error, event.channel_id, event.external_id,

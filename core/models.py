@@ -426,3 +426,57 @@ class OptOut(models.Model):
     class Meta:
         table = "opt_out"
         unique_together = (("customer", "channel"),)
+
+
+# --- Outgoing webhooks ------------------------------------------------------------------
+# Endpoints an owner registers, and one row per event per endpoint, delivered by a worker
+# (core/webhooks.py registers and records, core/webhook_sender.py delivers).
+
+
+class WebhookState(StrEnum):
+    PENDING = "pending"  # due at next_attempt_at
+    SENDING = "sending"  # claimed until claimed_until; due again after that (a crash)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # gave up, or the endpoint answered 410: last_error says why
+
+
+class WebhookEndpoint(models.Model):
+    """Where an owner wants events sent, and the secret that signs them."""
+
+    id = fields.IntField(primary_key=True)
+    url = fields.CharField(max_length=2048)
+    description = fields.CharField(max_length=128, default="")
+    event_types = fields.TextField(description='the types it receives, as ",a,b,"')
+    # Encrypted in the database (core/secrets_at_rest.py), plain in Python: whsec_…
+    secret = SealedTextField(default="")
+    previous_secret = SealedTextField(default="")
+    previous_secret_until = fields.DatetimeField(null=True)
+    enabled = fields.BooleanField(default=True)
+    disabled_reason = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "webhook_endpoint"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the body is fixed when the event happens, the signature
+    is made on each attempt."""
+
+    id = fields.BigIntField(primary_key=True)
+    endpoint = fields.ForeignKeyField("models.WebhookEndpoint", related_name="deliveries")
+    message_id = fields.CharField(max_length=64, description="webhook-id: the same on retries")
+    event_type = fields.CharField(max_length=64)
+    body = fields.TextField()
+    state = fields.CharField(max_length=16, default=WebhookState.PENDING.value)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    claimed_until = fields.DatetimeField(null=True)
+    last_status = fields.IntField(null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "webhook_delivery"
+        indexes = (("state", "next_attempt_at"), ("endpoint_id", "id"))

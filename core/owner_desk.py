@@ -261,7 +261,7 @@ async def unanswered_questions() -> list[UnansweredGroup]:
     gave_up = ReplyOutcome.COULD_NOT_ANSWER.value
     handed_off = await query_rows(
         connection(),
-        "WITH handed AS ("
+        "WITH handed AS ("  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         " SELECT c.id, (SELECT MAX(t.id) FROM message t WHERE t.conversation_id = c.id"
         " AND t.author = ? AND t.created_at <= c.handed_off_at) AS last_id"
         " FROM conversation c WHERE c.handed_off_at IS NOT NULL"
@@ -279,7 +279,7 @@ async def unanswered_questions() -> list[UnansweredGroup]:
     )
     before_giving_up = await query_rows(
         connection(),
-        "SELECT q.id, q.conversation_id, q.text, q.created_at FROM message q"
+        "SELECT q.id, q.conversation_id, q.text, q.created_at FROM message q"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         " WHERE q.id IN (SELECT (SELECT MAX(p.id) FROM message p"
         " WHERE p.conversation_id = b.conversation_id AND p.id < b.id AND p.author = ?)"
         f" FROM message b WHERE b.author = ? AND b.{REPLY_OUTCOME} = ?)"
@@ -382,13 +382,13 @@ async def merge_candidates() -> list[MergeCandidates]:
     marks = ", ".join("?" * len(ids))
     rows = await query_rows(
         connection(),
-        "SELECT cu.id, cu.display_name, cu.phone, cu.created_at,"
+        "SELECT cu.id, cu.display_name, cu.phone, cu.created_at,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         " (SELECT COUNT(*) FROM conversation c WHERE c.customer_id = cu.id) AS conversations"
         f" FROM customer cu WHERE cu.id IN ({marks})", ids)
     platforms: dict[int, set[str]] = {}
     for row in await query_rows(
         connection(),
-        "SELECT i.customer_id, ch.platform FROM identity i JOIN channel ch ON ch.id = i.channel_id"
+        "SELECT i.customer_id, ch.platform FROM identity i JOIN channel ch ON ch.id = i.channel_id"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         f" WHERE i.customer_id IN ({marks})", ids):
         platforms.setdefault(row["customer_id"], set()).add(row["platform"])
     briefs = {row["id"]: CustomerBrief(

@@ -49,7 +49,7 @@ async def open_ticket(
         rows = await conn.execute_query_dict(
             dialect_sql(
                 conn,
-                "INSERT INTO ticket (number, conversation_id, customer_id, description, media,"
+                "INSERT INTO ticket (number, conversation_id, customer_id, description, media,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 " status, created_at, updated_at)"
                 f" SELECT COALESCE(MAX(number), {FIRST_NUMBER - 1}) + 1, ?, ?, ?, ?, ?, ?, ?"
                 " FROM ticket WHERE true ON CONFLICT (number) DO NOTHING RETURNING number",

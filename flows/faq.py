@@ -227,7 +227,7 @@ class FaqIndex:
         learned ranking and decision; by default the trained one for the chosen kind."""
         entries = tuple(entries)
         self._encoder = shared_encoder() if encoder == "shared" else encoder
-        assert not isinstance(self._encoder, str)
+        assert not isinstance(self._encoder, str)  # nosec B101 # narrows a type for the checker; not a check of input
         words_by_entry = [
             [_phrase_words(text) for text in (entry.question, *entry.alternatives)]
             for entry in entries
@@ -393,7 +393,7 @@ class FaqIndex:
         return candidates
 
     def _encoded(self, text: str) -> MessageComparison:
-        assert self._encoder is not None and self._encoder_index is not None
+        assert self._encoder is not None and self._encoder_index is not None  # nosec B101 # narrows a type for the checker; not a check of input
         return self._encoder_index.compare(self._encoder.query(_encoder_text(text)))
 
     def _indexed_entry(self, entry: FaqEntry, phrases: list[tuple[str, ...]],

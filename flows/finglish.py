@@ -76,7 +76,7 @@ _LOANWORDS = {
     "size": "سایز", "cancel": "کنسل", "code": "کد", "original": "اورجینال",
     "online": "انلاین", "offline": "افلاین", "post": "پست", "card": "کارت", "model": "مدل",
     "email": "ایمیل", "site": "سایت", "website": "وبسایت", "app": "اپ",
-    "application": "اپلیکیشن", "password": "پسورد", "link": "لینک", "brand": "برند",
+    "application": "اپلیکیشن", "password": "پسورد", "link": "لینک", "brand": "برند",  # nosec B105 # a Finglish spelling, not a password
     "coupon": "کوپن", "gift": "گیفت", "shop": "شاپ", "fake": "فیک", "orginal": "اورجینال",
     "instagram": "اینستاگرام", "telegram": "تلگرام", "whatsapp": "واتساپ",
 }  # fmt: skip

@@ -21,7 +21,7 @@ async def mark_earlier_replies(conn: BaseDBAsyncClient) -> None:
     marked = ("meta || jsonb_build_object('reply_outcome', ?::text)" if is_postgres(conn)
               else "json_set(meta, '$.reply_outcome', ?)")
     await conn.execute_query(
-        dialect_sql(conn, f"UPDATE message SET meta = {marked}"
+        dialect_sql(conn, f"UPDATE message SET meta = {marked}"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                           " WHERE author = ? AND text IN (?, ?)"),
         ["could_not_answer", "bot", *EARLIER_SENTENCES],
     )

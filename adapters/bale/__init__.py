@@ -51,7 +51,7 @@ class BaleAdapter(TelegramAdapter):
     look = PlatformLook(name=lazy_gettext("Bale"), letters="BL", colour="#00a86b")
     form = FORM
     webhook_path = 1  # /webhooks/bale/{secret}
-    secret_setting = "BALE_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)
+    secret_setting = "BALE_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)  # nosec B105
     allowed_updates = None  # not a parameter Bale documents
     idle_pause = 1.0  # Bale does not document that getUpdates waits for `timeout`
     wording = Wording(

@@ -30,7 +30,7 @@ from core.events import ChannelCredentials, InboundEvent, Platform
 from core.i18n import gettext_noop, lazy_gettext
 from core.settings import Settings
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)  # nosec B105
 WEBHOOK_SECRET_BYTES = 32
 
 FORM = ChannelForm(
@@ -82,7 +82,7 @@ class TelegramAdapter:
     form = FORM
     webhook_path = 0
     checks_connection = False  # connecting already called getMe and setWebhook
-    secret_setting = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)
+    secret_setting = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)  # nosec B105
     allowed_updates: list[str] | None = ALLOWED_UPDATES
     idle_pause = 0.0  # seconds after an empty poll: Telegram's getUpdates waits by itself
     wording = Wording(

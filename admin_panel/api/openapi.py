@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from http import HTTPStatus
 from typing import Any
 
 import msgspec
@@ -59,7 +60,7 @@ def _operation(endpoint: Endpoint, components: dict[str, Any]) -> dict[str, Any]
         "schema": {"$ref": REF.format(name=endpoint.response.__name__)}}}
     responses: dict[str, Any] = {
         str(endpoint.status): {
-            "description": "OK" if endpoint.status == 200 else "Created",
+            "description": HTTPStatus(endpoint.status).phrase,
             "content": content,
         },
         "401": {"$ref": "#/components/responses/Problem"},

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from admin_panel.api import schemas, views
+from admin_panel.api import schemas, views, webhook_views
 
 CONVERSATION = "/api/v1/conversations/{conversation_id}"
 OPENAPI_PATH = "/api/v1/openapi.json"
+WEBHOOK = "/api/v1/webhooks/{endpoint_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +79,34 @@ ENDPOINTS = (
              query=schemas.CustomerQuery, problems=(400,)),
     Endpoint(method="GET", path="/api/v1/customers/{customer_id}", name="api.customer",
              view=views.get_customer, response=schemas.Customer, problems=(404,)),
+    Endpoint(method="GET", path="/api/v1/webhooks", name="api.webhooks",
+             view=webhook_views.list_endpoints, response=schemas.WebhookEndpoints),
+    Endpoint(method="POST", path="/api/v1/webhooks", name="api.webhook_create",
+             view=webhook_views.create_endpoint, response=schemas.WebhookEndpointCreated,
+             status=201, body=schemas.WebhookEndpointBody, problems=(400, 422)),
+    Endpoint(method="GET", path=WEBHOOK, name="api.webhook",
+             view=webhook_views.get_endpoint, response=schemas.WebhookEndpoint,
+             problems=(404,)),
+    Endpoint(method="PATCH", path=WEBHOOK, name="api.webhook_change",
+             view=webhook_views.change_endpoint, response=schemas.WebhookEndpoint,
+             body=schemas.WebhookEndpointChange, problems=(400, 404, 422)),
+    Endpoint(method="DELETE", path=WEBHOOK, name="api.webhook_delete",
+             view=webhook_views.delete_endpoint, response=schemas.WebhookEndpoint,
+             problems=(404,)),
+    Endpoint(method="GET", path=f"{WEBHOOK}/secret", name="api.webhook_secret",
+             view=webhook_views.get_secret, response=schemas.WebhookSecret, problems=(404,)),
+    Endpoint(method="POST", path=f"{WEBHOOK}/secret/rotate", name="api.webhook_rotate",
+             view=webhook_views.rotate_secret, response=schemas.WebhookSecret,
+             problems=(404,)),
+    Endpoint(method="GET", path=f"{WEBHOOK}/deliveries", name="api.webhook_deliveries",
+             view=webhook_views.list_deliveries, response=schemas.WebhookDeliveryPage,
+             query=schemas.PageQuery, problems=(400, 404)),
+    Endpoint(method="POST", path=f"{WEBHOOK}/test", name="api.webhook_test",
+             view=webhook_views.send_test, response=schemas.WebhookQueued, status=202,
+             problems=(404,)),
+    Endpoint(method="POST", path=f"{WEBHOOK}/deliveries/{{delivery_id}}/replay",
+             name="api.webhook_replay", view=webhook_views.replay,
+             response=schemas.WebhookQueued, status=202, problems=(404,)),
 )
 
 

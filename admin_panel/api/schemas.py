@@ -12,6 +12,7 @@ from typing import Annotated, Literal, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from core.address_policy import MAX_URL_CHARS
 from core.desk import (
     MAX_LABEL_CHARS,
     MAX_NOTE_CHARS,
@@ -21,6 +22,7 @@ from core.desk import (
 )
 from core.ids import MAX_ID
 from core.owner_config import MAX_TEMPLATE_PARAMETERS
+from core.webhooks import EVENT_TYPES, MAX_DESCRIPTION_CHARS
 
 T = TypeVar("T")
 
@@ -232,3 +234,67 @@ def from_desk(value: object, kind: type[T]) -> T:
     """A struct from one of core/desk/'s dataclasses (fields of the same names), or
     from a dict of its fields."""
     return msgspec.convert(value, kind, from_attributes=True)
+
+
+# --- Outgoing webhooks (core/webhooks.py) ------------------------------------------------
+
+EventType = Literal[EVENT_TYPES]
+
+
+class WebhookEndpointBody(Request):
+    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_CHARS,
+                             description="http(s) URL on a public address")]
+    event_types: Annotated[list[EventType], Meta(min_length=1, max_length=len(EVENT_TYPES))]
+    description: Annotated[str, Meta(max_length=MAX_DESCRIPTION_CHARS)] = ""
+
+
+class WebhookEndpointChange(Request):
+    enabled: Annotated[bool, Meta(description="false pauses deliveries; true resumes them,"
+                                              " also after a 410 disabled the endpoint")]
+
+
+class WebhookEndpoint(Struct, frozen=True):
+    id: int
+    url: str
+    description: str
+    event_types: list[str]
+    enabled: bool
+    disabled_reason: str | None
+    created_at: datetime
+
+
+class WebhookEndpointCreated(Struct, frozen=True):
+    endpoint: WebhookEndpoint
+    secret: Annotated[str, Meta(description="whsec_…: verify signatures with it")]
+
+
+class WebhookEndpoints(Struct, frozen=True):
+    items: list[WebhookEndpoint]
+
+
+class WebhookSecret(Struct, frozen=True):
+    secret: Annotated[str, Meta(description="whsec_…, exactly as it signs")]
+    previous_secret_until: Annotated[datetime | None, Meta(
+        description="after a rotation, the previous secret signs as well until then")]
+
+
+class WebhookDelivery(Struct, frozen=True):
+    id: int
+    message_id: Annotated[str, Meta(description="the webhook-id header: the same on retries")]
+    event_type: str
+    state: Literal["pending", "sending", "delivered", "failed"]
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    finished_at: datetime | None
+
+
+class WebhookDeliveryPage(Struct, frozen=True):
+    items: list[WebhookDelivery]
+    next_cursor: str | None
+
+
+class WebhookQueued(Struct, frozen=True):
+    delivery_id: int

@@ -50,7 +50,7 @@ async def stream_notices(request: web.Request, topics: tuple[str, ...], viewer: 
     notices = request.app[BUS].subscribe(*topics)
     streams = request.app[LIVE_STREAMS]
     task = asyncio.current_task()
-    assert task is not None
+    assert task is not None  # nosec B101 # narrows a type for the checker; not a check of input
     streams.add(task)
     upcoming: asyncio.Future | None = None
     clock = asyncio.get_running_loop().time

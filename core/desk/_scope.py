@@ -69,7 +69,7 @@ async def visible(conn: BaseDBAsyncClient, viewer: Viewer,
     condition, values = scope(viewer)
     rows = await query_rows(
         conn,
-        "SELECT c.id, c.status, c.channel_id, c.customer_id, c.identity_id, c.chat_id,"
+        "SELECT c.id, c.status, c.channel_id, c.customer_id, c.identity_id, c.chat_id,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         " c.route, c.assignee_id, c.team_id, c.snoozed_until, c.reopen_count, c.created_at,"
         " c.first_response_at, ch.platform, ch.name AS channel_name,"
         " cu.display_name AS customer_name, cu.phone, i.display_name AS identity_name,"
@@ -90,7 +90,7 @@ async def visible_customer(conn: BaseDBAsyncClient, viewer: Viewer,
     condition, values = scope(viewer)
     rows = await query_rows(
         conn,
-        "SELECT cu.id, cu.display_name AS customer_name, cu.phone, cu.language,"
+        "SELECT cu.id, cu.display_name AS customer_name, cu.phone, cu.language,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         " cu.created_at, cu.attributes FROM customer cu WHERE cu.id = ? AND EXISTS"
         f" (SELECT 1 FROM conversation c WHERE c.customer_id = cu.id AND {condition})",
         [customer_id, *values],
@@ -107,7 +107,7 @@ async def labels_of(conn: BaseDBAsyncClient,
         return {}
     rows = await query_rows(
         conn,
-        "SELECT conversation_id, name FROM conversation_label WHERE conversation_id IN"
+        "SELECT conversation_id, name FROM conversation_label WHERE conversation_id IN"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         f" ({', '.join('?' * len(conversation_ids))}) ORDER BY name",
         list(conversation_ids),
     )

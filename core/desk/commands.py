@@ -19,6 +19,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core import webhooks
 from core.actions import SystemEvent
 from core.bus import Bus
 from core.clock import utcnow
@@ -138,6 +139,10 @@ class Commands(DeskBase):
             )
             message_id = inserted[0]["id"]
             await index_messages(conn, [(message_id, conversation_id, text)])
+            await webhooks.record(conn, [webhooks.message_created(
+                message_id=message_id, conversation_id=conversation_id,
+                channel_id=row["channel_id"], direction=Direction.OUTBOUND.value,
+                author=Author.AGENT.value, kind="text", text=text, created_at=moment)], moment)
             await enqueue(conn, [OutboxEntry(row["channel_id"], message_id, row["identity_id"],
                                              row["chat_id"], message)], moment)
             await conn.execute_query(
@@ -209,12 +214,15 @@ class Commands(DeskBase):
             raise DeskError(gettext_noop("There is no such agent."))
         if team_id is not None and not await Team.exists(id=team_id):
             raise DeskError(gettext_noop("There is no such team."))
-        conn = connection()
-        row = await visible(conn, viewer, conversation_id)
-        await conn.execute_query(
-            dialect_sql(conn, "UPDATE conversation SET assignee_id = ?, team_id = ? WHERE id = ?"),
-            [assignee_id, team_id, conversation_id],
-        )
+        async with in_transaction("default") as conn:
+            row = await visible(conn, viewer, conversation_id)
+            await conn.execute_query(
+                dialect_sql(conn, "UPDATE conversation SET assignee_id = ?, team_id = ?"
+                                  " WHERE id = ?"),
+                [assignee_id, team_id, conversation_id],
+            )
+            await webhooks.record(conn, [webhooks.assigned(conversation_id, assignee_id,
+                                                           team_id)], utcnow())
         await self._updated(conversation_id, row["status"])
 
     async def resolve(self, viewer: Viewer, conversation_id: int) -> None:
@@ -233,36 +241,44 @@ class Commands(DeskBase):
             message_id = await insert_system_message(
                 conn, conversation_id=conversation_id, channel_id=row["channel_id"],
                 meta=MessageMeta(event=SystemEvent.RESOLVED, by=viewer.user_id), now=moment)
+            await webhooks.record(conn, [webhooks.status_changed(
+                conversation_id, ConversationStatus.RESOLVED.value, row["status"])], moment)
         self._submit_to_engine([message_id])
         await self._updated(conversation_id, ConversationStatus.RESOLVED.value)
 
     async def reopen(self, viewer: Viewer, conversation_id: int) -> None:
         """A resolved or snoozed conversation goes back to the agents' queue; only a
         reopen after a resolve counts in reopen_count."""
-        conn = connection()
-        row = await visible(conn, viewer, conversation_id)
-        if row["status"] not in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
-            return
-        counted = 1 if row["status"] == ConversationStatus.RESOLVED else 0
-        await conn.execute_query(
-            dialect_sql(conn, "UPDATE conversation SET status = ?, resolved_at = NULL,"
-                              " snoozed_until = NULL, reopen_count = reopen_count + ?"
-                              " WHERE id = ? AND status = ?"),
-            [ConversationStatus.PENDING.value, counted, conversation_id, row["status"]],
-        )
+        async with in_transaction("default") as conn:
+            row = await visible(conn, viewer, conversation_id)
+            if row["status"] not in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
+                return
+            counted = 1 if row["status"] == ConversationStatus.RESOLVED else 0
+            changed, _ = await conn.execute_query(
+                dialect_sql(conn, "UPDATE conversation SET status = ?, resolved_at = NULL,"
+                                  " snoozed_until = NULL, reopen_count = reopen_count + ?"
+                                  " WHERE id = ? AND status = ?"),
+                [ConversationStatus.PENDING.value, counted, conversation_id, row["status"]],
+            )
+            if changed:
+                await webhooks.record(conn, [webhooks.status_changed(
+                    conversation_id, ConversationStatus.PENDING.value, row["status"])], utcnow())
         await self._updated(conversation_id, ConversationStatus.PENDING.value)
 
     async def snooze(self, viewer: Viewer, conversation_id: int, until: datetime) -> None:
         """Out of the queue until `until`; the runtime wakes it then (`wake_snoozed`)."""
         if until <= utcnow():
             raise DeskError(gettext_noop("Choose a time in the future."))
-        conn = connection()
-        await visible(conn, viewer, conversation_id)
-        await conn.execute_query(
-            dialect_sql(conn, "UPDATE conversation SET status = ?, snoozed_until = ?"
-                              " WHERE id = ?"),
-            [ConversationStatus.SNOOZED.value, db_time(conn, until), conversation_id],
-        )
+        async with in_transaction("default") as conn:
+            row = await visible(conn, viewer, conversation_id)
+            await conn.execute_query(
+                dialect_sql(conn, "UPDATE conversation SET status = ?, snoozed_until = ?"
+                                  " WHERE id = ?"),
+                [ConversationStatus.SNOOZED.value, db_time(conn, until), conversation_id],
+            )
+            if row["status"] != ConversationStatus.SNOOZED:
+                await webhooks.record(conn, [webhooks.status_changed(
+                    conversation_id, ConversationStatus.SNOOZED.value, row["status"])], utcnow())
         await self._updated(conversation_id, ConversationStatus.SNOOZED.value)
 
     async def presence(self, viewer: Viewer, conversation_id: int, *, typing: bool) -> None:
@@ -295,17 +311,20 @@ async def wake_snoozed(bus: Bus, now: datetime) -> list[int]:
     SNOOZE_WAKE_BATCH at a time; returns their ids. The runtime calls it now and then
     (bots/snooze.py). Several processes may run it at once: the status condition lets each
     row wake once."""
-    conn = connection()
     snoozed = ConversationStatus.SNOOZED.value
-    woken = await query_rows(
-        conn,
-        "UPDATE conversation SET status = ?, snoozed_until = NULL WHERE id IN"
-        " (SELECT id FROM conversation WHERE status = ? AND snoozed_until <= ?"
-        " ORDER BY snoozed_until LIMIT ?) AND status = ? RETURNING id",
-        [ConversationStatus.PENDING.value, snoozed, db_time(conn, now),
-         SNOOZE_WAKE_BATCH, snoozed],
-    )
-    ids = sorted(row["id"] for row in woken)
+    async with in_transaction("default") as conn:
+        woken = await query_rows(
+            conn,
+            "UPDATE conversation SET status = ?, snoozed_until = NULL WHERE id IN"
+            " (SELECT id FROM conversation WHERE status = ? AND snoozed_until <= ?"
+            " ORDER BY snoozed_until LIMIT ?) AND status = ? RETURNING id",
+            [ConversationStatus.PENDING.value, snoozed, db_time(conn, now),
+             SNOOZE_WAKE_BATCH, snoozed],
+        )
+        ids = sorted(row["id"] for row in woken)
+        await webhooks.record(conn, [webhooks.status_changed(
+            conversation_id, ConversationStatus.PENDING.value, snoozed)
+            for conversation_id in ids], now)
     for conversation_id in ids:
         await publish_updated(bus, conversation_id, ConversationStatus.PENDING.value)
     return ids

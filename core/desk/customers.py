@@ -109,21 +109,21 @@ class Customers(DeskBase):
         )
         conversations = await query_rows(
             conn,
-            "SELECT c.id, c.status, c.created_at, c.last_message_at, ch.platform FROM"
+            "SELECT c.id, c.status, c.created_at, c.last_message_at, ch.platform FROM"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             " conversation c JOIN channel ch ON ch.id = c.channel_id WHERE c.customer_id = ?"
             f" AND {condition} ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?",
             [customer_id, *values, INBOX_PAGE],
         )
         surveys = await query_rows(
             conn,
-            "SELECT s.conversation_id, s.score, s.comment, s.answered_at FROM survey_answer s"
+            "SELECT s.conversation_id, s.score, s.comment, s.answered_at FROM survey_answer s"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             " JOIN conversation c ON c.id = s.conversation_id WHERE c.customer_id = ?"
             f" AND {condition} ORDER BY s.answered_at DESC",
             [customer_id, *values],
         )
         tickets = await query_rows(
             conn,
-            "SELECT t.number, t.conversation_id, t.status, t.description, t.created_at,"
+            "SELECT t.number, t.conversation_id, t.status, t.description, t.created_at,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             " t.updated_at FROM ticket t JOIN conversation c ON c.id = t.conversation_id"
             f" WHERE t.customer_id = ? AND {condition} ORDER BY t.number DESC",
             [customer_id, *values],
@@ -204,7 +204,7 @@ async def _same_person(conn: BaseDBAsyncClient, viewer: Viewer,
     condition, values = scope(viewer)
     others = await query_rows(
         conn,
-        "SELECT cu.id, cu.display_name AS customer_name, cu.phone FROM customer cu"
+        "SELECT cu.id, cu.display_name AS customer_name, cu.phone FROM customer cu"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         " WHERE cu.phone = ? AND cu.id <> ? AND EXISTS (SELECT 1 FROM conversation c"
         f" WHERE c.customer_id = cu.id AND {condition}) ORDER BY cu.id LIMIT ?",
         [row["phone"], row["id"], *values, INBOX_PAGE],

@@ -138,7 +138,7 @@ class InboxQueries:
             values.extend(match_values)
         rows = await query_rows(
             conn,
-            "SELECT c.id, c.status, c.last_message_at, ch.platform, ch.name AS channel_name,"
+            "SELECT c.id, c.status, c.last_message_at, ch.platform, ch.name AS channel_name,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             " cu.display_name AS customer_name, i.display_name AS identity_name, i.username,"
             " u.display_name AS assignee_name, u.email AS assignee_email, t.name AS team_name,"
             " m.direction, m.author, m.kind, m.text, m.created_at AS last_created_at,"
@@ -205,7 +205,7 @@ async def matching_customers(conn: BaseDBAsyncClient, needle: str) -> list[int]:
     if phone := phone_search_key(needle):
         patterns.append(fulltext.like_pattern(phone))
     rows = await query_rows(
-        conn, "SELECT customer_id FROM customer_search_entry WHERE "
+        conn, "SELECT customer_id FROM customer_search_entry WHERE "  # nosec B608 # only "?" marks are formatted in; values are bound
               + " OR ".join(["body LIKE ? ESCAPE '\\'"] * len(patterns)) + " LIMIT ?",
         [*patterns, MAX_MATCHED_CUSTOMERS])
     return [row["customer_id"] for row in rows]

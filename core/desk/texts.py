@@ -81,7 +81,7 @@ class TextMessages(Commands):
             return None
         platforms = sorted(billing.platforms)
         lines = await query_rows(
-            conn, "SELECT id, name FROM channel WHERE platform IN"
+            conn, "SELECT id, name FROM channel WHERE platform IN"  # nosec B608 # only "?" marks are formatted in; values are bound
                   f" ({', '.join('?' * len(platforms))}) ORDER BY id LIMIT 1", platforms)
         if not lines:
             return None
