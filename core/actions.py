@@ -85,7 +85,19 @@ class SetLanguage:
     language: str
 
 
-Action = Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage
+# The flow-state key that is set while a conversation's survey waits for the customer's
+# answer ("score", then "comment"); the inbox reads it to keep the answer on that conversation.
+SURVEY_AWAITED = "survey"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartNextConversation:
+    """The message reached a resolved conversation (kept for its survey) but is not for it:
+    it begins the chat's next conversation, where the flows see it again."""
+
+
+Action = (Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage
+          | StartNextConversation)
 
 
 class SystemEvent(StrEnum):

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core.actions import SURVEY_AWAITED
 from core.bus import Bus
 from core.clock import utcnow
 from core.db import dialect_sql, is_postgres, query_rows
@@ -473,18 +474,22 @@ class _BatchWriter:
         ], set(created.values())
 
     async def _open_conversations(self, identity_ids: Sequence[int]) -> dict[_Chat, int]:
-        """The newest conversation of each chat of these identities, unless it is resolved."""
+        """The newest conversation of each chat of these identities, unless it is resolved
+        and done: a resolved conversation whose survey waits for an answer keeps the chat's
+        messages, so the answer rates it and opens nothing (the flows move anything else on
+        to the next conversation, `StartNextConversation`)."""
         found: dict[_Chat, int] = {}
         for chunk in _chunks(identity_ids):
             rows = await query_rows(
                 self._conn,
-                "SELECT id, identity_id, chat_id, status FROM conversation WHERE id IN"
+                "SELECT id, identity_id, chat_id, status, flow_state FROM conversation WHERE id IN"
                 " (SELECT MAX(id) FROM conversation"
                 f" WHERE identity_id IN ({_marks(len(chunk))}) GROUP BY identity_id, chat_id)",
                 list(chunk),
             )
             for row in rows:
-                if row["status"] != ConversationStatus.RESOLVED:
+                if (row["status"] != ConversationStatus.RESOLVED
+                        or (from_json(row["flow_state"]) or {}).get(SURVEY_AWAITED)):
                     found[(row["identity_id"], row["chat_id"])] = row["id"]
         return found
 
