@@ -321,12 +321,16 @@ async def _next_conversation(conn: BaseDBAsyncClient, resolved: _Conversation,
     created = await conn.execute_query_dict(
         dialect_sql(conn, "INSERT INTO conversation (channel_id, customer_id, identity_id,"
                           " chat_id, chat_type, route, status, flow_state, created_at,"
-                          " last_message_at, reopen_count)"
+                          " last_message_at, reopen_count, waiting_since)"
                           " SELECT channel_id, customer_id, identity_id, chat_id, chat_type,"
-                          " route, ?, ?, ?, last_message_at, 0 FROM conversation WHERE id = ?"
-                          " RETURNING id"),
+                          " route, ?, ?, ?, last_message_at, 0, waiting_since FROM conversation"
+                          " WHERE id = ? RETURNING id"),
         [ConversationStatus.OPEN.value, db_json({}), db_time(conn, now), resolved.id],
     )
+    # The customer's wait (the inbox noted it on the resolved one) goes with the message.
+    await conn.execute_query(
+        dialect_sql(conn, "UPDATE conversation SET waiting_since = NULL WHERE id = ?"),
+        [resolved.id])
     following = loaded[created[0]["id"]] = replace(
         resolved, id=created[0]["id"], status=ConversationStatus.OPEN, state={}, team=None,
         handed_off=False, changed=True)
@@ -450,7 +454,25 @@ async def _write(
             dialect_sql(conn, f"UPDATE message SET processed = ? WHERE id IN ({marks})"),
             [True, *writes.processed],
         )
+    await _answered_by_bot(conn, {c.id for c, _ in writes.replies if c.status in (
+        ConversationStatus.OPEN, ConversationStatus.RESOLVED)})
     return followups
+
+
+async def _answered_by_bot(conn: BaseDBAsyncClient, conversation_ids: set[int]) -> None:
+    """The bot answered where it has the conversation: the customer's turn, unless they
+    wrote again since (a message still to run). Where a person has it (pending), the bot's
+    words ("someone will answer soon") leave the customer waiting for us."""
+    if not conversation_ids:
+        return
+    marks = ", ".join("?" * len(conversation_ids))
+    await conn.execute_query(
+        dialect_sql(conn, "UPDATE conversation SET waiting_since = NULL"
+                          f" WHERE id IN ({marks}) AND NOT EXISTS (SELECT 1 FROM message m"
+                          "  WHERE m.conversation_id = conversation.id AND m.author = ?"
+                          "  AND m.processed = ?)"),
+        [*sorted(conversation_ids), Author.CUSTOMER.value, False],
+    )
 
 
 async def _insert_bot_messages(

@@ -193,6 +193,7 @@ class _BatchWriter:
         self._postgres = is_postgres(conn)
         self._now = utcnow()
         self._touched_conversations: dict[int, Any] = {}
+        self._first_unanswered: dict[int, Any] = {}  # conversation → the run's first message
 
     async def _exec(self, sql: str, values: list[Any]) -> int:
         count, _ = await self._conn.execute_query(dialect_sql(self._conn, sql), values)
@@ -268,6 +269,12 @@ class _BatchWriter:
                 "UPDATE conversation SET last_message_at = ? WHERE id = ?",
                 [[at, cid] for cid, at in self._touched_conversations.items()],
             )
+        if self._first_unanswered:
+            # A customer already waiting keeps their first unanswered message's time.
+            await self._exec_many(
+                "UPDATE conversation SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ?",
+                [[at, cid] for cid, at in self._first_unanswered.items()],
+            )
 
     async def _store_messages(self, events: Sequence[InboundEvent]) -> list[StoredMessage | None]:
         """Each event's new message, or None where it was stored before: a redelivery, or
@@ -287,6 +294,8 @@ class _BatchWriter:
                     self._touched_conversations[conversation_id] = db_time(
                         self._conn, event.occurred_at
                     )
+                    self._first_unanswered.setdefault(conversation_id, db_time(
+                        self._conn, event.occurred_at))
         await self._drop_empty(created - {message.conversation_id for message in stored.values()})
         # pop: a later copy of an update in the run gets None, as its redelivery would.
         return [stored.pop((event.channel_id, event.external_id), None) for event in events]
@@ -504,12 +513,14 @@ class _BatchWriter:
             [event.channel_id, identity.customer_id, identity.id, event.chat_id,
              event.chat_type.value, db_json(dict(event.route)), ConversationStatus.OPEN.value,
              db_json({}), now,
-             db_time(self._conn, last_at[(identity.id, event.chat_id)]), 0]
+             db_time(self._conn, last_at[(identity.id, event.chat_id)]), 0,
+             db_time(self._conn, event.occurred_at)]
             for identity, event in chats
         ]
         created = await self._insert_many(
             "INSERT INTO conversation (channel_id, customer_id, identity_id, chat_id, chat_type,"
-            " route, status, flow_state, created_at, last_message_at, reopen_count)",
+            " route, status, flow_state, created_at, last_message_at, reopen_count,"
+            " waiting_since)",
             rows,
             "RETURNING id, identity_id, chat_id",
         )
@@ -644,6 +655,9 @@ class _BatchWriter:
             await self._drop_empty(created)
             return
         await index_messages(self._conn, [(inserted[0]["id"], conversation_id, event.text)])
+        # The business answered from elsewhere: it is the customer's turn.
+        await self._exec("UPDATE conversation SET waiting_since = NULL WHERE id = ?",
+                         [conversation_id])
 
     async def _record_deletion(self, event: InboundEvent) -> None:
         rows = await query_rows(

@@ -56,7 +56,8 @@ def make_bot(token: str, session: aiohttp.ClientSession, api_base: str) -> teleg
 
 
 class TelegramAdapter:
-    look = PlatformLook(name=lazy_gettext("Telegram"), letters="TG", colour="#229ed9")
+    look = PlatformLook(name=lazy_gettext("Telegram"), letters="TG", colour="#229ed9",
+                        icon_svg=PlatformLook.icon_beside(__file__))
     form = FORM
     webhook_path = 0
     checks_connection = False  # connecting already called getMe and setWebhook

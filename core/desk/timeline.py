@@ -21,6 +21,7 @@ from core.desk._scope import (
     labels_of,
     scope,
     visible,
+    whose_turn,
 )
 from core.display import describe
 from core.i18n import gettext_noop
@@ -80,6 +81,11 @@ class ConversationDetail:
     older_entries_hidden: bool
     labels: tuple[str, ...] = ()
     reply_window: ReplyWindow = ReplyWindow()
+    waiting_since: datetime | None = None  # while the customer waits for us
+
+    @property
+    def turn(self) -> str:
+        return whose_turn(self.status, self.waiting_since)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,6 +152,7 @@ class Timeline(DeskBase):
             older_entries_hidden=hidden,
             labels=(await labels_of(conn, [conversation_id])).get(conversation_id, ()),
             reply_window=await self._window(conn, row),
+            waiting_since=from_db_time(row["waiting_since"]),
         )
 
     async def stored_file(self, viewer: Viewer, message_id: int) -> StoredFile:

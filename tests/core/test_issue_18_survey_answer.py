@@ -71,3 +71,15 @@ async def test_what_is_not_an_answer_begins_the_next_conversation_with_what_foll
     assert await SurveyAnswer.all().count() == 0
     # The bot answered the moved message in the next conversation, not in the resolved one.
     assert await Message.filter(direction="out", conversation_id=following.id).count() == 2
+
+
+async def test_the_bot_answering_gives_the_turn_to_the_customer_a_handoff_does_not(channel_id):
+    async with running() as (inbox, engine):
+        await say(inbox, channel_id, "سلام")
+        await bot_said(1)
+        conversation = await Conversation.first()
+        assert conversation.waiting_since is None  # the bot has it and answered
+        await say(inbox, channel_id, "اپراتور")
+        await bot_said(2)  # "a person will answer": the customer still waits for us
+        conversation = await Conversation.first()
+        assert conversation.status == "pending" and conversation.waiting_since is not None
