@@ -4,8 +4,10 @@ Pure functions from figures to markup. Right to left by default: the first bar (
 day, midnight, the score 1) stands on the right, as a Persian reader starts there, and
 labels use Persian digits. Every piece of text is escaped. A chart is one image to
 assistive technology: its <title> names it and its <desc> reads out every value, while each
-bar's own <title> is the tooltip a mouse shows. Colours come from `currentColor` and the
-`kpi-bar` class, so the page's stylesheet can restyle them.
+bar's own <title> is the tooltip a mouse shows. The title is also written over the chart,
+and a chart with nothing to show says so («هنوز داده‌ای نیست») instead of an empty axis.
+Colours come from `currentColor` and the `kpi-bar` class, so the page's stylesheet can
+restyle them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from core.text import to_persian_digits
 
 WIDTH = 640
 HEIGHT = 220
-_TOP = 22  # room for the value over the tallest bar
+_HEADING = 22  # room for the chart's title
+_TOP = _HEADING + 22  # and for the value over the tallest bar
 _BOTTOM = 26  # room for the labels under the bars
 _SIDE = 8
 _BAR_SHARE = 0.7  # of each bar's slot; the rest is the gap
@@ -56,6 +59,8 @@ def bar_chart(
         f' aria-label="{escape(title)}" font-size="11" fill="currentColor">',
         f"<title>{escape(title)}</title>",
         f"<desc>{escape(_LIST_SEPARATORS[lang].join(bar.description for bar in bars))}</desc>",
+        f'<text class="kpi-chart-title" x="{WIDTH // 2}" y="{_HEADING - 6}"'
+        f' text-anchor="middle" font-size="14" font-weight="700">{escape(title)}</text>',
         f'<line x1="{_SIDE}" y1="{baseline}" x2="{WIDTH - _SIDE}" y2="{baseline}"'
         ' stroke="currentColor" stroke-opacity="0.3"/>',
     ]
@@ -82,6 +87,13 @@ def bar_chart(
                 f' fill-opacity="0.7">{escape(bar.label)}</text>'
             )
         parts.append("</g>")
+    if tallest <= 0:
+        nothing = gettext("No data yet")
+        parts.append(
+            f'<text class="kpi-chart-empty" x="{WIDTH // 2}" y="{_n(_TOP + plot_height / 2)}"'
+            f' text-anchor="middle" font-size="13" fill-opacity="0.7">'
+            f"{escape(nothing)}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 

@@ -15,6 +15,7 @@ SECTIONS: dict[str, LazyString] = {
     "teams": lazy_gettext("Teams (configuration)"),
     "canned_replies": lazy_gettext("Canned replies"),
     "whatsapp_templates": lazy_gettext("WhatsApp templates"),
+    "agent_replies": lazy_gettext("Agents' replies"),
 }
 
 ROLES: dict[str, LazyString] = {

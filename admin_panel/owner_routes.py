@@ -42,6 +42,7 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/teams/members/remove", owner_people.remove_member, "member_remove"),
     ("POST", "/owner/people/invite", owner_people.invite, "invite"),
     ("POST", "/owner/people/active", owner_people.set_active, "user_active"),
+    ("POST", "/owner/people/name", owner_people.rename, "user_name"),
     ("GET", "/owner/api-tokens", owner_tokens.page, "api_tokens"),
     ("POST", "/owner/api-tokens", owner_tokens.create, "api_token_create"),
     ("POST", "/owner/api-tokens/revoke", owner_tokens.revoke, "api_token_revoke"),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from admin_panel.views import auth, badges, conversation, customer, inbox, live, media
+from admin_panel.views import auth, badges, conversation, customer, inbox, live, media, profile
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -19,6 +19,8 @@ def add_routes(app: web.Application) -> None:
     router.add_post("/logout", auth.logout, name="panel.logout")
     router.add_post("/language", auth.language, name="panel.language")
     router.add_get("/events", live.events, name="panel.events")
+    router.add_get("/profile", profile.show, name="panel.profile")
+    router.add_post("/profile", profile.save, name="panel.profile_save")
     conversation_path = "/conversations/{conversation_id}"
     router.add_get(conversation_path, conversation.page, name="panel.conversation")
     router.add_get(f"{conversation_path}/live", conversation.live, name="panel.conversation_live")
@@ -36,3 +38,10 @@ def add_routes(app: web.Application) -> None:
                     name="panel.ticket_status")
     router.add_static("/static/", STATIC, name="panel.static", append_version=True)
     router.add_get("/platforms.css", badges.stylesheet, name="panel.badges")
+    router.add_get("/favicon.ico", favicon, name="panel.favicon")
+
+
+async def favicon(request: web.Request) -> web.FileResponse:
+    """For what asks /favicon.ico without reading the page's <link rel="icon">."""
+    return web.FileResponse(STATIC / "favicon.svg", headers={
+        "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"})

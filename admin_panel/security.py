@@ -37,8 +37,9 @@ PRIVATE_CACHING = "no-store"
 ROUTE_PREFIX = "panel."
 # Routes a visitor may use before logging in (the inbox answers them with the login form).
 PUBLIC_ROUTES = frozenset({"panel.inbox", "panel.login", "panel.language", "panel.static",
-                           "panel.badges"})
-STYLES_AND_SCRIPTS = frozenset({"panel.static", "panel.badges"})  # no session, no language
+                           "panel.badges", "panel.favicon"})
+# No session, no language:
+STYLES_AND_SCRIPTS = frozenset({"panel.static", "panel.badges", "panel.favicon"})
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
     " font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none';"

@@ -68,7 +68,26 @@ def setup(app: web.Application, platforms: Mapping[str, PlatformLook]) -> None:
         delivery_name=lambda code: labels.label(labels.DELIVERY, code),
         author_name=lambda code: labels.label(labels.AUTHORS, code),
         event_name=lambda code: labels.label(labels.EVENTS, code),
+        initials=initials,
+        avatar_hue=avatar_hue,
     )
+
+
+AVATAR_HUES = 8  # .avatar-0 … .avatar-7 in panel.css
+
+
+def initials(name: str) -> str:
+    """An avatar's letters: the first of the first two words ("سارا احمدی" → "س‌ا"; an
+    address gives its first letter). A zero-width non-joiner keeps Persian letters apart."""
+    words = name.split("@")[0].replace(".", " ").replace("_", " ").split()
+    letters = [word[0] for word in words[:2]]
+    return "\u200c".join(letters).upper() if letters else "?"
+
+
+def avatar_hue(name: str) -> int:
+    """One of the avatar colours, the same for a name every time (not Python's hash, which
+    changes between runs)."""
+    return sum(map(ord, name)) % AVATAR_HUES
 
 
 def render(request: web.Request, template: str, context: dict[str, Any], *,

@@ -98,7 +98,19 @@ class SetOptOut:
 OPT_OUT_PAYLOAD = "pasokh:opt-out"
 OPT_IN_PAYLOAD = "pasokh:opt-in"
 
-Action = Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage | SetOptOut
+# The flow-state key that is set while a conversation's survey waits for the customer's
+# answer ("score", then "comment"); the inbox reads it to keep the answer on that conversation.
+SURVEY_AWAITED = "survey"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartNextConversation:
+    """The message reached a resolved conversation (kept for its survey) but is not for it:
+    it begins the chat's next conversation, where the flows see it again."""
+
+
+Action = (Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage | SetOptOut
+          | StartNextConversation)
 
 
 class SystemEvent(StrEnum):

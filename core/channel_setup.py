@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from core.i18n import LazyString
@@ -92,7 +93,8 @@ class ChannelSetup(Protocol):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlatformLook:
-    """How the panel shows a platform: its name, and a round badge of letters on its colour."""
+    """How the panel shows a platform: its name, and its round badge: the adapter's own SVG
+    icon (`icon_svg`, vendored in its folder), or else its letters on its colour."""
 
     name: LazyString
     letters: str
@@ -100,3 +102,9 @@ class PlatformLook:
     # The platform reaches any phone number (its chats are phone keys, core.text.phone_key)
     # with texts billed per part: the reply box counts the parts and their cost.
     counts_parts: bool = False
+    icon_svg: str = ""  # a whole <svg> document, drawn in a circle of the badge's size
+
+    @staticmethod
+    def icon_beside(module_file: str) -> str:
+        """The `icon.svg` in the folder of the adapter module `module_file` (its __file__)."""
+        return (Path(module_file).parent / "icon.svg").read_text(encoding="utf-8").strip()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -40,6 +40,7 @@ from core.actions import (
     SaveSurvey,
     SetLanguage,
     SetOptOut,
+    StartNextConversation,
     SystemEvent,
     Turn,
 )
@@ -201,22 +202,25 @@ class ConversationEngine:
                 conversation = conversations.get(row["conversation_id"])
                 if conversation is None:
                     conversation = conversations[row["conversation_id"]] = _conversation(row)
-                self._run_flow(conversation, row, writes, now=now, waiting=row["waiting"])
+                if self._run_flow(conversation, row, writes, now=now, waiting=row["waiting"]):
+                    following = await _next_conversation(conn, conversation, conversations, now)
+                    await _move_message(conn, row["id"], following.id)
+                    self._run_flow(following, row, writes, now=now, waiting=row["waiting"])
             followups = await _write(conn, conversations.values(), writes, now)
         return [c for c in conversations.values() if c.changed], followups
 
     def _run_flow(self, conversation: _Conversation, row: dict[str, Any], writes: _Writes, *,
-                  now: datetime, waiting: int) -> None:
+                  now: datetime, waiting: int) -> bool:
+        """Runs the flow on one message and gathers what it decided; True when the message
+        is not this conversation's but begins the chat's next one (nothing gathered then but
+        the conversation's new state)."""
         meta = decode_meta(row["meta"])
         system_event = meta.event if row["author"] == Author.SYSTEM else None
         if system_event == SystemEvent.ORDER_STATUS and meta.outcome is None:
             # Recovered after a restart: look it up again (once the transaction is over, so
             # that the lookup's task does not inherit it), and run it when the shop answered.
             writes.unfinished_lookups.append((row["id"], meta.order_id or ""))
-            return
-        writes.processed.append(row["id"])
-        if meta.ack_token:
-            writes.acknowledgements.append((conversation, meta.ack_token))
+            return False
         media = from_json(row["media"])
         turn = Turn(
             message_kind=MessageKind(row["kind"]),
@@ -233,21 +237,22 @@ class ConversationEngine:
             team=conversation.team,
             waiting_ahead=waiting,
         )
-        # A survey carried over from a resolved conversation is that conversation's answer.
-        survey_of = conversation.state.get("survey_of") or conversation.id
         try:
             result = self._decide(conversation.state, turn)
         except Exception:
             log.exception("conversations: the flow failed on message %s", row["id"])
-            return
+            result = FlowResult(state=conversation.state)
         if result.state != conversation.state:
             conversation.state = result.state
             conversation.changed = True
+        if any(isinstance(action, StartNextConversation) for action in result.actions):
+            return True
+        writes.processed.append(row["id"])
+        if meta.ack_token:
+            writes.acknowledgements.append((conversation, meta.ack_token))
         for action in result.actions:
-            if isinstance(action, SaveSurvey):
-                writes.surveys.append((survey_of, action))
-            else:
-                _apply(action, conversation, writes)
+            _apply(action, conversation, writes)
+        return False
 
     def _follow_up(self, followups: _Followups) -> None:
         for message_id, order_id in followups.lookups:
@@ -293,24 +298,55 @@ def _conversation(row: dict[str, Any]) -> _Conversation:
         chat_id=row["chat_id"],
         route=from_json(row["route"]) or {},
         status=ConversationStatus(row["status"]),
-        state=from_json(row["flow_state"]) or _carried_over(row),
+        state=from_json(row["flow_state"]) or {},
         customer_id=row["customer_id"],
         customer_language=row["language"] if row["language_chosen_at"] else None,
         team=row["team"],
     )
 
 
-def _carried_over(row: dict[str, Any]) -> dict[str, Any]:
-    """A new conversation starts with the survey its predecessor is waiting for, if any.
+async def _next_conversation(conn: BaseDBAsyncClient, resolved: _Conversation,
+                             loaded: dict[int, _Conversation], now: datetime) -> _Conversation:
+    """The chat's conversation after this resolved one: the newest, when one was opened since
+    and is not resolved, else a new open one (added to ``loaded`` either way)."""
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT c.id, c.status, c.flow_state, t.name AS team"
+                          " FROM conversation c LEFT JOIN team t ON t.id = c.team_id"
+                          " WHERE c.identity_id = ? AND c.chat_id = ? AND c.id > ?"
+                          " ORDER BY c.id DESC LIMIT 1"),
+        [resolved.identity_id, resolved.chat_id, resolved.id],
+    )
+    if rows and rows[0]["status"] != ConversationStatus.RESOLVED:
+        if rows[0]["id"] not in loaded:
+            loaded[rows[0]["id"]] = replace(
+                resolved, id=rows[0]["id"], status=ConversationStatus(rows[0]["status"]),
+                state=from_json(rows[0]["flow_state"]) or {}, team=rows[0]["team"],
+                handed_off=False, changed=False)
+        return loaded[rows[0]["id"]]
+    created = await conn.execute_query_dict(
+        dialect_sql(conn, "INSERT INTO conversation (channel_id, customer_id, identity_id,"
+                          " chat_id, chat_type, route, status, flow_state, created_at,"
+                          " last_message_at, reopen_count, waiting_since)"
+                          " SELECT channel_id, customer_id, identity_id, chat_id, chat_type,"
+                          " route, ?, ?, ?, last_message_at, 0, waiting_since FROM conversation"
+                          " WHERE id = ? RETURNING id"),
+        [ConversationStatus.OPEN.value, db_json({}), db_time(conn, now), resolved.id],
+    )
+    # The customer's wait (the inbox noted it on the resolved one) goes with the message.
+    await conn.execute_query(
+        dialect_sql(conn, "UPDATE conversation SET waiting_since = NULL WHERE id = ?"),
+        [resolved.id])
+    following = loaded[created[0]["id"]] = replace(
+        resolved, id=created[0]["id"], status=ConversationStatus.OPEN, state={}, team=None,
+        handed_off=False, changed=True)
+    return following
 
-    The inbox opens a new conversation for a message after a resolve, so the answer to the
-    survey arrives here; it belongs to the resolved conversation. (The language needs no
-    carrying: a language the customer chose is kept on the customer.)
-    """
-    previous = from_json(row["previous_state"]) or {}
-    if previous.get("survey"):
-        return {"survey": previous["survey"], "survey_of": row["previous_id"]}
-    return {}
+
+async def _move_message(conn: BaseDBAsyncClient, message_id: int, conversation_id: int) -> None:
+    for table in ("message", "search_entry"):
+        await conn.execute_query(
+            dialect_sql(conn, f"UPDATE {table} SET conversation_id = ? WHERE id = ?"),  # nosec B608 # the table is one of two fixed names; values are bound
+            [conversation_id, message_id])
 
 
 def _apply(action: Action, conversation: _Conversation, writes: _Writes) -> None:
@@ -331,6 +367,8 @@ def _apply(action: Action, conversation: _Conversation, writes: _Writes) -> None
         case SetOptOut():
             writes.opt_outs[(conversation.customer_id, conversation.channel_id)] = \
                 action.opted_out
+        case SaveSurvey():
+            writes.surveys.append((conversation.id, action))
 
 
 async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[str, Any]]:
@@ -350,17 +388,13 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
             "SELECT m.id, m.conversation_id, m.author, m.kind, m.text, m.media, m.meta,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             " c.status, c.flow_state, c.chat_id, c.channel_id, c.identity_id, c.route,"
             " c.customer_id, ch.platform, cu.language, cu.language_chosen_at, t.name AS team,"
-            # The customer's previous conversation here (p), for what a new one carries over,
-            # and the queue's length; both in this one round trip (the count is computed once).
-            " p.id AS previous_id, p.flow_state AS previous_state,"
+            # The queue's length, in this same round trip (the count is computed once).
             " (SELECT COUNT(*) FROM conversation q"
             f"  WHERE q.status = '{ConversationStatus.PENDING.value}') AS waiting"
             " FROM message m JOIN conversation c ON c.id = m.conversation_id"
             " JOIN channel ch ON ch.id = c.channel_id"
             " JOIN customer cu ON cu.id = c.customer_id"
             " LEFT JOIN team t ON t.id = c.team_id"
-            " LEFT JOIN conversation p ON p.id = (SELECT MAX(e.id) FROM conversation e"
-            "  WHERE e.identity_id = c.identity_id AND e.chat_id = c.chat_id AND e.id < c.id)"
             f" WHERE m.id IN ({marks}) AND m.processed = ? ORDER BY m.id",
         ),
         [*message_ids, False],
@@ -437,7 +471,25 @@ async def _write(
             dialect_sql(conn, f"UPDATE message SET processed = ? WHERE id IN ({marks})"),  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
             [True, *writes.processed],
         )
+    await _answered_by_bot(conn, {c.id for c, _ in writes.replies if c.status in (
+        ConversationStatus.OPEN, ConversationStatus.RESOLVED)})
     return followups
+
+
+async def _answered_by_bot(conn: BaseDBAsyncClient, conversation_ids: set[int]) -> None:
+    """The bot answered where it has the conversation: the customer's turn, unless they
+    wrote again since (a message still to run). Where a person has it (pending), the bot's
+    words ("someone will answer soon") leave the customer waiting for us."""
+    if not conversation_ids:
+        return
+    marks = ", ".join("?" * len(conversation_ids))
+    await conn.execute_query(
+        dialect_sql(conn, "UPDATE conversation SET waiting_since = NULL"  # nosec B608 # only "?" marks are formatted in; values are bound
+                          f" WHERE id IN ({marks}) AND NOT EXISTS (SELECT 1 FROM message m"
+                          "  WHERE m.conversation_id = conversation.id AND m.author = ?"
+                          "  AND m.processed = ?)"),
+        [*sorted(conversation_ids), Author.CUSTOMER.value, False],
+    )
 
 
 async def _insert_bot_messages(

@@ -122,6 +122,13 @@ def format_jalali_datetime(moment: dt.datetime, lang: str = "fa", tz: str = DEFA
     return f"{date_part}, {local:%H:%M}"
 
 
+def format_jalali_numeric(value: dt.date, tz: str = DEFAULT_TZ) -> str:
+    """A date as it is typed in a form, "1405/09/12" (Latin digits; the panel shows them in
+    the page's own): what `parse_jalali_date` reads back."""
+    jalali = jdatetime.date.fromgregorian(date=_local_date(value, tz))
+    return f"{jalali.year}/{jalali.month:02d}/{jalali.day:02d}"
+
+
 def parse_jalali_date(text: str) -> dt.date:
     """Parse a Jalali "YYYY-MM-DD" or "YYYY/MM/DD" date into a Gregorian ``datetime.date``.
 

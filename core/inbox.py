@@ -20,22 +20,23 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core import webhooks
+from core.actions import SURVEY_AWAITED
 from core.bus import Bus
 from core.clock import utcnow
 from core.customers import customers_by_phone
 from core.db import dialect_sql, is_postgres, query_rows
-from core.delivery import EARLIER_DELIVERY_STATES
 from core.events import EventKind, InboundEvent, MessageKind
+from core.inbox_updates import record_deletion, record_status, set_reachable
 from core.limits import fitted
 from core.message_meta import MessageMeta, encode_meta
-from core.models import Author, ConversationStatus, Direction, OutboxState
+from core.models import Author, ConversationStatus, Direction
 from core.opt_outs import opt_out_recipient
 from core.search_index import index_customers, index_messages, reindex_edited
 from core.sqlvalues import db_json, db_time, from_json
@@ -44,7 +45,6 @@ from core.text import phone_key
 
 log = logging.getLogger(__name__)
 
-EARLY_RECEIPT_LIFETIME = timedelta(minutes=10)
 MAX_TEXT_CHARS = 20_000  # Telegram caps at 4,096 and Meta at 4,096; anything longer is abuse
 
 
@@ -195,6 +195,7 @@ class _BatchWriter:
         self._postgres = is_postgres(conn)
         self._now = utcnow()
         self._touched_conversations: dict[int, Any] = {}
+        self._first_unanswered: dict[int, Any] = {}  # conversation → the run's first message
 
     async def _exec(self, sql: str, values: list[Any]) -> int:
         count, _ = await self._conn.execute_query(dialect_sql(self._conn, sql), values)
@@ -253,18 +254,20 @@ class _BatchWriter:
             case EventKind.EDIT:
                 return await self._store_edit(event)
             case EventKind.BLOCKED | EventKind.UNBLOCKED:
-                await self._set_reachable(event, reachable=event.kind is EventKind.UNBLOCKED)
+                await set_reachable(self._conn, event,
+                                    reachable=event.kind is EventKind.UNBLOCKED)
             case EventKind.STATUS:
-                await self._record_status(event)
+                await record_status(self._conn, event, self._now)
                 if event.recipient_refuses:
                     await opt_out_recipient(self._conn, channel_id=event.channel_id,
                                             external_id=event.external_id, now=self._now)
             case EventKind.READ:
-                await self._record_status(replace(event, delivery_status="read"))
+                await record_status(self._conn, replace(event, delivery_status="read"),
+                                    self._now)
             case EventKind.ECHO:
                 await self._store_echo(event)
             case EventKind.DELETE:
-                await self._record_deletion(event)
+                await record_deletion(self._conn, event)
         return None
 
     async def _touch_conversations(self) -> None:
@@ -272,6 +275,12 @@ class _BatchWriter:
             await self._exec_many(
                 "UPDATE conversation SET last_message_at = ? WHERE id = ?",
                 [[at, cid] for cid, at in self._touched_conversations.items()],
+            )
+        if self._first_unanswered:
+            # A customer already waiting keeps their first unanswered message's time.
+            await self._exec_many(
+                "UPDATE conversation SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ?",
+                [[at, cid] for cid, at in self._first_unanswered.items()],
             )
 
     async def _store_messages(self, events: Sequence[InboundEvent]) -> list[StoredMessage | None]:
@@ -292,6 +301,8 @@ class _BatchWriter:
                     self._touched_conversations[conversation_id] = db_time(
                         self._conn, event.occurred_at
                     )
+                    self._first_unanswered.setdefault(conversation_id, db_time(
+                        self._conn, event.occurred_at))
         await self._drop_empty(created - {message.conversation_id for message in stored.values()})
         await webhooks.record_inbound(self._conn, [(m.message_id, m.conversation_id, m.event)
                                                    for m in stored.values()], created, self._now)
@@ -488,18 +499,22 @@ class _BatchWriter:
         ], set(created.values())
 
     async def _open_conversations(self, identity_ids: Sequence[int]) -> dict[_Chat, int]:
-        """The newest conversation of each chat of these identities, unless it is resolved."""
+        """The newest conversation of each chat of these identities, unless it is resolved
+        and done: a resolved conversation whose survey waits for an answer keeps the chat's
+        messages, so the answer rates it and opens nothing (the flows move anything else on
+        to the next conversation, `StartNextConversation`)."""
         found: dict[_Chat, int] = {}
         for chunk in _chunks(identity_ids):
             rows = await query_rows(
                 self._conn,
-                "SELECT id, identity_id, chat_id, status FROM conversation WHERE id IN"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
+                "SELECT id, identity_id, chat_id, status, flow_state FROM conversation WHERE id IN"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
                 " (SELECT MAX(id) FROM conversation"
                 f" WHERE identity_id IN ({_marks(len(chunk))}) GROUP BY identity_id, chat_id)",
                 list(chunk),
             )
             for row in rows:
-                if row["status"] != ConversationStatus.RESOLVED:
+                if (row["status"] != ConversationStatus.RESOLVED
+                        or (from_json(row["flow_state"]) or {}).get(SURVEY_AWAITED)):
                     found[(row["identity_id"], row["chat_id"])] = row["id"]
         return found
 
@@ -514,12 +529,14 @@ class _BatchWriter:
             [event.channel_id, identity.customer_id, identity.id, event.chat_id,
              event.chat_type.value, db_json(dict(event.route)), ConversationStatus.OPEN.value,
              db_json({}), now,
-             db_time(self._conn, last_at[(identity.id, event.chat_id)]), 0]
+             db_time(self._conn, last_at[(identity.id, event.chat_id)]), 0,
+             db_time(self._conn, event.occurred_at)]
             for identity, event in chats
         ]
         created = await self._insert_many(
             "INSERT INTO conversation (channel_id, customer_id, identity_id, chat_id, chat_type,"
-            " route, status, flow_state, created_at, last_message_at, reopen_count)",
+            " route, status, flow_state, created_at, last_message_at, reopen_count,"
+            " waiting_since)",
             rows,
             "RETURNING id, identity_id, chat_id",
         )
@@ -596,43 +613,6 @@ class _BatchWriter:
         await reindex_edited(self._conn, row["id"], row["conversation_id"], event.text)
         return None
 
-    async def _record_status(self, event: InboundEvent) -> None:
-        """Receipts only move forward (a late "delivered" never undoes "read"), so a
-        redelivered or reordered receipt changes nothing."""
-        status = event.delivery_status or ""
-        earlier = EARLIER_DELIVERY_STATES.get(status)
-        if earlier is None:
-            log.info("ingest: receipt %r for %s ignored", status, event.external_id)
-            return
-        marks = ", ".join("?" * len(earlier))
-        changed = await self._exec(
-            "UPDATE message SET delivery = ?, delivery_error = ? WHERE channel_id = ?"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
-            f" AND external_id = ? AND direction = ? AND (delivery IS NULL OR delivery IN"
-            f" ({marks}))",
-            [status, event.delivery_error, event.channel_id, event.external_id,
-             Direction.OUTBOUND.value, *earlier],
-        )
-        if changed:
-            return
-        known = await query_rows(
-            self._conn,
-            "SELECT id FROM message WHERE channel_id = ? AND external_id = ?",
-            [event.channel_id, event.external_id],
-        )
-        if known:
-            log.info("ingest: receipt %s for %s is not newer; ignored", status, event.external_id)
-            return
-        # Not ours, or ours and the outbox has not recorded the id yet: kept a few minutes.
-        now = self._now
-        await self._exec(
-            "INSERT INTO early_receipt (channel_id, external_id, status, error, received_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_id, status) DO NOTHING",
-            [event.channel_id, event.external_id, status, event.delivery_error,
-             db_time(self._conn, now)],
-        )
-        await self._exec("DELETE FROM early_receipt WHERE received_at < ?",
-                         [db_time(self._conn, now - EARLY_RECEIPT_LIFETIME)])
-
     async def _store_echo(self, event: InboundEvent) -> None:
         """What the business wrote from elsewhere (e.g. the Instagram app): part of the
         history, never answered. Our own messages come back as echoes too; their id is
@@ -654,40 +634,9 @@ class _BatchWriter:
             await self._drop_empty(created)
             return
         await index_messages(self._conn, [(inserted[0]["id"], conversation_id, event.text)])
-
-    async def _record_deletion(self, event: InboundEvent) -> None:
-        rows = await query_rows(
-            self._conn,
-            "SELECT id, conversation_id, text, revisions FROM message"
-            " WHERE channel_id = ? AND external_id = ?",
-            [event.channel_id, event.external_id],
-        )
-        if not rows:
-            log.info("ingest: deletion of %s, which we never stored", event.external_id)
-            return
-        revisions = from_json(rows[0]["revisions"]) or []
-        if any("deleted_at" in revision for revision in revisions):
-            return  # a redelivered deletion
-        revisions.append({"text": rows[0]["text"], "deleted_at": event.occurred_at.isoformat()})
-        await self._exec(
-            "UPDATE message SET revisions = ? WHERE id = ?", [db_json(revisions), rows[0]["id"]]
-        )
-
-    async def _set_reachable(self, event: InboundEvent, *, reachable: bool) -> None:
-        changed = await self._exec(
-            "UPDATE identity SET unreachable = ? WHERE channel_id = ? AND external_id = ?",
-            [not reachable, event.channel_id, event.sender.external_id],
-        )
-        if changed and not reachable:
-            await self._exec(
-                "UPDATE outbox SET state = ?, last_error = ? WHERE state = ? AND identity_id IN"
-                " (SELECT id FROM identity WHERE channel_id = ? AND external_id = ?)",
-                [OutboxState.CANCELLED.value, "the customer blocked the bot",
-                 OutboxState.PENDING.value, event.channel_id, event.sender.external_id],
-            )
-        log.info("ingest: identity %s on channel %s is now %s", event.sender.external_id,
-                 event.channel_id, "reachable" if reachable else "unreachable")
-
+        # The business answered from elsewhere: it is the customer's turn.
+        await self._exec("UPDATE conversation SET waiting_since = NULL WHERE id = ?",
+                         [conversation_id])
 
 def _sender_key(event: InboundEvent) -> _Key:
     return (event.channel_id, event.sender.external_id)

@@ -191,6 +191,9 @@ class Conversation(models.Model):
     resolved_at = fields.DatetimeField(null=True)
     reopen_count = fields.IntField(default=0, description="times it was reopened after resolve")
     snoozed_until = fields.DatetimeField(null=True)
+    # Since when the customer waits for us: their first message no one has answered yet (an
+    # agent, or the bot while it has the conversation). NULL: it is the customer's turn.
+    waiting_since = fields.DatetimeField(null=True)
 
     class Meta:
         table = "conversation"

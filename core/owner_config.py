@@ -135,6 +135,13 @@ class WhatsAppTemplate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True,
     description: str = ""  # what agents read: what the template says and when to use it
 
 
+class AgentReplies(msgspec.Struct, kw_only=True, forbid_unknown_fields=True,
+                   omit_defaults=True):
+    # An agent's reply starts with their display name, «سارا از پشتیبانی:», so customers know
+    # who writes; off: customers see the reply alone.
+    show_name_to_customers: bool = False
+
+
 class OwnerDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     faq: list[FaqItem] = msgspec.field(default_factory=list)
     menu: list[MenuItem] = msgspec.field(default_factory=list)
@@ -145,6 +152,7 @@ class OwnerDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, om
     teams: list[TeamItem] = msgspec.field(default_factory=list)
     canned_replies: list[CannedReply] = msgspec.field(default_factory=list)
     whatsapp_templates: list[WhatsAppTemplate] = msgspec.field(default_factory=list)
+    agent_replies: AgentReplies | None = None
 
 
 class _Loader(yaml.SafeLoader):

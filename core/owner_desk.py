@@ -189,6 +189,16 @@ async def invite_agent(email: str, display_name: str = "",
     return Invitation(user_id=user.id, email=stored, password=password)
 
 
+async def rename(user_id: int, display_name: str) -> None:
+    """The name colleagues see instead of the address (and customers, when the owner wishes);
+    empty: the address again. Invisible characters and runs of spaces are left out."""
+    name = " ".join(strip_invisible(display_name).split())
+    if len(name) > MAX_DISPLAY_NAME:
+        raise OwnerError(gettext_noop("That name is too long."))
+    if not await User.filter(id=user_id).update(display_name=name):
+        raise OwnerError(gettext_noop("No such team or user."))
+
+
 async def _ensure_team_and_user(team_id: int, user_id: int) -> None:
     if not await Team.exists(id=team_id) or not await User.exists(id=user_id):
         raise OwnerError(gettext_noop("No such team or user."))

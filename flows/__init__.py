@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.actions import FlowResult, Reply, SystemEvent, Turn
+from core.actions import SURVEY_AWAITED, FlowResult, Reply, StartNextConversation, SystemEvent, Turn
 from core.events import ConversationStatus
 from core.i18n import supported
 from flows import opt_out, orders, survey, tickets, welcome
@@ -51,11 +51,15 @@ def _customer_turn(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
     opted = opt_out.answer(state, turn, talk)
     if opted is not None:
         return opted
-    if state.get("survey"):
+    if state.get(SURVEY_AWAITED):
         answered = survey.answer(state, turn, talk)
         if answered is not None:
             return answered
         state = survey.finished(state)
+    if turn.conversation_status == ConversationStatus.RESOLVED:
+        # The inbox keeps a resolved conversation for the answer to its survey; anything
+        # else the customer writes is the start of their next conversation.
+        return FlowResult(state=state, actions=(StartNextConversation(),))
     away = None if state.get("away_sent") else talk.away_reply()
     if away is not None and turn.conversation_status in (ConversationStatus.OPEN,
                                                          *QUIET_STATUSES):

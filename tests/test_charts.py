@@ -76,6 +76,20 @@ def test_all_zero_and_empty_charts_draw_without_dividing_by_zero():
     assert bars_of(empty) == []
 
 
+def test_issue_18_every_chart_shows_its_title_and_an_empty_one_says_there_is_no_data():
+    def texts(root: ET.Element, kind: str) -> list[str]:
+        return [t.text for t in root.iter(f"{SVG}text") if t.get("class") == kind]
+
+    empty = parse(bar_chart([Bar(label="a", value=0, description="z")], title="گفتگوها"))
+    assert texts(empty, "kpi-chart-title") == ["گفتگوها"]
+    assert texts(empty, "kpi-chart-empty") == ["هنوز داده‌ای نیست"]
+    drawn = parse(bar_chart([Bar(label="a", value=3, description="z")], title="گفتگوها"))
+    assert texts(drawn, "kpi-chart-title") == ["گفتگوها"]
+    assert texts(drawn, "kpi-chart-empty") == []
+    for chart in (daily_volume_chart([]), hourly_volume_chart([0] * 24)):
+        assert texts(parse(chart), "kpi-chart-title")[0]
+
+
 def test_text_is_escaped_everywhere():
     hostile = '<script>alert(1)</script>" onload="x'
     svg = bar_chart([Bar(label=hostile, value=1, description=hostile)], title=hostile)
@@ -117,7 +131,7 @@ def test_long_ranges_label_every_kth_bar_and_drop_the_values():
                       conversations=i) for i in range(90)]
     root = parse(daily_volume_chart(days))
     assert len(bars_of(root)) == 90
-    labels = list(root.iter(f"{SVG}text"))
+    labels = [text for text in root.iter(f"{SVG}text") if text.get("class") is None]
     assert len(labels) == 15  # every 6th of 90 (16 at most), and no values over the bars
 
 

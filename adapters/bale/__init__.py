@@ -48,7 +48,8 @@ def webhook_address(base_url: str, secret: str) -> str:
 
 class BaleAdapter(TelegramAdapter):
     platform = Platform.BALE
-    look = PlatformLook(name=lazy_gettext("Bale"), letters="BL", colour="#00a86b")
+    look = PlatformLook(name=lazy_gettext("Bale"), letters="BL", colour="#00a86b",
+                        icon_svg=PlatformLook.icon_beside(__file__))
     form = FORM
     webhook_path = 1  # /webhooks/bale/{secret}
     secret_setting = "BALE_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)  # nosec B105

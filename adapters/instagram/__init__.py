@@ -42,7 +42,8 @@ class InstagramAdapter(MetaChannels):
 
 
 INSTAGRAM = InstagramAdapter(
-    "instagram", PlatformLook(name=lazy_gettext("Instagram"), letters="IG", colour="#d62976"),
+    "instagram", PlatformLook(name=lazy_gettext("Instagram"), letters="IG", colour="#d62976",
+                              icon_svg=PlatformLook.icon_beside(__file__)),
     parse_webhook)
 
 __all__ = ["INSTAGRAM", "BadPayload", "parse_webhook"]

@@ -68,7 +68,7 @@ class NoMedia:
 
 class SmsAdapter:
     look = PlatformLook(name=lazy_gettext("SMS"), letters="SMS", colour="#6b7280",
-                        counts_parts=True)
+                        counts_parts=True, icon_svg=PlatformLook.icon_beside(__file__))
     form = None  # a line is declared in .env (SMS_PROVIDER and the provider's keys)
     webhook_path = 2  # /webhooks/sms/{provider}/{secret}
     checks_connection = False

@@ -78,7 +78,8 @@ class TelegramAdapter:
     class with its own platform, settings, wording and webhook (adapters/bale)."""
 
     platform = Platform.TELEGRAM
-    look = PlatformLook(name=lazy_gettext("Telegram"), letters="TG", colour="#229ed9")
+    look = PlatformLook(name=lazy_gettext("Telegram"), letters="TG", colour="#229ed9",
+                        icon_svg=PlatformLook.icon_beside(__file__))
     form = FORM
     webhook_path = 0
     checks_connection = False  # connecting already called getMe and setWebhook

@@ -117,7 +117,8 @@ class NoFiles:
 
 
 class WebchatAdapter:
-    look = PlatformLook(name=lazy_gettext("Web chat"), letters="WEB", colour="#5b5bd6")
+    look = PlatformLook(name=lazy_gettext("Web chat"), letters="WEB", colour="#5b5bd6",
+                        icon_svg=PlatformLook.icon_beside(__file__))
     form = FORM
     webhook_path = None  # visitors come over the widget's own endpoints
     checks_connection = False

@@ -42,7 +42,8 @@ class WhatsAppAdapter(MetaChannels):
 
 
 WHATSAPP = WhatsAppAdapter(
-    "whatsapp", PlatformLook(name=lazy_gettext("WhatsApp"), letters="WA", colour="#25d366"),
+    "whatsapp", PlatformLook(name=lazy_gettext("WhatsApp"), letters="WA", colour="#25d366",
+                             icon_svg=PlatformLook.icon_beside(__file__)),
     parse_webhook)
 
 __all__ = ["WHATSAPP", "parse_webhook"]

@@ -219,6 +219,30 @@ class Labels(Struct, frozen=True):
     items: list[str]
 
 
+class User(Struct, frozen=True):
+    id: int
+    name: str
+    display_name: str
+    email: str
+    role: str
+    active: bool
+    team_ids: list[int]
+
+
+class Users(Struct, frozen=True):
+    items: list[User]
+
+
+class Team(Struct, frozen=True):
+    id: int
+    name: str
+    member_ids: list[int]
+
+
+class Teams(Struct, frozen=True):
+    items: list[Team]
+
+
 class Template(Struct, frozen=True):
     name: str
     language: str

@@ -247,6 +247,19 @@ async def list_labels(request: web.Request) -> web.Response:
     return _json(schemas.Labels(items=await request.app[DESK].labels()))
 
 
+async def list_users(request: web.Request) -> web.Response:
+    """The agents and owners, with their teams: the ids `assign` takes as `user_id`."""
+    return _json(schemas.Users(items=[
+        schemas.from_desk(user, schemas.User) for user in await request.app[DESK].users()]))
+
+
+async def list_teams(request: web.Request) -> web.Response:
+    """The teams, with their members: the ids `assign` takes as `team_id`."""
+    return _json(schemas.Teams(items=[
+        schemas.from_desk(team, schemas.Team)
+        for team in await request.app[DESK].team_records()]))
+
+
 # --- notes ----------------------------------------------------------------------------
 
 

@@ -67,6 +67,91 @@
     }
   });
 
+  // The conversation opens at its newest message and stays there as messages arrive, unless
+  // the agent has scrolled up to read: then the place is kept and a pill offers the new
+  // messages. The agent's own reply is always brought into view. The timeline scrolls on a
+  // wide screen; on a phone the page does, and the reply box is kept in view under it.
+  const AT_BOTTOM_SLACK_PX = 48;
+  // Kept up to date by the agent's scrolling (not sampled at a refresh, which may come while
+  // a web font or a picture still changes the timeline's height).
+  let following = true;  // at the newest message
+  let readingAt = 0;  // the timeline's scrollTop while the agent reads further up
+  let beforeSwap = null;  // {shown, ownSend} of the timeline being replaced
+
+  function timeline() { return document.querySelector("#conversation-live .timeline"); }
+  function pill() { return document.getElementById("new-messages"); }
+
+  function timelineScrolls(list) {
+    return getComputedStyle(list).overflowY !== "visible" && list.scrollHeight > list.clientHeight + 1;
+  }
+
+  // The entries shown, by id (the timeline is in the order things happened, which is not
+  // always the order they reached us: a new entry can land above the last one).
+  function entryIds(list) {
+    return new Set(Array.from(list.querySelectorAll(".entry[data-message-id], .entry[data-note-id]"),
+      function (entry) { return entry.dataset.messageId || "n" + entry.dataset.noteId; }));
+  }
+
+  function atBottom(list) {
+    if (timelineScrolls(list)) {
+      return list.scrollHeight - list.scrollTop - list.clientHeight <= AT_BOTTOM_SLACK_PX;
+    }
+    return list.getBoundingClientRect().bottom <= window.innerHeight + AT_BOTTOM_SLACK_PX;
+  }
+
+  function toNewest() {
+    const list = timeline();
+    if (!list) return;
+    following = true;
+    if (timelineScrolls(list)) {
+      list.scrollTop = list.scrollHeight;
+    } else {
+      // The page scrolls: the newest message sits just above the reply box, both in view.
+      const below = document.querySelector(".reply-box, #reply-window") || list;
+      below.scrollIntoView({ block: "end" });
+    }
+    const newMessages = pill();
+    if (newMessages) newMessages.hidden = true;
+  }
+
+  function swapsTheTimeline(event) { return event.detail.target.id === "conversation-live"; }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const list = timeline();
+    if (!list || !swapsTheTimeline(event)) return;
+    const source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    beforeSwap = {
+      shown: entryIds(list),
+      ownSend: source instanceof HTMLFormElement && source.matches(".reply-box, .template-form"),
+    };
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!swapsTheTimeline(event)) return;
+    const was = beforeSwap;
+    beforeSwap = null;
+    const list = timeline();
+    if (!list || was === null) return;
+    if (following || was.ownSend) { toNewest(); return; }
+    list.scrollTop = readingAt;  // the new timeline starts at its top: keep the place
+    const newMessages = pill();
+    const arrived = Array.from(entryIds(list)).some(function (id) { return !was.shown.has(id); });
+    if (newMessages && arrived) newMessages.hidden = false;
+  });
+
+  // Where the agent scrolled to; reaching the newest message by hand puts the pill away.
+  document.addEventListener("scroll", function () {
+    const list = timeline();
+    if (!list) return;
+    following = atBottom(list);
+    readingAt = list.scrollTop;
+    const newMessages = pill();
+    if (newMessages && following) newMessages.hidden = true;
+  }, true);
+
+  // A phone's keyboard opening, a rotation or a resized window: the newest stays in view.
+  window.addEventListener("resize", function () { if (following && timeline()) toNewest(); });
+
   // A form that was accepted is emptied; a refused one keeps what the agent wrote.
   document.addEventListener("htmx:afterRequest", function (event) {
     const form = event.detail.elt;
@@ -233,6 +318,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     // Without this script the suggestions are text to copy; with it, one click inserts them.
     document.querySelectorAll(".assist-use").forEach(function (button) { button.hidden = false; });
+    if (timeline()) toNewest();
+    const newMessages = pill();
+    if (newMessages) newMessages.addEventListener("click", toNewest);
     const url = document.body.dataset.liveUrl;
     if (url) listen(url);
     if (collisionBox()) {

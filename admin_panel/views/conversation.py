@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -11,9 +11,10 @@ from aiohttp import web
 from admin_panel.templating import render
 from admin_panel.typedefs import DESK, FLOW_CONFIGURATION, viewer_of
 from admin_panel.views.media import INLINE_IMAGES, INLINE_SOUNDS, INLINE_VIDEOS
+from core.clock import utcnow
 from core.desk import PRESENCE_EXPIRES_SECONDS, ConversationNotFound, DeskError
 from core.desk.timeline import ConversationDetail
-from core.formats import DEFAULT_TZ, parse_jalali_date
+from core.formats import DEFAULT_TZ, format_jalali_numeric, parse_jalali_date
 from core.i18n import gettext, gettext_noop
 from core.ids import NotAnId, id_or_none, parse_id
 from core.models import ConversationStatus
@@ -74,7 +75,9 @@ async def _page_context(request: web.Request, conversation_id: int) -> dict:
                    templates=await desk.templates(),
                    text_line=await desk.text_line(viewer_of(request), detail.id),
                    preview=await desk.parts_preview(viewer_of(request), detail.id, ""),
-                   presence_expires_seconds=PRESENCE_EXPIRES_SECONDS)
+                   presence_expires_seconds=PRESENCE_EXPIRES_SECONDS,
+                   # The snooze form's example: tomorrow, never a day gone by.
+                   snooze_example=format_jalali_numeric(utcnow() + timedelta(days=1)))
     return context
 
 

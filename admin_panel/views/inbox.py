@@ -26,13 +26,15 @@ def inbox_filter(query: MultiMapping[str]) -> InboxFilter:
         channel_id=parse_id(query.get("channel")),
         label=query.get("label", "")[:MAX_LABEL_CHARS],
         query=query.get("q", "")[:MAX_QUERY_CHARS],
+        # Who waits longest for us comes first, unless the agent asks for newest activity.
+        order="recent" if query.get("sort") == "recent" else "waiting",
     )
 
 
 def _filter_query(wanted: InboxFilter) -> dict[str, str]:
     """The filter as URL parameters, leaving out what is not set."""
     parts = {"assigned": wanted.assigned, "status": wanted.status, "q": wanted.query,
-             "label": wanted.label,
+             "label": wanted.label, "sort": "recent" if wanted.order == "recent" else "",
              "team": "" if wanted.team_id is None else str(wanted.team_id),
              "channel": "" if wanted.channel_id is None else str(wanted.channel_id)}
     return {key: value for key, value in parts.items() if value}

@@ -86,6 +86,19 @@ async def _membership(request: web.Request,
     raise see_other(request, "panel.owner.people")
 
 
+async def rename(request: web.Request) -> web.Response:
+    """The display name of anyone on the team (empty: their address again)."""
+    form = await request.post()
+    user_id = number_field(form, "user")
+    try:
+        if user_id is None:
+            raise OwnerError("No such team or user.")
+        await owner_desk.rename(user_id, text_field(form, "display_name"))
+    except OwnerError as refused:
+        return await _page(request, error=gettext(str(refused)), status=400)
+    raise see_other(request, "panel.owner.people")
+
+
 async def set_active(request: web.Request) -> web.Response:
     form = await request.post()
     user_id = number_field(form, "user")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.db import query_rows
 from core.i18n import gettext_noop
-from core.models import Role
+from core.models import ConversationStatus, Role
 from core.text import strip_invisible
 
 INBOX_PAGE = 50  # rows of a page, and of the lists a page shows
@@ -62,6 +63,13 @@ def scope(viewer: Viewer, alias: str = "c") -> tuple[str, list[Any]]:
             [viewer.user_id, *viewer.team_ids])
 
 
+def whose_turn(status: str, waiting_since: datetime | None) -> str:
+    """"us" (the customer waits for us), "customer", "snoozed" or "resolved"."""
+    if status in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
+        return status
+    return "us" if waiting_since is not None else "customer"
+
+
 async def visible(conn: BaseDBAsyncClient, viewer: Viewer,
                   conversation_id: int) -> dict[str, Any]:
     """The conversation with its channel, customer and identity; ConversationNotFound when
@@ -71,7 +79,7 @@ async def visible(conn: BaseDBAsyncClient, viewer: Viewer,
         conn,
         "SELECT c.id, c.status, c.channel_id, c.customer_id, c.identity_id, c.chat_id,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
         " c.route, c.assignee_id, c.team_id, c.snoozed_until, c.reopen_count, c.created_at,"
-        " c.first_response_at, ch.platform, ch.name AS channel_name,"
+        " c.first_response_at, c.waiting_since, ch.platform, ch.name AS channel_name,"
         " cu.display_name AS customer_name, cu.phone, i.display_name AS identity_name,"
         " i.username, i.unreachable"
         " FROM conversation c JOIN channel ch ON ch.id = c.channel_id"

@@ -27,7 +27,7 @@ from core.db import connection, dialect_sql, query_rows
 from core.desk._base import DeskBase, outbound, publish_updated
 from core.desk._scope import ConversationNotFound, DeskError, Viewer, label_name, visible
 from core.events import OutboundKind, OutboundMessage, Template
-from core.i18n import gettext_noop
+from core.i18n import gettext_noop, supported, translation
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, Team, TicketStatus, User
 from core.outbox import OutboxEntry, enqueue
@@ -73,6 +73,13 @@ class Commands(DeskBase):
             raise DeskError(gettext_noop("Write a reply first."))
         if len(text) > MAX_REPLY_CHARS:
             raise DeskError(gettext_noop("The reply is too long for one message."))
+        settings = (await load_stored()).agent_replies
+        if viewer.display_name and settings is not None and settings.show_name_to_customers:
+            # What the customer reads is what the timeline keeps.
+            language = await _customer_language(conversation_id)
+            signature = translation(language).gettext("%(name)s from support:") % {
+                "name": viewer.display_name}
+            text = f"{signature}\n{text}"[:MAX_REPLY_CHARS]
         return await self._send(viewer, conversation_id, text, MessageMeta(by=viewer.user_id),
                                 lambda row: outbound(row, text=text))
 
@@ -147,8 +154,8 @@ class Commands(DeskBase):
                                              row["chat_id"], message)], moment)
             await conn.execute_query(
                 dialect_sql(conn, "UPDATE conversation SET last_message_at = ?,"
-                                  " first_response_at = COALESCE(first_response_at, ?)"
-                                  " WHERE id = ?"),
+                                  " first_response_at = COALESCE(first_response_at, ?),"
+                                  " waiting_since = NULL WHERE id = ?"),
                 [now, now, conversation_id],
             )
         self._wake_outbox()
@@ -232,7 +239,8 @@ class Commands(DeskBase):
             moment = utcnow()
             changed, _ = await conn.execute_query(
                 dialect_sql(conn, "UPDATE conversation SET status = ?, resolved_at = ?,"
-                                  " snoozed_until = NULL WHERE id = ? AND status <> ?"),
+                                  " snoozed_until = NULL, waiting_since = NULL"
+                                  " WHERE id = ? AND status <> ?"),
                 [ConversationStatus.RESOLVED.value, db_time(conn, moment), conversation_id,
                  ConversationStatus.RESOLVED.value],
             )
@@ -336,3 +344,13 @@ def _fill_template(description: str, values: tuple[str, ...]) -> str:
         number = int(match[1])
         return values[number - 1] if 1 <= number <= len(values) else match[0]
     return _PLACEHOLDER.sub(value, description).strip()
+
+
+async def _customer_language(conversation_id: int) -> str:
+    """The language the customer chose in the bot, else the default (as the flows do)."""
+    rows = await query_rows(
+        connection(), "SELECT cu.language, cu.language_chosen_at FROM conversation c"
+                      " JOIN customer cu ON cu.id = c.customer_id WHERE c.id = ?",
+        [conversation_id])
+    chosen = rows[0]["language"] if rows and rows[0]["language_chosen_at"] else None
+    return supported(chosen)

@@ -1,5 +1,6 @@
-"""The inbox: the conversations a viewer may see, newest activity first, filtered and
-searched, and what its filters offer (teams, agents, labels, channels, canned replies).
+"""The inbox: the conversations a viewer may see, newest activity first or those who wait
+longest for us first, filtered and searched, and what its filters offer (teams, agents,
+labels, channels, canned replies).
 
 Search reads `search_entry`, which is written with each message (core/search_index.py),
 through its full-text index (core/fulltext.py), and matches customers by their names, user
@@ -16,7 +17,15 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core import fulltext
 from core.db import connection, query_rows
-from core.desk._scope import INBOX_PAGE, Viewer, customer_name, label_name, labels_of, scope
+from core.desk._scope import (
+    INBOX_PAGE,
+    Viewer,
+    customer_name,
+    label_name,
+    labels_of,
+    scope,
+    whose_turn,
+)
 from core.display import describe
 from core.models import Author, ConversationStatus, Team, User
 from core.owner_config import load_stored
@@ -53,6 +62,9 @@ class InboxFilter:
     channel_id: int | None = None
     label: str = ""
     query: str = ""
+    # "waiting": who waits longest for us first, then the rest by newest activity (the
+    # panel's order; one page, no cursor). "recent": newest activity first (pages by cursor).
+    order: str = "recent"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,13 +76,18 @@ class InboxRow:
     preview: str
     last_author: str
     last_at: datetime
-    waiting_since: datetime | None
+    waiting_since: datetime | None  # set while it is our turn (open or pending)
     unread: int
     status: str
     assignee_name: str
     team_name: str
     sorted_at: datetime  # the conversation's last_message_at: the inbox's order
     labels: tuple[str, ...] = ()
+    snoozed_until: datetime | None = None
+
+    @property
+    def turn(self) -> str:
+        return whose_turn(self.status, self.waiting_since)
 
 
 class InboxQueries:
@@ -126,7 +143,7 @@ class InboxQueries:
             where.append("EXISTS (SELECT 1 FROM conversation_label l"
                          " WHERE l.conversation_id = c.id AND l.name = ?)")
             values.append(label_name(wanted.label))
-        if before is not None:
+        if before is not None and wanted.order != "waiting":
             # Every write of last_message_at goes through db_time, so on SQLite the text
             # compares in time order, as the ORDER BY below already assumes.
             where.append("(c.last_message_at < ? OR (c.last_message_at = ? AND c.id < ?))")
@@ -138,7 +155,8 @@ class InboxQueries:
             values.extend(match_values)
         rows = await query_rows(
             conn,
-            "SELECT c.id, c.status, c.last_message_at, ch.platform, ch.name AS channel_name,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
+            "SELECT c.id, c.status, c.last_message_at, c.waiting_since, c.snoozed_until,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
+            " ch.platform, ch.name AS channel_name,"
             " cu.display_name AS customer_name, i.display_name AS identity_name, i.username,"
             " u.display_name AS assignee_name, u.email AS assignee_email, t.name AS team_name,"
             " m.direction, m.author, m.kind, m.text, m.created_at AS last_created_at,"
@@ -154,16 +172,26 @@ class InboxQueries:
             " LEFT JOIN message m ON m.id ="
             "   (SELECT MAX(ml.id) FROM message ml WHERE ml.conversation_id = c.id)"
             f" WHERE {' AND '.join(where)}"
-            " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?",
+            f" ORDER BY {_ORDERS.get(wanted.order, _ORDERS['recent'])} LIMIT ?",
             [Author.CUSTOMER.value, viewer.user_id, *values, limit],
         )
         labels = await labels_of(conn, [row["id"] for row in rows])
         return [_inbox_row(row, labels.get(row["id"], ())) for row in rows]
 
 
+_OUR_TURN = (f"c.waiting_since IS NOT NULL AND c.status IN ('{ConversationStatus.OPEN.value}',"
+             f" '{ConversationStatus.PENDING.value}')")
+_ORDERS = {
+    "recent": "c.last_message_at DESC, c.id DESC",
+    "waiting": f"CASE WHEN {_OUR_TURN} THEN 0 ELSE 1 END,"
+               f" CASE WHEN {_OUR_TURN} THEN c.waiting_since END,"
+               " c.last_message_at DESC, c.id DESC",
+}
+
+
 def _inbox_row(row: dict[str, Any], labels: tuple[str, ...]) -> InboxRow:
     last_at = from_db_time(row["last_created_at"]) or from_db_time(row["last_message_at"])
-    waiting = (row["author"] == Author.CUSTOMER
+    waiting = (row["waiting_since"] is not None
                and row["status"] in (ConversationStatus.OPEN, ConversationStatus.PENDING))
     return InboxRow(
         conversation_id=row["id"],
@@ -173,13 +201,14 @@ def _inbox_row(row: dict[str, Any], labels: tuple[str, ...]) -> InboxRow:
         preview=strip_invisible(describe(row["kind"], row["text"])) if row["kind"] else "",
         last_author=row["author"] or "",
         last_at=last_at,
-        waiting_since=last_at if waiting else None,
+        waiting_since=from_db_time(row["waiting_since"]) if waiting else None,
         unread=row["unread"],
         status=row["status"],
         assignee_name=row["assignee_name"] or row["assignee_email"] or "",
         team_name=row["team_name"] or "",
         labels=labels,
         sorted_at=from_db_time(row["last_message_at"]),
+        snoozed_until=from_db_time(row["snoozed_until"]),
     )
 
 

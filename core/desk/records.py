@@ -1,5 +1,6 @@
 """The JSON API's records (admin_panel/api/): a conversation's messages and notes, and
-customers, in pages by id (`after_id`), scoped to the viewer like everything the desk gives.
+customers, in pages by id (`after_id`), scoped to the viewer like everything the desk gives;
+and the team's people and teams, whose ids `assign` takes.
 """
 
 from __future__ import annotations
@@ -64,7 +65,46 @@ class CustomerRecord:
     opted_out_channel_ids: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserRecord:
+    id: int
+    name: str  # the display name, or the address when there is none: as colleagues see it
+    display_name: str
+    email: str
+    role: str
+    active: bool
+    team_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TeamRecord:
+    id: int
+    name: str
+    member_ids: tuple[int, ...]
+
+
 class Records:
+    async def users(self) -> list[UserRecord]:
+        """Every agent and owner, deactivated ones too (flagged), by id."""
+        conn = connection()
+        users = await query_rows(conn, "SELECT id, email, display_name, role, active"
+                                       ' FROM "user" ORDER BY id', [])
+        teams_of = await _memberships(conn)
+        return [UserRecord(id=row["id"], name=row["display_name"] or row["email"],
+                           display_name=row["display_name"], email=row["email"],
+                           role=row["role"], active=bool(row["active"]),
+                           team_ids=tuple(team for team, user in teams_of if user == row["id"]))
+                for row in users]
+
+    async def team_records(self) -> list[TeamRecord]:
+        """Every team with its members' ids, by id."""
+        conn = connection()
+        teams = await query_rows(conn, "SELECT id, name FROM team ORDER BY id", [])
+        teams_of = await _memberships(conn)
+        return [TeamRecord(id=row["id"], name=row["name"],
+                           member_ids=tuple(user for team, user in teams_of if team == row["id"]))
+                for row in teams]
+
     async def messages(self, viewer: Viewer, conversation_id: int, *, after_id: int = 0,
                        limit: int = INBOX_PAGE) -> list[TimelineEntry]:
         """The conversation's messages, oldest first, from the one after `after_id`."""
@@ -118,6 +158,13 @@ class Records:
         marks = ", ".join("?" * len(matched))
         return await _customer_records(viewer, f"cu.id > ? AND cu.id IN ({marks})",
                                        [after_id, *matched], limit)
+
+
+async def _memberships(conn: BaseDBAsyncClient) -> list[tuple[int, int]]:
+    """(team id, user id) of every membership, by team then user."""
+    rows = await query_rows(conn, "SELECT team_id, user_id FROM team_member"
+                                  " ORDER BY team_id, user_id", [])
+    return [(row["team_id"], row["user_id"]) for row in rows]
 
 
 async def _entries(conn: BaseDBAsyncClient, condition: str, values: list[Any],

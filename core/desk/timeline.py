@@ -21,6 +21,7 @@ from core.desk._scope import (
     labels_of,
     scope,
     visible,
+    whose_turn,
 )
 from core.display import describe
 from core.i18n import gettext_noop
@@ -82,6 +83,11 @@ class ConversationDetail:
     labels: tuple[str, ...] = ()
     reply_window: ReplyWindow = ReplyWindow()
     opted_out_on: tuple[str, ...] = ()  # channels the customer takes no proactive news on
+    waiting_since: datetime | None = None  # while the customer waits for us
+
+    @property
+    def turn(self) -> str:
+        return whose_turn(self.status, self.waiting_since)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,6 +156,7 @@ class Timeline(DeskBase):
             reply_window=await self._window(conn, row),
             opted_out_on=tuple(name for _, name in
                                await opted_out_channels(conn, row["customer_id"])),
+            waiting_since=from_db_time(row["waiting_since"]),
         )
 
     async def stored_file(self, viewer: Viewer, message_id: int) -> StoredFile:

@@ -87,14 +87,14 @@ async def test_the_survey_after_resolve_is_stored_for_the_resolved_conversation(
         first = await Conversation.first()
         await resolve(engine, first.id, channel_id)
         assert "از ۱" in (await bot_said(2))[-1]
-        await say(inbox, channel_id, "۵")  # after a resolve, the inbox opens a new conversation
+        await say(inbox, channel_id, "۵")  # the resolved conversation keeps its answer
         await bot_said(3)
         await say(inbox, channel_id, "خیلی سریع جواب دادید")
         assert (await bot_said(4))[-1] == "از پاسخ شما ممنونیم."
     answer = await SurveyAnswer.get()
     assert (answer.conversation_id, answer.score, answer.comment) == (
         first.id, 5, "خیلی سریع جواب دادید")
-    assert await Conversation.all().count() == 2
+    assert await Conversation.all().count() == 1
 
 
 async def test_a_ticket_gets_a_short_number_and_its_status_changes_are_told(channel_id):

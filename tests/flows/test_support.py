@@ -14,6 +14,7 @@ from core.actions import (
     Reply,
     SaveSurvey,
     SetLanguage,
+    StartNextConversation,
     SystemEvent,
     Turn,
 )
@@ -212,12 +213,20 @@ def test_a_score_in_any_digits_or_words_is_saved_then_a_comment_is_asked(answer,
 
 
 def test_a_score_button_and_skipping_the_comment():
-    state = {"lang": "fa", "survey_asked": True, "survey": "score", "survey_of": 7}
-    scored = decide(state, turn(button="survey:4", kind="button"), SHOP)
+    state = {"lang": "fa", "survey_asked": True, "survey": "score"}
+    scored = decide(state, turn(button="survey:4", kind="button", status="resolved"), SHOP)
     assert scored.actions[0] == SaveSurvey(score=4)
-    skipped = decide(scored.state, turn(button="survey:skip", kind="button"), SHOP)
+    skipped = decide(scored.state, turn(button="survey:skip", kind="button", status="resolved"),
+                     SHOP)
     assert not any(isinstance(a, SaveSurvey) for a in skipped.actions)
-    assert "survey" not in skipped.state and "survey_of" not in skipped.state
+    assert "survey" not in skipped.state
+
+
+def test_issue_18_what_is_not_a_survey_answer_begins_the_next_conversation():
+    state = {"lang": "fa", "survey_asked": True, "survey": "score"}
+    moved_on = decide(state, turn("سفارشم کی میرسه؟", status="resolved"), SHOP)
+    assert moved_on.actions == (StartNextConversation(),)
+    assert "survey" not in moved_on.state  # the survey is not asked again
 
 
 def test_a_survey_button_pressed_again_after_the_answer_changes_nothing():
