@@ -13,6 +13,7 @@ SECTIONS: dict[str, LazyString] = {
     "order_lookup": lazy_gettext("Order lookup"),
     "survey": lazy_gettext("Survey"),
     "teams": lazy_gettext("Teams (configuration)"),
+    "routing": lazy_gettext("Routing (configuration)"),
     "canned_replies": lazy_gettext("Canned replies"),
     "whatsapp_templates": lazy_gettext("WhatsApp templates"),
 }

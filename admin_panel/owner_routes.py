@@ -10,6 +10,7 @@ from admin_panel.views import (
     owner_insights,
     owner_kpis,
     owner_people,
+    owner_routing,
     owner_settings,
     owner_tokens,
 )
@@ -41,6 +42,8 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/teams/members/remove", owner_people.remove_member, "member_remove"),
     ("POST", "/owner/people/invite", owner_people.invite, "invite"),
     ("POST", "/owner/people/active", owner_people.set_active, "user_active"),
+    ("GET", "/owner/routing", owner_routing.page, "routing"),
+    ("POST", "/owner/routing", owner_routing.save, "routing_save"),
     ("GET", "/owner/api-tokens", owner_tokens.page, "api_tokens"),
     ("POST", "/owner/api-tokens", owner_tokens.create, "api_token_create"),
     ("POST", "/owner/api-tokens/revoke", owner_tokens.revoke, "api_token_revoke"),

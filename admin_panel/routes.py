@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from admin_panel.views import auth, badges, conversation, customer, inbox, live, media
+from admin_panel.views import auth, badges, conversation, customer, inbox, live, media, presence
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -19,6 +19,9 @@ def add_routes(app: web.Application) -> None:
     router.add_post("/logout", auth.logout, name="panel.logout")
     router.add_post("/language", auth.language, name="panel.language")
     router.add_get("/events", live.events, name="panel.events")
+    router.add_post("/me/status", presence.choose, name="panel.my_status")
+    router.add_post("/me/heartbeat", presence.heartbeat, name="panel.my_heartbeat")
+    router.add_get("/presence", presence.colleagues, name="panel.colleagues")
     conversation_path = "/conversations/{conversation_id}"
     router.add_get(conversation_path, conversation.page, name="panel.conversation")
     router.add_get(f"{conversation_path}/live", conversation.live, name="panel.conversation_live")

@@ -32,6 +32,7 @@ from bots.bodies import bounded_bodies
 from bots.channel_setup import RegistryChannelSetup
 from bots.flow_config import LiveFlowConfig
 from bots.polling import poll_forever
+from bots.routing import business_hours, route_forever
 from bots.snooze import wake_snoozed_forever
 from bots.typedefs import RUNTIME
 from bots.webhooks import WEBHOOK_ROUTES
@@ -47,6 +48,7 @@ from core.leadership import SenderLease
 from core.media import Downloader, MediaFetcher, MediaSource, MediaStore
 from core.order_lookup import OrderLookups
 from core.outbox import OutboxWorker, RetryPolicy
+from core.routing import Router
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -166,6 +168,9 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.
     runtime.background.append(asyncio.create_task(wake_snoozed_forever(bus), name="snooze"))
+    # Handed-off conversations find an agent here (core/routing/), in every process.
+    runtime.background.append(asyncio.create_task(
+        route_forever(Router(bus, business_hours(flows)), bus), name="routing"))
     runtime.background.append(asyncio.create_task(search_index.catch_up_in_background(),
                                                   name="search-index"))
     for platform, channel in channels.all():

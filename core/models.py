@@ -356,3 +356,40 @@ class ApiToken(models.Model):
 
     class Meta:
         table = "api_token"
+
+
+# --- Routing and presence ----------------------------------------------------------------
+# Who is at work, who had the last new conversation, and why each conversation went to whom
+# (core/routing/ is the service over these tables).
+
+
+class AgentPresence(models.Model):
+    """A panel user's chosen status and when a panel of theirs was last open. The status
+    shown is `status` while `seen_at` is recent, offline after (core/routing/presence.py).
+    `last_assigned_at` is when routing last gave them a new conversation: the one who has
+    waited longest gets the next. Routing locks these rows to keep capacity exact."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.OneToOneField("models.User", related_name="presence")
+    status = fields.CharField(max_length=16, default="available")
+    seen_at = fields.DatetimeField(null=True)
+    last_assigned_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "agent_presence"
+
+
+class Assignment(models.Model):
+    """One change of a conversation's assignee and why: routing chose them, someone assigned
+    by hand, or it went back to the queue (the agent went offline or was deactivated)."""
+
+    id = fields.BigIntField(primary_key=True)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="assignments")
+    user = fields.ForeignKeyField("models.User", null=True, related_name="assignments")
+    reason = fields.CharField(max_length=24)
+    by = fields.ForeignKeyField("models.User", null=True, related_name="assignments_made")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "assignment"
+        indexes = (("conversation_id", "id"), ("user_id", "created_at"))

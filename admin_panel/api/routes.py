@@ -78,6 +78,8 @@ ENDPOINTS = (
              query=schemas.CustomerQuery, problems=(400,)),
     Endpoint(method="GET", path="/api/v1/customers/{customer_id}", name="api.customer",
              view=views.get_customer, response=schemas.Customer, problems=(404,)),
+    Endpoint(method="GET", path="/api/v1/agents", name="api.agents",
+             view=views.list_agents, response=schemas.Agents),
 )
 
 

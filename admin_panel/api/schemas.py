@@ -230,3 +230,18 @@ def from_desk(value: object, kind: type[T]) -> T:
     """A struct from one of core/desk/'s dataclasses (fields of the same names), or
     from a dict of its fields."""
     return msgspec.convert(value, kind, from_attributes=True)
+
+
+class Agent(Struct, frozen=True):
+    """A panel user and the status the others see: offline when no panel of theirs has
+    been open for a few minutes, whatever they chose."""
+
+    id: int
+    name: str
+    role: str
+    status: Literal["available", "away", "offline"]
+    seen_at: datetime | None
+
+
+class Agents(Struct, frozen=True):
+    items: list[Agent]

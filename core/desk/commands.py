@@ -30,6 +30,7 @@ from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, Team, TicketStatus, User
 from core.outbox import OutboxEntry, enqueue
 from core.owner_config import load_stored
+from core.routing.assigner import ASSIGNMENT_TOPIC, AssignmentReason, record_assignment
 from core.search_index import index_messages
 from core.sqlvalues import db_json, db_time
 from core.system_events import insert_system_message
@@ -202,13 +203,22 @@ class Commands(DeskBase):
             raise DeskError(gettext_noop("There is no such agent."))
         if team_id is not None and not await Team.exists(id=team_id):
             raise DeskError(gettext_noop("There is no such team."))
-        conn = connection()
-        row = await visible(conn, viewer, conversation_id)
-        await conn.execute_query(
-            dialect_sql(conn, "UPDATE conversation SET assignee_id = ?, team_id = ? WHERE id = ?"),
-            [assignee_id, team_id, conversation_id],
-        )
+        async with in_transaction("default") as conn:
+            row = await visible(conn, viewer, conversation_id)
+            await conn.execute_query(
+                dialect_sql(conn, "UPDATE conversation SET assignee_id = ?, team_id = ?"
+                                  " WHERE id = ?"),
+                [assignee_id, team_id, conversation_id],
+            )
+            if assignee_id != row["assignee_id"]:  # every assignment is recorded, with why
+                await record_assignment(conn, conversation_id=conversation_id,
+                                        user_id=assignee_id, reason=AssignmentReason.MANUAL,
+                                        by=viewer.user_id, now=utcnow())
         await self._updated(conversation_id, row["status"])
+        if assignee_id is not None and assignee_id not in (row["assignee_id"], viewer.user_id):
+            await self._bus.publish(ASSIGNMENT_TOPIC, {
+                "conversation_id": conversation_id, "user_id": assignee_id,
+                "reason": AssignmentReason.MANUAL.value})
 
     async def resolve(self, viewer: Viewer, conversation_id: int) -> None:
         """Resolved, and a system message tells the flows (they send the survey)."""
