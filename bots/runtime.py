@@ -31,6 +31,7 @@ from admin_panel.typedefs import (
 from bots.bodies import bounded_bodies
 from bots.channel_setup import RegistryChannelSetup
 from bots.flow_config import LiveFlowConfig
+from bots.notifications import Notifier, vapid_subject
 from bots.polling import poll_forever
 from bots.routing import business_hours, route_forever
 from bots.snooze import wake_snoozed_forever
@@ -171,6 +172,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     # Handed-off conversations find an agent here (core/routing/), in every process.
     runtime.background.append(asyncio.create_task(
         route_forever(Router(bus, business_hours(flows)), bus), name="routing"))
+    notifier = Notifier(bus, session, vapid_subject=vapid_subject(settings.public_url))
+    runtime.background.append(asyncio.create_task(notifier.run(), name="notifications"))
     runtime.background.append(asyncio.create_task(search_index.catch_up_in_background(),
                                                   name="search-index"))
     for platform, channel in channels.all():

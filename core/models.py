@@ -393,3 +393,63 @@ class Assignment(models.Model):
     class Meta:
         table = "assignment"
         indexes = (("conversation_id", "id"), ("user_id", "created_at"))
+
+
+# --- Notifications to agents -------------------------------------------------------------
+# What each agent wants to be told, where (core/notifications/ is the service).
+
+
+class NotificationChoice(models.Model):
+    """What an agent wants to be told and where. No row: the defaults of
+    core/notifications/preferences.py."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.OneToOneField("models.User", related_name="notification_choice")
+    choices = fields.JSONField(description="core.notifications.preferences.Choices")
+
+    class Meta:
+        table = "notification_choice"
+
+
+class PushSubscription(models.Model):
+    """One browser or installed panel that takes Web Push for an agent (its endpoint and keys
+    as the browser's PushManager gave them)."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="push_subscriptions")
+    endpoint = fields.CharField(max_length=1024, unique=True)
+    p256dh = fields.CharField(max_length=256)
+    auth = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "push_subscription"
+
+
+class NotificationSent(models.Model):
+    """One notification to one agent, claimed once: every process hears the same events,
+    and the one whose insert wins sends it, so an agent is told once."""
+
+    id = fields.BigIntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="notifications")
+    kind = fields.CharField(max_length=24)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="notifications")
+    ref = fields.CharField(max_length=64, description="what it is about: a message, an assignment")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "notification_sent"
+        unique_together = (("user", "kind", "ref"),)
+
+
+class ServerKey(models.Model):
+    """A key Pasokh makes for itself once, sealed (core/secrets_at_rest.py): the VAPID key
+    that signs Web Push requests."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=32, unique=True)
+    private_key = SealedTextField()
+    public_key = fields.TextField()
+
+    class Meta:
+        table = "server_key"

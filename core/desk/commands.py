@@ -210,15 +210,16 @@ class Commands(DeskBase):
                                   " WHERE id = ?"),
                 [assignee_id, team_id, conversation_id],
             )
+            assignment_id = None
             if assignee_id != row["assignee_id"]:  # every assignment is recorded, with why
-                await record_assignment(conn, conversation_id=conversation_id,
-                                        user_id=assignee_id, reason=AssignmentReason.MANUAL,
-                                        by=viewer.user_id, now=utcnow())
+                assignment_id = await record_assignment(
+                    conn, conversation_id=conversation_id, user_id=assignee_id,
+                    reason=AssignmentReason.MANUAL, by=viewer.user_id, now=utcnow())
         await self._updated(conversation_id, row["status"])
-        if assignee_id is not None and assignee_id not in (row["assignee_id"], viewer.user_id):
+        if assignment_id is not None and assignee_id not in (None, viewer.user_id):
             await self._bus.publish(ASSIGNMENT_TOPIC, {
                 "conversation_id": conversation_id, "user_id": assignee_id,
-                "reason": AssignmentReason.MANUAL.value})
+                "reason": AssignmentReason.MANUAL.value, "assignment_id": assignment_id})
 
     async def resolve(self, viewer: Viewer, conversation_id: int) -> None:
         """Resolved, and a system message tells the flows (they send the survey)."""

@@ -48,6 +48,7 @@ class Assigned:
     conversation_id: int
     user_id: int | None  # None: back to the queue
     reason: AssignmentReason
+    assignment_id: int = 0  # the `assignment` row
 
 
 # A team's name (None: no team) → whether it is within its business hours now.
@@ -56,12 +57,14 @@ OpenNow = Callable[[str | None, datetime], bool]
 
 async def record_assignment(conn: BaseDBAsyncClient, *, conversation_id: int,
                             user_id: int | None, reason: AssignmentReason,
-                            by: int | None, now: datetime) -> None:
-    await conn.execute_query(
-        dialect_sql(conn, "INSERT INTO assignment (conversation_id, user_id, reason, by_id,"
-                          " created_at) VALUES (?, ?, ?, ?, ?)"),
+                            by: int | None, now: datetime) -> int:
+    """Returns the record's id (the notification of it names it)."""
+    inserted = await query_rows(
+        conn, "INSERT INTO assignment (conversation_id, user_id, reason, by_id, created_at)"
+              " VALUES (?, ?, ?, ?, ?) RETURNING id",
         [conversation_id, user_id, reason.value, by, db_time(conn, now)],
     )
+    return inserted[0]["id"]
 
 
 class Router:
@@ -98,19 +101,22 @@ class Router:
             if (rule.mode != RoutingMode.ROUND_ROBIN or row["team_id"] in full
                     or not self._open_now(row["team"], now)):
                 continue
-            was_waiting, user_id = await self._assign_one(row["id"], row["team_id"], rule, now)
-            if user_id is None:
+            was_waiting, made = await self._assign_one(row["id"], row["team_id"], rule, now)
+            if made is None:
                 if was_waiting:  # (else another process has just assigned it)
                     full.add(row["team_id"])
                 continue
+            user_id, assignment_id = made
             assigned.append(Assigned(conversation_id=row["id"], user_id=user_id,
-                                     reason=AssignmentReason.ROUND_ROBIN))
+                                     reason=AssignmentReason.ROUND_ROBIN,
+                                     assignment_id=assignment_id))
         await self._tell(assigned)
         return assigned
 
     async def _assign_one(self, conversation_id: int, team_id: int | None, rule: Rule,
-                          now: datetime) -> tuple[bool, int | None]:
-        """Whether it was still waiting, and who has it now (None: nobody could take it)."""
+                          now: datetime) -> tuple[bool, tuple[int, int] | None]:
+        """Whether it was still waiting, and who has it now with the assignment's id (None:
+        nobody could take it)."""
         async with in_transaction("default") as conn:
             locking = " FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
             still_waiting = await query_rows(
@@ -130,9 +136,10 @@ class Router:
             await conn.execute_query(
                 dialect_sql(conn, "UPDATE agent_presence SET last_assigned_at = ?"
                                   " WHERE user_id = ?"), [moment, chosen])
-            await record_assignment(conn, conversation_id=conversation_id, user_id=chosen,
-                                    reason=AssignmentReason.ROUND_ROBIN, by=None, now=now)
-            return True, chosen
+            assignment_id = await record_assignment(
+                conn, conversation_id=conversation_id, user_id=chosen,
+                reason=AssignmentReason.ROUND_ROBIN, by=None, now=now)
+            return True, (chosen, assignment_id)
 
     async def return_abandoned(self, document: OwnerDocument | None = None) -> list[Assigned]:
         """Conversations in hand of a deactivated agent, or of one who is offline in a team
@@ -173,7 +180,8 @@ class Router:
             {"conversation_id": change.conversation_id} for change in changes])
         await self._bus.publish_many(ASSIGNMENT_TOPIC, [
             {"conversation_id": change.conversation_id, "user_id": change.user_id,
-             "reason": change.reason.value} for change in changes if change.user_id])
+             "reason": change.reason.value, "assignment_id": change.assignment_id}
+            for change in changes if change.user_id])
 
 
 def _leaving(row: dict, rule: Rule, now: datetime) -> AssignmentReason | None:
