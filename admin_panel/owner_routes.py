@@ -21,6 +21,7 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("GET", "/owner", owner_kpis.dashboard, "home"),
     ("GET", "/owner/kpis", owner_kpis.dashboard, "kpis"),
     ("GET", "/owner/kpis.csv", owner_kpis.export_csv, "kpis_csv"),
+    ("GET", "/owner/kpis/targets.csv", owner_kpis.export_targets_csv, "targets_csv"),
     ("GET", "/owner/faq", owner_settings.faq, "faq"),
     ("POST", "/owner/faq", owner_settings.save_faq, "faq_save"),
     ("POST", "/owner/faq/delete", owner_settings.delete_faq, "faq_delete"),
