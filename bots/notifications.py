@@ -1,11 +1,13 @@
 """Notifications in the runtime: every process hears assignments and customers' messages on
-the bus, works out whom to tell (core/notifications/), and the one process that claims a
+the bus (and every minute looks for conversations past a response-time target), works out
+whom to tell (core/notifications/), and the one process that claims a
 notification tells the agent: the open panels through the bus (NOTIFY_TOPIC, which each
 agent's live stream passes to them only), and, when the agent chose it, their phone by Web
 Push (not while they are offline, unless they chose that too)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -20,6 +22,7 @@ from core.notifications import (
     choices_of,
     claim,
     for_assignment,
+    for_breaches,
     for_customer_message,
 )
 from core.notifications.texts import push_payload
@@ -29,6 +32,7 @@ from core.routing import ASSIGNMENT_TOPIC, Presence, status_of
 log = logging.getLogger(__name__)
 
 DEFAULT_VAPID_SUBJECT = "mailto:pasokh@localhost"
+TARGET_CHECK_SECONDS = 60.0
 
 
 class Notifier:
@@ -50,6 +54,21 @@ class Notifier:
                     log.exception("notifications: could not handle %s", notice.topic)
         finally:
             await notices.aclose()
+
+    async def watch_targets(self, every: float = TARGET_CHECK_SECONDS) -> None:
+        """Runs until cancelled: tells agents of their conversations past a target."""
+        while True:
+            try:
+                await self.tell_breaches()
+            except Exception:  # a database hiccup must not end the loop: try next time
+                log.exception("notifications: checking the targets failed")
+            await asyncio.sleep(every)
+
+    async def tell_breaches(self) -> int:
+        told = 0
+        for notification in await for_breaches(self._clock()):
+            told += await self.tell(notification)
+        return told
 
     async def handle(self, notice: Notice) -> bool:
         """Tells the agent, when the notice calls for it and this process claims it first."""

@@ -174,6 +174,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         route_forever(Router(bus, business_hours(flows)), bus), name="routing"))
     notifier = Notifier(bus, session, vapid_subject=vapid_subject(settings.public_url))
     runtime.background.append(asyncio.create_task(notifier.run(), name="notifications"))
+    runtime.background.append(asyncio.create_task(notifier.watch_targets(), name="targets"))
     runtime.background.append(asyncio.create_task(search_index.catch_up_in_background(),
                                                   name="search-index"))
     for platform, channel in channels.all():

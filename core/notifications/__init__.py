@@ -15,6 +15,7 @@ from core.notifications.claims import (
     NotificationKind,
     claim,
     for_assignment,
+    for_breaches,
     for_customer_message,
 )
 from core.notifications.preferences import Choices, choices_of, save_choices
@@ -27,6 +28,7 @@ __all__ = [
     "choices_of",
     "claim",
     "for_assignment",
+    "for_breaches",
     "for_customer_message",
     "save_choices",
 ]

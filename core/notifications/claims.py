@@ -11,8 +11,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from core.db import connection, query_rows
+from core.events import ConversationStatus
 from core.models import Author
 from core.sqlvalues import db_time
+from core.targets import waiting_clocks
 
 NOTIFY_TOPIC = "agent.notify"
 
@@ -71,3 +73,25 @@ async def claim(notification: Notification, now: datetime) -> bool:
         [notification.user_id, notification.kind.value, notification.conversation_id,
          notification.ref, db_time(conn, now)])
     return bool(inserted)
+
+
+BREACH_BATCH = 1000  # assigned conversations looked at per check
+
+
+async def for_breaches(now: datetime) -> list[Notification]:
+    """A notification for every assigned conversation past one of its targets now; the ref
+    names the target and its due time, so each breach is told once."""
+    rows = await query_rows(
+        connection(),
+        "SELECT id, assignee_id FROM conversation WHERE status = ? AND assignee_id IS NOT NULL"
+        " ORDER BY id LIMIT ?", [ConversationStatus.PENDING.value, BREACH_BATCH])
+    if not rows:
+        return []
+    assignees = {row["id"]: row["assignee_id"] for row in rows}
+    clocks = await waiting_clocks(list(assignees), now)
+    return [Notification(user_id=assignees[conversation_id],
+                         kind=NotificationKind.WAITING_PAST_TARGET,
+                         conversation_id=conversation_id,
+                         ref=f"target:{conversation_id}:{clock.kind.value}:"
+                             f"{int(clock.due_at.timestamp())}")
+            for conversation_id, clock in clocks.items() if clock.breached]

@@ -90,3 +90,22 @@ async def test_a_customer_message_tells_the_assignee_as_they_chose(world, push_s
                      "conversation_id": conversation_id}]
     assert assigned == []  # they chose not to be told of assignments
     assert push_service.calls == []  # offline, and "even while offline" is not chosen
+
+
+async def test_a_conversation_past_its_target_is_told_once(world, push_service):
+    from datetime import timedelta
+
+    from core.owner_config import OwnerDocument, Targets, store
+
+    await store(OwnerDocument(targets=Targets(first_response_minutes=10)))
+    agent, conversation_id = await _setup(world, push_service, Choices())
+    await Conversation.filter(id=conversation_id).update(handed_off_at=NOW - timedelta(minutes=20))
+    async with aiohttp.ClientSession() as session:
+        notifier = Notifier(world.bus, session, vapid_subject="mailto:a@b.c", clock=lambda: NOW)
+        heard = world.bus.subscribe(NOTIFY_TOPIC)
+        assert await notifier.tell_breaches() == 1
+        assert await notifier.tell_breaches() == 0  # the same breach is told once
+    notice = heard.queue.get_nowait()
+    await heard.aclose()
+    assert notice.data == {"user_id": agent, "kind": "waiting_past_target",
+                           "conversation_id": conversation_id}
