@@ -35,6 +35,10 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/presence", presence.colleagues, name="panel.colleagues")
     router.add_get("/me/notifications", notifications.page, name="panel.my_notifications")
     router.add_post("/me/notifications", notifications.save, name="panel.my_notifications_save")
+    router.add_post("/me/messenger/code", notifications.messenger_code,
+                    name="panel.my_messenger_code")
+    router.add_post("/me/messenger/unlink", notifications.messenger_unlink,
+                    name="panel.my_messenger_unlink")
     router.add_post("/me/devices", notifications.add_device, name="panel.my_device_add")
     router.add_post("/me/devices/remove", notifications.remove_device,
                     name="panel.my_device_remove")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import aiohttp
 
 from core.bus import Bus, Notice
 from core.clock import utcnow
+from core.i18n import DEFAULT_LANGUAGE, translation
+from core.inbox import StoredMessage
 from core.notifications import (
     NOTIFY_TOPIC,
     Notification,
@@ -25,7 +27,8 @@ from core.notifications import (
     for_breaches,
     for_customer_message,
 )
-from core.notifications.texts import push_payload
+from core.notifications.messenger import code_in, link, send_to_agent
+from core.notifications.texts import LINKED, push_payload
 from core.notifications.webpush import push
 from core.routing import ASSIGNMENT_TOPIC, Presence, status_of
 
@@ -37,9 +40,11 @@ TARGET_CHECK_SECONDS = 60.0
 
 class Notifier:
     def __init__(self, bus: Bus, session: aiohttp.ClientSession, *, vapid_subject: str,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 wake_outbox: Callable[[], None], clock: Callable[[], datetime] = utcnow
+                 ) -> None:
         self._bus = bus
         self._session = session
+        self._wake_outbox = wake_outbox
         self._subject = vapid_subject
         self._clock = clock
 
@@ -86,15 +91,59 @@ class Notifier:
         if not await claim(notification, now):
             return False  # another process tells them
         await self._bus.publish(NOTIFY_TOPIC, notification.as_notice())
+        if not (choices.push or choices.messenger):
+            return True
+        status = await status_of(notification.user_id, now)
+        if (status is None or status.status == Presence.OFFLINE) and not choices.while_offline:
+            return True  # nothing goes to the phone while they are offline, unless asked
+        payload = push_payload(notification)
         if choices.push:
-            status = await status_of(notification.user_id, now)
-            offline = status is None or status.status == Presence.OFFLINE
-            if not offline or choices.while_offline:
-                await push(self._session, notification.user_id, push_payload(notification),
-                           self._subject)
+            await push(self._session, notification.user_id, payload, self._subject)
+        if choices.messenger and await send_to_agent(
+                notification.user_id, f"{payload['title']}\n{payload['body']}", now):
+            self._wake_outbox()
         return True
 
 
 def vapid_subject(public_url: str) -> str:
     """Push services want a way to reach the sender: the shop's https address, if it has one."""
     return public_url if public_url.startswith("https://") else DEFAULT_VAPID_SUBJECT
+
+
+class MessengerLinker:
+    """Stands between the inbox and the conversation engine: a message that is an agent's
+    link code (core/notifications/messenger.py) links their chat and goes no further; any
+    other message, or a code that is no valid one, goes on to the engine as before."""
+
+    def __init__(self, submit: Callable[[Sequence[StoredMessage]], None],
+                 wake_outbox: Callable[[], None], clock: Callable[[], datetime] = utcnow
+                 ) -> None:
+        self._submit = submit
+        self._wake_outbox = wake_outbox
+        self._clock = clock
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __call__(self, stored: Sequence[StoredMessage]) -> None:
+        codes = [s for s in stored if code_in(s.event.text)]
+        others = [s for s in stored if not code_in(s.event.text)]
+        if others:
+            self._submit(others)
+        for message in codes:
+            task = asyncio.create_task(self._link(message), name="messenger-link")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _link(self, message: StoredMessage) -> None:
+        now = self._clock()
+        try:
+            user_id = await link(code_in(message.event.text) or "",
+                                 message_id=message.message_id,
+                                 conversation_id=message.conversation_id, now=now)
+        except Exception:
+            log.exception("notifications: linking a messenger account failed")
+            user_id = None
+        if user_id is None:
+            self._submit([message])  # not a valid code: the bot answers it as any message
+            return
+        if await send_to_agent(user_id, translation(DEFAULT_LANGUAGE).gettext(LINKED), now):
+            self._wake_outbox()

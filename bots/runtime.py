@@ -31,7 +31,7 @@ from admin_panel.typedefs import (
 from bots.bodies import bounded_bodies
 from bots.channel_setup import RegistryChannelSetup
 from bots.flow_config import LiveFlowConfig
-from bots.notifications import Notifier, vapid_subject
+from bots.notifications import MessengerLinker, Notifier, vapid_subject
 from bots.polling import poll_forever
 from bots.routing import business_hours, route_forever
 from bots.snooze import wake_snoozed_forever
@@ -146,7 +146,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     engine = ConversationEngine(flows.decide, bus, outbox.wake,
                                 look_up_order=flows.look_up_order)
     inbox = Inbox(bus)
-    inbox.on_new_messages(engine.submit)
+    # An agent's link code (notifications on their own messenger account) stops here.
+    inbox.on_new_messages(MessengerLinker(engine.submit, outbox.wake))
     media_sources = {
         channel.channel_id: ADAPTERS[platform].media_source(channel, session, settings)
         for platform, channel in channels.all()
@@ -172,7 +173,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     # Handed-off conversations find an agent here (core/routing/), in every process.
     runtime.background.append(asyncio.create_task(
         route_forever(Router(bus, business_hours(flows)), bus), name="routing"))
-    notifier = Notifier(bus, session, vapid_subject=vapid_subject(settings.public_url))
+    notifier = Notifier(bus, session, vapid_subject=vapid_subject(settings.public_url),
+                        wake_outbox=outbox.wake)
     runtime.background.append(asyncio.create_task(notifier.run(), name="notifications"))
     runtime.background.append(asyncio.create_task(notifier.watch_targets(), name="targets"))
     runtime.background.append(asyncio.create_task(search_index.catch_up_in_background(),

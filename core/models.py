@@ -453,3 +453,20 @@ class ServerKey(models.Model):
 
     class Meta:
         table = "server_key"
+
+
+class MessengerLink(models.Model):
+    """An agent's own chat with the shop's bot, for notifications on their phone: linked by
+    a one-time code the agent sends the bot (only its SHA-256 is kept, for minutes)."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.OneToOneField("models.User", related_name="messenger_link")
+    code_hash = fields.CharField(max_length=64, null=True, unique=True)
+    code_expires_at = fields.DatetimeField(null=True)
+    channel = fields.ForeignKeyField("models.Channel", null=True, related_name="agent_links")
+    identity = fields.ForeignKeyField("models.Identity", null=True, related_name="agent_links")
+    chat_id = fields.CharField(max_length=128, null=True)
+    linked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "messenger_link"

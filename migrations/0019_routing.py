@@ -86,4 +86,19 @@ class Migration(migrations.Migration):
             options={'table': 'server_key', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A key Pasokh makes for itself once, sealed (core/secrets_at_rest.py): the VAPID key'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='MessengerLink',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('user', fields.OneToOneField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='messenger_link', on_delete=OnDelete.CASCADE)),
+                ('code_hash', fields.CharField(null=True, unique=True, max_length=64)),
+                ('code_expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('channel', fields.ForeignKeyField('models.Channel', source_field='channel_id', null=True, db_constraint=True, to_field='id', related_name='agent_links', on_delete=OnDelete.CASCADE)),
+                ('identity', fields.ForeignKeyField('models.Identity', source_field='identity_id', null=True, db_constraint=True, to_field='id', related_name='agent_links', on_delete=OnDelete.CASCADE)),
+                ('chat_id', fields.CharField(null=True, max_length=128)),
+                ('linked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'messenger_link', 'app': 'models', 'pk_attr': 'id', 'table_description': "An agent's own chat with the shop's bot, for notifications on their phone: linked by"},
+            bases=['Model'],
+        ),
     ]

@@ -11,6 +11,7 @@ from admin_panel.typedefs import viewer_of
 from core.clock import utcnow
 from core.i18n import gettext
 from core.notifications import Choices, choices_of, save_choices
+from core.notifications.messenger import LINK_CODE_MINUTES, link_state, new_link_code, unlink
 from core.notifications.webpush import (
     BadSubscription,
     checked_subscription,
@@ -23,7 +24,8 @@ from core.notifications.webpush import (
 MAX_SUBSCRIPTION_BYTES = 4096
 
 
-async def _page(request: web.Request, *, notice: str = "", status: int = 200) -> web.Response:
+async def _page(request: web.Request, *, notice: str = "", link_code: str = "",
+                status: int = 200) -> web.Response:
     viewer = viewer_of(request)
     _, public_key = await vapid_keys()
     return render(request, "notifications.html", {
@@ -31,7 +33,23 @@ async def _page(request: web.Request, *, notice: str = "", status: int = 200) ->
         "devices": len(await subscriptions_of(viewer.user_id)),
         "vapid_public_key": public_key,
         "notice": notice,
+        "messenger": await link_state(viewer.user_id),
+        "link_code": link_code,
+        "link_minutes": LINK_CODE_MINUTES,
     }, status=status)
+
+
+async def messenger_code(request: web.Request) -> web.Response:
+    """A one-time code to send the shop's bot; shown in this answer only."""
+    code = await new_link_code(viewer_of(request).user_id, utcnow())
+    response = await _page(request, link_code=code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def messenger_unlink(request: web.Request) -> web.Response:
+    await unlink(viewer_of(request).user_id)
+    return await _page(request, notice=gettext("Your messenger account is unlinked."))
 
 
 async def page(request: web.Request) -> web.Response:

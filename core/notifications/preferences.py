@@ -13,6 +13,7 @@ class Choices(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=T
     customer_wrote: bool = True  # a customer wrote in one of mine
     waiting_past_target: bool = True  # one of mine waits past its response-time target
     push: bool = False  # on my phone too (Web Push to the installed panel)
+    messenger: bool = False  # ... and as a message from the shop's bot to my own account
     while_offline: bool = False  # ... even while I am offline
 
     def wants(self, kind: str) -> bool:

@@ -13,6 +13,8 @@ TITLES = {
     NotificationKind.CUSTOMER_WROTE: gettext_noop("A customer wrote"),
     NotificationKind.WAITING_PAST_TARGET: gettext_noop("A customer waits past the target"),
 }
+LINKED = gettext_noop("This chat is linked to your Pasokh account: your notifications come "
+                      "here now. You can turn them off on the panel's notifications page.")
 BODIES = {
     NotificationKind.ASSIGNED: gettext_noop("Conversation %(number)s was assigned to you."),
     NotificationKind.CUSTOMER_WROTE: gettext_noop(

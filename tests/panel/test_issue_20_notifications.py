@@ -86,3 +86,40 @@ async def _notification(stream) -> str:
             topic = line.split(":", 1)[1].strip()
         elif line.startswith("data:") and topic == NOTIFY_TOPIC:
             return line
+
+
+async def test_an_agent_links_their_telegram_and_is_told_there(pasokh, fake_telegram):
+    """The code goes to the shop's bot like any customer message; the bot does not answer it
+    as one, links the chat, says so there, and the agent's notifications follow."""
+    from core.models import MessengerLink
+    from tests.integration.helpers import eventually, post_update, text_update
+
+    await as_owner(pasokh)
+    agent = await make_user("sara@example.com")
+    async with another_browser(pasokh) as browser:
+        assert (await log_in(browser, "sara@example.com")).status == 303
+        page = await (await post_form(browser, "/me/messenger/code")).text()
+        code = page.split('id="link-code">')[1].split("<")[0]
+        assert code.startswith("pasokh-")
+        await post_form(browser, "/me/notifications", {"assigned": "1", "messenger": "1",
+                                                       "while_offline": "1"})
+        await post_update(pasokh, text_update(4242, f"/start {code}", first_name="سارا"))
+
+        async def linked() -> bool:
+            return await MessengerLink.exists(user_id=agent, chat_id="4242",
+                                              linked_at__not_isnull=True)
+        await eventually(linked, what="the chat linked")
+        await fake_telegram.wait_for(lambda fake: any(
+            "پاسخ" in m["text"] for m in fake.sent_messages(4242)), timeout=8)
+        assert len(fake_telegram.sent_messages(4242)) == 1  # no welcome menu: not a customer
+        state = await (await browser.get("/me/notifications")).text()
+        assert "/me/messenger/unlink" in state
+
+    conversation_id = await telegram_conversation(pasokh, 4343)
+    assert (await post_form(pasokh, f"/conversations/{conversation_id}/assign",
+                            {"assignee": str(agent), "team": ""}, htmx=True)).status == 200
+    await fake_telegram.wait_for(lambda fake: any(
+        "به شما سپرده شد" in m["text"] for m in fake.sent_messages(4242)), timeout=8)
+    again = await post_form(pasokh, "/me/messenger/code")
+    assert again.status == 200  # (the owner's own code: another agent's link is untouched)
+    assert await MessengerLink.exists(user_id=agent, chat_id="4242")

@@ -35,6 +35,11 @@ async def push_service():
         yield fake
 
 
+def _notifier(world, session) -> Notifier:
+    return Notifier(world.bus, session, vapid_subject="mailto:a@b.c", wake_outbox=lambda: None,
+                    clock=lambda: NOW)
+
+
 async def _setup(world, push_service, choices: Choices, *, seen_at: datetime = NOW):
     agent = (await User.create(email="sara@shop.example", password_hash="-")).id
     await save_choices(agent, choices)
@@ -62,8 +67,7 @@ async def test_an_assignment_is_told_once_across_processes_and_pushed(world, pus
     notice = Notice(ASSIGNMENT_TOPIC, {"conversation_id": conversation_id, "user_id": agent,
                                        "assignment_id": 7})
     async with aiohttp.ClientSession() as session:
-        processes = [Notifier(world.bus, session, vapid_subject="mailto:a@b.c",
-                              clock=lambda: NOW) for _ in range(2)]
+        processes = [_notifier(world, session) for _ in range(2)]
         told = await _told(world.bus, processes, notice)
     assert told == [{"user_id": agent, "kind": "assigned", "conversation_id": conversation_id}]
     (call,) = push_service.accepted
@@ -80,8 +84,7 @@ async def test_a_customer_message_tells_the_assignee_as_they_chose(world, push_s
     last = await Message.filter(conversation_id=conversation_id, author="customer").order_by(
         "-id").first()
     async with aiohttp.ClientSession() as session:
-        notifier = Notifier(world.bus, session, vapid_subject="mailto:a@b.c",
-                            clock=lambda: NOW)
+        notifier = _notifier(world, session)
         told = await _told(world.bus, [notifier], Notice("message.new", {
             "conversation_id": conversation_id, "message_id": last.id}))
         assigned = await _told(world.bus, [notifier], Notice(ASSIGNMENT_TOPIC, {
@@ -101,7 +104,7 @@ async def test_a_conversation_past_its_target_is_told_once(world, push_service):
     agent, conversation_id = await _setup(world, push_service, Choices())
     await Conversation.filter(id=conversation_id).update(handed_off_at=NOW - timedelta(minutes=20))
     async with aiohttp.ClientSession() as session:
-        notifier = Notifier(world.bus, session, vapid_subject="mailto:a@b.c", clock=lambda: NOW)
+        notifier = _notifier(world, session)
         heard = world.bus.subscribe(NOTIFY_TOPIC)
         assert await notifier.tell_breaches() == 1
         assert await notifier.tell_breaches() == 0  # the same breach is told once
