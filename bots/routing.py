@@ -20,6 +20,9 @@ from flows.hours import is_open
 log = logging.getLogger(__name__)
 
 ROUTING_CHECK_SECONDS = 15.0
+# After a notice, a short wait gathers the ones that follow (a busy inbox publishes a change
+# per message) into one pass, so routing costs a few queries per this interval at most.
+ROUTING_GATHER_SECONDS = 0.3
 TRIGGERS = ("conversation.updated", PRESENCE_STATUS_TOPIC)
 
 
@@ -34,8 +37,8 @@ def business_hours(flows: LiveFlowConfig):
     return open_now
 
 
-async def route_forever(router: Router, bus: Bus,
-                        every: float = ROUTING_CHECK_SECONDS) -> None:
+async def route_forever(router: Router, bus: Bus, every: float = ROUTING_CHECK_SECONDS,
+                        gather: float = ROUTING_GATHER_SECONDS) -> None:
     """Runs until cancelled. Notices that arrive during a pass are answered by one more pass."""
     notices = bus.subscribe(*TRIGGERS)
     upcoming: asyncio.Future | None = None
@@ -49,6 +52,7 @@ async def route_forever(router: Router, bus: Bus,
             done, _ = await asyncio.wait({upcoming}, timeout=every)
             if done:  # one pass answers every notice that has come meanwhile
                 upcoming = None
+                await asyncio.sleep(gather)
                 while not notices.queue.empty():
                     notices.queue.get_nowait()
     finally:

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -123,6 +124,9 @@ class WalCheckpointer:
         self._interval = interval
         self._connection: sqlite3.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        # A cancelled checkpoint's thread runs on: closing the connection under it crashed
+        # the process (a segfault in sqlite3), so the connection is used by one thread at once.
+        self._in_use = threading.Lock()
 
     async def start(self) -> None:
         self._connection = await asyncio.to_thread(
@@ -137,7 +141,12 @@ class WalCheckpointer:
                 await self._task
         if self._connection:
             await asyncio.to_thread(self._checkpoint)
-            await asyncio.to_thread(self._connection.close)
+            await asyncio.to_thread(self._close_connection)
+
+    def _close_connection(self) -> None:
+        assert self._connection is not None
+        with self._in_use:
+            self._connection.close()
 
     async def _run(self) -> None:
         while True:
@@ -149,7 +158,8 @@ class WalCheckpointer:
 
     def _checkpoint(self) -> None:
         assert self._connection is not None
-        self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        with self._in_use:
+            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def connection() -> BaseDBAsyncClient:

@@ -1,4 +1,5 @@
-"""Routing: the owner's form for the `routing` rules, the shop's and each team's."""
+"""Routing and targets: the owner's form for the `routing` rules and the response-time
+`targets`, the shop's and each team's."""
 
 from __future__ import annotations
 
@@ -45,7 +46,10 @@ async def page(request: web.Request) -> web.Response:
 def _rule_fields(form, prefix: str) -> RuleFields:
     return RuleFields(mode=text_field(form, f"{prefix}mode", 32),
                       max_open=text_field(form, f"{prefix}max_open", 16),
-                      only_available=text_field(form, f"{prefix}only_available", 4) == "1")
+                      only_available=text_field(form, f"{prefix}only_available", 4) == "1",
+                      first_response=text_field(form, f"{prefix}first_response", 16),
+                      next_response=text_field(form, f"{prefix}next_response", 16),
+                      resolution=text_field(form, f"{prefix}resolution", 16))
 
 
 async def save(request: web.Request) -> web.Response:

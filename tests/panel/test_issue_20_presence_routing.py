@@ -38,7 +38,7 @@ async def test_the_status_switch_sets_it_in_one_click_and_owners_see_it(pasokh):
     assert {a["id"]: a["status"] for a in agents["items"]}[agent] == "away"
 
 
-async def test_the_routing_form_saves_the_rules_and_refuses_bad_numbers_in_persian(pasokh):
+async def test_the_routing_form_saves_rules_and_targets_and_refuses_in_persian(pasokh):
     await as_owner(pasokh)
     await make_user("sara@example.com", "agent", "فروش")
     page = await (await pasokh.get("/owner/routing")).text()
@@ -51,15 +51,25 @@ async def test_the_routing_form_saves_the_rules_and_refuses_bad_numbers_in_persi
     assert refused.status == 400
     assert "عددی صحیح از ۱ تا ۱۰۰۰" in await refused.text()
 
+    bad_target = await post_form(pasokh, "/owner/routing", {
+        "version": version, "mode": "manual", "first_response": "-3"})
+    assert bad_target.status == 400 and "عددی صحیح از ۱ تا ۴۳۲۰۰" in await bad_target.text()
+
     saved = await post_form(pasokh, "/owner/routing", {
         "version": version, "mode": "round_robin", "max_open": "۵", "only_available": "1",
-        "team": "فروش", "team:فروش:mode": "manual", "team:فروش:max_open": ""})
+        "next_response": "10", "team": "فروش", "team:فروش:mode": "manual",
+        "team:فروش:max_open": "", "team:فروش:first_response": "۱۵"})
     assert saved.status == 303
     document = await load_stored()
     assert document.routing.mode == "round_robin" and document.routing.max_open_per_agent == 5
+    assert document.targets.next_response_minutes == 10
+    assert document.targets.first_response_minutes is None
     (team,) = document.teams
     assert team.name == "فروش" and team.members == ["sara@example.com"]
     assert team.routing.mode == "manual" and not team.routing.only_available
+    assert team.targets.first_response_minutes == 15
+    page = await (await pasokh.get("/owner/routing")).text()
+    assert 'name="team:فروش:first_response" value="15"' in page
 
 
 async def test_an_assignment_by_hand_is_recorded_with_who_made_it(pasokh, fake_telegram):
