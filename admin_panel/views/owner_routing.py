@@ -32,7 +32,7 @@ MAX_TEAMS_IN_FORM = 500
 async def _page(request: web.Request, *, problems: list[str] | None = None,
                 status: int = 200) -> web.Response:
     return render_owner(request, "owner/routing.html", {
-        "section": "routing",
+        "section": "routing_form",
         "settings": await routing_settings(),
         "problems": problems or [],
         "notice": await take_notice(request),

@@ -61,6 +61,9 @@ async def test_the_status_switch_and_a_routed_handoff_told_in_the_panel(browser,
     await shot(page, "notified-of-assignment")
     await page.set_viewport_size(PHONE)
     await shot(page, "presence-switch-phone")
+    await page.click(".notify-settings")
+    await page.wait_for_selector("#push-on")
+    await shot(page, "notification-choices-phone")
 
 
 def _path(name: str):

@@ -49,6 +49,13 @@ async def test_targets_in_the_inbox_and_on_the_kpi_page(browser, server):
     response = await page.request.get(server.base + csv_link)
     assert response.status == 200 and "text/csv" in response.headers["content-type"]
 
+    await page.goto(server.base + "/owner/routing")
+    await page.fill("input[name=first_response]", "۲۰")
+    await page.click("form.routing-form button[type=submit]")
+    await page.wait_for_selector(".owner-notice")
+    assert await page.input_value("input[name=first_response]") == "20"
+    await shot(page, "owner-routing-and-targets")
+
 
 def _path(name: str):
     from tests.browser.conftest import SCREENSHOTS
