@@ -13,6 +13,8 @@ SECTIONS: dict[str, LazyString] = {
     "order_lookup": lazy_gettext("Order lookup"),
     "survey": lazy_gettext("Survey"),
     "teams": lazy_gettext("Teams (configuration)"),
+    "routing": lazy_gettext("Routing (configuration)"),
+    "targets": lazy_gettext("Response-time targets (configuration)"),
     "canned_replies": lazy_gettext("Canned replies"),
     "whatsapp_templates": lazy_gettext("WhatsApp templates"),
     "agent_replies": lazy_gettext("Agents' replies"),

@@ -6,7 +6,19 @@ from pathlib import Path
 
 from aiohttp import web
 
-from admin_panel.views import auth, badges, conversation, customer, inbox, live, media, profile
+from admin_panel.views import (
+    auth,
+    badges,
+    conversation,
+    customer,
+    inbox,
+    live,
+    media,
+    notifications,
+    presence,
+    profile,
+    pwa,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -21,6 +33,21 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/events", live.events, name="panel.events")
     router.add_get("/profile", profile.show, name="panel.profile")
     router.add_post("/profile", profile.save, name="panel.profile_save")
+    router.add_post("/me/status", presence.choose, name="panel.my_status")
+    router.add_post("/me/heartbeat", presence.heartbeat, name="panel.my_heartbeat")
+    router.add_get("/presence", presence.colleagues, name="panel.colleagues")
+    router.add_get("/me/notifications", notifications.page, name="panel.my_notifications")
+    router.add_post("/me/notifications", notifications.save, name="panel.my_notifications_save")
+    router.add_post("/me/messenger/code", notifications.messenger_code,
+                    name="panel.my_messenger_code")
+    router.add_post("/me/messenger/unlink", notifications.messenger_unlink,
+                    name="panel.my_messenger_unlink")
+    router.add_post("/me/devices", notifications.add_device, name="panel.my_device_add")
+    router.add_post("/me/devices/remove", notifications.remove_device,
+                    name="panel.my_device_remove")
+    # Not "panel.": public like the stylesheets, and the worker must be at the root.
+    router.add_get("/manifest.webmanifest", pwa.manifest, name="pwa.manifest")
+    router.add_get("/sw.js", pwa.service_worker, name="pwa.service_worker")
     conversation_path = "/conversations/{conversation_id}"
     router.add_get(conversation_path, conversation.page, name="panel.conversation")
     router.add_get(f"{conversation_path}/live", conversation.live, name="panel.conversation_live")

@@ -32,7 +32,9 @@ from admin_panel.typedefs import (
 from bots.bodies import bounded_bodies
 from bots.channel_setup import RegistryChannelSetup
 from bots.flow_config import LiveFlowConfig
+from bots.notifications import MessengerLinker, Notifier, vapid_subject
 from bots.polling import poll_forever
+from bots.routing import business_hours, route_forever
 from bots.snooze import wake_snoozed_forever
 from bots.typedefs import RUNTIME
 from bots.webhooks import WEBHOOK_ROUTES
@@ -51,6 +53,7 @@ from core.leadership import SenderLease
 from core.media import Downloader, MediaFetcher, MediaSource, MediaStore
 from core.order_lookup import OrderLookups
 from core.outbox import OutboxWorker, RetryPolicy
+from core.routing import Router
 from core.segments import PartBilling
 from core.settings import Settings
 from core.webhook_sender import WebhookSender
@@ -152,7 +155,8 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
     engine = ConversationEngine(flows.decide, bus, outbox.wake,
                                 look_up_order=flows.look_up_order)
     inbox = Inbox(bus)
-    inbox.on_new_messages(engine.submit)
+    # An agent's link code (notifications on their own messenger account) stops here.
+    inbox.on_new_messages(MessengerLinker(engine.submit, outbox.wake))
     continuity = Continuity()
     inbox.on_new_messages(continuity.submit)
     media_sources = {
@@ -187,6 +191,13 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.
     runtime.background.append(asyncio.create_task(wake_snoozed_forever(bus), name="snooze"))
+    # Handed-off conversations find an agent here (core/routing/), in every process.
+    runtime.background.append(asyncio.create_task(
+        route_forever(Router(bus, business_hours(flows)), bus), name="routing"))
+    notifier = Notifier(bus, session, vapid_subject=vapid_subject(settings.public_url),
+                        wake_outbox=outbox.wake)
+    runtime.background.append(asyncio.create_task(notifier.run(), name="notifications"))
+    runtime.background.append(asyncio.create_task(notifier.watch_targets(), name="targets"))
     runtime.background.append(asyncio.create_task(search_index.catch_up_in_background(),
                                                   name="search-index"))
     for platform, channel in channels.all():

@@ -483,3 +483,116 @@ class WebhookDelivery(models.Model):
     class Meta:
         table = "webhook_delivery"
         indexes = (("state", "next_attempt_at"), ("endpoint_id", "id"))
+
+# --- Routing and presence ----------------------------------------------------------------
+# Who is at work, who had the last new conversation, and why each conversation went to whom
+# (core/routing/ is the service over these tables).
+
+
+class AgentPresence(models.Model):
+    """A panel user's chosen status and when a panel of theirs was last open. The status
+    shown is `status` while `seen_at` is recent, offline after (core/routing/presence.py).
+    `last_assigned_at` is when routing last gave them a new conversation: the one who has
+    waited longest gets the next. Routing locks these rows to keep capacity exact."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.OneToOneField("models.User", related_name="presence")
+    status = fields.CharField(max_length=16, default="available")
+    seen_at = fields.DatetimeField(null=True)
+    last_assigned_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "agent_presence"
+
+
+class Assignment(models.Model):
+    """One change of a conversation's assignee and why: routing chose them, someone assigned
+    by hand, or it went back to the queue (the agent went offline or was deactivated)."""
+
+    id = fields.BigIntField(primary_key=True)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="assignments")
+    user = fields.ForeignKeyField("models.User", null=True, related_name="assignments")
+    reason = fields.CharField(max_length=24)
+    by = fields.ForeignKeyField("models.User", null=True, related_name="assignments_made")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "assignment"
+        indexes = (("conversation_id", "id"), ("user_id", "created_at"))
+
+
+# --- Notifications to agents -------------------------------------------------------------
+# What each agent wants to be told, where (core/notifications/ is the service).
+
+
+class NotificationChoice(models.Model):
+    """What an agent wants to be told and where. No row: the defaults of
+    core/notifications/preferences.py."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.OneToOneField("models.User", related_name="notification_choice")
+    choices = fields.JSONField(description="core.notifications.preferences.Choices")
+
+    class Meta:
+        table = "notification_choice"
+
+
+class PushSubscription(models.Model):
+    """One browser or installed panel that takes Web Push for an agent (its endpoint and keys
+    as the browser's PushManager gave them)."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="push_subscriptions")
+    endpoint = fields.CharField(max_length=1024, unique=True)
+    p256dh = fields.CharField(max_length=256)
+    auth = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "push_subscription"
+
+
+class NotificationSent(models.Model):
+    """One notification to one agent, claimed once: every process hears the same events,
+    and the one whose insert wins sends it, so an agent is told once."""
+
+    id = fields.BigIntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="notifications")
+    kind = fields.CharField(max_length=24)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="notifications")
+    ref = fields.CharField(max_length=64, description="what it is about: a message, an assignment")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "notification_sent"
+        unique_together = (("user", "kind", "ref"),)
+
+
+class ServerKey(models.Model):
+    """A key Pasokh makes for itself once, sealed (core/secrets_at_rest.py): the VAPID key
+    that signs Web Push requests."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=32, unique=True)
+    private_key = SealedTextField()
+    public_key = fields.TextField()
+
+    class Meta:
+        table = "server_key"
+
+
+class MessengerLink(models.Model):
+    """An agent's own chat with the shop's bot, for notifications on their phone: linked by
+    a one-time code the agent sends the bot (only its SHA-256 is kept, for minutes)."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.OneToOneField("models.User", related_name="messenger_link")
+    code_hash = fields.CharField(max_length=64, null=True, unique=True)
+    code_expires_at = fields.DatetimeField(null=True)
+    channel = fields.ForeignKeyField("models.Channel", null=True, related_name="agent_links")
+    identity = fields.ForeignKeyField("models.Identity", null=True, related_name="agent_links")
+    chat_id = fields.CharField(max_length=128, null=True)
+    linked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "messenger_link"

@@ -113,10 +113,29 @@ class Survey(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defa
     thanks: str | None = None
 
 
+class Routing(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """How conversations handed to people find an agent (core/routing/): `round_robin` gives
+    each to the member who has waited longest for a new one; `manual` leaves it in the queue."""
+
+    mode: Literal["round_robin", "manual"] = "manual"
+    max_open_per_agent: int | None = None  # None: no cap
+    only_available: bool = True  # False: members who are away or offline get them too
+
+
+class Targets(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Response-time targets, in minutes of the team's business hours (core/targets/)."""
+
+    first_response_minutes: int | None = None  # handed to people → an agent's first reply
+    next_response_minutes: int | None = None  # the customer writes again → the next reply
+    resolution_minutes: int | None = None  # handed to people → resolved
+
+
 class TeamItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     name: str
     members: list[str] = msgspec.field(default_factory=list)  # agents' e-mail addresses
     hours: str | None = None  # the name of a business_hours entry
+    routing: Routing | None = None  # None: the document's `routing`
+    targets: Targets | None = None  # None: the document's `targets`
 
 
 class CannedReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -150,6 +169,8 @@ class OwnerDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, om
     order_lookup: OrderLookup | None = None
     survey: Survey | None = None
     teams: list[TeamItem] = msgspec.field(default_factory=list)
+    routing: Routing | None = None  # None: manual, as before routing existed
+    targets: Targets | None = None  # for conversations of no team, and teams without their own
     canned_replies: list[CannedReply] = msgspec.field(default_factory=list)
     whatsapp_templates: list[WhatsAppTemplate] = msgspec.field(default_factory=list)
     agent_replies: AgentReplies | None = None
@@ -325,6 +346,8 @@ def _check(document: OwnerDocument) -> list[tuple[str, str]]:
         problems.extend(_check_texts(document.survey, "$.survey",
                                      ("question", "comment_prompt", "thanks")))
     problems.extend(_check_teams(document.teams, {h.name for h in document.business_hours}))
+    problems.extend(_check_routing(document))
+    problems.extend(_check_targets(document))
     problems.extend(_check_canned(document.canned_replies))
     problems.extend(_check_templates(document.whatsapp_templates))
     return problems
@@ -448,6 +471,32 @@ def _check_teams(teams: list[TeamItem], schedules: set[str]) -> list[tuple[str, 
     return problems
 
 
+MAX_OPEN_PER_AGENT = 1000
+
+
+def _check_routing(document: OwnerDocument) -> list[tuple[str, str]]:
+    sections = [("$.routing", document.routing)] + [
+        (f"$.teams[{index}].routing", team.routing) for index, team in enumerate(document.teams)]
+    return [(f"{at}.max_open_per_agent",
+             f"max_open_per_agent is 1 to {MAX_OPEN_PER_AGENT}, or none for no cap")
+            for at, routing in sections
+            if routing is not None and routing.max_open_per_agent is not None
+            and not 1 <= routing.max_open_per_agent <= MAX_OPEN_PER_AGENT]
+
+
+MAX_TARGET_MINUTES = 30 * 24 * 60
+
+
+def _check_targets(document: OwnerDocument) -> list[tuple[str, str]]:
+    sections = [("$.targets", document.targets)] + [
+        (f"$.teams[{index}].targets", team.targets) for index, team in enumerate(document.teams)]
+    return [(f"{at}.{name}", f"{name} is 1 to {MAX_TARGET_MINUTES} minutes, or left out")
+            for at, targets in sections if targets is not None
+            for name in Targets.__struct_fields__
+            if (value := getattr(targets, name)) is not None
+            and not 1 <= value <= MAX_TARGET_MINUTES]
+
+
 def _check_canned(replies: list[CannedReply]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -543,6 +592,8 @@ def _explain(message: str, path: str) -> str:
     where = path.removeprefix("$.") if path != "$" else "the file"
     if path.endswith(".action"):
         message += f"; an action can be: {ALLOWED_ACTIONS}"
+    elif path.endswith(".mode"):
+        message += "; mode can be: round_robin, manual"
     elif path.endswith(".match"):
         message += "; match can be: exact, contains, starts_with"
     elif ".channels[" in path:

@@ -111,6 +111,8 @@ ENDPOINTS = (
     Endpoint(method="POST", path=f"{WEBHOOK}/deliveries/{{delivery_id}}/replay",
              name="api.webhook_replay", view=webhook_views.replay,
              response=schemas.WebhookQueued, status=202, problems=(404,)),
+    Endpoint(method="GET", path="/api/v1/agents", name="api.agents",
+             view=views.list_agents, response=schemas.Agents),
 )
 
 

@@ -322,3 +322,18 @@ class WebhookDeliveryPage(Struct, frozen=True):
 
 class WebhookQueued(Struct, frozen=True):
     delivery_id: int
+
+
+class Agent(Struct, frozen=True):
+    """A panel user and the status the others see: offline when no panel of theirs has
+    been open for a few minutes, whatever they chose."""
+
+    id: int
+    name: str
+    role: str
+    status: Literal["available", "away", "offline"]
+    seen_at: datetime | None
+
+
+class Agents(Struct, frozen=True):
+    items: list[Agent]

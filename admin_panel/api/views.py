@@ -21,8 +21,10 @@ from admin_panel.api.problems import ApiProblem
 from admin_panel.api.security import still_valid, viewer_of
 from admin_panel.typedefs import DESK
 from admin_panel.views.live import stream_notices
+from core.clock import utcnow
 from core.desk import ConversationNotFound, CustomerNotFound, DeskError, InboxFilter
 from core.ids import MAX_ID, MAX_MESSAGE_ID, NotAnId, checked_id, id_or_none
+from core.routing import roster
 
 # What an integration can follow live: ids only, like the panel's own stream; it reads the
 # rest through the endpoints above, with the token's rights.
@@ -338,3 +340,15 @@ async def get_customer(request: web.Request) -> web.Response:
     customer = await request.app[DESK].customer_record(viewer_of(request),
                                                 _path_id(request, "customer_id"))
     return _json(schemas.from_desk(customer, schemas.Customer))
+
+
+# --- presence ---------------------------------------------------------------------------
+
+
+@_desk_errors
+async def list_agents(request: web.Request) -> web.Response:
+    """Every active panel user with their status: available, away or offline."""
+    return _json(schemas.Agents(items=[
+        schemas.Agent(id=agent.user_id, name=agent.name, role=agent.role,
+                      status=agent.status.value, seen_at=agent.seen_at)
+        for agent in await roster(utcnow())]))

@@ -42,6 +42,12 @@
       try { data = JSON.parse(event.data); } catch (ignored) { return; }
       colleagueSeen(data);
     });
+    // Notifications for this agent only (the server sends no one else's): notify.js shows them.
+    source.addEventListener("agent.notify", function (event) {
+      let data = {};
+      try { data = JSON.parse(event.data); } catch (ignored) { return; }
+      document.dispatchEvent(new CustomEvent("pasokh:notify", { detail: data }));
+    });
     ["message.new", "conversation.updated", "message.delivery"].forEach(function (topic) {
       source.addEventListener(topic, function (event) {
         let data = {};

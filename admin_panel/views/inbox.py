@@ -8,9 +8,11 @@ from multidict import MultiMapping
 from admin_panel.templating import render
 from admin_panel.typedefs import DESK, VIEWER_KEY, viewer_of
 from admin_panel.views.auth import login_form
+from core.clock import utcnow
 from core.desk import MAX_LABEL_CHARS, STATUSES, InboxFilter
 from core.i18n import gettext
 from core.ids import NotAnId, parse_id
+from core.targets import waiting_clocks
 
 MAX_QUERY_CHARS = 200
 
@@ -46,7 +48,9 @@ async def _rows_context(request: web.Request) -> dict:
     except NotAnId:
         raise web.HTTPBadRequest(text=gettext("That team or channel does not exist.")) from None
     rows = await request.app[DESK].inbox(viewer_of(request), wanted)
-    return {"rows": rows, "wanted": wanted, "filter_query": _filter_query(wanted)}
+    clocks = await waiting_clocks([row.conversation_id for row in rows], utcnow())
+    return {"rows": rows, "wanted": wanted, "filter_query": _filter_query(wanted),
+            "target_clocks": clocks}
 
 
 async def inbox(request: web.Request) -> web.Response:

@@ -14,8 +14,10 @@ from aiohttp import web
 
 from admin_panel.typedefs import BUS, DESK, LIVE_STREAMS, viewer_of
 from core.desk import PRESENCE_TOPIC, Viewer
+from core.notifications import NOTIFY_TOPIC
 
-TOPICS = ("message.new", "conversation.updated", "message.delivery", PRESENCE_TOPIC)
+TOPICS = ("message.new", "conversation.updated", "message.delivery", PRESENCE_TOPIC,
+          NOTIFY_TOPIC)
 KEEPALIVE_SECONDS = 15.0  # proxies drop quiet connections; a comment line keeps it open
 SESSION_RECHECK_SECONDS = 30.0  # how soon a logout elsewhere ends an open stream
 
@@ -72,6 +74,8 @@ async def stream_notices(request: web.Request, topics: tuple[str, ...], viewer: 
                     await response.write(b": keep-alive\n\n")
                     continue
                 notice, upcoming = upcoming.result(), None
+                if notice.topic == NOTIFY_TOPIC and notice.data.get("user_id") != viewer.user_id:
+                    continue  # a notification is for the one agent it names
                 if not await desk.notice_visible(viewer, notice.data):
                     continue
                 data = orjson.dumps(notice.data).decode()

@@ -12,8 +12,11 @@ from multidict import MultiMapping
 from admin_panel import charts
 from admin_panel.views.owner_common import number_field, render_owner
 from core import kpis, owner_desk
+from core.clock import utcnow
 from core.formats import DEFAULT_TZ, format_number
 from core.i18n import current_language, gettext
+from core.targets import TargetKind, targets_csv, targets_report
+from core.targets.report import KIND_NAMES
 from core.text import to_persian_digits
 
 DEFAULT_DAYS = 7
@@ -104,6 +107,11 @@ async def dashboard(request: web.Request) -> web.Response:
         "hourly_chart": charts.hourly_volume_chart(report.per_hour),
         "csat_chart": charts.csat_chart(report.csat),
         "csv_url": csv_url,
+        "targets": await targets_report(query, utcnow()),
+        "targets_csv_url": request.app.router["panel.owner.targets_csv"].url_for().with_query(
+            _filter_params(query)),
+        "target_kinds": list(TargetKind),
+        "target_names": KIND_NAMES,
     })
 
 
@@ -113,5 +121,16 @@ async def export_csv(request: web.Request) -> web.Response:
     name = f"pasokh-kpis-{_filter_params(query)['from']}-{_filter_params(query)['to']}"
     return web.Response(
         body=kpis.kpi_csv(report), content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition":
+                 f'attachment; filename="{name.replace("/", "-")}.csv"'})
+
+
+async def export_targets_csv(request: web.Request) -> web.Response:
+    """The share of response-time targets met (core/targets/report.py) as CSV."""
+    query, _ = kpi_query(request.query)
+    rows = await targets_report(query, utcnow())
+    name = f"pasokh-targets-{_filter_params(query)['from']}-{_filter_params(query)['to']}"
+    return web.Response(
+        body=targets_csv(rows), content_type="text/csv", charset="utf-8",
         headers={"Content-Disposition":
                  f'attachment; filename="{name.replace("/", "-")}.csv"'})

@@ -32,6 +32,7 @@ from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, Team, TicketStatus, User
 from core.outbox import OutboxEntry, enqueue
 from core.owner_config import load_stored
+from core.routing.assigner import ASSIGNMENT_TOPIC, AssignmentReason, record_assignment
 from core.search_index import index_messages
 from core.sqlvalues import db_json, db_time
 from core.system_events import insert_system_message
@@ -230,7 +231,16 @@ class Commands(DeskBase):
             )
             await webhooks.record(conn, [webhooks.assigned(conversation_id, assignee_id,
                                                            team_id)], utcnow())
+            assignment_id = None
+            if assignee_id != row["assignee_id"]:  # every assignment is recorded, with why
+                assignment_id = await record_assignment(
+                    conn, conversation_id=conversation_id, user_id=assignee_id,
+                    reason=AssignmentReason.MANUAL, by=viewer.user_id, now=utcnow())
         await self._updated(conversation_id, row["status"])
+        if assignment_id is not None and assignee_id not in (None, viewer.user_id):
+            await self._bus.publish(ASSIGNMENT_TOPIC, {
+                "conversation_id": conversation_id, "user_id": assignee_id,
+                "reason": AssignmentReason.MANUAL.value, "assignment_id": assignment_id})
 
     async def resolve(self, viewer: Viewer, conversation_id: int) -> None:
         """Resolved, and a system message tells the flows (they send the survey)."""
