@@ -11,7 +11,7 @@ from adapters.base import Adapter, BadPayload, WebhookRejected, WebhookRequest
 from adapters.instagram import INSTAGRAM
 from adapters.telegram import TELEGRAM
 from adapters.whatsapp import WHATSAPP
-from core.channel_setup import PlatformLook
+from core.channel_setup import ButtonRules, PlatformLook
 from core.events import Platform
 from core.media import HostPolicy
 from core.settings import Settings
@@ -28,6 +28,11 @@ def platform_looks() -> dict[str, PlatformLook]:
     return {platform.value: adapter.look for platform, adapter in ADAPTERS.items()}
 
 
+def platform_buttons() -> dict[str, ButtonRules]:
+    """How each platform shows buttons, by its stored code (the menu builder's preview)."""
+    return {platform.value: adapter.buttons for platform, adapter in ADAPTERS.items()}
+
+
 def media_host_policy(settings: Settings) -> HostPolicy:
     """Where received files may be downloaded from: every platform's API base, and the
     hosts MEDIA_ALLOWED_HOSTS names (by default, those every platform serves files from)."""
@@ -40,4 +45,4 @@ def media_host_policy(settings: Settings) -> HostPolicy:
 
 
 __all__ = ["ADAPTERS", "Adapter", "BadPayload", "WebhookRejected", "WebhookRequest",
-           "media_host_policy", "platform_looks"]
+           "media_host_policy", "platform_buttons", "platform_looks"]

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from core import owner_config
 from core.actions import FlowResult, Turn
@@ -20,6 +22,7 @@ from core.suggestions import Suggestion
 from core.text import normalize
 from flows import FlowConfig, decide
 from flows.assist import suggestions
+from flows.auto_replies import first_match
 from flows.config import DEFAULT_MENU, AutoReplyRule, MenuEntry, Schedule, SurveySettings
 from flows.faq import FaqEntry
 
@@ -94,6 +97,21 @@ class LiveFlowConfig:
 
     def faq_candidates(self, text: str, limit: int) -> tuple[str, ...]:
         return tuple(match.entry.id for match in self.current.faq_index.rank(text, limit=limit))
+
+    def auto_reply_to(self, rules: Sequence[Mapping[str, Any]], text: str
+                      ) -> tuple[str, str] | None:
+        """The id and reply of the first of `rules` (as a form holds them, saved or not)
+        that answers `text` on any channel; rules that are not whole yet are passed over."""
+        usable = []
+        for rule in rules:
+            try:
+                usable.append(_rule(msgspec.convert({**rule, "channels": []},
+                                                    owner_config.AutoReply)))
+            except msgspec.ValidationError:
+                continue
+        ordered = tuple(sorted(usable, key=lambda rule: -rule.priority))
+        found = first_match(ordered, text, "")
+        return (found.id, found.reply) if found is not None else None
 
     def faq_answer_now(self, text: str) -> str | None:
         answer = self.current.faq_index.decide(text).answer

@@ -18,13 +18,14 @@ from datetime import timedelta
 import aiohttp
 from aiohttp import web
 
-from adapters import ADAPTERS, media_host_policy, platform_looks
+from adapters import ADAPTERS, media_host_policy, platform_buttons, platform_looks
 from admin_panel import setup_panel
 from admin_panel.typedefs import (
     BUS,
     CHANNEL_SETUP,
     DESK,
     FLOW_CONFIGURATION,
+    PLATFORM_BUTTONS,
     PLATFORMS,
     SETTINGS,
 )
@@ -236,5 +237,6 @@ def create_app(settings: Settings) -> web.Application:
         app.router.add_route(method, path, handler, name=name)
     app[SETTINGS] = settings
     app[PLATFORMS] = platform_looks()
+    app[PLATFORM_BUTTONS] = platform_buttons()
     setup_panel(app)
     return app
