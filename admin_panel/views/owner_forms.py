@@ -88,8 +88,7 @@ def _choices(request: web.Request, form: SectionForm, document: OwnerDocument
     match form.section:
         case "menu":
             return {"does": [(k, str(v)) for k, v in MENU_ACTION_NAMES.items()],
-                    "faq": [("", "—"), *((item.id, f"{item.question} ({item.id})")
-                                         for item in document.faq)]}
+                    "faq": [("", "—"), *((item.id, item.question) for item in document.faq)]}
         case "auto_replies":
             return {"match": [(k, str(v)) for k, v in MATCH_NAMES.items()],
                     "channels": [(code, str(look.name))
