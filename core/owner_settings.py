@@ -232,6 +232,16 @@ def with_section_value(document: OwnerDocument, section: str, value: Any) -> Own
     return owner_config.with_secrets_kept(checked, document)
 
 
+async def check_section_value(section: str, value: Any, found: list[Problem]) -> list[Problem]:
+    """Every problem saving the section would meet: the form's own (`found`), then the
+    document's. Nothing is saved."""
+    try:
+        with_section_value(await owner_config.load_stored(), section, value)
+    except InvalidConfig as invalid:
+        return [*found, *invalid.problems]
+    return found
+
+
 async def save_section_value(section: str, value: Any, expected_version: str,
                              found: list[Problem]) -> None:
     """Saves the section a form built, unless the form `found` problems of its own or the

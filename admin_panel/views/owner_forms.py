@@ -154,6 +154,12 @@ async def save(request: web.Request) -> web.Response:
         return await _test(request, form, rows, text_field(posted, "test_text", 1000))
     found: dict[str, str] = {}
     value = form.value(rows, found)
+    if "check" in posted:  # a field was left: every mistake shown, nothing saved
+        problems = await owner_settings.check_section_value(form.section, value, [
+            Problem(None, message, path=path, said=message) for path, message in found.items()])
+        return await _page(request, form, rows, extra={"checked_only": True},
+                           problems=problems_by_field(
+                               form, [(p.path, p.for_reader) for p in problems], len(rows)))
     try:
         await owner_settings.save_section_value(
             form.section, value, text_field(posted, "version", 64),

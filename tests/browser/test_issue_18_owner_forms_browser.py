@@ -59,6 +59,10 @@ async def test_two_mistakes_are_both_reported_in_persian_and_nothing_is_saved(br
     await page.goto(server.base + "/owner/settings/canned_replies")
     await page.click("#section-form button[name=add]")
     await page.fill('[name="canned_replies[0].shortcut"]', "دو کلمه")
+    await page.press('[name="canned_replies[0].shortcut"]', "Tab")  # leaving it checks it
+    await page.wait_for_selector(".field-problem")
+    assert "بدون فاصله" in await page.inner_text(".form-field.wrong")
+    assert (await owner_config.load_stored()).canned_replies == []
     await page.fill('[name="canned_replies[0].text"]', "سلام {name}")
     await page.click("#section-form button[name=add]")
     await page.fill('[name="canned_replies[1].shortcut"]', "بدرود")

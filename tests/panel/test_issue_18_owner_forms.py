@@ -194,3 +194,17 @@ async def test_the_whole_file_downloads_and_a_wrong_upload_changes_nothing(pasok
     right = await upload("canned_replies:\n  - shortcut: hi\n    text: سلام\n")
     assert right.status == 303
     assert [c.shortcut for c in (await owner_config.load_stored()).canned_replies] == ["hi"]
+
+
+async def test_leaving_a_field_checks_the_whole_form_and_saves_nothing(pasokh):
+    await as_owner(pasokh)
+    response = await post_form(pasokh, "/owner/settings/whatsapp_templates", {
+        "check": "1",
+        "whatsapp_templates[0].name": "Order Update", "whatsapp_templates[0].language": "fa",
+        "whatsapp_templates[0].parameters": "دو",
+    }, htmx=True)
+    assert response.status == 200
+    page = await response.text()
+    assert "پیش از ذخیره" in page and page.count('class="field-problem"') == 2
+    assert "یک عدد صحیح بنویسید" in page and "حروف کوچک لاتین" in page
+    assert (await owner_config.load_stored()).whatsapp_templates == []
