@@ -40,8 +40,7 @@ class Field:
     kind: str = "text"  # text | textarea | lines | select | number | checkbox | multiple
     ltr: bool = False  # ids, addresses, codes: written left to right
     hint: LazyString | None = None
-    # Problems at these paths (after the row's own) are shown at this field too; "" is
-    # the row itself.
+    # Problems at these paths inside the row are shown at this field too.
     also: tuple[str, ...] = ()
 
 
@@ -412,7 +411,7 @@ def _lookup_value(rows: list[Row], problems: dict[str, str]) -> dict[str, Any] |
 ORDER_LOOKUP = SectionForm(
     section="order_lookup",
     fields=(
-        Field("source", lazy_gettext("Where orders are looked up"), kind="select", also=("",)),
+        Field("source", lazy_gettext("Where orders are looked up"), kind="select"),
         Field("url", lazy_gettext("Web address, with {order_id} where the number goes"),
               ltr=True),
         Field("headers", lazy_gettext("Headers, one “Name: value” per line (the shop's key)"),
@@ -579,6 +578,7 @@ def problems_by_field(form: SectionForm, found: list[tuple[str, str]],
     if form.section == "business_hours":
         known |= {f"$.business_hours[{i}].week.{day}[{s}]" for i in range(row_count)
                   for day in DAYS for s in range(SHIFTS_PER_DAY)}
+        known |= {f"$.business_hours[{i}].holidays" for i in range(row_count)}
     at: dict[str, list[str]] = {}
     elsewhere: list[str] = []
     for path, message in found:
@@ -591,17 +591,20 @@ def problems_by_field(form: SectionForm, found: list[tuple[str, str]],
     return Problems(at, elsewhere)
 
 
+_PATH = re.compile(r"^(\$\.[a-z_]+(?:\[\d+\])?)\.?(.*)$")
+
+
 def _field_of(form: SectionForm, path: str) -> str:
-    """The field a deeper path belongs to: `$.teams[0].members[2]` → `$.teams[0].members`;
-    a path named in a field's `also` → that field."""
-    base = re.sub(r"\[\d+\]$", "", path)
-    for index_match in re.finditer(r"^\$\.[a-z_]+(\[\d+\])?", path):
-        prefix = index_match.group(0)
-        rest = path[len(prefix):].lstrip(".")
-        for each in form.fields:
-            if rest in each.also or rest.split("[")[0] in each.also:
-                return f"{prefix}.{each.name}"
-    return base
+    """The field a deeper path is about: `$.teams[0].members[2]` → `$.teams[0].members`;
+    `$.menu[0].action` → `$.menu[0].does` (a path another field names in its `also`)."""
+    match = _PATH.match(path)
+    if match is None:
+        return path
+    prefix, rest = match.groups()
+    base = re.sub(r"\[\d+\].*$", "", rest)
+    owner = next((each.name for each in form.fields if rest in each.also or base in each.also),
+                 base)
+    return f"{prefix}.{owner}"
 
 
 def row_problems(problems: Problems, form: SectionForm, index: int) -> list[str]:
