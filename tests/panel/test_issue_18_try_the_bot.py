@@ -45,3 +45,9 @@ async def test_the_sample_is_cleared_and_put_back_in_one_click(pasokh):
     assert restored.status == 303 and await sample_shop.in_use()
     wrong = await post_form(pasokh, "/owner/start/sample", {"choice": "<b>"})
     assert wrong.status == 400
+    await owner_config.store(owner_config.parse(
+        "canned_replies:\n  - shortcut: hi\n    text: سلام\n"))
+    own = await post_form(pasokh, "/owner/start/sample", {
+        "choice": "clear", "version": await owner_settings.version()})
+    assert own.status == 400  # an owner's own configuration is never cleared from here
+    assert [c.shortcut for c in (await owner_config.load_stored()).canned_replies] == ["hi"]
