@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from core.actions import FlowResult, Turn
+from core.actions import FlowResult, Reply, Turn
 from core.bus import Bus
 from core.channel_setup import ButtonRules, ChannelSetup, PlatformLook
 from core.desk import Desk, Viewer
@@ -43,6 +43,9 @@ class FlowConfiguration(Protocol):
     def auto_reply_to(self, rules: Sequence[Mapping[str, Any]], text: str
                       ) -> tuple[str, str] | None:
         """The id and reply of the first of `rules` (saved or not) that answers `text`."""
+
+    def welcome_with(self, titles: Sequence[str]) -> Reply | None:
+        """The bot's first message to a new customer if the menu had these buttons."""
 
     def faq_answer_now(self, text: str) -> str | None:
         """The question of the FAQ entry the bot would answer `text` with now, if any."""

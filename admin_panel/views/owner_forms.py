@@ -57,27 +57,35 @@ class PreviewButton:
 
 @dataclass(frozen=True, slots=True)
 class PlatformPreview:
-    """How the menu's first message looks on one platform."""
+    """How the bot's first message, with the menu, looks on one platform."""
 
     platform: str
     name: str
-    style: str  # the platform's way of showing them, or "" for the numbered text
+    style: str  # the platform's way of showing the buttons, or "" for the numbered text
+    text: str
     buttons: tuple[PreviewButton, ...]
     numbered: str  # the text sent instead when the buttons do not fit
 
 
 def menu_preview(request: web.Request, titles: list[str]) -> list[PlatformPreview]:
+    """The bot's welcome as it would be with these menu titles (its own greeting and extra
+    buttons included), drawn by each platform's rules; where they do not fit, the numbered
+    text adapters/numbered.py writes instead."""
+    welcome = request.app[FLOW_CONFIGURATION].welcome_with(titles)
+    if welcome is None:
+        return []
+    shown = [button.title for button in welcome.buttons]
+    numbered = "\n".join([welcome.text, "", *(f"{to_persian_digits(str(n))}. {title}"
+                                              for n, title in enumerate(shown, start=1))])
     looks = request.app[PLATFORMS]
     previews = []
     for code, rules in request.app[PLATFORM_BUTTONS].items():
-        style = rules.style_for(titles)
+        style = rules.style_for(shown)
         longest = max((s.title_most for s in rules.styles), default=0)
-        numbered = "\n".join(f"{to_persian_digits(str(n))}. {title}"
-                             for n, title in enumerate(titles, start=1))
         previews.append(PlatformPreview(
             platform=code, name=str(looks[code].name) if code in looks else code,
-            style=str(style.name) if style else "",
-            buttons=tuple(PreviewButton(t, len(t) > longest) for t in titles),
+            style=str(style.name) if style else "", text=welcome.text,
+            buttons=tuple(PreviewButton(t, len(t) > longest) for t in shown),
             numbered=numbered))
     return previews
 

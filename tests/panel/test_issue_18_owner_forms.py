@@ -147,7 +147,9 @@ async def test_the_menu_preview_shows_the_numbered_fallback_where_buttons_do_not
     previews = page.split('class="card menu-preview"')[1]
     assert previews.count('class="preview-numbered"') == 2  # too long for two platforms
     assert "۱. " + titles[0] in previews
-    assert previews.count('class="preview-button"') == len(titles)  # one draws them all
+    # One platform draws them all, with the bot's own language button after them.
+    assert previews.count('class="preview-button"') == len(titles) + 1
+    assert "English" in previews
 
 
 async def test_the_order_lookup_form_keeps_the_masked_shop_key(pasokh):
