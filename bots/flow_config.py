@@ -133,8 +133,10 @@ class LiveFlowConfig:
         turn = Turn(message_kind=MessageKind.TEXT, text="/start", button_payload=None,
                     is_group_chat=False, conversation_status=ConversationStatus.OPEN,
                     now=datetime.now(UTC), channel=next(iter(Platform)))
-        return next((action for action in decide({}, turn, config).actions
-                     if isinstance(action, Reply)), None)
+        replies = [action for action in decide({}, turn, config).actions
+                   if isinstance(action, Reply)]
+        # Outside business hours the away message comes first; the menu is the one with buttons.
+        return next((reply for reply in replies if reply.buttons), None)
 
     def faq_answer_now(self, text: str) -> str | None:
         answer = self.current.faq_index.decide(text).answer

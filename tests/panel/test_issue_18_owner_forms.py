@@ -210,3 +210,15 @@ async def test_leaving_a_field_checks_the_whole_form_and_saves_nothing(pasokh):
     assert "پیش از ذخیره" in page and page.count('class="field-problem"') == 2
     assert "یک عدد صحیح بنویسید" in page and "حروف کوچک لاتین" in page
     assert (await owner_config.load_stored()).whatsapp_templates == []
+
+
+async def test_the_menu_preview_is_the_welcome_even_outside_business_hours(pasokh):
+    await as_owner(pasokh)
+    await owner_config.store(owner_config.parse(  # never open: the away message comes first
+        "business_hours:\n  - name: default\n    week: {}\n    away_message: بسته‌ایم\n"
+        "menu:\n  - title: ساعت کاری\n    reply: ۹ تا ۱۷\n"))
+    await pasokh.app[RUNTIME].flows.refresh()
+    page = await (await pasokh.get("/owner/settings/menu")).text()
+    previews = page.split('class="card menu-preview"')[1]
+    assert "بسته‌ایم" not in previews and "خوش آمدید" in previews
+    assert previews.count('class="preview-button"') >= 2
