@@ -158,6 +158,8 @@ async def save(request: web.Request) -> web.Response:
     if "add" in posted:  # one more empty row to fill; nothing is saved yet
         rows.append(form.blank(await owner_config.load_stored(), len(rows)))
         return await _page(request, form, rows)
+    if any(key.endswith(".remove") for key in posted):  # the row is gone from the form only
+        return await _page(request, form, rows)
     if "test" in posted:
         return await _test(request, form, rows, text_field(posted, "test_text", 1000))
     found: dict[str, str] = {}

@@ -111,6 +111,13 @@ async def test_business_hours_with_a_split_day_are_saved_from_the_form(pasokh):
 
 async def test_adding_and_removing_rows_saves_nothing_until_save(pasokh):
     await as_owner(pasokh)
+    await owner_config.store(owner_config.parse(
+        "canned_replies:\n  - shortcut: hi\n    text: سلام\n"))
+    gone = await post_form(pasokh, "/owner/settings/canned_replies", {
+        "version": await owner_settings.version(), "canned_replies[0].shortcut": "hi",
+        "canned_replies[0].text": "سلام", "canned_replies[0].remove": "1"})
+    assert gone.status == 200 and 'name="canned_replies[0].shortcut"' not in await gone.text()
+    assert len((await owner_config.load_stored()).canned_replies) == 1  # until Save
     added = await post_form(pasokh, "/owner/settings/auto_replies", {
         "version": await owner_settings.version(), "add": "1"})
     assert added.status == 200
