@@ -195,9 +195,9 @@ def _menu_value(rows: list[Row], problems: dict[str, str]) -> list[dict[str, Any
         elif does == "faq":
             item["faq"] = _text(row, "faq")
         elif does == "submenu":
-            try:
+            try:  # kept from the stored menu in a hidden field; checked with the rest
                 item["submenu"] = json.loads(str(row.get("submenu") or "[]"))
-            except ValueError:
+            except (ValueError, RecursionError):
                 item["submenu"] = []
         elif does in MENU_CHOICES:
             item["action"] = does

@@ -32,6 +32,7 @@ from admin_panel.section_forms import (
 from admin_panel.typedefs import FLOW_CONFIGURATION, PLATFORM_BUTTONS, PLATFORMS
 from admin_panel.views import owner_settings as yaml_views
 from admin_panel.views.owner_common import (
+    not_found,
     notice_later,
     problem_lines,
     render_owner,
@@ -152,7 +153,7 @@ async def page(request: web.Request) -> web.Response:
 async def save(request: web.Request) -> web.Response:
     form = _form_of(request)
     if form is None:
-        raise web.HTTPNotFound
+        raise not_found(request)
     posted = await request.post()
     rows = read_rows(form, posted)
     if "add" in posted:  # one more empty row to fill; nothing is saved yet

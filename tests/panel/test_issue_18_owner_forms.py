@@ -229,3 +229,18 @@ async def test_the_menu_preview_is_the_welcome_even_outside_business_hours(pasok
     previews = page.split('class="card menu-preview"')[1]
     assert "بسته‌ایم" not in previews and "خوش آمدید" in previews
     assert previews.count('class="preview-button"') >= 2
+
+
+async def test_a_forged_form_gets_a_clear_answer_not_a_500(pasokh):
+    await as_owner(pasokh)
+    version = await owner_settings.version()
+    nested = await post_form(pasokh, "/owner/settings/menu", {
+        "version": version, "menu[0].title": "x", "menu[0].does": "submenu",
+        "menu[0].submenu": "[" * 5000 + "]" * 5000})
+    assert nested.status == 400
+    strange = await post_form(pasokh, "/owner/settings/menu", {
+        "version": version, "menu[0].title": "x", "menu[0].does": "<script>",
+        "menu[0].position": "nan", "menu[999].title": "far away"})
+    assert strange.status == 400 and "<script>" not in await strange.text()
+    assert (await pasokh.post("/owner/settings/nothing", data={})).status in (403, 404)
+    assert (await owner_config.load_stored()).menu == []
