@@ -220,3 +220,18 @@ async def test_every_owner_page_at_desktop_and_phone_width(browser, server):
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 1, (path, name, overflow)
             await shot(page, f"issue-18-{name}{path.replace('/', '-')}")
+
+
+async def test_the_forms_read_in_english_with_mistakes_in_english(browser, server):
+    page = await _owner_page(browser, server)
+    await page.goto(server.base + "/owner/settings/business_hours")
+    await page.click("button[name=lang][value=en]")
+    await page.goto(server.base + "/owner/settings/business_hours")
+    await page.click("#section-form button[name=add]")
+    await page.fill('[name="business_hours[0].week.monday[0].end"]', "08:00")
+    await page.fill('[name="business_hours[0].minutes_per_conversation"]', "five")
+    await _save(page)
+    alert = await page.inner_text(".owner-error")
+    assert "2 mistakes" in alert and "Write a whole number." in alert, alert
+    assert "is not a time range like 09:00-17:00" in alert
+    await shot(page, "issue-18-english-hours-mistakes")
