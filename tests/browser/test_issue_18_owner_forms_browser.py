@@ -178,9 +178,12 @@ async def test_the_other_forms_fill_save_and_reload(browser, server):
 
 
 async def test_try_the_bot_with_the_sample_shop(browser, server):
-    await owner_config.store(sample_shop.sample())
     page = await _owner_page(browser, server)
     await page.goto(server.base + "/owner/start")
+    # Nothing configured: one click starts from the sample, and the bot uses it at once.
+    await page.click("button[name=choice][value=restore]")
+    assert "برگشت" in await page.inner_text(".owner-notice")
+    assert await sample_shop.in_use()
     await shot(page, "issue-18-start")
     await page.click("nav.owner-nav a[href='/owner/try']")
     await page.fill("#try-chat input[name=text]", "سلام")
