@@ -154,7 +154,7 @@ async def test_the_other_forms_fill_save_and_reload(browser, server):
     await page.fill('[name="whatsapp_templates[0].description"]', "خبر ارسال سفارش")
     await _save(page)
     await page.reload()
-    assert await page.input_value('[name="whatsapp_templates[0].parameters"]') == "2"
+    assert await page.input_value('[name="whatsapp_templates[0].parameters"]') == "۲"
 
     await page.goto(server.base + "/owner/settings/teams")
     await page.click("#section-form button[name=add]")
