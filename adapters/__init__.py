@@ -20,7 +20,7 @@ from adapters.sms import SMS
 from adapters.telegram import TELEGRAM
 from adapters.webchat import WEBCHAT
 from adapters.whatsapp import WHATSAPP
-from core.channel_setup import PlatformLook
+from core.channel_setup import ButtonRules, PlatformLook
 from core.events import Platform
 from core.media import HostPolicy
 from core.settings import Settings
@@ -46,6 +46,11 @@ def platform_looks() -> dict[str, PlatformLook]:
     return {platform.value: adapter.look for platform, adapter in ADAPTERS.items()}
 
 
+def platform_buttons() -> dict[str, ButtonRules]:
+    """How each platform shows buttons, by its stored code (the menu builder's preview)."""
+    return {platform.value: adapter.buttons for platform, adapter in ADAPTERS.items()}
+
+
 def media_host_policy(settings: Settings) -> HostPolicy:
     """Where received files may be downloaded from: every platform's API base, and the
     hosts MEDIA_ALLOWED_HOSTS names (by default, those every platform serves files from)."""
@@ -58,4 +63,5 @@ def media_host_policy(settings: Settings) -> HostPolicy:
 
 
 __all__ = ["ADAPTERS", "Adapter", "BadPayload", "SiteChannel", "WebhookRejected",
-           "WebhookRequest", "media_host_policy", "platform_looks", "site_channels"]
+           "WebhookRequest", "media_host_policy", "platform_buttons", "platform_looks",
+           "site_channels"]

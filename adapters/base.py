@@ -28,7 +28,7 @@ import aiohttp
 from aiohttp import web
 
 from core.bus import Bus
-from core.channel_setup import ChannelForm, PlatformLook
+from core.channel_setup import ButtonRules, ChannelForm, PlatformLook
 from core.channels import ChannelDirectory
 from core.delivery import Transport
 from core.events import ChannelCredentials, InboundEvent
@@ -178,6 +178,7 @@ class Poller(Protocol):
 
 class Adapter(Protocol):
     look: PlatformLook
+    buttons: ButtonRules  # for the menu builder's preview; the transport applies them
     # How an owner adds a channel in the panel; None when only .env can declare one.
     form: ChannelForm | None
     # How many path segments follow /webhooks/<platform> (0 for Telegram and Meta, 1 for a

@@ -4,6 +4,8 @@ the process is declared in typedefs.py and filled in by the runtime."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import aiohttp_session
 from aiohttp import web
 
@@ -11,7 +13,7 @@ from admin_panel import routes, templating
 from admin_panel.api import setup_api
 from admin_panel.owner_routes import add_owner_routes
 from admin_panel.security import panel_middleware, session_storage
-from admin_panel.typedefs import LIVE_STREAMS, PLATFORMS, SETTINGS
+from admin_panel.typedefs import LIVE_STREAMS, PLATFORMS, SETTINGS, TRY_CHATS
 from admin_panel.views.live import end_live_streams
 
 
@@ -25,4 +27,5 @@ def setup_panel(app: web.Application) -> None:
     add_owner_routes(app)
     setup_api(app)
     app[LIVE_STREAMS] = set()
+    app[TRY_CHATS] = OrderedDict()
     app.on_shutdown.append(end_live_streams)

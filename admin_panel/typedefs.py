@@ -8,13 +8,15 @@ the panel imports only core/ and never the wiring.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from aiohttp import web
 
+from core.actions import FlowResult, Reply, Turn
 from core.bus import Bus
-from core.channel_setup import ChannelSetup, PlatformLook
+from core.channel_setup import ButtonRules, ChannelSetup, PlatformLook
 from core.desk import Desk, Viewer
 from core.settings import Settings
 from core.suggestions import Suggestion
@@ -26,6 +28,9 @@ class FlowConfiguration(Protocol):
     async def refresh(self) -> None:
         """Use the stored configuration now, instead of within seconds."""
 
+    def decide(self, state: dict[str, Any], turn: Turn) -> FlowResult:
+        """What the bot does with `turn`, as it would for a customer (no I/O)."""
+
     async def look_up_order(self, order_id: str) -> dict[str, Any]:
         """Ask the shop's order API, as the bot would."""
 
@@ -34,6 +39,13 @@ class FlowConfiguration(Protocol):
 
     def faq_candidates(self, text: str, limit: int) -> tuple[str, ...]:
         """The ids of the FAQ entries closest to `text`, closest first."""
+
+    def auto_reply_to(self, rules: Sequence[Mapping[str, Any]], text: str
+                      ) -> tuple[str, str] | None:
+        """The id and reply of the first of `rules` (saved or not) that answers `text`."""
+
+    def welcome_with(self, titles: Sequence[str]) -> Reply | None:
+        """The bot's first message to a new customer if the menu had these buttons."""
 
     def faq_answer_now(self, text: str) -> str | None:
         """The question of the FAQ entry the bot would answer `text` with now, if any."""
@@ -45,9 +57,13 @@ FLOW_CONFIGURATION: web.AppKey[FlowConfiguration] = web.AppKey("flow_configurati
 CHANNEL_SETUP: web.AppKey[ChannelSetup] = web.AppKey("channel_setup", object)
 # Every platform's name and badge, by its stored code.
 PLATFORMS: web.AppKey[Mapping[str, PlatformLook]] = web.AppKey("platforms", object)
+# How every platform shows a message's buttons, by its stored code.
+PLATFORM_BUTTONS: web.AppKey[Mapping[str, ButtonRules]] = web.AppKey("platform_buttons", object)
 DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
 # The live streams open now, so that shutdown can end them instead of waiting for them.
 LIVE_STREAMS: web.AppKey[set[asyncio.Task[object]]] = web.AppKey("live_streams", set)
+# "Try the bot": each owner's preview chat, in this process (views/owner_try.py).
+TRY_CHATS: web.AppKey[OrderedDict[int, Any]] = web.AppKey("try_chats", OrderedDict)
 VIEWER_KEY: web.RequestKey[Viewer | None] = web.RequestKey("viewer", object)
 CSRF_KEY: web.RequestKey[str] = web.RequestKey("csrf", str)
 LANGUAGE_KEY: web.RequestKey[str] = web.RequestKey("language", str)

@@ -81,7 +81,7 @@ async def _search_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
-    from core import db
+    from core import db, sample_shop
     from core.users import UserExists, add_user
 
     password = os.environ.get("PASOKH_PASSWORD") or _ask_password()
@@ -89,6 +89,9 @@ async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
     await db.open_database(settings)
     try:
         email = await add_user(args.email, password, args.role)
+        if args.role == "owner" and await sample_shop.install_if_fresh():
+            print("pasokh: the sample shop is in place; keep, edit or clear it on the owner's "
+                  "start page")
     except (UserExists, ValueError) as error:
         print(f"pasokh: {error}", file=sys.stderr)
         return 1

@@ -7,20 +7,32 @@ document's time stamp every few seconds and rebuilds the flows' view when it cha
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from core import owner_config
-from core.actions import FlowResult, Turn
+from core.actions import FlowResult, Reply, Turn
+from core.events import ConversationStatus, MessageKind, Platform
 from core.formats import parse_jalali_date
 from core.order_lookup import OrderLookups
 from core.suggestions import Suggestion
 from core.text import normalize
 from flows import FlowConfig, decide
 from flows.assist import suggestions
-from flows.config import DEFAULT_MENU, AutoReplyRule, MenuEntry, Schedule, SurveySettings
+from flows.auto_replies import first_match
+from flows.config import (
+    DEFAULT_MENU,
+    HANDOFF,
+    AutoReplyRule,
+    MenuEntry,
+    Schedule,
+    SurveySettings,
+)
 from flows.faq import FaqEntry
 
 log = logging.getLogger(__name__)
@@ -94,6 +106,37 @@ class LiveFlowConfig:
 
     def faq_candidates(self, text: str, limit: int) -> tuple[str, ...]:
         return tuple(match.entry.id for match in self.current.faq_index.rank(text, limit=limit))
+
+    def auto_reply_to(self, rules: Sequence[Mapping[str, Any]], text: str
+                      ) -> tuple[str, str] | None:
+        """The id and reply of the first of `rules` (as a form holds them, saved or not)
+        that answers `text` on any channel; rules that are not whole yet are passed over."""
+        usable = []
+        for rule in rules:
+            try:
+                usable.append(_rule(msgspec.convert({**rule, "channels": []},
+                                                    owner_config.AutoReply)))
+            except msgspec.ValidationError:
+                continue
+        ordered = tuple(sorted(usable, key=lambda rule: -rule.priority))
+        found = first_match(ordered, text, "")
+        return (found.id, found.reply) if found is not None else None
+
+    def welcome_with(self, titles: Sequence[str]) -> Reply | None:
+        """The bot's first message to a new customer if the menu had these buttons: the
+        same greeting and extra buttons (the language switch) it sends now."""
+        config = copy.copy(self.current)
+        # A private copy with another menu; rebuilt properly, the FAQ index would cost
+        # seconds on a large FAQ for a preview that never reads it.
+        object.__setattr__(config, "menu", tuple(MenuEntry(title=title, action=HANDOFF)
+                                                 for title in titles) or DEFAULT_MENU)
+        turn = Turn(message_kind=MessageKind.TEXT, text="/start", button_payload=None,
+                    is_group_chat=False, conversation_status=ConversationStatus.OPEN,
+                    now=datetime.now(UTC), channel=next(iter(Platform)))
+        replies = [action for action in decide({}, turn, config).actions
+                   if isinstance(action, Reply)]
+        # Outside business hours the away message comes first; the menu is the one with buttons.
+        return next((reply for reply in replies if reply.buttons), None)
 
     def faq_answer_now(self, text: str) -> str | None:
         answer = self.current.faq_index.decide(text).answer

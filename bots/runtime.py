@@ -18,7 +18,13 @@ from datetime import timedelta
 import aiohttp
 from aiohttp import web
 
-from adapters import ADAPTERS, media_host_policy, platform_looks, site_channels
+from adapters import (
+    ADAPTERS,
+    media_host_policy,
+    platform_buttons,
+    platform_looks,
+    site_channels,
+)
 from adapters.base import SERVICES, AdapterServices
 from admin_panel import setup_panel
 from admin_panel.typedefs import (
@@ -26,6 +32,7 @@ from admin_panel.typedefs import (
     CHANNEL_SETUP,
     DESK,
     FLOW_CONFIGURATION,
+    PLATFORM_BUTTONS,
     PLATFORMS,
     SETTINGS,
 )
@@ -281,5 +288,6 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> web.Applicati
         app.router.add_routes(site.routes())
     app[SETTINGS] = settings
     app[PLATFORMS] = platform_looks()
+    app[PLATFORM_BUTTONS] = platform_buttons()
     setup_panel(app)
     return app

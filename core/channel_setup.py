@@ -91,6 +91,31 @@ class ChannelSetup(Protocol):
         line), for the channels that have one."""
 
 
+@dataclass(frozen=True, slots=True)
+class ButtonStyle:
+    """One way a platform shows a message's buttons: at most `most` of them, with distinct
+    titles of at most `title_most` characters."""
+
+    name: LazyString
+    most: int
+    title_most: int
+
+    def fits(self, titles: Sequence[str]) -> bool:
+        return (len(titles) <= self.most and len(set(titles)) == len(titles)
+                and all(0 < len(title) <= self.title_most for title in titles))
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonRules:
+    """How a platform shows buttons: the first of its styles they fit, else the numbered
+    text menu (adapters/numbered.py). Each adapter's transport applies the same limits."""
+
+    styles: tuple[ButtonStyle, ...]
+
+    def style_for(self, titles: Sequence[str]) -> ButtonStyle | None:
+        return next((style for style in self.styles if style.fits(titles)), None)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlatformLook:
     """How the panel shows a platform: its name, and its round badge: the adapter's own SVG

@@ -15,14 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 import yaml
 
 from core.events import Platform
-from core.formats import DEFAULT_TZ, parse_jalali_date
+from core.formats import DEFAULT_TZ, format_number, parse_jalali_date
+from core.i18n import current_language, gettext, gettext_noop
 from core.models import OwnerConfig, Team, TeamMember, User
 from core.secrets_at_rest import sealer
 from core.text import normalize
@@ -189,7 +190,13 @@ _Loader.yaml_implicit_resolvers = {
 @dataclass(frozen=True, slots=True)
 class Problem:
     line: int | None  # 1-based, where the YAML has the value
-    message: str
+    message: str  # in English, as `pasokh config load` prints it
+    path: str = ""  # where in the document, like $.menu[0].title; "" when unknown
+    said: str = ""  # the message in the panel reader's language; "" when only English
+
+    @property
+    def for_reader(self) -> str:
+        return self.said or self.message
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}" if self.line else self.message
@@ -225,7 +232,26 @@ def parse(text: str) -> OwnerDocument:
         raise InvalidConfig([Problem(_line(node, path), _explain(message, path))]) from None
     problems = _check(document)
     if problems:
-        raise InvalidConfig([Problem(_line(node, path), message) for path, message in problems])
+        raise InvalidConfig([Problem(_line(node, path), english, path=path, said=said)
+                             for path, english, said in problems])
+    return document
+
+
+def from_builtins(data: dict[str, Any]) -> OwnerDocument:
+    """The document from plain data, as the panel's forms build it, checked like `parse`;
+    InvalidConfig lists every problem with its path (and no line: there is no file)."""
+    try:
+        document = msgspec.convert(data, OwnerDocument)
+    except msgspec.ValidationError as error:
+        message, _, path = str(error).rpartition(" - at ")
+        if not message:
+            message, path = str(error), "$"
+        path = path.strip("`")
+        raise InvalidConfig([Problem(None, _explain(message, path), path=path)]) from None
+    problems = _check(document)
+    if problems:
+        raise InvalidConfig([Problem(None, english, path=path, said=said)
+                             for path, english, said in problems])
     return document
 
 
@@ -319,23 +345,40 @@ async def _sync_teams(teams: list[TeamItem]) -> list[str]:
     return unknown
 
 
-def _check(document: OwnerDocument) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+Finding = tuple[str, str, str]  # (path like $.menu[0].title, English, the reader's language)
+
+
+def _say(path: str, message: str, /, **values: object) -> Finding:
+    """One problem at `path`: `message` is an English message id (extracted for the
+    catalogues), said in English for the CLI and in the panel reader's language."""
+    language = current_language.get()
+    said = {name: format_number(value, language) if isinstance(value, int) else value
+            for name, value in values.items()}
+    return path, message % values, gettext(message) % said
+
+
+def _check(document: OwnerDocument) -> list[Finding]:
+    problems: list[Finding] = []
     seen: set[str] = set()
     for index, item in enumerate(document.faq):
         at = f"$.faq[{index}]"
         if not FAQ_ID.fullmatch(item.id):
-            problems.append((f"{at}.id", "an FAQ id is 1 to 64 letters, digits, - or _"))
+            problems.append(_say(f"{at}.id",
+                                 gettext_noop("an FAQ id is 1 to 64 letters, digits, - or _")))
         elif item.id in seen:
-            problems.append((f"{at}.id", f"the id {item.id!r} is used twice"))
+            problems.append(_say(f"{at}.id", gettext_noop("the id '%(id)s' is used twice"),
+                                 id=item.id))
         seen.add(item.id)
-        for field_name in ("question", "answer"):
-            value = getattr(item, field_name)
-            if not value.strip():
-                problems.append((f"{at}.{field_name}", f"the {field_name} is empty"))
-            elif len(value) > MAX_TEXT:
-                problems.append((f"{at}.{field_name}",
-                                 f"the {field_name} is longer than {MAX_TEXT} characters"))
+        if not item.question.strip():
+            problems.append(_say(f"{at}.question", gettext_noop("the question is empty")))
+        elif len(item.question) > MAX_TEXT:
+            problems.append(_say(f"{at}.question", gettext_noop(
+                "the question is longer than %(most)s characters"), most=MAX_TEXT))
+        if not item.answer.strip():
+            problems.append(_say(f"{at}.answer", gettext_noop("the answer is empty")))
+        elif len(item.answer) > MAX_TEXT:
+            problems.append(_say(f"{at}.answer", gettext_noop(
+                "the answer is longer than %(most)s characters"), most=MAX_TEXT))
     problems.extend(_check_menu(document.menu, "$.menu", seen,
                                 actions=_menu_actions(document)))
     problems.extend(_check_auto_replies(document.auto_replies))
@@ -357,68 +400,74 @@ def _menu_actions(document: OwnerDocument) -> tuple[str, ...]:
     return MENU_ACTIONS if document.order_lookup is not None else ("handoff", "ticket")
 
 
-def _check_texts(section: msgspec.Struct, at: str, names: tuple[str, ...]
-                 ) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_texts(section: msgspec.Struct, at: str, names: tuple[str, ...]) -> list[Finding]:
+    problems: list[Finding] = []
     for name in names:
         value = getattr(section, name)
         if value is None:
             continue
         if not value.strip():
-            problems.append((f"{at}.{name}", f"{name} is empty; leave it out for the default"))
+            problems.append(_say(f"{at}.{name}", gettext_noop(
+                "%(name)s is empty; leave it out for the default"), name=name))
         elif len(value) > MAX_TEXT:
-            problems.append((f"{at}.{name}", f"{name} is longer than {MAX_TEXT} characters"))
+            problems.append(_say(f"{at}.{name}", gettext_noop(
+                "%(name)s is longer than %(most)s characters"), name=name, most=MAX_TEXT))
     return problems
 
 
-def _check_auto_replies(rules: list[AutoReply]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_auto_replies(rules: list[AutoReply]) -> list[Finding]:
+    problems: list[Finding] = []
     seen: set[str] = set()
     for index, rule in enumerate(rules):
         at = f"$.auto_replies[{index}]"
         if not FAQ_ID.fullmatch(rule.id):
-            problems.append((f"{at}.id", "a rule id is 1 to 64 letters, digits, - or _"))
+            problems.append(_say(f"{at}.id", gettext_noop(
+                "a rule id is 1 to 64 letters, digits, - or _")))
         elif rule.id in seen:
-            problems.append((f"{at}.id", f"the id {rule.id!r} is used twice"))
+            problems.append(_say(f"{at}.id", gettext_noop("the id '%(id)s' is used twice"),
+                                 id=rule.id))
         seen.add(rule.id)
         if not rule.keywords:
-            problems.append((f"{at}.keywords", "a rule needs at least one keyword"))
+            problems.append(_say(f"{at}.keywords",
+                                 gettext_noop("a rule needs at least one keyword")))
         for position, keyword in enumerate(rule.keywords):
             if not normalize(keyword):
-                problems.append((f"{at}.keywords[{position}]",
-                                 "a keyword needs a letter or a digit"))
+                problems.append(_say(f"{at}.keywords[{position}]",
+                                     gettext_noop("a keyword needs a letter or a digit")))
         problems.extend(_check_texts(rule, at, ("reply",)))
     return problems
 
 
-def _check_hours(schedules: list[BusinessHours]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_hours(schedules: list[BusinessHours]) -> list[Finding]:
+    problems: list[Finding] = []
     names: set[str] = set()
     for index, schedule in enumerate(schedules):
         at = f"$.business_hours[{index}]"
         if not schedule.name.strip():
-            problems.append((f"{at}.name", "a name is needed"))
+            problems.append(_say(f"{at}.name", gettext_noop("a name is needed")))
         elif schedule.name in names:
-            problems.append((f"{at}.name", f"the name {schedule.name!r} is used twice"))
+            problems.append(_say(f"{at}.name", gettext_noop("the name '%(name)s' is used twice"),
+                                 name=schedule.name))
         names.add(schedule.name)
         try:
             ZoneInfo(schedule.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            problems.append((f"{at}.timezone",
-                             f"unknown time zone {schedule.timezone!r} (e.g. Asia/Tehran)"))
+            problems.append(_say(f"{at}.timezone", gettext_noop(
+                "unknown time zone '%(zone)s' (e.g. Asia/Tehran)"), zone=schedule.timezone))
         for day in Week.__struct_fields__:
             for position, text in enumerate(getattr(schedule.week, day)):
                 if time_range(text) is None:
-                    problems.append((f"{at}.week.{day}[{position}]",
-                                     f"{text!r} is not a time range like 09:00-17:00"))
+                    problems.append(_say(f"{at}.week.{day}[{position}]", gettext_noop(
+                        "'%(text)s' is not a time range like 09:00-17:00"), text=text))
         for position, holiday in enumerate(schedule.holidays):
             try:
                 parse_jalali_date(holiday)
             except ValueError:
-                problems.append((f"{at}.holidays[{position}]",
-                                 f"{holiday!r} is not a Jalali date like 1405-01-01"))
+                problems.append(_say(f"{at}.holidays[{position}]", gettext_noop(
+                    "'%(text)s' is not a Jalali date like 1405-01-01"), text=holiday))
         if not 1 <= schedule.minutes_per_conversation <= 24 * 60:
-            problems.append((f"{at}.minutes_per_conversation", "use 1 to 1440 minutes"))
+            problems.append(_say(f"{at}.minutes_per_conversation",
+                                 gettext_noop("use 1 to 1440 minutes")))
         problems.extend(_check_texts(schedule, at, ("away_message",)))
     return problems
 
@@ -437,48 +486,54 @@ def time_range(text: str) -> tuple[int, int] | None:
     return start, end
 
 
-def _check_order_lookup(lookup: OrderLookup) -> list[tuple[str, str]]:
+def _check_order_lookup(lookup: OrderLookup) -> list[Finding]:
     at = "$.order_lookup"
     if (lookup.url is None) == (lookup.csv is None):
-        return [(at, "order_lookup needs exactly one of url or csv")]
-    problems: list[tuple[str, str]] = []
+        return [_say(at, gettext_noop("order_lookup needs exactly one of url or csv"))]
+    problems: list[Finding] = []
     if lookup.url is not None:
         if not lookup.url.startswith(("https://", "http://")) or "{order_id}" not in lookup.url:
-            problems.append((f"{at}.url", "the url starts with https:// and contains {order_id}"))
+            problems.append(_say(f"{at}.url", gettext_noop(
+                "the url starts with https:// and contains {order_id}")))
     elif not Path(lookup.csv or "").is_file():
-        problems.append((f"{at}.csv", f"no file at {lookup.csv!r}"))
+        problems.append(_say(f"{at}.csv", gettext_noop("no file at '%(file)s'"),
+                             file=lookup.csv))
     if not 0.5 <= lookup.timeout_seconds <= 30:
-        problems.append((f"{at}.timeout_seconds", "use 0.5 to 30 seconds"))
+        problems.append(_say(f"{at}.timeout_seconds", gettext_noop("use 0.5 to 30 seconds")))
     return problems
 
 
-def _check_teams(teams: list[TeamItem], schedules: set[str]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_teams(teams: list[TeamItem], schedules: set[str]) -> list[Finding]:
+    problems: list[Finding] = []
     names: set[str] = set()
     for index, team in enumerate(teams):
         at = f"$.teams[{index}]"
         if not team.name.strip() or len(team.name) > 128:
-            problems.append((f"{at}.name", "a team name needs 1 to 128 characters"))
+            problems.append(_say(f"{at}.name",
+                                 gettext_noop("a team name needs 1 to 128 characters")))
         elif team.name in names:
-            problems.append((f"{at}.name", f"the team {team.name!r} is listed twice"))
+            problems.append(_say(f"{at}.name", gettext_noop(
+                "the team '%(name)s' is listed twice"), name=team.name))
         names.add(team.name)
         for position, email in enumerate(team.members):
             if not EMAIL.fullmatch(email):
-                problems.append((f"{at}.members[{position}]",
-                                 f"{email!r} is not an e-mail address"))
+                problems.append(_say(f"{at}.members[{position}]", gettext_noop(
+                    "'%(email)s' is not an e-mail address"), email=email))
         if team.hours is not None and team.hours not in schedules:
-            problems.append((f"{at}.hours", f"no business_hours entry is named {team.hours!r}"))
+            problems.append(_say(f"{at}.hours", gettext_noop(
+                "no business_hours entry is named '%(name)s'"), name=team.hours))
     return problems
 
 
 MAX_OPEN_PER_AGENT = 1000
 
 
-def _check_routing(document: OwnerDocument) -> list[tuple[str, str]]:
+def _check_routing(document: OwnerDocument) -> list[Finding]:
     sections = [("$.routing", document.routing)] + [
         (f"$.teams[{index}].routing", team.routing) for index, team in enumerate(document.teams)]
-    return [(f"{at}.max_open_per_agent",
-             f"max_open_per_agent is 1 to {MAX_OPEN_PER_AGENT}, or none for no cap")
+    return [_say(f"{at}.max_open_per_agent", gettext_noop(
+                 "max_open_per_agent is 1 to %(most)s, or none for no cap"),
+                 most=MAX_OPEN_PER_AGENT)
             for at, routing in sections
             if routing is not None and routing.max_open_per_agent is not None
             and not 1 <= routing.max_open_per_agent <= MAX_OPEN_PER_AGENT]
@@ -487,73 +542,84 @@ def _check_routing(document: OwnerDocument) -> list[tuple[str, str]]:
 MAX_TARGET_MINUTES = 30 * 24 * 60
 
 
-def _check_targets(document: OwnerDocument) -> list[tuple[str, str]]:
+def _check_targets(document: OwnerDocument) -> list[Finding]:
     sections = [("$.targets", document.targets)] + [
         (f"$.teams[{index}].targets", team.targets) for index, team in enumerate(document.teams)]
-    return [(f"{at}.{name}", f"{name} is 1 to {MAX_TARGET_MINUTES} minutes, or left out")
+    return [_say(f"{at}.{name}", gettext_noop("%(name)s is 1 to %(most)s minutes, or left out"),
+                 name=name, most=MAX_TARGET_MINUTES)
             for at, targets in sections if targets is not None
             for name in Targets.__struct_fields__
             if (value := getattr(targets, name)) is not None
             and not 1 <= value <= MAX_TARGET_MINUTES]
 
 
-def _check_canned(replies: list[CannedReply]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_canned(replies: list[CannedReply]) -> list[Finding]:
+    problems: list[Finding] = []
     seen: set[str] = set()
     for index, reply in enumerate(replies):
         at = f"$.canned_replies[{index}]"
         if not SHORTCUT.fullmatch(reply.shortcut):
-            problems.append((f"{at}.shortcut", "a shortcut is 1 to 32 characters, no spaces"))
+            problems.append(_say(f"{at}.shortcut", gettext_noop(
+                "a shortcut is 1 to 32 characters, no spaces")))
         elif reply.shortcut in seen:
-            problems.append((f"{at}.shortcut", f"the shortcut {reply.shortcut!r} is used twice"))
+            problems.append(_say(f"{at}.shortcut", gettext_noop(
+                "the shortcut '%(shortcut)s' is used twice"), shortcut=reply.shortcut))
         seen.add(reply.shortcut)
         if not reply.text.strip() or len(reply.text) > MAX_TEXT:
-            problems.append((f"{at}.text", f"a canned reply needs 1 to {MAX_TEXT} characters"))
+            problems.append(_say(f"{at}.text", gettext_noop(
+                "a canned reply needs 1 to %(most)s characters"), most=MAX_TEXT))
     return problems
 
 
-def _check_templates(templates: list[WhatsAppTemplate]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_templates(templates: list[WhatsAppTemplate]) -> list[Finding]:
+    problems: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     for index, template in enumerate(templates):
         at = f"$.whatsapp_templates[{index}]"
         if not TEMPLATE_NAME.fullmatch(template.name):
-            problems.append((f"{at}.name", "a template name is lower-case letters, digits and _"))
+            problems.append(_say(f"{at}.name", gettext_noop(
+                "a template name is lower-case letters, digits and _")))
         if not TEMPLATE_LANGUAGE.fullmatch(template.language):
-            problems.append((f"{at}.language", "a language code looks like fa or en_US"))
+            problems.append(_say(f"{at}.language", gettext_noop(
+                "a language code looks like fa or en_US")))
         if (template.name, template.language) in seen:
-            problems.append((f"{at}.name", f"the template {template.name!r} in"
-                                           f" {template.language!r} is listed twice"))
+            problems.append(_say(f"{at}.name", gettext_noop(
+                "the template '%(name)s' in '%(language)s' is listed twice"),
+                name=template.name, language=template.language))
         seen.add((template.name, template.language))
         if not 0 <= template.parameters <= MAX_TEMPLATE_PARAMETERS:
-            problems.append((f"{at}.parameters",
-                             f"a template has 0 to {MAX_TEMPLATE_PARAMETERS} parameters"))
+            problems.append(_say(f"{at}.parameters", gettext_noop(
+                "a template has 0 to %(most)s parameters"), most=MAX_TEMPLATE_PARAMETERS))
         if len(template.description) > MAX_TEXT:
-            problems.append((f"{at}.description",
-                             f"the description is longer than {MAX_TEXT} characters"))
+            problems.append(_say(f"{at}.description", gettext_noop(
+                "the description is longer than %(most)s characters"), most=MAX_TEXT))
     return problems
 
 
 def _check_menu(items: list[MenuItem], at: str, faq_ids: set[str], *,
-                actions: tuple[str, ...]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+                actions: tuple[str, ...]) -> list[Finding]:
+    problems: list[Finding] = []
     for index, item in enumerate(items):
         here = f"{at}[{index}]"
         if not item.title.strip() or len(item.title) > MAX_TITLE:
-            problems.append((f"{here}.title", f"a title needs 1 to {MAX_TITLE} characters"))
+            problems.append(_say(f"{here}.title", gettext_noop(
+                "a title needs 1 to %(most)s characters"), most=MAX_TITLE))
         chosen = [name for name in ("reply", "faq", "submenu", "action")
                   if getattr(item, name) is not None]
         if len(chosen) != 1:
-            problems.append((here, "a menu item needs exactly one of reply, faq, submenu, "
-                                   f"action (it has {', '.join(chosen) or 'none'})"))
+            problems.append(_say(here, gettext_noop(
+                "a menu item needs exactly one of reply, faq, submenu, action (it has "
+                "%(chosen)s)"), chosen=", ".join(chosen) or "none"))
         if item.action is not None and item.action not in actions:
-            problems.append((f"{here}.action",
-                             f"the action {item.action!r} needs an order_lookup section"))
+            problems.append(_say(f"{here}.action", gettext_noop(
+                "the action '%(action)s' needs an order_lookup section"), action=item.action))
         if item.faq is not None and item.faq not in faq_ids:
-            problems.append((f"{here}.faq", f"no FAQ entry has the id {item.faq!r}"))
+            problems.append(_say(f"{here}.faq", gettext_noop("no FAQ entry has the id '%(id)s'"),
+                                 id=item.faq))
         if item.submenu is not None:
             if not item.submenu:
-                problems.append((f"{here}.submenu", "a submenu needs at least one item"))
+                problems.append(_say(f"{here}.submenu",
+                                     gettext_noop("a submenu needs at least one item")))
             problems.extend(_check_menu(item.submenu, f"{here}.submenu", faq_ids,
                                         actions=actions))
     return problems

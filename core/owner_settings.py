@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ import yaml
 
 from core import owner_config
 from core.formats import jalali_month_weeks, parse_jalali_date
+from core.i18n import gettext
 from core.owner_config import FaqItem, InvalidConfig, OwnerDocument, Problem
 from core.spreadsheet import cell_from_csv, csv_bytes
 from core.text import to_latin_digits
@@ -153,7 +154,7 @@ def faq_from_csv(document: OwnerDocument, data: bytes) -> tuple[OwnerDocument, i
         try:
             _checked(OwnerDocument(faq=[item]))
         except InvalidConfig as invalid:
-            problems.extend(Problem(number, p.message) for p in invalid.problems)
+            problems.extend(replace(p, line=number) for p in invalid.problems)
             continue
         document = with_faq_entry(document, item.id, item)
         count += 1
@@ -162,7 +163,7 @@ def faq_from_csv(document: OwnerDocument, data: bytes) -> tuple[OwnerDocument, i
     try:
         return _checked(document), count
     except InvalidConfig as invalid:  # lines of the dumped YAML would mean nothing here
-        raise InvalidConfig([Problem(None, p.message) for p in invalid.problems]) from None
+        raise InvalidConfig([replace(p, line=None) for p in invalid.problems]) from None
 
 
 async def import_faq_csv(data: bytes, expected_version: str) -> int:
@@ -209,7 +210,9 @@ def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocum
     except InvalidConfig as invalid:
         raise InvalidConfig([
             p if p.line is not None and p.line <= own_lines
-            else Problem(None, f"in another section: {p.message}")
+            else replace(p, line=None, message=f"in another section: {p.message}",
+                         said=gettext("in another section: %(problem)s")
+                         % {"problem": p.for_reader})
             for p in invalid.problems
         ]) from None
 
@@ -217,6 +220,53 @@ def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocum
 async def save_section(section: str, text: str, expected_version: str) -> None:
     document = await _load_unchanged_since(expected_version)
     await owner_config.store(with_section(document, section, text))
+
+
+def with_section_value(document: OwnerDocument, section: str, value: Any) -> OwnerDocument:
+    """The document with `section` set to `value` (plain data, as a form builds it), checked
+    whole; InvalidConfig lists every problem with its path."""
+    if section not in sections():
+        raise ValueError(f"unknown section {section!r}")
+    data = {**_builtins(document), section: value}
+    checked = owner_config.from_builtins({k: v for k, v in data.items() if v is not None})
+    return owner_config.with_secrets_kept(checked, document)
+
+
+async def check_section_value(section: str, value: Any, found: list[Problem]) -> list[Problem]:
+    """Every problem saving the section would meet: the form's own (`found`), then the
+    document's. Nothing is saved."""
+    try:
+        with_section_value(await owner_config.load_stored(), section, value)
+    except InvalidConfig as invalid:
+        return [*found, *invalid.problems]
+    return found
+
+
+async def save_section_value(section: str, value: Any, expected_version: str,
+                             found: list[Problem]) -> None:
+    """Saves the section a form built, unless the form `found` problems of its own or the
+    document has any: then InvalidConfig lists them all and nothing changes."""
+    document = await _load_unchanged_since(expected_version)
+    try:
+        changed = with_section_value(document, section, value)
+    except InvalidConfig as invalid:
+        raise InvalidConfig([*found, *invalid.problems]) from None
+    if found:
+        raise InvalidConfig(found)
+    await owner_config.store(changed)
+
+
+async def load_whole(text: str, expected_version: str) -> None:
+    """A whole configuration file, as `pasokh config load` reads it; a masked shop key in
+    it keeps the stored one."""
+    document = await _load_unchanged_since(expected_version)
+    await owner_config.store(owner_config.with_secrets_kept(owner_config.parse(text), document))
+
+
+async def replace_whole(document: OwnerDocument | None, expected_version: str) -> None:
+    """The whole configuration replaced by `document` (None: an empty one)."""
+    await _load_unchanged_since(expected_version)
+    await owner_config.store(_checked(document or OwnerDocument()))
 
 
 _ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
@@ -274,6 +324,23 @@ class HolidayMonth:
 def holiday_months(document: OwnerDocument, year: int, month: int) -> list[HolidayMonth]:
     return [HolidayMonth.of(document, hours.name, year, month)
             for hours in document.business_hours]
+
+
+async def add_holidays(schedule: str, days: list[str], expected_version: str) -> int:
+    """Adds the Jalali `days` a schedule does not have yet; returns how many were new."""
+    document = await _load_unchanged_since(expected_version)
+    found = next((h for h in document.business_hours if h.name == schedule), None)
+    if found is None:
+        raise InvalidConfig([Problem(None, f"no business_hours entry is named {schedule!r}",
+                                     said=gettext("There is no schedule named %(name)s.")
+                                     % {"name": schedule})])
+    have = {jdatetime.date.fromgregorian(date=parse_jalali_date(h)) for h in found.holidays}
+    new = [day for day in days
+           if jdatetime.date.fromgregorian(date=parse_jalali_date(day)) not in have]
+    added = msgspec.structs.replace(found, holidays=sorted([*found.holidays, *new]))
+    changed = [added if h is found else h for h in document.business_hours]
+    await owner_config.store(_checked(msgspec.structs.replace(document, business_hours=changed)))
+    return len(new)
 
 
 async def toggle_holiday(schedule: str, day: str, expected_version: str) -> bool:

@@ -7,16 +7,23 @@ import aiohttp
 from adapters.base import BadPayload, NewChannel
 from adapters.instagram.media import InstagramMedia
 from adapters.instagram.parse import parse_webhook
-from adapters.instagram.transport import InstagramTransport
+from adapters.instagram.transport import (
+    QUICK_REPLIES_MAX,
+    QUICK_REPLY_TITLE_MAX,
+    InstagramTransport,
+)
 from adapters.meta.adapter import MetaChannels
 from adapters.meta.config import MetaConfig
-from core.channel_setup import PlatformLook
+from core.channel_setup import ButtonRules, ButtonStyle, PlatformLook
 from core.events import ChannelCredentials
 from core.i18n import lazy_gettext
 from core.settings import Settings
 
 
 class InstagramAdapter(MetaChannels):
+    buttons = ButtonRules((ButtonStyle(lazy_gettext("quick replies"), QUICK_REPLIES_MAX,
+                                       QUICK_REPLY_TITLE_MAX),))
+
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         config = MetaConfig.of(settings)
         if not (config.instagram_account_id and config.instagram_access_token):

@@ -27,7 +27,7 @@ from adapters.sms.provider import Line, Provider, Received, Report
 from adapters.sms.providers import PROVIDERS
 from adapters.sms.transport import SmsTransport
 from core.actions import OPT_IN_PAYLOAD, OPT_OUT_PAYLOAD
-from core.channel_setup import PlatformLook, SetupRefused
+from core.channel_setup import ButtonRules, PlatformLook, SetupRefused
 from core.events import (
     ChannelCredentials,
     EventKind,
@@ -69,6 +69,7 @@ class NoMedia:
 class SmsAdapter:
     look = PlatformLook(name=lazy_gettext("SMS"), letters="SMS", colour="#6b7280",
                         counts_parts=True, icon_svg=PlatformLook.icon_beside(__file__))
+    buttons = ButtonRules(())  # a text has no buttons: every menu goes as numbered lines
     form = None  # a line is declared in .env (SMS_PROVIDER and the provider's keys)
     webhook_path = 2  # /webhooks/sms/{provider}/{secret}
     checks_connection = False

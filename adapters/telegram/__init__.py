@@ -25,9 +25,18 @@ from adapters.telegram.parse import parse_polled, parse_update
 from adapters.telegram.polling import ALLOWED_UPDATES, TelegramPoller
 from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.transport import TelegramTransport
-from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
+from core.channel_setup import (
+    ButtonRules,
+    ButtonStyle,
+    ChannelForm,
+    FieldKind,
+    FormField,
+    PlatformLook,
+    SetupRefused,
+)
 from core.events import ChannelCredentials, InboundEvent, Platform
 from core.i18n import gettext_noop, lazy_gettext
+from core.owner_config import MAX_TITLE
 from core.settings import Settings
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)  # nosec B105
@@ -80,6 +89,9 @@ class TelegramAdapter:
     platform = Platform.TELEGRAM
     look = PlatformLook(name=lazy_gettext("Telegram"), letters="TG", colour="#229ed9",
                         icon_svg=PlatformLook.icon_beside(__file__))
+    # The Bot API sets no count a menu reaches; titles are as long as a menu title may be.
+    buttons = ButtonRules((ButtonStyle(lazy_gettext("buttons under the message"), 100,
+                                       MAX_TITLE),))
     form = FORM
     webhook_path = 0
     checks_connection = False  # connecting already called getMe and setWebhook

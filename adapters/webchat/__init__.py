@@ -29,10 +29,19 @@ from adapters.webchat import api
 from adapters.webchat.cli import add_commands
 from adapters.webchat.guard import Gate, VisitorLimits, normal_origin
 from adapters.webchat.hub import VisitorTransport, hub
-from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
+from core.channel_setup import (
+    ButtonRules,
+    ButtonStyle,
+    ChannelForm,
+    FieldKind,
+    FormField,
+    PlatformLook,
+    SetupRefused,
+)
 from core.events import ChannelCredentials, InboundEvent, MediaRef
 from core.i18n import gettext_noop, lazy_gettext
 from core.media import MediaLocation, MediaRefused, MediaSource
+from core.owner_config import MAX_TITLE
 from core.settings import Settings
 
 KEY_BYTES = 12
@@ -119,6 +128,8 @@ class NoFiles:
 class WebchatAdapter:
     look = PlatformLook(name=lazy_gettext("Web chat"), letters="WEB", colour="#5b5bd6",
                         icon_svg=PlatformLook.icon_beside(__file__))
+    # The widget draws every button as it comes, each title as long as a menu title may be.
+    buttons = ButtonRules((ButtonStyle(lazy_gettext("buttons in the chat"), 100, MAX_TITLE),))
     form = FORM
     webhook_path = None  # visitors come over the widget's own endpoints
     checks_connection = False

@@ -9,14 +9,25 @@ from adapters.meta.adapter import MetaChannels
 from adapters.meta.config import MetaConfig
 from adapters.whatsapp.media import WhatsAppMedia
 from adapters.whatsapp.parse import parse_webhook
-from adapters.whatsapp.transport import WhatsAppTransport
-from core.channel_setup import PlatformLook
+from adapters.whatsapp.transport import (
+    BUTTON_TITLE_MAX,
+    LIST_ROWS_MAX,
+    REPLY_BUTTONS_MAX,
+    ROW_TITLE_MAX,
+    WhatsAppTransport,
+)
+from core.channel_setup import ButtonRules, ButtonStyle, PlatformLook
 from core.events import ChannelCredentials
 from core.i18n import lazy_gettext
 from core.settings import Settings
 
 
 class WhatsAppAdapter(MetaChannels):
+    buttons = ButtonRules((
+        ButtonStyle(lazy_gettext("reply buttons"), REPLY_BUTTONS_MAX, BUTTON_TITLE_MAX),
+        ButtonStyle(lazy_gettext("a list behind one button"), LIST_ROWS_MAX, ROW_TITLE_MAX),
+    ))
+
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         config = MetaConfig.of(settings)
         if not (config.whatsapp_phone_number_id and config.whatsapp_access_token):

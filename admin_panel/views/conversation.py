@@ -61,8 +61,9 @@ async def _page_context(request: web.Request, conversation_id: int) -> dict:
     desk = request.app[DESK]
     context = await _live_context(request, conversation_id)
     agents = await desk.agents()
-    canned = await desk.canned_replies()
     detail: ConversationDetail = context["conversation"]
+    canned = desk.filled(await desk.canned_replies(), customer=detail.customer_name,
+                         agent=viewer_of(request).display_name)
     # Waiting for a person: answers to start from, for the customer's last message.
     waiting = detail.status == ConversationStatus.PENDING
     context.update(teams=await desk.teams(), agents=agents,

@@ -85,11 +85,11 @@ def number_field(form: MultiMapping[Any], name: str) -> int | None:
 
 def problem_lines(problems: list[Problem]) -> list[str]:
     """owner_config's problems for the page: the line in the reader's digits, the
-    problem itself in owner_config's words (English, as `pasokh config load` prints it)."""
+    problem itself in the reader's language where owner_config has it translated."""
     lang = current_language.get()
     return [
         gettext("Line %(line)s: %(problem)s") % {"line": format_number(p.line, lang),
-                                                  "problem": p.message}
-        if p.line is not None else p.message
+                                                  "problem": p.for_reader}
+        if p.line is not None else p.for_reader
         for p in problems
     ]

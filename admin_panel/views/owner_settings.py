@@ -24,8 +24,8 @@ from admin_panel.views.owner_common import (
     take_notice,
     text_field,
 )
-from core import owner_config, owner_settings
-from core.formats import DEFAULT_TZ, MONTH_NAMES, WEEKDAY_NAMES
+from core import holidays, owner_config, owner_settings
+from core.formats import DEFAULT_TZ, MONTH_NAMES, WEEKDAY_NAMES, format_number
 from core.i18n import current_language, gettext
 from core.owner_config import FaqItem, InvalidConfig
 from core.owner_settings import ChangedMeanwhile, LookupTry, NoSuchFaqEntry
@@ -180,18 +180,26 @@ async def _section_page(request: web.Request, name: str, text: str, *,
         "notice": await take_notice(request),
         "version": await owner_settings.version(),
         "can_try_lookup": name == ORDER_LOOKUP_SECTION,
+        "has_form": name != FAQ_SECTION,
         "lookup": lookup,
-        **(await _holiday_calendar(request) if name == HOURS_SECTION else {}),
+        **(await holiday_calendar(request) if name == HOURS_SECTION else {}),
     }, status=status)
 
 
-async def _holiday_calendar(request: web.Request) -> dict[str, Any]:
+async def holiday_calendar(request: web.Request) -> dict[str, Any]:
     """The business hours page also shows each schedule's holidays on a Jalali month."""
     year, month = _month_asked(request.query.get("month", ""))
     document = await owner_config.load_stored()
     previous = (year, month - 1) if month > 1 else (year - 1, 12)
     following = (year, month + 1) if month < 12 else (year + 1, 1)
+    today = jdatetime.date.fromgregorian(date=datetime.now(ZoneInfo(DEFAULT_TZ)).date())
+    official = holidays.coming(today.togregorian())
+    language = current_language.get()
     return {
+        "today": (today.year, today.month, today.day),
+        "official_holidays": official,
+        "official_names": {(h.day.year, h.day.month, h.day.day): h.names[language]
+                           for h in official},
         "holiday_months": owner_settings.holiday_months(document, year, month),
         "month_name": MONTH_NAMES[current_language.get()][month - 1],
         "previous_month": f"{previous[0]}-{previous[1]:02d}",
@@ -228,6 +236,24 @@ async def toggle_holiday(request: web.Request) -> web.Response:
         section=HOURS_SECTION).with_query(month=month))
 
 
+async def import_holidays(request: web.Request) -> web.Response:
+    """Iran's fixed official holidays of the coming twelve months, added to a schedule."""
+    form = await request.post()
+    today = datetime.now(ZoneInfo(DEFAULT_TZ)).date()
+    days = [holiday.key for holiday in holidays.coming(today)]
+    try:
+        added = await owner_settings.add_holidays(text_field(form, "schedule", 128), days,
+                                                  text_field(form, "version", 64))
+    except ChangedMeanwhile:
+        return await _hours_page(request, problems=[changed_meanwhile()], status=409)
+    except InvalidConfig as invalid:
+        return await _hours_page(request, problems=problem_lines(invalid.problems), status=400)
+    await _use_now(request)
+    await notice_later(request, gettext("%(count)s official holidays added.") % {
+        "count": format_number(added, current_language.get())})
+    raise see_other(request, "panel.owner.section", section=HOURS_SECTION)
+
+
 async def _hours_page(request: web.Request, *, problems: list[str], status: int
                       ) -> web.Response:
     document = await owner_config.load_stored()
@@ -256,18 +282,4 @@ async def save_section(request: web.Request) -> web.Response:
                                    status=400)
     await _use_now(request)
     await notice_later(request, gettext("Saved; the bot uses it within seconds."))
-    raise see_other(request, "panel.owner.section", section=name)
-
-
-async def try_order_lookup(request: web.Request) -> web.Response:
-    """The "test" button of the order lookup: the saved settings asked for one order, and
-    what the bot would learn shown as the customer would read it."""
-    form = await request.post()
-    order_id = owner_settings.order_number(text_field(form, "order_id", 64))
-    outcome = await request.app[FLOW_CONFIGURATION].look_up_order(order_id) if order_id else None
-    document = await owner_config.load_stored()
-    return await _section_page(
-        request, ORDER_LOOKUP_SECTION,
-        owner_settings.section_yaml(document, ORDER_LOOKUP_SECTION),
-        lookup=LookupTry.of(order_id, outcome),
-        status=200 if order_id else 400)
+    raise see_other(request, "panel.owner.section_yaml", section=name)

@@ -111,6 +111,20 @@ class InboxQueries:
         document = await load_stored()
         return [CannedChoice(r.shortcut, r.text) for r in document.canned_replies]
 
+    @staticmethod
+    def filled(choices: list[CannedChoice], *, customer: str, agent: str) -> list[CannedChoice]:
+        """The canned replies with their placeholders filled in for one conversation:
+        {name} is the customer's name and {agent} the agent's. Only these two are replaced,
+        by plain substitution: neither the owner's text nor a name is ever a template."""
+        values = {"{name}": customer, "{agent}": agent}
+        filled = []
+        for choice in choices:
+            text = choice.text
+            for placeholder, value in values.items():
+                text = text.replace(placeholder, value)
+            filled.append(CannedChoice(choice.shortcut, text))
+        return filled
+
     async def channels(self) -> list[Choice]:
         rows = await query_rows(connection(), "SELECT id, platform, name FROM channel ORDER BY id")
         return [Choice(r["id"], r["name"] or r["platform"], r["platform"]) for r in rows]

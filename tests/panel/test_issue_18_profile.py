@@ -82,7 +82,7 @@ async def test_the_owner_turns_it_on_in_the_agents_replies_section(pasokh):
     await log_in(pasokh, "owner@example.com")
     page = await pasokh.get("/owner/settings/agent_replies")
     assert page.status == 200 and "پاسخ کارشناسان" in await page.text()
-    saved = await post_form(pasokh, "/owner/settings/agent_replies", {
+    saved = await post_form(pasokh, "/owner/settings/agent_replies/yaml", {
         "yaml": "agent_replies:\n  show_name_to_customers: true\n",
         "version": await owner_settings.version()})
     assert saved.status == 303

@@ -37,7 +37,8 @@ async def test_an_owner_sees_every_owner_page_in_persian(pasokh):
     inbox = await (await pasokh.get("/")).text()
     assert "/owner/kpis" in inbox
     for method, path, _, name in OWNER_ROUTES:
-        if method != "GET" or name in ("kpis_csv", "faq_csv", "webhook", "targets_csv"):
+        if method != "GET" or name in ("kpis_csv", "faq_csv", "webhook", "targets_csv",
+                                       "config_download"):
             continue
         response = await pasokh.get(_path(path))
         assert response.status == 200, path
@@ -54,7 +55,8 @@ async def test_every_owner_page_reads_in_english_too(pasokh):
     await as_owner(pasokh)
     await post_form(pasokh, "/language", {"lang": "en", "next": "/owner"})
     for method, path, _, name in OWNER_ROUTES:
-        if method != "GET" or name in ("kpis_csv", "faq_csv", "webhook", "targets_csv"):
+        if method != "GET" or name in ("kpis_csv", "faq_csv", "webhook", "targets_csv",
+                                       "config_download"):
             continue
         page = await (await pasokh.get(_path(path))).text()
         assert '<html lang="en" dir="ltr">' in page, path

@@ -67,10 +67,10 @@ async def test_issue_17_the_settings_page_masks_the_shop_key_and_saving_keeps_it
 
     await as_owner(pasokh)
     await owner_config.store(owner_config.parse(_config(shop)))
-    page = await (await pasokh.get("/owner/settings/order_lookup")).text()
+    page = await (await pasokh.get("/owner/settings/order_lookup/yaml")).text()
     assert API_KEY not in page and owner_config.SECRET_MASK in page
     shown = owner_settings.section_yaml(await owner_config.load_stored(), "order_lookup")
-    saved = await post_form(pasokh, "/owner/settings/order_lookup", {
+    saved = await post_form(pasokh, "/owner/settings/order_lookup/yaml", {
         "yaml": shown.replace("timeout_seconds: 1", "timeout_seconds: 2"),
         "version": await owner_settings.version()})
     assert saved.status == 303, await saved.text()

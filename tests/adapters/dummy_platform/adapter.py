@@ -13,7 +13,14 @@ import aiohttp
 import orjson
 
 from adapters.base import BadPayload, NewChannel, SetupContext, WebhookRejected, WebhookRequest
-from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
+from core.channel_setup import (
+    ButtonRules,
+    ChannelForm,
+    FieldKind,
+    FormField,
+    PlatformLook,
+    SetupRefused,
+)
 from core.delivery import Pace
 from core.events import (
     ChannelCredentials,
@@ -51,6 +58,7 @@ class DummyMedia:
 
 class DummyAdapter:
     look = PlatformLook(name=lazy_gettext("Dummy chat"), letters="DC", colour="#123456")
+    buttons = ButtonRules(())  # no buttons: every menu goes as numbered text
     form = ChannelForm(
         slug="dummy",
         title=lazy_gettext("Add a dummy chat"),

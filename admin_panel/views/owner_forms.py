@@ -1,0 +1,250 @@
+"""The owner's configuration sections as forms (admin_panel/section_forms.py), each with
+what helps fill it in: the menu's preview per platform, the auto-replies' test box, the
+holiday calendar, the order lookup's test. The section's YAML stays one link away (the
+advanced view), and the whole configuration downloads and uploads as one YAML file.
+
+Saved through core/owner_settings.py, which checks the whole document and changes nothing
+while any part is wrong; every problem is shown beside its field and listed above the form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from admin_panel.labels import label
+from admin_panel.owner_labels import SECTIONS
+from admin_panel.section_forms import (
+    DAYS,
+    FORMS,
+    MATCH_NAMES,
+    MENU_ACTION_NAMES,
+    SHIFTS_PER_DAY,
+    SOURCE_NAMES,
+    Problems,
+    Row,
+    SectionForm,
+    problems_by_field,
+    read_rows,
+)
+from admin_panel.typedefs import FLOW_CONFIGURATION, PLATFORM_BUTTONS, PLATFORMS
+from admin_panel.views import owner_settings as yaml_views
+from admin_panel.views.owner_common import (
+    not_found,
+    notice_later,
+    problem_lines,
+    render_owner,
+    see_other,
+    take_notice,
+    text_field,
+)
+from core import owner_config, owner_settings
+from core.formats import WEEKDAY_NAMES
+from core.i18n import current_language, gettext
+from core.owner_config import InvalidConfig, OwnerDocument, Problem
+from core.owner_settings import ChangedMeanwhile, LookupTry
+from core.text import to_persian_digits
+
+MAX_YAML_BYTES = 900 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewButton:
+    title: str
+    too_long: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformPreview:
+    """How the bot's first message, with the menu, looks on one platform."""
+
+    platform: str
+    name: str
+    style: str  # the platform's way of showing the buttons, or "" for the numbered text
+    text: str
+    buttons: tuple[PreviewButton, ...]
+    numbered: str  # the text sent instead when the buttons do not fit
+
+
+def menu_preview(request: web.Request, titles: list[str]) -> list[PlatformPreview]:
+    """The bot's welcome as it would be with these menu titles (its own greeting and extra
+    buttons included), drawn by each platform's rules; where they do not fit, the numbered
+    text adapters/numbered.py writes instead."""
+    welcome = request.app[FLOW_CONFIGURATION].welcome_with(titles)
+    if welcome is None:
+        return []
+    shown = [button.title for button in welcome.buttons]
+    numbered = "\n".join([welcome.text, "", *(f"{to_persian_digits(str(n))}. {title}"
+                                              for n, title in enumerate(shown, start=1))])
+    looks = request.app[PLATFORMS]
+    previews = []
+    for code, rules in request.app[PLATFORM_BUTTONS].items():
+        style = rules.style_for(shown)
+        longest = max((s.title_most for s in rules.styles), default=0)
+        previews.append(PlatformPreview(
+            platform=code, name=str(looks[code].name) if code in looks else code,
+            style=str(style.name) if style else "", text=welcome.text,
+            buttons=tuple(PreviewButton(t, len(t) > longest) for t in shown),
+            numbered=numbered))
+    return previews
+
+
+def _choices(request: web.Request, form: SectionForm, document: OwnerDocument
+             ) -> dict[str, list[tuple[str, str]]]:
+    """The options of each select and multiple-choice field, by field name."""
+    match form.section:
+        case "menu":
+            return {"does": [(k, str(v)) for k, v in MENU_ACTION_NAMES.items()],
+                    "faq": [("", "—"), *((item.id, item.question) for item in document.faq)]}
+        case "auto_replies":
+            return {"match": [(k, str(v)) for k, v in MATCH_NAMES.items()],
+                    "channels": [(code, str(look.name))
+                                 for code, look in request.app[PLATFORMS].items()]}
+        case "teams":
+            return {"hours": [("", gettext("Always (no business hours)")),
+                              *((h.name, h.name) for h in document.business_hours)]}
+        case "order_lookup":
+            return {"source": [(k, str(v)) for k, v in SOURCE_NAMES.items()]}
+    return {}
+
+
+async def _page(request: web.Request, form: SectionForm, rows: list[Row], *,
+                problems: Problems | None = None, status: int = 200,
+                extra: dict[str, Any] | None = None) -> web.Response:
+    document = await owner_config.load_stored()
+    problems = problems or Problems()
+    context: dict[str, Any] = {
+        "section": form.section,
+        "section_title": label(SECTIONS, form.section),
+        "form": form,
+        "rows": rows,
+        "problems": problems.every(),
+        "field_problems": problems.at,
+        "choices": _choices(request, form, document),
+        "notice": await take_notice(request),
+        "version": await owner_settings.version(),
+        "days": list(zip(DAYS, WEEKDAY_NAMES[current_language.get()], strict=True)),
+        "shifts": range(SHIFTS_PER_DAY),
+        **(extra or {}),
+    }
+    if form.section == "menu":
+        context["previews"] = menu_preview(request, [str(r.get("title", "")) for r in rows
+                                                     if str(r.get("title", "")).strip()])
+    if form.section == "business_hours":
+        context.update(await yaml_views.holiday_calendar(request))
+    return render_owner(request, "owner/form.html", context, status=status)
+
+
+def _form_of(request: web.Request) -> SectionForm | None:
+    return FORMS.get(request.match_info["section"])
+
+
+async def page(request: web.Request) -> web.Response:
+    form = _form_of(request)
+    if form is None:
+        return await yaml_views.section(request)
+    document = await owner_config.load_stored()
+    rows = form.rows(document)
+    return await _page(request, form, rows)
+
+
+async def save(request: web.Request) -> web.Response:
+    form = _form_of(request)
+    if form is None:
+        raise not_found(request)
+    posted = await request.post()
+    rows = read_rows(form, posted)
+    if "add" in posted:  # one more empty row to fill; nothing is saved yet
+        rows.append(form.blank(await owner_config.load_stored(), len(rows)))
+        return await _page(request, form, rows)
+    if any(key.endswith(".remove") for key in posted):  # the row is gone from the form only
+        return await _page(request, form, rows)
+    if "test" in posted:
+        return await _test(request, form, rows, text_field(posted, "test_text", 1000))
+    found: dict[str, str] = {}
+    value = form.value(rows, found)
+    if "check" in posted:  # a field was left: every mistake shown, nothing saved
+        problems = await owner_settings.check_section_value(form.section, value, [
+            Problem(None, message, path=path, said=message) for path, message in found.items()])
+        return await _page(request, form, rows, extra={"checked_only": True},
+                           problems=problems_by_field(
+                               form, [(p.path, p.for_reader) for p in problems], len(rows)))
+    try:
+        await owner_settings.save_section_value(
+            form.section, value, text_field(posted, "version", 64),
+            [Problem(None, message, path=path, said=message) for path, message in found.items()])
+    except ChangedMeanwhile:
+        return await _page(request, form, rows, status=409,
+                           problems=Problems(elsewhere=[yaml_views.changed_meanwhile()]))
+    except InvalidConfig as invalid:
+        return await _page(request, form, rows, status=400, problems=problems_by_field(
+            form, [(p.path, p.for_reader) for p in invalid.problems], len(rows)))
+    await request.app[FLOW_CONFIGURATION].refresh()
+    await notice_later(request, gettext("Saved; the bot uses it within seconds."))
+    raise see_other(request, "panel.owner.section", section=form.section)
+
+
+async def _test(request: web.Request, form: SectionForm, rows: list[Row], text: str
+                ) -> web.Response:
+    """The auto-replies' test box: which of the rules on the form (saved or not) answers
+    `text`, as the bot would choose on any channel."""
+    found: dict[str, str] = {}
+    rules = form.value(rows, found)
+    answer = None
+    if text.strip():
+        answer = request.app[FLOW_CONFIGURATION].auto_reply_to(rules, text)
+    return await _page(request, form, rows, extra={"test_text": text, "test_done": True,
+                                                   "test_answer": answer})
+
+
+async def try_lookup(request: web.Request) -> web.Response:
+    """The order lookup's test button, on the form page."""
+    posted = await request.post()
+    order_id = owner_settings.order_number(text_field(posted, "order_id", 64))
+    outcome = await request.app[FLOW_CONFIGURATION].look_up_order(order_id) if order_id else None
+    form = FORMS["order_lookup"]
+    return await _page(request, form, form.rows(await owner_config.load_stored()),
+                       extra={"lookup": LookupTry.of(order_id, outcome)},
+                       status=200 if order_id else 400)
+
+
+# ------------------------------------------------------------------ the whole file as YAML
+
+
+async def download(request: web.Request) -> web.Response:
+    """The whole configuration as `pasokh config export` writes it (the shop key masked)."""
+    document = owner_config.masked(await owner_config.load_stored())
+    return web.Response(text=owner_config.dump(document), content_type="application/x-yaml",
+                        charset="utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="pasokh.yaml"'})
+
+
+async def upload(request: web.Request) -> web.Response:
+    """A whole configuration file, as `pasokh config load` reads it: checked whole first."""
+    posted = await request.post()
+    upload_field: Any = posted.get("file")
+    problems: list[str] = []
+    if upload_field is None or not hasattr(upload_field, "file"):
+        problems = [gettext("Choose a YAML file to upload.")]
+    else:
+        data = upload_field.file.read(MAX_YAML_BYTES + 1)
+        try:
+            if len(data) > MAX_YAML_BYTES:
+                problems = [gettext("The file is too large.")]
+            else:
+                await owner_settings.load_whole(data.decode("utf-8"),
+                                                text_field(posted, "version", 64))
+        except UnicodeDecodeError:
+            problems = [gettext("The file is not UTF-8 text.")]
+        except ChangedMeanwhile:
+            problems = [yaml_views.changed_meanwhile()]
+        except InvalidConfig as invalid:
+            problems = problem_lines(invalid.problems)
+    if problems:
+        await notice_later(request, " ".join([gettext("Nothing was saved."), *problems]))
+    else:
+        await request.app[FLOW_CONFIGURATION].refresh()
+        await notice_later(request, gettext("The configuration file is loaded."))
+    raise see_other(request, "panel.owner.setup")
