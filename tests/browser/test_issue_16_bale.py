@@ -51,10 +51,12 @@ async def test_issue_16_a_bale_conversation_has_its_own_badge(browser, server, f
     assert await bale_row.locator(".platform-bale").count() == 1
     telegram_row = page.locator(".conversation-row", has_text="نگار")
     assert await telegram_row.locator(".platform-telegram").count() == 1
+    # Its own icon (adapters/bale/icon.svg) is drawn in place of its letters.
     badge = await bale_row.locator(".platform-bale").evaluate(
-        "element => [getComputedStyle(element).backgroundColor,"
+        "element => [getComputedStyle(element).backgroundImage,"
         " getComputedStyle(element, '::before').content]")
-    assert badge == ["rgb(0, 168, 107)", '"BL"']
+    assert badge[0].startswith('url("data:image/svg+xml,') and badge[1] == '""'
+    assert "00a86b" in badge[0]  # Bale's green
     options = await page.locator("select[name=channel] option").all_inner_texts()
     assert "بله" in [option.strip() for option in options]
     await shot(page, "inbox-bale-and-telegram")
