@@ -561,14 +561,14 @@ async def _record(tx: BaseDBAsyncClient, outcomes: _Outcomes, now: datetime) -> 
             dialect_sql(tx, "UPDATE message SET delivery = ? WHERE id = ?"),
             [["sent", message] for _, message, _ in outcomes.sent if message],
         )
-        # The platform's id is kept for receipts; a clash with a stored id (which a
-        # platform sharing ids across directions cannot produce) must not wedge recording.
+        # The platform's id is kept for receipts; a clash with a stored id of the same
+        # direction (an echo stored first) must not wedge recording.
         await tx.execute_many(
             dialect_sql(
                 tx,
                 "UPDATE message SET external_id = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM"
                 " message AS other WHERE other.channel_id = message.channel_id"
-                " AND other.external_id = ?)",
+                " AND other.direction = message.direction AND other.external_id = ?)",
             ),
             [[external, message, external] for _, message, external in outcomes.sent
              if message and external],
