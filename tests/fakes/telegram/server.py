@@ -1153,6 +1153,10 @@ class FakeTelegram(FakeServer):
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         self._delays.setdefault(self._canonical(method), deque()).extend([seconds] * times)
 
+    def failures_left(self, method: str) -> int:
+        """Failures of `fail_next` not yet taken (a soak keeps a storm going with few queued)."""
+        return len(self._failures.get(self._canonical(method), ()))
+
     def delays_left(self, method: str) -> int:
         """Delays of `delay_next` not yet taken: a call takes one as soon as it arrives."""
         return len(self._delays.get(self._canonical(method), ()))
