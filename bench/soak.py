@@ -12,7 +12,8 @@ tests/fakes, in this process):
 - Telegram message ids come from the fake's one sequence per chat, shared with the bot's
   replies, as real Telegram numbers them;
 - the fakes answer a share of sends with a 429 (`retry_after` 1 s on Telegram), a 5xx or a
-  10-second answer, and for `--storm-seconds` in the middle of the run every send fails 5xx;
+  10-second answer (`--slow-answer`), and for `--storm-seconds` in the middle of the run
+  every send fails 5xx;
 - every `--kill-every` seconds Pasokh is killed with SIGKILL and started again on the same
   data directory; webhooks it did not answer 2xx are delivered again until it does, as the
   platforms would.
@@ -79,7 +80,6 @@ PLATFORMS = ("telegram", "whatsapp", "instagram")
 PHONE_NUMBER_ID = "1122334455667"
 WABA_ID = "1234567890987654321"
 IG_ACCOUNT_ID = "17841400000000000"
-SLOW_ANSWER = 10.0  # seconds: the issue's "10-second answers"
 
 
 @dataclass
@@ -284,17 +284,17 @@ class Writer:
             await asyncio.sleep(0.2)
 
 
-def inject_faults(telegram: FakeTelegram, meta: FakeMeta, share: float) -> None:
+def inject_faults(telegram: FakeTelegram, meta: FakeMeta, share: float, slow: float) -> None:
     """Queue the next faults: each kind gets a third of the share of the next 100 sends."""
     count = max(1, round(100 * share / 3))
     telegram.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 1",
                        retry_after=1, times=count)
     telegram.fail_next("sendMessage", status=502, description="Bad Gateway", times=count)
-    telegram.delay_next("sendMessage", SLOW_ANSWER, times=count)
+    telegram.delay_next("sendMessage", slow, times=count)
     for kind in (WHATSAPP_MESSAGES, INSTAGRAM_MESSAGES):
         meta.fail_next(kind, status=429, code=4, times=count)
         meta.fail_next(kind, status=503, code=2, times=count)
-        meta.delay_next(kind, SLOW_ANSWER, times=count)
+        meta.delay_next(kind, slow, times=count)
 
 
 async def storm(args: argparse.Namespace, telegram: FakeTelegram, meta: FakeMeta,
@@ -318,7 +318,7 @@ async def storm(args: argparse.Namespace, telegram: FakeTelegram, meta: FakeMeta
 async def keep_killing(args: argparse.Namespace, pasokh: Pasokh, telegram: FakeTelegram,
                        meta: FakeMeta, tally: Tally, stop: asyncio.Event) -> None:
     while not stop.is_set():
-        inject_faults(telegram, meta, args.fault_share)
+        inject_faults(telegram, meta, args.fault_share, args.slow_answer)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), args.kill_every)
         if stop.is_set():
@@ -453,6 +453,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kill-every", type=float, default=45.0, help="seconds between kills")
     parser.add_argument("--fault-share", type=float, default=0.1,
                         help="share of sends answered 429, 5xx or in 10 s")
+    parser.add_argument("--slow-answer", type=float, default=10.0,
+                        help="seconds a slow send takes to be answered")
     parser.add_argument("--storm-seconds", type=float, default=60.0,
                         help="how long every send fails 5xx, from a third of the run")
     parser.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
