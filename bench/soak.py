@@ -1,22 +1,33 @@
-"""Soak: a long run of load with faults, then an audit that nothing was lost or doubled.
+"""Soak: a long run of load with faults, then a ledger audit that nothing was lost or doubled.
 
     python bench/soak.py [--minutes 10] [--rate 20] [--kill-every 45] [--fault-share 0.1]
+                         [--storm-seconds 60]
 
-What it does, for the whole duration:
-- customers write to the bot through its webhook at `--rate` updates/s (several messages
-  each, and one update in ten delivered twice, as Telegram does after a timeout);
-- the fake Bot API (in this process) answers a share of sendMessage calls with a 429
-  (`retry_after` 1 s), a 502 or a slow answer;
+What it does, for the whole duration, on Telegram, WhatsApp and Instagram at once (the fakes in
+tests/fakes, in this process):
+- customers write through the three webhooks at `--rate` webhooks/s (several messages each);
+  one in ten is delivered twice at once, one in twenty is held back 2 s so that the customer's
+  next message overtakes it (out of order), and the generator posts a WhatsApp "delivered"
+  status for each reply the moment the fake accepts it — often before Pasokh records the id;
+- Telegram message ids come from the fake's one sequence per chat, shared with the bot's
+  replies, as real Telegram numbers them;
+- the fakes answer a share of sends with a 429 (`retry_after` 1 s on Telegram), a 5xx or a
+  10-second answer (`--slow-answer`), and for `--storm-seconds` in the middle of the run
+  every send fails 5xx;
 - every `--kill-every` seconds Pasokh is killed with SIGKILL and started again on the same
-  data directory; updates it did not answer 200 are delivered again until it does, as
-  Telegram would.
+  data directory; webhooks it did not answer 2xx are delivered again until it does, as the
+  platforms would.
 Then it stops writing, waits for the replies to settle, and audits the SQLite file against
-what was answered 200 and what reached the fake:
-- every update answered 200 is stored exactly once (no loss, no duplicate row);
+what was answered 2xx (the ledger) and what reached the fakes:
+- every webhook answered 2xx is stored exactly once, per platform (no loss, no duplicate);
 - every stored customer message was handled by the flows, and no reply is left pending;
-- replies sent twice at the fake are no more than those flagged `possibly_duplicated`;
+- every reply is sent, or failed with a recorded reason;
+- sends at the fakes beyond those recorded are no more than the rows flagged
+  `possibly_duplicated` (a row is flagged when a run died while sending it, or when the
+  platform's answer never came), and those no more than the kills plus the slow answers;
 - peak RSS of each Pasokh run, and the webhook latency percentiles.
-Exit status 1 when an audit line fails. `make soak` runs it.
+Exit status 1 when an audit line fails. `make soak` runs it. SQLite and one process only: the
+PostgreSQL + Redis two-process variant is not written yet.
 """
 
 from __future__ import annotations
@@ -53,49 +64,134 @@ from bench.ingest import (  # noqa: E402 (the repository root is put on the path
     percentile,
     wait_for_health,
 )
+from tests.fakes.meta import (  # noqa: E402
+    DEFAULT_ACCESS_TOKEN,
+    DEFAULT_APP_SECRET,
+    INSTAGRAM_MESSAGES,
+    SIGNATURE_HEADER,
+    WHATSAPP_MESSAGES,
+    FakeMeta,
+)
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES_PER_CUSTOMER = 4
 TEXTS = ("سلام", "سفارشم کی میرسه؟", "اپراتور", "ممنون")
+PLATFORMS = ("telegram", "whatsapp", "instagram")
+PHONE_NUMBER_ID = "1122334455667"
+WABA_ID = "1234567890987654321"
+IG_ACCOUNT_ID = "17841400000000000"
 
 
 @dataclass
 class Tally:
-    answered: set[tuple[int, int]] = field(default_factory=set)  # (chat, message id) got 200
+    answered: set[tuple[str, str]] = field(default_factory=set)  # (platform, external id) 2xx
     posts: int = 0
+    statuses: int = 0  # WhatsApp receipts posted (answered 2xx)
     refused: Counter[str] = field(default_factory=Counter)  # status or error while down
     latencies: list[float] = field(default_factory=list)
     kills: int = 0
+    slow_answers: int = 0  # queued at the fakes: each may outlast the client's timeout
     peak_rss_mib: list[float] = field(default_factory=list)
 
 
-def update(update_id: int, chat: int, message_id: int) -> bytes:
-    return orjson.dumps({"update_id": update_id, "message": {
-        "message_id": message_id, "date": int(time.time()),
-        "chat": {"id": chat, "type": "private", "first_name": "مشتری"},
-        "from": {"id": chat, "is_bot": False, "first_name": "مشتری"},
-        "text": TEXTS[(message_id - 1) % len(TEXTS)],
-    }})
+@dataclass(frozen=True)
+class Post:
+    """One webhook as a platform would send it; `key` is the message id Pasokh stores
+    (None for a receipt, which stores no message)."""
+
+    platform: str
+    key: str | None
+    body: bytes
+    headers: dict[str, str]
+
+
+class Load:
+    """Builds the customers' webhooks for the three platforms."""
+
+    def __init__(self, telegram: FakeTelegram, meta: FakeMeta) -> None:
+        self.telegram, self.meta = telegram, meta
+        self.update_ids = itertools.count(1)
+        self.serials = itertools.count(1)
+
+    def message(self, platform: str, customer: int, sent: int) -> Post:
+        text = TEXTS[sent % len(TEXTS)]
+        if platform == "telegram":
+            return self._telegram(customer, text)
+        if platform == "whatsapp":
+            return self._whatsapp(customer, text)
+        return self._instagram(customer, text)
+
+    def _telegram(self, chat: int, text: str) -> Post:
+        message_id = self.telegram.next_message_id(chat)  # the chat's one sequence
+        body = orjson.dumps({"update_id": next(self.update_ids), "message": {
+            "message_id": message_id, "date": int(time.time()),
+            "chat": {"id": chat, "type": "private", "first_name": "مشتری"},
+            "from": {"id": chat, "is_bot": False, "first_name": "مشتری"}, "text": text,
+        }})
+        return Post("telegram", f"{chat}:{message_id}", body,
+                    {"X-Telegram-Bot-Api-Secret-Token": SECRET})
+
+    def _whatsapp(self, customer: int, text: str) -> Post:
+        wa_id, wamid = str(customer), f"wamid.soak{next(self.serials):012d}"
+        self.meta.customer_wrote(wa_id)  # opens the 24 h window, as the real message would
+        message = {"from": wa_id, "id": wamid, "timestamp": str(int(time.time())),
+                   "type": "text", "text": {"body": text}}
+        value = {"contacts": [{"profile": {"name": "مشتری"}, "wa_id": wa_id}],
+                 "messages": [message]}
+        return Post("whatsapp", wamid, *self._meta_body(_whatsapp_envelope(value)))
+
+    def whatsapp_status(self, wamid: str, wa_id: str) -> Post:
+        value = {"statuses": [{"id": wamid, "status": "delivered", "recipient_id": wa_id,
+                               "timestamp": str(int(time.time()))}]}
+        return Post("whatsapp", None, *self._meta_body(_whatsapp_envelope(value)))
+
+    def _instagram(self, customer: int, text: str) -> Post:
+        igsid, mid = str(customer), f"mid.soak{next(self.serials):012d}"
+        self.meta.user_wrote(igsid)
+        now = int(time.time() * 1000)
+        payload = {"object": "instagram", "entry": [{"id": IG_ACCOUNT_ID, "time": now,
+                   "messaging": [{"sender": {"id": igsid}, "recipient": {"id": IG_ACCOUNT_ID},
+                                  "timestamp": now, "message": {"mid": mid, "text": text}}]}]}
+        return Post("instagram", mid, *self._meta_body(payload))
+
+    def _meta_body(self, payload: dict) -> tuple[bytes, dict[str, str]]:
+        body = orjson.dumps(payload)
+        return body, {SIGNATURE_HEADER: self.meta.sign(body)}
+
+
+def _whatsapp_envelope(value: dict) -> dict:
+    value = {"messaging_product": "whatsapp", "metadata": {
+        "display_phone_number": "989120000000", "phone_number_id": PHONE_NUMBER_ID}, **value}
+    return {"object": "whatsapp_business_account",
+            "entry": [{"id": WABA_ID, "changes": [{"field": "messages", "value": value}]}]}
 
 
 class Pasokh:
-    """`pasokh serve` as a child process that the soak kills and starts again."""
+    """`pasokh serve` with the three channels, as a child process that the soak kills and
+    starts again."""
 
-    def __init__(self, children: Children, data: Path, api_base: str) -> None:
+    def __init__(self, children: Children, data: Path, telegram: str, meta: str) -> None:
         self.children = children
         self.data = data
         self.port = free_port()
         self.env = clean_env(
             PASOKH_HOST=LOCALHOST, PASOKH_PORT=str(self.port), PASOKH_DATA_DIR=str(data),
             TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_MODE="webhook",
-            TELEGRAM_API_BASE=api_base, PASOKH_LOG_LEVEL="WARNING",
+            TELEGRAM_API_BASE=telegram, PASOKH_LOG_LEVEL="WARNING",
+        )
+        for key in [key for key in self.env if key.startswith(("META_", "WHATSAPP_",
+                                                               "INSTAGRAM_"))]:
+            del self.env[key]
+        self.env.update(
+            META_GRAPH_BASE=meta, META_APP_SECRET=DEFAULT_APP_SECRET, META_VERIFY_TOKEN="soak",
+            WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID, WHATSAPP_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
+            INSTAGRAM_ACCOUNT_ID=IG_ACCOUNT_ID, INSTAGRAM_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
         )
         self.child = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{LOCALHOST}:{self.port}/webhooks/telegram"
+    def url(self, platform: str) -> str:
+        return f"http://{LOCALHOST}:{self.port}/webhooks/{platform}"
 
     async def start(self) -> None:
         self.child = self.children.spawn("pasokh", [sys.executable, "-m", "bots.cli", "serve"],
@@ -111,15 +207,15 @@ class Pasokh:
         return peak
 
 
-async def deliver(http: aiohttp.ClientSession, pasokh: Pasokh, body: bytes, key: tuple[int, int],
-                  tally: Tally, stop: asyncio.Event) -> None:
-    """Like Telegram: again and again until Pasokh answers 200."""
+async def deliver(http: aiohttp.ClientSession, pasokh: Pasokh, post: Post, tally: Tally,
+                  stop: asyncio.Event, hold: float = 0.0) -> None:
+    """Like the platforms: again and again until Pasokh answers 2xx."""
+    await asyncio.sleep(hold)
     while True:
         started = time.monotonic()
         try:
-            async with http.post(pasokh.url, data=body, headers={
-                    "X-Telegram-Bot-Api-Secret-Token": SECRET,
-                    "Content-Type": "application/json"}) as response:
+            async with http.post(pasokh.url(post.platform), data=post.body, headers={
+                    **post.headers, "Content-Type": "application/json"}) as response:
                 await response.read()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as error:
@@ -127,55 +223,106 @@ async def deliver(http: aiohttp.ClientSession, pasokh: Pasokh, body: bytes, key:
         else:
             reason = str(status)
         tally.posts += 1
-        if status == 200:
-            tally.answered.add(key)
+        if 200 <= status < 300:
+            if post.key is None:
+                tally.statuses += 1
+            else:
+                tally.answered.add((post.platform, post.key))
             tally.latencies.append(time.monotonic() - started)
             return
-        tally.refused[reason] += 1
+        tally.refused[f"{post.platform} {reason}"] += 1
         await asyncio.sleep(1.0 if not stop.is_set() else 0.2)
 
 
-async def write_for(args: argparse.Namespace, http: aiohttp.ClientSession, pasokh: Pasokh,
-                    tally: Tally, stop: asyncio.Event) -> None:
-    update_ids = itertools.count(1)
-    chats = itertools.count(900_000)
-    pending: set[asyncio.Task[None]] = set()
-    deadline = time.monotonic() + args.minutes * 60
-    customers: list[tuple[int, int]] = []  # (chat, messages sent so far)
-    while time.monotonic() < deadline:
-        if not customers or random.random() < 1 / MESSAGES_PER_CUSTOMER:
-            customers.append((next(chats), 0))
-        index = random.randrange(len(customers))
-        chat, sent = customers[index]
-        message_id = sent + 1
-        customers[index] = (chat, message_id)
-        if message_id >= MESSAGES_PER_CUSTOMER:
-            customers.pop(index)
-        body = update(next(update_ids), chat, message_id)
-        copies = 2 if random.random() < 0.1 else 1  # a redelivery racing the first
-        for _ in range(copies):
-            task = asyncio.create_task(deliver(http, pasokh, body, (chat, message_id), tally,
-                                               stop))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-        await asyncio.sleep(1 / args.rate)
-    stop.set()
-    await asyncio.gather(*pending)
+class Writer:
+    def __init__(self, http: aiohttp.ClientSession, pasokh: Pasokh, load: Load,
+                 tally: Tally, stop: asyncio.Event) -> None:
+        self.http, self.pasokh, self.load, self.tally, self.stop = http, pasokh, load, tally, stop
+        self.pending: set[asyncio.Task[None]] = set()
+
+    def post(self, post: Post, hold: float = 0.0) -> None:
+        task = asyncio.create_task(deliver(self.http, self.pasokh, post, self.tally, self.stop,
+                                           hold))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def write_for(self, args: argparse.Namespace) -> None:
+        customer_ids = itertools.count(989_100_000_000)
+        deadline = time.monotonic() + args.minutes * 60
+        customers: list[tuple[str, int, int]] = []  # (platform, customer, messages sent)
+        while time.monotonic() < deadline:
+            if not customers or random.random() < 1 / MESSAGES_PER_CUSTOMER:
+                customers.append((random.choice(PLATFORMS), next(customer_ids), 0))
+            index = random.randrange(len(customers))
+            platform, customer, sent = customers[index]
+            customers[index] = (platform, customer, sent + 1)
+            if sent + 1 >= MESSAGES_PER_CUSTOMER:
+                customers.pop(index)
+            post = self.load.message(platform, customer, sent)
+            draw = random.random()
+            if draw < 0.1:  # a redelivery racing the first
+                self.post(post)
+                self.post(post)
+            elif draw < 0.15:  # held back: the customer's next message overtakes it
+                self.post(post, hold=2.0)
+            else:
+                self.post(post)
+            await asyncio.sleep(1 / args.rate)
+        self.stop.set()
+        while self.pending:
+            await asyncio.gather(*list(self.pending))
+
+    async def race_receipts(self, meta: FakeMeta) -> None:
+        """A "delivered" receipt for each WhatsApp reply as soon as the fake accepts it: often
+        before Pasokh has recorded the id (kept as an early receipt, applied later)."""
+        seen = 0
+        while not self.stop.is_set():
+            calls = meta.calls
+            for call in calls[seen:]:
+                if call.kind == WHATSAPP_MESSAGES and call.status == 200 and call.response:
+                    wamid = call.response["messages"][0]["id"]
+                    self.post(self.load.whatsapp_status(wamid, str(call.body.get("to", ""))))
+            seen = len(calls)
+            await asyncio.sleep(0.2)
 
 
-def inject_faults(fake: FakeTelegram, share: float) -> None:
-    """Queue the next faults: each kind gets a third of the share of the next 100 calls."""
+def inject_faults(telegram: FakeTelegram, meta: FakeMeta, share: float, slow: float) -> int:
+    """Queue the next faults: each kind gets a third of the share of the next 100 sends;
+    returns how many slow answers were queued."""
     count = max(1, round(100 * share / 3))
-    fake.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 1",
-                   retry_after=1, times=count)
-    fake.fail_next("sendMessage", status=502, description="Bad Gateway", times=count)
-    fake.delay_next("sendMessage", 3.0, times=count)
+    telegram.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 1",
+                       retry_after=1, times=count)
+    telegram.fail_next("sendMessage", status=502, description="Bad Gateway", times=count)
+    telegram.delay_next("sendMessage", slow, times=count)
+    for kind in (WHATSAPP_MESSAGES, INSTAGRAM_MESSAGES):
+        meta.fail_next(kind, status=429, code=4, times=count)
+        meta.fail_next(kind, status=503, code=2, times=count)
+        meta.delay_next(kind, slow, times=count)
+    return 3 * count
 
 
-async def keep_killing(args: argparse.Namespace, pasokh: Pasokh, fake: FakeTelegram,
-                       tally: Tally, stop: asyncio.Event) -> None:
+async def storm(args: argparse.Namespace, telegram: FakeTelegram, meta: FakeMeta,
+                stop: asyncio.Event) -> None:
+    """From a third of the run, `--storm-seconds` of 5xx on every send of every platform."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), args.minutes * 60 / 3)
+        return
+    log(f"storm: every send answers 5xx for {args.storm_seconds:.0f} s")
+    until = time.monotonic() + args.storm_seconds
+    while time.monotonic() < until and not stop.is_set():  # a short queue: none left after
+        if telegram.failures_left("sendMessage") < 2:
+            telegram.fail_next("sendMessage", status=502, description="Bad Gateway", times=2)
+        for kind in (WHATSAPP_MESSAGES, INSTAGRAM_MESSAGES):
+            if meta.failures_left(kind) < 2:
+                meta.fail_next(kind, status=500, code=1, times=2)
+        await asyncio.sleep(0.05)
+    log("storm over")
+
+
+async def keep_killing(args: argparse.Namespace, pasokh: Pasokh, telegram: FakeTelegram,
+                       meta: FakeMeta, tally: Tally, stop: asyncio.Event) -> None:
     while not stop.is_set():
-        inject_faults(fake, args.fault_share)
+        tally.slow_answers += inject_faults(telegram, meta, args.fault_share, args.slow_answer)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), args.kill_every)
         if stop.is_set():
@@ -188,12 +335,16 @@ async def keep_killing(args: argparse.Namespace, pasokh: Pasokh, fake: FakeTeleg
         await pasokh.start()
 
 
-async def settle(fake: FakeTelegram, database: Path, within: float) -> None:
-    """Until no reply is pending and the fake has seen no new send for a few seconds."""
+def sent_at_fakes(telegram: FakeTelegram, meta: FakeMeta) -> int:
+    return len(telegram.sent_messages()) + len(meta.sent())
+
+
+async def settle(telegram: FakeTelegram, meta: FakeMeta, database: Path, within: float) -> None:
+    """Until no reply is pending and the fakes have seen no new send for a few seconds."""
     deadline = time.monotonic() + within
     last, quiet_since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        sent = len(fake.sent_messages())
+        sent = sent_at_fakes(telegram, meta)
         if sent != last:
             last, quiet_since = sent, time.monotonic()
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
@@ -204,10 +355,12 @@ async def settle(fake: FakeTelegram, database: Path, within: float) -> None:
         await asyncio.sleep(0.5)
 
 
-def audit(database: Path, fake: FakeTelegram, tally: Tally) -> list[tuple[str, str, bool]]:
+def audit(database: Path, telegram: FakeTelegram, meta: FakeMeta,
+          tally: Tally) -> list[tuple[str, str, bool]]:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        rows = db.execute("SELECT external_id FROM message WHERE direction = 'in'"
-                          " AND author = 'customer'").fetchall()
+        rows = db.execute("SELECT c.platform, m.external_id FROM message m JOIN channel c"
+                          " ON c.id = m.channel_id WHERE m.direction = 'in'"
+                          " AND m.author = 'customer'").fetchall()
         unprocessed = db.execute("SELECT COUNT(*) FROM message WHERE direction = 'in'"
                                  " AND processed = 0").fetchone()[0]
         states = dict(db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
@@ -215,27 +368,36 @@ def audit(database: Path, fake: FakeTelegram, tally: Tally) -> list[tuple[str, s
                              " AND message_id IS NOT NULL").fetchone()[0]
         recorded = db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
                               " AND message_id IS NOT NULL").fetchone()[0]
-        failures = db.execute("SELECT last_error, COUNT(*) FROM outbox WHERE state = 'failed'"
-                              " GROUP BY last_error").fetchall()
-    stored = Counter(row[0] for row in rows)
-    answered = {f"{chat}:{message}" for chat, message in tally.answered}
-    missing = answered - set(stored)
-    doubled = [key for key, count in stored.items() if count > 1]
-    # A send the process was killed before recording is made again: the fake then has
+        failures = db.execute("SELECT COALESCE(last_error, ''), COUNT(*) FROM outbox"
+                              " WHERE state = 'failed' GROUP BY last_error").fetchall()
+    stored = Counter((platform, key) for platform, key in rows)
+    checks: list[tuple[str, str, bool]] = []
+    for platform in PLATFORMS:
+        answered = {key for key in tally.answered if key[0] == platform}
+        missing = answered - set(stored)
+        doubled = [key for key in answered if stored[key] > 1]
+        checks.append((f"{platform}: webhooks answered 2xx → stored exactly once",
+                       f"{len(answered):,} answered, {len(answered) - len(missing):,} stored,"
+                       f" {len(missing)} missing, {len(doubled)} doubled",
+                       bool(answered) and not missing and not doubled))
+    # A send the process was killed before recording is made again: the fakes then have
     # more sends than the outbox has sent rows, and only flagged rows may explain them.
-    sent_twice = len(fake.sent_messages()) - recorded
-    checks = [
-        ("updates answered 200", f"{len(answered):,}", True),
-        ("… stored exactly once", f"{len(answered) - len(missing):,} stored, {len(missing)}"
-         f" missing, {len(doubled)} doubled", not missing and not doubled),
+    sent_twice = sent_at_fakes(telegram, meta) - recorded
+    unexplained = sum(count for error, count in failures if not error.strip())
+    checks += [
+        ("WhatsApp receipts posted (answered 2xx), many before their reply was recorded",
+         f"{tally.statuses:,}", True),
         ("stored customer messages the flows have not handled", str(unprocessed),
          unprocessed == 0),
         ("outbox rows by state", ", ".join(f"{k} {v:,}" for k, v in sorted(states.items())),
          not states.get("pending") and not states.get("sending")),
-        ("replies given up", "; ".join(f"{n} × {e}" for e, n in failures) or "none",
-         not failures),
-        ("replies at the fake beyond those recorded sent / flagged possibly_duplicated",
-         f"{sent_twice} / {flagged}", 0 <= sent_twice <= flagged),
+        ("replies failed, each with its recorded reason",
+         "; ".join(f"{n} × {e or '(no reason)'}" for e, n in failures) or "none",
+         unexplained == 0),
+        ("sends at the fakes beyond those recorded / flagged possibly_duplicated"
+         " / kills + slow answers queued",
+         f"{sent_twice} / {flagged} / {tally.kills} + {tally.slow_answers}",
+         0 <= sent_twice <= flagged <= tally.kills + tally.slow_answers),
     ]
     return checks
 
@@ -247,27 +409,31 @@ async def run(args: argparse.Namespace) -> int:
     children = Children(logs, Pinning.choose(enabled=not args.no_pin))
     tally = Tally()
     stop = asyncio.Event()
-    async with FakeTelegram(tokens=[TOKEN], enforce_limits=True) as fake:
-        pasokh = Pasokh(children, workdir, fake.base_url)
+    async with FakeTelegram(tokens=[TOKEN], enforce_limits=True) as telegram, \
+            FakeMeta() as meta:
+        pasokh = Pasokh(children, workdir, telegram.base_url, meta.base_url)
         try:
             await pasokh.start()
-            log(f"soak: {args.minutes} min at {args.rate}/s, SIGKILL every {args.kill_every} s,"
-                f" {args.fault_share:.0%} of sends faulty; logs in {logs}")
+            log(f"soak: {args.minutes} min at {args.rate}/s on {', '.join(PLATFORMS)},"
+                f" SIGKILL every {args.kill_every} s, {args.fault_share:.0%} of sends faulty,"
+                f" a {args.storm_seconds:.0f} s storm of 5xx; logs in {logs}")
             started = time.monotonic()
             timeout = aiohttp.ClientTimeout(total=30)
             connector = aiohttp.TCPConnector(limit=256)
             async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
-                await asyncio.gather(write_for(args, http, pasokh, tally, stop),
-                                     keep_killing(args, pasokh, fake, tally, stop))
+                writer = Writer(http, pasokh, Load(telegram, meta), tally, stop)
+                await asyncio.gather(writer.write_for(args), writer.race_receipts(meta),
+                                     storm(args, telegram, meta, stop),
+                                     keep_killing(args, pasokh, telegram, meta, tally, stop))
             database = workdir / "pasokh.db"
-            await settle(fake, database, within=600)
+            await settle(telegram, meta, database, within=600)
             elapsed = time.monotonic() - started
             peak = pasokh.child.peak_rss_mib() if pasokh.child else None
             if peak is not None:
                 tally.peak_rss_mib.append(peak)
         finally:
             children.stop_all()
-        checks = audit(workdir / "pasokh.db", fake, tally)
+        checks = audit(workdir / "pasokh.db", telegram, meta, tally)
     latencies = sorted(tally.latencies)
     print(f"\nPasokh soak, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}:"
           f" {elapsed / 60:.1f} min, {tally.posts:,} posts, {tally.kills} SIGKILLs,"
@@ -276,7 +442,7 @@ async def run(args: argparse.Namespace) -> int:
     for name, result, ok in checks:
         print(f"| {name} | {result} | {'yes' if ok else '**no**'} |")
     if latencies:
-        print(f"| webhook latency p50 / p99 (answered 200) | {percentile(latencies, 50) * 1000:.1f}"
+        print(f"| webhook latency p50 / p99 (answered 2xx) | {percentile(latencies, 50) * 1000:.1f}"
               f" / {percentile(latencies, 99) * 1000:.1f} ms | — |")
     if tally.peak_rss_mib:
         print(f"| peak RSS per run (MiB) | {', '.join(f'{m:.0f}' for m in tally.peak_rss_mib)}"
@@ -288,10 +454,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python bench/soak.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--rate", type=float, default=20.0, help="updates per second")
+    parser.add_argument("--rate", type=float, default=20.0, help="webhooks per second")
     parser.add_argument("--kill-every", type=float, default=45.0, help="seconds between kills")
     parser.add_argument("--fault-share", type=float, default=0.1,
-                        help="share of sendMessage calls answered 429, 502 or slowly")
+                        help="share of sends answered 429, 5xx or in 10 s")
+    parser.add_argument("--slow-answer", type=float, default=10.0,
+                        help="seconds a slow send takes to be answered")
+    parser.add_argument("--storm-seconds", type=float, default=60.0,
+                        help="how long every send fails 5xx, from a third of the run")
     parser.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
     return parser.parse_args(argv)
 

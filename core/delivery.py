@@ -47,6 +47,11 @@ class TransientError(SendError):
     """5xx, a timeout or a dropped connection: worth another try later."""
 
 
+class AnswerLost(TransientError):
+    """The request may have reached the platform but its answer never reached us (a read
+    timeout): tried again, and flagged possibly duplicated, since the customer may have it."""
+
+
 class PermanentError(SendError):
     """The platform refused this message for good (bad request): retrying cannot help."""
 

@@ -8,7 +8,7 @@ commit): a commit costs the same for one event or five hundred, so under load ma
 webhooks share it. Inside it, customer messages are written set-based: a run of them takes
 a handful of multi-row statements, not five round trips each (see `_BatchWriter`).
 
-What is new is decided by the database — the unique (channel, external_id) constraint on
+What is new is decided by the database — the unique (channel, direction, external_id) on
 messages, (channel, external_id) on identities — so a redelivered or doubly delivered
 update changes nothing, in this process or another.
 """
@@ -546,13 +546,13 @@ class _BatchWriter:
         self, events: Sequence[InboundEvent], conversation_ids: Sequence[int]
     ) -> dict[_Key, int]:
         """The ids of the messages that are new, by (channel, external_id); the unique
-        constraint leaves out those stored before."""
+        key (with the direction) leaves out those stored before."""
         inserted = await self._insert_many(
             "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
             " media, external_id, meta, revisions, raw_payload, processed, created_at)",
             [self._message_row(event, conversation_id)
              for event, conversation_id in zip(events, conversation_ids, strict=True)],
-            "ON CONFLICT (channel_id, external_id) DO NOTHING"
+            "ON CONFLICT (channel_id, direction, external_id) DO NOTHING"
             " RETURNING id, channel_id, external_id",
         )
         ids = {(row["channel_id"], row["external_id"]): row["id"] for row in inserted}
@@ -595,8 +595,8 @@ class _BatchWriter:
         rows = await query_rows(
             self._conn,
             "SELECT id, conversation_id, text, revisions FROM message"
-            " WHERE channel_id = ? AND external_id = ?",
-            [event.channel_id, event.external_id],
+            " WHERE channel_id = ? AND external_id = ? AND direction = ?",
+            [event.channel_id, event.external_id, Direction.INBOUND.value],
         )
         if not rows:  # an edit of a message we never saw: keep it as a message
             (stored,) = await self._store_messages([event])
@@ -623,7 +623,7 @@ class _BatchWriter:
             "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
             " external_id, meta, revisions, raw_payload, processed, delivery, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
+            " ON CONFLICT (channel_id, direction, external_id) DO NOTHING RETURNING id",
             [conversation_id, event.channel_id, Direction.OUTBOUND.value, Author.AGENT.value,
              event.message_kind.value, event.text, event.external_id,
              encode_meta(MessageMeta(echo=True)), db_json([]),

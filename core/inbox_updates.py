@@ -40,8 +40,8 @@ async def record_status(conn: BaseDBAsyncClient, event: InboundEvent, now: datet
     if changed:
         return
     known = await query_rows(
-        conn, "SELECT id FROM message WHERE channel_id = ? AND external_id = ?",
-        [event.channel_id, event.external_id],
+        conn, "SELECT id FROM message WHERE channel_id = ? AND external_id = ? AND direction = ?",
+        [event.channel_id, event.external_id, Direction.OUTBOUND.value],
     )
     if known:
         log.info("ingest: receipt %s for %s is not newer; ignored", status, event.external_id)
@@ -62,8 +62,8 @@ async def record_deletion(conn: BaseDBAsyncClient, event: InboundEvent) -> None:
     rows = await query_rows(
         conn,
         "SELECT id, conversation_id, text, revisions FROM message"
-        " WHERE channel_id = ? AND external_id = ?",
-        [event.channel_id, event.external_id],
+        " WHERE channel_id = ? AND external_id = ? AND direction = ?",
+        [event.channel_id, event.external_id, Direction.INBOUND.value],
     )
     if not rows:
         log.info("ingest: deletion of %s, which we never stored", event.external_id)

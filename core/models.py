@@ -222,7 +222,9 @@ class Message(models.Model):
 
     class Meta:
         table = "message"
-        unique_together = (("channel", "external_id"),)
+        # The direction is part of the key: a platform numbering each direction on its own
+        # must never let one of our replies shadow a customer's message with the same id.
+        unique_together = (("channel", "direction", "external_id"),)
         indexes = (("conversation_id", "id"), ("processed", "id"))
 
 

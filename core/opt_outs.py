@@ -11,6 +11,7 @@ from datetime import datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.db import query_rows
+from core.models import Direction
 from core.sqlvalues import db_time
 
 
@@ -41,8 +42,9 @@ async def opt_out_recipient(conn: BaseDBAsyncClient, *, channel_id: int, externa
     blocked): opted out like a customer who asked. Nothing when the message is unknown."""
     rows = await query_rows(
         conn, "SELECT c.customer_id FROM message m JOIN conversation c"
-              " ON c.id = m.conversation_id WHERE m.channel_id = ? AND m.external_id = ?",
-        [channel_id, external_id])
+              " ON c.id = m.conversation_id WHERE m.channel_id = ? AND m.external_id = ?"
+              " AND m.direction = ?",
+        [channel_id, external_id, Direction.OUTBOUND.value])
     if rows:
         await set_opt_out(conn, customer_id=rows[0]["customer_id"], channel_id=channel_id,
                           opted_out=True, now=now)

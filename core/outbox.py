@@ -32,6 +32,7 @@ from core.bus import Bus
 from core.clock import SYSTEM_CLOCK, Clock
 from core.db import connection, dialect_sql, is_postgres
 from core.delivery import (
+    AnswerLost,
     Pace,
     PermanentError,
     RecipientUnreachable,
@@ -78,6 +79,7 @@ class _Outcomes:
     failed: list[tuple[int, int | None, str]] = field(default_factory=list)
     cancelled: list[tuple[int, int | None, str]] = field(default_factory=list)
     unreachable: set[int] = field(default_factory=set)
+    answer_lost: set[int] = field(default_factory=set)  # items the platform may have sent
 
     def __len__(self) -> int:
         return len(self.sent) + len(self.retry) + len(self.failed) + len(self.cancelled)
@@ -395,6 +397,9 @@ class OutboxWorker:
                 self._outcomes.unreachable.add(claim.identity_id)
         except PermanentError as error:
             self._outcomes.failed.append((claim.id, claim.message_id, str(error)))
+        except AnswerLost as error:
+            self._outcomes.answer_lost.add(claim.id)
+            self._retry_or_fail(claim, error, None)
         except (TransientError, SendError) as error:
             self._retry_or_fail(claim, error, None)
         except Exception as error:
@@ -561,14 +566,14 @@ async def _record(tx: BaseDBAsyncClient, outcomes: _Outcomes, now: datetime) -> 
             dialect_sql(tx, "UPDATE message SET delivery = ? WHERE id = ?"),
             [["sent", message] for _, message, _ in outcomes.sent if message],
         )
-        # The platform's id is kept for receipts; a clash with a stored id (which a
-        # platform sharing ids across directions cannot produce) must not wedge recording.
+        # The platform's id is kept for receipts; a clash with a stored id of the same
+        # direction (an echo stored first) must not wedge recording.
         await tx.execute_many(
             dialect_sql(
                 tx,
                 "UPDATE message SET external_id = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM"
                 " message AS other WHERE other.channel_id = message.channel_id"
-                " AND other.external_id = ?)",
+                " AND other.direction = message.direction AND other.external_id = ?)",
             ),
             [[external, message, external] for _, message, external in outcomes.sent
              if message and external],
@@ -587,6 +592,11 @@ async def _record(tx: BaseDBAsyncClient, outcomes: _Outcomes, now: datetime) -> 
                  item]
                 for item, delay, error in outcomes.retry
             ],
+        )
+    if outcomes.answer_lost:
+        await tx.execute_many(
+            dialect_sql(tx, "UPDATE outbox SET possibly_duplicated = ? WHERE id = ?"),
+            [[True, item] for item in outcomes.answer_lost],
         )
     for state, items in ((OutboxState.FAILED, outcomes.failed),
                          (OutboxState.CANCELLED, outcomes.cancelled)):

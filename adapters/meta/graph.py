@@ -13,7 +13,13 @@ from typing import Any
 import aiohttp
 import orjson
 
-from core.delivery import PermanentError, RecipientUnreachable, RetryLater, TransientError
+from core.delivery import (
+    AnswerLost,
+    PermanentError,
+    RecipientUnreachable,
+    RetryLater,
+    TransientError,
+)
 
 # Throttling, with how long to leave the key alone before trying again (seconds).
 _SLOW_DOWN = {
@@ -63,7 +69,9 @@ class GraphClient:
                                              timeout=TIMEOUT) as response:
                 raw = await response.read()
                 status = response.status
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except TimeoutError:
+            raise AnswerLost(f"{self._product}: TimeoutError") from None
+        except aiohttp.ClientError as error:
             raise TransientError(f"{self._product}: {type(error).__name__}") from None
         try:
             answer = orjson.loads(raw) if raw else {}

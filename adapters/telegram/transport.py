@@ -19,6 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBUserWarning
 
 from core.delivery import (
+    AnswerLost,
     Pace,
     PermanentError,
     RecipientUnreachable,
@@ -80,7 +81,9 @@ class TelegramTransport:
             raise RecipientUnreachable(f"{self._label}: {error.message}") from None
         except BadRequest as error:
             raise PermanentError(f"{self._label}: {error.message}") from None
-        except (TimedOut, NetworkError, TelegramError) as error:
+        except TimedOut as error:
+            raise AnswerLost(f"{self._label}: {error.message}") from None
+        except (NetworkError, TelegramError) as error:
             raise TransientError(f"{self._label}: {error.message}") from None
         return SendResult(external_id=f"{message.chat_id}:{sent['message_id']}")
 

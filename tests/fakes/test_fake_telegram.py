@@ -153,6 +153,32 @@ async def test_send_message_returns_a_message_numbered_per_chat(api, telegram):
     assert len(telegram.sent_messages()) == 3
 
 
+async def test_one_sequence_per_chat_is_shared_by_the_bot_and_the_customer(api, telegram):
+    """Issue 17: as Telegram, a chat's ids count the customer's messages and the bot's alike,
+    so a redelivered customer message can never carry the id of a reply."""
+    told = telegram.push_update(user_message(10, "first"))  # has message_id 1
+    unnumbered = user_message(10, "second")
+    del unnumbered["message"]["message_id"]
+    numbered = telegram.push_update(unnumbered)
+    reply = await api.ok("sendMessage", chat_id=10, text="welcome")
+    by_generator = telegram.next_message_id(10)
+    elsewhere = await api.ok("sendMessage", chat_id=11, text="other chat")
+
+    assert [told["message"]["message_id"], numbered["message"]["message_id"],
+            reply["message_id"], by_generator] == [1, 2, 3, 4]
+    assert elsewhere["message_id"] == 1
+
+
+async def test_a_customer_message_numbered_ahead_moves_the_bot_past_it(api, telegram):
+    pushed = user_message(12, "hello")
+    pushed["message"]["message_id"] = 40
+    telegram.push_update(pushed)
+
+    reply = await api.ok("sendMessage", chat_id=12, text="welcome")
+
+    assert reply["message_id"] == 41
+
+
 async def test_form_encoding_decodes_numbers_and_json_markup(api, telegram):
     markup = keyboard("buy:42")
     status, body = await api.form(

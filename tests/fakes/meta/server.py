@@ -319,6 +319,10 @@ class FakeMeta(FakeServer):
     def delay_next(self, path_kind: str, seconds: float, times: int = 1) -> None:
         self._delays.setdefault(self._kind(path_kind), deque()).extend([seconds] * times)
 
+    def failures_left(self, path_kind: str) -> int:
+        """Failures of `fail_next` not yet taken (a soak keeps a storm going with few queued)."""
+        return len(self._failures.get(self._kind(path_kind), ()))
+
     def calls_to(self, kind: str) -> list[GraphCall]:
         return [call for call in self.calls if _kind_matches(call.kind, kind)]
 

@@ -959,6 +959,8 @@ class _BotState:
         self.notify()
 
     def next_message_id(self, chat_id: int) -> int:
+        """As Telegram does: one sequence per chat, shared by the bot's messages and the
+        customer's (so an id never names two messages of one chat)."""
         self.last_message_ids[chat_id] = self.last_message_ids.get(chat_id, 0) + 1
         return self.last_message_ids[chat_id]
 
@@ -966,7 +968,21 @@ class _BotState:
         update = dict(update)
         update.setdefault("update_id", self.next_update_id)
         self.next_update_id = max(self.next_update_id, int(update["update_id"]) + 1)
+        self._number_message(update)
         return update
+
+    def _number_message(self, update: dict[str, Any]) -> None:
+        """A new message in an update takes the chat's next id when it has none, and one it
+        has moves the chat's sequence past it: the bot's next message never reuses it."""
+        message = update.get("message")
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
+            return
+        if "message_id" not in message:
+            update["message"] = {**message, "message_id": self.next_message_id(chat["id"])}
+        elif isinstance(message["message_id"], int):
+            self.last_message_ids[chat["id"]] = max(self.last_message_ids.get(chat["id"], 0),
+                                                    message["message_id"])
 
     def queue(self, update: dict[str, Any]) -> None:
         bisect.insort(self.updates, update, key=lambda queued: queued["update_id"])
@@ -1113,6 +1129,11 @@ class FakeTelegram(FakeServer):
             and (chat_id is None or call.params.get("chat_id") == chat_id)
         ]
 
+    def next_message_id(self, chat_id: int, token: str | None = None) -> int:
+        """The id the chat's next message takes, for an update built outside the fake (a load
+        generator posting to the webhook itself): from the chat's one sequence."""
+        return self._bot_for(token).next_message_id(chat_id)
+
     def push_update(self, update: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         bot = self._bot_for(token)
         stamped = bot.stamp(update)
@@ -1131,6 +1152,10 @@ class FakeTelegram(FakeServer):
 
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         self._delays.setdefault(self._canonical(method), deque()).extend([seconds] * times)
+
+    def failures_left(self, method: str) -> int:
+        """Failures of `fail_next` not yet taken (a soak keeps a storm going with few queued)."""
+        return len(self._failures.get(self._canonical(method), ()))
 
     def delays_left(self, method: str) -> int:
         """Delays of `delay_next` not yet taken: a call takes one as soon as it arrives."""
