@@ -29,6 +29,7 @@ from core.channel_setup import ChannelForm, PlatformLook
 from core.delivery import Transport
 from core.events import ChannelCredentials, InboundEvent
 from core.media import MediaSource
+from core.proactive import ProactiveRules
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,9 @@ class Adapter(Protocol):
     # secret in the path); None for a platform that sends no webhooks.
     webhook_path: int | None
     checks_connection: bool  # whether `check` asks the platform anything
+    # How a business may write first on this platform (follow-ups, broadcasts): its window,
+    # whether «11»/«12» opt out and in, whether it reaches customers by phone number.
+    proactive: ProactiveRules
 
     def declared(self, settings: Settings) -> Sequence[NewChannel]:
         """The channels `.env` declares (synced into the database at start)."""

@@ -16,6 +16,7 @@ from aiohttp import web
 from core.bus import Bus
 from core.channel_setup import ChannelSetup, PlatformLook
 from core.desk import Desk, Viewer
+from core.followups import FollowupWorker
 from core.settings import Settings
 from core.suggestions import Suggestion
 
@@ -46,6 +47,8 @@ CHANNEL_SETUP: web.AppKey[ChannelSetup] = web.AppKey("channel_setup", object)
 # Every platform's name and badge, by its stored code.
 PLATFORMS: web.AppKey[Mapping[str, PlatformLook]] = web.AppKey("platforms", object)
 DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
+# Woken when an event schedules a follow-up due at once.
+FOLLOWUPS: web.AppKey[FollowupWorker] = web.AppKey("followups", FollowupWorker)
 # The live streams open now, so that shutdown can end them instead of waiting for them.
 LIVE_STREAMS: web.AppKey[set[asyncio.Task[object]]] = web.AppKey("live_streams", set)
 VIEWER_KEY: web.RequestKey[Viewer | None] = web.RequestKey("viewer", object)

@@ -25,6 +25,7 @@ from admin_panel.typedefs import (
     CHANNEL_SETUP,
     DESK,
     FLOW_CONFIGURATION,
+    FOLLOWUPS,
     PLATFORMS,
     SETTINGS,
 )
@@ -38,10 +39,12 @@ from bots.webhooks import WEBHOOK_ROUTES
 from core import db, fulltext, search_index
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
+from core.clock import utcnow
 from core.conversations import ConversationEngine
 from core.delivery import Transport
 from core.desk import Desk
 from core.events import OutboundMessage
+from core.followups import FollowupWorker
 from core.inbox import Inbox
 from core.leadership import SenderLease
 from core.media import Downloader, MediaFetcher, MediaSource, MediaStore
@@ -64,6 +67,7 @@ class Runtime:
     flows: LiveFlowConfig
     media: MediaFetcher
     desk: Desk
+    followups: FollowupWorker
     transports: dict[int, Transport] = field(default_factory=dict)
     background: list[asyncio.Task[None]] = field(default_factory=list)
     media_sources: dict[int, MediaSource] = field(default_factory=dict)
@@ -140,8 +144,11 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     )
     flows = LiveFlowConfig(OrderLookups(session))
     await flows.refresh()
-    engine = ConversationEngine(flows.decide, bus, outbox.wake,
-                                look_up_order=flows.look_up_order)
+    engine = ConversationEngine(
+        flows.decide, bus, outbox.wake, look_up_order=flows.look_up_order,
+        numeric_opt_out=lambda platform: ADAPTERS[platform].proactive.numeric_opt_out)
+    followups = FollowupWorker(utcnow, lambda platform: ADAPTERS[platform].proactive,
+                               outbox.wake)
     inbox = Inbox(bus)
     inbox.on_new_messages(engine.submit)
     media_sources = {
@@ -157,11 +164,12 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
 
     desk = Desk(bus, outbox.wake, engine.submit_ids, reply_window)
     runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, media,
-                      desk, transports, media_sources=media_sources)
+                      desk, followups, transports, media_sources=media_sources)
     await inbox.start()
     await engine.start()
     await outbox.start()
     await media.start()
+    await followups.start()  # what was scheduled before a restart is sent when due
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.
@@ -185,6 +193,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await followups.close()
         await inbox.close()
         await engine.close()
         await outbox.close()
@@ -226,6 +235,7 @@ def create_app(settings: Settings) -> web.Application:
             app[BUS] = runtime.bus
             app[FLOW_CONFIGURATION] = runtime.flows
             app[DESK] = runtime.desk
+            app[FOLLOWUPS] = runtime.followups
             app[CHANNEL_SETUP] = RegistryChannelSetup(settings, runtime.session,
                                                       runtime.channels, runtime.reload_channels)
             yield

@@ -85,7 +85,14 @@ class SetLanguage:
     language: str
 
 
-Action = Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetOptOut:
+    """The customer opted out of proactive messages on this channel (or back in)."""
+
+    opted_out: bool
+
+
+Action = Reply | Handoff | LookupOrder | OpenTicket | SaveSurvey | SetLanguage | SetOptOut
 
 
 class SystemEvent(StrEnum):
@@ -119,6 +126,7 @@ class Turn:
     customer_language: str | None = None
     team: str | None = None
     waiting_ahead: int = 0
+    numeric_opt_out: bool = False  # the channel takes «11»/«12» as opting out and back in
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -38,6 +38,7 @@ from core.actions import (
     Reply,
     SaveSurvey,
     SetLanguage,
+    SetOptOut,
     SystemEvent,
     Turn,
 )
@@ -45,6 +46,7 @@ from core.bus import Bus
 from core.clock import utcnow
 from core.db import dialect_sql, is_postgres
 from core.events import ChatType, MediaRef, MessageKind, OutboundKind, OutboundMessage, Platform
+from core.followups import schedule_resolved, set_opt_out
 from core.message_meta import MessageMeta, decode_meta, encode_meta
 from core.models import Author, ConversationStatus, Direction
 from core.outbox import OutboxEntry, enqueue
@@ -95,6 +97,9 @@ class _Writes:
     tickets: list[tuple[_Conversation, OpenTicket]] = field(default_factory=list)
     surveys: list[tuple[int, SaveSurvey]] = field(default_factory=list)  # conversation id
     languages: dict[int, str] = field(default_factory=dict)  # customer id → language
+    # (customer id, channel id) → opted out of proactive messages (False: back in)
+    opt_outs: dict[tuple[int, int], bool] = field(default_factory=dict)
+    resolved: list[_Conversation] = field(default_factory=list)  # follow-ups to schedule
     unfinished_lookups: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -110,8 +115,10 @@ class ConversationEngine:
     def __init__(
         self, decide: Decide, bus: Bus, wake_outbox: Callable[[], None], *, max_batch: int = 500,
         look_up_order: LookUpOrder | None = None,
+        numeric_opt_out: Callable[[Platform], bool] = lambda _: False,
     ) -> None:
         self._decide = decide
+        self._numeric_opt_out = numeric_opt_out
         self._bus = bus
         self._wake_outbox = wake_outbox
         self._max_batch = max_batch
@@ -210,6 +217,8 @@ class ConversationEngine:
             writes.unfinished_lookups.append((row["id"], meta.order_id or ""))
             return
         writes.processed.append(row["id"])
+        if system_event == SystemEvent.RESOLVED:
+            writes.resolved.append(conversation)
         if meta.ack_token:
             writes.acknowledgements.append((conversation, meta.ack_token))
         media = from_json(row["media"])
@@ -227,6 +236,7 @@ class ConversationEngine:
             customer_language=conversation.customer_language,
             team=conversation.team,
             waiting_ahead=waiting,
+            numeric_opt_out=self._numeric_opt_out(conversation.platform),
         )
         # A survey carried over from a resolved conversation is that conversation's answer.
         survey_of = conversation.state.get("survey_of") or conversation.id
@@ -323,6 +333,9 @@ def _apply(action: Action, conversation: _Conversation, writes: _Writes) -> None
             writes.tickets.append((conversation, action))
         case SetLanguage():
             writes.languages[conversation.customer_id] = action.language
+        case SetOptOut():
+            writes.opt_outs[(conversation.customer_id, conversation.channel_id)] = (
+                action.opted_out)
 
 
 async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[str, Any]]:
@@ -465,7 +478,8 @@ async def _insert_bot_messages(
 
 async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: datetime
                              ) -> _Followups:
-    """Tickets, lookups, survey answers and language choices the flows asked for."""
+    """Tickets, lookups, survey answers, language choices and opt-outs the flows asked
+    for, and the follow-ups of resolved conversations."""
     followups = _Followups(lookups=list(writes.unfinished_lookups))
     for conversation, ticket in writes.tickets:
         number = await open_ticket(
@@ -488,6 +502,12 @@ async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: date
             [[language, db_time(conn, now), customer_id]
              for customer_id, language in writes.languages.items()],
         )
+    for (customer_id, channel_id), opted_out in writes.opt_outs.items():
+        await set_opt_out(conn, customer_id=customer_id, channel_id=channel_id,
+                          opted_out=opted_out, source="keyword", now=now)
+    for conversation in writes.resolved:
+        await schedule_resolved(conn, conversation_id=conversation.id,
+                                customer_id=conversation.customer_id, now=now)
     return followups
 
 

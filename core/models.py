@@ -186,10 +186,13 @@ class OutboxItem(models.Model):
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
+    # 0: a reply to someone writing now; higher: proactive traffic, sent after every reply
+    priority = fields.SmallIntField(default=0)
 
     class Meta:
         table = "outbox"
-        indexes = (("state", "next_attempt_at"), ("channel_id", "chat_id", "state"))
+        indexes = (("state", "next_attempt_at"), ("channel_id", "chat_id", "state"),
+                   ("state", "priority", "next_attempt_at"))
 
 
 class EarlyReceipt(models.Model):
@@ -356,3 +359,44 @@ class ApiToken(models.Model):
 
     class Meta:
         table = "api_token"
+
+
+class OptOut(models.Model):
+    """Whether a customer agreed to proactive messages on one channel: one row per customer
+    and channel, checked before every proactive send. Replies to their own messages go on."""
+
+    id = fields.IntField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="opt_outs")
+    channel = fields.ForeignKeyField("models.Channel", related_name="opt_outs")
+    opted_out = fields.BooleanField(default=True)
+    source = fields.CharField(max_length=16, description="keyword, api or platform")
+    changed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "opt_out"
+        unique_together = (("customer", "channel"),)
+
+
+class Followup(models.Model):
+    """One follow-up of the owner's rules for one customer and one event, from scheduled to
+    queued in the outbox (or skipped, with the reason). The triple (rule, event key,
+    customer) is unique, so a shop that posts the same event twice schedules it once."""
+
+    id = fields.BigIntField(primary_key=True)
+    rule_id = fields.CharField(max_length=64)
+    event_key = fields.CharField(max_length=200)
+    event_type = fields.CharField(max_length=64)
+    customer = fields.ForeignKeyField("models.Customer", related_name="followups")
+    values = fields.JSONField(description="the placeholders' values, as the event gave them")
+    state = fields.CharField(max_length=16, default="scheduled")
+    due_at = fields.DatetimeField()
+    channel = fields.ForeignKeyField("models.Channel", null=True, related_name="followups")
+    message_id = fields.BigIntField(null=True, description="the message it was sent as")
+    reason = fields.CharField(max_length=64, null=True, description="why it was skipped")
+    created_at = fields.DatetimeField()
+    queued_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "followup"
+        unique_together = (("rule_id", "event_key", "customer"),)
+        indexes = (("state", "due_at"), ("customer_id", "queued_at"))

@@ -22,6 +22,7 @@ import msgspec
 import yaml
 
 from core.events import Platform
+from core.followup_config import FollowupLimits, FollowupRule, check_followups
 from core.formats import DEFAULT_TZ, parse_jalali_date
 from core.models import OwnerConfig, Team, TeamMember, User
 from core.secrets_at_rest import sealer
@@ -145,6 +146,8 @@ class OwnerDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, om
     teams: list[TeamItem] = msgspec.field(default_factory=list)
     canned_replies: list[CannedReply] = msgspec.field(default_factory=list)
     whatsapp_templates: list[WhatsAppTemplate] = msgspec.field(default_factory=list)
+    followups: list[FollowupRule] = msgspec.field(default_factory=list)
+    followup_limits: FollowupLimits | None = None
 
 
 class _Loader(yaml.SafeLoader):
@@ -319,6 +322,7 @@ def _check(document: OwnerDocument) -> list[tuple[str, str]]:
     problems.extend(_check_teams(document.teams, {h.name for h in document.business_hours}))
     problems.extend(_check_canned(document.canned_replies))
     problems.extend(_check_templates(document.whatsapp_templates))
+    problems.extend(check_followups(document.followups, document.followup_limits))
     return problems
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from core.actions import FlowResult, Reply, SystemEvent, Turn
 from core.events import ConversationStatus
 from core.i18n import supported
-from flows import orders, survey, tickets, welcome
+from flows import opt_out, orders, survey, tickets, welcome
 from flows.config import FlowConfig
 from flows.intents import is_command
 from flows.talk import Talk
@@ -48,6 +48,9 @@ def _system_event(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
 def _customer_turn(state: dict[str, Any], turn: Turn, talk: Talk) -> FlowResult:
     if turn.is_group_chat and not is_command(turn.text, "start"):
         return FlowResult(state=state)  # groups are recorded, not chatted at
+    opted = opt_out.handle(state, turn, talk)
+    if opted is not None:
+        return opted
     if state.get("survey"):
         answered = survey.answer(state, turn, talk)
         if answered is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import aiohttp
 
 from adapters.base import BadPayload, NewChannel
@@ -12,10 +14,15 @@ from adapters.meta.adapter import MetaChannels
 from core.channel_setup import PlatformLook
 from core.events import ChannelCredentials
 from core.i18n import lazy_gettext
+from core.proactive import ProactiveRules
 from core.settings import Settings
 
 
 class InstagramAdapter(MetaChannels):
+    # Nothing outside Instagram's 24 hours: its HUMAN_AGENT tag is for a person's answer,
+    # never for a business writing first.
+    proactive = ProactiveRules(window=timedelta(hours=24))
+
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         if not (settings.instagram_account_id and settings.instagram_access_token):
             return ()

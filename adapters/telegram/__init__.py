@@ -27,6 +27,7 @@ from adapters.telegram.transport import TelegramTransport
 from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook, SetupRefused
 from core.events import ChannelCredentials, InboundEvent, Platform
 from core.i18n import gettext_noop, lazy_gettext
+from core.proactive import ProactiveRules
 from core.settings import Settings, TelegramMode
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
@@ -81,6 +82,8 @@ class TelegramAdapter:
     form = FORM
     webhook_path = 0
     checks_connection = False  # connecting already called getMe and setWebhook
+    # A bot writes to anyone who started it and has not blocked it, at any time.
+    proactive = ProactiveRules()
     secret_setting = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)
     allowed_updates: list[str] | None = ALLOWED_UPDATES
     idle_pause = 0.0  # seconds after an empty poll: Telegram's getUpdates waits by itself

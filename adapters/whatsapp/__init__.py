@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import aiohttp
 
 from adapters.base import NewChannel
@@ -12,10 +14,15 @@ from adapters.whatsapp.transport import WhatsAppTransport
 from core.channel_setup import PlatformLook
 from core.events import ChannelCredentials
 from core.i18n import lazy_gettext
+from core.proactive import ProactiveRules
 from core.settings import Settings
 
 
 class WhatsAppAdapter(MetaChannels):
+    # Free text only within 24 hours of the customer's last message; a follow-up outside
+    # it would need an approved template (not chosen per rule yet), so it goes elsewhere.
+    proactive = ProactiveRules(window=timedelta(hours=24))
+
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         if not (settings.whatsapp_phone_number_id and settings.whatsapp_access_token):
             return ()

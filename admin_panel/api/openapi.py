@@ -59,7 +59,7 @@ def _operation(endpoint: Endpoint, components: dict[str, Any]) -> dict[str, Any]
         "schema": {"$ref": REF.format(name=endpoint.response.__name__)}}}
     responses: dict[str, Any] = {
         str(endpoint.status): {
-            "description": "OK" if endpoint.status == 200 else "Created",
+            "description": {200: "OK", 201: "Created", 202: "Accepted"}[endpoint.status],
             "content": content,
         },
         "401": {"$ref": "#/components/responses/Problem"},

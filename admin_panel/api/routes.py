@@ -78,6 +78,15 @@ ENDPOINTS = (
              query=schemas.CustomerQuery, problems=(400,)),
     Endpoint(method="GET", path="/api/v1/customers/{customer_id}", name="api.customer",
              view=views.get_customer, response=schemas.Customer, problems=(404,)),
+    Endpoint(method="POST", path="/api/v1/events", name="api.post_event",
+             view=views.post_event, response=schemas.EventAccepted, status=202,
+             body=schemas.EventBody, problems=(400, 404, 422)),
+    Endpoint(method="GET", path="/api/v1/customers/{customer_id}/opt-outs",
+             name="api.opt_outs", view=views.list_opt_outs, response=schemas.OptOuts,
+             problems=(404,)),
+    Endpoint(method="PUT", path="/api/v1/customers/{customer_id}/opt-outs/{channel_id}",
+             name="api.set_opt_out", view=views.put_opt_out, response=schemas.OptOuts,
+             body=schemas.OptOutBody, problems=(400, 404, 422)),
 )
 
 

@@ -1,0 +1,122 @@
+"""The owner's follow-up rules: the `followups` and `followup_limits` sections of the
+configuration file (docs/config.md), and their checks.
+
+A rule's placeholders are checked when the file is loaded: a stray brace or a field that is
+not a plain name is refused, and so is a placeholder that the rule's event can never give
+(a resolved conversation gives only {name}). The problems are written in Persian, the
+owner's language; a value an event leaves out is caught when the event arrives.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+from core.i18n import translation
+from core.proactive import BadPlaceholder, QuietHours, placeholders
+
+RESOLVED_EVENT = "conversation.resolved"  # scheduled by the desk's resolve, not by the shop
+CUSTOMER_VALUES = ("name",)  # placeholders every follow-up can fill from the customer
+EVENT_TYPE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
+RULE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+DELAY = re.compile(r"(\d{1,6})([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DELAY = timedelta(days=365)
+MAX_TEXT = 4000
+
+
+class FollowupRule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    id: str
+    event: str
+    text: str
+    delay: str = "0s"  # "0s", "30m", "2h", "3d"
+    sms: bool = True  # may fall back to a channel that reaches the customer's phone
+
+
+class FollowupLimits(msgspec.Struct, kw_only=True, forbid_unknown_fields=True,
+                     omit_defaults=True):
+    quiet_hours: str = "22:00-08:00"  # local time; "" for none
+    timezone: str = "Asia/Tehran"
+    per_customer_per_week: int = 3
+
+
+def delay_of(text: str) -> timedelta | None:
+    match = DELAY.fullmatch(text.strip())
+    if match is None:
+        return None
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def quiet_hours_of(limits: FollowupLimits | None) -> QuietHours:
+    limits = limits or FollowupLimits()
+    if not limits.quiet_hours:
+        return QuietHours(start=time(0), end=time(0), timezone=limits.timezone)
+    start, end = _clock_range(limits.quiet_hours) or ((22, 0), (8, 0))
+    return QuietHours(start=time(*start), end=time(*end), timezone=limits.timezone)
+
+
+_CLOCK_RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+
+
+def _clock_range(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    match = _CLOCK_RANGE.fullmatch(text.strip())
+    if match is None:
+        return None
+    h1, m1, h2, m2 = (int(group) for group in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        return None
+    return (h1, m1), (h2, m2)
+
+
+def check_followups(rules: list[FollowupRule], limits: FollowupLimits | None
+                    ) -> list[tuple[str, str]]:
+    """(path, problem in Persian) for every rule and limit that is wrong."""
+    _ = translation("fa").gettext
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for index, rule in enumerate(rules):
+        at = f"$.followups[{index}]"
+        if not RULE_ID.fullmatch(rule.id):
+            problems.append((f"{at}.id", _("A rule id is 1 to 64 letters, digits, - or _.")))
+        elif rule.id in seen:
+            problems.append((f"{at}.id", _("The id %(id)s is used twice.") % {"id": rule.id}))
+        seen.add(rule.id)
+        if not EVENT_TYPE.fullmatch(rule.event) or len(rule.event) > 64:
+            problems.append((f"{at}.event", _("An event is a name like order.shipped.")))
+        delay = delay_of(rule.delay)
+        if delay is None or delay > MAX_DELAY:
+            problems.append((f"{at}.delay",
+                             _("A delay is a number and a unit, like 0s, 30m, 2h or 3d, "
+                               "at most a year.")))
+        if not rule.text.strip() or len(rule.text) > MAX_TEXT:
+            problems.append((f"{at}.text", _("A follow-up text needs 1 to %(count)s "
+                                             "characters.") % {"count": MAX_TEXT}))
+            continue
+        try:
+            names = placeholders(rule.text)
+        except BadPlaceholder as error:
+            problems.append((f"{at}.text",
+                             _("%(field)s is not a placeholder: write a name in braces, like "
+                               "{order_id}, and nothing else in braces.") % {"field": error}))
+            continue
+        if rule.event == RESOLVED_EVENT:
+            unknown = [name for name in names if name not in CUSTOMER_VALUES]
+            if unknown:
+                problems.append((f"{at}.text",
+                                 _("A resolved conversation gives only {name}; it has no "
+                                   "value for {%(field)s}.") % {"field": unknown[0]}))
+    if limits is not None:
+        if limits.quiet_hours and _clock_range(limits.quiet_hours) is None:
+            problems.append(("$.followup_limits.quiet_hours",
+                             _("Quiet hours look like 22:00-08:00.")))
+        try:
+            ZoneInfo(limits.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(("$.followup_limits.timezone",
+                             _("Unknown time zone (e.g. Asia/Tehran).")))
+        if not 0 <= limits.per_customer_per_week <= 100:
+            problems.append(("$.followup_limits.per_customer_per_week", _("Use 0 to 100.")))
+    return problems

@@ -1,0 +1,423 @@
+"""Proactive follow-ups: scheduled from an event, sent later through the outbox.
+
+An event (a shop's `POST /api/v1/events`, or a conversation an agent resolved) schedules one
+`followup` row per matching rule of the owner's configuration, due after the rule's delay;
+the pair (rule, event key) per customer is unique, so a repeated event schedules nothing
+more. A rule whose placeholders the event leaves empty is skipped at once, with the reason:
+a broken text is never sent.
+
+`FollowupWorker` takes due rows and, in one transaction per batch, either moves a row past
+quiet hours, skips it (opted out on every usable channel, no channel may carry it now, the
+weekly cap, a conversation open with an agent, a rule removed), or writes it as a bot
+message plus a low-priority outbox row and marks it queued. Writing the outbox row and
+marking the row are one commit, so a crash leaves it either scheduled (sent once after the
+restart) or queued (never again): no follow-up is written to the outbox twice. The time is
+always passed in; nothing here reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+import orjson
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from core.db import dialect_sql, is_postgres
+from core.events import ConversationStatus, OutboundMessage, Platform
+from core.followup_config import (
+    RESOLVED_EVENT,
+    FollowupLimits,
+    FollowupRule,
+    delay_of,
+    quiet_hours_of,
+)
+from core.message_meta import MessageMeta, encode_meta
+from core.models import Author, Direction
+from core.outbox import PROACTIVE_PRIORITY, OutboxEntry, enqueue
+from core.proactive import (
+    ProactiveRules,
+    Route,
+    Skip,
+    choose_channel,
+    missing_values,
+    next_allowed,
+    render,
+)
+from core.search_index import index_messages
+from core.sqlvalues import db_json, db_time, from_db_time, from_json
+from core.tasks import finish
+from core.text import phone_key
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+RulesOf = Callable[[Platform], ProactiveRules]
+BATCH = 100
+WEEK = timedelta(days=7)
+WITH_AGENT = (ConversationStatus.PENDING.value, ConversationStatus.SNOOZED.value)
+
+class FollowupState:
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"  # written to the outbox; its message carries the delivery
+    SKIPPED = "skipped"
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    id: int
+    rule: str
+    due_at: datetime
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    rule: str
+    reason: Skip
+    missing: tuple[str, ...] = ()
+
+@dataclass(frozen=True, slots=True)
+class Scheduling:
+    """What an event scheduled: the API's 202 answer."""
+
+    customer_id: int
+    scheduled: tuple[Scheduled, ...]
+    skipped: tuple[Skipped, ...]
+
+@dataclass(frozen=True, slots=True)
+class OptOutView:
+    channel_id: int
+    platform: Platform
+    channel_name: str
+    opted_out: bool
+    source: str
+    changed_at: datetime
+
+async def owner_rules(conn: BaseDBAsyncClient
+                      ) -> tuple[list[FollowupRule], FollowupLimits | None]:
+    """The follow-up sections of the stored configuration, read in the caller's transaction."""
+    rows = await conn.execute_query_dict("SELECT document FROM owner_config WHERE id = 1")
+    if not rows:
+        return [], None
+    document = from_json(rows[0]["document"]) or {}
+    rules = msgspec.convert(document.get("followups") or [], list[FollowupRule])
+    limits = document.get("followup_limits")
+    return rules, (msgspec.convert(limits, FollowupLimits) if limits else None)
+
+def event_key(event_type: str, data: Mapping[str, Any]) -> str:
+    """The same event posted twice has the same key (the shop's retry schedules nothing);
+    the customer is part of the follow-up's unique triple, whatever form named them."""
+    canonical = orjson.dumps([event_type, data], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+async def customer_by_phone(conn: BaseDBAsyncClient, phone: str, now: datetime) -> int | None:
+    """The customer with this phone number; a new one (known only by the number) when none
+    is, so that a channel reaching phone numbers can write to them. None for no number."""
+    key = phone_key(phone)
+    if key is None or len(key) < 8 or len(key) > 15:
+        return None
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT id FROM customer WHERE phone = ? ORDER BY id LIMIT 1"), [key])
+    if rows:
+        return int(rows[0]["id"])
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "INSERT INTO customer (display_name, phone, created_at)"
+                          " VALUES (?, ?, ?) RETURNING id"),
+        ["", key, db_time(conn, now)])
+    return int(rows[0]["id"])
+
+async def customer_by_account(conn: BaseDBAsyncClient, platform: str, user_id: str
+                              ) -> int | None:
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT i.customer_id FROM identity i JOIN channel ch"
+                          " ON ch.id = i.channel_id WHERE ch.platform = ? AND i.external_id = ?"
+                          " ORDER BY i.id LIMIT 1"), [platform, user_id])
+    return int(rows[0]["customer_id"]) if rows else None
+
+async def schedule(conn: BaseDBAsyncClient, *, event_type: str, key: str, customer_id: int,
+                   data: Mapping[str, str], rules: Sequence[FollowupRule],
+                   limits: FollowupLimits | None, now: datetime) -> Scheduling:
+    """One follow-up per rule of this event, due after its delay and past quiet hours."""
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT display_name FROM customer WHERE id = ?"), [customer_id])
+    name = rows[0]["display_name"] if rows else ""
+    values = {**{k: str(v) for k, v in data.items()}, "name": name}
+    quiet = quiet_hours_of(limits)
+    scheduled: list[Scheduled] = []
+    skipped: list[Skipped] = []
+    for rule in rules:
+        if rule.event != event_type:
+            continue
+        missing = missing_values(rule.text, values)
+        if missing:
+            skipped.append(Skipped(rule.id, Skip.MISSING_VALUE, missing))
+            continue
+        due = next_allowed(now + (delay_of(rule.delay) or timedelta(0)), quiet)
+        inserted = await conn.execute_query_dict(
+            dialect_sql(
+                conn,
+                "INSERT INTO followup (rule_id, event_key, event_type, customer_id, \"values\","
+                " state, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (rule_id, event_key, customer_id) DO NOTHING RETURNING id",
+            ),
+            [rule.id, key, event_type, customer_id, db_json(values), FollowupState.SCHEDULED,
+             db_time(conn, due), db_time(conn, now)],
+        )
+        if inserted:
+            scheduled.append(Scheduled(int(inserted[0]["id"]), rule.id, due))
+        else:  # the same event again: report the follow-up it scheduled the first time
+            found = await conn.execute_query_dict(
+                dialect_sql(conn, "SELECT id, due_at FROM followup WHERE rule_id = ?"
+                                  " AND event_key = ? AND customer_id = ?"),
+                [rule.id, key, customer_id])
+            scheduled.append(Scheduled(int(found[0]["id"]), rule.id,
+                                       from_db_time(found[0]["due_at"])))
+    return Scheduling(customer_id, tuple(scheduled), tuple(skipped))
+
+async def schedule_resolved(conn: BaseDBAsyncClient, *, conversation_id: int, customer_id: int,
+                            now: datetime) -> Scheduling:
+    """The owner's `conversation.resolved` rules, for one resolve (its conversation id is
+    the key: a conversation resolved, reopened and resolved again is followed up once)."""
+    rules, limits = await owner_rules(conn)
+    return await schedule(conn, event_type=RESOLVED_EVENT, key=f"conversation:{conversation_id}",
+                          customer_id=customer_id, data={}, rules=rules, limits=limits, now=now)
+
+async def set_opt_out(conn: BaseDBAsyncClient, *, customer_id: int, channel_id: int,
+                      opted_out: bool, source: str, now: datetime) -> None:
+    """The customer's one record for this channel, created or changed."""
+    await conn.execute_query(
+        dialect_sql(
+            conn,
+            "INSERT INTO opt_out (customer_id, channel_id, opted_out, source, changed_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_id, channel_id) DO UPDATE SET"
+            " opted_out = excluded.opted_out, source = excluded.source,"
+            " changed_at = excluded.changed_at",
+        ),
+        [customer_id, channel_id, opted_out, source, db_time(conn, now)],
+    )
+
+async def opt_outs_of(conn: BaseDBAsyncClient, customer_id: int) -> list[OptOutView]:
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT o.channel_id, o.opted_out, o.source, o.changed_at,"
+                          " ch.platform, ch.name FROM opt_out o JOIN channel ch"
+                          " ON ch.id = o.channel_id WHERE o.customer_id = ? ORDER BY ch.id"),
+        [customer_id])
+    return [OptOutView(row["channel_id"], Platform(row["platform"]), row["name"],
+                       bool(row["opted_out"]), row["source"], from_db_time(row["changed_at"]))
+            for row in rows]
+
+class UnknownCustomer(LookupError):
+    """No customer has this account on this platform."""
+
+
+class UnknownChannel(LookupError):
+    """No channel has this id."""
+
+
+async def post_event(*, event_type: str, phone: str | None, platform: str | None,
+                     user_id: str | None, data: Mapping[str, str | int | float],
+                     now: datetime) -> Scheduling:
+    """A shop's event (the API's POST /api/v1/events): the follow-ups of its rules, in one
+    transaction. A phone number nobody has yet becomes a customer known by it alone."""
+    values = {name: str(value) for name, value in data.items()}
+    async with in_transaction("default") as conn:
+        if phone:
+            customer_id = await customer_by_phone(conn, phone, now)
+        else:
+            customer_id = await customer_by_account(conn, platform or "", user_id or "")
+        if customer_id is None:
+            raise UnknownCustomer(phone or user_id)
+        rules, limits = await owner_rules(conn)
+        return await schedule(conn, event_type=event_type, customer_id=customer_id,
+                              key=event_key(event_type, values), data=values,
+                              rules=rules, limits=limits, now=now)
+
+
+async def customer_opt_outs(customer_id: int) -> list[OptOutView]:
+    async with in_transaction("default") as conn:
+        return await opt_outs_of(conn, customer_id)
+
+
+async def change_opt_out(customer_id: int, channel_id: int, opted_out: bool, now: datetime
+                         ) -> list[OptOutView]:
+    """Opt a customer out of (or back in to) proactive messages on a channel, for an
+    integration or an agent; the customer's records afterwards."""
+    async with in_transaction("default") as conn:
+        found = await conn.execute_query_dict(
+            dialect_sql(conn, "SELECT id FROM channel WHERE id = ?"), [channel_id])
+        if not found:
+            raise UnknownChannel(channel_id)
+        await set_opt_out(conn, customer_id=customer_id, channel_id=channel_id,
+                          opted_out=opted_out, source="api", now=now)
+        return await opt_outs_of(conn, customer_id)
+
+
+class FollowupWorker:
+    """Sends due follow-ups; `run_due` is one pass (what tests call, with their clock)."""
+
+    def __init__(self, clock: Clock, rules_of: RulesOf, wake_outbox: Callable[[], None], *,
+                 poll_seconds: float = 30.0) -> None:
+        self._clock = clock
+        self._rules_of = rules_of
+        self._wake_outbox = wake_outbox
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run_forever(), name="followups")
+
+    async def close(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        await finish(self._task)
+
+    async def _run_forever(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("followups: a pass failed; will try again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+    async def run_due(self) -> int:
+        """Handles every follow-up due now; how many were written to the outbox."""
+        queued = 0
+        while True:
+            async with in_transaction("default") as conn:
+                handled, sent = await dispatch_due(conn, self._clock(), self._rules_of)
+            queued += sent
+            if sent:
+                self._wake_outbox()
+            if handled < BATCH:
+                return queued
+
+async def dispatch_due(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesOf
+                       ) -> tuple[int, int]:
+    """One batch of due follow-ups, in the caller's transaction: (handled, queued)."""
+    lock = " FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT id, rule_id, customer_id, \"values\" FROM followup"
+                          f" WHERE state = ? AND due_at <= ? ORDER BY due_at, id LIMIT ?{lock}"),
+        [FollowupState.SCHEDULED, db_time(conn, now), BATCH])
+    if not rows:
+        return 0, 0
+    rules, limits = await owner_rules(conn)
+    by_id = {rule.id: rule for rule in rules}
+    quiet = quiet_hours_of(limits)
+    cap = (limits or FollowupLimits()).per_customer_per_week
+    allowed = next_allowed(now, quiet)
+    queued = 0
+    for row in rows:
+        rule = by_id.get(row["rule_id"])
+        if rule is None:
+            await _skip(conn, row["id"], Skip.RULE_REMOVED)
+            continue
+        if allowed > now:  # quiet hours: the send waits for their end
+            await conn.execute_query(
+                dialect_sql(conn, "UPDATE followup SET due_at = ? WHERE id = ?"),
+                [db_time(conn, allowed), row["id"]])
+            continue
+        reason = await _held_back(conn, row["customer_id"], now, cap)
+        if reason is not None:
+            await _skip(conn, row["id"], reason)
+            continue
+        routes = await _routes(conn, row["customer_id"], rules_of)
+        route = choose_channel(routes, now, phone_fallback=rule.sms)
+        if route is None or route.identity_id is None:
+            # A phone-number route needs the SMS channel's identity, created by its adapter
+            # when that channel is wired; until then it is not a way to send.
+            everywhere_out = bool(routes) and all(r.opted_out for r in routes)
+            await _skip(conn, row["id"], Skip.OPTED_OUT if everywhere_out else Skip.NO_CHANNEL)
+            continue
+        values = from_json(row["values"]) or {}
+        text = render(rule.text, values) + route.rules.opt_out_suffix
+        await _queue(conn, row, route, text, now)
+        queued += 1
+    return len(rows), queued
+
+async def _skip(conn: BaseDBAsyncClient, followup_id: int, reason: Skip) -> None:
+    await conn.execute_query(
+        dialect_sql(conn, "UPDATE followup SET state = ?, reason = ? WHERE id = ?"),
+        [FollowupState.SKIPPED, reason.value, followup_id])
+
+async def _held_back(conn: BaseDBAsyncClient, customer_id: int, now: datetime, cap: int
+                     ) -> Skip | None:
+    """A conversation open with an agent, or the week's follow-ups already sent."""
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT 1 AS busy FROM conversation WHERE customer_id = ?"
+                          " AND status IN (?, ?) LIMIT 1"), [customer_id, *WITH_AGENT])
+    if rows:
+        return Skip.WITH_AGENT
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT COUNT(*) AS sent FROM followup WHERE customer_id = ?"
+                          " AND state = ? AND queued_at > ?"),
+        [customer_id, FollowupState.QUEUED, db_time(conn, now - WEEK)])
+    if int(rows[0]["sent"]) >= cap:
+        return Skip.WEEKLY_CAP
+    return None
+
+async def _routes(conn: BaseDBAsyncClient, customer_id: int, rules_of: RulesOf) -> list[Route]:
+    """Every identity of the customer on an enabled channel, with its latest conversation's
+    chat, when the customer last wrote there, and their opt-out for the channel."""
+    rows = await conn.execute_query_dict(
+        dialect_sql(
+            conn,
+            "SELECT i.id, i.channel_id, i.unreachable, ch.platform,"
+            " (SELECT c.chat_id FROM conversation c WHERE c.identity_id = i.id"
+            "  ORDER BY c.id DESC LIMIT 1) AS chat_id,"
+            " (SELECT MAX(m.created_at) FROM message m JOIN conversation c"
+            "  ON c.id = m.conversation_id WHERE c.identity_id = i.id AND m.author = ?)"
+            "  AS last_wrote,"
+            " o.opted_out FROM identity i JOIN channel ch ON ch.id = i.channel_id"
+            " LEFT JOIN opt_out o ON o.customer_id = i.customer_id AND o.channel_id = i.channel_id"
+            " WHERE i.customer_id = ? AND ch.enabled = ?",
+        ),
+        [Author.CUSTOMER.value, customer_id, True])
+    return [Route(channel_id=row["channel_id"], identity_id=row["id"], chat_id=row["chat_id"],
+                  rules=rules_of(Platform(row["platform"])),
+                  last_wrote=from_db_time(row["last_wrote"]) if row["last_wrote"] else None,
+                  opted_out=bool(row["opted_out"]), unreachable=bool(row["unreachable"]))
+            for row in rows if row["chat_id"] is not None]
+
+async def _queue(conn: BaseDBAsyncClient, row: Mapping[str, Any], route: Route, text: str,
+                 now: datetime) -> None:
+    """The follow-up as a bot message in the customer's latest conversation there, and its
+    outbox row behind every reply; the row marked queued in the same transaction."""
+    found = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT c.id, c.route, ch.platform FROM conversation c JOIN channel ch"
+                          " ON ch.id = c.channel_id WHERE c.identity_id = ?"
+                          " ORDER BY c.id DESC LIMIT 1"), [route.identity_id])
+    conversation = found[0]
+    stamp = db_time(conn, now)
+    inserted = await conn.execute_query_dict(
+        dialect_sql(conn, "INSERT INTO message (conversation_id, channel_id, direction, author,"
+                          " kind, text, meta, revisions, processed, delivery, created_at)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+        [conversation["id"], route.channel_id, Direction.OUTBOUND.value, Author.BOT.value,
+         "text", text, encode_meta(MessageMeta(followup=row["rule_id"])), db_json([]), True,
+         "queued", stamp])
+    message_id = int(inserted[0]["id"])
+    await index_messages(conn, [(message_id, conversation["id"], text)])
+    message = OutboundMessage(platform=Platform(conversation["platform"]),
+                              channel_id=route.channel_id, chat_id=route.chat_id, text=text,
+                              route=from_json(conversation["route"]) or {})
+    assert route.identity_id is not None
+    await enqueue(conn, [OutboxEntry(route.channel_id, message_id, route.identity_id,
+                                     route.chat_id, message, priority=PROACTIVE_PRIORITY)], now)
+    await conn.execute_query(
+        dialect_sql(conn, "UPDATE followup SET state = ?, channel_id = ?, message_id = ?,"
+                          " queued_at = ? WHERE id = ?"),
+        [FollowupState.QUEUED, route.channel_id, message_id, stamp, row["id"]])
