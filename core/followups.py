@@ -147,7 +147,8 @@ async def schedule(conn: BaseDBAsyncClient, *, event_type: str, key: str, custom
     rows = await conn.execute_query_dict(
         dialect_sql(conn, "SELECT display_name FROM customer WHERE id = ?"), [customer_id])
     name = rows[0]["display_name"] if rows else ""
-    values = {**{k: str(v) for k, v in data.items()}, "name": name}
+    # The shop's own name for the customer, when it sends one, over a platform's display name.
+    values = {"name": name, **{k: str(v) for k, v in data.items()}}
     quiet = quiet_hours_of(limits)
     scheduled: list[Scheduled] = []
     skipped: list[Skipped] = []

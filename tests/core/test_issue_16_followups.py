@@ -387,3 +387,47 @@ async def test_replies_go_before_proactive_rows_in_the_outbox():
     async with in_transaction("default") as conn:
         due = await worker._due_rows(conn, 10)
     assert [row["id"] for row in due] == [reply.id, proactive.id]
+
+
+@pytestmark_db
+async def test_a_customer_who_writes_stop_is_opted_out_and_gets_no_follow_up(channel_id):
+    from functools import partial
+
+    from core.conversations import ConversationEngine
+    from core.inbox import Inbox
+    from flows import FlowConfig, decide
+    from tests.core.test_inbox import message
+    from tests.integration.helpers import eventually
+
+    await store_rules()
+    bus = InProcessBus()
+    inbox = Inbox(bus)
+    engine = ConversationEngine(partial(decide, config=FlowConfig()), bus, lambda: None,
+                                numeric_opt_out=lambda p: rules_of(p).numeric_opt_out)
+    inbox.on_new_messages(engine.submit)
+    await inbox.start()
+    await engine.start()
+    try:
+        await inbox.ingest([message("stop", message_id=1, channel_id=channel_id,
+                                    phone="+989121234567")])
+        await eventually(lambda: OptOut.exists(opted_out=True), what="the opt-out")
+        await eventually(lambda: Message.filter(direction="out").exists(),
+                         what="the confirmation")
+    finally:
+        await inbox.close()
+        await engine.close()
+    record = await OptOut.get()
+    assert (record.channel_id, record.source) == (channel_id, "keyword")
+    confirmation = await Message.filter(direction="out").order_by("id").first()
+    assert confirmation is not None and "پاسخ" in (confirmation.text or "")
+    outbox_before = await OutboxItem.all().count()
+    clock = Clock(datetime.now(UTC))
+    await shipped(clock)
+    assert await FollowupWorker(clock, rules_of, lambda: None).run_due() == 0
+    assert await OutboxItem.all().count() == outbox_before
+    assert (await Followup.get()).reason == "opted_out"
+
+
+@pytest.fixture
+async def channel_id():
+    return (await Channel.create(platform="telegram", key="123456")).id
