@@ -15,6 +15,8 @@ SECTIONS: dict[str, LazyString] = {
     "teams": lazy_gettext("Teams (configuration)"),
     "canned_replies": lazy_gettext("Canned replies"),
     "whatsapp_templates": lazy_gettext("WhatsApp templates"),
+    "followups": lazy_gettext("Follow-ups"),
+    "followup_limits": lazy_gettext("Follow-up limits"),
 }
 
 ROLES: dict[str, LazyString] = {
