@@ -431,3 +431,12 @@ async def test_a_customer_who_writes_stop_is_opted_out_and_gets_no_follow_up(cha
 @pytest.fixture
 async def channel_id():
     return (await Channel.create(platform="telegram", key="123456")).id
+
+
+def test_the_rules_round_trip_through_export_and_load():
+    from core.owner_config import dump
+    document = parse(RULES + "followup_limits:\n  quiet_hours: '23:00-07:30'\n"
+                             "  per_customer_per_week: 2\n")
+    assert parse(dump(document)) == document
+    assert [rule.id for rule in document.followups] == ["shipped", "how_was_it", "thanks"]
+    assert document.followups[2].sms is True and document.followup_limits is not None
