@@ -10,7 +10,9 @@ owner's language; a value an event leaves out is caught when the event arrives.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -28,12 +30,24 @@ MAX_DELAY = timedelta(days=365)
 MAX_TEXT = 4000
 
 
+class FollowupTemplate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True,
+                       omit_defaults=True):
+    """The approved template that carries the follow-up past a platform's window
+    (WhatsApp's 24 hours): one of `whatsapp_templates`, its parameters as placeholders."""
+
+    name: str
+    language: str
+    category: Literal["utility", "marketing"] = "utility"
+    parameters: list[str] = msgspec.field(default_factory=list)  # e.g. ["{name}", "{order_id}"]
+
+
 class FollowupRule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     id: str
     event: str
     text: str
     delay: str = "0s"  # "0s", "30m", "2h", "3d"
     sms: bool = True  # may fall back to a channel that reaches the customer's phone
+    template: FollowupTemplate | None = None
 
 
 class FollowupLimits(msgspec.Struct, kw_only=True, forbid_unknown_fields=True,
@@ -71,9 +85,16 @@ def _clock_range(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     return (h1, m1), (h2, m2)
 
 
-def check_followups(rules: list[FollowupRule], limits: FollowupLimits | None
+def template_texts(rule: FollowupRule) -> tuple[str, ...]:
+    """Every text of the rule that has placeholders: its text and its template's parameters."""
+    return (rule.text, *(rule.template.parameters if rule.template else ()))
+
+
+def check_followups(rules: list[FollowupRule], limits: FollowupLimits | None,
+                    templates: Collection[tuple[str, str, int]] = ()
                     ) -> list[tuple[str, str]]:
-    """(path, problem in Persian) for every rule and limit that is wrong."""
+    """(path, problem in Persian) for every rule and limit that is wrong. `templates`: the
+    approved WhatsApp templates listed, as (name, language, number of parameters)."""
     _ = translation("fa").gettext
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -95,8 +116,18 @@ def check_followups(rules: list[FollowupRule], limits: FollowupLimits | None
             problems.append((f"{at}.text", _("A follow-up text needs 1 to %(count)s "
                                              "characters.") % {"count": MAX_TEXT}))
             continue
+        if rule.template is not None:
+            listed = {(name, language): count for name, language, count in templates}
+            count = listed.get((rule.template.name, rule.template.language))
+            if count is None:
+                problems.append((f"{at}.template.name",
+                                 _("No entry of whatsapp_templates has this name and language.")))
+            elif count != len(rule.template.parameters):
+                problems.append((f"{at}.template.parameters",
+                                 _("The template has %(count)s parameters.") % {
+                                     "count": count}))
         try:
-            names = placeholders(rule.text)
+            names = tuple(name for text in template_texts(rule) for name in placeholders(text))
         except BadPlaceholder as error:
             problems.append((f"{at}.text",
                              _("%(field)s is not a placeholder: write a name in braces, like "

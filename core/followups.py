@@ -32,13 +32,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.db import dialect_sql, is_postgres
-from core.events import ConversationStatus, OutboundMessage, Platform
+from core.events import ConversationStatus, OutboundKind, OutboundMessage, Platform, Template
 from core.followup_config import (
     RESOLVED_EVENT,
     FollowupLimits,
     FollowupRule,
     delay_of,
     quiet_hours_of,
+    template_texts,
 )
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, Direction
@@ -50,6 +51,7 @@ from core.proactive import (
     choose_channel,
     missing_values,
     next_allowed,
+    outside_window,
     render,
 )
 from core.search_index import index_messages
@@ -155,7 +157,8 @@ async def schedule(conn: BaseDBAsyncClient, *, event_type: str, key: str, custom
     for rule in rules:
         if rule.event != event_type:
             continue
-        missing = missing_values(rule.text, values)
+        missing = tuple(dict.fromkeys(
+            name for text in template_texts(rule) for name in missing_values(text, values)))
         if missing:
             skipped.append(Skipped(rule.id, Skip.MISSING_VALUE, missing))
             continue
@@ -336,7 +339,8 @@ async def dispatch_due(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesOf
             await _skip(conn, row["id"], reason)
             continue
         routes = await _routes(conn, row["customer_id"], rules_of)
-        route = choose_channel(routes, now, phone_fallback=rule.sms)
+        route = choose_channel(routes, now, phone_fallback=rule.sms,
+                               template=rule.template is not None)
         if route is None or route.identity_id is None:
             # A phone-number route needs the SMS channel's identity, created by its adapter
             # when that channel is wired; until then it is not a way to send.
@@ -345,7 +349,12 @@ async def dispatch_due(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesOf
             continue
         values = from_json(row["values"]) or {}
         text = render(rule.text, values) + route.rules.opt_out_suffix
-        await _queue(conn, row, route, text, now)
+        template = None
+        if rule.template is not None and outside_window(route, now):
+            template = Template(name=rule.template.name, language=rule.template.language,
+                                parameters=tuple(render(parameter, values)
+                                                 for parameter in rule.template.parameters))
+        await _queue(conn, row, route, text, template, now)
         queued += 1
     return len(rows), queued
 
@@ -394,9 +403,10 @@ async def _routes(conn: BaseDBAsyncClient, customer_id: int, rules_of: RulesOf) 
             for row in rows if row["chat_id"] is not None]
 
 async def _queue(conn: BaseDBAsyncClient, row: Mapping[str, Any], route: Route, text: str,
-                 now: datetime) -> None:
-    """The follow-up as a bot message in the customer's latest conversation there, and its
-    outbox row behind every reply; the row marked queued in the same transaction."""
+                 template: Template | None, now: datetime) -> None:
+    """The follow-up as a bot message in the customer's latest conversation there (the
+    rule's text, also when an approved template carries it), and its outbox row behind
+    every reply; the row marked queued in the same transaction."""
     found = await conn.execute_query_dict(
         dialect_sql(conn, "SELECT c.id, c.route, ch.platform FROM conversation c JOIN channel ch"
                           " ON ch.id = c.channel_id WHERE c.identity_id = ?"
@@ -408,13 +418,17 @@ async def _queue(conn: BaseDBAsyncClient, row: Mapping[str, Any], route: Route, 
                           " kind, text, meta, revisions, processed, delivery, created_at)"
                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
         [conversation["id"], route.channel_id, Direction.OUTBOUND.value, Author.BOT.value,
-         "text", text, encode_meta(MessageMeta(followup=row["rule_id"])), db_json([]), True,
+         "text", text, encode_meta(MessageMeta(
+             followup=row["rule_id"], template=template.name if template else None)),
+         db_json([]), True,
          "queued", stamp])
     message_id = int(inserted[0]["id"])
     await index_messages(conn, [(message_id, conversation["id"], text)])
     message = OutboundMessage(platform=Platform(conversation["platform"]),
                               channel_id=route.channel_id, chat_id=route.chat_id, text=text,
-                              route=from_json(conversation["route"]) or {})
+                              route=from_json(conversation["route"]) or {},
+                              kind=OutboundKind.TEMPLATE if template else OutboundKind.TEXT,
+                              template=template)
     assert route.identity_id is not None
     await enqueue(conn, [OutboxEntry(route.channel_id, message_id, route.identity_id,
                                      route.chat_id, message, priority=PROACTIVE_PRIORITY)], now)

@@ -322,7 +322,9 @@ def _check(document: OwnerDocument) -> list[tuple[str, str]]:
     problems.extend(_check_teams(document.teams, {h.name for h in document.business_hours}))
     problems.extend(_check_canned(document.canned_replies))
     problems.extend(_check_templates(document.whatsapp_templates))
-    problems.extend(check_followups(document.followups, document.followup_limits))
+    problems.extend(check_followups(
+        document.followups, document.followup_limits,
+        [(t.name, t.language, t.parameters) for t in document.whatsapp_templates]))
     return problems
 
 

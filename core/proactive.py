@@ -26,9 +26,11 @@ class ProactiveRules:
     convention). `reaches_phone_numbers`: the channel can write to a customer known only by
     a phone number (SMS, Bale's business API); such a channel is the fallback.
     `opt_out_suffix`: appended to every proactive text (SMS: «لغو۱۱»).
+    `templates_outside_window`: past the window, an approved template still goes (WhatsApp).
     """
 
     window: timedelta | None = None
+    templates_outside_window: bool = False
     numeric_opt_out: bool = False
     reaches_phone_numbers: bool = False
     opt_out_suffix: str = ""
@@ -62,25 +64,32 @@ class Route:
     by_phone: bool = False  # a phone-number route (the fallback), not an identity they used
 
 
-def choose_channel(routes: Sequence[Route], now: datetime, *, phone_fallback: bool = True
-                   ) -> Route | None:
-    """The customer's most recently used channel that may carry a proactive message now,
-    then a channel that reaches their phone number (when the rule allows it); None when no
-    channel may. An opted-out channel is never chosen."""
+def choose_channel(routes: Sequence[Route], now: datetime, *, phone_fallback: bool = True,
+                   template: bool = False) -> Route | None:
+    """The customer's most recently used channel that may carry a proactive message now
+    (past its window only when the rule has a template and the channel takes one), then a
+    channel that reaches their phone number (when the rule allows it); None when no channel
+    may. An opted-out channel is never chosen."""
     used = sorted((r for r in routes if not r.by_phone),
                   key=lambda r: r.last_wrote or datetime.min.replace(tzinfo=UTC), reverse=True)
     for route in used:
         if route.opted_out or route.unreachable:
             continue
-        if route.rules.window is None or (
-            route.last_wrote is not None and now - route.last_wrote <= route.rules.window
-        ):
+        if not outside_window(route, now) or (template and route.rules.templates_outside_window):
             return route
     if phone_fallback:
         for route in routes:
             if route.by_phone and route.rules.reaches_phone_numbers and not route.opted_out:
                 return route
     return None
+
+
+def outside_window(route: Route, now: datetime) -> bool:
+    """Whether a free text to this route is past the platform's window now."""
+    window = route.rules.window
+    if window is None:
+        return False
+    return route.last_wrote is None or now - route.last_wrote > window
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

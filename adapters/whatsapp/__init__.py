@@ -19,9 +19,9 @@ from core.settings import Settings
 
 
 class WhatsAppAdapter(MetaChannels):
-    # Free text only within 24 hours of the customer's last message; a follow-up outside
-    # it would need an approved template (not chosen per rule yet), so it goes elsewhere.
-    proactive = ProactiveRules(window=timedelta(hours=24))
+    # Free text only within 24 hours of the customer's last message; after that only an
+    # approved template (a follow-up rule names one), else the follow-up goes elsewhere.
+    proactive = ProactiveRules(window=timedelta(hours=24), templates_outside_window=True)
 
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         if not (settings.whatsapp_phone_number_id and settings.whatsapp_access_token):

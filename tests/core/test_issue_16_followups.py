@@ -440,3 +440,44 @@ def test_the_rules_round_trip_through_export_and_load():
     assert parse(dump(document)) == document
     assert [rule.id for rule in document.followups] == ["shipped", "how_was_it", "thanks"]
     assert document.followups[2].sms is True and document.followup_limits is not None
+
+
+TEMPLATED = """
+whatsapp_templates:
+  - name: order_shipped
+    language: fa
+    parameters: 2
+followups:
+  - id: shipped
+    event: order.shipped
+    text: "{name} عزیز، سفارش {order_id} ارسال شد."
+    template:
+      name: order_shipped
+      language: fa
+      category: utility
+      parameters: ["{name}", "{order_id}"]
+"""
+
+
+def test_a_rules_template_must_be_listed_with_its_parameters():
+    with pytest.raises(InvalidConfig) as refused:
+        parse(TEMPLATED.replace("parameters: 2", "parameters: 1")
+              + "  - id: other\n    event: order.shipped\n    text: سلام\n"
+                "    template: {name: missing, language: fa}\n")
+    assert [problem.line for problem in refused.value.problems] == [14, 18]
+    assert parse(TEMPLATED).followups[0].template is not None
+
+
+@pytestmark_db
+async def test_past_whatsapps_window_the_rules_template_carries_it():
+    clock = Clock(NOON)
+    await store_rules(TEMPLATED)
+    await customer_on(Platform.WHATSAPP, wrote_at=NOON - timedelta(days=2))
+    await shipped(clock)
+    assert await FollowupWorker(clock, rules_of, lambda: None).run_due() == 1
+    payload = (await OutboxItem.get()).payload
+    payload = payload if isinstance(payload, dict) else __import__("json").loads(payload)
+    assert payload["kind"] == "template"
+    assert payload["template"] == ["order_shipped", "fa", ["مریم", "A-1001"]]
+    shown = await Message.filter(direction="out").get()
+    assert shown.text == "مریم عزیز، سفارش A-1001 ارسال شد."
