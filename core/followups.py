@@ -88,7 +88,7 @@ class Skipped:
 class Scheduling:
     """What an event scheduled: the API's 202 answer."""
 
-    customer_id: int
+    customer_id: int | None  # None: no rule of this event, and nobody has the number yet
     scheduled: tuple[Scheduled, ...]
     skipped: tuple[Skipped, ...]
 
@@ -118,16 +118,17 @@ def event_key(event_type: str, data: Mapping[str, Any]) -> str:
     canonical = orjson.dumps([event_type, data], option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()
 
-async def customer_by_phone(conn: BaseDBAsyncClient, phone: str, now: datetime) -> int | None:
-    """The customer with this phone number; a new one (known only by the number) when none
-    is, so that a channel reaching phone numbers can write to them. None for no number."""
+async def customer_by_phone(conn: BaseDBAsyncClient, phone: str, now: datetime, *,
+                            create: bool) -> int | None:
+    """The customer with this phone number; with `create`, a new one (known only by the
+    number) when none is, so that a channel reaching phone numbers can write to them."""
     key = phone_key(phone)
     if key is None or len(key) < 8 or len(key) > 15:
         return None
     rows = await conn.execute_query_dict(
         dialect_sql(conn, "SELECT id FROM customer WHERE phone = ? ORDER BY id LIMIT 1"), [key])
-    if rows:
-        return int(rows[0]["id"])
+    if rows or not create:
+        return int(rows[0]["id"]) if rows else None
     rows = await conn.execute_query_dict(
         dialect_sql(conn, "INSERT INTO customer (display_name, phone, created_at)"
                           " VALUES (?, ?, ?) RETURNING id"),
@@ -231,13 +232,17 @@ async def post_event(*, event_type: str, phone: str | None, platform: str | None
     transaction. A phone number nobody has yet becomes a customer known by it alone."""
     values = {name: str(value) for name, value in data.items()}
     async with in_transaction("default") as conn:
+        rules, limits = await owner_rules(conn)
         if phone:
-            customer_id = await customer_by_phone(conn, phone, now)
+            # Someone known only by the number is added only when a rule wants to write.
+            customer_id = await customer_by_phone(
+                conn, phone, now, create=any(rule.event == event_type for rule in rules))
+            if customer_id is None:
+                return Scheduling(None, (), ())
         else:
             customer_id = await customer_by_account(conn, platform or "", user_id or "")
         if customer_id is None:
             raise UnknownCustomer(phone or user_id)
-        rules, limits = await owner_rules(conn)
         return await schedule(conn, event_type=event_type, customer_id=customer_id,
                               key=event_key(event_type, values), data=values,
                               rules=rules, limits=limits, now=now)

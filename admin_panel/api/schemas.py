@@ -272,7 +272,7 @@ class EventAccepted(Struct, frozen=True):
     """What the event scheduled; each follow-up is checked again when due (quiet hours,
     opt-out, the weekly cap, an open conversation, the channel's rules)."""
 
-    customer_id: int
+    customer_id: int | None  # null: no rule of this event, and no customer has the number
     scheduled: list[ScheduledFollowup]
     skipped: list[SkippedFollowup]
 

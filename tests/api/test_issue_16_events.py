@@ -59,6 +59,12 @@ async def test_a_missing_value_is_reported_and_nothing_is_scheduled(pasokh):
                                     "missing": ["name", "order_id"]}]
     # Known only by the phone number now: an SMS channel can reach them once it is set up.
     assert await Customer.filter(phone="989121234567").count() == 1
+    # An event no rule follows up adds nobody.
+    response = await pasokh.post("/api/v1/events", headers=headers, json={
+        "type": "order.paid", "customer": {"phone": "09350000000"}})
+    assert response.status == 202
+    assert await response.json() == {"customer_id": None, "scheduled": [], "skipped": []}
+    assert not await Customer.exists(phone="989350000000")
 
 
 async def test_bad_events_are_refused(pasokh):
