@@ -42,7 +42,7 @@ from core.followup_config import (
     template_texts,
 )
 from core.message_meta import MessageMeta, encode_meta
-from core.models import Author, Direction
+from core.models import Author, Conversation, Direction, Identity
 from core.outbox import PROACTIVE_PRIORITY, OutboxEntry, enqueue
 from core.proactive import (
     ProactiveRules,
@@ -346,12 +346,12 @@ async def dispatch_due(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesOf
         routes = await _routes(conn, row["customer_id"], rules_of)
         route = choose_channel(routes, now, phone_fallback=rule.sms,
                                template=rule.template is not None)
-        if route is None or route.identity_id is None:
-            # A phone-number route needs the SMS channel's identity, created by its adapter
-            # when that channel is wired; until then it is not a way to send.
+        if route is None:
             everywhere_out = bool(routes) and all(r.opted_out for r in routes)
             await _skip(conn, row["id"], Skip.OPTED_OUT if everywhere_out else Skip.NO_CHANNEL)
             continue
+        if route.identity_id is None:
+            route = await _phone_identity(conn, row["customer_id"], route, now)
         values = from_json(row["values"]) or {}
         text = render(rule.text, values) + route.rules.opt_out_suffix
         template = None
@@ -405,7 +405,44 @@ async def _routes(conn: BaseDBAsyncClient, customer_id: int, rules_of: RulesOf) 
                   rules=rules_of(Platform(row["platform"])),
                   last_wrote=from_db_time(row["last_wrote"]) if row["last_wrote"] else None,
                   opted_out=bool(row["opted_out"]), unreachable=bool(row["unreachable"]))
-            for row in rows if row["chat_id"] is not None]
+            for row in rows if row["chat_id"] is not None] + await _phone_routes(
+        conn, customer_id, {row["channel_id"] for row in rows}, rules_of)
+
+
+async def _phone_routes(conn: BaseDBAsyncClient, customer_id: int, used: set[int],
+                        rules_of: RulesOf) -> list[Route]:
+    """The customer's phone number on each enabled channel whose adapter reaches phone
+    numbers (SMS, a business API) and that they have not used yet: the fallback."""
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, "SELECT cu.phone, ch.id, ch.platform, o.opted_out FROM customer cu"
+                          " JOIN channel ch ON ch.enabled = ? LEFT JOIN opt_out o"
+                          " ON o.customer_id = cu.id AND o.channel_id = ch.id"
+                          " WHERE cu.id = ? AND cu.phone IS NOT NULL"),
+        [True, customer_id])
+    routes = []
+    for row in rows:
+        rules = rules_of(Platform(row["platform"]))
+        if rules.reaches_phone_numbers and row["id"] not in used and row["phone"]:
+            routes.append(Route(channel_id=row["id"], identity_id=None, chat_id=row["phone"],
+                                rules=rules, last_wrote=None, by_phone=True,
+                                opted_out=bool(row["opted_out"])))
+    return routes
+
+
+async def _phone_identity(conn: BaseDBAsyncClient, customer_id: int, route: Route,
+                          now: datetime) -> Route:
+    """The customer's identity on a phone-number channel (its external id is the number in
+    core.text.phone_key's form, as the channel's adapter reads inbound ones), with a
+    resolved conversation to hold what is sent: made on the first proactive message."""
+    identity = await Identity.create(customer_id=customer_id, channel_id=route.channel_id,
+                                     external_id=route.chat_id, using_db=conn)
+    await Conversation.create(channel_id=route.channel_id, customer_id=customer_id,
+                              identity_id=identity.id, chat_id=route.chat_id,
+                              status=ConversationStatus.RESOLVED.value, created_at=now,
+                              last_message_at=now, resolved_at=now, using_db=conn)
+    return Route(channel_id=route.channel_id, identity_id=identity.id, chat_id=route.chat_id,
+                 rules=route.rules, last_wrote=None, opted_out=False, by_phone=True)
+
 
 async def _queue(conn: BaseDBAsyncClient, row: Mapping[str, Any], route: Route, text: str,
                  template: Template | None, now: datetime) -> None:

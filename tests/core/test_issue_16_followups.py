@@ -481,3 +481,45 @@ async def test_past_whatsapps_window_the_rules_template_carries_it():
     assert payload["template"] == ["order_shipped", "fa", ["مریم", "A-1001"]]
     shown = await Message.filter(direction="out").get()
     assert shown.text == "مریم عزیز، سفارش A-1001 ارسال شد."
+
+
+PHONE_RULES = ProactiveRules(window=None, reaches_phone_numbers=True, numeric_opt_out=True,
+                             opt_out_suffix="\nلغو۱۱")
+
+
+def sms_like(platform: Platform) -> ProactiveRules:
+    """A channel that reaches phone numbers, as the SMS adapter will declare (Bale's
+    channel stands in for it here: the rules are the adapter's, core names no platform)."""
+    return PHONE_RULES if platform is Platform.BALE else rules_of(platform)
+
+
+@pytestmark_db
+@pytest.mark.parametrize("sms", [True, False])
+async def test_a_customer_known_only_by_phone_is_reached_where_a_channel_takes_numbers(sms):
+    await store_rules(RULES if sms else RULES.replace(
+        "    delay: 0s\n", "    delay: 0s\n    sms: false\n"))
+    channel = await Channel.create(platform="bale", key="sms-like")
+    clock = Clock(NOON)
+    scheduling = await post_event(event_type="order.shipped", phone="09121234567",
+                                  platform=None, user_id=None,
+                                  data={"order_id": "A-9", "name": "سارا"}, now=NOON)
+    assert [s.rule for s in scheduling.scheduled] == ["shipped"]
+    worker = FollowupWorker(clock, sms_like, lambda: None)
+    assert await worker.run_due() == (1 if sms else 0)
+    if not sms:
+        assert (await Followup.get()).reason == "no_channel"
+        return
+    row = await OutboxItem.get()
+    assert (row.channel_id, row.chat_id) == (channel.id, "989121234567")
+    sent = await Message.get(id=row.message_id)
+    assert sent.text == "سارا عزیز، سفارش A-9 ارسال شد.\nلغو۱۱"
+    identity = await Identity.get(id=row.identity_id)
+    assert identity.external_id == "989121234567"
+    # The next follow-up uses the same identity; opted out there, nothing goes.
+    async with in_transaction("default") as conn:
+        await set_opt_out(conn, customer_id=identity.customer_id, channel_id=channel.id,
+                          opted_out=True, source="keyword", now=NOON)
+    await post_event(event_type="order.shipped", phone="09121234567", platform=None,
+                     user_id=None, data={"order_id": "A-10", "name": "سارا"}, now=NOON)
+    assert await worker.run_due() == 0
+    assert await Identity.filter(channel_id=channel.id).count() == 1
