@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import msgspec
@@ -67,10 +68,12 @@ BATCH = 100
 WEEK = timedelta(days=7)
 WITH_AGENT = (ConversationStatus.PENDING.value, ConversationStatus.SNOOZED.value)
 
-class FollowupState:
+
+class FollowupState(StrEnum):
     SCHEDULED = "scheduled"
     QUEUED = "queued"  # written to the outbox; its message carries the delivery
     SKIPPED = "skipped"
+
 
 @dataclass(frozen=True, slots=True)
 class Scheduled:
@@ -78,11 +81,13 @@ class Scheduled:
     rule: str
     due_at: datetime
 
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     rule: str
     reason: Skip
     missing: tuple[str, ...] = ()
+
 
 @dataclass(frozen=True, slots=True)
 class Scheduling:
@@ -92,6 +97,7 @@ class Scheduling:
     scheduled: tuple[Scheduled, ...]
     skipped: tuple[Skipped, ...]
 
+
 @dataclass(frozen=True, slots=True)
 class OptOutView:
     channel_id: int
@@ -100,6 +106,7 @@ class OptOutView:
     opted_out: bool
     source: str
     changed_at: datetime
+
 
 async def owner_rules(conn: BaseDBAsyncClient
                       ) -> tuple[list[FollowupRule], FollowupLimits | None]:
@@ -112,11 +119,13 @@ async def owner_rules(conn: BaseDBAsyncClient
     limits = document.get("followup_limits")
     return rules, (msgspec.convert(limits, FollowupLimits) if limits else None)
 
+
 def event_key(event_type: str, data: Mapping[str, Any]) -> str:
     """The same event posted twice has the same key (the shop's retry schedules nothing);
     the customer is part of the follow-up's unique triple, whatever form named them."""
     canonical = orjson.dumps([event_type, data], option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()
+
 
 async def customer_by_phone(conn: BaseDBAsyncClient, phone: str, now: datetime, *,
                             create: bool) -> int | None:
@@ -135,6 +144,7 @@ async def customer_by_phone(conn: BaseDBAsyncClient, phone: str, now: datetime, 
         ["", key, db_time(conn, now)])
     return int(rows[0]["id"])
 
+
 async def customer_by_account(conn: BaseDBAsyncClient, platform: str, user_id: str
                               ) -> int | None:
     rows = await conn.execute_query_dict(
@@ -142,6 +152,7 @@ async def customer_by_account(conn: BaseDBAsyncClient, platform: str, user_id: s
                           " ON ch.id = i.channel_id WHERE ch.platform = ? AND i.external_id = ?"
                           " ORDER BY i.id LIMIT 1"), [platform, user_id])
     return int(rows[0]["customer_id"]) if rows else None
+
 
 async def schedule(conn: BaseDBAsyncClient, *, event_type: str, key: str, customer_id: int,
                    data: Mapping[str, str], rules: Sequence[FollowupRule],
@@ -171,7 +182,7 @@ async def schedule(conn: BaseDBAsyncClient, *, event_type: str, key: str, custom
                 " state, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (rule_id, event_key, customer_id) DO NOTHING RETURNING id",
             ),
-            [rule.id, key, event_type, customer_id, db_json(values), FollowupState.SCHEDULED,
+            [rule.id, key, event_type, customer_id, db_json(values), FollowupState.SCHEDULED.value,
              db_time(conn, due), db_time(conn, now)],
         )
         if inserted:
@@ -185,6 +196,7 @@ async def schedule(conn: BaseDBAsyncClient, *, event_type: str, key: str, custom
                                        from_db_time(found[0]["due_at"])))
     return Scheduling(customer_id, tuple(scheduled), tuple(skipped))
 
+
 async def schedule_resolved(conn: BaseDBAsyncClient, *, conversation_id: int, customer_id: int,
                             now: datetime) -> Scheduling:
     """The owner's `conversation.resolved` rules, for one resolve (its conversation id is
@@ -192,6 +204,7 @@ async def schedule_resolved(conn: BaseDBAsyncClient, *, conversation_id: int, cu
     rules, limits = await owner_rules(conn)
     return await schedule(conn, event_type=RESOLVED_EVENT, key=f"conversation:{conversation_id}",
                           customer_id=customer_id, data={}, rules=rules, limits=limits, now=now)
+
 
 async def set_opt_out(conn: BaseDBAsyncClient, *, customer_id: int, channel_id: int,
                       opted_out: bool, source: str, now: datetime) -> None:
@@ -207,6 +220,7 @@ async def set_opt_out(conn: BaseDBAsyncClient, *, customer_id: int, channel_id: 
         [customer_id, channel_id, opted_out, source, db_time(conn, now)],
     )
 
+
 async def opt_outs_of(conn: BaseDBAsyncClient, customer_id: int) -> list[OptOutView]:
     rows = await conn.execute_query_dict(
         dialect_sql(conn, "SELECT o.channel_id, o.opted_out, o.source, o.changed_at,"
@@ -216,6 +230,7 @@ async def opt_outs_of(conn: BaseDBAsyncClient, customer_id: int) -> list[OptOutV
     return [OptOutView(row["channel_id"], Platform(row["platform"]), row["name"],
                        bool(row["opted_out"]), row["source"], from_db_time(row["changed_at"]))
             for row in rows]
+
 
 class UnknownCustomer(LookupError):
     """No customer has this account on this platform."""
@@ -313,6 +328,7 @@ class FollowupWorker:
             if handled < BATCH:
                 return queued
 
+
 async def dispatch_due(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesOf
                        ) -> tuple[int, int]:
     """One batch of due follow-ups, in the caller's transaction: (handled, queued)."""
@@ -320,7 +336,7 @@ async def dispatch_due(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesOf
     rows = await conn.execute_query_dict(
         dialect_sql(conn, "SELECT id, rule_id, customer_id, \"values\" FROM followup"
                           f" WHERE state = ? AND due_at <= ? ORDER BY due_at, id LIMIT ?{lock}"),
-        [FollowupState.SCHEDULED, db_time(conn, now), BATCH])
+        [FollowupState.SCHEDULED.value, db_time(conn, now), BATCH])
     if not rows:
         return 0, 0
     rules, limits = await owner_rules(conn)
@@ -363,10 +379,12 @@ async def dispatch_due(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesOf
         queued += 1
     return len(rows), queued
 
+
 async def _skip(conn: BaseDBAsyncClient, followup_id: int, reason: Skip) -> None:
     await conn.execute_query(
         dialect_sql(conn, "UPDATE followup SET state = ?, reason = ? WHERE id = ?"),
-        [FollowupState.SKIPPED, reason.value, followup_id])
+        [FollowupState.SKIPPED.value, reason.value, followup_id])
+
 
 async def _held_back(conn: BaseDBAsyncClient, customer_id: int, now: datetime, cap: int
                      ) -> Skip | None:
@@ -379,10 +397,11 @@ async def _held_back(conn: BaseDBAsyncClient, customer_id: int, now: datetime, c
     rows = await conn.execute_query_dict(
         dialect_sql(conn, "SELECT COUNT(*) AS sent FROM followup WHERE customer_id = ?"
                           " AND state = ? AND queued_at > ?"),
-        [customer_id, FollowupState.QUEUED, db_time(conn, now - WEEK)])
+        [customer_id, FollowupState.QUEUED.value, db_time(conn, now - WEEK)])
     if int(rows[0]["sent"]) >= cap:
         return Skip.WEEKLY_CAP
     return None
+
 
 async def _routes(conn: BaseDBAsyncClient, customer_id: int, rules_of: RulesOf) -> list[Route]:
     """Every identity of the customer on an enabled channel, with its latest conversation's
@@ -477,4 +496,4 @@ async def _queue(conn: BaseDBAsyncClient, row: Mapping[str, Any], route: Route, 
     await conn.execute_query(
         dialect_sql(conn, "UPDATE followup SET state = ?, channel_id = ?, message_id = ?,"
                           " queued_at = ? WHERE id = ?"),
-        [FollowupState.QUEUED, route.channel_id, message_id, stamp, row["id"]])
+        [FollowupState.QUEUED.value, route.channel_id, message_id, stamp, row["id"]])
