@@ -32,8 +32,7 @@ WEBHOOK_EVENTS: dict[str, LazyString] = {
     "conversation.status_changed": lazy_gettext("A conversation's status changes"),
     "conversation.assigned": lazy_gettext("A conversation is assigned"),
     "csat.submitted": lazy_gettext("A customer rates the support"),
-    "customer.opted_out": lazy_gettext("A customer opts out (not sent yet: Pasokh has no "
-                                       "opt-out)"),
+    "customer.opted_out": lazy_gettext("A customer opts out of proactive messages"),
     "webhook.test": lazy_gettext("Test event"),
 }
 

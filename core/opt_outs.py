@@ -10,6 +10,7 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from core import webhooks
 from core.db import query_rows
 from core.models import Direction
 from core.sqlvalues import db_time
@@ -17,12 +18,16 @@ from core.sqlvalues import db_time
 
 async def set_opt_out(conn: BaseDBAsyncClient, *, customer_id: int, channel_id: int,
                       opted_out: bool, now: datetime) -> None:
-    """Records the choice; the same choice again changes nothing."""
+    """Records the choice; the same choice again changes nothing. A new opt-out is told to
+    integrators (customer.opted_out) in the same transaction."""
     if opted_out:
-        await query_rows(
+        inserted = await query_rows(
             conn, "INSERT INTO opt_out (customer_id, channel_id, created_at) VALUES (?, ?, ?)"
-                  " ON CONFLICT (customer_id, channel_id) DO NOTHING",
+                  " ON CONFLICT (customer_id, channel_id) DO NOTHING RETURNING id",
             [customer_id, channel_id, db_time(conn, now)])
+        if inserted:
+            await webhooks.record(conn, [webhooks.customer_opted_out(
+                customer_id=customer_id, channel_id=channel_id, at=now)], now)
     else:
         await query_rows(conn, "DELETE FROM opt_out WHERE customer_id = ? AND channel_id = ?",
                          [customer_id, channel_id])

@@ -35,9 +35,6 @@ CSAT_SUBMITTED = "csat.submitted"
 CUSTOMER_OPTED_OUT = "customer.opted_out"
 EVENT_TYPES = (MESSAGE_CREATED, CONVERSATION_CREATED, CONVERSATION_STATUS_CHANGED,
                CONVERSATION_ASSIGNED, CSAT_SUBMITTED, CUSTOMER_OPTED_OUT)
-# Pasokh has no opt-out yet (no "stop" keyword, no unsubscribe): an endpoint may ask for the
-# type, and hears of it once opting out exists.
-NOT_EMITTED_YET = frozenset({CUSTOMER_OPTED_OUT})
 # Published on the bus after a test, a replay or a resume, so that a sender looks at once.
 DUE_TOPIC = "webhook.due"
 TEST_EVENT = "webhook.test"  # sent by "send a test event" only, to the one endpoint
@@ -326,6 +323,11 @@ def assigned(conversation_id: int, assignee_id: int | None, team_id: int | None
              ) -> WebhookEvent:
     return WebhookEvent(type=CONVERSATION_ASSIGNED, data={
         "conversation_id": conversation_id, "assignee_id": assignee_id, "team_id": team_id})
+
+
+def customer_opted_out(*, customer_id: int, channel_id: int, at: datetime) -> WebhookEvent:
+    return WebhookEvent(type=CUSTOMER_OPTED_OUT, data={
+        "customer_id": customer_id, "channel_id": channel_id, "opted_out_at": at.isoformat()})
 
 
 def csat_submitted(conversation_id: int, score: int) -> WebhookEvent:

@@ -417,3 +417,26 @@ async def test_a_hanging_receiver_does_not_hold_up_another(database, receiver, c
     finally:
         await running.close()
     assert {row.state for row in await WebhookDelivery.all()} == {"delivered"}
+
+
+async def test_an_opt_out_tells_integrators_once(database, receiver, sender, clock):
+    """The SMS line's «۱۱» (or a provider's "blocked") opts a customer out: customer.opted_out,
+    in the opt-out's own transaction; the same opt-out again tells nothing more."""
+    from tortoise.transactions import in_transaction
+
+    from core.models import Channel, Customer
+    from core.opt_outs import set_opt_out
+
+    endpoint = await _endpoint(receiver.url, clock, types=(webhooks.CUSTOMER_OPTED_OUT,))
+    customer = await Customer.create(display_name="مریم")
+    channel = await Channel.create(platform="sms", key="kavenegar:1000", name="SMS")
+    for _ in range(2):
+        async with in_transaction("default") as conn:
+            await set_opt_out(conn, customer_id=customer.id, channel_id=channel.id,
+                              opted_out=True, now=clock())
+    while await sender.deliver_due():
+        pass
+    (payload,) = [_verified(endpoint.secret, received) for received in receiver.received]
+    assert payload["type"] == "customer.opted_out"
+    assert payload["data"]["customer_id"] == customer.id
+    assert payload["data"]["channel_id"] == channel.id
