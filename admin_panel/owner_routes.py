@@ -35,7 +35,7 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/settings/order_lookup/try", owner_forms.try_lookup, "order_lookup_try"),
     ("POST", "/owner/settings/business_hours/holiday", owner_settings.toggle_holiday,
      "holiday_toggle"),
-    ("POST", "/owner/settings/business_hours/holidays/import", owner_settings.import_holidays,
+    ("POST", "/owner/settings/business_hours/holidays/import", owner_forms.import_holidays,
      "holidays_import"),
     ("GET", "/owner/settings/{section}", owner_forms.page, "section"),
     ("POST", "/owner/settings/{section}", owner_forms.save, "section_save"),

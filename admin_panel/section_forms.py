@@ -22,7 +22,7 @@ from multidict import MultiMapping
 
 from core.events import Platform
 from core.i18n import LazyString, gettext, lazy_gettext
-from core.owner_config import OwnerDocument, Week, masked
+from core.owner_config import MenuItem, OwnerDocument, Week, masked
 from core.text import to_latin_digits
 
 Row = dict[str, Any]  # field name → the text shown (a list for a multiple choice)
@@ -68,6 +68,7 @@ class SectionForm:
     value: Callable[[list[Row], dict[str, str]], Any]  # rows → the section's plain data
     blank: Callable[[OwnerDocument, int], Row]  # a new row, numbered after `int` rows
     ordered: bool = False  # rows carry a position the owner can change
+    normalize: Callable[[Row], Row] | None = None  # a posted row's parts gathered (submenus)
 
     def prefix(self, index: int) -> str:
         return f"{self.section}[{index}]" if self.repeated else self.section
@@ -96,6 +97,8 @@ def read_rows(form: SectionForm, posted: MultiMapping[Any]) -> list[Row]:
         row[name] = values if len(values) > 1 or name in _multiple(form) else (
             values[0] if values else "")
     rows = [row for _, row in sorted(by_index.items()) if not row.get("remove")]
+    if form.normalize is not None:
+        rows = [form.normalize(row) for row in rows]
     if form.ordered:
         rows = [row for _, _, row in sorted(
             (_position(row, index), index, row) for index, row in enumerate(rows))]
@@ -169,41 +172,87 @@ def _or_none(row: Row, name: str) -> str | None:
 # ------------------------------------------------------------------------ the menu
 
 MENU_CHOICES = ("reply", "faq", "handoff", "order", "ticket", "submenu")
+MAX_SUBMENU_ITEMS = 30
+# A submenu's item is a row inside its button's row: `menu[2].submenu[0].title`, the path
+# owner_config gives its problems. A submenu deeper than that stays as it is stored (kept in
+# the item's hidden `nested` field) and is edited in the advanced view.
+_CHILD = re.compile(r"^submenu\[(\d{1,2})\]\.([a-z_]+)$")
+
+
+def _does(item: MenuItem) -> str:
+    return ("reply" if item.reply is not None else "faq" if item.faq is not None
+            else "submenu" if item.submenu is not None else item.action or "reply")
+
+
+def _menu_item_row(position: int, item: MenuItem) -> Row:
+    return {"position": str(position), "title": item.title, "does": _does(item),
+            "reply": item.reply or "", "faq": item.faq or ""}
 
 
 def _menu_rows(document: OwnerDocument) -> list[Row]:
     rows = []
     for position, item in enumerate(document.menu, start=1):
-        does = ("reply" if item.reply is not None else "faq" if item.faq is not None
-                else "submenu" if item.submenu is not None else item.action or "reply")
-        rows.append({
-            "position": str(position), "title": item.title, "does": does,
-            "reply": item.reply or "", "faq": item.faq or "",
-            "submenu": json.dumps(msgspec.to_builtins(item.submenu), ensure_ascii=False)
-            if item.submenu is not None else "",
-        })
+        row = _menu_item_row(position, item)
+        row["children"] = [
+            {**_menu_item_row(number, child), "nested": json.dumps(
+                msgspec.to_builtins(child.submenu), ensure_ascii=False)
+             if child.submenu is not None else ""}
+            for number, child in enumerate(item.submenu or [], start=1)]
+        rows.append(row)
     return rows
+
+
+def _blank_child(count: int) -> Row:
+    return {"position": str(count + 1), "title": "", "does": "reply", "reply": "", "faq": "",
+            "nested": ""}
+
+
+def _menu_children(row: Row) -> Row:
+    """A posted button's submenu items, from its `submenu[N].field` inputs, in the order the
+    owner gave them; removed ones left out, and an empty one added when asked for."""
+    by_index: dict[int, Row] = {}
+    for key in list(row):
+        if match := _CHILD.match(key):
+            by_index.setdefault(int(match[1]), {})[match[2]] = row.pop(key)
+    children = [child for _, child in sorted(by_index.items()) if not child.get("remove")]
+    children = [child for _, _, child in sorted(
+        (_position(child, index), index, child) for index, child in enumerate(children))]
+    if row.pop("add_child", "") and len(children) < MAX_SUBMENU_ITEMS:
+        row["does"] = "submenu"
+        children.append(_blank_child(len(children)))
+    return {**row, "children": children}
+
+
+def _menu_item_value(row: Row, at: str, problems: dict[str, str], *,
+                     children: list[dict[str, Any]] | None) -> dict[str, Any]:
+    item: dict[str, Any] = {"title": _text(row, "title")}
+    does = _text(row, "does")
+    if does == "reply":
+        item["reply"] = _text(row, "reply")
+    elif does == "faq":
+        item["faq"] = _text(row, "faq")
+    elif does == "submenu":
+        if children is not None:
+            item["submenu"] = children
+        else:
+            try:  # a deeper submenu, kept from the stored menu; checked with the rest
+                item["submenu"] = json.loads(str(row.get("nested") or "[]"))
+            except (ValueError, RecursionError):
+                item["submenu"] = []
+    elif does in MENU_CHOICES:
+        item["action"] = does
+    else:
+        problems[f"{at}.does"] = gettext("Choose what this button does.")
+    return item
 
 
 def _menu_value(rows: list[Row], problems: dict[str, str]) -> list[dict[str, Any]]:
     items = []
     for index, row in enumerate(rows):
-        item: dict[str, Any] = {"title": _text(row, "title")}
-        does = _text(row, "does")
-        if does == "reply":
-            item["reply"] = _text(row, "reply")
-        elif does == "faq":
-            item["faq"] = _text(row, "faq")
-        elif does == "submenu":
-            try:  # kept from the stored menu in a hidden field; checked with the rest
-                item["submenu"] = json.loads(str(row.get("submenu") or "[]"))
-            except (ValueError, RecursionError):
-                item["submenu"] = []
-        elif does in MENU_CHOICES:
-            item["action"] = does
-        else:
-            problems[f"$.menu[{index}].does"] = gettext("Choose what this button does.")
-        items.append(item)
+        at = f"$.menu[{index}]"
+        children = [_menu_item_value(child, f"{at}.submenu[{number}]", problems, children=None)
+                    for number, child in enumerate(row.get("children") or [])]
+        items.append(_menu_item_value(row, at, problems, children=children))
     return items
 
 
@@ -221,7 +270,8 @@ MENU = SectionForm(
     rows=_menu_rows,
     value=_menu_value,
     blank=lambda document, count: {"position": str(count + 1), "title": "", "does": "reply",
-                                   "reply": "", "faq": "", "submenu": ""},
+                                   "reply": "", "faq": "", "children": []},
+    normalize=_menu_children,
 )
 
 MENU_ACTION_NAMES: dict[str, LazyString] = {
@@ -230,7 +280,7 @@ MENU_ACTION_NAMES: dict[str, LazyString] = {
     "handoff": lazy_gettext("Hand over to a person"),
     "order": lazy_gettext("Track an order"),
     "ticket": lazy_gettext("Open a ticket"),
-    "submenu": lazy_gettext("Open a submenu (edited in the advanced view)"),
+    "submenu": lazy_gettext("Open a submenu (its items below)"),
 }
 
 # ------------------------------------------------------------------------ auto-replies
@@ -561,9 +611,41 @@ WHATSAPP_TEMPLATES = SectionForm(
                                    "description": ""},
 )
 
+# ------------------------------------------------------------------------ agents' replies
+
+
+def _agent_replies_rows(document: OwnerDocument) -> list[Row]:
+    replies = document.agent_replies
+    return [{"show_name_to_customers": "on" if replies and replies.show_name_to_customers
+             else ""}]
+
+
+def _agent_replies_value(rows: list[Row], problems: dict[str, str]) -> dict[str, Any]:
+    return {"show_name_to_customers": bool(rows[0].get("show_name_to_customers"))}
+
+
+AGENT_REPLIES = SectionForm(
+    section="agent_replies",
+    fields=(
+        Field("show_name_to_customers", lazy_gettext(
+            "Start each agent's reply with their display name (“Sara from support:”)"),
+            kind="checkbox", hint=lazy_gettext(
+                "Off: customers see the reply alone. Each agent sets their display name on "
+                "their profile; the owner can set anyone's on Teams and agents.")),
+    ),
+    repeated=False,
+    rows=_agent_replies_rows,
+    value=_agent_replies_value,
+    blank=lambda document, count: {"show_name_to_customers": ""},
+)
+
 FORMS: dict[str, SectionForm] = {form.section: form for form in (
     MENU, AUTO_REPLIES, BUSINESS_HOURS, ORDER_LOOKUP, SURVEY, TEAMS, CANNED_REPLIES,
-    WHATSAPP_TEMPLATES)}
+    WHATSAPP_TEMPLATES, AGENT_REPLIES)}
+
+# Sections whose form is a page of its own (admin_panel/views/owner_routing.py): their
+# settings page leads there.
+FORM_PAGES: dict[str, str] = {"routing": "panel.owner.routing", "targets": "panel.owner.routing"}
 
 
 def problems_by_field(form: SectionForm, found: list[tuple[str, str]],
@@ -575,6 +657,10 @@ def problems_by_field(form: SectionForm, found: list[tuple[str, str]],
         known.add(prefix)
         for each in form.fields:
             known.add(f"{prefix}.{each.name}")
+    if form.section == "menu":
+        known |= {f"$.menu[{i}].submenu[{j}]{name}" for i in range(row_count)
+                  for j in range(MAX_SUBMENU_ITEMS)
+                  for name in ("", ".title", ".does", ".reply", ".faq")}
     if form.section == "business_hours":
         known |= {f"$.business_hours[{i}].week.{day}[{s}]" for i in range(row_count)
                   for day in DAYS for s in range(SHIFTS_PER_DAY)}
@@ -592,11 +678,15 @@ def problems_by_field(form: SectionForm, found: list[tuple[str, str]],
 
 
 _PATH = re.compile(r"^(\$\.[a-z_]+(?:\[\d+\])?)\.?(.*)$")
+_CHILD_PATH = re.compile(r"^(\$\.menu\[\d+\]\.submenu\[\d+\])\.([a-z_]+)")
 
 
 def _field_of(form: SectionForm, path: str) -> str:
     """The field a deeper path is about: `$.teams[0].members[2]` → `$.teams[0].members`;
     `$.menu[0].action` → `$.menu[0].does` (a path another field names in its `also`)."""
+    if form.section == "menu" and (child := _CHILD_PATH.match(path)):
+        # A submenu item's own field; deeper (its action, its own submenu) at "what it does".
+        return f"{child[1]}.{child[2] if child[2] in ('title', 'reply', 'faq') else 'does'}"
     match = _PATH.match(path)
     if match is None:
         return path

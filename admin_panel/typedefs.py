@@ -47,6 +47,10 @@ class FlowConfiguration(Protocol):
     def welcome_with(self, titles: Sequence[str]) -> Reply | None:
         """The bot's first message to a new customer if the menu had these buttons."""
 
+    def submenu_with(self, title: str, titles: Sequence[str]) -> Reply | None:
+        """What the bot sends when a customer presses a button opening a submenu of
+        these items (its own Back and Main menu buttons included)."""
+
     def faq_answer_now(self, text: str) -> str | None:
         """The question of the FAQ entry the bot would answer `text` with now, if any."""
 

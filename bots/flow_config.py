@@ -34,6 +34,7 @@ from flows.config import (
     SurveySettings,
 )
 from flows.faq import FaqEntry
+from flows.talk import MENU_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,22 @@ class LiveFlowConfig:
                    if isinstance(action, Reply)]
         # Outside business hours the away message comes first; the menu is the one with buttons.
         return next((reply for reply in replies if reply.buttons), None)
+
+    def submenu_with(self, title: str, titles: Sequence[str]) -> Reply | None:
+        """What the bot sends when a customer presses a button opening a submenu with
+        these items: the same decide as for a real press, on a private one-button menu."""
+        if not titles:
+            return None
+        config = copy.copy(self.current)
+        opening = MenuEntry(title=title, submenu=tuple(MenuEntry(title=item, action=HANDOFF)
+                                                       for item in titles))
+        object.__setattr__(config, "menu", (opening,))
+        turn = Turn(message_kind=MessageKind.BUTTON, text=None,
+                    button_payload=f"{MENU_PREFIX}0", is_group_chat=False,
+                    conversation_status=ConversationStatus.OPEN, now=datetime.now(UTC),
+                    channel=next(iter(Platform)))
+        return next((action for action in decide({}, turn, config).actions
+                     if isinstance(action, Reply) and action.buttons), None)
 
     def faq_answer_now(self, text: str) -> str | None:
         answer = self.current.faq_index.decide(text).answer

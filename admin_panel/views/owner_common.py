@@ -39,10 +39,15 @@ def owner_only(handler: Handler) -> Handler:
     return guarded
 
 
+# Sections with a page of their own in the owner's list: the FAQ, and routing and targets
+# (one form, "Routing and targets").
+_OWN_PAGES = frozenset({"faq", "routing", "targets"})
+
+
 def editable_sections() -> list[tuple[str, str]]:
-    """Every configuration section but the FAQ (which has its own form), with its name."""
+    """Every configuration section without a page of its own, with its name."""
     return [(name, label(SECTIONS, name)) for name in owner_settings.sections()
-            if name != "faq"]
+            if name not in _OWN_PAGES]
 
 
 def render_owner(request: web.Request, template: str, context: dict[str, Any], *,

@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import jdatetime
 from aiohttp import web
 
 from admin_panel.labels import label
 from admin_panel.owner_labels import SECTIONS
 from admin_panel.section_forms import (
     DAYS,
+    FORM_PAGES,
     FORMS,
     MATCH_NAMES,
     MENU_ACTION_NAMES,
@@ -41,7 +43,8 @@ from admin_panel.views.owner_common import (
     text_field,
 )
 from core import owner_config, owner_settings
-from core.formats import WEEKDAY_NAMES
+from core.actions import Reply
+from core.formats import WEEKDAY_NAMES, format_number, parse_jalali_date
 from core.i18n import current_language, gettext
 from core.owner_config import InvalidConfig, OwnerDocument, Problem
 from core.owner_settings import ChangedMeanwhile, LookupTry
@@ -72,12 +75,31 @@ def menu_preview(request: web.Request, titles: list[str]) -> list[PlatformPrevie
     """The bot's welcome as it would be with these menu titles (its own greeting and extra
     buttons included), drawn by each platform's rules; where they do not fit, the numbered
     text adapters/numbered.py writes instead."""
-    welcome = request.app[FLOW_CONFIGURATION].welcome_with(titles)
-    if welcome is None:
+    return _drawn(request, request.app[FLOW_CONFIGURATION].welcome_with(titles))
+
+
+def submenu_previews(request: web.Request, rows: list[Row]
+                     ) -> list[tuple[str, list[PlatformPreview]]]:
+    """For each button that opens a submenu, what the bot sends when it is pressed (the
+    items, then its Back and Main menu buttons), drawn by each platform's rules."""
+    found = []
+    for row in rows:
+        titles = [str(child.get("title", "")).strip() for child in row.get("children") or []]
+        title = str(row.get("title", "")).strip()
+        if row.get("does") == "submenu" and title and any(titles):
+            drawn = _drawn(request, request.app[FLOW_CONFIGURATION].submenu_with(
+                title, [t for t in titles if t]))
+            if drawn:
+                found.append((title, drawn))
+    return found
+
+
+def _drawn(request: web.Request, message: Reply | None) -> list[PlatformPreview]:
+    if message is None:
         return []
-    shown = [button.title for button in welcome.buttons]
-    numbered = "\n".join([welcome.text, "", *(f"{to_persian_digits(str(n))}. {title}"
-                                              for n, title in enumerate(shown, start=1))])
+    shown = [button.title for button in message.buttons]
+    numbered = "\n".join([message.text, "", *(f"{to_persian_digits(str(n))}. {title}"
+                                               for n, title in enumerate(shown, start=1))])
     looks = request.app[PLATFORMS]
     previews = []
     for code, rules in request.app[PLATFORM_BUTTONS].items():
@@ -85,7 +107,7 @@ def menu_preview(request: web.Request, titles: list[str]) -> list[PlatformPrevie
         longest = max((s.title_most for s in rules.styles), default=0)
         previews.append(PlatformPreview(
             platform=code, name=str(looks[code].name) if code in looks else code,
-            style=str(style.name) if style else "", text=welcome.text,
+            style=str(style.name) if style else "", text=message.text,
             buttons=tuple(PreviewButton(t, len(t) > longest) for t in shown),
             numbered=numbered))
     return previews
@@ -97,6 +119,9 @@ def _choices(request: web.Request, form: SectionForm, document: OwnerDocument
     match form.section:
         case "menu":
             return {"does": [(k, str(v)) for k, v in MENU_ACTION_NAMES.items()],
+                    # A submenu's item: a submenu of its own is made in the advanced view.
+                    "child_does": [(k, str(v)) for k, v in MENU_ACTION_NAMES.items()
+                                   if k != "submenu"],
                     "faq": [("", "—"), *((item.id, item.question) for item in document.faq)]}
         case "auto_replies":
             return {"match": [(k, str(v)) for k, v in MATCH_NAMES.items()],
@@ -132,6 +157,7 @@ async def _page(request: web.Request, form: SectionForm, rows: list[Row], *,
     if form.section == "menu":
         context["previews"] = menu_preview(request, [str(r.get("title", "")) for r in rows
                                                      if str(r.get("title", "")).strip()])
+        context["submenu_previews"] = submenu_previews(request, rows)
     if form.section == "business_hours":
         context.update(await yaml_views.holiday_calendar(request))
     return render_owner(request, "owner/form.html", context, status=status)
@@ -142,6 +168,8 @@ def _form_of(request: web.Request) -> SectionForm | None:
 
 
 async def page(request: web.Request) -> web.Response:
+    if (elsewhere := FORM_PAGES.get(request.match_info["section"])) is not None:
+        raise see_other(request, elsewhere)
     form = _form_of(request)
     if form is None:
         return await yaml_views.section(request)
@@ -159,7 +187,8 @@ async def save(request: web.Request) -> web.Response:
     if "add" in posted:  # one more empty row to fill; nothing is saved yet
         rows.append(form.blank(await owner_config.load_stored(), len(rows)))
         return await _page(request, form, rows)
-    if any(key.endswith(".remove") for key in posted):  # the row is gone from the form only
+    if any(key.endswith((".remove", ".add_child")) for key in posted):
+        # A row or a submenu item is gone from the form, or an empty one is there: not saved
         return await _page(request, form, rows)
     if "test" in posted:
         return await _test(request, form, rows, text_field(posted, "test_text", 1000))
@@ -208,6 +237,52 @@ async def try_lookup(request: web.Request) -> web.Response:
     return await _page(request, form, form.rows(await owner_config.load_stored()),
                        extra={"lookup": LookupTry.of(order_id, outcome)},
                        status=200 if order_id else 400)
+
+
+MAX_PROPOSED_HOLIDAYS = 100  # more than a year has: the rest of a longer form is ignored
+
+
+async def import_holidays(request: web.Request) -> web.Response:
+    """The official holidays the owner kept ticked on the proposed list, each on the date
+    the owner left or wrote (a lunar one may be a day off), added to a schedule. Every date
+    that is not one is reported at once, and then nothing is added."""
+    form = await request.post()
+    days, wrong = [], []
+    picked = {int(value) for value in form.getall("pick", [])
+              if isinstance(value, str) and value.isdigit() and len(value) < 4}
+    for index in sorted(picked):
+        if index >= MAX_PROPOSED_HOLIDAYS:
+            continue
+        written = text_field(form, f"day.{index}", 32)
+        try:
+            day = jdatetime.date.fromgregorian(date=parse_jalali_date(written))
+        except ValueError:
+            wrong.append(gettext("“%(day)s” is not a date of the Jalali calendar, like "
+                                 "1405/01/01.") % {"day": written})
+            continue
+        days.append(f"{day.year:04d}-{day.month:02d}-{day.day:02d}")
+    if not days and not wrong:
+        wrong.append(gettext("Tick at least one holiday to add."))
+    if wrong:
+        return await _hours_form(request, wrong, status=400)
+    try:
+        added = await owner_settings.add_holidays(text_field(form, "schedule", 128), days,
+                                                  text_field(form, "version", 64))
+    except ChangedMeanwhile:
+        return await _hours_form(request, [yaml_views.changed_meanwhile()], status=409)
+    except InvalidConfig as invalid:
+        return await _hours_form(request, problem_lines(invalid.problems), status=400)
+    await request.app[FLOW_CONFIGURATION].refresh()
+    await notice_later(request, gettext("%(count)s official holidays added.") % {
+        "count": format_number(added, current_language.get())})
+    raise see_other(request, "panel.owner.section", section="business_hours")
+
+
+async def _hours_form(request: web.Request, problems: list[str], *, status: int
+                      ) -> web.Response:
+    form = FORMS["business_hours"]
+    return await _page(request, form, form.rows(await owner_config.load_stored()),
+                       problems=Problems(elsewhere=problems), status=status)
 
 
 # ------------------------------------------------------------------ the whole file as YAML

@@ -1,5 +1,7 @@
 """Routing and targets: the owner's form for the `routing` rules and the response-time
-`targets`, the shop's and each team's."""
+`targets`, the shop's and each team's. The settings pages of those two sections lead here
+(owner_forms.page), so no owner needs their YAML; every refused field is shown under itself
+and listed above the form, all at once, and the form keeps what the owner wrote."""
 
 from __future__ import annotations
 
@@ -21,20 +23,24 @@ from core.owner_settings import ChangedMeanwhile
 from core.routing import PRESENCE_STATUS_TOPIC
 from core.routing.owner_form import (
     RoutingFormError,
+    RoutingSettings,
     RuleFields,
     routing_settings,
     save_routing,
+    team_prefix,
 )
 
 MAX_TEAMS_IN_FORM = 500
 
 
 async def _page(request: web.Request, *, problems: list[str] | None = None,
-                status: int = 200) -> web.Response:
+                field_problems: dict[str, list[str]] | None = None,
+                posted: RoutingSettings | None = None, status: int = 200) -> web.Response:
     return render_owner(request, "owner/routing.html", {
         "section": "routing_form",
-        "settings": await routing_settings(),
+        "settings": posted or await routing_settings(),
         "problems": problems or [],
+        "field_problems": field_problems or {},
         "notice": await take_notice(request),
     }, status=status)
 
@@ -55,11 +61,19 @@ def _rule_fields(form, prefix: str) -> RuleFields:
 async def save(request: web.Request) -> web.Response:
     form = await request.post()
     names = [name for name in form.getall("team", []) if isinstance(name, str)]
-    teams = {name: _rule_fields(form, f"team:{name}:") for name in names[:MAX_TEAMS_IN_FORM]}
+    teams = {name: _rule_fields(form, team_prefix(name)) for name in names[:MAX_TEAMS_IN_FORM]}
+    shop = _rule_fields(form, "")
     try:
-        await save_routing(_rule_fields(form, ""), teams, text_field(form, "version", 64))
+        await save_routing(shop, teams, text_field(form, "version", 64))
     except RoutingFormError as refused:
-        return await _page(request, problems=[gettext(str(refused))], status=400)
+        at: dict[str, list[str]] = {}
+        for problem in refused.problems:
+            at.setdefault(problem.field, []).append(gettext(problem.message))
+        # What the owner wrote stays on the form, with each mistake under its field.
+        posted = RoutingSettings(shop=shop, teams=tuple(teams.items()),
+                                 version=text_field(form, "version", 64))
+        return await _page(request, problems=[m for ms in at.values() for m in ms],
+                           field_problems=at, posted=posted, status=400)
     except ChangedMeanwhile:
         return await _page(request, problems=[changed_meanwhile()], status=409)
     except InvalidConfig as invalid:

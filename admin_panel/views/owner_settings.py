@@ -25,7 +25,7 @@ from admin_panel.views.owner_common import (
     text_field,
 )
 from core import holidays, owner_config, owner_settings
-from core.formats import DEFAULT_TZ, MONTH_NAMES, WEEKDAY_NAMES, format_number
+from core.formats import DEFAULT_TZ, MONTH_NAMES, WEEKDAY_NAMES
 from core.i18n import current_language, gettext
 from core.owner_config import FaqItem, InvalidConfig
 from core.owner_settings import ChangedMeanwhile, LookupTry, NoSuchFaqEntry
@@ -198,14 +198,24 @@ async def holiday_calendar(request: web.Request) -> dict[str, Any]:
     return {
         "today": (today.year, today.month, today.day),
         "official_holidays": official,
-        "official_names": {(h.day.year, h.day.month, h.day.day): h.names[language]
-                           for h in official},
+        "official_names": _names_by_day(official, language),
         "holiday_months": owner_settings.holiday_months(document, year, month),
         "month_name": MONTH_NAMES[current_language.get()][month - 1],
         "previous_month": f"{previous[0]}-{previous[1]:02d}",
         "next_month": f"{following[0]}-{following[1]:02d}",
         "weekday_names": WEEKDAY_NAMES[current_language.get()],
+        "holiday_language": language,
     }
+
+
+def _names_by_day(official: list[holidays.Holiday], language: str
+                  ) -> dict[tuple[int, int, int], str]:
+    """Each official holiday's name by its day; two on one day are both named."""
+    names: dict[tuple[int, int, int], list[str]] = {}
+    for holiday in official:
+        names.setdefault((holiday.day.year, holiday.day.month, holiday.day.day), []).append(
+            holiday.names[language])
+    return {day: " · ".join(found) for day, found in names.items()}
 
 
 def _month_asked(text: str) -> tuple[int, int]:
@@ -234,24 +244,6 @@ async def toggle_holiday(request: web.Request) -> web.Response:
     month = "-".join(to_latin_digits(day).replace("/", "-").split("-")[:2])
     raise web.HTTPSeeOther(request.app.router["panel.owner.section"].url_for(
         section=HOURS_SECTION).with_query(month=month))
-
-
-async def import_holidays(request: web.Request) -> web.Response:
-    """Iran's fixed official holidays of the coming twelve months, added to a schedule."""
-    form = await request.post()
-    today = datetime.now(ZoneInfo(DEFAULT_TZ)).date()
-    days = [holiday.key for holiday in holidays.coming(today)]
-    try:
-        added = await owner_settings.add_holidays(text_field(form, "schedule", 128), days,
-                                                  text_field(form, "version", 64))
-    except ChangedMeanwhile:
-        return await _hours_page(request, problems=[changed_meanwhile()], status=409)
-    except InvalidConfig as invalid:
-        return await _hours_page(request, problems=problem_lines(invalid.problems), status=400)
-    await _use_now(request)
-    await notice_later(request, gettext("%(count)s official holidays added.") % {
-        "count": format_number(added, current_language.get())})
-    raise see_other(request, "panel.owner.section", section=HOURS_SECTION)
 
 
 async def _hours_page(request: web.Request, *, problems: list[str], status: int

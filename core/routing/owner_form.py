@@ -19,8 +19,18 @@ from core.text import to_latin_digits
 INHERIT = ""  # a team's mode: follow the shop's rule
 
 
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    field: str  # the input's name on the form: "max_open", "team:فروش:first_response"
+    message: str  # an English message id, translated where shown
+
+
 class RoutingFormError(Exception):
-    """A refused field. `str()` is an English message id, translated where shown."""
+    """Every refused field of the form at once, so the owner fixes them in one go."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__(", ".join(problem.field for problem in problems))
+        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,40 +83,59 @@ async def routing_settings() -> RoutingSettings:
         version=await owner_settings.version())
 
 
-def parse_rule(fields: RuleFields) -> Routing | None:
-    """The rule the fields describe; None for a team that follows the shop's rule."""
+def parse_rule(fields: RuleFields, prefix: str, problems: list[FieldProblem]
+               ) -> Routing | None:
+    """The rule the fields describe; None for a team that follows the shop's rule (or when
+    a field is refused: its problem is added to `problems` under the input's name)."""
     if fields.mode == INHERIT:
         return None
+    refused = len(problems)
     if fields.mode not in ("round_robin", "manual"):
-        raise RoutingFormError(gettext_noop("Choose how conversations are assigned."))
+        problems.append(FieldProblem(f"{prefix}mode", gettext_noop(
+            "Choose how conversations are assigned.")))
     text = to_latin_digits(fields.max_open.strip())
     if text and (not text.isdigit() or not 1 <= int(text) <= MAX_OPEN_PER_AGENT):
-        raise RoutingFormError(gettext_noop(
+        problems.append(FieldProblem(f"{prefix}max_open", gettext_noop(
             "The most open conversations per agent is a whole number from 1 to 1000, or"
-            " empty for no limit."))
+            " empty for no limit.")))
+    if len(problems) > refused:
+        return None
     return Routing(mode=fields.mode, max_open_per_agent=int(text) if text else None,  # type: ignore[arg-type]
                    only_available=fields.only_available)
 
 
-def parse_targets(fields: RuleFields) -> Targets | None:
-    """The targets the fields give; None when none is set."""
+def parse_targets(fields: RuleFields, prefix: str, problems: list[FieldProblem]
+                  ) -> Targets | None:
+    """The targets the fields give; None when none is set (or one is refused: its problem
+    is added to `problems`)."""
     values: dict[str, int | None] = {}
     for name in ("first_response", "next_response", "resolution"):
         text = to_latin_digits(getattr(fields, name).strip())
         if text and (not text.isdigit() or not 1 <= int(text) <= MAX_TARGET_MINUTES):
-            raise RoutingFormError(gettext_noop(
-                "A target is a whole number of minutes from 1 to 43200, or empty for none."))
+            problems.append(FieldProblem(f"{prefix}{name}", gettext_noop(
+                "A target is a whole number of minutes from 1 to 43200, or empty for none.")))
+            text = ""
         values[f"{name}_minutes"] = int(text) if text else None
     return Targets(**values) if any(v is not None for v in values.values()) else None
 
 
+def team_prefix(name: str) -> str:
+    """How a team's inputs are named on the form: `team:NAME:mode`."""
+    return f"team:{name}:"
+
+
 async def save_routing(shop: RuleFields, teams: Mapping[str, RuleFields],
                        expected_version: str) -> None:
-    """Raises RoutingFormError for a bad field, ChangedMeanwhile when someone saved the
+    """Raises RoutingFormError with every bad field, ChangedMeanwhile when someone saved the
     configuration after the form was opened; otherwise stores the document."""
-    shop_rule, shop_targets = parse_rule(shop) or Routing(), parse_targets(shop)
-    team_rules = {name: (parse_rule(fields), parse_targets(fields))
+    problems: list[FieldProblem] = []
+    shop_rule, shop_targets = parse_rule(shop, "", problems) or Routing(), parse_targets(
+        shop, "", problems)
+    team_rules = {name: (parse_rule(fields, team_prefix(name), problems),
+                         parse_targets(fields, team_prefix(name), problems))
                   for name, fields in teams.items()}
+    if problems:
+        raise RoutingFormError(problems)
     if expected_version != await owner_settings.version():
         raise ChangedMeanwhile
     document = await owner_config.load_stored()
