@@ -207,6 +207,7 @@ OWNER_PAGES = ("/owner/start", "/owner/try", "/owner/kpis", "/owner/faq", "/owne
                "/owner/settings/business_hours", "/owner/settings/order_lookup",
                "/owner/settings/survey", "/owner/settings/teams",
                "/owner/settings/canned_replies", "/owner/settings/whatsapp_templates",
+               "/owner/settings/agent_replies", "/owner/routing", "/owner/webhooks",
                "/owner/settings/menu/yaml")
 
 
