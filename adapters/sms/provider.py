@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import aiohttp
 import orjson
@@ -55,6 +55,7 @@ Callback = Received | Report
 
 class Provider(Protocol):
     name: str  # the path segment after /webhooks/sms/, and SMS_PROVIDER's value
+    status_batch: int  # how many message ids one status call may ask about
 
     def line(self, settings: Settings) -> Line | None:
         """The line `.env` declares with this provider's own keys, or None."""
@@ -69,9 +70,24 @@ class Provider(Protocol):
         answers the first send instead of sending twice. Raises core.delivery errors
         whose text an agent can read."""
 
+    async def statuses(self, session: aiohttp.ClientSession, line: Line,
+                       message_ids: Sequence[str]) -> Sequence[Report]:
+        """What became of these texts (at most `status_batch` ids), for those the provider
+        has news of. Raises adapters.base.PollFailed when it cannot say now."""
+
     def parse(self, form: Mapping[str, str]) -> Sequence[Callback]:
         """What one callback (form fields or query) says; adapters.base.BadPayload when it
         is not one of this provider's callbacks."""
+
+
+@runtime_checkable
+class TextsByPolling(Protocol):
+    """A provider that posts nothing to a callback (Ghasedak): the texts customers send
+    are fetched, and so are its delivery reports (adapters/sms/poller.py)."""
+
+    async def received(self, session: aiohttp.ClientSession, line: Line) -> Sequence[Received]:
+        """The texts to `line` the provider holds; `message_id` is a whole number that
+        grows with each text. Raises adapters.base.PollFailed when it cannot say now."""
 
 
 def persian(message: str, **values: object) -> str:
