@@ -12,6 +12,8 @@ docs/channels/bale.md):
   kinds support has no use for are ignored by the parser as on Telegram. Nor does it say
   that a poll is held open for `timeout`: the poller pauses a second after an empty answer.
 - Bale publishes no send limit: Telegram's pace is kept (BALE_SENDS_PER_SECOND).
+- Bale's business API (Safir) reaches a customer known only by a phone number
+  (`phone_sender`, on when BALE_SAFIR_API_KEY is set): adapters/bale/safir.py.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 
 import aiohttp
 
+from adapters.bale.safir import SafirConfig, SafirSender
 from adapters.base import WebhookRejected, WebhookRequest, channel_with_secret
 from adapters.telegram import TelegramAdapter, Wording
 from adapters.telegram.config import BotApiFamily
@@ -75,6 +78,14 @@ class BaleAdapter(TelegramAdapter):
 
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         raise WebhookRejected(404, "Bale webhooks have no GET handshake")
+
+    def phone_sender(self, session: aiohttp.ClientSession,
+                     settings: Settings) -> SafirSender | None:
+        """Bale's business API (adapters/bale/safir.py) when BALE_SAFIR_API_KEY is set: a
+        proactive message to a customer known only by a phone number (adapters.base
+        .ReachesByPhone)."""
+        config = SafirConfig.of(settings)
+        return SafirSender(config, session) if config is not None else None
 
     def verify(
         self, request: WebhookRequest, channels: Sequence[ChannelCredentials]

@@ -24,8 +24,9 @@ from collections.abc import Mapping, Sequence
 
 import aiohttp
 
+from adapters.answers import json_object, persian
 from adapters.base import BadPayload, PollFailed
-from adapters.sms.provider import TIMEOUT, Callback, Line, Received, Report, json_object, persian
+from adapters.sms.provider import TIMEOUT, Callback, Line, Received, Report
 from core.delivery import PermanentError, RetryLater, SendError, TransientError
 from core.i18n import gettext_noop
 from core.settings import Settings, env_text

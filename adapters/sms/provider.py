@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import aiohttp
-import orjson
 
-from core.i18n import translation
 from core.settings import Settings
 
 TIMEOUT = aiohttp.ClientTimeout(total=20)
@@ -88,19 +86,3 @@ class TextsByPolling(Protocol):
     async def received(self, session: aiohttp.ClientSession, line: Line) -> Sequence[Received]:
         """The texts to `line` the provider holds; `message_id` is a whole number that
         grows with each text. Raises adapters.base.PollFailed when it cannot say now."""
-
-
-def persian(message: str, **values: object) -> str:
-    """An agent-facing reason in Persian, like the outbox's own reasons (core/outbox.py):
-    stored with the message, shown in the panel."""
-    text = translation("fa").gettext(message)
-    return text % values if values else text
-
-
-def json_object(raw: bytes) -> dict[str, Any]:
-    """A provider's JSON answer; {} when it is not a JSON object (an HTML error page)."""
-    try:
-        answer = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError:
-        return {}
-    return answer if isinstance(answer, dict) else {}
