@@ -21,15 +21,21 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from adapters.answers import json_object, persian
-from core.delivery import PermanentError, RetryLater, SendError, TransientError
+from adapters.answers import Refusals, json_object, persian
+from core.delivery import PermanentError, TransientError
 from core.i18n import gettext_noop
 from core.settings import Settings, SettingsError, env_int, env_text
 from core.text import phone_key, to_persian_digits
 
 DEFAULT_API_BASE = "https://safir.bale.ai"
 TIMEOUT = aiohttp.ClientTimeout(total=20)
-SLOW_DOWN_SECONDS = 5.0
+REFUSALS = Refusals(
+    provider="Safir",
+    slow_down=gettext_noop("Bale asked to slow down; the message goes again shortly."),
+    key_refused=gettext_noop("Not sent: Bale did not accept the business API key "
+                             "(BALE_SAFIR_API_KEY)."),
+    refused=gettext_noop("Not sent: Bale refused the message (code %(code)s)."),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,7 +85,7 @@ class SafirSender:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransientError(f"Safir: {type(error).__name__}") from None
         if status != 200:
-            raise _refusal(status)
+            raise REFUSALS.error(status)
         failures = answer.get("error_data")
         if failures:
             raise _failed_number(failures)
@@ -87,20 +93,6 @@ class SafirSender:
         if not message_id:
             raise TransientError("Safir: an answer without a message id")
         return str(message_id)
-
-
-def _refusal(status: int) -> SendError:
-    if status == 429:
-        return RetryLater(persian(gettext_noop(
-            "Bale asked to slow down; the message goes again shortly.")), SLOW_DOWN_SECONDS)
-    if status >= 500:
-        return TransientError(f"Safir: {status}")
-    if status in (401, 403):
-        return PermanentError(persian(gettext_noop(
-            "Not sent: Bale did not accept the business API key (BALE_SAFIR_API_KEY).")))
-    return PermanentError(persian(gettext_noop(
-        "Not sent: Bale refused the message (code %(code)s)."),
-        code=to_persian_digits(str(status))))
 
 
 def _failed_number(failures: object) -> PermanentError:

@@ -24,31 +24,31 @@ from typing import Any
 
 import aiohttp
 
-from adapters.answers import json_object, persian
+from adapters.answers import Refusals, json_object
 from adapters.base import BadPayload, PollFailed
-from adapters.sms.provider import TIMEOUT, Callback, Line, Received, Report
-from core.delivery import PermanentError, RetryLater, SendError, TransientError
+from adapters.sms.provider import TIMEOUT, Callback, DeliveryCodes, Line, Received, Report
+from core.delivery import TransientError
 from core.i18n import gettext_noop
 from core.settings import Settings, env_text
-from core.text import to_persian_digits
 
 DEFAULT_API_BASE = "https://gw.ghasedak.me/Rest/api/v1/WebService"
-SLOW_DOWN_SECONDS = 5.0
 # Ids one CheckSmsStatus call names; the SDKs state no cap, so calls are kept small.
 STATUS_BATCH = 100
 BY_MESSAGE_ID = 1  # CheckSmsStatus's Type: the ids are Ghasedak's message ids
 
-_DELIVERED = 14
-_ON_THE_WAY = frozenset({4, 10, 11})
 _OPERATOR = gettext_noop("Not delivered: the operator could not deliver the text.")
 _REFUSES = gettext_noop("Not delivered: the recipient blocks texts from service lines.")
-_FAILED = {
-    1: _OPERATOR, 6: _OPERATOR, 16: _OPERATOR,
-    13: gettext_noop("Not delivered: the phone was off or out of reach."),
-    7: gettext_noop("Not delivered: the text was cancelled before it was sent."),
-    8: _REFUSES, 12: _REFUSES, 15: _REFUSES,
-}
-_BLOCKED = frozenset({8, 12, 15})
+CODES = DeliveryCodes(
+    delivered=frozenset({14}),
+    on_the_way=frozenset({4, 10, 11}),
+    failed={
+        1: _OPERATOR, 6: _OPERATOR, 16: _OPERATOR,
+        13: gettext_noop("Not delivered: the phone was off or out of reach."),
+        7: gettext_noop("Not delivered: the text was cancelled before it was sent."),
+        8: _REFUSES, 12: _REFUSES, 15: _REFUSES,
+    },
+    refused=frozenset({8, 12, 15}),
+)
 
 
 class Ghasedak:
@@ -81,7 +81,7 @@ class Ghasedak:
         message_id = data.get("messageId") if isinstance(data, dict) else None
         if code == 200 and message_id:
             return str(message_id)
-        raise _send_error(code if code != 200 else 502)  # 200 without an id: broken
+        raise REFUSALS.error(code if code != 200 else 502)  # 200 without an id: broken
 
     async def statuses(self, session: aiohttp.ClientSession, line: Line,
                        message_ids: Sequence[str]) -> list[Report]:
@@ -89,7 +89,8 @@ class Ghasedak:
                             {"Ids": ",".join(message_ids), "Type": str(BY_MESSAGE_ID)})
         items = data if isinstance(data, list) else []
         return [report for item in items if isinstance(item, dict)
-                for report in _reports(str(item.get("messageId") or ""), item.get("status"))]
+                for report in CODES.reports(str(item.get("messageId") or ""),
+                                            item.get("status"))]
 
     async def received(self, session: aiohttp.ClientSession, line: Line) -> list[Received]:
         data = await _fetch(session, line, "GetReceivedSmses",
@@ -131,32 +132,12 @@ def _answer(status: int, raw: bytes) -> tuple[int, object]:
     return code, None
 
 
-def _reports(message_id: str, code: object) -> list[Report]:
-    if not message_id or not isinstance(code, int):
-        return []
-    if code == _DELIVERED:
-        return [Report(message_id=message_id, state="delivered")]
-    if code in _ON_THE_WAY:
-        return [Report(message_id=message_id, state="sent")]
-    if code in _FAILED:
-        return [Report(message_id=message_id, state="failed", reason=persian(_FAILED[code]),
-                       blocked=code in _BLOCKED)]
-    return []  # to be confirmed, queued, paused, processing: nothing to show yet
-
-
-def _send_error(code: int) -> SendError:
-    if code == 429:
-        return RetryLater(persian(gettext_noop(
-            "The SMS provider asked to slow down; the text goes again shortly.")),
-            SLOW_DOWN_SECONDS)
-    if code >= 500:
-        return TransientError(f"Ghasedak: {code}")
-    if code in (401, 403):
-        return PermanentError(persian(gettext_noop(
-            "Not sent: the SMS provider did not accept the API key.")))
-    return PermanentError(persian(gettext_noop(
-        "Not sent: the SMS provider refused the text (code %(code)s)."),
-        code=to_persian_digits(str(code))))
+REFUSALS = Refusals(
+    provider="Ghasedak",
+    slow_down=gettext_noop("The SMS provider asked to slow down; the text goes again shortly."),
+    key_refused=gettext_noop("Not sent: the SMS provider did not accept the API key."),
+    refused=gettext_noop("Not sent: the SMS provider refused the text (code %(code)s)."),
+)
 
 
 GHASEDAK = Ghasedak()

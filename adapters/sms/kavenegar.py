@@ -26,7 +26,7 @@ import aiohttp
 
 from adapters.answers import json_object, persian
 from adapters.base import BadPayload, PollFailed
-from adapters.sms.provider import TIMEOUT, Callback, Line, Received, Report
+from adapters.sms.provider import TIMEOUT, Callback, DeliveryCodes, Line, Received, Report
 from core.delivery import PermanentError, RetryLater, SendError, TransientError
 from core.i18n import gettext_noop
 from core.settings import Settings, env_text
@@ -52,15 +52,17 @@ _SLOW_DOWN = frozenset({414, 429})  # request limit reached: the same send later
 _TRY_AGAIN = frozenset({402, 409})  # "operation failed", "server could not answer"
 
 # Delivery statuses: 1 queued and 2 scheduled say nothing new; 100 is an unknown id.
-_SENT = frozenset({4, 5})
-_DELIVERED = 10
-_FAILED = {
-    6: gettext_noop("Not delivered: the operator could not deliver the text."),
-    11: gettext_noop("Not delivered: the phone was off or out of reach."),
-    13: gettext_noop("Not delivered: the text was cancelled before it was sent."),
-    14: gettext_noop("Not delivered: the recipient blocks texts from service lines."),
-}
-_BLOCKED = 14
+CODES = DeliveryCodes(
+    delivered=frozenset({10}),
+    on_the_way=frozenset({4, 5}),
+    failed={
+        6: gettext_noop("Not delivered: the operator could not deliver the text."),
+        11: gettext_noop("Not delivered: the phone was off or out of reach."),
+        13: gettext_noop("Not delivered: the text was cancelled before it was sent."),
+        14: gettext_noop("Not delivered: the recipient blocks texts from service lines."),
+    },
+    refused=frozenset({14}),
+)
 # Ids one status call names, joined by commas. The SDKs pass a list and the material we
 # could read states no cap; 100 keeps each call small (README, "Connect SMS").
 STATUS_BATCH = 100
@@ -121,7 +123,8 @@ class Kavenegar:
             raise PollFailed(f"Kavenegar status: {code}")
         entries = answer.get("entries") or []
         return [report for entry in entries if isinstance(entry, dict)
-                for report in _reports(str(entry.get("messageid", "")), entry.get("status"))]
+                for report in CODES.reports(str(entry.get("messageid", "")),
+                                            entry.get("status"))]
 
     def parse(self, form: Mapping[str, str]) -> Sequence[Callback]:
         message_id = form.get("messageid", "").strip()
@@ -132,22 +135,7 @@ class Kavenegar:
                              line=form.get("to", ""), text=form.get("message", ""))]
         if _int(form.get("status")) is None:
             raise BadPayload("a Kavenegar callback has either `from` or `status`")
-        return _reports(message_id, form["status"])
-
-
-def _reports(message_id: str, code: object) -> list[Report]:
-    """What one of Kavenegar's delivery codes says, in a callback or a status answer."""
-    status = _int(code)
-    if not message_id or status is None:
-        return []
-    if status == _DELIVERED:
-        return [Report(message_id=message_id, state="delivered")]
-    if status in _SENT:
-        return [Report(message_id=message_id, state="sent")]
-    if status in _FAILED:
-        return [Report(message_id=message_id, state="failed",
-                       reason=persian(_FAILED[status]), blocked=status == _BLOCKED)]
-    return []  # queued, scheduled, unknown id: nothing to show
+        return CODES.reports(message_id, form["status"])
 
 
 def send_error(code: int, retry_after: str | None) -> SendError:

@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import aiohttp
 
+from adapters.answers import persian
 from core.settings import Settings
 
 TIMEOUT = aiohttp.ClientTimeout(total=20)
@@ -49,6 +50,34 @@ class Report:
 
 
 Callback = Received | Report
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryCodes:
+    """A provider's delivery status codes, read the same way in a callback and in a status
+    answer; a code it does not list (queued, scheduled, unknown) says nothing yet."""
+
+    delivered: frozenset[int]
+    on_the_way: frozenset[int]  # with the operator: what "sent" says already
+    failed: Mapping[int, str]  # code → the reason's message id (gettext_noop)
+    refused: frozenset[int]  # of `failed`: the recipient refuses service lines' texts
+
+    def reports(self, message_id: str, code: object) -> list[Report]:
+        try:
+            status = int(str(code).strip())
+        except ValueError:
+            return []
+        if not message_id:
+            return []
+        if status in self.delivered:
+            return [Report(message_id=message_id, state="delivered")]
+        if status in self.on_the_way:
+            return [Report(message_id=message_id, state="sent")]
+        if status in self.failed:
+            return [Report(message_id=message_id, state="failed",
+                           reason=persian(self.failed[status]),
+                           blocked=status in self.refused)]
+        return []
 
 
 class Provider(Protocol):

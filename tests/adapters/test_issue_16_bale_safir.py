@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-import aiohttp
 import pytest
 
 from adapters import ADAPTERS
@@ -26,12 +25,6 @@ def _settings(**environment: str) -> Settings:
 async def safir():
     async with FakeSafir() as server:
         yield server
-
-
-@pytest.fixture
-async def session():
-    async with aiohttp.ClientSession() as client:
-        yield client
 
 
 def _on(safir: FakeSafir, **more: str) -> Settings:

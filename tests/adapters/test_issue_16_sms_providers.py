@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-import aiohttp
 import pytest
 
 from adapters.base import BadPayload, PollFailed, WebhookRejected, WebhookRequest
@@ -27,12 +26,6 @@ from tests.fakes.kavenegar import API_KEY, LINE, FakeKavenegar
 async def fake():
     async with FakeKavenegar() as server:
         yield server
-
-
-@pytest.fixture
-async def session():
-    async with aiohttp.ClientSession() as client:
-        yield client
 
 
 def _line(fake: FakeKavenegar, key: str = API_KEY, number: str = LINE) -> Line:

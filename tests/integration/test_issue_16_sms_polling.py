@@ -29,12 +29,6 @@ from tests.integration.test_issue_16_sms_path import sms_environment
 
 
 @pytest.fixture
-async def fake_kavenegar():
-    async with FakeKavenegar() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def kavenegar_pasokh(aiohttp_client, settings, fake_kavenegar):
     """A line whose callbacks bring the customers' texts; its delivery reports are polled
     by the test's own poller (SMS_POLLING=off keeps the runtime's out of the way)."""
