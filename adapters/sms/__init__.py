@@ -7,6 +7,8 @@ adapters/sms/providers.py), on one line `.env` declares.
   that takes as long as a right one.
 - «۱۱» and «۱۲» from a customer are Iran's "leave this line's news" and "come back": they
   arrive as those buttons (core.actions.OPT_OUT_PAYLOAD), which the flows confirm.
+- Where nothing calls back (Ghasedak; a line without SMS_WEBHOOK_SECRET), the provider is
+  asked instead: adapters/sms/poller.py, run by the runtime as this adapter's poller.
 - A sender is a phone number: its phone key (core.text.phone_key, 98912…) is the sender's
   id and the chat, so 0912…, +98912… and ۰۹۱۲… are one customer, who is the customer
   already known by that number on another channel (`Sender.phone_proven`).

@@ -1,5 +1,6 @@
 """What an SMS provider is to Pasokh: a way to send one text to one number with an
-idempotency key, and the callbacks it makes (a text received, a delivery report).
+idempotency key, a way to ask what became of sent texts, and the callbacks it makes (a
+text received, a delivery report), or, for one that makes none, a way to fetch the texts.
 
 One module per provider (kavenegar.py, ghasedak.py) implements `Provider`, and one line in
 `adapters/sms/providers.py` names it. Everything else of the channel (the webhook path and
