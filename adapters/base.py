@@ -244,6 +244,28 @@ class Adapter(Protocol):
         """Where this channel's received files are downloaded from (the URL, the headers)."""
 
 
+class PhoneSender(Protocol):
+    """Sends to a person known only by a phone number, who never wrote to the channel."""
+
+    async def send_to_phone(self, *, phone: str, text: str, request_id: str) -> str:
+        """Sends `text` to `phone` (any Iranian form: core.text.phone_key reads it) and
+        returns the platform's message id. `request_id` makes a repeat harmless: the same
+        id again (a retry after a crash) sends nothing twice, so it must be stable for one
+        message (e.g. derived from its outbox row). Raises core.delivery's errors, whose
+        text an agent can read."""
+
+
+@runtime_checkable
+class ReachesByPhone(Protocol):
+    """An adapter whose platform can start a conversation from a phone number alone
+    (Bale's business API): what a proactive message to a customer known only by a phone
+    number may go through, besides an SMS line."""
+
+    def phone_sender(self, session: aiohttp.ClientSession,
+                     settings: Settings) -> PhoneSender | None:
+        """The sender when the settings turn this on (its own keys), else None."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AdapterServices:
     """What the runtime lends a channel that serves its own HTTP endpoints: the settings,

@@ -1,5 +1,5 @@
 """Polling, the other way in besides the webhook, for channels whose adapter polls
-(Telegram with TELEGRAM_MODE=polling).
+(Telegram or Bale in polling mode, an SMS line that no provider calls back).
 
 The offset moves past an update only after the update is stored, so a crash at any point
 means the platform sends it again, and the inbox ignores the repeat.
@@ -39,7 +39,9 @@ async def poll_forever(platform: Platform, channel: ChannelCredentials, poller: 
             await asyncio.sleep(pause)
             continue
         failures = 0
-        if polled.next_offset == offset:
+        # A poll may bring events without moving the offset (an SMS line's delivery
+        # reports, adapters/sms/poller.py); only a poll that brings neither is skipped.
+        if polled.next_offset == offset and not polled.events:
             continue
         try:
             await inbox.ingest(polled.events)

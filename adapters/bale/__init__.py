@@ -12,6 +12,8 @@ docs/channels/bale.md):
   kinds support has no use for are ignored by the parser as on Telegram. Nor does it say
   that a poll is held open for `timeout`: the poller pauses a second after an empty answer.
 - Bale publishes no send limit: Telegram's pace is kept (BALE_SENDS_PER_SECOND).
+- Bale's business API (Safir) reaches a customer known only by a phone number
+  (`phone_sender`, on when BALE_SAFIR_API_KEY is set): adapters/bale/safir.py.
 """
 
 from __future__ import annotations
@@ -20,14 +22,19 @@ from collections.abc import Sequence
 
 import aiohttp
 
-from adapters.bale.config import BaleConfig
-from adapters.base import NewChannel, WebhookRejected, WebhookRequest, channel_with_secret
-from adapters.telegram import TelegramAdapter, Wording, bot_id
+from adapters.bale.safir import SafirConfig, SafirSender
+from adapters.base import WebhookRejected, WebhookRequest, channel_with_secret
+from adapters.telegram import TelegramAdapter, Wording
+from adapters.telegram.config import BotApiFamily
 from adapters.telegram.connect import TelegramAnswer, set_webhook
 from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook
 from core.events import ChannelCredentials, Platform
 from core.i18n import gettext_noop, lazy_gettext
 from core.settings import Settings
+
+# BALE_BOT_TOKEN, BALE_API_BASE, BALE_MODE, BALE_WEBHOOK_SECRET, BALE_SENDS_PER_SECOND.
+BALE_FAMILY = BotApiFamily(prefix="BALE", name="Bale", default_api_base="https://tapi.bale.ai",
+                           checks_token_shape=True)
 
 FORM = ChannelForm(
     slug="bale",
@@ -53,6 +60,7 @@ class BaleAdapter(TelegramAdapter):
     form = FORM
     webhook_path = 1  # /webhooks/bale/{secret}
     secret_setting = "BALE_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)  # nosec B105
+    family = BALE_FAMILY
     allowed_updates = None  # not a parameter Bale documents
     idle_pause = 1.0  # Bale does not document that getUpdates waits for `timeout`
     wording = Wording(
@@ -62,30 +70,22 @@ class BaleAdapter(TelegramAdapter):
         webhook_refused=gettext_noop("Bale refused the webhook."),
     )
 
-    def api_base(self, settings: Settings) -> str:
-        return BaleConfig.of(settings).api_base
-
-    def polled(self, settings: Settings) -> bool:
-        return BaleConfig.of(settings).polling
-
-    def sends_per_second(self, settings: Settings) -> float:
-        return BaleConfig.of(settings).sends_per_second
-
     async def hook(self, session: aiohttp.ClientSession, api_base: str, token: str, *,
                    url: str, secret: str) -> TelegramAnswer:
         """setWebhook with the URL alone: `pasokh bale set-webhook URL` and the owner's form
         both register URL/{secret}."""
         return await set_webhook(session, api_base, token, url=webhook_address(url, secret))
 
-    def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
-        config = BaleConfig.of(settings)
-        if not config.bot_token:
-            return ()
-        return (NewChannel(key=bot_id(config.bot_token), token=config.bot_token,
-                           webhook_secret=config.webhook_secret, name="Bale", notice=""),)
-
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         raise WebhookRejected(404, "Bale webhooks have no GET handshake")
+
+    def phone_sender(self, session: aiohttp.ClientSession,
+                     settings: Settings) -> SafirSender | None:
+        """Bale's business API (adapters/bale/safir.py) when BALE_SAFIR_API_KEY is set: a
+        proactive message to a customer known only by a phone number (adapters.base
+        .ReachesByPhone)."""
+        config = SafirConfig.of(settings)
+        return SafirSender(config, session) if config is not None else None
 
     def verify(
         self, request: WebhookRequest, channels: Sequence[ChannelCredentials]

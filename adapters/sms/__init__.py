@@ -7,6 +7,8 @@ adapters/sms/providers.py), on one line `.env` declares.
   that takes as long as a right one.
 - «۱۱» and «۱۲» from a customer are Iran's "leave this line's news" and "come back": they
   arrive as those buttons (core.actions.OPT_OUT_PAYLOAD), which the flows confirm.
+- Where nothing calls back (Ghasedak; a line without SMS_WEBHOOK_SECRET), the provider is
+  asked instead: adapters/sms/poller.py, run by the runtime as this adapter's poller.
 - A sender is a phone number: its phone key (core.text.phone_key, 98912…) is the sender's
   id and the chat, so 0912…, +98912… and ۰۹۱۲… are one customer, who is the customer
   already known by that number on another channel (`Sender.phone_proven`).
@@ -15,39 +17,28 @@ adapters/sms/providers.py), on one line `.env` declares.
 from __future__ import annotations
 
 import hmac
-import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
 import aiohttp
 
 from adapters.base import BadPayload, NewChannel, SetupContext, WebhookRejected, WebhookRequest
-from adapters.sms.provider import Line, Provider, Received, Report
+from adapters.sms.events import received_event, report_event
+from adapters.sms.poller import DEFAULT_INTERVAL_SECONDS, DEFAULT_MAX_AGE, SmsPoller
+from adapters.sms.provider import Line, Provider, Received, Report, TextsByPolling
 from adapters.sms.providers import PROVIDERS
 from adapters.sms.transport import SmsTransport
-from core.actions import OPT_IN_PAYLOAD, OPT_OUT_PAYLOAD
 from core.channel_setup import ButtonRules, PlatformLook, SetupRefused
-from core.events import (
-    ChannelCredentials,
-    EventKind,
-    InboundEvent,
-    MessageKind,
-    Platform,
-    Sender,
-)
+from core.events import ChannelCredentials, InboundEvent
 from core.i18n import lazy_gettext
 from core.media import MediaRefused, MediaSource
 from core.secrets_at_rest import derived_key, installation_secret
 from core.settings import Settings, env_choice, env_float, env_int, env_text
-from core.text import local_phone, phone_key, strip_invisible, to_latin_digits, to_persian_digits
-
-log = logging.getLogger(__name__)
+from core.text import phone_key
 
 DEFAULT_SENDS_PER_SECOND = 10.0
-# Iran's convention for service lines: a recipient answers 11 to leave a line's news and 12
-# to come back. The flows confirm and keep the choice (flows/opt_out.py).
-_CHOICES = {"11": OPT_OUT_PAYLOAD, "12": OPT_IN_PAYLOAD}
+POLLING_MODES = ("auto", "on", "off")
 
 
 def channel_key(provider: str, line: str) -> str:
@@ -103,8 +94,21 @@ class SmsAdapter:
                            f"{url}/{channel.key.partition(':')[0]}/<SMS_WEBHOOK_SECRET>")
 
     def poller(self, channel: ChannelCredentials, session: aiohttp.ClientSession,
-               settings: Settings) -> None:
-        return None
+               settings: Settings) -> SmsPoller | None:
+        """SMS_POLLING: `on` asks the provider for delivery reports whatever else is set up;
+        `auto` (the default) does when nothing can call back: the provider takes no
+        callbacks (Ghasedak) or SMS_WEBHOOK_SECRET is unset; `off` never does."""
+        provider, number = _provider_of(channel)
+        mode = env_choice(settings, "SMS_POLLING", POLLING_MODES, "auto")
+        no_callbacks = isinstance(provider, TextsByPolling) or not channel.webhook_secret
+        if mode == "off" or (mode == "auto" and not no_callbacks):
+            return None
+        line = Line(api_base=provider.api_base(settings), api_key=channel.token, number=number)
+        return SmsPoller(
+            provider, line, session, channel_id=channel.channel_id,
+            interval=env_float(settings, "SMS_POLL_SECONDS", DEFAULT_INTERVAL_SECONDS),
+            max_age=timedelta(hours=env_float(settings, "SMS_POLL_MAX_AGE_HOURS",
+                                              DEFAULT_MAX_AGE.total_seconds() / 3600)))
 
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         raise WebhookRejected(404, "not found")
@@ -139,13 +143,14 @@ class SmsAdapter:
         events: list[InboundEvent] = []
         for callback in provider.parse(form):
             if isinstance(callback, Received):
-                event = _received(callback, _line_channel(channels, callback.line), now)
+                event = received_event(callback, _line_channel(channels, callback.line).channel_id,
+                                       now)
                 if event is not None:
                     events.append(event)
             elif isinstance(callback, Report):
                 # A report names no line: each line's id space is checked (a wrong one
                 # matches nothing and expires as an early receipt).
-                events += [_report(callback, channel.channel_id, now) for channel in channels]
+                events += [report_event(callback, channel.channel_id, now) for channel in channels]
         return events
 
     def transport(
@@ -170,32 +175,6 @@ def _line_channel(channels: Sequence[ChannelCredentials], line: str) -> ChannelC
     wanted = phone_key(line) or line
     return next((channel for channel in channels
                  if phone_key(_provider_of(channel)[1]) == wanted), channels[0])
-
-
-def _received(callback: Received, channel: ChannelCredentials, now: datetime
-              ) -> InboundEvent | None:
-    phone = phone_key(callback.sender)
-    if phone is None:
-        log.warning("sms: a text from a sender without a number (%d characters) dropped",
-                    len(callback.sender))
-        return None
-    choice = _CHOICES.get(to_latin_digits(strip_invisible(callback.text)).strip())
-    return InboundEvent(
-        platform=Platform.SMS, channel_id=channel.channel_id, kind=EventKind.MESSAGE,
-        external_id=f"in-{callback.message_id}",  # apart from the ids of texts we sent
-        sender=Sender(external_id=phone, display_name=to_persian_digits(local_phone(phone)),
-                      phone=phone, phone_proven=True),
-        chat_id=phone, text=callback.text, occurred_at=now, raw=callback.text,
-        message_kind=MessageKind.BUTTON if choice else MessageKind.TEXT,
-        button_payload=choice)
-
-
-def _report(callback: Report, channel_id: int, now: datetime) -> InboundEvent:
-    return InboundEvent(
-        platform=Platform.SMS, channel_id=channel_id, kind=EventKind.STATUS,
-        external_id=callback.message_id, sender=Sender(external_id="", display_name=""),
-        chat_id="", delivery_status=callback.state, delivery_error=callback.reason,
-        recipient_refuses=callback.blocked, occurred_at=now)
 
 
 SMS = SmsAdapter()

@@ -10,6 +10,9 @@
 - Callbacks (set in Kavenegar's panel, both at /webhooks/sms/kavenegar/{SMS_WEBHOOK_SECRET}):
   a text received posts `messageid`, `from`, `to`, `message`; a delivery report posts
   `messageid`, `status` (10 delivered, 11 not delivered, 14 blocked by the recipient…).
+- Status, for a line whose delivery callback is not set up (adapters/sms/poller.py):
+  `POST {KAVENEGAR_API_BASE}/v1/{API-KEY}/sms/status.json` with `messageid`, ids joined by
+  commas; its `entries` carry `messageid`, `status`, `statustext`, the codes of the callback.
 
 The official `kavenegar` package calls `requests`, which would block the event loop for
 the whole round trip; these few calls go through the shared aiohttp session instead.
@@ -21,8 +24,9 @@ from collections.abc import Mapping, Sequence
 
 import aiohttp
 
-from adapters.base import BadPayload
-from adapters.sms.provider import TIMEOUT, Callback, Line, Received, Report, json_object, persian
+from adapters.answers import json_object, persian
+from adapters.base import BadPayload, PollFailed
+from adapters.sms.provider import TIMEOUT, Callback, DeliveryCodes, Line, Received, Report
 from core.delivery import PermanentError, RetryLater, SendError, TransientError
 from core.i18n import gettext_noop
 from core.settings import Settings, env_text
@@ -48,19 +52,25 @@ _SLOW_DOWN = frozenset({414, 429})  # request limit reached: the same send later
 _TRY_AGAIN = frozenset({402, 409})  # "operation failed", "server could not answer"
 
 # Delivery statuses: 1 queued and 2 scheduled say nothing new; 100 is an unknown id.
-_SENT = frozenset({4, 5})
-_DELIVERED = 10
-_FAILED = {
-    6: gettext_noop("Not delivered: the operator could not deliver the text."),
-    11: gettext_noop("Not delivered: the phone was off or out of reach."),
-    13: gettext_noop("Not delivered: the text was cancelled before it was sent."),
-    14: gettext_noop("Not delivered: the recipient blocks texts from service lines."),
-}
-_BLOCKED = 14
+CODES = DeliveryCodes(
+    delivered=frozenset({10}),
+    on_the_way=frozenset({4, 5}),
+    failed={
+        6: gettext_noop("Not delivered: the operator could not deliver the text."),
+        11: gettext_noop("Not delivered: the phone was off or out of reach."),
+        13: gettext_noop("Not delivered: the text was cancelled before it was sent."),
+        14: gettext_noop("Not delivered: the recipient blocks texts from service lines."),
+    },
+    refused=frozenset({14}),
+)
+# Ids one status call names, joined by commas. The SDKs pass a list and the material we
+# could read states no cap; 100 keeps each call small (README, "Connect SMS").
+STATUS_BATCH = 100
 
 
 class Kavenegar:
     name = "kavenegar"
+    status_batch = STATUS_BATCH
 
     def line(self, settings: Settings) -> Line | None:
         key = env_text(settings, "KAVENEGAR_API_KEY")
@@ -96,6 +106,26 @@ class Kavenegar:
             return str(message_id)
         raise send_error(code, retry_after)
 
+    async def statuses(self, session: aiohttp.ClientSession, line: Line,
+                       message_ids: Sequence[str]) -> list[Report]:
+        url = f"{line.api_base}/v1/{line.api_key}/sms/status.json"
+        try:
+            async with session.post(url, data={"messageid": ",".join(message_ids)},
+                                    timeout=TIMEOUT) as response:
+                raw = await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise PollFailed(f"Kavenegar status: {type(error).__name__}") from None
+        answer = json_object(raw)
+        code = _int((answer.get("return") or {}).get("status")) or status
+        if status != 200 or code != 200:
+            # The code alone: the error's text would hold the URL, and the URL the key.
+            raise PollFailed(f"Kavenegar status: {code}")
+        entries = answer.get("entries") or []
+        return [report for entry in entries if isinstance(entry, dict)
+                for report in CODES.reports(str(entry.get("messageid", "")),
+                                            entry.get("status"))]
+
     def parse(self, form: Mapping[str, str]) -> Sequence[Callback]:
         message_id = form.get("messageid", "").strip()
         if not message_id:
@@ -103,17 +133,9 @@ class Kavenegar:
         if "from" in form:
             return [Received(message_id=message_id, sender=form["from"],
                              line=form.get("to", ""), text=form.get("message", ""))]
-        status = _int(form.get("status"))
-        if status is None:
+        if _int(form.get("status")) is None:
             raise BadPayload("a Kavenegar callback has either `from` or `status`")
-        if status == _DELIVERED:
-            return [Report(message_id=message_id, state="delivered")]
-        if status in _SENT:
-            return [Report(message_id=message_id, state="sent")]
-        if status in _FAILED:
-            return [Report(message_id=message_id, state="failed",
-                           reason=persian(_FAILED[status]), blocked=status == _BLOCKED)]
-        return []  # queued, scheduled, unknown id: nothing to show
+        return CODES.reports(message_id, form["status"])
 
 
 def send_error(code: int, retry_after: str | None) -> SendError:

@@ -15,8 +15,9 @@ from datetime import timedelta
 
 import aiohttp
 
+from adapters.answers import persian
 from adapters.numbered import numbered_menu
-from adapters.sms.provider import Line, Provider, persian
+from adapters.sms.provider import Line, Provider
 from core.delivery import Pace, PermanentError
 from core.events import OutboundKind, OutboundMessage, SendResult
 from core.i18n import gettext_noop

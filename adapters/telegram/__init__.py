@@ -18,7 +18,7 @@ from adapters.base import (
     WebhookRequest,
     channel_with_secret,
 )
-from adapters.telegram.config import TelegramConfig
+from adapters.telegram.config import TELEGRAM_FAMILY, BotApiConfig, BotApiFamily
 from adapters.telegram.connect import TelegramAnswer, get_me, set_webhook
 from adapters.telegram.media import TelegramMedia
 from adapters.telegram.parse import parse_polled, parse_update
@@ -96,6 +96,7 @@ class TelegramAdapter:
     webhook_path = 0
     checks_connection = False  # connecting already called getMe and setWebhook
     secret_setting = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)  # nosec B105
+    family: BotApiFamily = TELEGRAM_FAMILY  # which keys of `.env` are this platform's
     allowed_updates: list[str] | None = ALLOWED_UPDATES
     idle_pause = 0.0  # seconds after an empty poll: Telegram's getUpdates waits by itself
     wording = Wording(
@@ -105,14 +106,17 @@ class TelegramAdapter:
         webhook_refused=gettext_noop("Telegram refused the webhook."),
     )
 
+    def config(self, settings: Settings) -> BotApiConfig:
+        return BotApiConfig.of(settings, self.family)
+
     def api_base(self, settings: Settings) -> str:
-        return TelegramConfig.of(settings).api_base
+        return self.config(settings).api_base
 
     def polled(self, settings: Settings) -> bool:
-        return TelegramConfig.of(settings).polling
+        return self.config(settings).polling
 
     def sends_per_second(self, settings: Settings) -> float:
-        return TelegramConfig.of(settings).sends_per_second
+        return self.config(settings).sends_per_second
 
     async def hook(self, session: aiohttp.ClientSession, api_base: str, token: str, *,
                    url: str, secret: str) -> TelegramAnswer:
@@ -121,11 +125,12 @@ class TelegramAdapter:
                                  allowed_updates=ALLOWED_UPDATES)
 
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
-        config = TelegramConfig.of(settings)
+        config = self.config(settings)
         if not config.bot_token:
             return ()
         return (NewChannel(key=bot_id(config.bot_token), token=config.bot_token,
-                           webhook_secret=config.webhook_secret, name="Telegram", notice=""),)
+                           webhook_secret=config.webhook_secret, name=self.family.name,
+                           notice=""),)
 
     def media_origins(self, settings: Settings) -> tuple[str, ...]:
         return (self.api_base(settings),)

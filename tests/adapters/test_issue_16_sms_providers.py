@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-from adapters.base import BadPayload, WebhookRejected, WebhookRequest
+from adapters.base import BadPayload, PollFailed, WebhookRejected, WebhookRequest
 from adapters.sms import SMS, channel_key
 from adapters.sms.ghasedak import GHASEDAK
 from adapters.sms.kavenegar import KAVENEGAR
@@ -18,6 +16,9 @@ from core.delivery import PermanentError, RetryLater, TransientError
 from core.events import ChannelCredentials, EventKind, OutboundMessage, Platform
 from core.settings import Settings
 from tests.fakes.base import ManualClock
+from tests.fakes.ghasedak import API_KEY as GHASEDAK_KEY
+from tests.fakes.ghasedak import LINE as GHASEDAK_LINE
+from tests.fakes.ghasedak import FakeGhasedak
 from tests.fakes.kavenegar import API_KEY, LINE, FakeKavenegar
 
 
@@ -25,12 +26,6 @@ from tests.fakes.kavenegar import API_KEY, LINE, FakeKavenegar
 async def fake():
     async with FakeKavenegar() as server:
         yield server
-
-
-@pytest.fixture
-async def session():
-    async with aiohttp.ClientSession() as client:
-        yield client
 
 
 def _line(fake: FakeKavenegar, key: str = API_KEY, number: str = LINE) -> Line:
@@ -103,30 +98,88 @@ def test_kavenegar_callbacks_read_as_texts_and_reports():
         KAVENEGAR.parse({"status": "10"})
 
 
-async def test_ghasedak_is_one_module_that_sends_with_its_checkid(session, aiohttp_server):
-    received = []
+async def test_ghasedak_is_one_module_that_sends_with_its_client_reference(session):
+    async with FakeGhasedak() as ghasedak:
+        line = Line(api_base=ghasedak.api_base, api_key=GHASEDAK_KEY, number=GHASEDAK_LINE)
+        message_id = await GHASEDAK.send(session, line, receptor="09121234567", text="سلام",
+                                         local_id=9)
+        (sent,) = ghasedak.sent
+        assert message_id == str(sent.message_id)
+        assert (sent.receptor, sent.line_number, sent.message, sent.client_reference_id) == (
+            "09121234567", GHASEDAK_LINE, "سلام", "9")
+        with pytest.raises(PermanentError, match="کلید API"):
+            await GHASEDAK.send(session, Line(api_base=line.api_base, api_key="x",
+                                              number=line.number),
+                                receptor="09121234567", text="سلام", local_id=10)
+        with pytest.raises(PermanentError, match="۴۰۰"):
+            await GHASEDAK.send(session, line, receptor="0212345678", text="سلام",
+                                local_id=11)
 
-    async def send(request: web.Request) -> web.Response:
-        received.append((request.headers.get("apikey"), dict(await request.post())))
-        if request.headers.get("apikey") != "G-KEY":
-            return web.json_response({"result": {"code": 401, "message": "unauthorized"},
-                                      "items": None}, status=401)
-        return web.json_response({"result": {"code": 200, "message": "success"},
-                                  "items": [2_201_559]})
 
-    app = web.Application()
-    app.router.add_post("/v2/sms/send/simple", send)
-    server = await aiohttp_server(app)
-    line = Line(api_base=str(server.make_url("")).rstrip("/"), api_key="G-KEY",
-                number="300002525")
-    assert await GHASEDAK.send(session, line, receptor="09121234567", text="سلام",
-                               local_id=9) == "2201559"
-    assert received[0] == ("G-KEY", {"message": "سلام", "receptor": "09121234567",
-                                     "linenumber": "300002525", "checkid": "9"})
-    with pytest.raises(PermanentError, match="کلید API"):
-        await GHASEDAK.send(session, Line(api_base=line.api_base, api_key="x",
-                                          number=line.number),
-                            receptor="09121234567", text="سلام", local_id=10)
+@pytest.mark.parametrize(("status", "state", "blocked", "reason"), [
+    (14, "delivered", False, None), (13, "failed", False, "خاموش"),
+    (15, "failed", True, "مسدود"), (12, "failed", True, "مسدود"),
+    (16, "failed", False, "اپراتور"), (7, "failed", False, "لغو"),
+])
+async def test_ghasedak_statuses_are_read_with_the_same_persian_reasons(
+        session, status, state, blocked, reason):
+    async with FakeGhasedak() as ghasedak:
+        line = Line(api_base=ghasedak.api_base, api_key=GHASEDAK_KEY, number=GHASEDAK_LINE)
+        first = await GHASEDAK.send(session, line, receptor="09121234567", text="a",
+                                    local_id=1)
+        second = await GHASEDAK.send(session, line, receptor="09121234567", text="b",
+                                     local_id=2)
+        ghasedak.report(int(first), status)
+        reports = await GHASEDAK.statuses(session, line, [first, second, "999"])
+        assert ghasedak.status_calls == [[first, second, "999"]]
+        (news, on_the_way) = reports
+        assert (news.message_id, news.state, news.blocked) == (first, state, blocked)
+        assert reason is None and news.reason is None or reason in news.reason
+        assert (on_the_way.message_id, on_the_way.state) == (second, "sent")
+
+
+async def test_ghasedak_texts_are_fetched_and_a_refused_key_fails_the_poll(session):
+    async with FakeGhasedak() as ghasedak:
+        line = Line(api_base=ghasedak.api_base, api_key=GHASEDAK_KEY, number=GHASEDAK_LINE)
+        received_id = ghasedak.receive("+989121234567", "سلام")
+        ghasedak.receive("09120000000", "to another line", to="3000999")
+        (text,) = await GHASEDAK.received(session, line)
+        assert (text.message_id, text.sender, text.line, text.text) == (
+            str(received_id), "+989121234567", GHASEDAK_LINE, "سلام")
+        wrong = Line(api_base=line.api_base, api_key="x", number=line.number)
+        with pytest.raises(PollFailed, match="401"):
+            await GHASEDAK.received(session, wrong)
+        with pytest.raises(PollFailed, match="401"):
+            await GHASEDAK.statuses(session, wrong, ["1"])
+        with pytest.raises(BadPayload):
+            GHASEDAK.parse({"messageid": "1", "status": "14"})
+
+
+async def test_kavenegar_status_asks_about_many_ids_in_one_call(fake, session):
+    first = await _send(session, _line(fake), local_id=1)
+    second = await _send(session, _line(fake), local_id=2)
+    fake.settle(int(first), 10)
+    fake.settle(int(second), 14)
+    delivered, blocked = await KAVENEGAR.statuses(session, _line(fake), [first, second, "77"])
+    assert fake.status_calls == [[first, second, "77"]]  # 77: unknown, status 100, no news
+    assert (delivered.message_id, delivered.state) == (first, "delivered")
+    assert (blocked.message_id, blocked.state, blocked.blocked) == (second, "failed", True)
+    assert "مسدود" in blocked.reason
+
+
+async def test_kavenegar_status_refused_or_throttled_fails_the_poll_without_the_key(fake,
+                                                                                   session):
+    with pytest.raises(PollFailed) as refused:
+        await KAVENEGAR.statuses(session, _line(fake, key="wrong"), ["1"])
+    assert "403" in str(refused.value)
+    assert "wrong" not in str(refused.value)
+    clock = ManualClock()
+    fake.clock, fake.sends_per_second = clock, 1
+    assert await KAVENEGAR.statuses(session, _line(fake), ["1"]) == []
+    with pytest.raises(PollFailed, match="429"):
+        await KAVENEGAR.statuses(session, _line(fake), ["1"])
+    clock.advance(1)
+    assert await KAVENEGAR.statuses(session, _line(fake), ["1"]) == []
 
 
 def _settings(**environment: str) -> Settings:

@@ -27,12 +27,6 @@ def sms_environment(api_base: str) -> MappingProxyType[str, str]:
 
 
 @pytest.fixture
-async def fake_kavenegar():
-    async with FakeKavenegar() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def sms_pasokh(aiohttp_client, settings, fake_kavenegar):
     from bots.runtime import create_app
 

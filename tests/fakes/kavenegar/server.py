@@ -8,12 +8,15 @@ Answers as Kavenegar does: `{"return": {"status", "message"}, "entries": [...]}`
 also the HTTP status. 403 for an unknown API key, 412 for a line not on the account, 411 for
 a receptor that is not an Iranian mobile, 413 for an empty text, 418 when the credit does
 not cover the parts (Persian 70/67, Latin 160/153 characters per part), 429 past
-`sends_per_second` within one second of `clock`. A `localid` seen before answers the first
-text again and sends nothing. Texts are `sent` (a record per real send, never the key).
+`sends_per_second` (sends and status calls alike) within one second of `clock`. A
+`localid` seen before answers the first text again and sends nothing. Texts are `sent`
+(a record per real send, never the key). A status call answers each id it names, 100 for
+one it does not know.
 
-The other direction stands in for the operator: `report(messageid, status)` posts a
-delivery report (10 delivered, 11 undelivered, 14 blocked by the recipient, …) to
-`callback_url`, and `receive(sender, text)` posts a customer's text there.
+The other direction stands in for the operator: `settle(messageid, status)` records its
+word for the status call alone; `report(messageid, status)` also posts it as a delivery
+report (10 delivered, 11 undelivered, 14 blocked by the recipient, …) to `callback_url`;
+`receive(sender, text)` posts a customer's text there.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class FakeKavenegar(FakeServer):
     callback_url: str = ""
     sent: list[SentText] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)  # every send's answer code, in order
+    status_calls: list[list[str]] = field(default_factory=list)  # the ids each call named
     _by_local: dict[str, SentText] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(8_792_343))
     _second: tuple[int, int] = (0, 0)  # (which second, sends counted in it)
@@ -133,10 +137,20 @@ class FakeKavenegar(FakeServer):
     async def _status(self, request: web.Request) -> web.Response:
         if request.match_info["key"] != self.api_key:
             return _answer(403, None)
-        wanted = set(str((await request.post()).get("messageid", "")).split(","))
-        return _answer(200, [{"messageid": t.messageid, "status": t.status,
-                              "statustext": _STATUS_TEXT.get(t.status, "")}
-                             for t in self.sent if str(t.messageid) in wanted])
+        wanted = [part for part in str((await request.post()).get("messageid", "")).split(",")
+                  if part]
+        self.status_calls.append(wanted)
+        if not wanted:
+            return _answer(400, None)
+        if self._over_limit():
+            return _answer(429, None)
+        known = {str(text.messageid): text for text in self.sent}
+        # An id Kavenegar does not know is answered with status 100, not left out.
+        return _answer(200, [{"messageid": int(part) if part.isdigit() else part,
+                              "status": known[part].status if part in known else 100,
+                              "statustext": _STATUS_TEXT.get(known[part].status, "")
+                              if part in known else "شناسه نامعتبر"}
+                             for part in wanted])
 
     async def _status_local(self, request: web.Request) -> web.Response:
         if request.match_info["key"] != self.api_key:
@@ -146,11 +160,16 @@ class FakeKavenegar(FakeServer):
                               "status": t.status}
                              for local, t in self._by_local.items() if local in wanted])
 
-    async def report(self, messageid: int, status: int) -> int:
-        """The operator's word on a text: Kavenegar posts it to the delivery address."""
+    def settle(self, messageid: int, status: int) -> None:
+        """The operator's word on a text, kept for the status call and posted nowhere (a
+        line whose delivery callback is not set up)."""
         for text in self.sent:
             if text.messageid == messageid:
                 text.status = status
+
+    async def report(self, messageid: int, status: int) -> int:
+        """The operator's word on a text: Kavenegar posts it to the delivery address."""
+        self.settle(messageid, status)
         return await self._post({"messageid": str(messageid), "status": str(status)})
 
     async def receive(self, sender: str, text: str, *, to: str = LINE,
