@@ -50,10 +50,10 @@ async def test_issue_15_explained_answers_suggestions_and_teaching(
         document.getElementById("conversation-live").dataset.before = "refresh";
         htmx.trigger(document.body, "pasokh:changed");
     }""")
-    await page.locator("#conversation-live:not([data-before])").wait_for(timeout=5000)
+    await page.locator("#conversation-live:not([data-before])").wait_for(timeout=30_000)
     assert await page.locator(".faq-why[open] dl").count() == 1
     use = page.locator(".assist-faq .assist-use").first
-    await use.wait_for(state="visible", timeout=5000)
+    await use.wait_for(state="visible", timeout=30_000)
     await page.fill("#reply-text", "سلام، ")
     await use.click()
     assert await page.input_value("#reply-text") == "سلام، " + SHIPPING_ANSWER

@@ -37,7 +37,7 @@ async def test_profile_people_inbox_conversation_and_kpis(browser, server):
     await page.click(".topbar .who")
     await page.fill("#display-name", "سارا احمدی")
     await page.click(".profile-form button[type=submit]")
-    await page.locator(".profile-saved").wait_for(timeout=5000)
+    await page.locator(".profile-saved").wait_for(timeout=30_000)
     assert await page.locator(".topbar .who .avatar").inner_text() == "س\u200cا"
     assert (await User.get(id=owner)).display_name == "سارا احمدی"
     await _both_widths(page, "profile")
@@ -46,12 +46,12 @@ async def test_profile_people_inbox_conversation_and_kpis(browser, server):
     row = page.locator("form.owner-rename", has=page.locator('input[value=""]')).first
     await row.locator("input[name=display_name]").fill("امید")
     await row.locator("button").click()
-    await page.locator('form.owner-rename input[value="امید"]').wait_for(timeout=5000)
+    await page.locator('form.owner-rename input[value="امید"]').wait_for(timeout=30_000)
     await _both_widths(page, "people")
 
     await page.goto(f"{server.base}/")
     row = page.locator(f'.conversation-row[data-conversation-id="{conversation.id}"]')
-    await row.locator(".turn-us").wait_for(timeout=5000)
+    await row.locator(".turn-us").wait_for(timeout=30_000)
     icon = await row.locator(".platform").evaluate("e => getComputedStyle(e).backgroundImage")
     assert icon.startswith('url("data:image/svg+xml')
     search = page.locator("#search")
@@ -71,7 +71,7 @@ async def test_profile_people_inbox_conversation_and_kpis(browser, server):
     await _both_widths(page, "conversation")
 
     await page.goto(f"{server.base}/owner/kpis?from=1300/01/01&to=1300/01/02")
-    await page.locator(".kpi-chart").first.wait_for(timeout=5000)
+    await page.locator(".kpi-chart").first.wait_for(timeout=30_000)
     titles = await page.locator(".kpi-chart-title").all_inner_texts()
     assert len(titles) == await page.locator(".kpi-chart").count() == 3
     assert "هنوز داده‌ای نیست" in await page.locator(".kpi-chart-empty").first.text_content()

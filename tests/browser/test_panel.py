@@ -58,7 +58,7 @@ async def test_an_agents_reply_reaches_telegram(browser, server, fake_telegram):
     await page.fill("#reply-text", "سلام! سارا هستم، در خدمتم.")
     await page.press("#reply-text", "Enter")
     await fake_telegram.wait_for(lambda fake: any(
-        m["text"] == "سلام! سارا هستم، در خدمتم." for m in fake.sent_messages(7002)), timeout=8)
+        m["text"] == "سلام! سارا هستم، در خدمتم." for m in fake.sent_messages(7002)), timeout=30)
     await page.locator(".author-agent .delivery-sent").wait_for(timeout=LIVE_WAIT_MS)
     assert await page.input_value("#reply-text") == ""
     await shot(page, "conversation-replied")

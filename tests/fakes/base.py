@@ -92,7 +92,7 @@ class FakeServer(abc.ABC):
     async def wait_for(
         self,
         predicate: Callable[[Self], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the documented test API
+        timeout: float = 30.0,  # noqa: ASYNC109 - part of the documented test API
     ) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         while not predicate(self):

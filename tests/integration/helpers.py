@@ -51,7 +51,7 @@ async def post_update(client, update: dict | bytes, headers: dict | None = None)
                              headers=SECRET_HEADER if headers is None else headers)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0,  # noqa: ASYNC109
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0,  # noqa: ASYNC109
                      what: str = "condition") -> None:
     """Wait for something the service does in the background."""
     deadline = asyncio.get_running_loop().time() + timeout
