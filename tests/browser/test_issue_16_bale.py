@@ -52,9 +52,18 @@ async def test_issue_16_a_bale_conversation_has_its_own_badge(browser, server, f
     telegram_row = page.locator(".conversation-row", has_text="نگار")
     assert await telegram_row.locator(".platform-telegram").count() == 1
     # Its own icon (adapters/bale/icon.svg) is drawn in place of its letters.
-    badge = await bale_row.locator(".platform-bale").evaluate(
-        "element => [getComputedStyle(element).backgroundImage,"
-        " getComputedStyle(element, '::before').content]")
+    # Read in the page in one go: the live inbox may replace the row meanwhile, and a replaced
+    # (detached) element has no computed style.
+    badge = await page.wait_for_function(
+        """() => {
+            const row = [...document.querySelectorAll(".conversation-row")]
+                .find(row => row.textContent.includes("بهار"));
+            const icon = row && row.querySelector(".platform-bale");
+            if (!icon || !getComputedStyle(icon).backgroundImage) return null;
+            return [getComputedStyle(icon).backgroundImage,
+                    getComputedStyle(icon, "::before").content];
+        }""", timeout=LIVE_WAIT_MS)
+    badge = await badge.json_value()
     assert badge[0].startswith('url("data:image/svg+xml,') and badge[1] == '""'
     assert "00a86b" in badge[0]  # Bale's green
     options = await page.locator("select[name=channel] option").all_inner_texts()

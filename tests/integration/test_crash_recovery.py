@@ -52,8 +52,10 @@ class PasokhProcess:
             [sys.executable, "-m", "bots.cli", "serve"], cwd=self._cwd, env=self._env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
+        # Start-up loads the FAQ encoder; on a loaded 2-core machine that took over 20 s.
+        deadline = asyncio.get_running_loop().time() + 120
         async with aiohttp.ClientSession() as session:
-            for _ in range(400):
+            while asyncio.get_running_loop().time() < deadline:
                 assert self._process.poll() is None, "pasokh exited during start-up"
                 try:
                     async with session.get(f"{self.base}/healthz") as response:
