@@ -417,7 +417,7 @@ BUSINESS_HOURS = SectionForm(
 SOURCE_NAMES: dict[str, LazyString] = {
     "none": lazy_gettext("No order lookup"),
     "url": lazy_gettext("The shop's web address (API)"),
-    "csv": lazy_gettext("A CSV file on this server"),
+    "csv": lazy_gettext("A CSV file (uploaded here)"),
 }
 _ORDER_FIELDS = ("status", "updated_at", "tracking_code", "order_id")
 
@@ -466,7 +466,9 @@ ORDER_LOOKUP = SectionForm(
               ltr=True),
         Field("headers", lazy_gettext("Headers, one “Name: value” per line (the shop's key)"),
               kind="lines", ltr=True),
-        Field("csv", lazy_gettext("Path of the CSV file"), ltr=True),
+        Field("csv", lazy_gettext("Name of the CSV file"), ltr=True, hint=lazy_gettext(
+            "Files are read only from the orders folder of Pasokh's data directory: upload "
+            "the file below, or put it there and give its name.")),
         Field("fields.status", lazy_gettext("Name of the status field"), ltr=True),
         Field("fields.updated_at", lazy_gettext("Name of the update time field"), ltr=True),
         Field("fields.tracking_code", lazy_gettext("Name of the tracking code field"),

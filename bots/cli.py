@@ -200,6 +200,7 @@ async def _config_export(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _config_load(args: argparse.Namespace, settings: Settings) -> int:
     from core import db, owner_config
+    from core.order_lookup import OrderSources
 
     try:
         text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
@@ -216,7 +217,15 @@ async def _config_load(args: argparse.Namespace, settings: Settings) -> int:
     await db.open_database(settings)
     try:
         # A file exported without --with-secrets keeps the stored shop key.
-        document = owner_config.with_secrets_kept(document, await owner_config.load_stored())
+        stored = await owner_config.load_stored()
+        document = owner_config.with_secrets_kept(document, stored)
+        problems = ([] if document.order_lookup == stored.order_lookup else
+                    await OrderSources.of(settings).problems(document.order_lookup))
+        if problems:
+            print(f"pasokh: {args.file} was not loaded; nothing changed:", file=sys.stderr)
+            for _, english, _ in problems:
+                print(f"  {args.file}: {english}", file=sys.stderr)
+            return 1
         strangers = await owner_config.store(document)
     finally:
         await db.close_database()

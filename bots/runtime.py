@@ -58,7 +58,7 @@ from core.events import OutboundMessage
 from core.inbox import Inbox
 from core.leadership import SenderLease
 from core.media import Downloader, MediaFetcher, MediaSource, MediaStore
-from core.order_lookup import OrderLookups
+from core.order_lookup import OrderLookups, OrderSources
 from core.outbox import OutboxWorker, RetryPolicy
 from core.routing import Router
 from core.segments import PartBilling
@@ -157,7 +157,9 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
                       else SenderLease(settings.effective_database_url)),
         clock=clock,
     )
-    flows = LiveFlowConfig(OrderLookups(session))
+    # Order lookups from their own HTTP session (it refuses private addresses).
+    order_lookups = OrderLookups(OrderSources.of(settings))
+    flows = LiveFlowConfig(order_lookups)
     await flows.refresh()
     engine = ConversationEngine(flows.decide, bus, outbox.wake,
                                 look_up_order=flows.look_up_order)
@@ -230,6 +232,7 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
         await outbox.close()
         await media.close()
         await webhook_sender.close()
+        await order_lookups.close()
         await session.close()
         await bus.close()
         if checkpointer:

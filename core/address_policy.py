@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp.abc import AbstractResolver
@@ -40,6 +41,9 @@ class HostUnresolved(AddressRefused):
 @dataclass(frozen=True, slots=True)
 class AddressPolicy:
     allow_private: bool = False
+    # Where names are looked up: aiohttp's resolver (tests pass one that answers as a DNS
+    # server rebinding a name would).
+    lookup: Callable[[], AbstractResolver] = field(default=DefaultResolver, compare=False)
 
     @classmethod
     def of(cls, settings: Settings) -> AddressPolicy:
@@ -110,7 +114,7 @@ class _GuardedResolver(AbstractResolver):
 
     def __init__(self, policy: AddressPolicy) -> None:
         self._policy = policy
-        self._inner = DefaultResolver()
+        self._inner = policy.lookup()
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[Any]:

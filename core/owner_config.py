@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -486,6 +486,14 @@ def time_range(text: str) -> tuple[int, int] | None:
     return start, end
 
 
+_CSV_NAME = re.compile(r"[^/\\\x00-\x1f]{1,120}")
+
+
+def csv_name_allowed(name: str) -> bool:
+    """A plain file name (the order lookup's CSV): no folder, no parent, no hidden file."""
+    return _CSV_NAME.fullmatch(name) is not None and name.strip() == name and name[0] != "."
+
+
 def _check_order_lookup(lookup: OrderLookup) -> list[Finding]:
     at = "$.order_lookup"
     if (lookup.url is None) == (lookup.csv is None):
@@ -495,9 +503,14 @@ def _check_order_lookup(lookup: OrderLookup) -> list[Finding]:
         if not lookup.url.startswith(("https://", "http://")) or "{order_id}" not in lookup.url:
             problems.append(_say(f"{at}.url", gettext_noop(
                 "the url starts with https:// and contains {order_id}")))
-    elif not Path(lookup.csv or "").is_file():
-        problems.append(_say(f"{at}.csv", gettext_noop("no file at '%(file)s'"),
-                             file=lookup.csv))
+        elif urlsplit(lookup.url.replace("{order_id}", "0")).netloc != urlsplit(
+                lookup.url.replace("{order_id}", "1")).netloc:
+            problems.append(_say(f"{at}.url", gettext_noop(
+                "{order_id} goes in the path or the query, not in the host")))
+    elif not csv_name_allowed(lookup.csv or ""):
+        problems.append(_say(f"{at}.csv", gettext_noop(
+            "give the CSV file's name alone: it is read from the orders folder of the data "
+            "directory, where the file uploaded on the order lookup page goes")))
     if not 0.5 <= lookup.timeout_seconds <= 30:
         problems.append(_say(f"{at}.timeout_seconds", gettext_noop("use 0.5 to 30 seconds")))
     return problems

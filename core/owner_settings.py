@@ -23,6 +23,7 @@ import yaml
 from core import owner_config
 from core.formats import jalali_month_weeks, parse_jalali_date
 from core.i18n import gettext
+from core.order_lookup import OrderSources
 from core.owner_config import FaqItem, InvalidConfig, OwnerDocument, Problem
 from core.spreadsheet import cell_from_csv, csv_bytes
 from core.text import to_latin_digits
@@ -217,9 +218,12 @@ def with_section(document: OwnerDocument, section: str, text: str) -> OwnerDocum
         ]) from None
 
 
-async def save_section(section: str, text: str, expected_version: str) -> None:
+async def save_section(section: str, text: str, expected_version: str,
+                       sources: OrderSources | None = None) -> None:
     document = await _load_unchanged_since(expected_version)
-    await owner_config.store(with_section(document, section, text))
+    changed = with_section(document, section, text)
+    await _check_sources(changed, document, sources)
+    await owner_config.store(changed)
 
 
 def with_section_value(document: OwnerDocument, section: str, value: Any) -> OwnerDocument:
@@ -232,23 +236,30 @@ def with_section_value(document: OwnerDocument, section: str, value: Any) -> Own
     return owner_config.with_secrets_kept(checked, document)
 
 
-async def check_section_value(section: str, value: Any, found: list[Problem]) -> list[Problem]:
+async def check_section_value(section: str, value: Any, found: list[Problem],
+                              sources: OrderSources | None = None) -> list[Problem]:
     """Every problem saving the section would meet: the form's own (`found`), then the
     document's. Nothing is saved."""
+    stored = await owner_config.load_stored()
     try:
-        with_section_value(await owner_config.load_stored(), section, value)
+        changed = with_section_value(stored, section, value)
+    except InvalidConfig as invalid:
+        return [*found, *invalid.problems]
+    try:
+        await _check_sources(changed, stored, sources)
     except InvalidConfig as invalid:
         return [*found, *invalid.problems]
     return found
 
 
 async def save_section_value(section: str, value: Any, expected_version: str,
-                             found: list[Problem]) -> None:
+                             found: list[Problem], sources: OrderSources | None = None) -> None:
     """Saves the section a form built, unless the form `found` problems of its own or the
     document has any: then InvalidConfig lists them all and nothing changes."""
     document = await _load_unchanged_since(expected_version)
     try:
         changed = with_section_value(document, section, value)
+        await _check_sources(changed, document, sources)
     except InvalidConfig as invalid:
         raise InvalidConfig([*found, *invalid.problems]) from None
     if found:
@@ -256,11 +267,26 @@ async def save_section_value(section: str, value: Any, expected_version: str,
     await owner_config.store(changed)
 
 
-async def load_whole(text: str, expected_version: str) -> None:
+async def load_whole(text: str, expected_version: str,
+                     sources: OrderSources | None = None) -> None:
     """A whole configuration file, as `pasokh config load` reads it; a masked shop key in
     it keeps the stored one."""
     document = await _load_unchanged_since(expected_version)
-    await owner_config.store(owner_config.with_secrets_kept(owner_config.parse(text), document))
+    changed = owner_config.with_secrets_kept(owner_config.parse(text), document)
+    await _check_sources(changed, document, sources)
+    await owner_config.store(changed)
+
+
+async def _check_sources(changed: OwnerDocument, stored: OwnerDocument,
+                         sources: OrderSources | None) -> None:
+    """InvalidConfig when a changed order lookup names an address or file `sources` does
+    not allow (core/order_lookup.py); an unchanged one was checked when it was saved."""
+    if sources is None or changed.order_lookup == stored.order_lookup:
+        return
+    problems = await sources.problems(changed.order_lookup)
+    if problems:
+        raise InvalidConfig([Problem(None, english, path=path, said=said)
+                             for path, english, said in problems])
 
 
 async def replace_whole(document: OwnerDocument | None, expected_version: str) -> None:

@@ -157,6 +157,19 @@ def test_issue_17_config_export_masks_the_shop_key_and_load_keeps_it(cli_cwd):
     assert "Bearer 0123456789abcdef" in kept
 
 
+def test_issue_17_config_load_refuses_an_order_lookup_on_the_servers_network(cli_cwd):
+    source = cli_cwd / "shop.yaml"
+    source.write_text("order_lookup:\n  url: http://127.0.0.1:8080/orders/{order_id}\n",
+                      encoding="utf-8")
+    refused = pasokh("config", "load", str(source), cwd=cli_cwd)
+    assert refused.returncode == 1
+    assert "only public internet addresses (address 127.0.0.1" in refused.stderr
+    source.write_text("order_lookup:\n  csv: orders.csv\n", encoding="utf-8")
+    missing = pasokh("config", "load", str(source), cwd=cli_cwd)
+    assert missing.returncode == 1 and "no file named 'orders.csv' in the orders folder" in (
+        missing.stderr)
+
+
 def test_issue_19_search_rebuild_writes_the_index_again(cli_cwd):
     result = pasokh("search", "rebuild", cwd=cli_cwd)
     assert result.returncode == 0, result.stderr

@@ -31,7 +31,7 @@ from admin_panel.section_forms import (
     problems_by_field,
     read_rows,
 )
-from admin_panel.typedefs import FLOW_CONFIGURATION, PLATFORM_BUTTONS, PLATFORMS
+from admin_panel.typedefs import FLOW_CONFIGURATION, PLATFORM_BUTTONS, PLATFORMS, SETTINGS
 from admin_panel.views import owner_settings as yaml_views
 from admin_panel.views.owner_common import (
     not_found,
@@ -46,11 +46,14 @@ from core import owner_config, owner_settings
 from core.actions import Reply
 from core.formats import WEEKDAY_NAMES, format_number, parse_jalali_date
 from core.i18n import current_language, gettext
+from core.order_lookup import OrderSources
 from core.owner_config import InvalidConfig, OwnerDocument, Problem
 from core.owner_settings import ChangedMeanwhile, LookupTry
 from core.text import to_persian_digits
 
 MAX_YAML_BYTES = 900 * 1024
+MAX_ORDERS_CSV_BYTES = 900 * 1024  # under the app's body limit (WEBHOOK_MAX_BODY_BYTES)
+ORDERS_FILE_FIELD = "orders_csv_file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +187,9 @@ async def save(request: web.Request) -> web.Response:
         raise not_found(request)
     posted = await request.post()
     rows = read_rows(form, posted)
+    sources = OrderSources.of(request.app[SETTINGS])
+    kept_problems = await _keep_orders_file(posted, rows, sources) if form.section == (
+        "order_lookup") else {}
     if "add" in posted:  # one more empty row to fill; nothing is saved yet
         rows.append(form.blank(await owner_config.load_stored(), len(rows)))
         return await _page(request, form, rows)
@@ -194,16 +200,19 @@ async def save(request: web.Request) -> web.Response:
         return await _test(request, form, rows, text_field(posted, "test_text", 1000))
     found: dict[str, str] = {}
     value = form.value(rows, found)
+    found.update(kept_problems)
     if "check" in posted:  # a field was left: every mistake shown, nothing saved
         problems = await owner_settings.check_section_value(form.section, value, [
-            Problem(None, message, path=path, said=message) for path, message in found.items()])
+            Problem(None, message, path=path, said=message) for path, message in found.items()],
+            sources)
         return await _page(request, form, rows, extra={"checked_only": True},
                            problems=problems_by_field(
                                form, [(p.path, p.for_reader) for p in problems], len(rows)))
     try:
         await owner_settings.save_section_value(
             form.section, value, text_field(posted, "version", 64),
-            [Problem(None, message, path=path, said=message) for path, message in found.items()])
+            [Problem(None, message, path=path, said=message) for path, message in found.items()],
+            sources)
     except ChangedMeanwhile:
         return await _page(request, form, rows, status=409,
                            problems=Problems(elsewhere=[yaml_views.changed_meanwhile()]))
@@ -213,6 +222,25 @@ async def save(request: web.Request) -> web.Response:
     await request.app[FLOW_CONFIGURATION].refresh()
     await notice_later(request, gettext("Saved; the bot uses it within seconds."))
     raise see_other(request, "panel.owner.section", section=form.section)
+
+
+async def _keep_orders_file(posted: Any, rows: list[Row], sources: OrderSources
+                            ) -> dict[str, str]:
+    """The order lookup's CSV file, uploaded with the form: kept in the orders folder
+    (core/order_lookup.py) and named in the form as the file to read. Problems by field."""
+    uploaded: Any = posted.get(ORDERS_FILE_FIELD)
+    if uploaded is None or isinstance(uploaded, str) or not getattr(uploaded, "filename", ""):
+        return {}
+    at = "$.order_lookup.csv"
+    data = uploaded.file.read(MAX_ORDERS_CSV_BYTES + 1)
+    if len(data) > MAX_ORDERS_CSV_BYTES:
+        return {at: gettext("The file is too large.")}
+    try:
+        name = await sources.keep(uploaded.filename, data)
+    except UnicodeDecodeError:
+        return {at: gettext("The file is not UTF-8 text.")}
+    rows[0] = {**rows[0], "source": "csv", "csv": name}
+    return {}
 
 
 async def _test(request: web.Request, form: SectionForm, rows: list[Row], text: str
@@ -310,7 +338,8 @@ async def upload(request: web.Request) -> web.Response:
                 problems = [gettext("The file is too large.")]
             else:
                 await owner_settings.load_whole(data.decode("utf-8"),
-                                                text_field(posted, "version", 64))
+                                                text_field(posted, "version", 64),
+                                                OrderSources.of(request.app[SETTINGS]))
         except UnicodeDecodeError:
             problems = [gettext("The file is not UTF-8 text.")]
         except ChangedMeanwhile:

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from admin_panel.labels import label
 from admin_panel.owner_labels import SECTIONS
-from admin_panel.typedefs import FLOW_CONFIGURATION
+from admin_panel.typedefs import FLOW_CONFIGURATION, SETTINGS
 from admin_panel.views.owner_common import (
     not_found,
     notice_later,
@@ -27,6 +27,7 @@ from admin_panel.views.owner_common import (
 from core import holidays, owner_config, owner_settings
 from core.formats import DEFAULT_TZ, MONTH_NAMES, WEEKDAY_NAMES
 from core.i18n import current_language, gettext
+from core.order_lookup import OrderSources
 from core.owner_config import FaqItem, InvalidConfig
 from core.owner_settings import ChangedMeanwhile, LookupTry, NoSuchFaqEntry
 from core.text import to_latin_digits
@@ -265,7 +266,8 @@ async def save_section(request: web.Request) -> web.Response:
     form = await request.post()
     text = text_field(form, "yaml", 200_000)
     try:
-        await owner_settings.save_section(name, text, text_field(form, "version", 64))
+        await owner_settings.save_section(name, text, text_field(form, "version", 64),
+                                          OrderSources.of(request.app[SETTINGS]))
     except ChangedMeanwhile:
         return await _section_page(request, name, text, problems=[changed_meanwhile()],
                                    status=409)

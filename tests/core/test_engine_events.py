@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from functools import partial
+from pathlib import Path
 
-import aiohttp
 import pytest
 from tortoise.transactions import in_transaction
 
 from core.actions import SystemEvent
+from core.address_policy import AddressPolicy
 from core.bus import InProcessBus
 from core.clock import utcnow
 from core.conversations import ConversationEngine
@@ -19,7 +20,7 @@ from core.events import MediaRef, MessageKind
 from core.inbox import Inbox
 from core.message_meta import MessageMeta
 from core.models import Channel, Conversation, Customer, Message, SurveyAnswer, Ticket
-from core.order_lookup import OrderLookups
+from core.order_lookup import OrderLookups, OrderSources
 from core.owner_config import OrderFields, OrderLookup
 from core.system_events import insert_system_message
 from core.tickets import UnknownTicket, change_ticket_status, open_ticket
@@ -134,14 +135,16 @@ async def test_ticket_numbers_are_unique_when_opened_at_once(channel_id):
 
 @pytest.fixture
 async def shop():
-    async with FakeShop(slow_seconds=5) as fake, aiohttp.ClientSession() as session:
-        lookups = OrderLookups(session)
+    async with FakeShop(slow_seconds=5) as fake:
+        # The fake shop is on 127.0.0.1: private addresses allowed.
+        lookups = OrderLookups(OrderSources(AddressPolicy(allow_private=True), Path("orders")))
         config = OrderLookup(
             url=f"{fake.base_url}/api/orders/{{order_id}}", headers={"X-Api-Key": API_KEY},
             fields=OrderFields(status="order.status", updated_at="order.updated_at",
                                tracking_code="order.shipping.tracking"),
             timeout_seconds=0.5)
         yield partial(lookups.look_up, config)
+        await lookups.close()
 
 
 async def test_an_order_is_looked_up_and_answered_in_persian(channel_id, shop):

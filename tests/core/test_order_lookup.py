@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import os
 
-import aiohttp
 import pytest
 
-from core.order_lookup import OrderLookups
+from core.address_policy import AddressPolicy
+from core.order_lookup import OrderLookups, OrderSources
 from core.owner_config import OrderFields, OrderLookup
 from tests.fakes.shop import API_KEY, BROKEN_ORDER, SLOW_ORDER, FakeShop
 
@@ -23,9 +23,12 @@ async def shop():
 
 
 @pytest.fixture
-async def lookups():
-    async with aiohttp.ClientSession() as session:
-        yield OrderLookups(session)
+async def lookups(tmp_path):
+    """The fake shop listens on 127.0.0.1: private addresses allowed, as for a shop on the
+    same machine (tests/core/test_issue_17_order_sources.py shows them refused)."""
+    lookups = OrderLookups(OrderSources(AddressPolicy(allow_private=True), tmp_path / "orders"))
+    yield lookups
+    await lookups.close()
 
 
 def api(shop: FakeShop, key: str = API_KEY) -> OrderLookup:
@@ -69,10 +72,11 @@ async def test_nothing_listening_is_a_failure(lookups):
 
 
 async def test_orders_from_a_csv_file_follow_its_changes(tmp_path, lookups):
-    path = tmp_path / "orders.csv"
+    (tmp_path / "orders").mkdir()
+    path = tmp_path / "orders" / "orders.csv"
     path.write_text("شماره,وضعیت,تاریخ,رهگیری\n1001,در حال آماده‌سازی,1405/01/02,\n",
                     encoding="utf-8")
-    config = OrderLookup(csv=str(path), fields=OrderFields(
+    config = OrderLookup(csv="orders.csv", fields=OrderFields(
         order_id="شماره", status="وضعیت", updated_at="تاریخ", tracking_code="رهگیری"))
     found = await lookups.look_up(config, "1001")
     assert found["status"] == "در حال آماده‌سازی"
@@ -84,8 +88,9 @@ async def test_orders_from_a_csv_file_follow_its_changes(tmp_path, lookups):
 
 
 async def test_a_missing_csv_or_column_is_a_failure(tmp_path, lookups):
-    missing = OrderLookup(csv=str(tmp_path / "gone.csv"))
+    missing = OrderLookup(csv="gone.csv")
     assert (await lookups.look_up(missing, "1"))["outcome"] == "failed"
-    (tmp_path / "odd.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    odd = OrderLookup(csv=str(tmp_path / "odd.csv"))
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "odd.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    odd = OrderLookup(csv="odd.csv")
     assert (await lookups.look_up(odd, "1"))["outcome"] == "failed"

@@ -98,13 +98,14 @@ def test_the_whole_example_in_the_docs_loads_and_round_trips():
     assert parse(owner_config.dump(document)) == document
 
 
-def test_a_csv_order_lookup_needs_the_file(tmp_path):
-    orders = tmp_path / "orders.csv"
-    orders.write_text("order_id,status\n1,ok\n", encoding="utf-8")
-    assert parse(f"order_lookup:\n  csv: {orders}\n").order_lookup.csv == str(orders)
-    with pytest.raises(InvalidConfig) as raised:
-        parse(f"order_lookup:\n  csv: {tmp_path / 'gone.csv'}\n")
-    assert raised.value.problems[0].line == 2
+def test_a_csv_order_lookup_names_a_file_and_no_path():
+    assert parse("order_lookup:\n  csv: سفارش‌ها.csv\n").order_lookup.csv == "سفارش‌ها.csv"
+    for path in ("/etc/passwd", "../pasokh.db", "orders/../../x.csv", ".hidden.csv",
+                 "a\\\\b.csv"):
+        with pytest.raises(InvalidConfig) as raised:
+            parse(f"order_lookup:\n  csv: '{path}'\n")
+        assert raised.value.problems[0].line == 2
+        assert "name alone" in raised.value.problems[0].message
 
 
 @pytest.mark.parametrize(

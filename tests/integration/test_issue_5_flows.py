@@ -13,6 +13,13 @@ from tests.integration.helpers import button_update, post_update, text_update
 
 
 @pytest.fixture
+def settings_with_fake(settings_with_fake):
+    """The fake shop listens on 127.0.0.1: private addresses allowed, as for a shop on the
+    same machine (tests/panel/test_issue_17_order_sources.py shows them refused)."""
+    return settings_with_fake.with_environment(PASOKH_ALLOW_PRIVATE_URLS="true")
+
+
+@pytest.fixture
 async def shop():
     async with FakeShop(slow_seconds=5) as fake:
         yield fake
