@@ -48,6 +48,7 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/start/sample", owner_start.sample, "sample"),
     ("GET", "/owner/try", owner_try.page, "try_bot"),
     ("POST", "/owner/try", owner_try.send, "try_send"),
+    ("GET", "/owner/try/widget", owner_try.widget, "try_widget"),
     ("GET", "/owner/unanswered", owner_insights.unanswered, "unanswered"),
     ("GET", "/owner/customers/merge", owner_insights.merge_page, "merge"),
     ("POST", "/owner/customers/merge", owner_insights.merge, "merge_do"),

@@ -27,7 +27,7 @@ from adapters.base import (
 )
 from adapters.webchat import api
 from adapters.webchat.cli import add_commands
-from adapters.webchat.guard import Gate, VisitorLimits, normal_origin
+from adapters.webchat.guard import Gate, VisitorLimits, normal_origin, origin_allowed
 from adapters.webchat.hub import VisitorTransport, hub
 from core.channel_setup import (
     ButtonRules,
@@ -36,6 +36,7 @@ from core.channel_setup import (
     FieldKind,
     FormField,
     PlatformLook,
+    Preview,
     SetupRefused,
 )
 from core.events import ChannelCredentials, InboundEvent, MediaRef
@@ -206,6 +207,12 @@ class WebchatAdapter:
     def snippet(self, channel: ChannelCredentials, settings: Settings) -> str:
         return snippet_line(settings.public_url or f"http://{settings.host}:{settings.port}",
                             channel.key)
+
+    def preview(self, channel: ChannelCredentials, address: str) -> Preview | None:
+        if not origin_allowed(channel, address):
+            return None
+        return Preview(channel_id=channel.channel_id, script="/webchat/widget.js",
+                       key=channel.key)
 
 
 WEBCHAT = WebchatAdapter()
