@@ -302,6 +302,10 @@ class SiteChannel(Protocol):
     def snippet(self, channel: ChannelCredentials, settings: Settings) -> str:
         """What the owner pastes to put the channel where it lives (a script line)."""
 
+    def new_secret(self) -> str:
+        """A fresh secret for a channel (the owner rotates it in the panel); the channel's
+        `token` holds it."""
+
     def preview(self, channel: ChannelCredentials, address: str) -> Preview | None:
         """The channel as the panel previews it on Pasokh's own `address`, when the channel
         allows a page there; else None."""

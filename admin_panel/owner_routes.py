@@ -75,7 +75,8 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/webhooks/{endpoint_id}/delete", owner_webhooks.delete, "webhook_delete"),
     ("GET", "/owner/channels", owner_channels.page, "channels"),
     ("POST", "/owner/channels/test", owner_channels.test_connection, "channel_test"),
-    # After /test, which it would otherwise match: one form per way of adding a channel.
+    ("POST", "/owner/channels/secret", owner_channels.rotate_secret, "channel_secret"),
+    # After /test and /secret, which it would otherwise match: one form per way of adding a channel.
     ("POST", "/owner/channels/{form}", owner_channels.add, "channel_add"),
 )
 

@@ -155,6 +155,14 @@ class PlatformLook:
         """The `icon.svg` in the folder of the adapter module `module_file` (its __file__)."""
         return (Path(module_file).parent / "icon.svg").read_text(encoding="utf-8").strip()
 
+    def secrets(self) -> Mapping[int, str]:
+        """By channel id, the secret the owner gives their site's server (a site
+        channel's, which signs visitors' identities), for the channels that have one."""
+
+    async def rotate_secret(self, channel_id: int) -> None:
+        """A new secret for a site channel: the old one stops working (OwnerError for a
+        channel that has none to show)."""
+
     def previews(self, address: str) -> Sequence[Preview]:
         """The site channels that allow a page on Pasokh's own address (own_address), in
         the order they were added."""

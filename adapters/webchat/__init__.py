@@ -108,10 +108,15 @@ def new_channel(name: str, origins: Sequence[str], language: str = "fa",
                 continue_on: str = "", ask: Sequence[str] = (),
                 sound: bool = False) -> NewChannel:
     options = channel_options(origins, language, continue_on, ask, sound)
-    return NewChannel(key=secrets.token_urlsafe(KEY_BYTES), token=secrets.token_urlsafe(
-        SECRET_BYTES), webhook_secret="", name=name.strip()[:128] or "Web chat",  # nosec B106 # no webhook: an empty secret, not a password
-        options=options,
-        notice=gettext_noop("The web chat %(name)s is ready: paste its line into your site."))
+    return NewChannel(key=secrets.token_urlsafe(KEY_BYTES), token=new_secret(),
+                      webhook_secret="", name=name.strip()[:128] or "Web chat",  # nosec B106 # no webhook: an empty secret, not a password
+                      options=options, notice=gettext_noop(
+                          "The web chat %(name)s is ready: paste its line into your site."))
+
+
+def new_secret() -> str:
+    """What signs visitors' tokens and checks the site's identity tokens (HS256)."""
+    return secrets.token_urlsafe(SECRET_BYTES)
 
 
 def snippet_line(base_url: str, key: str) -> str:
@@ -207,6 +212,9 @@ class WebchatAdapter:
     def snippet(self, channel: ChannelCredentials, settings: Settings) -> str:
         return snippet_line(settings.public_url or f"http://{settings.host}:{settings.port}",
                             channel.key)
+
+    def new_secret(self) -> str:
+        return new_secret()
 
     def preview(self, channel: ChannelCredentials, address: str) -> Preview | None:
         if not origin_allowed(channel, address):

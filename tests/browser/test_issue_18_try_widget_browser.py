@@ -91,3 +91,27 @@ async def test_issue_18_try_the_bot_is_the_web_chat_widget(browser, previewed):
 
 async def _more_than(frame, count: int) -> bool:
     return await frame.locator(f"{WIDGET} [data-pasokh=message]").count() > count
+
+
+async def test_issue_14_the_channels_secret_is_masked_shown_copied_and_rotated(browser,
+                                                                               previewed):
+    page = await new_page(browser, DESKTOP)
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await log_in(page, previewed.base, OWNER)
+    await page.goto(previewed.base + "/owner/channels")
+    secret = page.locator("input[data-secret]")
+    assert await secret.get_attribute("type") == "password"
+    before = await secret.input_value()
+    await page.click("button[data-reveal]")
+    assert await secret.get_attribute("type") == "text"
+    assert await page.get_attribute("button[data-reveal]", "aria-pressed") == "true"
+    copy = page.locator("button[data-copy^=secret-]")
+    await copy.click()
+    await page.wait_for_selector("button[data-copy^=secret-][data-copied=yes]")
+    assert await page.evaluate("navigator.clipboard.readText()") == before
+    await shot(page, "webchat-secret-shown")
+    await page.click(".secret-rotate button[type=submit]")
+    await page.wait_for_selector(".owner-notice")
+    after = await page.locator("input[data-secret]").input_value()
+    assert after and after != before
+    assert await page.locator("input[data-secret]").get_attribute("type") == "password"
