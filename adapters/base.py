@@ -28,7 +28,7 @@ import aiohttp
 from aiohttp import web
 
 from core.bus import Bus
-from core.channel_setup import ButtonRules, ChannelForm, PlatformLook
+from core.channel_setup import ButtonRules, ChannelForm, PlatformLook, Preview
 from core.channels import ChannelDirectory
 from core.delivery import Transport
 from core.events import ChannelCredentials, InboundEvent
@@ -301,3 +301,11 @@ class SiteChannel(Protocol):
 
     def snippet(self, channel: ChannelCredentials, settings: Settings) -> str:
         """What the owner pastes to put the channel where it lives (a script line)."""
+
+    def new_secret(self) -> str:
+        """A fresh secret for a channel (the owner rotates it in the panel); the channel's
+        `token` holds it."""
+
+    def preview(self, channel: ChannelCredentials, address: str) -> Preview | None:
+        """The channel as the panel previews it on Pasokh's own `address`, when the channel
+        allows a page there; else None."""

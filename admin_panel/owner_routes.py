@@ -48,6 +48,7 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/start/sample", owner_start.sample, "sample"),
     ("GET", "/owner/try", owner_try.page, "try_bot"),
     ("POST", "/owner/try", owner_try.send, "try_send"),
+    ("GET", "/owner/try/widget", owner_try.widget, "try_widget"),
     ("GET", "/owner/unanswered", owner_insights.unanswered, "unanswered"),
     ("GET", "/owner/customers/merge", owner_insights.merge_page, "merge"),
     ("POST", "/owner/customers/merge", owner_insights.merge, "merge_do"),
@@ -74,7 +75,8 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/webhooks/{endpoint_id}/delete", owner_webhooks.delete, "webhook_delete"),
     ("GET", "/owner/channels", owner_channels.page, "channels"),
     ("POST", "/owner/channels/test", owner_channels.test_connection, "channel_test"),
-    # After /test, which it would otherwise match: one form per way of adding a channel.
+    ("POST", "/owner/channels/secret", owner_channels.rotate_secret, "channel_secret"),
+    # After /test and /secret, which it would otherwise match: one form per way of adding a channel.
     ("POST", "/owner/channels/{form}", owner_channels.add, "channel_add"),
 )
 

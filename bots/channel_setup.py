@@ -20,7 +20,7 @@ import aiohttp
 from adapters import ADAPTERS, site_channels
 from adapters.base import Adapter, SetupContext
 from core import owner_desk
-from core.channel_setup import Connected, OfferedForm, SetupRefused
+from core.channel_setup import Connected, OfferedForm, Preview, SetupRefused
 from core.channels import ChannelDirectory
 from core.events import Platform
 from core.i18n import gettext_noop
@@ -81,6 +81,26 @@ class RegistryChannelSetup:
         sites = site_channels()
         return {channel.channel_id: sites[platform].snippet(channel, self.settings)
                 for platform, channel in self.channels.all() if platform in sites}
+
+    def secrets(self) -> dict[int, str]:
+        sites = site_channels()
+        return {channel.channel_id: channel.token
+                for platform, channel in self.channels.all() if platform in sites}
+
+    async def rotate_secret(self, channel_id: int) -> None:
+        platform, _ = await owner_desk.channel_credentials(channel_id)
+        site = site_channels().get(platform)
+        if site is None:
+            raise OwnerError(gettext_noop("No such channel."))
+        await owner_desk.set_channel_secret(channel_id, site.new_secret())
+        await self.reload_channels()
+        log.info("channels: channel %d has a new secret", channel_id)
+
+    def previews(self, address: str) -> list[Preview]:
+        sites = site_channels()
+        shown = (sites[platform].preview(channel, address)
+                 for platform, channel in self.channels.all() if platform in sites)
+        return [preview for preview in shown if preview is not None]
 
     async def check(self, channel_id: int) -> str:
         platform, channel = await owner_desk.channel_credentials(channel_id)

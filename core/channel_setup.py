@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from core.i18n import LazyString
 
@@ -70,6 +71,26 @@ class Connected:
     name: str
     answer: str  # the platform's words (Telegram's setWebhook description), or ""
     notice: str  # an English message id, may use %(name)s
+
+
+def own_address(public_url: str, scheme: str, host: str) -> str:
+    """Pasokh's own address (`scheme://host[:port]`) as a page on it has it:
+    PASOKH_PUBLIC_URL's when set (behind a proxy, the request's own scheme is not the
+    browser's), else the request's."""
+    if public_url:
+        parts = urlsplit(public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"{scheme}://{host}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Preview:
+    """A site channel shown in the panel as its visitors see it, on a page of Pasokh's own
+    address that the channel allows: the script to load there and the channel's key."""
+
+    channel_id: int
+    script: str  # a path on Pasokh's own address
+    key: str
 
 
 class ChannelSetup(Protocol):
@@ -133,3 +154,15 @@ class PlatformLook:
     def icon_beside(module_file: str) -> str:
         """The `icon.svg` in the folder of the adapter module `module_file` (its __file__)."""
         return (Path(module_file).parent / "icon.svg").read_text(encoding="utf-8").strip()
+
+    def secrets(self) -> Mapping[int, str]:
+        """By channel id, the secret the owner gives their site's server (a site
+        channel's, which signs visitors' identities), for the channels that have one."""
+
+    async def rotate_secret(self, channel_id: int) -> None:
+        """A new secret for a site channel: the old one stops working (OwnerError for a
+        channel that has none to show)."""
+
+    def previews(self, address: str) -> Sequence[Preview]:
+        """The site channels that allow a page on Pasokh's own address (own_address), in
+        the order they were added."""

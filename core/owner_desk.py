@@ -245,6 +245,16 @@ async def save_channel(platform: Platform, *, key: str, token: str, webhook_secr
                               name=name[:128], options=options)
 
 
+async def set_channel_secret(channel_id: int, secret: str) -> None:
+    """Give the channel a new secret (its `token`, sealed at rest): the old one stops
+    working as soon as the serving processes reload their channels."""
+    channel = await Channel.get_or_none(id=channel_id)
+    if channel is None:
+        raise OwnerError(gettext_noop("No such channel."))
+    channel.token = secret
+    await channel.save(update_fields=["token"])
+
+
 async def channel_credentials(channel_id: int) -> tuple[Platform, ChannelCredentials]:
     channel = await Channel.get_or_none(id=channel_id)
     if channel is None:

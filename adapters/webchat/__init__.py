@@ -27,7 +27,7 @@ from adapters.base import (
 )
 from adapters.webchat import api
 from adapters.webchat.cli import add_commands
-from adapters.webchat.guard import Gate, VisitorLimits, normal_origin
+from adapters.webchat.guard import Gate, VisitorLimits, normal_origin, origin_allowed
 from adapters.webchat.hub import VisitorTransport, hub
 from core.channel_setup import (
     ButtonRules,
@@ -36,6 +36,7 @@ from core.channel_setup import (
     FieldKind,
     FormField,
     PlatformLook,
+    Preview,
     SetupRefused,
 )
 from core.events import ChannelCredentials, InboundEvent, MediaRef
@@ -107,10 +108,15 @@ def new_channel(name: str, origins: Sequence[str], language: str = "fa",
                 continue_on: str = "", ask: Sequence[str] = (),
                 sound: bool = False) -> NewChannel:
     options = channel_options(origins, language, continue_on, ask, sound)
-    return NewChannel(key=secrets.token_urlsafe(KEY_BYTES), token=secrets.token_urlsafe(
-        SECRET_BYTES), webhook_secret="", name=name.strip()[:128] or "Web chat",  # nosec B106 # no webhook: an empty secret, not a password
-        options=options,
-        notice=gettext_noop("The web chat %(name)s is ready: paste its line into your site."))
+    return NewChannel(key=secrets.token_urlsafe(KEY_BYTES), token=new_secret(),
+                      webhook_secret="", name=name.strip()[:128] or "Web chat",  # nosec B106 # no webhook: an empty secret, not a password
+                      options=options, notice=gettext_noop(
+                          "The web chat %(name)s is ready: paste its line into your site."))
+
+
+def new_secret() -> str:
+    """What signs visitors' tokens and checks the site's identity tokens (HS256)."""
+    return secrets.token_urlsafe(SECRET_BYTES)
 
 
 def snippet_line(base_url: str, key: str) -> str:
@@ -206,6 +212,15 @@ class WebchatAdapter:
     def snippet(self, channel: ChannelCredentials, settings: Settings) -> str:
         return snippet_line(settings.public_url or f"http://{settings.host}:{settings.port}",
                             channel.key)
+
+    def new_secret(self) -> str:
+        return new_secret()
+
+    def preview(self, channel: ChannelCredentials, address: str) -> Preview | None:
+        if not origin_allowed(channel, address):
+            return None
+        return Preview(channel_id=channel.channel_id, script="/webchat/widget.js",
+                       key=channel.key)
 
 
 WEBCHAT = WebchatAdapter()

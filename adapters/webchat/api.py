@@ -27,11 +27,12 @@ from aiohttp import web
 
 from adapters.base import SERVICES, AdapterServices
 from adapters.webchat import identity, tokens
-from adapters.webchat.guard import Gate, origin_allowed
+from adapters.webchat.guard import Gate, origin_allowed, request_allowed
 from adapters.webchat.hub import hub
 from adapters.webchat.static import static_routes
 from adapters.webchat.words import BAD_PROFILE, STRINGS, TOO_LONG, TOO_MANY
 from core import continuity
+from core.channel_setup import own_address
 from core.events import ChannelCredentials, EventKind, InboundEvent, MessageKind, Platform, Sender
 from core.i18n import translation
 from core.visitors import (
@@ -149,7 +150,11 @@ def _judged(request: web.Request) -> tuple[ChannelCredentials | None, web.Respon
     channel = _channel(request)
     if channel is None:
         return None, _refused(request, None, 404, "no_channel")
-    if not origin_allowed(channel, request.headers.get("Origin")):
+    settings = request.app[SERVICES].settings
+    if not request_allowed(channel, origin=request.headers.get("Origin"),
+                           fetch_site=request.headers.get("Sec-Fetch-Site"),
+                           referer=request.headers.get("Referer"),
+                           own=own_address(settings.public_url, request.scheme, request.host)):
         log.warning("webchat: channel %d refused origin %.100r from %s", channel.channel_id,
                     request.headers.get("Origin"), _ip(request))
         return channel, _refused(request, channel, 403, "origin")

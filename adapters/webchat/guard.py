@@ -46,6 +46,34 @@ def origin_allowed(channel: ChannelCredentials, origin: str | None) -> bool:
     return normal is not None and normal in channel.option_values("origin")
 
 
+def request_allowed(channel: ChannelCredentials, *, origin: str | None, fetch_site: str | None,
+                    referer: str | None, own: str) -> bool:
+    """Whether a widget request may speak to the channel.
+
+    A browser names the page's origin on every cross-origin request and on a same-origin
+    POST, but not on a same-origin GET (the widget's history and stream read from a page
+    on Pasokh itself, e.g. the owner's preview). Without `Origin`, the request is taken
+    only when the channel allows Pasokh's own address and the browser says the page is
+    on it: `Sec-Fetch-Site: same-origin` (which no page can set), or, from a browser
+    that sends no Sec-Fetch-* at all, a Referer on Pasokh's own address. A page of
+    another site reaching the endpoint with an image or a script tag sends no `Origin`
+    either, but `Sec-Fetch-Site: cross-site` and its own Referer, and is refused."""
+    if origin is not None:
+        return origin_allowed(channel, origin)
+    own = normal_origin(own or "")
+    if own is None or own not in channel.option_values("origin"):
+        return False
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    if not referer:
+        return False
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        return False
+    return normal_origin(f"{parts.scheme}://{parts.netloc}") == own
+
+
 @dataclass(frozen=True, slots=True)
 class Limit:
     name: str  # also the reason counted when it refuses

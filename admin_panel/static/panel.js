@@ -321,6 +321,18 @@
     else { document.execCommand("copy"); done(); }
   });
 
+  // "Show" next to a masked field (a channel's secret): shows or masks it again.
+  document.addEventListener("click", function (event) {
+    const button = event.target instanceof Element ? event.target.closest("[data-reveal]") : null;
+    if (!button) return;
+    const field = document.getElementById(button.dataset.reveal);
+    if (!field) return;
+    const shown = field.type === "password";
+    field.type = shown ? "text" : "password";
+    button.setAttribute("aria-pressed", shown ? "true" : "false");
+    button.textContent = shown ? button.dataset.hide : button.dataset.show;
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     // Without this script the suggestions are text to copy; with it, one click inserts them.
     document.querySelectorAll(".assist-use").forEach(function (button) { button.hidden = false; });

@@ -35,6 +35,7 @@ async def _page(request: web.Request, *, error: str = "", detail: str = "", succ
         "forms": [(offered, _intro(offered)) for offered in setup.forms()],
         "testable": setup.testable(),
         "snippets": setup.snippets(),
+        "secrets": setup.secrets(),
         "error": error,
         "detail": detail,
         "success": success,
@@ -63,6 +64,22 @@ async def add(request: web.Request) -> web.Response:
                            status=400)
     return await _page(request, success=gettext(connected.notice) % {"name": connected.name},
                        answer=connected.answer)
+
+
+async def rotate_secret(request: web.Request) -> web.Response:
+    """A new secret for a site channel; the old one stops working."""
+    form = await request.post()
+    channel_id = number_field(form, "channel")
+    try:
+        if channel_id is None:
+            raise OwnerError("No such channel.")
+        await request.app[CHANNEL_SETUP].rotate_secret(channel_id)
+    except OwnerError as refused:
+        return await _page(request, error=gettext(str(refused)), status=400)
+    return await _page(request, success=gettext(
+        "The channel has a new secret: give it to your site's server. The old one no longer "
+        "works; visitors start a new conversation in the widget (the earlier ones stay in the "
+        "inbox)."))
 
 
 async def test_connection(request: web.Request) -> web.Response:

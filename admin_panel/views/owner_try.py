@@ -1,6 +1,10 @@
 """"Try the bot": the owner writes to their own bot as a customer would and reads its
 answers, with no platform connected.
 
+When a site channel (web chat) allows a page on Pasokh's own address, the page shows that
+channel's real widget in a frame on the panel's address: what the owner writes there is a
+visitor's message like any other (it reaches the inbox). Otherwise, the chat below:
+
 Every message goes through the same `decide` the bot answers customers with, on the live
 configuration; what would happen beyond the reply (a person taking over, a ticket, an order
 looked up at the shop) is done as far as it changes nothing: the order is really looked up,
@@ -16,8 +20,16 @@ from typing import Any
 
 from aiohttp import web
 
-from admin_panel.typedefs import FLOW_CONFIGURATION, PLATFORMS, TRY_CHATS, viewer_of
-from admin_panel.views.owner_common import render_owner, text_field
+from admin_panel.templating import render
+from admin_panel.typedefs import (
+    CHANNEL_SETUP,
+    FLOW_CONFIGURATION,
+    PLATFORMS,
+    SETTINGS,
+    TRY_CHATS,
+    viewer_of,
+)
+from admin_panel.views.owner_common import not_found, render_owner, text_field
 from core.actions import (
     FlowResult,
     Handoff,
@@ -28,9 +40,11 @@ from core.actions import (
     SystemEvent,
     Turn,
 )
+from core.channel_setup import Preview, own_address
 from core.clock import utcnow
 from core.events import Button, ConversationStatus, MessageKind, Platform
 from core.i18n import gettext
+from core.ids import id_or_none
 
 MAX_CHATS = 64
 MAX_LINES = 80
@@ -76,16 +90,50 @@ def _platform(request: web.Request) -> Platform:
     return Platform(next(iter(request.app[PLATFORMS])))
 
 
+# The frame's page runs the widget, which styles its shadow root with a <style> element;
+# it is the panel's own page otherwise, and only the panel's pages may frame it.
+WIDGET_PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
+    " img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none';"
+    " base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
+
+
+def _address(request: web.Request) -> str:
+    return own_address(request.app[SETTINGS].public_url, request.scheme, request.host)
+
+
+def _previews(request: web.Request) -> list[Preview]:
+    return list(request.app[CHANNEL_SETUP].previews(_address(request)))
+
+
 async def page(request: web.Request) -> web.Response:
     return _render(request, _chat_of(request))
 
 
 def _render(request: web.Request, chat: TryChat) -> web.Response:
-    template = ("owner/_try_chat.html" if request.headers.get("HX-Request")
-                else "owner/try.html")
-    return render_owner(request, template, {"section": "try", "chat": chat,
-                                            "handed_over": chat.status
-                                            != ConversationStatus.OPEN})
+    if request.headers.get("HX-Request"):
+        return render_owner(request, "owner/_try_chat.html", _chat_context(chat))
+    previews = _previews(request)
+    return render_owner(request, "owner/try.html", {
+        **_chat_context(chat), "preview": previews[0] if previews else None,
+        "address": _address(request)})
+
+
+def _chat_context(chat: TryChat) -> dict[str, Any]:
+    return {"section": "try", "chat": chat,
+            "handed_over": chat.status != ConversationStatus.OPEN}
+
+
+async def widget(request: web.Request) -> web.Response:
+    """The page in the frame: the channel's widget on Pasokh's own address, opened."""
+    wanted = id_or_none(request.query.get("channel", ""))
+    preview = next((p for p in _previews(request) if p.channel_id == wanted), None)
+    if preview is None:
+        raise not_found(request)
+    response = render(request, "owner/try_widget.html", {"preview": preview})
+    response.headers["Content-Security-Policy"] = WIDGET_PAGE_POLICY
+    return response
 
 
 async def send(request: web.Request) -> web.Response:

@@ -5,6 +5,7 @@ visitor's stream, the limits and the refusal counts the owner sees."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +21,7 @@ from core.events import Platform
 from core.models import Conversation, Identity, Message
 from core.visitors import refusals_by_channel, revoke_visitor
 from tests.integration.helpers import eventually, post_update, text_update
-from tests.panel.helpers import log_in, make_user
+from tests.panel.helpers import log_in, make_user, post_form
 
 ORIGIN = "https://shop.example"
 HEADERS = {"Origin": ORIGIN}
@@ -325,3 +326,101 @@ async def test_issue_14_pre_chat_fields_and_attributes_reach_the_customer(pasokh
     await conversation.customer.refresh_from_db()
     assert conversation.customer.attributes == {"plan": "gold", "cart": "3"}
     assert (await post("attributes", {"attributes": "not a mapping"})).status == 400
+
+
+async def test_issue_18_the_widget_reads_from_a_page_on_pasokh_itself(pasokh):
+    """The panel's preview: a page on Pasokh's own address, whose GETs carry no Origin."""
+    own = str(pasokh.make_url("/")).rstrip("/")
+    key = await _channel(pasokh, origins=(ORIGIN, own))
+    token = (await _session(pasokh, key))["token"]
+    same = {"Sec-Fetch-Site": "same-origin", "Referer": f"{own}/owner/try/widget?channel=1"}
+    history = await pasokh.get(f"/webchat/api/{key}/messages", params={"token": token},
+                               headers=same)
+    assert history.status == 200 and (await history.json())["messages"] == []
+    stream = await pasokh.get(f"/webchat/api/{key}/stream", params={"token": token},
+                              headers=same)
+    assert stream.status == 200
+    stream.close()
+    # Another site's page reaching the same addresses (an <img>, a <script>): refused.
+    for forged in ({"Sec-Fetch-Site": "cross-site", "Referer": "https://evil.example/"},
+                   {"Sec-Fetch-Site": "cross-site", "Referer": f"{own}/owner/try"},
+                   {"Referer": "https://evil.example/"}, {}):
+        for what in ("messages", "stream"):
+            refused = await pasokh.get(f"/webchat/api/{key}/{what}", params={"token": token},
+                                       headers=forged)
+            assert refused.status == 403, (forged, what)
+            assert "Access-Control-Allow-Origin" not in refused.headers
+    # A channel that does not allow Pasokh's own address is not read from it either.
+    shop_only = await _channel(pasokh)
+    shop_token = (await _session(pasokh, shop_only))["token"]
+    refused = await pasokh.get(f"/webchat/api/{shop_only}/messages",
+                               params={"token": shop_token}, headers=same)
+    assert refused.status == 403
+
+
+async def test_issue_18_try_the_bot_frames_the_widget_of_a_channel_allowing_pasokh(pasokh):
+    await make_user("owner@shop.ir", "owner")
+    await make_user("agent@shop.ir", "agent")
+    await log_in(pasokh, "owner@shop.ir")
+    own = str(pasokh.make_url("/")).rstrip("/")
+    await _channel(pasokh)  # the shop's site only: no preview, the chat and a hint instead
+    page = await (await pasokh.get("/owner/try")).text()
+    assert 'id="try-chat"' in page and "<iframe" not in page and own in page
+    key = await _channel(pasokh, origins=(ORIGIN, own))
+    channel_id = next(c.channel_id for c in await owner_desk.channels() if c.key == key)
+    page = await (await pasokh.get("/owner/try")).text()
+    assert f'src="/owner/try/widget?channel={channel_id}"' in page
+    assert 'id="try-chat"' not in page
+    framed = await pasokh.get("/owner/try/widget", params={"channel": str(channel_id)})
+    assert framed.status == 200
+    assert "frame-ancestors 'self'" in framed.headers["Content-Security-Policy"]
+    assert f'data-channel="{key}"' in await framed.text()
+    for wrong in ("999999", "x", ""):
+        missing = await pasokh.get("/owner/try/widget", params={"channel": wrong})
+        assert missing.status == 404
+    await log_in(pasokh, "agent@shop.ir")
+    assert (await pasokh.get("/owner/try/widget",
+                             params={"channel": str(channel_id)})).status == 404
+
+
+async def test_issue_14_the_owner_sees_the_secret_masked_and_rotates_it(pasokh):
+    new = new_channel("Shop", [ORIGIN])
+    channel_id = await owner_desk.save_channel(Platform.WEBCHAT, key=new.key, token=new.token,
+                                               webhook_secret="", name=new.name,
+                                               options=new.options)
+    await pasokh.app[RUNTIME].reload_channels()
+    key = new.key
+    await make_user("owner@shop.ir", "owner")
+    await log_in(pasokh, "owner@shop.ir")
+    page = await (await pasokh.get("/owner/channels")).text()
+    masked = re.search(r'<input id="secret-(\d+)"[^>]*type="password"[^>]*value="([^"]+)"',
+                       page)
+    assert masked is not None and masked.groups() == (str(channel_id), new.token)
+    assert f'data-reveal="secret-{channel_id}"' in page
+    assert f'data-copy="secret-{channel_id}"' in page
+
+    visitor = (await _session(pasokh, key))["token"]
+    assert (await _send(pasokh, key, visitor, "سلام", "before")).status == 202
+    old_identity = _identity(new.token, sub="customer-7")
+    rotated = await post_form(pasokh, "/owner/channels/secret", {"channel": str(channel_id)})
+    assert rotated.status == 200
+    secret = (await owner_desk.channel_credentials(channel_id))[1].token
+    assert secret != new.token
+    page = await rotated.text()
+    assert f'value="{secret}"' in page and new.token not in page
+    # The old secret stops working: the tokens it signed and the identities it signs.
+    assert (await _history(pasokh, key, visitor)).status == 401
+    assert (await _send(pasokh, key, visitor, "باز هم", "after")).status == 401
+    fresh = (await _session(pasokh, key, visitor))["token"]
+    assert fresh != visitor  # a new visitor: the old token is refused
+    refused = await pasokh.post(f"/webchat/api/{key}/identify", headers=HEADERS,
+                                data=orjson.dumps({"token": fresh, "identity": old_identity}))
+    assert refused.status == 401
+    taken = await pasokh.post(f"/webchat/api/{key}/identify", headers=HEADERS,
+                              data=orjson.dumps({"token": fresh,
+                                                 "identity": _identity(secret, sub="c-7")}))
+    assert taken.status == 200
+    # Not a site channel, or none: refused in words, nothing changes.
+    for wrong in ("999999", "x"):
+        missing = await post_form(pasokh, "/owner/channels/secret", {"channel": wrong})
+        assert missing.status == 400

@@ -8,9 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adapters.webchat import channel_options, snippet_line
-from adapters.webchat.guard import Limit, WindowCounter, normal_origin, origin_allowed
+from adapters.webchat.guard import (
+    Limit,
+    WindowCounter,
+    normal_origin,
+    origin_allowed,
+    request_allowed,
+)
 from adapters.webchat.tokens import BadToken, check, sign
-from core.channel_setup import SetupRefused
+from core.channel_setup import SetupRefused, own_address
 from core.events import ChannelCredentials
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -18,6 +24,10 @@ YEAR = timedelta(days=365)
 SHOP = ChannelCredentials(1, "shop-secret", "", "shopkey", (("origin", "https://shop.example"),
                                                              ("language", "fa")))
 OTHER = ChannelCredentials(2, "other-secret", "", "otherkey")
+PASOKH = "https://pasokh.shop.example"
+# A channel that allows its shop's site and Pasokh's own address (the panel's preview).
+PREVIEWED = ChannelCredentials(3, "s", "", "k", (("origin", "https://shop.example"),
+                                                 ("origin", PASOKH)))
 
 
 def test_issue_14_a_signed_token_names_its_visitor():
@@ -106,3 +116,47 @@ def test_issue_14_the_snippet_is_the_issues_line():
     assert snippet_line("https://pasokh.example", "KEY") == (
         '<script src="https://pasokh.example/webchat/widget.js" data-channel="KEY" async>'
         '</script>')
+
+
+def _allowed(channel: ChannelCredentials, *, origin: str | None = None,
+             fetch_site: str | None = None, referer: str | None = None,
+             own: str = PASOKH) -> bool:
+    return request_allowed(channel, origin=origin, fetch_site=fetch_site, referer=referer,
+                           own=own)
+
+
+def test_issue_18_a_same_origin_read_without_origin_is_taken_when_the_channel_allows_pasokh():
+    # What Chromium sends for the widget's GET from a page on Pasokh itself: no Origin.
+    assert _allowed(PREVIEWED, fetch_site="same-origin", referer=PASOKH + "/owner/try/widget")
+    assert _allowed(PREVIEWED, fetch_site="same-origin")  # a Referrer-Policy of no-referrer
+    # A browser without Sec-Fetch-*: its Referer on Pasokh's own address.
+    assert _allowed(PREVIEWED, referer=PASOKH + "/owner/try/widget?channel=3")
+    # A POST from the same page carries its Origin: the allow-list decides, as for any.
+    assert _allowed(PREVIEWED, origin=PASOKH, fetch_site="same-origin")
+
+
+def test_issue_18_a_forged_or_foreign_request_without_origin_is_still_refused():
+    # The channel does not allow Pasokh's own address: same-origin or not, nothing.
+    assert not _allowed(SHOP, fetch_site="same-origin", referer=PASOKH + "/")
+    # Another site's page reaching the endpoint with an <img> or <script> tag: no Origin,
+    # but the browser says cross-site and gives the other site's address.
+    assert not _allowed(PREVIEWED, fetch_site="cross-site", referer="https://evil.example/")
+    assert not _allowed(PREVIEWED, fetch_site="same-site", referer=PASOKH + "/")
+    assert not _allowed(PREVIEWED, fetch_site="none")  # typed into the address bar
+    # Sec-Fetch-Site says cross-site: a Referer naming Pasokh does not outweigh it.
+    assert not _allowed(PREVIEWED, fetch_site="cross-site", referer=PASOKH + "/owner/try")
+    # No Sec-Fetch-*: only a Referer on Pasokh's own address, not a look-alike, will do.
+    assert not _allowed(PREVIEWED)
+    assert not _allowed(PREVIEWED, referer="https://evil.example/?" + PASOKH)
+    assert not _allowed(PREVIEWED, referer="https://pasokh.shop.example.evil.com/")
+    assert not _allowed(PREVIEWED, referer="http://pasokh.shop.example/")
+    assert not _allowed(PREVIEWED, referer="https://pasokh.shop.example:[bad/")
+    # An Origin, even "null" from a sandboxed frame, is judged by the allow-list alone.
+    assert not _allowed(PREVIEWED, origin="null", fetch_site="same-origin")
+    assert not _allowed(PREVIEWED, origin="https://evil.example", fetch_site="same-origin")
+
+
+def test_issue_18_pasokhs_own_address_is_the_public_urls_when_set():
+    assert own_address("https://pasokh.example/base", "http", "10.0.0.2:8080") \
+        == "https://pasokh.example"
+    assert own_address("", "http", "127.0.0.1:8080") == "http://127.0.0.1:8080"
