@@ -16,7 +16,9 @@ def _path(path: str) -> str:
 
 
 # Pages of one thing that must exist first (an endpoint's page: tests/panel/
-# test_issue_17_webhooks_page.py) are left out of the loops over every page below.
+# test_issue_17_webhooks_page.py; a web chat channel's preview frame:
+# tests/adapters/webchat/test_issue_14_webchat_http.py) are left out of the loops over every
+# page below.
 
 
 async def test_an_agent_gets_404_on_every_owner_page_and_action(pasokh):
@@ -38,7 +40,7 @@ async def test_an_owner_sees_every_owner_page_in_persian(pasokh):
     assert "/owner/kpis" in inbox
     for method, path, _, name in OWNER_ROUTES:
         if method != "GET" or name in ("kpis_csv", "faq_csv", "webhook", "targets_csv",
-                                       "config_download"):
+                                       "config_download", "try_widget"):
             continue
         response = await pasokh.get(_path(path))
         assert response.status == 200, path
@@ -56,7 +58,7 @@ async def test_every_owner_page_reads_in_english_too(pasokh):
     await post_form(pasokh, "/language", {"lang": "en", "next": "/owner"})
     for method, path, _, name in OWNER_ROUTES:
         if method != "GET" or name in ("kpis_csv", "faq_csv", "webhook", "targets_csv",
-                                       "config_download"):
+                                       "config_download", "try_widget"):
             continue
         page = await (await pasokh.get(_path(path))).text()
         assert '<html lang="en" dir="ltr">' in page, path
