@@ -280,7 +280,7 @@ class OutboxWorker:
                 next_look = min(next_look, claim)
             elif claim is not None:
                 claims.append(claim)
-        self._decoded = decoded  # only what is still waiting: bounded by one page
+        self._decoded = decoded  # only what is still waiting: one page per channel
         if self._outcomes:
             self._to_record.set()
         if claims:
@@ -291,7 +291,9 @@ class OutboxWorker:
         """How far ahead of its slot a row is claimed: the horizon, or twice the last pass
         when the database kept it longer (a burst of ingest on SQLite's one connection).
         The next pass then claims before the slots this one could not see have come; the
-        send itself still waits for its slot (`_send`)."""
+        send itself still waits for its slot (`_send`). A row claimed ahead whose process is
+        killed before its slot goes out after the restart flagged `possibly_duplicated`,
+        as any claim left: a false alarm at worst, never a loss."""
         return min(MAX_REACH_SECONDS, max(self._horizon, 2 * self._pass_seconds))
 
     async def _due_rows(self, conn: BaseDBAsyncClient, limit: int) -> list[dict[str, Any]]:
