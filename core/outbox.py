@@ -146,7 +146,7 @@ class OutboxWorker:
         self._next_prune = 0.0
         self._decoded: dict[int, _Decoded] = {}
         self._free_at: dict[tuple[str, str], float] = {}  # see _keep_spacing
-        self._pass_seconds = 0.0  # how long the last pass took, waiting for the database
+        self._pass_seconds = 0.0  # the slowest recent pass, database waits included (fading)
         self._stopping = False
 
     def wake(self) -> None:
@@ -288,8 +288,8 @@ class OutboxWorker:
         return rows, claims, next_look
 
     def _reach(self) -> float:
-        """How far ahead of its slot a row is claimed: the horizon, or twice the last pass
-        when the database kept it longer (a burst of ingest on SQLite's one connection).
+        """How far ahead of its slot a row is claimed: the horizon, or twice the recent passes
+        when the database kept them longer (a burst of ingest on SQLite's one connection).
         The next pass then claims before the slots this one could not see have come; the
         send itself still waits for its slot (`_send`). A row claimed ahead whose process is
         killed before its slot goes out after the restart flagged `possibly_duplicated`,
@@ -330,8 +330,8 @@ class OutboxWorker:
 
     def _plan(self, row: dict[str, Any], decoded: _Decoded, now: float, reach: float
               ) -> _Claim | float | None:
-        """A claim if it may go within the horizon, else seconds until it is worth looking
-        again (when its slot comes within the horizon, so that it can be timed exactly)."""
+        """A claim if it may go within `reach`, else seconds until it is worth looking again
+        (when its slot comes within the reach, so that it can be timed exactly)."""
         if row["unreachable"]:
             self._outcomes.cancelled.append(
                 (row["id"], row["message_id"], "the customer blocked the bot")
