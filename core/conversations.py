@@ -114,7 +114,8 @@ class _Followups:
 
 class ConversationEngine:
     def __init__(
-        self, decide: Decide, bus: Bus, wake_outbox: Callable[[], None], *, max_batch: int = 500,
+        # Messages per transaction: short ones, as the inbox's (core/inbox.py, MAX_BATCH).
+        self, decide: Decide, bus: Bus, wake_outbox: Callable[[], None], *, max_batch: int = 100,
         look_up_order: LookUpOrder | None = None,
     ) -> None:
         self._decide = decide

@@ -68,8 +68,14 @@ class _Request:
     done: asyncio.Future[list[StoredMessage]]
 
 
+# Events per transaction, about (a request is never split): on SQLite's one connection the
+# outbox waits for the transaction in progress, so a long one holds replies back during a
+# burst (issue 17, part 3: 500 kept a WhatsApp number's replies at ~70 % of its cap).
+MAX_BATCH = 100
+
+
 class Inbox:
-    def __init__(self, bus: Bus, *, max_batch: int = 500) -> None:
+    def __init__(self, bus: Bus, *, max_batch: int = MAX_BATCH) -> None:
         self._bus = bus
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Request | None] = asyncio.Queue()  # None: stop

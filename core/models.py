@@ -246,7 +246,8 @@ class OutboxItem(models.Model):
 
     class Meta:
         table = "outbox"
-        indexes = (("state", "next_attempt_at"), ("channel_id", "chat_id", "state"))
+        indexes = (("state", "next_attempt_at"), ("channel_id", "chat_id", "state"),
+                   ("state", "channel_id", "next_attempt_at"))
 
 
 class EarlyReceipt(models.Model):

@@ -261,7 +261,7 @@ async def test_a_deletion_is_recorded_once_and_keeps_what_was_said(inbox, channe
 async def ingest_in_one_batch(requests):
     """Hands every request to a writer that is not running yet, so that all of them share
     one transaction, as concurrent webhooks do under load. Results come back per request."""
-    inbox = Inbox(InProcessBus())
+    inbox = Inbox(InProcessBus(), max_batch=sum(len(events) for events in requests))
     batches = []
     inbox.on_new_messages(batches.append)
     pending = [asyncio.ensure_future(inbox.ingest(events)) for events in requests]
