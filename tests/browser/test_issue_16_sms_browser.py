@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from core.models import Conversation, Customer
-from tests.browser.conftest import conversation_of, log_in, new_page, shot
+from tests.browser.conftest import conversation_of, log_in, new_page, shot, wait_ms
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.integration.helpers import eventually, text_update
 from tests.integration.test_crash_recovery import PasokhProcess
 from tests.integration.test_issue_16_sms_path import SMS_SECRET, sms_environment
 from tests.panel.helpers import make_user
 
-WAIT_MS = 8000
+WAIT_MS = wait_ms(8)
 
 
 @pytest.fixture

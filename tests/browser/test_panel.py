@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from core.models import Conversation, Team
-from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot
+from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot, wait_ms
 from tests.integration.helpers import text_update
 from tests.panel.helpers import make_user
 
 pytestmark = pytest.mark.browser
 
 # Generous: live updates take well under a second, but a loaded CI machine can stall.
-LIVE_WAIT_MS = 20_000
+LIVE_WAIT_MS = wait_ms(20)
 
 
 async def test_login_and_logout(browser, server):

@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import BOT_TOKEN, WEBHOOK_SECRET
 from tests.integration.helpers import SECRET_HEADER, text_update
+from tests.waits import patience
 
 
 def _free_port() -> int:
@@ -52,8 +53,9 @@ class PasokhProcess:
             [sys.executable, "-m", "bots.cli", "serve"], cwd=self._cwd, env=self._env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
+        deadline = asyncio.get_running_loop().time() + patience(20)
         async with aiohttp.ClientSession() as session:
-            for _ in range(400):
+            while asyncio.get_running_loop().time() < deadline:
                 assert self._process.poll() is None, "pasokh exited during start-up"
                 try:
                     async with session.get(f"{self.base}/healthz") as response:
@@ -102,7 +104,7 @@ def _outbox(data_dir: Path) -> list[tuple[str, int, int]]:
 
 
 async def _until(check, timeout: float = 15.0) -> None:  # noqa: ASYNC109
-    for _ in range(int(timeout / 0.05)):
+    for _ in range(int(patience(timeout) / 0.05)):
         if check():
             return
         await asyncio.sleep(0.05)
