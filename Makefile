@@ -28,8 +28,12 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y --no-install-recommends chromium || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
+# One worker per core (pytest-xdist); a test file stays on one worker, with its fixtures.
+# `make test TEST_WORKERS=0` runs the suite in this one process.
+TEST_WORKERS ?= auto
+
 test: $(STAMP) $(CHROMIUM)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Bandit reads the service's code; each finding it would make is justified in place (# nosec).
 BANDIT_DIRS := core adapters flows bots admin_panel migrations

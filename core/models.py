@@ -356,10 +356,12 @@ class SearchEntry(models.Model):
     """A message's text in normalized form (core/text.py), for the panel's search.
 
     The id is the message's id. Written with the message, in its transaction
-    (core/search_index.py); the desk only reads it.
+    (core/search_index.py); the desk only reads it. Every insert names its id; the column
+    keeps the ORM's default kind of key that migration 0004 made (see
+    tests/core/test_models_match_migrations.py).
     """
 
-    id = fields.BigIntField(primary_key=True, generated=False)
+    id = fields.BigIntField(primary_key=True)
     conversation_id = fields.IntField(db_index=True)
     body = fields.TextField()
 
@@ -369,9 +371,10 @@ class SearchEntry(models.Model):
 
 class CustomerSearchEntry(models.Model):
     """A customer's names, user names and phone in normalized form (core/text.py), one per
-    line, for the panel's search. Written with them (core/search_index.py)."""
+    line, for the panel's search. Written with them (core/search_index.py), always with the
+    customer's id, as search_entry is."""
 
-    customer_id = fields.IntField(primary_key=True, generated=False)
+    customer_id = fields.IntField(primary_key=True)
     body = fields.TextField()
 
     class Meta:

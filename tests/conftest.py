@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import shutil
 import tempfile
@@ -25,21 +26,37 @@ CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 BOT_TOKEN = "123456:TEST-TOKEN"
 WEBHOOK_SECRET = "webhook-secret_42"
 
-POSTGRES_URL = os.environ.get(
+# Under pytest-xdist (`make test` runs `-n auto --dist loadfile`) each worker is its own
+# process, named gw0, gw1, … in PYTEST_XDIST_WORKER.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_POSTGRES_BASE_URL = os.environ.get(
     "PASOKH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
 )
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Each worker's own database beside the configured one (`test` → `test_gw0`): a test
+    drops and re-creates its database, which must not be another worker's."""
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{worker}"))
+
+
+POSTGRES_URL = _worker_database(_POSTGRES_BASE_URL, WORKER)
 REDIS_URL = os.environ.get("PASOKH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
-
-_postgres_template: str | None = None  # the migrated template's name, once made this session
+_postgres_template: str | None = None  # the migrated template's name, once known this session
+_run_dir: Path | None = None  # shared by every worker of this run (see `run_dir`)
 
 
 async def _postgres_or_skip() -> str:
     """A clean, migrated PostgreSQL database for the scale-out path, or a skip that says why.
 
-    The database is created afresh from a template migrated once per session (named after
-    it, `<name>_template`): a copy takes a fraction of a second, migrating from nothing took
-    six to fifteen on this machine. `WITH (FORCE)` ends whatever connection a test left."""
+    The database is created afresh from a template migrated once per run (named after the
+    configured database, `<name>_template`, and shared by the workers): a copy takes a
+    fraction of a second, migrating from nothing took six to fifteen on this machine.
+    `WITH (FORCE)` ends whatever connection a test left."""
     import asyncpg
 
     url = urlsplit(POSTGRES_URL)
@@ -51,7 +68,7 @@ async def _postgres_or_skip() -> str:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({error}); "
                     "start it or set PASOKH_TEST_POSTGRES_URL")
     try:
-        template = await _migrated_postgres_template(admin, url, name)
+        template = await _migrated_postgres_template(admin)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
@@ -59,22 +76,37 @@ async def _postgres_or_skip() -> str:
     return POSTGRES_URL
 
 
-async def _migrated_postgres_template(admin, url: SplitResult, name: str) -> str:
-    """Made at the first PostgreSQL test of a session, from nothing: a template left by an
-    earlier session may predate a migration."""
+async def _migrated_postgres_template(admin) -> str:
+    """Made by the first PostgreSQL test of the run, from nothing (a template left by an
+    earlier run may predate a migration); the other workers wait for it under a file lock
+    and then use it. A stamp in the run's directory says it is made."""
     global _postgres_template
     if _postgres_template is None:
-        template = f"{name}_template"
-        await admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{template}"')
-        data_dir = Path(tempfile.mkdtemp(prefix="pasokh-pg-template-"))
-        try:
-            await db.migrate(Settings(data_dir=data_dir, database_url=urlunsplit(
-                url._replace(path=f"/{template}"))))
-        finally:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        base = urlsplit(_POSTGRES_BASE_URL)
+        template = f"{base.path.lstrip('/')}_template"
+        assert _run_dir is not None, "the run_dir fixture sets the run's directory"
+        stamp = _run_dir / f"{template}.made"
+        with (_run_dir / f"{template}.lock").open("w") as lock:
+            await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+            try:
+                if not stamp.exists():
+                    await _make_postgres_template(admin, base, template)
+                    stamp.write_text(template, "utf-8")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
         _postgres_template = template
     return _postgres_template
+
+
+async def _make_postgres_template(admin, base: SplitResult, template: str) -> None:
+    await admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{template}"')
+    data_dir = Path(tempfile.mkdtemp(prefix="pasokh-pg-template-"))
+    try:
+        await db.migrate(Settings(data_dir=data_dir, database_url=urlunsplit(
+            base._replace(path=f"/{template}"))))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 async def redis_or_skip() -> str:
@@ -132,6 +164,16 @@ def cheap_password_hashes() -> Iterator[None]:
                                                    parallelism=1))
     yield
     patch.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of this run that all its xdist workers share (each worker's own base
+    temporary directory sits in it), for what is made once per run."""
+    global _run_dir
+    base = tmp_path_factory.getbasetemp()
+    _run_dir = base.parent if WORKER else base
+    return _run_dir
 
 
 @pytest.fixture(scope="session")

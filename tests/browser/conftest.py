@@ -11,11 +11,19 @@ from core.models import Conversation
 from tests.integration.helpers import eventually
 from tests.integration.test_crash_recovery import PasokhProcess
 from tests.panel.helpers import PASSWORD
+from tests.waits import patience
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+
+
+def wait_ms(seconds: float) -> int:
+    """A Playwright timeout for a wait that takes at most `seconds` on a quiet machine, scaled
+    as every test's waits are (tests/waits.py): Chromium, the server and the test share two
+    busy cores under `make test`."""
+    return int(patience(seconds) * 1000)
 
 
 @pytest.fixture
@@ -50,6 +58,7 @@ async def server(database, fake_telegram):
 
 async def new_page(browser, viewport=DESKTOP):
     context = await browser.new_context(viewport=viewport, locale="fa-IR")
+    context.set_default_timeout(wait_ms(10))  # every wait and action that names no timeout
     page = await context.new_page()
     page.on("dialog", _no_dialogs)
     return page

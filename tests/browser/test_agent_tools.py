@@ -13,7 +13,7 @@ from core.db import connection
 from core.models import Customer, Message
 from core.owner_config import parse, store
 from core.tickets import open_ticket
-from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot
+from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot, wait_ms
 from tests.integration.helpers import text_update
 from tests.panel.helpers import make_user
 from tests.panel.test_media_pages import _keep
@@ -33,10 +33,10 @@ async def test_resolve_sends_the_survey(browser, server, fake_telegram):
     await log_in(page, server.base, "sara@example.com")
     await page.goto(f"{server.base}/conversations/{conversation.id}")
     await page.click("#resolve")
-    await page.locator("#status.status-resolved").wait_for(timeout=30_000)
+    await page.locator("#status.status-resolved").wait_for(timeout=wait_ms(5))
     await fake_telegram.wait_for(lambda fake: any(
-        "از ۱" in m["text"] for m in fake.sent_messages(7101)), timeout=30)
-    await page.locator(".entry.outbound", has_text="از ۱").wait_for(timeout=30_000)
+        "از ۱" in m["text"] for m in fake.sent_messages(7101)), timeout=8)
+    await page.locator(".entry.outbound", has_text="از ۱").wait_for(timeout=wait_ms(5))
     await shot(page, "resolved-survey-sent")
 
 
@@ -57,7 +57,7 @@ async def test_canned_replies_labels_and_the_collision_warning(browser, server):
     await sara.wait_for_selector("body[data-live=on]")
 
     await sara.type("#reply-text", "/h")
-    await sara.locator("#canned-replies li.active", has_text="/hours").wait_for(timeout=30_000)
+    await sara.locator("#canned-replies li.active", has_text="/hours").wait_for(timeout=wait_ms(3))
     assert await sara.locator("#canned-replies li:not([hidden])").count() == 1
     await shot(sara, "canned-replies-offered")
     await sara.press("#reply-text", "Enter")
@@ -65,16 +65,16 @@ async def test_canned_replies_labels_and_the_collision_warning(browser, server):
 
     # Sara typed: Omid is told, with her name (the address, as she has no display name).
     warning = omid.locator("#collision:not([hidden])")
-    await warning.wait_for(timeout=15000)
+    await warning.wait_for(timeout=wait_ms(15))
     assert "sara@example.com" in await warning.inner_text()
     await shot(omid, "collision-warning")
 
     await omid.fill("input[name=label]", "ساعت کاری")
     await omid.click("text=افزودن برچسب")
-    await omid.locator(".labels .label-chip", has_text="ساعت کاری").wait_for(timeout=30_000)
-    await sara.locator(".labels .label-chip", has_text="ساعت کاری").wait_for(timeout=30_000)
+    await omid.locator(".labels .label-chip", has_text="ساعت کاری").wait_for(timeout=wait_ms(5))
+    await sara.locator(".labels .label-chip", has_text="ساعت کاری").wait_for(timeout=wait_ms(5))
     await omid.goto(f"{server.base}/?label=ساعت کاری")
-    await omid.locator(".conversation-row", has_text="نگار").wait_for(timeout=30_000)
+    await omid.locator(".conversation-row", has_text="نگار").wait_for(timeout=wait_ms(5))
     await shot(omid, "inbox-by-label")
     await sara.set_viewport_size(PHONE)
     await shot(sara, "conversation-tools-phone")

@@ -8,7 +8,7 @@ import pytest
 
 from core.models import Message
 from core.owner_config import parse, store
-from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot
+from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot, wait_ms
 from tests.integration.helpers import eventually, text_update
 from tests.panel.helpers import make_user
 from tests.panel.test_faq_learning_pages import FAQ, NOT_ANSWERED
@@ -50,10 +50,10 @@ async def test_issue_15_explained_answers_suggestions_and_teaching(
         document.getElementById("conversation-live").dataset.before = "refresh";
         htmx.trigger(document.body, "pasokh:changed");
     }""")
-    await page.locator("#conversation-live:not([data-before])").wait_for(timeout=30_000)
+    await page.locator("#conversation-live:not([data-before])").wait_for(timeout=wait_ms(5))
     assert await page.locator(".faq-why[open] dl").count() == 1
     use = page.locator(".assist-faq .assist-use").first
-    await use.wait_for(state="visible", timeout=30_000)
+    await use.wait_for(state="visible", timeout=wait_ms(5))
     await page.fill("#reply-text", "سلام، ")
     await use.click()
     assert await page.input_value("#reply-text") == "سلام، " + SHIPPING_ANSWER

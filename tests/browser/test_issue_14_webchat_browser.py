@@ -19,14 +19,14 @@ from adapters.webchat import new_channel, snippet_line
 from core import owner_config, owner_desk
 from core.events import Platform
 from core.models import ChannelRefusal, Conversation
-from tests.browser.conftest import log_in, new_page, shot
+from tests.browser.conftest import log_in, new_page, shot, wait_ms
 from tests.integration.helpers import eventually, text_update
 from tests.integration.test_crash_recovery import PasokhProcess
 from tests.panel.helpers import make_user
 
 pytestmark = pytest.mark.browser
 
-LIVE_WAIT_MS = 20_000
+LIVE_WAIT_MS = wait_ms(20)
 WIDGET = "#pasokh-webchat"
 BOT_LINK = "https://t.me/ShopBot"
 SHOP = """\
@@ -227,7 +227,7 @@ async def test_issue_14_a_visitor_is_answered_and_an_agent_takes_over_live(brows
         assert status == 401
     await stranger.locator(f"{WIDGET} [data-pasokh=launcher]").click()
     await stranger.locator(f"{WIDGET} [data-pasokh=message][data-from=bot]").wait_for(
-        state="detached", timeout=30_000)
+        state="detached", timeout=wait_ms(1))
     assert await _messages(stranger, "agent") == []
 
     # Phone-sized: the panel fits a 360-px screen.

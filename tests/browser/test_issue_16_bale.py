@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from tests.browser.conftest import log_in, new_page, shot
+from tests.browser.conftest import log_in, new_page, shot, wait_ms
 from tests.fakes.telegram import BALE_API, FakeTelegram
 from tests.integration.bale_helpers import BALE_SECRET, BALE_TOKEN, bale_environment
 from tests.integration.helpers import text_update
@@ -17,7 +17,7 @@ from tests.panel.helpers import make_user
 
 pytestmark = pytest.mark.browser
 
-LIVE_WAIT_MS = 20_000
+LIVE_WAIT_MS = wait_ms(20)
 
 
 @pytest.fixture

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from core.models import Conversation, Customer
-from tests.browser.conftest import conversation_of, log_in, new_page, shot
+from tests.browser.conftest import conversation_of, log_in, new_page, shot, wait_ms
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.integration.helpers import eventually, text_update
 from tests.integration.test_crash_recovery import PasokhProcess
 from tests.integration.test_issue_16_sms_path import SMS_SECRET, sms_environment
 from tests.panel.helpers import make_user
 
-WAIT_MS = 8000
+WAIT_MS = wait_ms(8)
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ async def test_issue_16_the_reply_box_counts_parts_and_cost_as_the_agent_types(
 ):
     await make_user("sara@example.com", "owner")
     assert await fake_kavenegar.receive("09121234567", "سلام، سفارشم کی می‌رسد؟") == 200
-    await fake_kavenegar.wait_for(lambda fake: fake.to("09121234567"), timeout=30)
+    await fake_kavenegar.wait_for(lambda fake: fake.to("09121234567"), timeout=10)
     await eventually(lambda: Conversation.exists(), what="the conversation")
     conversation = await Conversation.get()
     page = await new_page(browser)
@@ -50,7 +50,7 @@ async def test_issue_16_the_reply_box_counts_parts_and_cost_as_the_agent_types(
     assert "ریال" in await counter.inner_text()
     await shot(page, "issue-16-parts-counter")
     await page.click(".reply-box button[type=submit]")
-    await fake_kavenegar.wait_for(lambda fake: len(fake.to("09121234567")) == 2, timeout=30)
+    await fake_kavenegar.wait_for(lambda fake: len(fake.to("09121234567")) == 2, timeout=10)
     # The box is emptied once the reply is taken, and its count with it.
     await page.locator("#parts-counter", has_text="۱۶۰").wait_for(timeout=WAIT_MS)
 
@@ -69,6 +69,6 @@ async def test_issue_16_an_agent_texts_a_telegram_customer(browser, sms_server,
     await page.locator("#parts-counter", has_text="GSM-7").wait_for(timeout=WAIT_MS)
     await shot(page, "issue-16-text-a-telegram-customer")
     await page.click(".reply-box button[type=submit]")
-    await fake_kavenegar.wait_for(lambda fake: fake.to("09128888888"), timeout=30)
+    await fake_kavenegar.wait_for(lambda fake: fake.to("09128888888"), timeout=10)
     await page.locator(".entry .platform-sms").first.wait_for(timeout=WAIT_MS)
     await shot(page, "issue-16-texted")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from core.models import Conversation, Message
-from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot
+from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot, wait_ms
 from tests.integration.helpers import button_update, eventually, text_update
 from tests.panel.helpers import make_user
 
@@ -28,7 +28,7 @@ DISTANCE_FROM_NEWEST = """() => {
 
 async def _at_newest(page) -> None:
     """Waits until the newest entry is in view (the view settles after a live refresh)."""
-    await page.wait_for_function(f"() => ({DISTANCE_FROM_NEWEST})() <= 48", timeout=30_000)
+    await page.wait_for_function(f"() => ({DISTANCE_FROM_NEWEST})() <= 48", timeout=wait_ms(5))
 
 
 async def _long_conversation(server, chat_id: int, count: int) -> Conversation:
@@ -56,7 +56,7 @@ async def test_the_conversation_opens_and_stays_at_the_newest_message(browser, s
 
     # At the newest: a message that arrives is shown, and the view follows it.
     assert await server.post(text_update(7181, "یک پیام تازه")) == 200
-    await page.locator(".entry.inbound", has_text="یک پیام تازه").wait_for(timeout=30_000)
+    await page.locator(".entry.inbound", has_text="یک پیام تازه").wait_for(timeout=wait_ms(5))
     await _at_newest(page)
     assert await page.locator("#new-messages").is_hidden()
 
@@ -64,8 +64,8 @@ async def test_the_conversation_opens_and_stays_at_the_newest_message(browser, s
     await page.locator(".timeline").evaluate("list => { list.scrollTop = 0; }")
     assert await server.post(text_update(7181, "پیامی وقتی بالا را می‌خواند")) == 200
     await page.locator(".entry.inbound", has_text="پیامی وقتی بالا").wait_for(
-        state="attached", timeout=30_000)
-    await page.locator("#new-messages").wait_for(timeout=30_000)
+        state="attached", timeout=wait_ms(5))
+    await page.locator("#new-messages").wait_for(timeout=wait_ms(5))
     assert await page.locator(".timeline").evaluate("list => list.scrollTop") < 48
     assert await page.evaluate(DISTANCE_FROM_NEWEST) > 48
     await shot(page, "issue18-new-messages-pill")
@@ -77,7 +77,7 @@ async def test_the_conversation_opens_and_stays_at_the_newest_message(browser, s
     await page.locator(".timeline").evaluate("list => { list.scrollTop = 0; }")
     await page.fill("#reply-text", "سلام، پیگیری می‌کنم.")
     await page.press("#reply-text", "Enter")
-    await page.locator(".entry.outbound", has_text="پیگیری می‌کنم").wait_for(timeout=30_000)
+    await page.locator(".entry.outbound", has_text="پیگیری می‌کنم").wait_for(timeout=wait_ms(5))
     await _at_newest(page)
 
 
@@ -94,7 +94,7 @@ async def test_on_a_phone_the_newest_message_and_the_own_reply_are_in_view(brows
     await page.screenshot(path="tests/browser/screenshots/issue18-phone-opens-at-newest.png")
     await page.fill("#reply-text", "پاسخ از گوشی")
     await page.press("#reply-text", "Enter")
-    await page.locator(".entry.outbound", has_text="پاسخ از گوشی").wait_for(timeout=30_000)
+    await page.locator(".entry.outbound", has_text="پاسخ از گوشی").wait_for(timeout=wait_ms(5))
     await _at_newest(page)
     await page.screenshot(path="tests/browser/screenshots/issue18-phone-own-reply.png")
 
@@ -107,19 +107,19 @@ async def test_a_survey_answer_opens_no_conversation_in_the_inbox(browser, serve
     await log_in(page, server.base, "sara@example.com")
     await page.goto(f"{server.base}/conversations/{conversation.id}")
     await page.click("#resolve")
-    await page.locator("#status.status-resolved").wait_for(timeout=30_000)
+    await page.locator("#status.status-resolved").wait_for(timeout=wait_ms(5))
     await fake_telegram.wait_for(lambda fake: any(
-        "از ۱" in m["text"] for m in fake.sent_messages(7183)), timeout=30)
+        "از ۱" in m["text"] for m in fake.sent_messages(7183)), timeout=8)
 
     assert await server.post(button_update(7183, "survey:5")) == 200  # the button
-    await fake_telegram.wait_for(lambda fake: len(fake.sent_messages(7183)) >= 3, timeout=30)
+    await fake_telegram.wait_for(lambda fake: len(fake.sent_messages(7183)) >= 3, timeout=8)
     assert await server.post(text_update(7183, "عالی بود")) == 200  # the comment
     await fake_telegram.wait_for(lambda fake: any(
-        "ممنون" in m["text"] for m in fake.sent_messages(7183)[-1:]), timeout=30)
+        "ممنون" in m["text"] for m in fake.sent_messages(7183)[-1:]), timeout=8)
 
     await page.goto(f"{server.base}/")
     rows = page.locator(".conversation-row")
-    await rows.first.wait_for(timeout=30_000)
+    await rows.first.wait_for(timeout=wait_ms(5))
     assert await rows.count() == 1
     assert "status-open" not in (await rows.first.get_attribute("class"))
     await shot(page, "issue18-inbox-after-survey")

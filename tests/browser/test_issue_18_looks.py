@@ -12,7 +12,7 @@ from core.clock import utcnow
 from core.formats import format_jalali_numeric
 from core.models import User
 from core.text import to_persian_digits
-from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot
+from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot, wait_ms
 from tests.integration.helpers import text_update
 from tests.panel.helpers import make_user
 
@@ -37,7 +37,7 @@ async def test_profile_people_inbox_conversation_and_kpis(browser, server):
     await page.click(".topbar .who")
     await page.fill("#display-name", "سارا احمدی")
     await page.click(".profile-form button[type=submit]")
-    await page.locator(".profile-saved").wait_for(timeout=30_000)
+    await page.locator(".profile-saved").wait_for(timeout=wait_ms(5))
     assert await page.locator(".topbar .who .avatar").inner_text() == "س\u200cا"
     assert (await User.get(id=owner)).display_name == "سارا احمدی"
     await _both_widths(page, "profile")
@@ -46,12 +46,12 @@ async def test_profile_people_inbox_conversation_and_kpis(browser, server):
     row = page.locator("form.owner-rename", has=page.locator('input[value=""]')).first
     await row.locator("input[name=display_name]").fill("امید")
     await row.locator("button").click()
-    await page.locator('form.owner-rename input[value="امید"]').wait_for(timeout=30_000)
+    await page.locator('form.owner-rename input[value="امید"]').wait_for(timeout=wait_ms(5))
     await _both_widths(page, "people")
 
     await page.goto(f"{server.base}/")
     row = page.locator(f'.conversation-row[data-conversation-id="{conversation.id}"]')
-    await row.locator(".turn-us").wait_for(timeout=30_000)
+    await row.locator(".turn-us").wait_for(timeout=wait_ms(5))
     icon = await row.locator(".platform").evaluate("e => getComputedStyle(e).backgroundImage")
     assert icon.startswith('url("data:image/svg+xml')
     search = page.locator("#search")
@@ -71,7 +71,7 @@ async def test_profile_people_inbox_conversation_and_kpis(browser, server):
     await _both_widths(page, "conversation")
 
     await page.goto(f"{server.base}/owner/kpis?from=1300/01/01&to=1300/01/02")
-    await page.locator(".kpi-chart").first.wait_for(timeout=30_000)
+    await page.locator(".kpi-chart").first.wait_for(timeout=wait_ms(5))
     titles = await page.locator(".kpi-chart-title").all_inner_texts()
     assert len(titles) == await page.locator(".kpi-chart").count() == 3
     assert "هنوز داده‌ای نیست" in await page.locator(".kpi-chart-empty").first.text_content()

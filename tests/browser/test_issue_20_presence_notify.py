@@ -10,13 +10,13 @@ import pytest
 from playwright.async_api import expect
 
 from core.owner_config import OwnerDocument, Routing, store
-from tests.browser.conftest import PHONE, log_in, new_page, shot
+from tests.browser.conftest import PHONE, log_in, new_page, shot, wait_ms
 from tests.integration.helpers import text_update
 from tests.panel.helpers import make_user
 
 pytestmark = pytest.mark.browser
 
-LIVE_WAIT_MS = 20_000
+LIVE_WAIT_MS = wait_ms(20)
 # Records what the page shows with the browser's Notification API (a real one is shown too).
 RECORD_NOTIFICATIONS = """
 window.__shown = [];

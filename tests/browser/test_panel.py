@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from core.models import Conversation, Team
-from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot
+from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot, wait_ms
 from tests.integration.helpers import text_update
 from tests.panel.helpers import make_user
 
 pytestmark = pytest.mark.browser
 
 # Generous: live updates take well under a second, but a loaded CI machine can stall.
-LIVE_WAIT_MS = 20_000
+LIVE_WAIT_MS = wait_ms(20)
 
 
 async def test_login_and_logout(browser, server):
@@ -58,7 +58,7 @@ async def test_an_agents_reply_reaches_telegram(browser, server, fake_telegram):
     await page.fill("#reply-text", "سلام! سارا هستم، در خدمتم.")
     await page.press("#reply-text", "Enter")
     await fake_telegram.wait_for(lambda fake: any(
-        m["text"] == "سلام! سارا هستم، در خدمتم." for m in fake.sent_messages(7002)), timeout=30)
+        m["text"] == "سلام! سارا هستم، در خدمتم." for m in fake.sent_messages(7002)), timeout=10)
     await page.locator(".author-agent .delivery-sent").wait_for(timeout=LIVE_WAIT_MS)
     assert await page.input_value("#reply-text") == ""
     await shot(page, "conversation-replied")

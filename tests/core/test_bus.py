@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 
 import pytest
 
 from core.bus import BusUnavailable, InProcessBus, RedisBus
 from tests.conftest import redis_or_skip
+
+
+def _own_topic() -> str:
+    """A topic no other test publishes on. Redis pub/sub ignores the database number of
+    PASOKH_TEST_REDIS_URL: every run and worker on that Redis hears every channel, and a
+    shared topic would let one test take another's notice."""
+    return f"test.{uuid.uuid4().hex}"
 
 
 async def _first(bus, *topics):
@@ -58,10 +66,11 @@ async def test_redis_bus_reaches_another_process_subscriber():
     publisher, listener = RedisBus(url), RedisBus(url)
     await publisher.start()
     await listener.start()
+    topic = _own_topic()
     try:
-        waiting = asyncio.create_task(_first(listener, "message.new"))
+        waiting = asyncio.create_task(_first(listener, topic))
         await asyncio.sleep(0.05)
-        await publisher.publish("message.new", {"message_id": 42, "text": "سلام"})
+        await publisher.publish(topic, {"message_id": 42, "text": "سلام"})
         notice = await asyncio.wait_for(waiting, 5)
         assert notice.data == {"message_id": 42, "text": "سلام"}
     finally:
@@ -74,11 +83,12 @@ async def test_redis_bus_publishes_a_batch_in_order():
     publisher, listener = RedisBus(url), RedisBus(url)
     await publisher.start()
     await listener.start()
+    topic = _own_topic()
     try:
-        stream = listener.subscribe("message.new")
+        stream = listener.subscribe(topic)
         first = asyncio.create_task(anext(stream))
         await asyncio.sleep(0.05)
-        await publisher.publish_many("message.new", [{"n": n} for n in range(3)])
+        await publisher.publish_many(topic, [{"n": n} for n in range(3)])
         received = [(await asyncio.wait_for(first, 5)).data]
         received += [(await asyncio.wait_for(anext(stream), 5)).data for _ in range(2)]
         assert received == [{"n": 0}, {"n": 1}, {"n": 2}]
@@ -114,12 +124,13 @@ async def test_a_listener_cut_off_by_redis_subscribes_again():
     await listener.start()
     try:
         await _kill_connections_named(url, listener.client_name)
-        stream = listener.subscribe("message.new")
+        topic = _own_topic()
+        stream = listener.subscribe(topic)
         received = asyncio.create_task(anext(stream))
 
         async def publish_until_heard():
             while not received.done():
-                await publisher.publish("message.new", {"message_id": 5})
+                await publisher.publish(topic, {"message_id": 5})
                 await asyncio.sleep(0.1)
 
         await asyncio.wait_for(publish_until_heard(), 10)

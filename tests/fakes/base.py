@@ -11,6 +11,8 @@ from typing import Any, Self
 
 from aiohttp import ClientSession, web
 
+from tests.waits import SCALE, patience
+
 
 class ManualClock:
     """A monotonic clock that only moves when told to, for deterministic limit tests."""
@@ -92,15 +94,18 @@ class FakeServer(abc.ABC):
     async def wait_for(
         self,
         predicate: Callable[[Self], Any],
-        timeout: float = 30.0,  # noqa: ASYNC109 - part of the documented test API
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented test API
     ) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
+        """Returns once `predicate(self)` holds; fails after `timeout` seconds of a quiet
+        machine (scaled by tests.waits for a busy one)."""
+        deadline = asyncio.get_running_loop().time() + patience(timeout)
         while not predicate(self):
             if asyncio.get_running_loop().time() >= deadline:
                 name = getattr(predicate, "__qualname__", repr(predicate))
                 count, recent = self._recent_calls()
                 raise AssertionError(
-                    f"condition {name} still false after {timeout} s; "
+                    f"condition {name} still false after {timeout} s (× {SCALE:g},"
+                    " PASOKH_TEST_WAIT_SCALE); "
                     f"{count} calls recorded, the last ones:\n{recent or '  (none)'}"
                 )
             await asyncio.sleep(0.005)

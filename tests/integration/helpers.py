@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tests.conftest import WEBHOOK_SECRET
+from tests.waits import patience
 
 SECRET_HEADER = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
 _update_ids = itertools.count(1000)
@@ -51,10 +52,11 @@ async def post_update(client, update: dict | bytes, headers: dict | None = None)
                              headers=SECRET_HEADER if headers is None else headers)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0,  # noqa: ASYNC109
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0,  # noqa: ASYNC109
                      what: str = "condition") -> None:
-    """Wait for something the service does in the background."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    """Wait for something the service does in the background: `timeout` is what a quiet
+    machine needs, scaled by tests.waits for a busy one."""
+    deadline = asyncio.get_running_loop().time() + patience(timeout)
     while not await check():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")

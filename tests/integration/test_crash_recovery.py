@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import BOT_TOKEN, WEBHOOK_SECRET
 from tests.integration.helpers import SECRET_HEADER, text_update
+from tests.waits import patience
 
 
 def _free_port() -> int:
@@ -52,8 +53,8 @@ class PasokhProcess:
             [sys.executable, "-m", "bots.cli", "serve"], cwd=self._cwd, env=self._env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        # Start-up loads the FAQ encoder; on a loaded 2-core machine that took over 20 s.
-        deadline = asyncio.get_running_loop().time() + 120
+        # Start-up loads the FAQ encoder: over 20 s was seen on a loaded machine.
+        deadline = asyncio.get_running_loop().time() + patience(40)
         async with aiohttp.ClientSession() as session:
             while asyncio.get_running_loop().time() < deadline:
                 assert self._process.poll() is None, "pasokh exited during start-up"
@@ -104,7 +105,7 @@ def _outbox(data_dir: Path) -> list[tuple[str, int, int]]:
 
 
 async def _until(check, timeout: float = 15.0) -> None:  # noqa: ASYNC109
-    for _ in range(int(timeout / 0.05)):
+    for _ in range(int(patience(timeout) / 0.05)):
         if check():
             return
         await asyncio.sleep(0.05)
