@@ -9,14 +9,17 @@ next deadline: no sleeping, and the times below are the worker's own.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from core.bus import InProcessBus
 from core.clock import Clock
-from core.db import connection
+from core.db import connection, is_postgres
 from core.delivery import Pace
 from core.events import OutboundMessage, Platform, SendResult
 from core.models import Channel, Conversation, Customer, Identity, Message, OutboxItem
@@ -121,3 +124,39 @@ async def test_a_thousand_row_backlog_does_not_delay_another_channels_reply(cloc
 
 async def _sent(transport: NumberTransport) -> bool:
     return bool(transport.sent)
+
+
+async def test_a_number_keeps_its_pace_while_ingest_holds_the_database(clock):
+    """SQLite has one connection and a transaction holds it: here "ingest" keeps it 0.5 s at
+    a time, back to back, as a burst of webhooks does. Each pass of the worker waits that
+    long, so it claims far enough ahead for its sends to keep the number's pace."""
+    if is_postgres(connection()):
+        pytest.skip("PostgreSQL's transactions do not wait for one another to read")
+    now = clock.now()
+    busy = await _replies("busy", [f"b{n}" for n in range(BACKLOG)], now)
+    transport = NumberTransport("busy", clock)
+
+    async def ingest() -> None:
+        while True:
+            async with in_transaction("default"):
+                await clock.sleep(0.5)
+            await asyncio.sleep(0)
+
+    held = asyncio.create_task(ingest())
+    worker = OutboxWorker({busy: transport}.get, InProcessBus(), clock=clock)
+    started = clock.monotonic()
+    await worker.start()
+    try:
+        await eventually(lambda: _past(clock, started + 6.5), what="the worker's 6.5 s")
+    finally:
+        held.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await held
+        await worker.close()
+    # From the second second on: the first slow pass teaches the worker how far to reach.
+    window = [at for at, _ in transport.sent if started + 2 <= at < started + 6]
+    assert len(window) >= 0.95 * 4 / NUMBER_PACE  # 95 % of 80/s over 4 s
+
+
+async def _past(clock: FakeClock, moment: float) -> bool:
+    return clock.monotonic() >= moment
