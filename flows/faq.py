@@ -503,14 +503,10 @@ class FaqIndex:
         ]
         closest = max(range(len(recalls)), key=recalls.__getitem__)
         recall = max(recalls[closest], 0.0)
-        in_question = [
-            max((said_word.matches.get(word, 0.0) for word in entry.words), default=0.0)
-            for said_word in said
-        ]
-        in_answer = [
-            max((said_word.matches.get(word, 0.0) for word in entry.answer_words), default=0.0)
-            for said_word in said
-        ]
+        # A said word matches a few FAQ words at most: those are looked up in the entry,
+        # rather than each of the entry's words in them.
+        in_question = [_best_match(said_word.matches, entry.words) for said_word in said]
+        in_answer = [_best_match(said_word.matches, entry.answer_words) for said_word in said]
         explained = [
             max(asked, ANSWER_MATCH_SHARE * answered)
             for asked, answered in zip(in_question, in_answer, strict=True)
@@ -560,6 +556,10 @@ def _encoder_text(text: str) -> str:
 def _is_key_word(said_word: _SaidWord, quality: float) -> bool:
     # Rounded: three steps of 0.1 from a word must leave a 0.7 match, not 0.6999….
     return said_word.weight > FUNCTION_WORD_WEIGHT and round(quality, 6) >= KEY_WORD_MATCH
+
+
+def _best_match(matches: dict[str, float], words: frozenset[str]) -> float:
+    return max((quality for word, quality in matches.items() if word in words), default=0.0)
 
 
 def _keep_best(matches: dict[str, float], word: str, quality: float) -> None:

@@ -97,12 +97,19 @@ def ranking_rows(candidates: Sequence[CandidateEvidence], hybrid: bool) -> list[
     other candidates on a few of them (negative when behind)."""
     own = [ranking_features(evidence, hybrid) for evidence in candidates]
     columns = LEADS[hybrid]
-    rows = []
-    for index, row in enumerate(own):
-        others = [own[i] for i in range(len(own)) if i != index]
-        rows.append([*row, *(row[c] - max((o[c] for o in others), default=0.0)
-                             for c in columns)])
-    return rows
+    # Per column the best two values: the best other candidate's is the best, or for the
+    # candidate holding the best, the second best (0 when it is alone).
+    best_others = []
+    for c in columns:
+        values = [row[c] for row in own]
+        holder = max(range(len(values)), key=values.__getitem__)
+        second = max((v for i, v in enumerate(values) if i != holder), default=0.0)
+        best_others.append((holder, values[holder], second))
+    return [
+        [*row, *(row[c] - (second if index == holder else best)
+                 for c, (holder, best, second) in zip(columns, best_others, strict=True))]
+        for index, row in enumerate(own)
+    ]
 
 
 def _is_lexical_best(evidence: CandidateEvidence) -> bool:
