@@ -109,7 +109,7 @@ MAX_CHOICES = 3
 # The encoder nominates the entries whose phrasings are closest to the message, and at a
 # discount (the learned ranking decides how much) those whose answers are, even when no word
 # is shared; the word matcher nominates every entry sharing a word.
-ENCODER_CANDIDATES = 5
+ENCODER_CANDIDATES = 8
 ANSWER_CANDIDATES = 2
 
 # --- Scoring -------------------------------------------------------------------------------
@@ -368,7 +368,10 @@ class FaqIndex:
         for said_word in said:
             for word, quality in said_word.matches.items():
                 _keep_best(heard, word, quality)
-        nominated = {index for word in heard for index in self._entries_using.get(word, ())}
+        # Entries sharing only a function word or a number ("من", "چه", "۳") with the message
+        # are no candidates: on a large FAQ that is most entries, each costing a score.
+        nominated = {index for word in heard if self._weights.get(word, 0.0) > FUNCTION_WORD_WEIGHT
+                     for index in self._entries_using.get(word, ())}
         # One word the FAQ does not know ("a", "br", a name) is nothing to understand; the
         # encoder reads a message that shares a word with the FAQ or says at least two things.
         readable = bool(heard) or sum(map(_is_content_word, said)) >= 2

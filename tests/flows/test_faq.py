@@ -286,6 +286,12 @@ def test_different_words_do_not_match(said, faq_question):
     assert FaqIndex([entry("only", faq_question)], encoder=None).evidence(said) == []
 
 
+def test_an_entry_sharing_only_a_function_word_is_no_candidate():
+    index = FaqIndex([entry("order", "من چطور سفارش بدم؟"), entry("ship", "هزینه ارسال چقدره؟")],
+                     encoder=None)
+    assert [e.id for e, _ in index.evidence("من ارسال میخوام")] == ["ship"]
+
+
 # --- Ranking and deciding on the electronics shop's FAQ -------------------------------------
 
 
