@@ -108,7 +108,7 @@ class FaqDecision:
 MAX_CHOICES = 3
 # The encoder nominates the entries whose phrasings are closest to the message, and at a
 # discount (the learned ranking decides how much) those whose answers are, even when no word
-# is shared; the word matcher nominates every entry sharing a word.
+# is shared; the word matcher nominates every entry sharing a content word.
 ENCODER_CANDIDATES = 8
 ANSWER_CANDIDATES = 2
 
