@@ -368,9 +368,12 @@ class FaqIndex:
         for said_word in said:
             for word, quality in said_word.matches.items():
                 _keep_best(heard, word, quality)
-        # Entries sharing only a function word or a number ("من", "چه", "۳") with the message
-        # are no candidates: on a large FAQ that is most entries, each costing a score.
-        nominated = {index for word in heard if self._weights.get(word, 0.0) > FUNCTION_WORD_WEIGHT
+        # With the encoder, entries sharing only a function word or a number ("من", "چه",
+        # "۳") with the message are no candidates: on a large FAQ that is most entries, each
+        # costing a score, and the encoder nominates the paraphrases. Without it, those
+        # entries are the only way to a paraphrase's entry.
+        least = FUNCTION_WORD_WEIGHT if self._hybrid else 0.0
+        nominated = {index for word in heard if self._weights.get(word, 0.0) > least
                      for index in self._entries_using.get(word, ())}
         # One word the FAQ does not know ("a", "br", a name) is nothing to understand; the
         # encoder reads a message that shares a word with the FAQ or says at least two things.

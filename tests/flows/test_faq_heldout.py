@@ -17,7 +17,7 @@ def test_heldout_questions_are_answered_and_unknown_ones_are_not():
     outcomes = evaluate(config, load_cases(DATA / "faq_heldout.tsv"))
     answerable = [o for o in outcomes if o.answerable]
     # With the learned decision (issue 15, conditional-logit ranking): 48 of 57 (84 %)
-    # answered outright, 54 answered or offered; 47 and 54 on words alone (without the
+    # answered outright, 54 answered or offered; 47 and 53 on words alone (without the
     # optional encoder); the hand-set rules this set was tuned with: 47 and all 57.
     assert sum(o.top1 for o in answerable) / len(answerable) >= 0.78
     assert sum(o.top3 for o in answerable) / len(answerable) >= 0.85
