@@ -29,7 +29,8 @@ the message's closeness to each entry is measured too: that finds paraphrases th
 word with the owner ("ضمانت" for "گارانتی", a situation told in the customer's own words), and
 lets an answer nominate its entry. The entries either signal nominates are weighed by a small
 learned model (``flows.faq_model``, trained on the dev split by ``tools/faq_train.py``): one
-gives each candidate the probability that it is the one asked for, another the probability that
+shares the message's probability among its candidates and "none of them" (a softmax over each
+candidate's evidence and its lead over the others), another gives the probability that
 answering the best is right, a third that the right one is among the best three. The bot
 answers, offers up to three choices, or says it has no answer — by thresholds set on dev for at
 most 3 % wrong outcomes, not by hand. Without the encoder the same is done on words alone, with
@@ -58,7 +59,7 @@ from flows.faq_model import (
     DecisionModel,
     decision_features,
     load_model,
-    ranking_features,
+    ranking_rows,
 )
 from flows.finglish import finglish_spellings, is_finglish, persian_text
 from flows.lexicon import load as load_lexicon
@@ -107,8 +108,8 @@ class FaqDecision:
 MAX_CHOICES = 3
 # The encoder nominates the entries whose phrasings are closest to the message, and at a
 # discount (the learned ranking decides how much) those whose answers are, even when no word
-# is shared; the word matcher nominates every entry sharing a word.
-ENCODER_CANDIDATES = 5
+# is shared; the word matcher nominates every entry sharing a content word.
+ENCODER_CANDIDATES = 8
 ANSWER_CANDIDATES = 2
 
 # --- Scoring -------------------------------------------------------------------------------
@@ -188,6 +189,8 @@ class _Scored:
     key_words: int  # the customer's content words that this entry's phrasings have too
     key_words_in_answer: int  # and those that only its answer has
     precision: float  # share of the customer's words (by weight) that the entry explains
+    topic: float  # how well its phrasings hold the weightiest word the FAQ knows, 0..1
+    answer_share: float  # share of the customer's words (by weight) its answer holds
     phrase: int  # the phrasing the customer said most of
     words: tuple[str, ...]  # the customer's content words found in the entry's phrasings
 
@@ -346,11 +349,13 @@ class FaqIndex:
         return sum(map(_is_content_word, self._query_words(text)))
 
     def _ranked(self, text: str) -> list[_Ranked]:
+        candidates = self._candidates(text)
+        probabilities = self._model.ranking.probabilities(
+            ranking_rows([c.evidence for c in candidates], self._hybrid)) if candidates else []
         ranked = [
             _Ranked(index=c.index, evidence=c.evidence, phrase=c.phrase, words=c.words,
-                    probability=self._model.ranking.probability(
-                        ranking_features(c.evidence, self._hybrid)))
-            for c in self._candidates(text)
+                    probability=probability)
+            for c, probability in zip(candidates, probabilities, strict=True)
         ]
         # Ties go to the entry the owner listed first, so the order never depends on chance.
         return sorted(ranked, key=lambda r: (-r.probability, r.index))
@@ -363,7 +368,13 @@ class FaqIndex:
         for said_word in said:
             for word, quality in said_word.matches.items():
                 _keep_best(heard, word, quality)
-        nominated = {index for word in heard for index in self._entries_using.get(word, ())}
+        # With the encoder, entries sharing only a function word or a number ("من", "چه",
+        # "۳") with the message are no candidates: on a large FAQ that is most entries, each
+        # costing a score, and the encoder nominates the paraphrases. Without it, those
+        # entries are the only way to a paraphrase's entry.
+        least = FUNCTION_WORD_WEIGHT if self._hybrid else 0.0
+        nominated = {index for word in heard if self._weights.get(word, 0.0) > least
+                     for index in self._entries_using.get(word, ())}
         # One word the FAQ does not know ("a", "br", a name) is nothing to understand; the
         # encoder reads a message that shares a word with the FAQ or says at least two things.
         readable = bool(heard) or sum(map(_is_content_word, said)) >= 2
@@ -385,6 +396,8 @@ class FaqIndex:
                 encoder_gap=similarity.question_gap if similarity else None,
                 encoder_centered=similarity.centered if similarity else None,
                 encoder_answer=similarity.answer if similarity else None,
+                encoder_raw=similarity.question_raw if similarity else None,
+                topic=lexical.topic, answer_share=lexical.answer_share,
             )
             phrase = lexical.phrase if lexical.score > 0 or similarity is None else (
                 similarity.phrase)
@@ -496,21 +509,26 @@ class FaqIndex:
         ]
         closest = max(range(len(recalls)), key=recalls.__getitem__)
         recall = max(recalls[closest], 0.0)
-        in_question = [
-            max((said_word.matches.get(word, 0.0) for word in entry.words), default=0.0)
-            for said_word in said
-        ]
-        in_answer = [
-            max((said_word.matches.get(word, 0.0) for word in entry.answer_words), default=0.0)
-            for said_word in said
-        ]
+        # A said word matches a few FAQ words at most: those are looked up in the entry,
+        # rather than each of the entry's words in them.
+        in_question = [_best_match(said_word.matches, entry.words) for said_word in said]
+        in_answer = [_best_match(said_word.matches, entry.answer_words) for said_word in said]
         explained = [
             max(asked, ANSWER_MATCH_SHARE * answered)
             for asked, answered in zip(in_question, in_answer, strict=True)
         ]
+        said_weight = sum(said_word.weight for said_word in said)
         precision = sum(
             said_word.weight * quality for said_word, quality in zip(said, explained, strict=True)
-        ) / sum(said_word.weight for said_word in said)
+        ) / said_weight
+        answer_share = sum(
+            said_word.weight * quality for said_word, quality in zip(said, in_answer, strict=True)
+        ) / said_weight
+        topic_weight = max((said_word.weight for said_word in said
+                            if said_word.matches and _is_content_word(said_word)), default=0.0)
+        topic = max((said_word.weight * quality / topic_weight
+                     for said_word, quality in zip(said, in_question, strict=True)
+                     if said_word.matches and _is_content_word(said_word)), default=0.0)
         key_words = sum(_is_key_word(said_word, quality) for said_word, quality in
                         zip(said, in_question, strict=True))
         key_words_in_answer = sum(
@@ -521,11 +539,12 @@ class FaqIndex:
                       if _is_key_word(said_word, quality))
         if recall == 0 or precision == 0:
             return _Scored(index=index, score=0.0, key_words=0, key_words_in_answer=0,
-                           precision=precision, phrase=closest, words=())
+                           precision=precision, topic=0.0, answer_share=answer_share,
+                           phrase=closest, words=())
         score = 2 * precision * recall / (precision + recall)
         return _Scored(index=index, score=score, key_words=key_words,
                        key_words_in_answer=key_words_in_answer, precision=precision,
-                       phrase=closest, words=words)
+                       topic=topic, answer_share=answer_share, phrase=closest, words=words)
 
 
 def _is_content_word(said_word: _SaidWord) -> bool:
@@ -543,6 +562,10 @@ def _encoder_text(text: str) -> str:
 def _is_key_word(said_word: _SaidWord, quality: float) -> bool:
     # Rounded: three steps of 0.1 from a word must leave a 0.7 match, not 0.6999….
     return said_word.weight > FUNCTION_WORD_WEIGHT and round(quality, 6) >= KEY_WORD_MATCH
+
+
+def _best_match(matches: dict[str, float], words: frozenset[str]) -> float:
+    return max((quality for word, quality in matches.items() if word in words), default=0.0)
 
 
 def _keep_best(matches: dict[str, float], word: str, quality: float) -> None:

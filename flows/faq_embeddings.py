@@ -29,6 +29,7 @@ MIN_SPREAD = 0.01
 class EntrySimilarity:
     question: float  # closest phrasing, z-score among the entries
     question_gap: float  # its raw cosine minus the best entry's
+    question_raw: float  # its raw cosine
     centered: float  # closest phrasing with the common direction removed, z-score
     answer: float  # the answer, z-score
     phrase: int  # which phrasing was closest
@@ -47,6 +48,7 @@ class MessageComparison:
         return EntrySimilarity(
             question=float(self._question[index]),
             question_gap=float(self._question_raw[index] - self._question_raw.max()),
+            question_raw=float(self._question_raw[index]),
             centered=float(self._centered[index]),
             answer=float(self._answer[index]),
             phrase=int(self._phrase[index]),

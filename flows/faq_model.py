@@ -4,9 +4,10 @@ Pure: no I/O beyond reading the coefficients shipped in ``flows/data/faq_model.j
 Two small logistic models, trained on the development split of the FAQ evaluation by
 ``tools/faq_train.py`` (which writes that file; nothing here is set by hand):
 
-* the *ranking* model gives each candidate entry the probability that it is the one asked
-  for, from what the word matcher and the sentence encoder say about it and how it compares
-  with the other entries;
+* the *ranking* model (a conditional logit: a softmax over one message's candidates and "none
+  of them") gives each candidate entry the probability that it is the one asked for, from
+  what the word matcher and the sentence encoder say about it and by how much it leads the
+  other candidates;
 * the *decision* model gives the best candidate the probability that answering it is right,
   from the ranking's confidence, its lead over the runner-up, the word evidence and the
   message's length. Above ``answer_threshold`` (set on dev for at most 3 % wrong answers) the
@@ -29,8 +30,8 @@ from functools import cache
 from importlib import resources
 
 __all__ = [
-    "CandidateEvidence", "DecisionModel", "LogisticModel", "decision_features", "load_model",
-    "ranking_features",
+    "CandidateEvidence", "DecisionModel", "LogisticModel", "RankingModel", "decision_features",
+    "load_model", "ranking_features", "ranking_rows",
 ]  # fmt: skip
 
 MODEL_FILE = "faq_model.json"
@@ -49,9 +50,16 @@ class CandidateEvidence:
     encoder_gap: float | None = None  # raw cosine minus the best raw cosine of any entry
     encoder_centered: float | None = None  # z-score with the FAQ's common direction removed
     encoder_answer: float | None = None  # the answer's cosine, as a z-score
+    encoder_raw: float | None = None  # closest phrasing's raw cosine
+    # How well the entry's phrasings hold the message's weightiest word the FAQ knows (its
+    # topic, as rare among this FAQ's entries as any word said), 0..1.
+    topic: float = 0.0
+    # Share of the message's words (by weight) that the entry's answer holds.
+    answer_share: float = 0.0
 
 
 def ranking_features(evidence: CandidateEvidence, hybrid: bool) -> list[float]:
+    """One candidate's features on its own (``ranking_rows`` adds its lead over the others)."""
     lexical = [
         evidence.lexical,
         evidence.lexical - evidence.lexical_best,
@@ -60,7 +68,8 @@ def ranking_features(evidence: CandidateEvidence, hybrid: bool) -> list[float]:
         min(evidence.key_words_in_answer, 2) / 2,
     ]
     if not hybrid:
-        return [*lexical, float(_is_lexical_best(evidence))]
+        return [*lexical, float(_is_lexical_best(evidence)), evidence.topic,
+                evidence.answer_share]
     return [
         *lexical,
         evidence.encoder or 0.0,
@@ -71,6 +80,35 @@ def ranking_features(evidence: CandidateEvidence, hybrid: bool) -> list[float]:
         float(_is_lexical_best(evidence)),
         float(_is_encoder_best(evidence)),
         float(_is_lexical_best(evidence) and _is_encoder_best(evidence)),
+        evidence.topic,
+        evidence.answer_share,
+        evidence.encoder_raw or 0.0,
+    ]
+
+
+# The features whose lead over the best other candidate is a feature too: the word score, the
+# share of the message explained and (with the encoder) the closeness of the phrasings, of the
+# phrasings with the common direction removed, and of the answer.
+LEADS = {False: (0, 2), True: (0, 2, 5, 7, 8)}
+
+
+def ranking_rows(candidates: Sequence[CandidateEvidence], hybrid: bool) -> list[list[float]]:
+    """Each candidate's ranking features: its own, then by how much it leads the best of the
+    other candidates on a few of them (negative when behind)."""
+    own = [ranking_features(evidence, hybrid) for evidence in candidates]
+    columns = LEADS[hybrid]
+    # Per column the best two values: the best other candidate's is the best, or for the
+    # candidate holding the best, the second best (0 when it is alone).
+    best_others = []
+    for c in columns:
+        values = [row[c] for row in own]
+        holder = max(range(len(values)), key=values.__getitem__)
+        second = max((v for i, v in enumerate(values) if i != holder), default=0.0)
+        best_others.append((holder, values[holder], second))
+    return [
+        [*row, *(row[c] - (second if index == holder else best)
+                 for c, (holder, best, second) in zip(columns, best_others, strict=True))]
+        for index, row in enumerate(own)
     ]
 
 
@@ -117,8 +155,32 @@ class LogisticModel:
 
 
 @dataclass(frozen=True, slots=True)
+class RankingModel:
+    """A conditional logit: each candidate's utility is ``weights · features + bias``, and
+    "none of them" is one more option of utility 0; the probabilities are a softmax over the
+    candidates and that option, so they share one message's probability among its candidates
+    and what is left says that none is the one asked for."""
+
+    weights: tuple[float, ...]
+    bias: float
+
+    def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        utilities = [self.bias + sum(w * x for w, x in zip(self.weights, row, strict=True))
+                     for row in rows]
+        top = max([0.0, *utilities])
+        exps = [math.exp(u - top) for u in utilities]
+        total = math.exp(-top) + sum(exps)
+        return [e / total for e in exps]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> RankingModel:
+        return cls(weights=tuple(map(float, data["weights"])),  # type: ignore[arg-type]
+                   bias=float(data["bias"]))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
 class DecisionModel:
-    ranking: LogisticModel
+    ranking: RankingModel
     decision: LogisticModel  # is the best entry right?
     choice: LogisticModel  # is the entry asked for among the best three?
     answer_threshold: float
@@ -127,7 +189,7 @@ class DecisionModel:
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> DecisionModel:
         return cls(
-            ranking=LogisticModel.from_json(data["ranking"]),  # type: ignore[arg-type]
+            ranking=RankingModel.from_json(data["ranking"]),  # type: ignore[arg-type]
             decision=LogisticModel.from_json(data["decision"]),  # type: ignore[arg-type]
             choice=LogisticModel.from_json(data["choice"]),  # type: ignore[arg-type]
             answer_threshold=float(data["answer_threshold"]),  # type: ignore[arg-type]

@@ -6,10 +6,11 @@
 
 Reads only the files ``tests/data/faq_eval/splits.yaml`` lists as dev (never the test split).
 For each design — the word matcher alone (``lexical``) and words beside the sentence encoder
-(``hybrid``) — it fits, with numpy, three L2-regularized logistic models
-(``flows.faq_model``):
+(``hybrid``) — it fits, with numpy, three L2-regularized models (``flows.faq_model``):
 
-* ranking: is this candidate the entry asked for? (one row per candidate entry)
+* ranking: which of a message's candidate entries is the one asked for, or none of them? A
+  conditional logit (one softmax per message over its candidates and "none"), fitted by
+  Newton's method with a line search;
 * answer: is the ranking's best entry right? (one row per message; `none`, order, handoff and
   small-talk messages are never right)
 * choice: is the entry asked for among the best three? (the same rows)
@@ -46,7 +47,7 @@ from flows.faq_model import (  # noqa: E402
     MODEL_FILE,
     CandidateEvidence,
     decision_features,
-    ranking_features,
+    ranking_rows,
 )
 from flows.routing import route  # noqa: E402
 
@@ -137,6 +138,61 @@ def fit(rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
     return w[:-1], float(w[-1])
 
 
+def fit_conditional(groups: Sequence[tuple[np.ndarray, int]]) -> tuple[np.ndarray, float]:
+    """L2-regularized conditional logit by damped Newton steps: each group is one message's
+    candidates (rows of features) and the index of the right one, or -1 when none is; each
+    candidate's utility is ``weights · features + bias`` and "none" is one more option of
+    utility 0 (the bias is not penalized)."""
+    width = groups[0][0].shape[1] + 1
+    blocks, starts, chosen = [], [], []
+    size = 0
+    for rows, right in groups:
+        block = np.vstack([np.hstack([rows, np.ones((len(rows), 1))]), np.zeros((1, width))])
+        blocks.append(block)
+        starts.append(size)
+        chosen.append(size + (right if right >= 0 else len(rows)))
+        size += len(block)
+    x, first, picked = np.vstack(blocks), np.array(starts), np.array(chosen)
+    group = np.repeat(np.arange(len(first)), np.diff(np.append(first, size)))
+    penalty = np.full(width, L2)
+    penalty[-1] = 0.0
+
+    def loss_and_probabilities(w: np.ndarray) -> tuple[float, np.ndarray]:
+        utility = x @ w
+        top = np.maximum.reduceat(utility, first)
+        exps = np.exp(utility - top[group])
+        total = np.add.reduceat(exps, first)
+        loss = float(-(utility[picked] - top - np.log(total)).sum() + 0.5 * penalty @ (w * w))
+        return loss, exps / total[group]
+
+    w = np.zeros(width)
+    loss, p = loss_and_probabilities(w)
+    for _ in range(NEWTON_STEPS):
+        gradient = x.T @ p - x[picked].sum(axis=0) + penalty * w
+        expected = np.add.reduceat(x * p[:, None], first)
+        hessian = x.T @ (x * p[:, None]) - expected.T @ expected + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        size_of_step = 1.0
+        while True:  # halve the step until the loss falls enough (Armijo)
+            new_loss, new_p = loss_and_probabilities(w - size_of_step * step)
+            if new_loss <= loss - 1e-4 * size_of_step * (gradient @ step) or size_of_step < 1e-6:
+                break
+            size_of_step /= 2
+        w = w - size_of_step * step
+        done = loss - new_loss < 1e-9
+        loss, p = new_loss, new_p
+        if done:
+            break
+    return w[:-1], float(w[-1])
+
+
+def conditional_probabilities(model: tuple[np.ndarray, float], rows: np.ndarray) -> np.ndarray:
+    weights, bias = model
+    utility = np.append(rows @ weights + bias, 0.0)
+    exps = np.exp(utility - utility.max())
+    return (exps / exps.sum())[:-1]
+
+
 def predict(model: tuple[np.ndarray, float], rows: np.ndarray) -> np.ndarray:
     weights, bias = model
     return 1 / (1 + np.exp(-np.clip(rows @ weights + bias, -30, 30)))
@@ -158,33 +214,36 @@ class Design:
     # Which ranking features it uses (all when None); only whole designs are written.
     columns: tuple[int, ...] | None = None
 
-    def ranking_row(self, evidence: CandidateEvidence) -> list[float]:
-        row = ranking_features(evidence, self.hybrid)
-        return row if self.columns is None else [row[i] for i in self.columns]
+    def ranking_rows(self, message: Message) -> np.ndarray:
+        rows = np.array(ranking_rows([e for _, e in message.candidates], self.hybrid))
+        return rows if self.columns is None else rows[:, list(self.columns)]
 
 
 DESIGNS = (
     Design("lexical", hybrid=False),
     Design("hybrid", hybrid=True),
-    # Ablations, compared but not written: the encoder's raw closeness alone beside the words
-    # (no answers, no common direction removed), and the encoder without the words.
-    Design("hybrid, raw closeness only", hybrid=True, columns=(0, 1, 2, 3, 4, 5, 6)),
-    Design("encoder alone", hybrid=True, columns=(5, 6, 7, 8)),
+    # Ablations, compared but not written: without the leads over the other candidates, and
+    # the encoder without the words.
+    Design("hybrid, no leads", hybrid=True, columns=tuple(range(15))),
+    Design("encoder alone", hybrid=True, columns=(5, 6, 7, 8, 14, 17, 18, 19)),
 )
 
 
 def fit_ranking(messages: Sequence[Message], design: Design) -> tuple[np.ndarray, float]:
-    rows = [design.ranking_row(e) for m in messages for _, e in m.candidates]
-    labels = [float(i == m.expected) for m in messages for i, _ in m.candidates]
-    return fit(np.array(rows), np.array(labels))
+    groups = []
+    for message in messages:
+        if message.candidates:
+            ids = [entry_id for entry_id, _ in message.candidates]
+            right = ids.index(message.expected) if message.expected in ids else -1
+            groups.append((design.ranking_rows(message), right))
+    return fit_conditional(groups)
 
 
 def rank(message: Message, ranking: tuple[np.ndarray, float], design: Design) -> Ranked | None:
     if not message.candidates:
         return None
-    rows = np.array([design.ranking_row(e) for _, e in message.candidates])
-    probabilities = predict(ranking, rows)
-    order = sorted(range(len(rows)), key=lambda i: -probabilities[i])  # stable: FAQ order
+    probabilities = conditional_probabilities(ranking, design.ranking_rows(message))
+    order = sorted(range(len(probabilities)), key=lambda i: -probabilities[i])  # stable
     best = message.candidates[order[0]][1]
     runner_up = probabilities[order[1]] if len(order) > 1 else 0.0
     lexical_runner_up = max((message.candidates[i][1].lexical for i in order[1:]), default=0.0)
