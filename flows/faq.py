@@ -412,8 +412,17 @@ class FaqIndex:
 
     def _query_words(self, text: str) -> list[_SaidWord]:
         start = text[: MAX_QUERY_WORDS * (MAX_WORD_LENGTH + 1)]
-        words = join_phrases(matching_words(start)[:MAX_QUERY_WORDS])
+        words = join_phrases([self._as_persian(word)
+                              for word in matching_words(start)[:MAX_QUERY_WORDS]])
         return [self._said_word(word) for word in _unique(self._compounds_as_the_faq(words))]
+
+    def _as_persian(self, word: str) -> str:
+        """A Finglish word in its likeliest Persian spelling, before anything else reads it,
+        unless the FAQ uses the Latin word itself ("iPhone", "SSD")."""
+        if (not is_finglish(word) or word in self._words_by_form
+                or len(word) > MAX_WORD_LENGTH):
+            return word
+        return (finglish_spellings(word) or (word,))[0]
 
     def _compounds_as_the_faq(self, words: list[str]) -> list[str]:
         """Compounds written as the FAQ writes them: Persian writes them with a half-space,
