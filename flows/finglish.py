@@ -29,7 +29,7 @@ __all__ = ["finglish_spellings", "is_finglish", "persian_text"]
 # Latin letters or pairs and their Persian letter; vowels are handled apart. Sound-alike Persian
 # letters are folded anyway, so "s" needs no choice between س/ص/ث, "z" none between ز/ذ/ض/ظ.
 _CONSONANTS = {
-    "kh": "خ", "sh": "ش", "ch": "چ", "gh": "ق", "zh": "ژ", "ph": "ف",
+    "kh": "خ", "sh": "ش", "ch": "چ", "gh": "ق", "zh": "ژ", "ph": "ف", "ck": "ک",
     "b": "ب", "p": "پ", "t": "ت", "s": "س", "j": "ج", "h": "ه", "d": "د", "r": "ر",
     "z": "ز", "f": "ف", "q": "ق", "k": "ک", "c": "ک", "g": "گ", "l": "ل", "m": "م",
     "n": "ن", "v": "و", "w": "و", "y": "ی",
@@ -40,7 +40,7 @@ _OTHER_CONSONANTS = {"x": (("خ", 1.0), ("کس", 0.3))}
 # "a" is the long vowel ا or the short one, an "o" is و or the short one, an "e" is short.
 _VOWELS_INSIDE = {
     "aa": (("ا", 1.0),), "ee": (("ی", 1.0),), "ii": (("ی", 1.0),), "oo": (("و", 1.0),),
-    "ou": (("و", 1.0),), "ei": (("ی", 1.0),), "ey": (("ی", 1.0),),
+    "ou": (("و", 1.0),), "ei": (("ی", 1.0),), "ey": (("ی", 1.0),), "ea": (("ی", 1.0),),
     "a": (("ا", 1.0), ("", 1.0)), "o": (("", 1.0), ("و", 1.0)), "e": (("", 1.0), ("ه", 0.1)),
     "i": (("ی", 1.0),), "u": (("و", 1.0),),
 }  # fmt: skip
@@ -64,6 +64,8 @@ _UNITS = sorted({*_CONSONANTS, *_OTHER_CONSONANTS, *_VOWELS_INSIDE}, key=len, re
 # Arabic adverb's "an" is written ا ("ghablan" قبلاً, "lotfan" لطفاً).
 _EZAFE_AFTER_VOWEL = (("", 1.0), ("ه", 0.2))
 _ADVERB_AN = (("ان", 1.0), ("ن", 1.0), ("ا", 0.05))
+# After خ a long "a" may be written وا ("khaharam" خواهرم, "khab" خواب).
+_SILENT_VAV = ("وا", 0.5)
 # The most spellings sounded out for one word, the likeliest writings of its vowels first, and
 # the most returned: the matcher analyses each.
 MAX_SPELLINGS = 64
@@ -132,7 +134,10 @@ def _spellings(word: str) -> tuple[str, ...]:
     if not any(frequency(spelling) for spelling in likelihood):
         for spelling, found in _known_stems_with_endings(word):
             likelihood[spelling] = max(likelihood.get(spelling, 0.0), found)
-    ranked = sorted(likelihood, key=lambda spelling: -likelihood[spelling])
+    # Between spellings as likely, the shorter: Persian leaves short vowels unwritten
+    # ("sefaresham" سفارشم, not سفارشام). Unknown words keep the order they were sounded out in.
+    ranked = sorted(likelihood, key=lambda spelling: (
+        -likelihood[spelling], len(spelling) if likelihood[spelling] else 0))
     spellings = (loanword, *ranked) if loanword else tuple(ranked)
     return tuple(dict.fromkeys(spelling for spelling in spellings if spelling))[:MAX_SPELLINGS_KEPT]
 
@@ -194,6 +199,9 @@ def _sounded_out(word: str) -> tuple[tuple[str, float], ...]:
             choices[-3] = (("ه", 1.0),)
     if len(units) >= 4 and units[-2:] == ["a", "n"]:
         choices[-2:] = [_ADVERB_AN]
+    for position in range(1, len(choices)):
+        if units[position - 1] in ("kh", "x") and units[position] in ("a", "aa"):
+            choices[position] = (*choices[position], _SILENT_VAV)
     spellings: list[tuple[str, float]] = [("", 1.0)]
     for options in choices:
         extended: dict[str, float] = {}

@@ -49,6 +49,11 @@ _SOUND_ALIKE_FOLDS = str.maketrans(
 # "عوض"), not at all inside it ("marjoo" for "مرجوع", "moaveze" for "معاوضه").
 _INITIAL_AYN_RE = re.compile(r"(?<!\S)ع")
 _APOSTROPHE_IN_WORD_RE = re.compile(r"(?<=[A-Za-z])['’`](?=[A-Za-z])")  # Finglish "ta'viz"
+# A Finglish ending typed apart from its word: after a hyphen ("post-e", "size-esh") or, for the
+# ezafe or "is", a lone "e" ("sim e", "chand e?"). It belongs to the word before it.
+_DETACHED_LATIN_ENDING_RE = re.compile(
+    r"(?<=[A-Za-z])(?:-(?=[A-Za-z]{1,5}\b)| (?=[eE]\b))"
+)
 _NOT_A_WORD_RE = re.compile(r"[\W_]+")
 _DIGIT_LETTER_BOUNDARY_RE = re.compile(r"(?<=\d)(?=[^\W\d])|(?<=[^\W\d])(?=\d)")
 # No Persian or Finglish word has a letter three times in a row; customers hold a key for
@@ -68,7 +73,7 @@ def matching_words(text: str) -> list[str]:
     """The words of ``text`` as they are compared: normalized, sound-alike letters folded,
     held letters written once, symbols and emoji dropped, digits split from letters
     ("600تومن" → "600", "تومن")."""
-    finglish_joined = _APOSTROPHE_IN_WORD_RE.sub("", text)
+    finglish_joined = _DETACHED_LATIN_ENDING_RE.sub("", _APOSTROPHE_IN_WORD_RE.sub("", text))
     canonical = _NOT_A_WORD_RE.sub(" ", normalize(finglish_joined))
     digits_apart = _DIGIT_LETTER_BOUNDARY_RE.sub(" ", canonical)
     letters_once = _HELD_LETTER_RE.sub(r"\1", digits_apart)
