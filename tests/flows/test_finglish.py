@@ -33,10 +33,11 @@ def test_the_most_likely_spelling_comes_first():
 @pytest.mark.parametrize(
     ("finglish", "persian"),
     [("salam", "سلام"), ("ersal", "ارسال"), ("darid", "دارید"), ("konam", "کنم"),
-     ("daram", "دارم"), ("mikham", "میخام"), ("begiram", "بگیرم")],
+     ("daram", "دارم"), ("mikham", "میخوام"), ("begiram", "بگیرم")],
 )
 def test_a_spelling_that_is_a_persian_word_comes_first(finglish, persian):
-    # "سلام" is written far more than "سالم" or "سالام"; "کنم" more than "کونم" or "کنام"
+    # "سلام" is written far more than "سالم" or "سالام"; "کنم" more than "کونم" or "کنام";
+    # after خ a long a may be written وا, and "میخوام" is written more than "میخام"
     assert finglish_spellings(finglish)[0] == persian
 
 
@@ -56,3 +57,28 @@ def test_persian_text_writes_finglish_words_as_persian_writes_them():
 @pytest.mark.parametrize(("word", "latin"), [("salam", True), ("سلام", False), ("a1", False)])
 def test_is_finglish(word, latin):
     assert is_finglish(word) is latin
+
+
+@pytest.mark.parametrize(
+    ("finglish", "persian"),
+    [
+        ("mashhad", "مشهد"),  # "sh" then "h", not a doubled "h"
+        ("baraye", "برای"),  # the ezafe after a vowel is ی
+        ("hazineye", "هزینهی"),
+        ("ghablan", "قبلا"),  # an Arabic adverb's -an
+        ("khaharam", "خواهرم"),  # وا after خ
+        ("sefaresham", "سفارشم"),  # as likely: the shorter
+        ("bastebandi", "بستهبندی"),  # a compound's first part ends in ه
+    ],
+)
+def test_general_spelling_rules(finglish, persian):
+    assert finglish_spellings(finglish)[0] == persian
+
+
+def test_a_persian_ending_on_any_known_word():
+    # "gooshiatoon" sounds out to no word; گوشی is one, and "atoon" an ending
+    assert "گوشیاتون" in finglish_spellings("gooshiatoon")
+
+
+def test_spellings_are_few():
+    assert len(finglish_spellings("tabatatabatatabatatabatatabata")) <= 8

@@ -179,3 +179,8 @@ def test_issue_15_a_word_folded_onto_a_function_word_stays_a_content_word(word):
 def test_issue_15_function_words_with_sound_alike_letters_are_still_folded(word):
     assert forms_of(word) == word_forms(folded(word))
     assert is_function_word(forms_of(word))
+
+
+def test_a_finglish_ending_typed_apart_joins_its_word():
+    assert matching_words("sim e ya esim? post-e pishtaz o size-esh") == [
+        "sime", "ya", "esim", "poste", "pishtaz", "o", "sizeesh"]
