@@ -59,7 +59,10 @@ _VOWELS_INITIAL = {
 _VOWELS_FINAL = {
     "e": (("ه", 1.0), ("", 0.005)), "a": (("ا", 1.0), ("ه", 0.02)), "o": (("و", 1.0),),
 }
-_UNITS = sorted({*_CONSONANTS, *_OTHER_CONSONANTS, *_VOWELS_INSIDE}, key=len, reverse=True)
+_UNIT_RE = re.compile(
+    "|".join(sorted({*_CONSONANTS, *_OTHER_CONSONANTS, *_VOWELS_INSIDE}, key=len, reverse=True))
+    + "|."
+)
 # Endings: the ezafe after a vowel is written ی ("baraye" برای, "hazineye" هزینه‌ی), and an
 # Arabic adverb's "an" is written ا ("ghablan" قبلاً, "lotfan" لطفاً).
 _EZAFE_AFTER_VOWEL = (("", 1.0), ("ه", 0.2))
@@ -72,7 +75,7 @@ MAX_SPELLINGS = 64
 MAX_SPELLINGS_KEPT = 8
 # Of those, how many that are no word as written are looked at one step away (an ending off, a
 # colloquial form made written): each costs an analysis of the word.
-MAX_ONE_STEP_LOOKUPS = 24
+MAX_ONE_STEP_LOOKUPS = 8
 # English spelling: "c" before e, i or y is an s ("cancel" → کنسل).
 _SOFT_C_RE = re.compile(r"c(?=[eiy])")
 _LATIN_WORD_RE = re.compile(r"[a-z]+")
@@ -216,12 +219,9 @@ def _sounded_out(word: str) -> tuple[tuple[str, float], ...]:
 def _units(word: str) -> list[str]:
     """The word's letters and letter pairs; a consonant typed twice is written once."""
     units: list[str] = []
-    position = 0
-    while position < len(word):
-        unit = next((u for u in _UNITS if word.startswith(u, position)), word[position])
+    for unit in _UNIT_RE.findall(word):
         if not (units and unit == units[-1] and unit not in _VOWELS_INSIDE):
             units.append(unit)
-        position += len(unit)
     return units
 
 

@@ -158,14 +158,20 @@ _PAST_STEM_OF_PRESENT = {
 _PAST_STEM_OF_PRESENT = _first_of_each(
     (fold_sound_alikes(normalize(present)), fold_sound_alikes(normalize(past)))
     for present, past in (*_PAST_STEM_OF_PRESENT.items(),
-                          *data_pairs("informal_verbs.tsv").items())
+                          *data_pairs("informal_verbs.tsv").items(),
+                          *data_pairs("verb_stems.tsv").items())
 )  # folded, "ذار" (گذاشت) and "زار" (گزارد) are one stem: the first, more common, is kept
+# Every other verb from hazm's list of verbs ("بخوریم" خورد, "بشینیم" نشست).
 _PAST_STEMS = frozenset(_PAST_STEM_OF_PRESENT.values())
 _PRESENT_STEMS = "|".join(sorted(_PAST_STEM_OF_PRESENT, key=len, reverse=True))
 # Preverbs written on the verb ("برمیگرده", "برگشت", "بازگشت") stay on its past stem. A present
 # stem needs a verb prefix to be told from a noun ("خرم", "نام").
+# A verb may carry its object ("ببرمش", "میارینش"). Before a stem that starts with a vowel, ب
+# and ن are written بی and نی ("بیارین": ب + ار).
+_OBJECT_CLITICS = "ش|شون|شو|تون|مون"
 _PRESENT_VERB_RE = re.compile(
-    rf"^(بر|باز|در)?(نمی|می|ب|ن)({_PRESENT_STEMS})({_PERSON_ENDINGS})?$"
+    rf"^(بر|باز|در)?(نمی|می|بی(?=ا)|نی(?=ا)|ب|ن)({_PRESENT_STEMS})({_PERSON_ENDINGS})?"
+    rf"(?:{_OBJECT_CLITICS})?$"
 )
 # After its noun a verb is expected, so the prefix may be missing ("برش گردونم").
 _PRESENT_VERB_AFTER_NOUN_RE = re.compile(
@@ -175,7 +181,7 @@ _PAST_VERB_RE = re.compile(
     rf"^(بر|باز|در)?(نمی|می|ن)?({'|'.join(sorted(_PAST_STEMS, key=len, reverse=True))})"
     r"(م|ی|یم|ید|ین|ند|ن|ه|ست)?$"
 )
-_PREFIXES_BEFORE_SHORT_STEMS = frozenset({"می", "نمی", "ب"})
+_PREFIXES_BEFORE_SHORT_STEMS = frozenset({"می", "نمی", "ب", "بی", "نی"})
 # Verb analysis of shorter words mistakes too many nouns for verbs ("بد", "بر").
 MIN_VERB_LENGTH = 3
 
@@ -388,8 +394,9 @@ _WRITTEN_OF_COLLOQUIAL = {
     fold_sound_alikes(normalize(colloquial)): fold_sound_alikes(normalize(written))
     for colloquial, written in data_pairs("informal_words.tsv").items()
 }
-# Colloquial speech rounds ا before ن and م to و ("خونه", "نشون", "تموم", "ارزون"); the
-# written form is the one that is a Persian word when the colloquial one is not.
+# Colloquial speech rounds ا before ن and م to و ("خونه", "نشون", "تموم", "ارزون", "نیومد");
+# the written form is the one written more often (the frequency list has both kinds: "همونجا"
+# is written, "همانجا" more).
 _ROUNDED_VOWELS = (("ون", "ان"), ("وم", "ام"))
 
 
@@ -397,11 +404,12 @@ def _written_forms(word: str) -> Iterable[str]:
     if word in _WRITTEN_OF_COLLOQUIAL:
         yield _WRITTEN_OF_COLLOQUIAL[word]
     for rounded, written in _ROUNDED_VOWELS:
-        at = word.rfind(rounded)
-        if at >= 1 and not frequency(word):
+        at = word.find(rounded, 1)
+        while at >= 1:
             unrounded = word[:at] + written + word[at + len(rounded):]
-            if frequency(unrounded):
+            if frequency(unrounded) > frequency(word):
                 yield unrounded
+            at = word.find(rounded, at + 1)
 
 
 def _without_ending(word: str) -> Iterable[str]:

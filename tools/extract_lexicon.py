@@ -21,6 +21,9 @@ hazm (https://github.com/roshan-research/hazm, MIT licence) ships, under ``hazm/
   list is rarer than every word it does);
 * ``iwords.dat``: colloquial words and their written form ("خونه" خانه, "کدوم" کدام), to
   ``flows/data/informal_words.tsv`` (colloquial<TAB>written);
+* ``verbs.dat``: every verb's past and present stem ("خورد#خور", "نشست#نشین"), to
+  ``flows/data/verb_stems.tsv`` (present stem<TAB>past stem; stems of one letter left out:
+  too many words start so);
 * ``iverbs.dat``: verbs whose colloquial present stem differs from the written one ("رسون" for
   رسان, "خوا" for خواه), to ``flows/data/informal_verbs.tsv`` (colloquial stem<TAB>past stem).
 
@@ -42,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.text import normalize  # noqa: E402
 
 MIN_FREQUENCY = 10
+MIN_VERB_STEM = 2
 DATA = Path(__file__).resolve().parents[1] / "flows" / "data"
 
 
@@ -51,8 +55,8 @@ def main() -> None:
         def read(name: str) -> str:
             return archive.read(f"hazm/data/{name}").decode("utf-8")
 
-        words, informal_words, informal_verbs = (
-            read("words.dat"), read("iwords.dat"), read("iverbs.dat"))
+        words, informal_words, informal_verbs, verbs = (
+            read("words.dat"), read("iwords.dat"), read("iverbs.dat"), read("verbs.dat"))
     source = (f"from {wheel.name} (hazm/data/%s; https://github.com/roshan-research/hazm, "
               "MIT licence), normalized by core.text.normalize; written by "
               "tools/extract_lexicon.py.\n")
@@ -82,6 +86,15 @@ def main() -> None:
     write_pairs("informal_verbs.tsv", stems,
                 "# Colloquial present stems of Persian verbs and the verb's past stem, "
                 + source % "iverbs.dat")
+    stems = {}
+    for line in verbs.splitlines():
+        past, _, present = line.partition("#")
+        past, present = normalize(past), normalize(present)
+        if past and len(present) >= MIN_VERB_STEM:
+            stems.setdefault(present, past)
+    write_pairs("verb_stems.tsv", stems,
+                "# Present stems of Persian verbs and the verb's past stem, "
+                + source % "verbs.dat")
 
 
 def write_pairs(name: str, pairs: dict[str, str], header: str) -> None:

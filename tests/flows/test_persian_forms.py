@@ -184,3 +184,18 @@ def test_issue_15_function_words_with_sound_alike_letters_are_still_folded(word)
 def test_a_finglish_ending_typed_apart_joins_its_word():
     assert matching_words("sim e ya esim? post-e pishtaz o size-esh") == [
         "sime", "ya", "esim", "poste", "pishtaz", "o", "sizeesh"]
+
+
+@pytest.mark.parametrize(
+    ("word", "past_stem"),
+    [("بخوریم", "خورد"), ("نمیخورم", "خورد"), ("ببرمش", "برد"), ("بیارین", "اورد"),
+     ("میارینش", "اورد")],
+)
+def test_verbs_from_hazms_list_and_with_their_object(word, past_stem):
+    # every verb of hazm's list, not only the shop's; an object clitic after the person ending
+    assert word_forms(word)[past_stem] == AFFIX_PENALTY
+
+
+@pytest.mark.parametrize(("colloquial", "written"), [("نیومده", "نیامده"), ("تموم", "تمام")])
+def test_a_rounded_vowel_is_unrounded_when_the_written_word_is_more_common(colloquial, written):
+    assert written in word_forms(colloquial)
