@@ -29,7 +29,7 @@ __all__ = ["finglish_spellings", "is_finglish", "persian_text"]
 # Latin letters or pairs and their Persian letter; vowels are handled apart. Sound-alike Persian
 # letters are folded anyway, so "s" needs no choice between س/ص/ث, "z" none between ز/ذ/ض/ظ.
 _CONSONANTS = {
-    "kh": "خ", "sh": "ش", "ch": "چ", "gh": "ق", "zh": "ژ", "ph": "ف", "ck": "ک",
+    "kh": "خ", "sh": "ش", "ch": "چ", "gh": "ق", "zh": "ژ", "ph": "ف", "ck": "ک", "wh": "و",
     "b": "ب", "p": "پ", "t": "ت", "s": "س", "j": "ج", "h": "ه", "d": "د", "r": "ر",
     "z": "ز", "f": "ف", "q": "ق", "k": "ک", "c": "ک", "g": "گ", "l": "ل", "m": "م",
     "n": "ن", "v": "و", "w": "و", "y": "ی",
@@ -41,7 +41,9 @@ _OTHER_CONSONANTS = {"x": (("خ", 1.0), ("کس", 0.3))}
 _VOWELS_INSIDE = {
     "aa": (("ا", 1.0),), "ee": (("ی", 1.0),), "ii": (("ی", 1.0),), "oo": (("و", 1.0),),
     "ou": (("و", 1.0),), "ei": (("ی", 1.0),), "ey": (("ی", 1.0),), "ea": (("ی", 1.0),),
-    "a": (("ا", 1.0), ("", 1.0)), "o": (("", 1.0), ("و", 1.0)), "e": (("", 1.0), ("ه", 0.1)),
+    "ai": (("ای", 1.0), ("ی", 0.5)),
+    "a": (("ا", 1.0), ("", 1.0)), "o": (("", 1.0), ("و", 0.4), ("ا", 0.2)),
+    "e": (("", 1.0), ("ه", 0.1)),
     "i": (("ی", 1.0),), "u": (("و", 1.0),),
 }  # fmt: skip
 # An "e" inside a word may end the first part of a compound ("bastebandi" بسته‌بندی), an "x" is
@@ -50,8 +52,9 @@ _VOWELS_INSIDE = {
 # امید, "ostad" استاد; "oftad" افتاد), "i" with ی ("in" این).
 _VOWELS_INITIAL = {
     "aa": (("ا", 1.0),), "ee": (("ای", 1.0),), "ii": (("ای", 1.0),), "oo": (("او", 1.0),),
-    "ou": (("او", 1.0),), "ei": (("ای", 1.0),), "ey": (("ای", 1.0),),
-    "a": (("ا", 1.0),), "o": (("ا", 1.0), ("او", 0.5)), "e": (("ا", 1.0),),
+    "ou": (("او", 1.0),), "ei": (("ای", 1.0),), "ey": (("ای", 1.0),), "ea": (("ای", 1.0),),
+    "ai": (("ای", 1.0),), "a": (("ا", 1.0),), "o": (("ا", 1.0), ("او", 0.5)),
+    "e": (("ا", 1.0), ("ای", 0.2)),
     "i": (("ای", 1.0), ("ا", 0.2)), "u": (("او", 1.0),),
 }  # fmt: skip
 # At the end, "e" is the silent ه ("khane" خانه) or an unwritten ezafe ("sefareshe man", "moghe"
@@ -67,6 +70,8 @@ _UNIT_RE = re.compile(
 # Arabic adverb's "an" is written ا ("ghablan" قبلاً, "lotfan" لطفاً).
 _EZAFE_AFTER_VOWEL = (("", 1.0), ("ه", 0.2))
 _ADVERB_AN = (("ان", 1.0), ("ن", 1.0), ("ا", 0.05))
+# In loanwords "g" before e, i or y is often ج ("original" اورجینال).
+_SOFT_G = (("گ", 1.0), ("ج", 0.3))
 # After خ a long "a" may be written وا ("khaharam" خواهرم, "khab" خواب).
 _SILENT_VAV = ("وا", 0.5)
 # The most spellings sounded out for one word, the likeliest writings of its vowels first, and
@@ -95,8 +100,16 @@ ONE_STEP_AWAY_SHARE = 0.003
 # A stem shorter than this is too often part of a longer word ("post" in "poshesh").
 MIN_LATIN_STEM = 3
 
-# Loanwords of online shopping that customers type with their English spelling; sounding them
-# out gives the wrong vowels ("size" → سیزه, not سایز). Spelled folded, like every spelling.
+# Loanwords keep their English spelling ("size", "online", "fake", "shop"), which reads as
+# Finglish badly; they are also read by English rules, less likely, and the frequency list
+# tells which reading Persian writes (سایز, آنلاین, فیک, شاپ). A vowel, one consonant and a
+# silent final e: the vowel is long ("size" sayz, "fake" feyk, "code" cod).
+_MAGIC_E_RE = re.compile(r"(?<![aeiou])([aiou])([b-df-hj-np-tv-z])e$")
+_LONG_VOWELS = {"a": "ey", "i": "ay", "o": "o", "u": "oo"}
+ENGLISH_READING = 0.5
+
+# Loanwords of online shopping whose Persian spelling no rule gives ("card" کارت, not کرد;
+# "post" پست, not پوست; "code" کد): tried first. Spelled folded, like every spelling.
 _LOANWORDS = {
     "size": "سایز", "cancel": "کنسل", "code": "کد", "original": "اورجینال",
     "online": "انلاین", "offline": "افلاین", "post": "پست", "card": "کارت", "model": "مدل",
@@ -128,7 +141,7 @@ def _spellings(word: str) -> tuple[str, ...]:
     # writing is) first; then the rest in the order they were sounded out.
     likelihood: dict[str, float] = {}
     one_step_lookups = MAX_ONE_STEP_LOOKUPS
-    for spelling, weight in _sounded_out(_SOFT_C_RE.sub("s", word)):
+    for spelling, weight in _readings(word):
         found = frequency(spelling)
         if not found and one_step_lookups:
             one_step_lookups -= 1
@@ -143,6 +156,16 @@ def _spellings(word: str) -> tuple[str, ...]:
         -likelihood[spelling], len(spelling) if likelihood[spelling] else 0))
     spellings = (loanword, *ranked) if loanword else tuple(ranked)
     return tuple(dict.fromkeys(spelling for spelling in spellings if spelling))[:MAX_SPELLINGS_KEPT]
+
+
+def _readings(word: str) -> list[tuple[str, float]]:
+    """Spellings of the word read as Finglish, then (less likely) by English rules."""
+    readings = dict(_sounded_out(_SOFT_C_RE.sub("s", word)))
+    english = _MAGIC_E_RE.sub(lambda m: _LONG_VOWELS[m[1]] + m[2], _SOFT_C_RE.sub("s", word))
+    if english != word:
+        for spelling, weight in _sounded_out(english):
+            readings.setdefault(spelling, weight * ENGLISH_READING)
+    return list(readings.items())
 
 
 def _one_step_frequency(spelling: str) -> float:
@@ -162,7 +185,7 @@ def _known_stems_with_endings(word: str) -> list[tuple[str, float]]:
     for ending, persian in _LATIN_ENDINGS:
         stem = word[: -len(ending)]
         if word.endswith(ending) and len(stem) >= MIN_LATIN_STEM:
-            for spelling, weight in _sounded_out(_SOFT_C_RE.sub("s", stem)):
+            for spelling, weight in _readings(stem):
                 if stem_frequency := frequency(spelling):
                     found.append((spelling + persian,
                                   ONE_STEP_AWAY_SHARE * stem_frequency * weight))
@@ -205,6 +228,9 @@ def _sounded_out(word: str) -> tuple[tuple[str, float], ...]:
     for position in range(1, len(choices)):
         if units[position - 1] in ("kh", "x") and units[position] in ("a", "aa"):
             choices[position] = (*choices[position], _SILENT_VAV)
+    for position in range(len(choices) - 1):
+        if units[position] == "g" and units[position + 1] in ("e", "i", "ee", "y"):
+            choices[position] = _SOFT_G
     spellings: list[tuple[str, float]] = [("", 1.0)]
     for options in choices:
         extended: dict[str, float] = {}

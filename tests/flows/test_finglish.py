@@ -82,3 +82,10 @@ def test_a_persian_ending_on_any_known_word():
 
 def test_spellings_are_few():
     assert len(finglish_spellings("tabatatabatatabatatabatatabata")) <= 8
+
+
+@pytest.mark.parametrize("vowels", ["a", "aa", "ai", "e", "ea", "ee", "ei", "ey", "i", "ii", "o",
+                                    "oo", "ou", "u"])
+def test_a_word_may_start_or_end_with_any_vowel(vowels):
+    assert finglish_spellings(vowels + "st")
+    assert finglish_spellings("b" + vowels)
