@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from core.text import normalize
@@ -306,14 +306,16 @@ _PHRASE_NOUNS = frozenset(noun for noun, _ in _PHRASES)
 _NOUN_CLITICS = ("شون", "مون", "تون", "شو", "مو", "تو", "ش", "م", "ت", "رو", "و")
 
 
-def join_phrases(words: list[str]) -> list[str]:
-    """``words`` with each noun-and-light-verb phrase of ``_PHRASES`` made one word."""
+def join_phrases(words: list[str], read: Callable[[str], str] = str) -> list[str]:
+    """``words`` with each noun-and-light-verb phrase of ``_PHRASES`` made one word. ``read``
+    gives the Persian a word is read as (Finglish spelled in Persian); words in no phrase are
+    kept as given."""
     joined: list[str] = []
     position = 0
     while position < len(words):
         if position + 1 < len(words):
-            noun = _phrase_noun(words[position])
-            verb = _past_stem(words[position + 1], _PRESENT_VERB_AFTER_NOUN_RE)
+            noun = _phrase_noun(read(words[position]))
+            verb = _past_stem(read(words[position + 1]), _PRESENT_VERB_AFTER_NOUN_RE)
             meaning = _PHRASES.get((noun, verb or ""))
             if noun and meaning:
                 joined.extend(meaning)

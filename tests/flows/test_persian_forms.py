@@ -199,3 +199,14 @@ def test_verbs_from_hazms_list_and_with_their_object(word, past_stem):
 @pytest.mark.parametrize(("colloquial", "written"), [("نیومده", "نیامده"), ("تموم", "تمام")])
 def test_a_rounded_vowel_is_unrounded_when_the_written_word_is_more_common(colloquial, written):
     assert written in word_forms(colloquial)
+
+
+def test_phrases_are_joined_on_what_a_finglish_word_is_read_as():
+    from flows.finglish import finglish_spellings
+
+    def read(word: str) -> str:
+        return finglish_spellings(word)[0] if word.isascii() else word
+
+    # the noun and its light verb make one word; a word in no phrase is kept as typed
+    assert join_phrases(["kala", "ro", "pas", "bedam"], read=read) == ["kala", "ro", "مرجو"]
+    assert join_phrases(["پول", "bedam"], read=read) == ["پرداخت"]
