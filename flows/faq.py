@@ -425,8 +425,18 @@ class FaqIndex:
 
     def _query_words(self, text: str) -> list[_SaidWord]:
         start = text[: MAX_QUERY_WORDS * (MAX_WORD_LENGTH + 1)]
-        words = join_phrases(matching_words(start)[:MAX_QUERY_WORDS])
+        # Finglish is read in Persian first ("pas bedam" is "مرجوع" like "پس بدم"); a Latin
+        # word outside a phrase stays Latin, so all its likely spellings are tried.
+        words = join_phrases(matching_words(start)[:MAX_QUERY_WORDS], read=self._as_persian)
         return [self._said_word(word) for word in _unique(self._compounds_as_the_faq(words))]
+
+    def _as_persian(self, word: str) -> str:
+        """A Finglish word in its likeliest Persian spelling, unless the FAQ uses the Latin
+        word itself ("iPhone", "SSD")."""
+        if (not is_finglish(word) or word in self._words_by_form
+                or len(word) > MAX_WORD_LENGTH):
+            return word
+        return (finglish_spellings(word) or (word,))[0]
 
     def _compounds_as_the_faq(self, words: list[str]) -> list[str]:
         """Compounds written as the FAQ writes them: Persian writes them with a half-space,

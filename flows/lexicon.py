@@ -1,9 +1,11 @@
 """Persian words and how often they are written, for choosing among possible spellings.
 
-Read once from ``flows/data/persian_words.tsv`` (hazm's word-frequency list, MIT licence; see
-``tools/extract_lexicon.py``). Finglish leaves vowels and sound-alike letters open ("ersal"
-may be ارسال or ارسل, "zemanat" ضمانت or زمانت); the list says which spellings are words and
-how common each is, so the likeliest comes first and the encoder reads a real word.
+Read once from ``flows/data/word_frequencies.tsv`` (wordfreq's Persian list, CC BY-SA 4.0, with
+the rarer words of hazm's, MIT licence; see ``tools/extract_lexicon.py``): about 40,000 words,
+written and colloquial ("میخوام", "چنده", "کنم"), as times in a billion words. Finglish leaves
+vowels and sound-alike letters open ("ersal" may be ارسال or ارسل, "zemanat" ضمانت or زمانت);
+the list says which spellings are words and how common each is, so the likeliest comes first
+and the encoder reads a real word.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from importlib import resources
 
 __all__ = ["data_pairs", "frequency", "load", "written_form"]
 
-LEXICON_FILE = "persian_words.tsv"
+LEXICON_FILE = "word_frequencies.tsv"
 
 
 @cache

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from core.text import normalize
@@ -49,6 +49,11 @@ _SOUND_ALIKE_FOLDS = str.maketrans(
 # "عوض"), not at all inside it ("marjoo" for "مرجوع", "moaveze" for "معاوضه").
 _INITIAL_AYN_RE = re.compile(r"(?<!\S)ع")
 _APOSTROPHE_IN_WORD_RE = re.compile(r"(?<=[A-Za-z])['’`](?=[A-Za-z])")  # Finglish "ta'viz"
+# A Finglish ending typed apart from its word: after a hyphen ("post-e", "size-esh") or, for the
+# ezafe or "is", a lone "e" ("sim e", "chand e?"). It belongs to the word before it.
+_DETACHED_LATIN_ENDING_RE = re.compile(
+    r"(?<=[A-Za-z])(?:-(?=[A-Za-z]{1,5}\b)| (?=[eE]\b))"
+)
 _NOT_A_WORD_RE = re.compile(r"[\W_]+")
 _DIGIT_LETTER_BOUNDARY_RE = re.compile(r"(?<=\d)(?=[^\W\d])|(?<=[^\W\d])(?=\d)")
 # No Persian or Finglish word has a letter three times in a row; customers hold a key for
@@ -68,7 +73,7 @@ def matching_words(text: str) -> list[str]:
     """The words of ``text`` as they are compared: normalized, sound-alike letters folded,
     held letters written once, symbols and emoji dropped, digits split from letters
     ("600تومن" → "600", "تومن")."""
-    finglish_joined = _APOSTROPHE_IN_WORD_RE.sub("", text)
+    finglish_joined = _DETACHED_LATIN_ENDING_RE.sub("", _APOSTROPHE_IN_WORD_RE.sub("", text))
     canonical = _NOT_A_WORD_RE.sub(" ", normalize(finglish_joined))
     digits_apart = _DIGIT_LETTER_BOUNDARY_RE.sub(" ", canonical)
     letters_once = _HELD_LETTER_RE.sub(r"\1", digits_apart)
@@ -153,14 +158,20 @@ _PAST_STEM_OF_PRESENT = {
 _PAST_STEM_OF_PRESENT = _first_of_each(
     (fold_sound_alikes(normalize(present)), fold_sound_alikes(normalize(past)))
     for present, past in (*_PAST_STEM_OF_PRESENT.items(),
-                          *data_pairs("informal_verbs.tsv").items())
+                          *data_pairs("informal_verbs.tsv").items(),
+                          *data_pairs("verb_stems.tsv").items())
 )  # folded, "ذار" (گذاشت) and "زار" (گزارد) are one stem: the first, more common, is kept
+# Every other verb from hazm's list of verbs ("بخوریم" خورد, "بشینیم" نشست).
 _PAST_STEMS = frozenset(_PAST_STEM_OF_PRESENT.values())
 _PRESENT_STEMS = "|".join(sorted(_PAST_STEM_OF_PRESENT, key=len, reverse=True))
 # Preverbs written on the verb ("برمیگرده", "برگشت", "بازگشت") stay on its past stem. A present
 # stem needs a verb prefix to be told from a noun ("خرم", "نام").
+# A verb may carry its object ("ببرمش", "میارینش"). Before a stem that starts with a vowel, ب
+# and ن are written بی and نی ("بیارین": ب + ار).
+_OBJECT_CLITICS = "ش|شون|شو|تون|مون"
 _PRESENT_VERB_RE = re.compile(
-    rf"^(بر|باز|در)?(نمی|می|ب|ن)({_PRESENT_STEMS})({_PERSON_ENDINGS})?$"
+    rf"^(بر|باز|در)?(نمی|می|بی(?=ا)|نی(?=ا)|ب|ن)({_PRESENT_STEMS})({_PERSON_ENDINGS})?"
+    rf"(?:{_OBJECT_CLITICS})?$"
 )
 # After its noun a verb is expected, so the prefix may be missing ("برش گردونم").
 _PRESENT_VERB_AFTER_NOUN_RE = re.compile(
@@ -170,7 +181,7 @@ _PAST_VERB_RE = re.compile(
     rf"^(بر|باز|در)?(نمی|می|ن)?({'|'.join(sorted(_PAST_STEMS, key=len, reverse=True))})"
     r"(م|ی|یم|ید|ین|ند|ن|ه|ست)?$"
 )
-_PREFIXES_BEFORE_SHORT_STEMS = frozenset({"می", "نمی", "ب"})
+_PREFIXES_BEFORE_SHORT_STEMS = frozenset({"می", "نمی", "ب", "بی", "نی"})
 # Verb analysis of shorter words mistakes too many nouns for verbs ("بد", "بر").
 MIN_VERB_LENGTH = 3
 
@@ -295,14 +306,16 @@ _PHRASE_NOUNS = frozenset(noun for noun, _ in _PHRASES)
 _NOUN_CLITICS = ("شون", "مون", "تون", "شو", "مو", "تو", "ش", "م", "ت", "رو", "و")
 
 
-def join_phrases(words: list[str]) -> list[str]:
-    """``words`` with each noun-and-light-verb phrase of ``_PHRASES`` made one word."""
+def join_phrases(words: list[str], read: Callable[[str], str] = str) -> list[str]:
+    """``words`` with each noun-and-light-verb phrase of ``_PHRASES`` made one word. ``read``
+    gives the Persian a word is read as (Finglish spelled in Persian); words in no phrase are
+    kept as given."""
     joined: list[str] = []
     position = 0
     while position < len(words):
         if position + 1 < len(words):
-            noun = _phrase_noun(words[position])
-            verb = _past_stem(words[position + 1], _PRESENT_VERB_AFTER_NOUN_RE)
+            noun = _phrase_noun(read(words[position]))
+            verb = _past_stem(read(words[position + 1]), _PRESENT_VERB_AFTER_NOUN_RE)
             meaning = _PHRASES.get((noun, verb or ""))
             if noun and meaning:
                 joined.extend(meaning)
@@ -383,8 +396,9 @@ _WRITTEN_OF_COLLOQUIAL = {
     fold_sound_alikes(normalize(colloquial)): fold_sound_alikes(normalize(written))
     for colloquial, written in data_pairs("informal_words.tsv").items()
 }
-# Colloquial speech rounds ا before ن and م to و ("خونه", "نشون", "تموم", "ارزون"); the
-# written form is the one that is a Persian word when the colloquial one is not.
+# Colloquial speech rounds ا before ن and م to و ("خونه", "نشون", "تموم", "ارزون", "نیومد");
+# the written form is the one written more often (the frequency list has both kinds: "همونجا"
+# is written, "همانجا" more).
 _ROUNDED_VOWELS = (("ون", "ان"), ("وم", "ام"))
 
 
@@ -392,11 +406,12 @@ def _written_forms(word: str) -> Iterable[str]:
     if word in _WRITTEN_OF_COLLOQUIAL:
         yield _WRITTEN_OF_COLLOQUIAL[word]
     for rounded, written in _ROUNDED_VOWELS:
-        at = word.rfind(rounded)
-        if at >= 1 and not frequency(word):
+        at = word.find(rounded, 1)
+        while at >= 1:
             unrounded = word[:at] + written + word[at + len(rounded):]
-            if frequency(unrounded):
+            if frequency(unrounded) > frequency(word):
                 yield unrounded
+            at = word.find(rounded, at + 1)
 
 
 def _without_ending(word: str) -> Iterable[str]:

@@ -32,10 +32,12 @@ def test_the_most_likely_spelling_comes_first():
 
 @pytest.mark.parametrize(
     ("finglish", "persian"),
-    [("salam", "سلام"), ("ersal", "ارسال"), ("chande", "چنده"), ("darid", "دارید")],
+    [("salam", "سلام"), ("ersal", "ارسال"), ("darid", "دارید"), ("konam", "کنم"),
+     ("daram", "دارم"), ("mikham", "میخوام"), ("begiram", "بگیرم")],
 )
 def test_a_spelling_that_is_a_persian_word_comes_first(finglish, persian):
-    # hazm's frequencies: "سلام" before "سالم" and "سالام"; "چنده" is "چند" with an ending
+    # "سلام" is written far more than "سالم" or "سالام"; "کنم" more than "کونم" or "کنام";
+    # after خ a long a may be written وا, and "میخوام" is written more than "میخام"
     assert finglish_spellings(finglish)[0] == persian
 
 
@@ -55,3 +57,35 @@ def test_persian_text_writes_finglish_words_as_persian_writes_them():
 @pytest.mark.parametrize(("word", "latin"), [("salam", True), ("سلام", False), ("a1", False)])
 def test_is_finglish(word, latin):
     assert is_finglish(word) is latin
+
+
+@pytest.mark.parametrize(
+    ("finglish", "persian"),
+    [
+        ("mashhad", "مشهد"),  # "sh" then "h", not a doubled "h"
+        ("baraye", "برای"),  # the ezafe after a vowel is ی
+        ("hazineye", "هزینهی"),
+        ("ghablan", "قبلا"),  # an Arabic adverb's -an
+        ("khaharam", "خواهرم"),  # وا after خ
+        ("sefaresham", "سفارشم"),  # as likely: the shorter
+        ("bastebandi", "بستهبندی"),  # a compound's first part ends in ه
+    ],
+)
+def test_general_spelling_rules(finglish, persian):
+    assert finglish_spellings(finglish)[0] == persian
+
+
+def test_a_persian_ending_on_any_known_word():
+    # "gooshiatoon" sounds out to no word; گوشی is one, and "atoon" an ending
+    assert "گوشیاتون" in finglish_spellings("gooshiatoon")
+
+
+def test_spellings_are_few():
+    assert len(finglish_spellings("tabatatabatatabatatabatatabata")) <= 8
+
+
+@pytest.mark.parametrize("vowels", ["a", "aa", "ai", "e", "ea", "ee", "ei", "ey", "i", "ii", "o",
+                                    "oo", "ou", "u"])
+def test_a_word_may_start_or_end_with_any_vowel(vowels):
+    assert finglish_spellings(vowels + "st")
+    assert finglish_spellings("b" + vowels)

@@ -179,3 +179,34 @@ def test_issue_15_a_word_folded_onto_a_function_word_stays_a_content_word(word):
 def test_issue_15_function_words_with_sound_alike_letters_are_still_folded(word):
     assert forms_of(word) == word_forms(folded(word))
     assert is_function_word(forms_of(word))
+
+
+def test_a_finglish_ending_typed_apart_joins_its_word():
+    assert matching_words("sim e ya esim? post-e pishtaz o size-esh") == [
+        "sime", "ya", "esim", "poste", "pishtaz", "o", "sizeesh"]
+
+
+@pytest.mark.parametrize(
+    ("word", "past_stem"),
+    [("بخوریم", "خورد"), ("نمیخورم", "خورد"), ("ببرمش", "برد"), ("بیارین", "اورد"),
+     ("میارینش", "اورد")],
+)
+def test_verbs_from_hazms_list_and_with_their_object(word, past_stem):
+    # every verb of hazm's list, not only the shop's; an object clitic after the person ending
+    assert word_forms(word)[past_stem] == AFFIX_PENALTY
+
+
+@pytest.mark.parametrize(("colloquial", "written"), [("نیومده", "نیامده"), ("تموم", "تمام")])
+def test_a_rounded_vowel_is_unrounded_when_the_written_word_is_more_common(colloquial, written):
+    assert written in word_forms(colloquial)
+
+
+def test_phrases_are_joined_on_what_a_finglish_word_is_read_as():
+    from flows.finglish import finglish_spellings
+
+    def read(word: str) -> str:
+        return finglish_spellings(word)[0] if word.isascii() else word
+
+    # the noun and its light verb make one word; a word in no phrase is kept as typed
+    assert join_phrases(["kala", "ro", "pas", "bedam"], read=read) == ["kala", "ro", "مرجو"]
+    assert join_phrases(["پول", "bedam"], read=read) == ["پرداخت"]
