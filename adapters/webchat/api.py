@@ -8,8 +8,8 @@ by itself, and every request is an ordinary one that proxies and the Origin chec
 alike. A POST is sent as text/plain so that the browser sends it without a preflight.
 
 Every visitor request is judged in this order: the channel exists (404), the `Origin` is
-on its allow-list (403), the limits per IP and per token (429, with words the widget shows),
-the size (413), the token (401); only then is the body used.
+on its allow-list (403), the limits per IP and per token (429 with Retry-After, and words
+the widget shows), the size (413), the token (401); only then is the body used.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from aiohttp import web
 
 from adapters.base import SERVICES, AdapterServices
 from adapters.webchat import identity, tokens
-from adapters.webchat.guard import Gate, origin_allowed, request_allowed
+from adapters.webchat.guard import Gate, WindowCounter, origin_allowed, request_allowed
 from adapters.webchat.hub import hub
 from adapters.webchat.static import static_routes
-from adapters.webchat.words import BAD_PROFILE, STRINGS, TOO_LONG, TOO_MANY
+from adapters.webchat.words import BAD_PROFILE, STRINGS, TOO_LONG, TOO_MANY, TOO_MANY_READS
 from core import continuity
 from core.channel_setup import own_address
 from core.events import ChannelCredentials, EventKind, InboundEvent, MessageKind, Platform, Sender
@@ -80,15 +80,27 @@ def _said(channel: ChannelCredentials, message: str) -> str:
 
 
 def _refused(request: web.Request, channel: ChannelCredentials | None, status: int,
-             reason: str, text: str = "") -> web.Response:
+             reason: str, text: str = "", retry_after: int = 0) -> web.Response:
     if channel is not None:
         _gate().refusals.count(channel.channel_id, reason)
-    body = {"ok": False, "error": reason}
+    body: dict[str, Any] = {"ok": False, "error": reason}
     if text and channel is not None:
         body["message"] = _said(channel, text)
-    response = web.json_response(body, status=status)
+    headers = {}
+    if retry_after:
+        body["retry_after"] = retry_after
+        headers["Retry-After"] = str(retry_after)
+    response = web.json_response(body, status=status, headers=headers)
     _allow(request, response, channel)
     return response
+
+
+def _over(request: web.Request, channel: ChannelCredentials, counter: WindowCounter,
+          key: str, text: str = TOO_MANY) -> web.Response | None:
+    """None while `key` is within the counter's limit, else its 429 with Retry-After."""
+    if counter.take(key):
+        return None
+    return _refused(request, channel, 429, counter.limit.name, text, counter.retry_after())
 
 
 def _allow(request: web.Request, response: web.StreamResponse,
@@ -172,8 +184,8 @@ async def session(request: web.Request) -> web.Response:
     token = str(body.get("token") or "")
     visitor = await _visitor(channel, token) if token else None
     if visitor is None:
-        if not _gate().visitors.take(_ip(request)):
-            return _refused(request, channel, 429, "visitors_ip", TOO_MANY)
+        if over := _over(request, channel, _gate().visitors, _ip(request)):
+            return over
         token = tokens.sign(channel, await issue_visitor(channel.channel_id), _now())
     return _session_answer(request, channel, token)
 
@@ -192,13 +204,28 @@ def _session_answer(request: web.Request, channel: ChannelCredentials,
     return response
 
 
-async def history(request: web.Request) -> web.Response:
+async def _reader(request: web.Request) -> tuple[ChannelCredentials | None,
+                                                  VisitorProfile | None, web.Response | None]:
+    """The channel and the visitor of a read (the history, the stream), or a refusal: the
+    reads per IP are counted before the token is looked up, the visitor's after."""
     channel, refusal = _judged(request)
     if refusal is not None or channel is None:
-        return refusal  # type: ignore[return-value]
+        return None, None, refusal
+    gate = _gate()
+    if over := _over(request, channel, gate.reads_ip, _ip(request), TOO_MANY_READS):
+        return None, None, over
     visitor = await _visitor(channel, request.query.get("token", ""))
     if visitor is None:
-        return _refused(request, channel, 401, "token")
+        return None, None, _refused(request, channel, 401, "token")
+    if over := _over(request, channel, gate.reads, visitor.public_id, TOO_MANY_READS):
+        return None, None, over
+    return channel, visitor, None
+
+
+async def history(request: web.Request) -> web.Response:
+    channel, visitor, refusal = await _reader(request)
+    if refusal is not None or channel is None or visitor is None:
+        return refusal  # type: ignore[return-value]
     try:
         after = max(0, int(request.query.get("after", "0")))
     except ValueError:
@@ -220,16 +247,16 @@ async def send(request: web.Request) -> web.Response:
     if refusal is not None or channel is None:
         return refusal  # type: ignore[return-value]
     gate = _gate()
-    if not gate.per_ip.take(_ip(request)):
-        return _refused(request, channel, 429, "messages_ip", TOO_MANY)
+    if over := _over(request, channel, gate.per_ip, _ip(request)):
+        return over
     body = await _body(request, channel)
     if body is None:
         return _refused(request, channel, 413, "too_large", TOO_LONG)
     visitor = await _visitor(channel, str(body.get("token") or ""))
     if visitor is None:
         return _refused(request, channel, 401, "token")
-    if not gate.per_token.take(visitor.public_id):
-        return _refused(request, channel, 429, "messages", TOO_MANY)
+    if over := _over(request, channel, gate.per_token, visitor.public_id):
+        return over
     client_id = str(body.get("id") or "")[:CLIENT_ID_CHARS] or secrets.token_urlsafe(12)
     text = str(body.get("text") or "").strip()
     payload = str(body.get("button") or "")
@@ -262,12 +289,9 @@ async def send(request: web.Request) -> web.Response:
 async def stream(request: web.Request) -> web.StreamResponse:
     """"sync" whenever the visitor has something new (the widget then reads the history),
     "typing" while an agent types to it."""
-    channel, refusal = _judged(request)
-    if refusal is not None or channel is None:
+    channel, visitor, refusal = await _reader(request)
+    if refusal is not None or channel is None or visitor is None:
         return refusal  # type: ignore[return-value]
-    visitor = await _visitor(channel, request.query.get("token", ""))
-    if visitor is None:
-        return _refused(request, channel, 401, "token")
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "X-Accel-Buffering": "no"})
     _allow(request, response, channel)
@@ -333,8 +357,8 @@ async def continue_elsewhere(request: web.Request) -> web.Response:
     bots = channel.option_values("continue")
     if not bots:
         return _refused(request, channel, 404, "no_continuation")
-    if not _gate().per_token.take(visitor.public_id):
-        return _refused(request, channel, 429, "messages", TOO_MANY)
+    if over := _over(request, channel, _gate().per_token, visitor.public_id):
+        return over
     token = await continuity.issue(channel.channel_id, visitor.public_id)
     response = web.json_response({"ok": True, "url": f"{bots[0]}?start={token}"})
     _allow(request, response, channel)
@@ -391,8 +415,8 @@ async def _visitor_request(request: web.Request) -> tuple[
     visitor = await _visitor(channel, str(body.get("token") or ""))
     if visitor is None:
         return None, None, None, _refused(request, channel, 401, "token")
-    if not _gate().per_token.take(visitor.public_id):
-        return None, None, None, _refused(request, channel, 429, "messages", TOO_MANY)
+    if over := _over(request, channel, _gate().per_token, visitor.public_id):
+        return None, None, None, over
     return channel, visitor, body, None
 
 

@@ -28,5 +28,7 @@ STRINGS = {
 
 TOO_MANY = gettext_noop("You are sending messages too fast. Please wait a minute and try "
                         "again.")
+TOO_MANY_READS = gettext_noop("Too many requests at once. Please wait a moment: the chat "
+                              "catches up by itself.")
 TOO_LONG = gettext_noop("The message is too long.")
 BAD_PROFILE = gettext_noop("That phone number or e-mail address does not look right.")

@@ -5,11 +5,13 @@ Screenshots at 1366 and 390 px."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 
-from adapters.webchat import new_channel
+from adapters.webchat import new_channel, snippet_line
 from core import owner_config, owner_desk, sample_shop
 from core.events import Platform
 from core.models import Conversation
@@ -115,3 +117,75 @@ async def test_issue_14_the_channels_secret_is_masked_shown_copied_and_rotated(b
     after = await page.locator("input[data-secret]").input_value()
     assert after and after != before
     assert await page.locator("input[data-secret]").get_attribute("type") == "password"
+
+
+async def test_issue_14_the_bubble_speaks_the_channels_language_and_says_too_many_reads(
+        browser, database, fake_telegram):
+    """An English channel on a Persian page: the bubble's label is English before anything
+    is fetched (the snippet's data-lang, else the language the server said last time); too
+    many reads are said in the widget, not silently dropped."""
+    await owner_config.store(sample_shop.sample())
+    process = PasokhProcess(database.data_dir, fake_telegram.base_url)
+    process._env["WEBCHAT_READS_PER_MINUTE"] = "3"  # noqa: SLF001 - a limit for this test
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    channel = new_channel("Shop", [origin], language="en")
+    await owner_desk.save_channel(Platform.WEBCHAT, key=channel.key, token=channel.token,
+                                  webhook_secret="", name=channel.name,
+                                  options=channel.options)
+    # The line as pasted now, and as pasted before it said the language.
+    site = await _shop(port, {"/": snippet_line(process.base, channel.key, "en"),
+                              "/old": snippet_line(process.base, channel.key)})
+    await process.start()
+    try:
+        page = await new_page(browser, DESKTOP)
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url)
+                if "/webchat/api/" in request.url else None)
+        await page.goto(origin + "/")
+        launcher = page.locator(f"{WIDGET} [data-pasokh=launcher]")
+        await launcher.wait_for()
+        assert await launcher.get_attribute("aria-label") == "Open the chat"
+        assert asked == []  # the loader fetched nothing to know it
+        await launcher.click()
+        await page.fill(f"{WIDGET} [data-pasokh=input]", "hello")
+        await page.click(f"{WIDGET} [data-pasokh=send]")
+        # A read, the stream, the reads after the message and the answer: over three.
+        error = page.locator(f"{WIDGET} .status.error", has_text="Too many requests")
+        await error.wait_for(timeout=LIVE_WAIT_MS)
+        await shot(page, "webchat-too-many-reads")
+        # The old line on a Persian page: the language the server said, kept with the token
+        # (the server is not asked this time, so the loader alone labels the bubble).
+        await page.route("**/webchat/api/**", lambda route: route.abort())
+        await page.goto(origin + "/old")
+        await launcher.wait_for()
+        assert await launcher.get_attribute("aria-label") == "Open the chat"
+    finally:
+        await process.terminate()
+        await site.cleanup()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _shop(port: int, lines: dict[str, str]) -> web.AppRunner:
+    """A Persian shop's pages, each with its line."""
+    app = web.Application()
+    for path, line in lines.items():
+        html = ("<!doctype html><html lang='fa' dir='rtl'><head><meta charset='utf-8'>"
+                f"<title>فروشگاه</title></head><body><h1>فروشگاه</h1>{line}</body></html>")
+        app.router.add_get(path, _page_of(html))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+def _page_of(html: str):  # type: ignore[no-untyped-def]
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=html, content_type="text/html")
+
+    return page

@@ -23,7 +23,9 @@
       try { return JSON.parse(localStorage.getItem(context.storeKey) || "{}"); } catch (e) { return {}; }
     }
     function save() {
-      try { localStorage.setItem(context.storeKey, JSON.stringify({ token: token, pending: pending })); }
+      // The channel's language too: the loader labels the bubble with it on the next page.
+      try { localStorage.setItem(context.storeKey, JSON.stringify({ token: token, pending: pending,
+        language: words.language || "" })); }
       catch (e) { /* private mode: the chat works for this page only */ }
     }
     function el(tag, attributes, text) {
@@ -147,12 +149,19 @@
       });
     }
 
-    var fetching = null;
+    var fetching = null, later = null;
     function catchUp() {
       if (fetching) { fetching.again = true; return fetching.done; }
       fetching = { again: false };
       fetching.done = request("GET", "/messages?after=" + lastId + "&token=" + encodeURIComponent(token))
         .then(function (data) {
+          if (data.status === 429) {  // too many reads: said, and read again when allowed
+            fetching = null;
+            say(data.message || "", true);
+            clearTimeout(later);
+            later = setTimeout(function () { say(""); catchUp(); }, (data.retry_after || 5) * 1000);
+            return;
+          }
           (data.messages || []).forEach(show);
           if (knownId < 0) knownId = lastId;  // the first read: the history, not news
           log.scrollTop = log.scrollHeight;

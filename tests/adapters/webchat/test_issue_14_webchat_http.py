@@ -59,7 +59,9 @@ async def limited(aiohttp_client, settings_with_fake):
     from bots.runtime import create_app
 
     settings = settings_with_fake.with_environment(WEBCHAT_MESSAGES_PER_MINUTE="2",
-                                                   WEBCHAT_VISITORS_PER_HOUR_PER_IP="3")
+                                                   WEBCHAT_VISITORS_PER_HOUR_PER_IP="3",
+                                                   WEBCHAT_READS_PER_MINUTE="3",
+                                                   WEBCHAT_READS_PER_MINUTE_PER_IP="5")
     return await aiohttp_client(create_app(settings))
 
 
@@ -133,6 +135,7 @@ async def test_issue_14_limits_answer_429_in_persian_and_are_counted(limited):
     refused = await _send(limited, key, token, "سه", "3")
     assert refused.status == 429
     assert "صبر کنید" in (await refused.json())["message"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
     too_long = await _send(limited, key, (await _session(limited, key))["token"], "x" * 2001,
                            "4")
     assert too_long.status == 413
@@ -424,3 +427,28 @@ async def test_issue_14_the_owner_sees_the_secret_masked_and_rotates_it(pasokh):
     for wrong in ("999999", "x"):
         missing = await post_form(pasokh, "/owner/channels/secret", {"channel": wrong})
         assert missing.status == 400
+
+
+async def test_issue_14_reads_are_limited_per_visitor_and_per_ip(limited):
+    key = await _channel(limited)
+    token = (await _session(limited, key))["token"]
+    for _ in range(3):
+        assert (await _history(limited, key, token)).status == 200
+    refused = await _history(limited, key, token)  # the visitor's fourth read this minute
+    assert refused.status == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 60
+    body = await refused.json()
+    assert body["error"] == "reads" and body["retry_after"] == wait
+    assert "صبر کنید" in body["message"]
+    assert refused.headers["Access-Control-Allow-Origin"] == ORIGIN  # the widget reads it
+    stream = await limited.get(f"/webchat/api/{key}/stream", params={"token": token},
+                               headers=HEADERS)
+    assert stream.status == 429  # the stream is a read too
+    # The IP's five reads are spent too (four reads, then the stream): another visitor
+    # behind it waits as well.
+    other = (await _session(limited, key))["token"]
+    shared = await _history(limited, key, other)
+    assert shared.status == 429 and (await shared.json())["error"] == "reads_ip"
+    await serving.gate.refusals.flush()
+    assert sum((await refusals_by_channel()).values()) == 3
