@@ -110,6 +110,20 @@ async def visitor_messages(channel_id: int, public_id: str, *, after: int = 0,
             for row in rows]
 
 
+async def seen_up_to(channel_id: int, public_id: str) -> int:
+    """The last message id a person in the panel has read of this visitor's conversations
+    (the panel marks what it shows read, core/desk/timeline.py); 0 when none was read."""
+    rows = await query_rows(
+        connection(),
+        "SELECT MAX(r.last_read_message_id) AS seen FROM read_mark r"
+        " JOIN conversation c ON c.id = r.conversation_id"
+        " JOIN identity i ON i.id = c.identity_id"
+        " WHERE i.channel_id = ? AND i.external_id = ?",
+        [channel_id, public_id],
+    )
+    return int(rows[0]["seen"] or 0) if rows else 0
+
+
 async def set_profile(channel_id: int, public_id: str, *, name: str, phone: str | None,
                       email: str | None) -> None:
     """What the visitor told about itself (the pre-chat fields), put on its next messages;

@@ -39,6 +39,7 @@ from core.visitors import (
     VisitorProfile,
     active_visitor,
     issue_visitor,
+    seen_up_to,
     set_attributes,
     set_profile,
     visitor_messages,
@@ -231,7 +232,8 @@ async def history(request: web.Request) -> web.Response:
     except ValueError:
         after = 0
     messages = await visitor_messages(channel.channel_id, visitor.public_id, after=after)
-    response = web.json_response({"ok": True, "messages": [
+    seen = await seen_up_to(channel.channel_id, visitor.public_id)
+    response = web.json_response({"ok": True, "seen": seen, "messages": [
         {"id": m.message_id, "from": "visitor" if m.author == "customer" else m.author,
          "kind": m.kind, "text": m.text, "buttons": [list(b) for b in m.buttons],
          "at": m.created_at.isoformat()}
@@ -288,7 +290,8 @@ async def send(request: web.Request) -> web.Response:
 
 async def stream(request: web.Request) -> web.StreamResponse:
     """"sync" whenever the visitor has something new (the widget then reads the history),
-    "typing" while an agent types to it."""
+    "typing" while an agent types to it, "seen" when an agent has its conversation open
+    (the history then says how far it was read)."""
     channel, visitor, refusal = await _reader(request)
     if refusal is not None or channel is None or visitor is None:
         return refusal  # type: ignore[return-value]

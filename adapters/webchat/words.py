@@ -19,6 +19,7 @@ STRINGS = {
     "bot": gettext_noop("Assistant"),
     "agent": gettext_noop("Support"),
     "typing": gettext_noop("Support is typing…"),
+    "seen": gettext_noop("Seen"),
     "continue": gettext_noop("Continue in Telegram"),
     "prechat": gettext_noop("If you like, tell us (none is required):"),
     "name": gettext_noop("Your name"),

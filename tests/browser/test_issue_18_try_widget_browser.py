@@ -67,6 +67,19 @@ async def test_issue_18_try_the_bot_is_the_web_chat_widget(browser, previewed):
     await page.wait_for_timeout(300)  # the font settles
     await shot(page, "issue-18-try-the-bot-widget")
 
+    # The owner opens the conversation in the panel, in another tab: the widget says "seen"
+    # under the visitor's last message, live.
+    conversation = await Conversation.get(channel__platform="webchat")
+    panel = await page.context.new_page()
+    await panel.goto(f"{previewed.base}/conversations/{conversation.id}")
+    seen = frame.locator(f"{WIDGET} [data-pasokh=message][data-from=visitor]"
+                         " [data-pasokh=seen]")
+    await seen.wait_for(timeout=LIVE_WAIT_MS)
+    assert await seen.inner_text() == "دیده شد"
+    assert await frame.locator(f"{WIDGET} [data-pasokh=seen]").count() == 1
+    assert await frame.locator(f"{WIDGET} [data-from=visitor][data-seen=true]").count() == 2
+    await shot(page, "webchat-seen")
+
     phone = await new_page(browser, PHONE)
     await log_in(phone, previewed.base, OWNER)
     await phone.goto(previewed.base + "/owner/try")

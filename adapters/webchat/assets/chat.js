@@ -14,6 +14,8 @@
     var pending = saved.pending || [];  // typed, not yet acknowledged by the server
     var words = {}, lastId = 0, seen = {}, source = null, retry = null, started = null;
     var knownId = -1, sound = false;  // the last message of the history; the owner's chime
+    var mine = [], seenUpTo = 0;  // the visitor's bubbles [id, element]; read by an agent up to
+    var seenMark = el("span", { class: "seen", "data-pasokh": "seen" });
 
     var font = typeof FontFace === "function" ?
       new FontFace("Pasokh Vazirmatn", "url(" + base + "/webchat/vazirmatn.woff2)") : null;
@@ -127,6 +129,7 @@
       withLinks(body, message.text || "");
       bubble.appendChild(body);
       log.appendChild(bubble);
+      if (from === "visitor") mine.push([message.id, bubble]);
       // Replies that arrive while the panel is closed (not the history read at start).
       if (from !== "visitor" && !state.open && knownId >= 0 && message.id > knownId) {
         state.unread += 1;
@@ -163,6 +166,7 @@
             return;
           }
           (data.messages || []).forEach(show);
+          markSeen(data.seen || 0);
           if (knownId < 0) knownId = lastId;  // the first read: the history, not news
           log.scrollTop = log.scrollHeight;
           var again = fetching.again;
@@ -170,6 +174,20 @@
           if (again) return catchUp();
         }, function () { fetching = null; });
       return fetching.done;
+    }
+
+    // "Seen" under the visitor's last message an agent has read; each read one is marked.
+    function markSeen(upTo) {
+      seenUpTo = Math.max(seenUpTo, upTo);
+      var last = null;
+      mine.forEach(function (pair) {
+        if (pair[0] > seenUpTo) return;
+        pair[1].setAttribute("data-seen", "true");
+        last = pair[1];
+      });
+      if (!last) return;
+      seenMark.textContent = words.seen || "";
+      last.appendChild(seenMark);
     }
 
     function chime() {
@@ -187,7 +205,7 @@
     }
 
     function clear() {
-      lastId = 0; seen = {}; knownId = -1;
+      lastId = 0; seen = {}; knownId = -1; mine = []; seenUpTo = 0;
       while (log.firstChild) log.removeChild(log.firstChild);
       offer([]);
     }
@@ -274,6 +292,7 @@
     function heard(news, fromStream) {
       if (fromStream && tabs) tabs.postMessage(news);
       if (news === "sync") { say(""); catchUp(); flush(); }
+      if (news === "seen") catchUp();
       if (news === "typing") {
         typing.textContent = words.typing || "";
         clearTimeout(typingTimer);
@@ -302,6 +321,7 @@
       source = new EventSource(api + "/stream?token=" + encodeURIComponent(token));
       source.addEventListener("sync", function () { heard("sync", true); });
       source.addEventListener("typing", function () { heard("typing", true); });
+      source.addEventListener("seen", function () { heard("seen", true); });
       source.addEventListener("error", function () {
         // Closed for good: refused (a revoked token) or the page is going away. The session
         // says which: it keeps a good token and gives a new visitor for a refused one.

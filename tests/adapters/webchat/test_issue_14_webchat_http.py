@@ -369,11 +369,14 @@ async def test_issue_18_try_the_bot_frames_the_widget_of_a_channel_allowing_paso
     await _channel(pasokh)  # the shop's site only: no preview, the chat and a hint instead
     page = await (await pasokh.get("/owner/try")).text()
     assert 'id="try-chat"' in page and "<iframe" not in page and own in page
+    preview_link = "همان‌طور ببینید که بازدیدکنندگانتان می‌بینند"
+    assert preview_link not in await (await pasokh.get("/owner/channels")).text()
     key = await _channel(pasokh, origins=(ORIGIN, own))
     channel_id = next(c.channel_id for c in await owner_desk.channels() if c.key == key)
     page = await (await pasokh.get("/owner/try")).text()
     assert f'src="/owner/try/widget?channel={channel_id}"' in page
     assert 'id="try-chat"' not in page
+    assert (await (await pasokh.get("/owner/channels")).text()).count(preview_link) == 1
     framed = await pasokh.get("/owner/try/widget", params={"channel": str(channel_id)})
     assert framed.status == 200
     assert "frame-ancestors 'self'" in framed.headers["Content-Security-Policy"]
@@ -452,3 +455,32 @@ async def test_issue_14_reads_are_limited_per_visitor_and_per_ip(limited):
     assert shared.status == 429 and (await shared.json())["error"] == "reads_ip"
     await serving.gate.refusals.flush()
     assert sum((await refusals_by_channel()).values()) == 3
+
+
+async def test_issue_14_the_visitor_sees_when_an_agent_has_read_its_message(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    stream = await pasokh.get(f"/webchat/api/{key}/stream", params={"token": token},
+                              headers=HEADERS)
+
+    async def next_event(name: str) -> None:
+        while f"event: {name}".encode() not in await stream.content.readline():
+            pass
+
+    await asyncio.wait_for(next_event("sync"), 10)  # the first, on connecting
+    assert (await _send(pasokh, key, token, "کسی هست؟", "q")).status == 202
+    conversation = await Conversation.get(chat_id=token.split(".")[0])
+    asked = await Message.get(conversation_id=conversation.id, author="customer")
+    history = await (await _history(pasokh, key, token)).json()
+    assert history["seen"] == 0  # nobody in the panel has opened it
+    await make_user("agent@shop.ir", "agent")
+    await log_in(pasokh, "agent@shop.ir")
+    opened = await pasokh.get(f"/conversations/{conversation.id}")
+    assert opened.status == 200
+    # The page says it has the conversation open: the visitor's stream hears "seen".
+    assert (await post_form(pasokh, f"/conversations/{conversation.id}/presence",
+                            {"typing": "0"}, htmx=True)).status < 300
+    await asyncio.wait_for(next_event("seen"), 10)
+    history = await (await _history(pasokh, key, token)).json()
+    assert history["seen"] >= asked.id
+    stream.close()
