@@ -128,7 +128,8 @@ def snippet_line(base_url: str, key: str, language: str = "fa") -> str:
 
 
 class NoFiles:
-    """Visitors' files are not taken yet: nothing to download."""
+    """Visitors' files are stored as they arrive (api.upload), so the inbox records them
+    stored: nothing is ever downloaded."""
 
     async def locate(self, ref: MediaRef) -> MediaLocation:
         raise MediaRefused("web chat keeps no files elsewhere")

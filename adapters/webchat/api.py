@@ -30,11 +30,20 @@ from adapters.webchat import identity, tokens
 from adapters.webchat.guard import Gate, WindowCounter, origin_allowed, request_allowed
 from adapters.webchat.hub import hub
 from adapters.webchat.static import static_routes
-from adapters.webchat.words import BAD_PROFILE, STRINGS, TOO_LONG, TOO_MANY, TOO_MANY_READS
+from adapters.webchat.words import (
+    BAD_FILE,
+    BAD_PROFILE,
+    FILE_TOO_LARGE,
+    STRINGS,
+    TOO_LONG,
+    TOO_MANY,
+    TOO_MANY_READS,
+)
 from core import continuity
 from core.channel_setup import own_address
 from core.events import ChannelCredentials, EventKind, InboundEvent, MessageKind, Platform, Sender
 from core.i18n import translation
+from core.media import MediaRefused, media_path, normalize_type, store_upload
 from core.visitors import (
     VisitorProfile,
     active_visitor,
@@ -42,6 +51,7 @@ from core.visitors import (
     seen_up_to,
     set_attributes,
     set_profile,
+    visitor_file,
     visitor_messages,
     vouched_visitor,
 )
@@ -50,6 +60,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15.0
 CLIENT_ID_CHARS = 64
+FILE_NAME_CHARS = 128
 TOKEN_LIFETIME = timedelta(days=365)
 
 PHONE = re.compile(r"\+?[0-9۰-۹٠-٩ ()-]{5,31}")
@@ -199,6 +210,8 @@ def _session_answer(request: web.Request, channel: ChannelCredentials,
         "continues": bool(channel.option_values("continue")),
         "ask": list(channel.option_values("ask")),
         "sound": channel.option_values("sound") == ("on",),
+        "files": {"types": list(_gate().limits.file_types),
+                  "max_bytes": _gate().limits.max_file_bytes},
         "strings": {name: _said(channel, text) for name, text in STRINGS.items()},
     })
     _allow(request, response, channel)
@@ -236,7 +249,8 @@ async def history(request: web.Request) -> web.Response:
     response = web.json_response({"ok": True, "seen": seen, "messages": [
         {"id": m.message_id, "from": "visitor" if m.author == "customer" else m.author,
          "kind": m.kind, "text": m.text, "buttons": [list(b) for b in m.buttons],
-         "at": m.created_at.isoformat()}
+         "at": m.created_at.isoformat(),
+         **({"file": {"type": m.file.mime_type, "name": m.file.name}} if m.file else {})}
         for m in messages]})
     _allow(request, response, channel)
     return response
@@ -284,6 +298,87 @@ async def send(request: web.Request) -> web.Response:
         return _refused(request, channel, 503, "not_stored")
     await hub.notify(channel.channel_id, visitor.public_id)  # the visitor's other tabs
     response = web.json_response({"ok": True}, status=202)
+    _allow(request, response, channel)
+    return response
+
+
+async def upload(request: web.Request) -> web.Response:
+    """A file from the visitor: the body is the file (sent as text/plain, so without a
+    preflight), `?type=` its type, `?name=` its name, `?id=` the widget's id for the
+    message. Checked (type on the channel's list and matching its first bytes, size) and
+    stored by its hash like a platform's download; then a message like any other."""
+    channel, refusal = _judged(request)
+    if refusal is not None or channel is None:
+        return refusal  # type: ignore[return-value]
+    gate = _gate()
+    if over := _over(request, channel, gate.per_ip, _ip(request)):
+        return over
+    visitor = await _visitor(channel, request.query.get("token", ""))
+    if visitor is None:
+        return _refused(request, channel, 401, "token")
+    if over := _over(request, channel, gate.per_token, visitor.public_id):
+        return over
+    declared = normalize_type(request.query.get("type"))
+    if declared not in gate.limits.file_types:
+        return _refused(request, channel, 415, "file_type", BAD_FILE)
+    limit = gate.limits.max_file_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _refused(request, channel, 413, "file_size", FILE_TOO_LARGE)
+    try:
+        data = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        data = b""
+    if not data or len(data) > limit:
+        return _refused(request, channel, 413 if data else 400, "file_size", FILE_TOO_LARGE)
+    services: AdapterServices = request.app[SERVICES]
+    name = request.query.get("name", "").strip()[:FILE_NAME_CHARS] or None
+    try:
+        ref = await asyncio.to_thread(store_upload, services.settings, data, declared, name)
+    except MediaRefused as refused:
+        log.info("webchat: channel %d refused a file: %s", channel.channel_id, refused)
+        return _refused(request, channel, 415, "file_type", BAD_FILE)
+    client_id = request.query.get("id", "")[:CLIENT_ID_CHARS] or secrets.token_urlsafe(12)
+    event = InboundEvent(
+        platform=Platform.WEBCHAT, channel_id=channel.channel_id, kind=EventKind.MESSAGE,
+        external_id=f"{visitor.public_id}:{client_id}",
+        sender=Sender(external_id=visitor.public_id, display_name=visitor.name,
+                      phone=visitor.phone, language=language_of(channel)),
+        chat_id=visitor.public_id,
+        message_kind=MessageKind.PHOTO if declared.startswith("image/")
+        else MessageKind.DOCUMENT,
+        media=ref, occurred_at=_now(),
+    )
+    try:
+        await services.inbox.ingest([event])
+    except Exception:
+        log.exception("webchat: could not store a visitor's file")
+        return _refused(request, channel, 503, "not_stored")
+    await hub.notify(channel.channel_id, visitor.public_id)
+    response = web.json_response({"ok": True}, status=202)
+    _allow(request, response, channel)
+    return response
+
+
+async def file(request: web.Request) -> web.StreamResponse:
+    """The stored file of one of the visitor's messages, read by the widget with fetch()
+    (so with its Origin checked, never as a bare <img> another site could embed)."""
+    channel, visitor, refusal = await _reader(request)
+    if refusal is not None or channel is None or visitor is None:
+        return refusal  # type: ignore[return-value]
+    try:
+        message_id = int(request.match_info["message_id"])
+    except ValueError:
+        return _refused(request, channel, 404, "no_file")
+    found = await visitor_file(channel.channel_id, visitor.public_id, message_id)
+    services: AdapterServices = request.app[SERVICES]
+    path = media_path(services.settings, found.digest) if found else None
+    if found is None or path is None:
+        return _refused(request, channel, 404, "no_file")
+    response = web.FileResponse(path, headers={
+        "Content-Type": found.mime_type or "application/octet-stream",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Content-Disposition": "inline" if found.mime_type.startswith("image/")
+        else "attachment"})
     _allow(request, response, channel)
     return response
 
@@ -443,6 +538,8 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/webchat/api/{key}/messages", history, name="webchat-history"),
         web.post("/webchat/api/{key}/messages", send, name="webchat-send"),
         web.get("/webchat/api/{key}/stream", stream, name="webchat-stream"),
+        web.post("/webchat/api/{key}/files", upload, name="webchat-upload"),
+        web.get("/webchat/api/{key}/files/{message_id}", file, name="webchat-file"),
         web.post("/webchat/api/{key}/identify", identify, name="webchat-identify"),
         web.post("/webchat/api/{key}/continue", continue_elsewhere, name="webchat-continuation"),
         web.post("/webchat/api/{key}/profile", profile, name="webchat-profile"),

@@ -17,12 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.events import ChannelCredentials
-from core.settings import Settings, env_int
+from core.settings import Settings, env_int, env_text
 from core.visitors import add_refusals
 
 log = logging.getLogger(__name__)
 
 REFUSALS_FLUSH_SECONDS = 5.0
+FILE_TYPES = "image/jpeg image/png image/gif image/webp application/pdf"
 
 
 def normal_origin(text: str) -> str | None:
@@ -156,6 +157,8 @@ class VisitorLimits:
     visitors_per_hour_per_ip: int
     max_text_chars: int
     max_body_bytes: int
+    max_file_bytes: int
+    file_types: tuple[str, ...]
 
     @classmethod
     def of(cls, settings: Settings) -> VisitorLimits:
@@ -168,6 +171,11 @@ class VisitorLimits:
             visitors_per_hour_per_ip=env_int(settings, "WEBCHAT_VISITORS_PER_HOUR_PER_IP", 20),
             max_text_chars=env_int(settings, "WEBCHAT_MAX_TEXT_CHARS", 2000),
             max_body_bytes=env_int(settings, "WEBCHAT_MAX_BODY_BYTES", 16384),
+            # A file is one request's body: never more than the server reads at all.
+            max_file_bytes=min(env_int(settings, "WEBCHAT_MAX_FILE_BYTES", 1024 * 1024),
+                               settings.webhook_max_body_bytes),
+            file_types=tuple(env_text(settings, "WEBCHAT_FILE_TYPES", FILE_TYPES)
+                             .replace(",", " ").lower().split()),
         )
 
 

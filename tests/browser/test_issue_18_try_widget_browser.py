@@ -202,3 +202,49 @@ def _page_of(html: str):  # type: ignore[no-untyped-def]
         return web.Response(text=html, content_type="text/html")
 
     return page
+
+
+def _picture(width: int = 160, height: int = 100) -> bytes:
+    """A real PNG with a gradient, made here rather than kept as a file."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 255 // width, 90, y * 255 // height))
+                                       for x in range(width)) for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+async def test_issue_14_a_visitor_sends_a_picture_seen_as_a_thumbnail_both_sides(
+        browser, previewed, tmp_path):
+    picture = tmp_path / "رسید.png"
+    picture.write_bytes(_picture())
+    page = await new_page(browser, DESKTOP)
+    await log_in(page, previewed.base, OWNER)
+    await page.goto(previewed.base + "/owner/try")
+    frame = page.frame_locator("iframe.try-frame")
+    await frame.locator(f"{WIDGET} [data-pasokh=attach]:not([hidden])").wait_for(
+        timeout=LIVE_WAIT_MS)
+    await frame.locator(f"{WIDGET} [data-pasokh=file]").set_input_files(str(picture))
+    thumbnail = frame.locator(f"{WIDGET} [data-from=visitor] img[data-pasokh=image]")
+    await thumbnail.wait_for(timeout=LIVE_WAIT_MS)
+    await eventually(lambda: _loaded(thumbnail), timeout=20, what="the thumbnail drawn")
+    await page.wait_for_timeout(300)
+    await shot(page, "webchat-picture")
+    # The agent's panel shows the same picture in the conversation.
+    conversation = await Conversation.get(channel__platform="webchat")
+    panel = await page.context.new_page()
+    await panel.goto(f"{previewed.base}/conversations/{conversation.id}")
+    shown = panel.locator(".media img")
+    await shown.wait_for(timeout=LIVE_WAIT_MS)
+    await eventually(lambda: _loaded(shown), timeout=20, what="the picture in the panel")
+    await shot(panel, "webchat-picture-panel")
+
+
+async def _loaded(image) -> bool:
+    return await image.evaluate("img => img.complete && img.naturalWidth === 160")

@@ -64,6 +64,10 @@
     var form = el("form", { class: "compose" });
     var input = el("textarea", { "data-pasokh": "input", rows: "1", dir: "auto", maxlength: "2000" });
     var sendButton = el("button", { type: "submit", "data-pasokh": "send", class: "send" });
+    var picker = el("input", { type: "file", hidden: "", "data-pasokh": "file" });
+    var attach = el("button", { type: "button", "data-pasokh": "attach", class: "attach", hidden: "" }, "+");
+    var files = { types: [], max_bytes: 0 };  // what the channel takes, from the session
+    form.appendChild(attach); form.appendChild(picker);
     form.appendChild(input); form.appendChild(sendButton);
     panel.setAttribute("aria-labelledby", "pasokh-title");
     [header, log, typing, choices, status, onward, prechat, form].forEach(function (part) { panel.appendChild(part); });
@@ -79,6 +83,8 @@
       input.setAttribute("placeholder", words.input || "");
       sendButton.textContent = words.send || "";
       onward.textContent = words["continue"] || "";
+      attach.setAttribute("aria-label", words.attach || "");
+      attach.setAttribute("title", words.attach || "");
       context.launcher.setAttribute("aria-label", words.open || "");
       context.badge.setAttribute("aria-label", words.unread || "");
     }
@@ -108,6 +114,11 @@
         words.language = data.language;
         if (data.continues) onward.removeAttribute("hidden");
         sound = data.sound === true;
+        files = data.files || files;
+        if (files.types.length) {
+          picker.setAttribute("accept", files.types.join(","));
+          attach.removeAttribute("hidden");
+        }
         offerFields(data.ask || []);
         save();
         label();
@@ -125,9 +136,10 @@
       var bubble = el("div", { "data-pasokh": "message", "data-from": from, class: "message " + from });
       var who = el("span", { class: "who" }, words[from === "visitor" ? "you" : from] || "");
       bubble.appendChild(who);
+      if (message.file) bubble.appendChild(attachment(message));
       var body = el("p", { class: "text", dir: "auto" });
       withLinks(body, message.text || "");
-      bubble.appendChild(body);
+      if (message.text || !message.file) bubble.appendChild(body);
       log.appendChild(bubble);
       if (from === "visitor") mine.push([message.id, bubble]);
       // Replies that arrive while the panel is closed (not the history read at start).
@@ -174,6 +186,42 @@
           if (again) return catchUp();
         }, function () { fetching = null; });
       return fetching.done;
+    }
+
+    // A message's file, read with fetch() (its Origin checked like every request): a
+    // picture as a thumbnail, anything else as a link that opens it.
+    function attachment(message) {
+      var url = api + "/files/" + message.id + "?token=" + encodeURIComponent(token);
+      var image = message.file.type.indexOf("image/") === 0;
+      var holder = image ? el("img", { class: "thumb", "data-pasokh": "image", alt: message.file.name || words.file || "" })
+        : el("a", { class: "file", href: "#", "data-pasokh": "file-link" }, message.file.name || words.file || "");
+      fetch(url, { mode: "cors", credentials: "omit" }).then(function (response) {
+        if (!response.ok) throw response;
+        return response.blob();
+      }).then(function (blob) {
+        var local = URL.createObjectURL(blob);
+        if (image) holder.setAttribute("src", local);
+        else { holder.setAttribute("href", local); holder.setAttribute("download", message.file.name || "file"); }
+      }, function () {});
+      return holder;
+    }
+
+    function upload(chosen) {
+      if (!chosen) return;
+      if (files.types.indexOf(chosen.type) < 0) { say(words.bad_file || "", true); return; }
+      if (chosen.size > files.max_bytes) { say(words.file_too_large || "", true); return; }
+      var id = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+      var url = api + "/files?token=" + encodeURIComponent(token) + "&id=" + id +
+        "&type=" + encodeURIComponent(chosen.type) + "&name=" + encodeURIComponent(chosen.name || "");
+      // text/plain: a simple request, no preflight; the type goes in the address.
+      fetch(url, { method: "POST", mode: "cors", credentials: "omit", body: chosen,
+                   headers: { "Content-Type": "text/plain;charset=UTF-8" } })
+        .then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (data) {
+            if (!data.ok) say(data.message || words.offline || "", true);
+            else { say(""); catchUp(); }
+          });
+        }, function () { say(words.offline || "", false); });
     }
 
     // "Seen" under the visitor's last message an agent has read; each read one is marked.
@@ -355,6 +403,12 @@
       }
     });
     closer.addEventListener("click", function () { chat.close(); });
+    attach.addEventListener("click", function () { picker.click(); });
+    picker.addEventListener("change", function () {
+      var chosen = picker.files && picker.files[0];
+      picker.value = "";
+      session().then(function () { upload(chosen); }, function () { say(words.offline || "", false); });
+    });
     // The window opens on the click itself (a pop-up blocker allows that), then goes to the
     // one-time link once the server made it.
     onward.addEventListener("click", function () {

@@ -5,6 +5,7 @@ visitor's stream, the limits and the refusal counts the owner sees."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -484,3 +485,92 @@ async def test_issue_14_the_visitor_sees_when_an_agent_has_read_its_message(paso
     history = await (await _history(pasokh, key, token)).json()
     assert history["seen"] >= asked.id
     stream.close()
+
+
+def _png() -> bytes:
+    """A real 2×2 PNG (red), made here rather than kept as a file."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+async def _upload(client, key: str, token: str, data: bytes, kind: str, client_id: str,
+                  headers=HEADERS):
+    return await client.post(f"/webchat/api/{key}/files", headers=headers, data=data,
+                             params={"token": token, "type": kind, "name": "عکس.png",
+                                     "id": client_id})
+
+
+async def test_issue_14_a_visitors_picture_is_stored_shown_to_it_and_to_the_agent(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    session = await _session(pasokh, key, token)
+    assert "image/png" in session["files"]["types"] and session["files"]["max_bytes"] > 0
+    picture = _png()
+    sent = await _upload(pasokh, key, token, picture, "image/png", "p1")
+    assert sent.status == 202, await sent.text()
+
+    async def shown() -> bool:
+        messages = (await (await _history(pasokh, key, token)).json())["messages"]
+        return any(m.get("file") for m in messages)
+
+    await eventually(shown, what="the stored picture in the visitor's history")
+    messages = (await (await _history(pasokh, key, token)).json())["messages"]
+    mine = next(m for m in messages if m.get("file"))
+    assert mine["from"] == "visitor" and mine["kind"] == "photo"
+    assert mine["file"] == {"type": "image/png", "name": "عکس.png"}
+    read = await pasokh.get(f"/webchat/api/{key}/files/{mine['id']}", params={"token": token},
+                            headers=HEADERS)
+    assert read.status == 200 and await read.read() == picture
+    assert read.headers["Content-Type"] == "image/png"
+    assert read.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in read.headers["Content-Security-Policy"]
+    stored = await Message.get(id=mine["id"])
+    assert stored.media["stored"] == hashlib.sha256(picture).hexdigest()
+    # Another visitor, another site, a bare <img> of another site: nothing.
+    other = (await _session(pasokh, key))["token"]
+    assert (await pasokh.get(f"/webchat/api/{key}/files/{mine['id']}", params={"token": other},
+                             headers=HEADERS)).status == 404
+    for foreign in ({"Origin": "https://evil.example"},
+                    {"Sec-Fetch-Site": "cross-site", "Referer": "https://evil.example/"}):
+        assert (await pasokh.get(f"/webchat/api/{key}/files/{mine['id']}",
+                                 params={"token": token}, headers=foreign)).status == 403
+    # The agent sees it in the conversation, as a picture from any channel.
+    await make_user("agent@shop.ir", "agent")
+    await log_in(pasokh, "agent@shop.ir")
+    page = await (await pasokh.get(f"/conversations/{stored.conversation_id}")).text()
+    assert f'<img src="/media/{mine["id"]}"' in page
+    served = await pasokh.get(f"/media/{mine['id']}")
+    assert served.status == 200 and await served.read() == picture
+
+
+async def test_issue_14_a_visitors_file_outside_the_channels_rules_is_refused(files_limited):
+    client = files_limited
+    key = await _channel(client)
+    token = (await _session(client, key))["token"]
+    wrong_type = await _upload(client, key, token, b"<script>alert(1)</script>", "text/html",
+                               "a")
+    assert wrong_type.status == 415
+    assert "PDF" in (await wrong_type.json())["message"]
+    disguised = await _upload(client, key, token, b"<html>not a picture" * 3, "image/png", "b")
+    assert disguised.status == 415
+    too_large = await _upload(client, key, token, _png() + b"\x00" * 200, "image/png", "c")
+    assert too_large.status == 413
+    assert "بزرگ" in (await too_large.json())["message"]
+    assert (await _upload(client, key, "forged", _png(), "image/png", "d")).status == 401
+    assert await Message.filter(media__isnull=False).count() == 0
+
+
+@pytest.fixture
+async def files_limited(aiohttp_client, settings_with_fake):
+    from bots.runtime import create_app
+
+    settings = settings_with_fake.with_environment(WEBCHAT_MAX_FILE_BYTES="200")
+    return await aiohttp_client(create_app(settings))
