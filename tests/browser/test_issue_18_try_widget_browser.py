@@ -130,6 +130,14 @@ async def test_issue_14_the_channels_secret_is_masked_shown_copied_and_rotated(b
     after = await page.locator("input[data-secret]").input_value()
     assert after and after != before
     assert await page.locator("input[data-secret]").get_attribute("type") == "password"
+    phone = await new_page(browser, PHONE)
+    await log_in(phone, previewed.base, OWNER)
+    await phone.goto(previewed.base + "/owner/channels")
+    overflow = await phone.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    await phone.locator("input[data-secret]").scroll_into_view_if_needed()
+    await shot(phone, "webchat-secret-phone")
 
 
 async def test_issue_14_the_bubble_speaks_the_channels_language_and_says_too_many_reads(
