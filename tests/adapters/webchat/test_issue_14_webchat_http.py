@@ -549,6 +549,15 @@ async def test_issue_14_a_visitors_picture_is_stored_shown_to_it_and_to_the_agen
     assert f'<img src="/media/{mine["id"]}"' in page
     served = await pasokh.get(f"/media/{mine['id']}")
     assert served.status == 200 and await served.read() == picture
+    # A PDF is a document, handed to the visitor as an attachment.
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    assert (await _upload(pasokh, key, token, pdf, "application/pdf", "p2")).status == 202
+    messages = (await (await _history(pasokh, key, token, after=mine["id"])).json())["messages"]
+    document = next(m for m in messages if m.get("file"))
+    assert document["kind"] == "document" and document["file"]["type"] == "application/pdf"
+    read = await pasokh.get(f"/webchat/api/{key}/files/{document['id']}",
+                            params={"token": token}, headers=HEADERS)
+    assert read.headers["Content-Disposition"] == "attachment" and await read.read() == pdf
 
 
 async def test_issue_14_a_visitors_file_outside_the_channels_rules_is_refused(files_limited):
