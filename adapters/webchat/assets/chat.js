@@ -334,7 +334,7 @@
     // One stream for all of a visitor's tabs: the tab holding the lock listens and passes
     // what it hears to the others (one connection, one badge sound).
     var tabs = window.BroadcastChannel ? new BroadcastChannel(context.storeKey) : null;
-    var leading = false, holding = false, typingTimer = null;
+    var leading = false, holding = false, typingTimer = null, streamDelay = RETRY_MS;
     if (tabs) tabs.onmessage = function (event) { heard(event.data, false); };
 
     function heard(news, fromStream) {
@@ -367,15 +367,18 @@
     function stream() {
       if (source) return;
       source = new EventSource(api + "/stream?token=" + encodeURIComponent(token));
+      source.addEventListener("open", function () { streamDelay = RETRY_MS; });
       source.addEventListener("sync", function () { heard("sync", true); });
       source.addEventListener("typing", function () { heard("typing", true); });
       source.addEventListener("seen", function () { heard("seen", true); });
       source.addEventListener("error", function () {
         // Closed for good: refused (a revoked token) or the page is going away. The session
         // says which: it keeps a good token and gives a new visitor for a refused one.
+        // Refused again and again (too many reads): wait longer each time, up to a minute.
         if (source.readyState === EventSource.CLOSED) {
           source = null; started = null;
-          setTimeout(function () { session().then(stream, function () {}); }, RETRY_MS);
+          setTimeout(function () { session().then(stream, function () {}); }, streamDelay);
+          streamDelay = Math.min(streamDelay * 2, 60000);
         }
       });
     }
