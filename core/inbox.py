@@ -35,6 +35,7 @@ from core.db import dialect_sql, is_postgres, query_rows
 from core.events import EventKind, InboundEvent, MessageKind
 from core.inbox_updates import record_deletion, record_status, set_reachable
 from core.limits import fitted
+from core.media import STORED_PREFIX
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction
 from core.opt_outs import opt_out_recipient
@@ -580,6 +581,9 @@ class _BatchWriter:
                 "file_name": event.media.file_name,
                 "size": event.media.size,
             }
+            if event.media.file_id.startswith(STORED_PREFIX):  # stored on arrival
+                media.update(stored=event.media.file_id.removeprefix(STORED_PREFIX),
+                             mime=event.media.mime_type, size=event.media.size)
         text = event.text[:MAX_TEXT_CHARS] if event.text else event.text
         return [
             conversation_id,

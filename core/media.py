@@ -40,6 +40,10 @@ from core.tasks import finish
 log = logging.getLogger(__name__)
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+# A file sent to Pasokh itself (a web chat visitor's), stored on arrival: its MediaRef's
+# file_id is this prefix and the content's hash; the inbox records it stored (nothing to
+# download).
+STORED_PREFIX = "stored:"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 3
 _HEAD_BYTES = 16  # enough for every signature in _SIGNATURES
@@ -200,6 +204,23 @@ class MediaStore:
             return
         target.parent.mkdir(exist_ok=True)
         os.replace(incoming, target)
+
+
+def store_upload(settings: Settings, data: bytes, declared: str,
+                 file_name: str | None = None) -> MediaRef:
+    """A file sent to Pasokh itself, checked as a download is (a type on the allowlist that
+    its first bytes match) and stored by its hash; the reference a message carries for it.
+    MediaRefused when it is not taken. Blocking: call it in a thread."""
+    mime_type = check_type(normalize_type(declared), data[:_HEAD_BYTES])
+    digest = hashlib.sha256(data).hexdigest()
+    store = MediaStore(settings.data_dir / "media")
+    incoming, file = store.open_incoming()
+    with file:
+        file.write(data)
+        _flush(file)
+    store.commit(incoming, digest)
+    return MediaRef(file_id=STORED_PREFIX + digest, mime_type=mime_type, file_name=file_name,
+                    size=len(data))
 
 
 def media_path(settings: Settings, digest: str) -> Path | None:

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -23,7 +24,7 @@ from core.db import connection, query_rows
 from core.desk.customers import ATTRIBUTE_NAME_CHARS, ATTRIBUTE_VALUE_CHARS, MAX_ATTRIBUTES
 from core.message_meta import decode_meta
 from core.models import Author, ChannelRefusal, Customer, Identity, Visitor
-from core.sqlvalues import from_db_time
+from core.sqlvalues import from_db_time, from_json
 from core.text import strip_invisible
 
 PUBLIC_ID_BYTES = 18
@@ -40,6 +41,24 @@ class VisitorMessage:
     text: str
     buttons: tuple[tuple[str, str], ...]  # (title, payload) the bot offered
     created_at: datetime
+    file: VisitorFile | None = None  # a file it carries, once stored
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitorFile:
+    """A stored file of a visitor's message (core/media.py's store, by hash)."""
+
+    digest: str
+    mime_type: str
+    name: str
+
+
+def _file_of(media: Any) -> VisitorFile | None:
+    media = from_json(media) if media is not None else None
+    if not isinstance(media, dict) or not isinstance(media.get("stored"), str):
+        return None
+    return VisitorFile(digest=media["stored"], mime_type=str(media.get("mime") or ""),
+                       name=str(media.get("file_name") or ""))
 
 
 async def issue_visitor(channel_id: int) -> str:
@@ -96,7 +115,7 @@ async def visitor_messages(channel_id: int, public_id: str, *, after: int = 0,
     Private notes, system records and replies that failed or were cancelled are not its."""
     rows = await query_rows(
         connection(),
-        "SELECT m.id, m.author, m.kind, m.text, m.meta, m.created_at FROM message m"
+        "SELECT m.id, m.author, m.kind, m.text, m.meta, m.media, m.created_at FROM message m"
         " JOIN conversation c ON c.id = m.conversation_id"
         " JOIN identity i ON i.id = c.identity_id"
         " WHERE i.channel_id = ? AND i.external_id = ? AND m.id > ? AND m.author != ?"
@@ -106,8 +125,36 @@ async def visitor_messages(channel_id: int, public_id: str, *, after: int = 0,
     )
     return [VisitorMessage(message_id=int(row["id"]), author=row["author"], kind=row["kind"],
                            text=row["text"] or "", buttons=decode_meta(row["meta"]).buttons,
-                           created_at=from_db_time(row["created_at"]))
+                           created_at=from_db_time(row["created_at"]),
+                           file=_file_of(row["media"]))
             for row in rows]
+
+
+async def visitor_file(channel_id: int, public_id: str, message_id: int) -> VisitorFile | None:
+    """The stored file of one of the visitor's own messages (or a reply to it), else None."""
+    rows = await query_rows(
+        connection(),
+        "SELECT m.media FROM message m"
+        " JOIN conversation c ON c.id = m.conversation_id"
+        " JOIN identity i ON i.id = c.identity_id"
+        " WHERE i.channel_id = ? AND i.external_id = ? AND m.id = ? AND m.author != ?",
+        [channel_id, public_id, message_id, Author.SYSTEM.value],
+    )
+    return _file_of(rows[0]["media"]) if rows else None
+
+
+async def seen_up_to(channel_id: int, public_id: str) -> int:
+    """The last message id a person in the panel has read of this visitor's conversations
+    (the panel marks what it shows read, core/desk/timeline.py); 0 when none was read."""
+    rows = await query_rows(
+        connection(),
+        "SELECT MAX(r.last_read_message_id) AS seen FROM read_mark r"
+        " JOIN conversation c ON c.id = r.conversation_id"
+        " JOIN identity i ON i.id = c.identity_id"
+        " WHERE i.channel_id = ? AND i.external_id = ?",
+        [channel_id, public_id],
+    )
+    return int(rows[0]["seen"] or 0) if rows else 0
 
 
 async def set_profile(channel_id: int, public_id: str, *, name: str, phone: str | None,

@@ -119,13 +119,17 @@ def new_secret() -> str:
     return secrets.token_urlsafe(SECRET_BYTES)
 
 
-def snippet_line(base_url: str, key: str) -> str:
-    return (f'<script src="{base_url}/webchat/widget.js" data-channel="{key}" '
+def snippet_line(base_url: str, key: str, language: str = "fa") -> str:
+    """The line to paste; a channel in another language than Persian says so (`data-lang`),
+    so that the bubble's label is in it before the chat has asked the server anything."""
+    lang = f' data-lang="{language}"' if language != "fa" else ""
+    return (f'<script src="{base_url}/webchat/widget.js" data-channel="{key}"{lang} '
             'async></script>')
 
 
 class NoFiles:
-    """Visitors' files are not taken yet: nothing to download."""
+    """Visitors' files are stored as they arrive (api.upload), so the inbox records them
+    stored: nothing is ever downloaded."""
 
     async def locate(self, ref: MediaRef) -> MediaLocation:
         raise MediaRefused("web chat keeps no files elsewhere")
@@ -211,7 +215,7 @@ class WebchatAdapter:
 
     def snippet(self, channel: ChannelCredentials, settings: Settings) -> str:
         return snippet_line(settings.public_url or f"http://{settings.host}:{settings.port}",
-                            channel.key)
+                            channel.key, api.language_of(channel))
 
     def new_secret(self) -> str:
         return new_secret()

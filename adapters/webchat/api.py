@@ -8,8 +8,8 @@ by itself, and every request is an ordinary one that proxies and the Origin chec
 alike. A POST is sent as text/plain so that the browser sends it without a preflight.
 
 Every visitor request is judged in this order: the channel exists (404), the `Origin` is
-on its allow-list (403), the limits per IP and per token (429, with words the widget shows),
-the size (413), the token (401); only then is the body used.
+on its allow-list (403), the limits per IP and per token (429 with Retry-After, and words
+the widget shows), the size (413), the token (401); only then is the body used.
 """
 
 from __future__ import annotations
@@ -27,20 +27,31 @@ from aiohttp import web
 
 from adapters.base import SERVICES, AdapterServices
 from adapters.webchat import identity, tokens
-from adapters.webchat.guard import Gate, origin_allowed, request_allowed
+from adapters.webchat.guard import Gate, WindowCounter, origin_allowed, request_allowed
 from adapters.webchat.hub import hub
 from adapters.webchat.static import static_routes
-from adapters.webchat.words import BAD_PROFILE, STRINGS, TOO_LONG, TOO_MANY
+from adapters.webchat.words import (
+    BAD_FILE,
+    BAD_PROFILE,
+    FILE_TOO_LARGE,
+    STRINGS,
+    TOO_LONG,
+    TOO_MANY,
+    TOO_MANY_READS,
+)
 from core import continuity
 from core.channel_setup import own_address
 from core.events import ChannelCredentials, EventKind, InboundEvent, MessageKind, Platform, Sender
 from core.i18n import translation
+from core.media import MediaRefused, media_path, normalize_type, store_upload
 from core.visitors import (
     VisitorProfile,
     active_visitor,
     issue_visitor,
+    seen_up_to,
     set_attributes,
     set_profile,
+    visitor_file,
     visitor_messages,
     vouched_visitor,
 )
@@ -49,6 +60,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15.0
 CLIENT_ID_CHARS = 64
+FILE_NAME_CHARS = 128
 TOKEN_LIFETIME = timedelta(days=365)
 
 PHONE = re.compile(r"\+?[0-9۰-۹٠-٩ ()-]{5,31}")
@@ -80,15 +92,27 @@ def _said(channel: ChannelCredentials, message: str) -> str:
 
 
 def _refused(request: web.Request, channel: ChannelCredentials | None, status: int,
-             reason: str, text: str = "") -> web.Response:
+             reason: str, text: str = "", retry_after: int = 0) -> web.Response:
     if channel is not None:
         _gate().refusals.count(channel.channel_id, reason)
-    body = {"ok": False, "error": reason}
+    body: dict[str, Any] = {"ok": False, "error": reason}
     if text and channel is not None:
         body["message"] = _said(channel, text)
-    response = web.json_response(body, status=status)
+    headers = {}
+    if retry_after:
+        body["retry_after"] = retry_after
+        headers["Retry-After"] = str(retry_after)
+    response = web.json_response(body, status=status, headers=headers)
     _allow(request, response, channel)
     return response
+
+
+def _over(request: web.Request, channel: ChannelCredentials, counter: WindowCounter,
+          key: str, text: str = TOO_MANY) -> web.Response | None:
+    """None while `key` is within the counter's limit, else its 429 with Retry-After."""
+    if counter.take(key):
+        return None
+    return _refused(request, channel, 429, counter.limit.name, text, counter.retry_after())
 
 
 def _allow(request: web.Request, response: web.StreamResponse,
@@ -172,8 +196,8 @@ async def session(request: web.Request) -> web.Response:
     token = str(body.get("token") or "")
     visitor = await _visitor(channel, token) if token else None
     if visitor is None:
-        if not _gate().visitors.take(_ip(request)):
-            return _refused(request, channel, 429, "visitors_ip", TOO_MANY)
+        if over := _over(request, channel, _gate().visitors, _ip(request)):
+            return over
         token = tokens.sign(channel, await issue_visitor(channel.channel_id), _now())
     return _session_answer(request, channel, token)
 
@@ -186,28 +210,47 @@ def _session_answer(request: web.Request, channel: ChannelCredentials,
         "continues": bool(channel.option_values("continue")),
         "ask": list(channel.option_values("ask")),
         "sound": channel.option_values("sound") == ("on",),
+        "files": {"types": list(_gate().limits.file_types),
+                  "max_bytes": _gate().limits.max_file_bytes},
         "strings": {name: _said(channel, text) for name, text in STRINGS.items()},
     })
     _allow(request, response, channel)
     return response
 
 
-async def history(request: web.Request) -> web.Response:
+async def _reader(request: web.Request) -> tuple[ChannelCredentials | None,
+                                                  VisitorProfile | None, web.Response | None]:
+    """The channel and the visitor of a read (the history, the stream), or a refusal: the
+    reads per IP are counted before the token is looked up, the visitor's after."""
     channel, refusal = _judged(request)
     if refusal is not None or channel is None:
-        return refusal  # type: ignore[return-value]
+        return None, None, refusal
+    gate = _gate()
+    if over := _over(request, channel, gate.reads_ip, _ip(request), TOO_MANY_READS):
+        return None, None, over
     visitor = await _visitor(channel, request.query.get("token", ""))
     if visitor is None:
-        return _refused(request, channel, 401, "token")
+        return None, None, _refused(request, channel, 401, "token")
+    if over := _over(request, channel, gate.reads, visitor.public_id, TOO_MANY_READS):
+        return None, None, over
+    return channel, visitor, None
+
+
+async def history(request: web.Request) -> web.Response:
+    channel, visitor, refusal = await _reader(request)
+    if refusal is not None or channel is None or visitor is None:
+        return refusal  # type: ignore[return-value]
     try:
         after = max(0, int(request.query.get("after", "0")))
     except ValueError:
         after = 0
     messages = await visitor_messages(channel.channel_id, visitor.public_id, after=after)
-    response = web.json_response({"ok": True, "messages": [
+    seen = await seen_up_to(channel.channel_id, visitor.public_id)
+    response = web.json_response({"ok": True, "seen": seen, "messages": [
         {"id": m.message_id, "from": "visitor" if m.author == "customer" else m.author,
          "kind": m.kind, "text": m.text, "buttons": [list(b) for b in m.buttons],
-         "at": m.created_at.isoformat()}
+         "at": m.created_at.isoformat(),
+         **({"file": {"type": m.file.mime_type, "name": m.file.name}} if m.file else {})}
         for m in messages]})
     _allow(request, response, channel)
     return response
@@ -220,16 +263,16 @@ async def send(request: web.Request) -> web.Response:
     if refusal is not None or channel is None:
         return refusal  # type: ignore[return-value]
     gate = _gate()
-    if not gate.per_ip.take(_ip(request)):
-        return _refused(request, channel, 429, "messages_ip", TOO_MANY)
+    if over := _over(request, channel, gate.per_ip, _ip(request)):
+        return over
     body = await _body(request, channel)
     if body is None:
         return _refused(request, channel, 413, "too_large", TOO_LONG)
     visitor = await _visitor(channel, str(body.get("token") or ""))
     if visitor is None:
         return _refused(request, channel, 401, "token")
-    if not gate.per_token.take(visitor.public_id):
-        return _refused(request, channel, 429, "messages", TOO_MANY)
+    if over := _over(request, channel, gate.per_token, visitor.public_id):
+        return over
     client_id = str(body.get("id") or "")[:CLIENT_ID_CHARS] or secrets.token_urlsafe(12)
     text = str(body.get("text") or "").strip()
     payload = str(body.get("button") or "")
@@ -259,15 +302,94 @@ async def send(request: web.Request) -> web.Response:
     return response
 
 
-async def stream(request: web.Request) -> web.StreamResponse:
-    """"sync" whenever the visitor has something new (the widget then reads the history),
-    "typing" while an agent types to it."""
+async def upload(request: web.Request) -> web.Response:
+    """A file from the visitor: the body is the file (sent as text/plain, so without a
+    preflight), `?type=` its type, `?name=` its name, `?id=` the widget's id for the
+    message. Checked (type on the channel's list and matching its first bytes, size) and
+    stored by its hash like a platform's download; then a message like any other."""
     channel, refusal = _judged(request)
     if refusal is not None or channel is None:
         return refusal  # type: ignore[return-value]
+    gate = _gate()
+    if over := _over(request, channel, gate.per_ip, _ip(request)):
+        return over
     visitor = await _visitor(channel, request.query.get("token", ""))
     if visitor is None:
         return _refused(request, channel, 401, "token")
+    if over := _over(request, channel, gate.per_token, visitor.public_id):
+        return over
+    declared = normalize_type(request.query.get("type"))
+    if declared not in gate.limits.file_types:
+        return _refused(request, channel, 415, "file_type", BAD_FILE)
+    limit = gate.limits.max_file_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _refused(request, channel, 413, "file_size", FILE_TOO_LARGE)
+    try:
+        data = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        data = b""
+    if not data or len(data) > limit:
+        return _refused(request, channel, 413 if data else 400, "file_size", FILE_TOO_LARGE)
+    services: AdapterServices = request.app[SERVICES]
+    name = request.query.get("name", "").strip()[:FILE_NAME_CHARS] or None
+    try:
+        ref = await asyncio.to_thread(store_upload, services.settings, data, declared, name)
+    except MediaRefused as refused:
+        log.info("webchat: channel %d refused a file: %s", channel.channel_id, refused)
+        return _refused(request, channel, 415, "file_type", BAD_FILE)
+    client_id = request.query.get("id", "")[:CLIENT_ID_CHARS] or secrets.token_urlsafe(12)
+    event = InboundEvent(
+        platform=Platform.WEBCHAT, channel_id=channel.channel_id, kind=EventKind.MESSAGE,
+        external_id=f"{visitor.public_id}:{client_id}",
+        sender=Sender(external_id=visitor.public_id, display_name=visitor.name,
+                      phone=visitor.phone, language=language_of(channel)),
+        chat_id=visitor.public_id,
+        message_kind=MessageKind.PHOTO if declared.startswith("image/")
+        else MessageKind.DOCUMENT,
+        media=ref, occurred_at=_now(),
+    )
+    try:
+        await services.inbox.ingest([event])
+    except Exception:
+        log.exception("webchat: could not store a visitor's file")
+        return _refused(request, channel, 503, "not_stored")
+    await hub.notify(channel.channel_id, visitor.public_id)
+    response = web.json_response({"ok": True}, status=202)
+    _allow(request, response, channel)
+    return response
+
+
+async def file(request: web.Request) -> web.StreamResponse:
+    """The stored file of one of the visitor's messages, read by the widget with fetch()
+    (so with its Origin checked, never as a bare <img> another site could embed)."""
+    channel, visitor, refusal = await _reader(request)
+    if refusal is not None or channel is None or visitor is None:
+        return refusal  # type: ignore[return-value]
+    try:
+        message_id = int(request.match_info["message_id"])
+    except ValueError:
+        return _refused(request, channel, 404, "no_file")
+    found = await visitor_file(channel.channel_id, visitor.public_id, message_id)
+    services: AdapterServices = request.app[SERVICES]
+    path = media_path(services.settings, found.digest) if found else None
+    if found is None or path is None:
+        return _refused(request, channel, 404, "no_file")
+    response = web.FileResponse(path, headers={
+        "Content-Type": found.mime_type or "application/octet-stream",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Content-Disposition": "inline" if found.mime_type.startswith("image/")
+        else "attachment"})
+    _allow(request, response, channel)
+    return response
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """"sync" whenever the visitor has something new (the widget then reads the history),
+    "typing" while an agent types to it, "seen" when an agent has its conversation open
+    (the history then says how far it was read)."""
+    channel, visitor, refusal = await _reader(request)
+    if refusal is not None or channel is None or visitor is None:
+        return refusal  # type: ignore[return-value]
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "X-Accel-Buffering": "no"})
     _allow(request, response, channel)
@@ -333,8 +455,8 @@ async def continue_elsewhere(request: web.Request) -> web.Response:
     bots = channel.option_values("continue")
     if not bots:
         return _refused(request, channel, 404, "no_continuation")
-    if not _gate().per_token.take(visitor.public_id):
-        return _refused(request, channel, 429, "messages", TOO_MANY)
+    if over := _over(request, channel, _gate().per_token, visitor.public_id):
+        return over
     token = await continuity.issue(channel.channel_id, visitor.public_id)
     response = web.json_response({"ok": True, "url": f"{bots[0]}?start={token}"})
     _allow(request, response, channel)
@@ -391,8 +513,8 @@ async def _visitor_request(request: web.Request) -> tuple[
     visitor = await _visitor(channel, str(body.get("token") or ""))
     if visitor is None:
         return None, None, None, _refused(request, channel, 401, "token")
-    if not _gate().per_token.take(visitor.public_id):
-        return None, None, None, _refused(request, channel, 429, "messages", TOO_MANY)
+    if over := _over(request, channel, _gate().per_token, visitor.public_id):
+        return None, None, None, over
     return channel, visitor, body, None
 
 
@@ -416,6 +538,8 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/webchat/api/{key}/messages", history, name="webchat-history"),
         web.post("/webchat/api/{key}/messages", send, name="webchat-send"),
         web.get("/webchat/api/{key}/stream", stream, name="webchat-stream"),
+        web.post("/webchat/api/{key}/files", upload, name="webchat-upload"),
+        web.get("/webchat/api/{key}/files/{message_id}", file, name="webchat-file"),
         web.post("/webchat/api/{key}/identify", identify, name="webchat-identify"),
         web.post("/webchat/api/{key}/continue", continue_elsewhere, name="webchat-continuation"),
         web.post("/webchat/api/{key}/profile", profile, name="webchat-profile"),

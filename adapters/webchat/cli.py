@@ -33,7 +33,7 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
     print(f"pasokh: web chat {new.name!r} is channel {channel_id}; a running pasokh serves "
           "it within seconds. Paste this line before </body>:", file=sys.stderr)
-    print(snippet_line(base, new.key))
+    print(snippet_line(base, new.key, args.language))
     print("pasokh: the channel's secret, for the site's server to sign identities with "
           f"(docs/webchat.md); it is shown only now, keep it secret: {new.token}",
           file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -16,12 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.events import ChannelCredentials
-from core.settings import Settings, env_int
+from core.settings import Settings, env_int, env_text
 from core.visitors import add_refusals
 
 log = logging.getLogger(__name__)
 
 REFUSALS_FLUSH_SECONDS = 5.0
+FILE_TYPES = "image/jpeg image/png image/gif image/webp application/pdf"
 
 
 def normal_origin(text: str) -> str | None:
@@ -99,6 +101,12 @@ class WindowCounter:
         self._counts[key] += 1
         return self._counts[key] <= self.limit.allowed
 
+    def retry_after(self) -> int:
+        """Whole seconds until the window turns (for `Retry-After`), at least 1."""
+        now = self._clock()
+        turns = (int(now // self.limit.window) + 1) * self.limit.window
+        return max(1, math.ceil(turns - now))
+
 
 class Refusals:
     """Refused requests by (channel id, reason), written every few seconds."""
@@ -144,9 +152,13 @@ class VisitorLimits:
 
     messages_per_minute: int
     messages_per_minute_per_ip: int
+    reads_per_minute: int
+    reads_per_minute_per_ip: int
     visitors_per_hour_per_ip: int
     max_text_chars: int
     max_body_bytes: int
+    max_file_bytes: int
+    file_types: tuple[str, ...]
 
     @classmethod
     def of(cls, settings: Settings) -> VisitorLimits:
@@ -154,9 +166,16 @@ class VisitorLimits:
             messages_per_minute=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE", 20),
             messages_per_minute_per_ip=env_int(settings, "WEBCHAT_MESSAGES_PER_MINUTE_PER_IP",
                                                60),
+            reads_per_minute=env_int(settings, "WEBCHAT_READS_PER_MINUTE", 120),
+            reads_per_minute_per_ip=env_int(settings, "WEBCHAT_READS_PER_MINUTE_PER_IP", 600),
             visitors_per_hour_per_ip=env_int(settings, "WEBCHAT_VISITORS_PER_HOUR_PER_IP", 20),
             max_text_chars=env_int(settings, "WEBCHAT_MAX_TEXT_CHARS", 2000),
             max_body_bytes=env_int(settings, "WEBCHAT_MAX_BODY_BYTES", 16384),
+            # A file is one request's body: never more than the server reads at all.
+            max_file_bytes=min(env_int(settings, "WEBCHAT_MAX_FILE_BYTES", 1024 * 1024),
+                               settings.webhook_max_body_bytes),
+            file_types=tuple(env_text(settings, "WEBCHAT_FILE_TYPES", FILE_TYPES)
+                             .replace(",", " ").lower().split()),
         )
 
 
@@ -167,6 +186,8 @@ class Gate:
         self.limits = limits
         self.per_token = WindowCounter(Limit("messages", limits.messages_per_minute, 60))
         self.per_ip = WindowCounter(Limit("messages_ip", limits.messages_per_minute_per_ip, 60))
+        self.reads = WindowCounter(Limit("reads", limits.reads_per_minute, 60))
+        self.reads_ip = WindowCounter(Limit("reads_ip", limits.reads_per_minute_per_ip, 60))
         self.visitors = WindowCounter(Limit("visitors_ip", limits.visitors_per_hour_per_ip,
                                             3600))
         self.refusals = Refusals()

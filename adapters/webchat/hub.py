@@ -34,7 +34,9 @@ class Waker:
 
     def __init__(self) -> None:
         self.rung = asyncio.Event()
-        self.news: set[str] = set()  # "sync" (read what is new), "typing" (an agent types)
+        # "sync" (read what is new), "typing" (an agent types), "seen" (an agent has the
+        # conversation open, so has read it)
+        self.news: set[str] = set()
 
     def ring(self, news: str) -> None:
         self.news.add(news)
@@ -92,7 +94,7 @@ class Hub:
         async for notice in subscription:
             try:
                 if notice.topic == PRESENCE_TOPIC:
-                    await self._typing(notice.data)
+                    await self._presence(notice.data)
                     continue
                 key = (notice.data.get("channel_id"), notice.data.get("visitor"))
                 for waker in self._streams.get(key, ()):  # type: ignore[call-overload]
@@ -100,9 +102,10 @@ class Hub:
             except Exception:
                 log.exception("webchat: a notice could not be passed on: %.200r", notice.data)
 
-    async def _typing(self, data: dict) -> None:
-        """An agent types in a conversation: tell that visitor's streams held here."""
-        if data.get("typing") is not True or not self._streams:
+    async def _presence(self, data: dict) -> None:
+        """An agent has a conversation open (the panel says so when it shows it, then every
+        few seconds) or types in it: tell that visitor's streams held here."""
+        if not self._streams:
             return
         conversation_id = data.get("conversation_id")
         if not isinstance(conversation_id, int):
@@ -113,7 +116,7 @@ class Hub:
             self._conversations[conversation_id] = await chat_of(conversation_id)
         key = self._conversations[conversation_id]
         for waker in self._streams.get(key, ()) if key else ():
-            waker.ring("typing")
+            waker.ring("typing" if data.get("typing") is True else "seen")
 
 
 hub = Hub()

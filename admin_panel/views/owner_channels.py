@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin_panel.typedefs import CHANNEL_SETUP
+from admin_panel.typedefs import CHANNEL_SETUP, SETTINGS
 from admin_panel.views.owner_common import (
     not_found,
     number_field,
@@ -15,7 +15,7 @@ from admin_panel.views.owner_common import (
     text_field,
 )
 from core import owner_desk
-from core.channel_setup import OfferedForm, SetupRefused
+from core.channel_setup import OfferedForm, SetupRefused, own_address
 from core.i18n import gettext
 from core.owner_desk import OwnerError
 
@@ -36,6 +36,8 @@ async def _page(request: web.Request, *, error: str = "", detail: str = "", succ
         "testable": setup.testable(),
         "snippets": setup.snippets(),
         "secrets": setup.secrets(),
+        "previewed": {preview.channel_id for preview in setup.previews(own_address(
+            request.app[SETTINGS].public_url, request.scheme, request.host))},
         "error": error,
         "detail": detail,
         "success": success,

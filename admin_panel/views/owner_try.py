@@ -90,11 +90,12 @@ def _platform(request: web.Request) -> Platform:
     return Platform(next(iter(request.app[PLATFORMS])))
 
 
-# The frame's page runs the widget, which styles its shadow root with a <style> element;
-# it is the panel's own page otherwise, and only the panel's pages may frame it.
+# The frame's page runs the widget, which styles its shadow root with a <style> element and
+# shows the pictures it read with fetch() as blob: addresses; it is the panel's own page
+# otherwise, and only the panel's pages may frame it.
 WIDGET_PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
-    " img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none';"
+    " img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none';"
     " base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )
 

@@ -14,6 +14,8 @@
     var pending = saved.pending || [];  // typed, not yet acknowledged by the server
     var words = {}, lastId = 0, seen = {}, source = null, retry = null, started = null;
     var knownId = -1, sound = false;  // the last message of the history; the owner's chime
+    var mine = [], seenUpTo = 0;  // the visitor's bubbles [id, element]; read by an agent up to
+    var seenMark = el("span", { class: "seen", "data-pasokh": "seen" });
 
     var font = typeof FontFace === "function" ?
       new FontFace("Pasokh Vazirmatn", "url(" + base + "/webchat/vazirmatn.woff2)") : null;
@@ -23,7 +25,9 @@
       try { return JSON.parse(localStorage.getItem(context.storeKey) || "{}"); } catch (e) { return {}; }
     }
     function save() {
-      try { localStorage.setItem(context.storeKey, JSON.stringify({ token: token, pending: pending })); }
+      // The channel's language too: the loader labels the bubble with it on the next page.
+      try { localStorage.setItem(context.storeKey, JSON.stringify({ token: token, pending: pending,
+        language: words.language || "" })); }
       catch (e) { /* private mode: the chat works for this page only */ }
     }
     function el(tag, attributes, text) {
@@ -60,6 +64,10 @@
     var form = el("form", { class: "compose" });
     var input = el("textarea", { "data-pasokh": "input", rows: "1", dir: "auto", maxlength: "2000" });
     var sendButton = el("button", { type: "submit", "data-pasokh": "send", class: "send" });
+    var picker = el("input", { type: "file", hidden: "", "data-pasokh": "file" });
+    var attach = el("button", { type: "button", "data-pasokh": "attach", class: "attach", hidden: "" }, "+");
+    var files = { types: [], max_bytes: 0 };  // what the channel takes, from the session
+    form.appendChild(attach); form.appendChild(picker);
     form.appendChild(input); form.appendChild(sendButton);
     panel.setAttribute("aria-labelledby", "pasokh-title");
     [header, log, typing, choices, status, onward, prechat, form].forEach(function (part) { panel.appendChild(part); });
@@ -75,6 +83,8 @@
       input.setAttribute("placeholder", words.input || "");
       sendButton.textContent = words.send || "";
       onward.textContent = words["continue"] || "";
+      attach.setAttribute("aria-label", words.attach || "");
+      attach.setAttribute("title", words.attach || "");
       context.launcher.setAttribute("aria-label", words.open || "");
       context.badge.setAttribute("aria-label", words.unread || "");
     }
@@ -104,6 +114,11 @@
         words.language = data.language;
         if (data.continues) onward.removeAttribute("hidden");
         sound = data.sound === true;
+        files = data.files || files;
+        if (files.types.length) {
+          picker.setAttribute("accept", files.types.join(","));
+          attach.removeAttribute("hidden");
+        }
         offerFields(data.ask || []);
         save();
         label();
@@ -121,10 +136,12 @@
       var bubble = el("div", { "data-pasokh": "message", "data-from": from, class: "message " + from });
       var who = el("span", { class: "who" }, words[from === "visitor" ? "you" : from] || "");
       bubble.appendChild(who);
+      if (message.file) bubble.appendChild(attachment(message));
       var body = el("p", { class: "text", dir: "auto" });
       withLinks(body, message.text || "");
-      bubble.appendChild(body);
+      if (message.text || !message.file) bubble.appendChild(body);
       log.appendChild(bubble);
+      if (from === "visitor") mine.push([message.id, bubble]);
       // Replies that arrive while the panel is closed (not the history read at start).
       if (from !== "visitor" && !state.open && knownId >= 0 && message.id > knownId) {
         state.unread += 1;
@@ -147,13 +164,21 @@
       });
     }
 
-    var fetching = null;
+    var fetching = null, later = null;
     function catchUp() {
       if (fetching) { fetching.again = true; return fetching.done; }
       fetching = { again: false };
       fetching.done = request("GET", "/messages?after=" + lastId + "&token=" + encodeURIComponent(token))
         .then(function (data) {
+          if (data.status === 429) {  // too many reads: said, and read again when allowed
+            fetching = null;
+            say(data.message || "", true);
+            clearTimeout(later);
+            later = setTimeout(function () { say(""); catchUp(); }, (data.retry_after || 5) * 1000);
+            return;
+          }
           (data.messages || []).forEach(show);
+          markSeen(data.seen || 0);
           if (knownId < 0) knownId = lastId;  // the first read: the history, not news
           log.scrollTop = log.scrollHeight;
           var again = fetching.again;
@@ -161,6 +186,56 @@
           if (again) return catchUp();
         }, function () { fetching = null; });
       return fetching.done;
+    }
+
+    // A message's file, read with fetch() (its Origin checked like every request): a
+    // picture as a thumbnail, anything else as a link that opens it.
+    function attachment(message) {
+      var url = api + "/files/" + message.id + "?token=" + encodeURIComponent(token);
+      var image = message.file.type.indexOf("image/") === 0;
+      var holder = image ? el("img", { class: "thumb", "data-pasokh": "image", alt: message.file.name || words.file || "" })
+        : el("a", { class: "file", href: "#", "data-pasokh": "file-link" }, message.file.name || words.file || "");
+      fetch(url, { mode: "cors", credentials: "omit" }).then(function (response) {
+        if (!response.ok) throw response;
+        return response.blob();
+      }).then(function (blob) {
+        var local = URL.createObjectURL(blob);
+        if (image) holder.setAttribute("src", local);
+        else { holder.setAttribute("href", local); holder.setAttribute("download", message.file.name || "file"); }
+      }, function () {});
+      return holder;
+    }
+
+    function upload(chosen) {
+      if (!chosen) return;
+      if (files.types.indexOf(chosen.type) < 0) { say(words.bad_file || "", true); return; }
+      if (chosen.size > files.max_bytes) { say(words.file_too_large || "", true); return; }
+      var id = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+      var url = api + "/files?token=" + encodeURIComponent(token) + "&id=" + id +
+        "&type=" + encodeURIComponent(chosen.type) + "&name=" + encodeURIComponent(chosen.name || "");
+      // text/plain: a simple request, no preflight; the type goes in the address.
+      fetch(url, { method: "POST", mode: "cors", credentials: "omit", body: chosen,
+                   headers: { "Content-Type": "text/plain;charset=UTF-8" } })
+        .then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (data) {
+            if (!data.ok) say(data.message || words.offline || "", true);
+            else { say(""); catchUp(); }
+          });
+        }, function () { say(words.offline || "", false); });
+    }
+
+    // "Seen" under the visitor's last message an agent has read; each read one is marked.
+    function markSeen(upTo) {
+      seenUpTo = Math.max(seenUpTo, upTo);
+      var last = null;
+      mine.forEach(function (pair) {
+        if (pair[0] > seenUpTo) return;
+        pair[1].setAttribute("data-seen", "true");
+        last = pair[1];
+      });
+      if (!last) return;
+      seenMark.textContent = words.seen || "";
+      last.appendChild(seenMark);
     }
 
     function chime() {
@@ -178,7 +253,7 @@
     }
 
     function clear() {
-      lastId = 0; seen = {}; knownId = -1;
+      lastId = 0; seen = {}; knownId = -1; mine = []; seenUpTo = 0;
       while (log.firstChild) log.removeChild(log.firstChild);
       offer([]);
     }
@@ -259,12 +334,13 @@
     // One stream for all of a visitor's tabs: the tab holding the lock listens and passes
     // what it hears to the others (one connection, one badge sound).
     var tabs = window.BroadcastChannel ? new BroadcastChannel(context.storeKey) : null;
-    var leading = false, holding = false, typingTimer = null;
+    var leading = false, holding = false, typingTimer = null, streamDelay = RETRY_MS;
     if (tabs) tabs.onmessage = function (event) { heard(event.data, false); };
 
     function heard(news, fromStream) {
       if (fromStream && tabs) tabs.postMessage(news);
       if (news === "sync") { say(""); catchUp(); flush(); }
+      if (news === "seen") catchUp();
       if (news === "typing") {
         typing.textContent = words.typing || "";
         clearTimeout(typingTimer);
@@ -291,14 +367,18 @@
     function stream() {
       if (source) return;
       source = new EventSource(api + "/stream?token=" + encodeURIComponent(token));
+      source.addEventListener("open", function () { streamDelay = RETRY_MS; });
       source.addEventListener("sync", function () { heard("sync", true); });
       source.addEventListener("typing", function () { heard("typing", true); });
+      source.addEventListener("seen", function () { heard("seen", true); });
       source.addEventListener("error", function () {
         // Closed for good: refused (a revoked token) or the page is going away. The session
         // says which: it keeps a good token and gives a new visitor for a refused one.
+        // Refused again and again (too many reads): wait longer each time, up to a minute.
         if (source.readyState === EventSource.CLOSED) {
           source = null; started = null;
-          setTimeout(function () { session().then(stream, function () {}); }, RETRY_MS);
+          setTimeout(function () { session().then(stream, function () {}); }, streamDelay);
+          streamDelay = Math.min(streamDelay * 2, 60000);
         }
       });
     }
@@ -326,6 +406,12 @@
       }
     });
     closer.addEventListener("click", function () { chat.close(); });
+    attach.addEventListener("click", function () { picker.click(); });
+    picker.addEventListener("change", function () {
+      var chosen = picker.files && picker.files[0];
+      picker.value = "";
+      session().then(function () { upload(chosen); }, function () { say(words.offline || "", false); });
+    });
     // The window opens on the click itself (a pop-up blocker allows that), then goes to the
     // one-time link once the server made it.
     onward.addEventListener("click", function () {

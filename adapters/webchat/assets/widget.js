@@ -11,13 +11,16 @@
   var channel = script.getAttribute("data-channel") || "";
   var base = new URL(script.src, location.href).origin;
   var storeKey = "pasokh-webchat:" + channel;
-  var lang = (document.documentElement.lang || "fa").slice(0, 2) === "en" ? "en" : "fa";
-  var words = WORDS[lang];
   var state = { open: false, unread: 0, chat: null, loading: false, queue: [] };
 
   function stored() {
     try { return JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return {}; }
   }
+  // The bubble's words in the channel's language: as the server last said it, else as the
+  // snippet says (data-lang, for a channel in English), else the page's own language.
+  var lang = (stored().language || script.getAttribute("data-lang") ||
+    document.documentElement.lang || "fa").slice(0, 2) === "en" ? "en" : "fa";
+  var words = WORDS[lang];
 
   function element(tag, attributes, text) {
     var node = document.createElement(tag);

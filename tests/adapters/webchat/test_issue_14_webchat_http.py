@@ -5,6 +5,7 @@ visitor's stream, the limits and the refusal counts the owner sees."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -59,7 +60,9 @@ async def limited(aiohttp_client, settings_with_fake):
     from bots.runtime import create_app
 
     settings = settings_with_fake.with_environment(WEBCHAT_MESSAGES_PER_MINUTE="2",
-                                                   WEBCHAT_VISITORS_PER_HOUR_PER_IP="3")
+                                                   WEBCHAT_VISITORS_PER_HOUR_PER_IP="3",
+                                                   WEBCHAT_READS_PER_MINUTE="3",
+                                                   WEBCHAT_READS_PER_MINUTE_PER_IP="5")
     return await aiohttp_client(create_app(settings))
 
 
@@ -133,6 +136,7 @@ async def test_issue_14_limits_answer_429_in_persian_and_are_counted(limited):
     refused = await _send(limited, key, token, "سه", "3")
     assert refused.status == 429
     assert "صبر کنید" in (await refused.json())["message"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
     too_long = await _send(limited, key, (await _session(limited, key))["token"], "x" * 2001,
                            "4")
     assert too_long.status == 413
@@ -366,11 +370,14 @@ async def test_issue_18_try_the_bot_frames_the_widget_of_a_channel_allowing_paso
     await _channel(pasokh)  # the shop's site only: no preview, the chat and a hint instead
     page = await (await pasokh.get("/owner/try")).text()
     assert 'id="try-chat"' in page and "<iframe" not in page and own in page
+    preview_link = "همان‌طور ببینید که بازدیدکنندگانتان می‌بینند"
+    assert preview_link not in await (await pasokh.get("/owner/channels")).text()
     key = await _channel(pasokh, origins=(ORIGIN, own))
     channel_id = next(c.channel_id for c in await owner_desk.channels() if c.key == key)
     page = await (await pasokh.get("/owner/try")).text()
     assert f'src="/owner/try/widget?channel={channel_id}"' in page
     assert 'id="try-chat"' not in page
+    assert (await (await pasokh.get("/owner/channels")).text()).count(preview_link) == 1
     framed = await pasokh.get("/owner/try/widget", params={"channel": str(channel_id)})
     assert framed.status == 200
     assert "frame-ancestors 'self'" in framed.headers["Content-Security-Policy"]
@@ -424,3 +431,155 @@ async def test_issue_14_the_owner_sees_the_secret_masked_and_rotates_it(pasokh):
     for wrong in ("999999", "x"):
         missing = await post_form(pasokh, "/owner/channels/secret", {"channel": wrong})
         assert missing.status == 400
+
+
+async def test_issue_14_reads_are_limited_per_visitor_and_per_ip(limited):
+    key = await _channel(limited)
+    token = (await _session(limited, key))["token"]
+    for _ in range(3):
+        assert (await _history(limited, key, token)).status == 200
+    refused = await _history(limited, key, token)  # the visitor's fourth read this minute
+    assert refused.status == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 60
+    body = await refused.json()
+    assert body["error"] == "reads" and body["retry_after"] == wait
+    assert "صبر کنید" in body["message"]
+    assert refused.headers["Access-Control-Allow-Origin"] == ORIGIN  # the widget reads it
+    stream = await limited.get(f"/webchat/api/{key}/stream", params={"token": token},
+                               headers=HEADERS)
+    assert stream.status == 429  # the stream is a read too
+    # The IP's five reads are spent too (four reads, then the stream): another visitor
+    # behind it waits as well.
+    other = (await _session(limited, key))["token"]
+    shared = await _history(limited, key, other)
+    assert shared.status == 429 and (await shared.json())["error"] == "reads_ip"
+    await serving.gate.refusals.flush()
+    assert sum((await refusals_by_channel()).values()) == 3
+
+
+async def test_issue_14_the_visitor_sees_when_an_agent_has_read_its_message(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    stream = await pasokh.get(f"/webchat/api/{key}/stream", params={"token": token},
+                              headers=HEADERS)
+
+    async def next_event(name: str) -> None:
+        while f"event: {name}".encode() not in await stream.content.readline():
+            pass
+
+    await asyncio.wait_for(next_event("sync"), 10)  # the first, on connecting
+    assert (await _send(pasokh, key, token, "کسی هست؟", "q")).status == 202
+    conversation = await Conversation.get(chat_id=token.split(".")[0])
+    asked = await Message.get(conversation_id=conversation.id, author="customer")
+    history = await (await _history(pasokh, key, token)).json()
+    assert history["seen"] == 0  # nobody in the panel has opened it
+    await make_user("agent@shop.ir", "agent")
+    await log_in(pasokh, "agent@shop.ir")
+    opened = await pasokh.get(f"/conversations/{conversation.id}")
+    assert opened.status == 200
+    # The page says it has the conversation open: the visitor's stream hears "seen".
+    assert (await post_form(pasokh, f"/conversations/{conversation.id}/presence",
+                            {"typing": "0"}, htmx=True)).status < 300
+    await asyncio.wait_for(next_event("seen"), 10)
+    history = await (await _history(pasokh, key, token)).json()
+    assert history["seen"] >= asked.id
+    stream.close()
+
+
+def _png() -> bytes:
+    """A real 2×2 PNG (red), made here rather than kept as a file."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+async def _upload(client, key: str, token: str, data: bytes, kind: str, client_id: str,
+                  headers=HEADERS):
+    return await client.post(f"/webchat/api/{key}/files", headers=headers, data=data,
+                             params={"token": token, "type": kind, "name": "عکس.png",
+                                     "id": client_id})
+
+
+async def test_issue_14_a_visitors_picture_is_stored_shown_to_it_and_to_the_agent(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    session = await _session(pasokh, key, token)
+    assert "image/png" in session["files"]["types"] and session["files"]["max_bytes"] > 0
+    picture = _png()
+    sent = await _upload(pasokh, key, token, picture, "image/png", "p1")
+    assert sent.status == 202, await sent.text()
+
+    async def shown() -> bool:
+        messages = (await (await _history(pasokh, key, token)).json())["messages"]
+        return any(m.get("file") for m in messages)
+
+    await eventually(shown, what="the stored picture in the visitor's history")
+    messages = (await (await _history(pasokh, key, token)).json())["messages"]
+    mine = next(m for m in messages if m.get("file"))
+    assert mine["from"] == "visitor" and mine["kind"] == "photo"
+    assert mine["file"] == {"type": "image/png", "name": "عکس.png"}
+    read = await pasokh.get(f"/webchat/api/{key}/files/{mine['id']}", params={"token": token},
+                            headers=HEADERS)
+    assert read.status == 200 and await read.read() == picture
+    assert read.headers["Content-Type"] == "image/png"
+    assert read.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in read.headers["Content-Security-Policy"]
+    stored = await Message.get(id=mine["id"])
+    assert stored.media["stored"] == hashlib.sha256(picture).hexdigest()
+    # Another visitor, another site, a bare <img> of another site: nothing.
+    other = (await _session(pasokh, key))["token"]
+    assert (await pasokh.get(f"/webchat/api/{key}/files/{mine['id']}", params={"token": other},
+                             headers=HEADERS)).status == 404
+    for foreign in ({"Origin": "https://evil.example"},
+                    {"Sec-Fetch-Site": "cross-site", "Referer": "https://evil.example/"}):
+        assert (await pasokh.get(f"/webchat/api/{key}/files/{mine['id']}",
+                                 params={"token": token}, headers=foreign)).status == 403
+    # The agent sees it in the conversation, as a picture from any channel.
+    await make_user("agent@shop.ir", "agent")
+    await log_in(pasokh, "agent@shop.ir")
+    page = await (await pasokh.get(f"/conversations/{stored.conversation_id}")).text()
+    assert f'<img src="/media/{mine["id"]}"' in page
+    served = await pasokh.get(f"/media/{mine['id']}")
+    assert served.status == 200 and await served.read() == picture
+    # A PDF is a document, handed to the visitor as an attachment.
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    assert (await _upload(pasokh, key, token, pdf, "application/pdf", "p2")).status == 202
+    messages = (await (await _history(pasokh, key, token, after=mine["id"])).json())["messages"]
+    document = next(m for m in messages if m.get("file"))
+    assert document["kind"] == "document" and document["file"]["type"] == "application/pdf"
+    read = await pasokh.get(f"/webchat/api/{key}/files/{document['id']}",
+                            params={"token": token}, headers=HEADERS)
+    assert read.headers["Content-Disposition"] == "attachment" and await read.read() == pdf
+
+
+async def test_issue_14_a_visitors_file_outside_the_channels_rules_is_refused(files_limited):
+    client = files_limited
+    key = await _channel(client)
+    token = (await _session(client, key))["token"]
+    wrong_type = await _upload(client, key, token, b"<script>alert(1)</script>", "text/html",
+                               "a")
+    assert wrong_type.status == 415
+    assert "PDF" in (await wrong_type.json())["message"]
+    disguised = await _upload(client, key, token, b"<html>not a picture" * 3, "image/png", "b")
+    assert disguised.status == 415
+    too_large = await _upload(client, key, token, _png() + b"\x00" * 200, "image/png", "c")
+    assert too_large.status == 413
+    assert "بزرگ" in (await too_large.json())["message"]
+    assert (await _upload(client, key, "forged", _png(), "image/png", "d")).status == 401
+    assert await Message.filter(media__isnull=False).count() == 0
+
+
+@pytest.fixture
+async def files_limited(aiohttp_client, settings_with_fake):
+    from bots.runtime import create_app
+
+    settings = settings_with_fake.with_environment(WEBCHAT_MAX_FILE_BYTES="200")
+    return await aiohttp_client(create_app(settings))

@@ -90,8 +90,12 @@ def test_issue_14_a_window_counts_per_key_and_turns():
     counter = WindowCounter(Limit("messages", 2, 60), clock=lambda: moment[0])
     assert [counter.take("a"), counter.take("a"), counter.take("a")] == [True, True, False]
     assert counter.take("b")  # another visitor has its own count
+    assert counter.retry_after() == 60  # at the window's start: all of it
+    moment[0] = 59.2
+    assert counter.retry_after() == 1
     moment[0] = 61.0
     assert counter.take("a")  # a new minute
+    assert counter.retry_after() == 59
 
 
 def test_issue_14_channel_options_check_origins_and_language():
@@ -116,6 +120,10 @@ def test_issue_14_the_snippet_is_the_issues_line():
     assert snippet_line("https://pasokh.example", "KEY") == (
         '<script src="https://pasokh.example/webchat/widget.js" data-channel="KEY" async>'
         '</script>')
+    # A channel in English says so, for the bubble's label before any request.
+    assert snippet_line("https://pasokh.example", "KEY", "en") == (
+        '<script src="https://pasokh.example/webchat/widget.js" data-channel="KEY"'
+        ' data-lang="en" async></script>')
 
 
 def _allowed(channel: ChannelCredentials, *, origin: str | None = None,
