@@ -333,6 +333,27 @@
     button.textContent = shown ? button.dataset.hide : button.dataset.show;
   });
 
+  // An owner's section form is checked on the server when a field changes, and the answer
+  // replaces the form. That answer holds the values the check was sent with: if the owner
+  // typed on meanwhile, it would wipe what they typed, so it is dropped (the next change
+  // sends a new check).
+  const sectionChecks = new WeakMap();
+  function formValues(form) {
+    return JSON.stringify(Array.from(new FormData(form), function (pair) {
+      return [pair[0], typeof pair[1] === "string" ? pair[1] : pair[1].name];
+    }));
+  }
+  function isSectionForm(element) { return element instanceof HTMLFormElement && element.id === "section-form"; }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (isSectionForm(event.detail.elt)) sectionChecks.set(event.detail.elt, formValues(event.detail.elt));
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (isSectionForm(form) && form.isConnected && sectionChecks.get(form) !== formValues(form)) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     // Without this script the suggestions are text to copy; with it, one click inserts them.
     document.querySelectorAll(".assist-use").forEach(function (button) { button.hidden = false; });
