@@ -16,7 +16,8 @@ DUMMY = Path(__file__).resolve().parent / "dummy_platform"
 # What a copy needs to run the app and its test helpers; not the venv, data or corpus.
 COPIED = ("adapters", "admin_panel", "bots", "core", "flows", "locales", "migrations",
           "pyproject.toml")
-TEST_FILES = ("tests/__init__.py", "tests/conftest.py", "tests/integration/__init__.py",
+TEST_FILES = ("tests/__init__.py", "tests/conftest.py", "tests/waits.py",
+              "tests/integration/__init__.py",
               "tests/integration/helpers.py", "tests/panel/__init__.py",
               "tests/panel/helpers.py", "tests/panel/owner_helpers.py")
 

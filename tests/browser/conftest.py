@@ -3,6 +3,7 @@ Playwright. Screenshots go to tests/browser/screenshots/ (git-ignored): look at 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -48,12 +49,26 @@ async def browser(chromium):
 
 
 @pytest.fixture
-async def server(database, fake_telegram):
+async def server(database, fake_telegram, browser):
     """Pasokh as its own process, on the database this test seeds through Tortoise."""
     process = PasokhProcess(database.data_dir, fake_telegram.base_url)
     await process.start()
     yield process
-    await process.terminate()
+    await stop_server(process, browser)
+
+
+async def stop_server(process: PasokhProcess, browser) -> None:
+    """Closes the test's pages first: an open page holds the panel's live stream, and a
+    server stopped under it spends its whole shutdown grace waiting for it (10 s, each
+    browser test). A server still running 30 s after SIGTERM is killed, with a warning,
+    rather than left behind to slow every later test. (A fixture that needs the server
+    asks for `browser` too, so the browser is closed after this.)"""
+    for context in browser.contexts:
+        await context.close()
+    if await process.terminate() is None:
+        process.kill()
+        warnings.warn(f"pasokh serve did not exit within 30 s of SIGTERM ({process.base}); "
+                      "killed", stacklevel=1)
 
 
 async def new_page(browser, viewport=DESKTOP):

@@ -19,7 +19,7 @@ from adapters.webchat import new_channel, snippet_line
 from core import owner_config, owner_desk
 from core.events import Platform
 from core.models import ChannelRefusal, Conversation
-from tests.browser.conftest import log_in, new_page, shot, wait_ms
+from tests.browser.conftest import log_in, new_page, shot, stop_server, wait_ms
 from tests.integration.helpers import eventually, text_update
 from tests.integration.test_crash_recovery import PasokhProcess
 from tests.panel.helpers import make_user
@@ -80,7 +80,7 @@ async def _serve(port: int, html: str) -> web.AppRunner:
     return runner
 
 
-async def _site(database, fake_telegram, shop: str) -> AsyncIterator[Site]:
+async def _site(database, fake_telegram, browser, shop: str) -> AsyncIterator[Site]:
     await owner_config.store(owner_config.parse(shop))
     port, stranger_port = _free_port(), _free_port()
     origin = f"http://127.0.0.1:{port}"
@@ -93,14 +93,14 @@ async def _site(database, fake_telegram, shop: str) -> AsyncIterator[Site]:
     runners = [await _serve(port, _page(line)), await _serve(stranger_port, _page(line))]
     await process.start()
     yield Site(origin, f"http://127.0.0.1:{stranger_port}", process, channel.key)
-    await process.terminate()
+    await stop_server(process, browser)
     for runner in runners:
         await runner.cleanup()
 
 
 @pytest.fixture
-async def site(database, fake_telegram) -> AsyncIterator[Site]:
-    async for made in _site(database, fake_telegram, SHOP):
+async def site(database, fake_telegram, browser) -> AsyncIterator[Site]:
+    async for made in _site(database, fake_telegram, browser, SHOP):
         yield made
 
 
@@ -113,8 +113,8 @@ def _closed_all_week() -> str:
 
 
 @pytest.fixture
-async def closed_site(database, fake_telegram) -> AsyncIterator[Site]:
-    async for made in _site(database, fake_telegram, _closed_all_week()):
+async def closed_site(database, fake_telegram, browser) -> AsyncIterator[Site]:
+    async for made in _site(database, fake_telegram, browser, _closed_all_week()):
         yield made
 
 

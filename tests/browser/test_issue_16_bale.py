@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from tests.browser.conftest import log_in, new_page, shot, wait_ms
+from tests.browser.conftest import log_in, new_page, shot, stop_server, wait_ms
 from tests.fakes.telegram import BALE_API, FakeTelegram
 from tests.integration.bale_helpers import BALE_SECRET, BALE_TOKEN, bale_environment
 from tests.integration.helpers import text_update
@@ -27,12 +27,12 @@ async def fake_bale():
 
 
 @pytest.fixture
-async def server(database, fake_telegram, fake_bale):
+async def server(database, fake_telegram, fake_bale, browser):
     process = PasokhProcess(database.data_dir, fake_telegram.base_url)
     process._env.update(bale_environment(fake_bale))  # the channel .env would declare
     await process.start()
     yield process
-    await process.terminate()
+    await stop_server(process, browser)
 
 
 async def test_issue_16_a_bale_conversation_has_its_own_badge(browser, server, fake_bale):

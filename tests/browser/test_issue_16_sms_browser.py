@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.models import Conversation, Customer
-from tests.browser.conftest import conversation_of, log_in, new_page, shot, wait_ms
+from tests.browser.conftest import conversation_of, log_in, new_page, shot, stop_server, wait_ms
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.integration.helpers import eventually, text_update
 from tests.integration.test_crash_recovery import PasokhProcess
@@ -23,13 +23,13 @@ async def fake_kavenegar():
 
 
 @pytest.fixture
-async def sms_server(database, fake_telegram, fake_kavenegar):
+async def sms_server(database, fake_telegram, fake_kavenegar, browser):
     process = PasokhProcess(database.data_dir, fake_telegram.base_url)
     process._env.update(sms_environment(fake_kavenegar.base_url))  # noqa: SLF001 (a test)
     await process.start()
     fake_kavenegar.callback_url = f"{process.base}/webhooks/sms/kavenegar/{SMS_SECRET}"
     yield process
-    await process.terminate()
+    await stop_server(process, browser)
 
 
 async def test_issue_16_the_reply_box_counts_parts_and_cost_as_the_agent_types(
