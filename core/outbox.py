@@ -56,6 +56,10 @@ log = logging.getLogger(__name__)
 TransportLookup = Callable[[int], Transport | None]
 _Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
+# An outbox row's priority: replies to someone writing now go before anything the business
+# starts itself (follow-ups, broadcasts), whenever both are due.
+REPLY_PRIORITY = 0
+PROACTIVE_PRIORITY = 1
 MIN_SPACING = 0.9  # share of a pace's interval two real sends of one key stay apart
 RECORD_BATCH_SECONDS = 0.02  # outcomes arriving this close together share one transaction
 
@@ -272,9 +276,10 @@ class OutboxWorker:
         in the order they were written, even when one of them is being retried.
         Acknowledgements (no message) are not held behind messages.
 
-        First due, first served, in the order of the (state, next_attempt_at) index: the
-        database stops after one page. Ordered by id it sorted every due row on each pass:
-        88 ms with 64,000 waiting, against 1 ms now."""
+        Replies first, then proactive rows; within each, first due, first served, in the
+        order of the (state, priority, next_attempt_at) index: the database stops after one
+        page. Ordered by id it sorted every due row on each pass: 88 ms with 64,000 waiting,
+        against 1 ms by the index."""
         return await conn.execute_query_dict(
             dialect_sql(
                 conn,
@@ -283,7 +288,7 @@ class OutboxWorker:
                 " WHERE o.state = ? AND o.next_attempt_at <= ? AND (o.message_id IS NULL OR"
                 " NOT EXISTS (SELECT 1 FROM outbox e WHERE e.channel_id = o.channel_id"
                 " AND e.chat_id = o.chat_id AND e.id < o.id AND e.message_id IS NOT NULL"
-                " AND e.state IN (?, ?))) ORDER BY o.next_attempt_at, o.id LIMIT ?",
+                " AND e.state IN (?, ?))) ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?",
             ),
             [OutboxState.PENDING.value, db_time(conn, self._clock.now()), OutboxState.PENDING.value,
              OutboxState.SENDING.value, limit],
@@ -463,6 +468,7 @@ class OutboxEntry:
     identity_id: int
     chat_id: str
     message: OutboundMessage
+    priority: int = REPLY_PRIORITY
 
 
 async def enqueue(conn: BaseDBAsyncClient, entries: Sequence[OutboxEntry], now: datetime
@@ -474,11 +480,12 @@ async def enqueue(conn: BaseDBAsyncClient, entries: Sequence[OutboxEntry], now: 
         dialect_sql(
             conn,
             "INSERT INTO outbox (channel_id, message_id, identity_id, chat_id, payload, state,"
-            " attempts, next_attempt_at, possibly_duplicated, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            " attempts, next_attempt_at, possibly_duplicated, created_at, priority)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
         ),
         [[entry.channel_id, entry.message_id, entry.identity_id, entry.chat_id,
-          db_json(entry.message.to_payload()), OutboxState.PENDING.value, stamp, False, stamp]
+          db_json(entry.message.to_payload()), OutboxState.PENDING.value, stamp, False, stamp,
+          entry.priority]
          for entry in entries],
     )
 
