@@ -170,6 +170,8 @@ async def main() -> None:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--writers", type=int, default=20)
     parser.add_argument("--baseline", type=float, default=20.0)
+    parser.add_argument("--limit", type=float, default=600.0,
+                        help="give up on the broadcast after this many seconds")
     args = parser.parse_args()
 
     telegram = FakeTelegram(tokens=(TELEGRAM_TOKEN,), record_limit=1000, message_limit=1000)
@@ -211,6 +213,7 @@ async def main() -> None:
         now = datetime.now(UTC)
         counts = split(args.recipients)
         recipients.update(await seed(channels, counts, now))
+        print(f"seeded {len(recipients):,} recipients", flush=True)
 
         bus = InProcessBus()
         outbox = OutboxWorker(transports.get, bus)
@@ -270,10 +273,14 @@ async def main() -> None:
         queued_by = time.perf_counter()
         followups.wake()
         writing = asyncio.create_task(write("broadcast", stop))
-        with contextlib.suppress(TimeoutError):
-            async with sent:
-                await asyncio.wait_for(sent.wait_for(
-                    lambda: reached[0] >= len(recipients)), timeout=1800)
+        print(f"broadcast stored in {queued_by - started:.1f} s", flush=True)
+        while reached[0] < len(recipients) and time.perf_counter() - started < args.limit:
+            with contextlib.suppress(TimeoutError):
+                async with sent:
+                    await asyncio.wait_for(sent.wait_for(
+                        lambda: reached[0] >= len(recipients)), timeout=10)
+            print(f"  {time.perf_counter() - started:5.0f} s: {reached[0]:,} of"
+                  f" {len(recipients):,} accepted", flush=True)
         finished = time.perf_counter() - started
         stop.set()
         await writing
