@@ -137,6 +137,7 @@ class Identity(models.Model):
     class Meta:
         table = "identity"
         unique_together = (("channel", "external_id"),)
+        indexes = (("customer_id",),)  # a customer's channels: follow-ups, broadcasts
 
 
 class Team(models.Model):

@@ -1,6 +1,6 @@
 """Issue 16: proactive follow-ups (one row per scheduled follow-up), broadcasts and their
-recipients, how an opt-out came (`source` on the opt-out kept since 0015), and the outbox's
-priority: replies go before proactive traffic."""
+recipients, an index of identities by customer, how an opt-out came (`source` on the
+opt-out kept since 0015), and the outbox's priority: replies go before proactive traffic."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
@@ -63,6 +63,10 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'broadcast_recipient', 'app': 'models', 'unique_together': (('broadcast', 'customer'),), 'indexes': [Index(fields=['state', 'id'])], 'pk_attr': 'id', 'table_description': 'One customer of a broadcast: pending, queued in the outbox as `message_id` (marked in'},
             bases=['Model'],
+        ),
+        ops.AddIndex(
+            model_name='Identity',
+            index=Index(fields=['customer_id']),
         ),
         ops.AddField(
             model_name='OptOut',

@@ -25,7 +25,7 @@ from core.models import (
     OutboxItem,
 )
 from core.opt_outs import set_opt_out
-from core.proactive import ProactiveRules
+from core.proactive import ProactiveRules, Route, Skip
 from core.segments import PartBilling
 
 pytestmark = pytest.mark.usefixtures("any_database")
@@ -180,3 +180,17 @@ async def test_nothing_goes_during_quiet_hours_the_broadcast_waits():
     morning = datetime(2026, 12, 3, 4, 30, tzinfo=UTC)  # 08:00 in Tehran
     assert await FollowupWorker(lambda: morning, rules_of, lambda: None,
                                 passes=(queue_pending,)).run_due() == 1
+
+
+def test_each_channels_share_is_spread_over_the_broadcast():
+    from core.broadcasts import Choice, interleaved
+
+    def on(channel_id: int, n: int) -> list[Choice]:
+        return [Choice(customer_id=channel_id * 100 + i, name="", reason=None, route=Route(
+            channel_id=channel_id, identity_id=1, chat_id="1", rules=ProactiveRules(),
+            last_wrote=None, opted_out=False)) for i in range(n)]
+
+    skipped = Choice(customer_id=1, name="", route=None, reason=Skip.OPTED_OUT)
+    order = [c.route.channel_id if c.route else None
+             for c in interleaved([skipped, *on(1, 2), *on(2, 6)])]
+    assert order == [2, 1, 2, 2, 2, 1, 2, 2, None]
