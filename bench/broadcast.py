@@ -297,18 +297,25 @@ async def main() -> None:
 
     floor = args.recipients / sum(PACES.values())
     report(args, counts, queued_by - started, finished, floor, progress,
-           latencies["baseline"], latencies["broadcast"])
+           latencies["baseline"], latencies["broadcast"], reached[0])
     print(f"429s answered: telegram {telegram.too_many_requests},"
           f" bale {bale.too_many_requests}")
 
 
 def report(args: argparse.Namespace, counts: dict[Platform, int], stored: float,
            finished: float, floor: float, progress: broadcasts.Progress | None,
-           base: list[float], during: list[float]) -> None:
+           base: list[float], during: list[float], accepted: int) -> None:
     shares = ", ".join(f"{p.value} {c:,}" for p, c in counts.items())
     print(f"recipients {args.recipients:,} ({shares}), writers {args.writers}")
-    print(f"broadcast stored in {stored:.1f} s; finished in {finished:.1f} s;"
-          f" floor {floor:.1f} s; ratio floor/time = {floor / finished:.2f} (goal ≥ 0.9)")
+    if accepted >= args.recipients:
+        print(f"broadcast stored in {stored:.1f} s; finished in {finished:.1f} s;"
+              f" floor {floor:.1f} s; ratio floor/time = {floor / finished:.2f} (goal ≥ 0.9)")
+    else:  # stopped at --limit: the time it would take at the rate so far
+        projected = finished * args.recipients / max(accepted, 1)
+        print(f"broadcast stored in {stored:.1f} s; NOT finished: {accepted:,} accepted in"
+              f" {finished:.1f} s (--limit); at that rate {projected:.0f} s; floor"
+              f" {floor:.1f} s; projected ratio floor/time = {floor / projected:.2f}"
+              " (goal ≥ 0.9)")
     if progress is not None:
         print(f"results: sent {progress.sent:,}, delivered {progress.delivered:,},"
               f" failed {progress.failed_count:,},"
