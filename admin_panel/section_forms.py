@@ -21,7 +21,7 @@ import msgspec
 from multidict import MultiMapping
 
 from core.events import Platform
-from core.followup_config import FollowupLimits
+from core.followup_config import FollowupLimits, FollowupRule, FollowupTemplate
 from core.i18n import LazyString, gettext, lazy_gettext
 from core.owner_config import MenuItem, OwnerDocument, Week, masked
 from core.text import to_latin_digits
@@ -648,7 +648,7 @@ TEMPLATE_CATEGORY_NAMES = {"utility": lazy_gettext("Utility"),
 
 def _followup_rows(document: OwnerDocument) -> list[Row]:
     return [{"id": rule.id, "event": rule.event, "delay": rule.delay, "text": rule.text,
-             "sms": "on" if rule.sms else "",
+             "phone_fallback": "on" if rule.sms else "",
              "template_name": rule.template.name if rule.template else "",
              "template_language": rule.template.language if rule.template else "",
              "template_category": rule.template.category if rule.template else "utility",
@@ -660,16 +660,16 @@ def _followup_rows(document: OwnerDocument) -> list[Row]:
 def _followup_value(rows: list[Row], problems: dict[str, str]) -> list[dict[str, Any]]:
     rules = []
     for row in rows:
-        rule: dict[str, Any] = {"id": _text(row, "id"), "event": _text(row, "event"),
-                                "delay": to_latin_digits(_text(row, "delay")) or "0s",
-                                "text": _text(row, "text"), "sms": bool(row.get("sms"))}
-        if _text(row, "template_name"):
-            rule["template"] = {
-                "name": _text(row, "template_name"),
-                "language": _text(row, "template_language") or "fa",
-                "category": _text(row, "template_category") or "utility",
-                "parameters": _lines(row.get("template_parameters"))}
-        rules.append(rule)
+        template = FollowupTemplate(
+            name=_text(row, "template_name"),
+            language=_text(row, "template_language") or "fa",
+            category=_text(row, "template_category") or "utility",  # type: ignore[arg-type]
+            parameters=_lines(row.get("template_parameters"))) \
+            if _text(row, "template_name") else None
+        rules.append(msgspec.to_builtins(FollowupRule(
+            id=_text(row, "id"), event=_text(row, "event"),
+            delay=to_latin_digits(_text(row, "delay")) or "0s", text=_text(row, "text"),
+            sms=bool(row.get("phone_fallback")), template=template)))
     return rules
 
 
@@ -683,7 +683,7 @@ FOLLOWUPS = SectionForm(
         Field("text", lazy_gettext("Text"), kind="textarea", hint=lazy_gettext(
             "{name} is the customer's name; other {placeholders} come from the event's data, "
             "e.g. {order_id}.")),
-        Field("sms", lazy_gettext("Send by text message to the customer's phone when no "
+        Field("phone_fallback", lazy_gettext("Send by text message to the customer's phone when no "
                                   "chat may carry it"), kind="checkbox"),
         Field("template_name", lazy_gettext(
             "Approved template past the 24-hour window (optional: its name)"), ltr=True,
@@ -700,7 +700,7 @@ FOLLOWUPS = SectionForm(
     blank=lambda document, count: {"id": _free_id("followup",
                                                   {r.id for r in document.followups}, count),
                                    "event": "order.shipped", "delay": "0s", "text": "",
-                                   "sms": "on", "template_category": "utility"},
+                                   "phone_fallback": "on", "template_category": "utility"},
 )
 
 

@@ -51,7 +51,7 @@ async def test_the_owner_edits_follow_ups_as_a_form(pasokh):
     assert 'id="section-form"' in page and "/owner/settings/followups/yaml" in page
     rule = {"followups[0].id": "shipped", "followups[0].event": "order.shipped",
             "followups[0].delay": "۲h", "followups[0].text": "سفارش {order_id} ارسال شد {a.b}",
-            "followups[0].sms": "on", "followups[0].template_name": "order_shipped",
+            "followups[0].phone_fallback": "on", "followups[0].template_name": "order_shipped",
             "followups[0].template_language": "fa",
             "followups[0].template_category": "marketing",
             "followups[0].template_parameters": "{order_id}"}
