@@ -20,7 +20,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -34,6 +34,7 @@ from core.delivery import Transport
 from core.events import ChannelCredentials, InboundEvent
 from core.inbox import Inbox
 from core.media import MediaSource
+from core.proactive import ProactiveRules
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,9 @@ class Adapter(Protocol):
     # secret in the path); None for a platform that sends no webhooks.
     webhook_path: int | None
     checks_connection: bool  # whether `check` asks the platform anything
+    # How a business may write first on this platform (follow-ups, broadcasts): its window,
+    # whether «11»/«12» opt out and in, whether it reaches customers by phone number.
+    proactive: ProactiveRules
 
     def declared(self, settings: Settings) -> Sequence[NewChannel]:
         """The channels `.env` declares (synced into the database at start)."""
@@ -264,6 +268,16 @@ class ReachesByPhone(Protocol):
     def phone_sender(self, session: aiohttp.ClientSession,
                      settings: Settings) -> PhoneSender | None:
         """The sender when the settings turn this on (its own keys), else None."""
+
+
+def proactive_rules(adapter: Adapter, session: aiohttp.ClientSession,
+                    settings: Settings) -> ProactiveRules:
+    """The adapter's ProactiveRules as the settings make them: a platform whose business
+    API is turned on (ReachesByPhone with a sender) also reaches customers known only by a
+    phone number, and is a fallback for follow-ups like an SMS line."""
+    if isinstance(adapter, ReachesByPhone) and adapter.phone_sender(session, settings):
+        return replace(adapter.proactive, reaches_phone_numbers=True)
+    return adapter.proactive
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,6 +18,15 @@ SECTIONS: dict[str, LazyString] = {
     "canned_replies": lazy_gettext("Canned replies"),
     "whatsapp_templates": lazy_gettext("WhatsApp templates"),
     "agent_replies": lazy_gettext("Agents' replies"),
+    "followups": lazy_gettext("Follow-ups"),
+    "followup_limits": lazy_gettext("Follow-up limits"),
+}
+
+# Why a broadcast leaves a customer out (core.proactive.Skip).
+BROADCAST_SKIPS: dict[str, LazyString] = {
+    "opted_out": lazy_gettext("Opted out of our news on every channel they use"),
+    "no_channel": lazy_gettext("No channel may carry it now (outside the platform's window, "
+                               "or no way to reach them)"),
 }
 
 ROLES: dict[str, LazyString] = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from admin_panel.views import (
+    owner_broadcasts,
     owner_channels,
     owner_forms,
     owner_insights,
@@ -73,6 +74,10 @@ OWNER_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("POST", "/owner/webhooks/{endpoint_id}/test", owner_webhooks.send_test, "webhook_test"),
     ("POST", "/owner/webhooks/{endpoint_id}/replay", owner_webhooks.replay, "webhook_replay"),
     ("POST", "/owner/webhooks/{endpoint_id}/delete", owner_webhooks.delete, "webhook_delete"),
+    ("GET", "/owner/broadcasts", owner_broadcasts.page, "broadcasts"),
+    ("POST", "/owner/broadcasts", owner_broadcasts.send, "broadcast_send"),
+    ("POST", "/owner/broadcasts/preview", owner_broadcasts.preview, "broadcast_preview"),
+    ("GET", "/owner/broadcasts/{broadcast_id}", owner_broadcasts.detail, "broadcast"),
     ("GET", "/owner/channels", owner_channels.page, "channels"),
     ("POST", "/owner/channels/test", owner_channels.test_connection, "channel_test"),
     ("POST", "/owner/channels/secret", owner_channels.rotate_secret, "channel_secret"),

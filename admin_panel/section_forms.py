@@ -21,6 +21,7 @@ import msgspec
 from multidict import MultiMapping
 
 from core.events import Platform
+from core.followup_config import FollowupLimits, FollowupRule, FollowupTemplate
 from core.i18n import LazyString, gettext, lazy_gettext
 from core.owner_config import MenuItem, OwnerDocument, Week, masked
 from core.text import to_latin_digits
@@ -641,9 +642,104 @@ AGENT_REPLIES = SectionForm(
     blank=lambda document, count: {"show_name_to_customers": ""},
 )
 
+# ------------------------------------------------------------------------ follow-ups
+
+TEMPLATE_CATEGORY_NAMES = {"utility": lazy_gettext("Utility"),
+                           "marketing": lazy_gettext("Marketing")}
+
+
+def _followup_rows(document: OwnerDocument) -> list[Row]:
+    return [{"id": rule.id, "event": rule.event, "delay": rule.delay, "text": rule.text,
+             "phone_fallback": "on" if rule.sms else "",
+             "template_name": rule.template.name if rule.template else "",
+             "template_language": rule.template.language if rule.template else "",
+             "template_category": rule.template.category if rule.template else "utility",
+             "template_parameters": "\n".join(rule.template.parameters)
+             if rule.template else ""}
+            for rule in document.followups]
+
+
+def _followup_value(rows: list[Row], problems: dict[str, str]) -> list[dict[str, Any]]:
+    rules = []
+    for row in rows:
+        template = FollowupTemplate(
+            name=_text(row, "template_name"),
+            language=_text(row, "template_language") or "fa",
+            category=_text(row, "template_category") or "utility",  # type: ignore[arg-type]
+            parameters=_lines(row.get("template_parameters"))) \
+            if _text(row, "template_name") else None
+        rules.append(msgspec.to_builtins(FollowupRule(
+            id=_text(row, "id"), event=_text(row, "event"),
+            delay=to_latin_digits(_text(row, "delay")) or "0s", text=_text(row, "text"),
+            sms=bool(row.get("phone_fallback")), template=template)))
+    return rules
+
+
+FOLLOWUPS = SectionForm(
+    section="followups",
+    fields=(
+        Field("id", lazy_gettext("Rule id (letters, digits, - or _)"), ltr=True),
+        Field("event", lazy_gettext("Event (e.g. order.shipped, conversation.resolved)"),
+              ltr=True),
+        Field("delay", lazy_gettext("Delay after the event (0s, 30m, 2h, 3d)"), ltr=True),
+        Field("text", lazy_gettext("Text"), kind="textarea", hint=lazy_gettext(
+            "{name} is the customer's name; other {placeholders} come from the event's data, "
+            "e.g. {order_id}.")),
+        Field("phone_fallback", lazy_gettext("Send by text message to the customer's phone when no "
+                                  "chat may carry it"), kind="checkbox"),
+        Field("template_name", lazy_gettext(
+            "Approved template past the 24-hour window (optional: its name)"), ltr=True,
+            also=("template.name",)),
+        Field("template_language", lazy_gettext("Template language"), ltr=True,
+              also=("template.language",)),
+        Field("template_category", lazy_gettext("Template category"), kind="select"),
+        Field("template_parameters", lazy_gettext("Template parameters, one per line"),
+              kind="lines", also=("template.parameters",)),
+    ),
+    repeated=True,
+    rows=_followup_rows,
+    value=_followup_value,
+    blank=lambda document, count: {"id": _free_id("followup",
+                                                  {r.id for r in document.followups}, count),
+                                   "event": "order.shipped", "delay": "0s", "text": "",
+                                   "phone_fallback": "on", "template_category": "utility"},
+)
+
+
+def _limits_rows(document: OwnerDocument) -> list[Row]:
+    limits = document.followup_limits or FollowupLimits()
+    return [{"quiet_hours": limits.quiet_hours, "timezone": limits.timezone,
+             "per_customer_per_week": str(limits.per_customer_per_week)}]
+
+
+def _limits_value(rows: list[Row], problems: dict[str, str]) -> dict[str, Any]:
+    reading = _Reading()
+    value = {"quiet_hours": to_latin_digits(_text(rows[0], "quiet_hours")),
+             "timezone": _text(rows[0], "timezone") or "Asia/Tehran",
+             "per_customer_per_week": reading.number(rows[0], "per_customer_per_week",
+                                                     "$.followup_limits", 3)}
+    problems.update(reading.problems)
+    return value
+
+
+FOLLOWUP_LIMITS = SectionForm(
+    section="followup_limits",
+    fields=(
+        Field("quiet_hours", lazy_gettext(
+            "Quiet hours: nothing proactive is sent (22:00-08:00; empty: none)"), ltr=True),
+        Field("timezone", lazy_gettext("Time zone of the quiet hours"), ltr=True),
+        Field("per_customer_per_week", lazy_gettext("Follow-ups per customer per week, at most"),
+              kind="number"),
+    ),
+    repeated=False,
+    rows=_limits_rows,
+    value=_limits_value,
+    blank=lambda document, count: _limits_rows(document)[0],
+)
+
 FORMS: dict[str, SectionForm] = {form.section: form for form in (
     MENU, AUTO_REPLIES, BUSINESS_HOURS, ORDER_LOOKUP, SURVEY, TEAMS, CANNED_REPLIES,
-    WHATSAPP_TEMPLATES, AGENT_REPLIES)}
+    WHATSAPP_TEMPLATES, AGENT_REPLIES, FOLLOWUPS, FOLLOWUP_LIMITS)}
 
 # Sections whose form is a page of its own (admin_panel/views/owner_routing.py): their
 # settings page leads there.

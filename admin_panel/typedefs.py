@@ -18,6 +18,7 @@ from core.actions import FlowResult, Reply, Turn
 from core.bus import Bus
 from core.channel_setup import ButtonRules, ChannelSetup, PlatformLook
 from core.desk import Desk, Viewer
+from core.followups import FollowupWorker
 from core.settings import Settings
 from core.suggestions import Suggestion
 
@@ -64,6 +65,8 @@ PLATFORMS: web.AppKey[Mapping[str, PlatformLook]] = web.AppKey("platforms", obje
 # How every platform shows a message's buttons, by its stored code.
 PLATFORM_BUTTONS: web.AppKey[Mapping[str, ButtonRules]] = web.AppKey("platform_buttons", object)
 DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
+# Woken when an event schedules a follow-up due at once.
+FOLLOWUPS: web.AppKey[FollowupWorker] = web.AppKey("followups", FollowupWorker)
 # The live streams open now, so that shutdown can end them instead of waiting for them.
 LIVE_STREAMS: web.AppKey[set[asyncio.Task[object]]] = web.AppKey("live_streams", set)
 # "Try the bot": each owner's preview chat, in this process (views/owner_try.py).

@@ -25,13 +25,14 @@ from adapters import (
     platform_looks,
     site_channels,
 )
-from adapters.base import SERVICES, AdapterServices
+from adapters.base import SERVICES, AdapterServices, proactive_rules
 from admin_panel import setup_panel
 from admin_panel.typedefs import (
     BUS,
     CHANNEL_SETUP,
     DESK,
     FLOW_CONFIGURATION,
+    FOLLOWUPS,
     PLATFORM_BUTTONS,
     PLATFORMS,
     SETTINGS,
@@ -45,7 +46,7 @@ from bots.routing import business_hours, route_forever
 from bots.snooze import wake_snoozed_forever
 from bots.typedefs import RUNTIME
 from bots.webhooks import WEBHOOK_ROUTES
-from core import db, fulltext, search_index
+from core import broadcasts, db, fulltext, search_index
 from core.address_policy import AddressPolicy
 from core.bus import Bus, make_bus
 from core.channels import ChannelDirectory, sync_channel
@@ -55,6 +56,7 @@ from core.conversations import ConversationEngine
 from core.delivery import PricedPerPart, Transport
 from core.desk import Desk
 from core.events import OutboundMessage
+from core.followups import FollowupWorker
 from core.inbox import Inbox
 from core.leadership import SenderLease
 from core.media import Downloader, MediaFetcher, MediaSource, MediaStore
@@ -80,6 +82,7 @@ class Runtime:
     flows: LiveFlowConfig
     media: MediaFetcher
     desk: Desk
+    followups: FollowupWorker
     transports: dict[int, Transport] = field(default_factory=dict)
     background: list[asyncio.Task[None]] = field(default_factory=list)
     media_sources: dict[int, MediaSource] = field(default_factory=dict)
@@ -163,6 +166,10 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
     await flows.refresh()
     engine = ConversationEngine(flows.decide, bus, outbox.wake,
                                 look_up_order=flows.look_up_order)
+    proactive = {platform: proactive_rules(adapter, session, settings)
+                 for platform, adapter in ADAPTERS.items()}
+    followups = FollowupWorker(clock.now, proactive.__getitem__, outbox.wake,
+                               passes=(broadcasts.queue_pending,))
     inbox = Inbox(bus)
     # An agent's link code (notifications on their own messenger account) stops here.
     inbox.on_new_messages(MessengerLinker(engine.submit, outbox.wake))
@@ -188,7 +195,7 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
         price=part_price)
     desk = Desk(bus, outbox.wake, engine.submit_ids, reply_window, part_billing)
     runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, media,
-                      desk, transports, media_sources=media_sources)
+                      desk, followups, transports, media_sources=media_sources)
     await inbox.start()
     await engine.start()
     await outbox.start()
@@ -196,6 +203,7 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
     # Outgoing webhooks, from their own HTTP session (it refuses private addresses).
     webhook_sender = WebhookSender(AddressPolicy.of(settings))
     await webhook_sender.start(bus)
+    await followups.start()  # what was scheduled before a restart is sent when due
     runtime.background.append(asyncio.create_task(flows.watch(), name="flow-config"))
     runtime.background.append(asyncio.create_task(_watch_channels(runtime), name="channels"))
     # Snoozed conversations wake here, not in the panel; shutdown cancels the loop.
@@ -226,6 +234,7 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await followups.close()
         await inbox.close()
         await continuity.close()
         await engine.close()
@@ -270,6 +279,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> web.Applicati
             app[BUS] = runtime.bus
             app[FLOW_CONFIGURATION] = runtime.flows
             app[DESK] = runtime.desk
+            app[FOLLOWUPS] = runtime.followups
             app[CHANNEL_SETUP] = RegistryChannelSetup(settings, runtime.session,
                                                       runtime.channels, runtime.reload_channels)
             app[SERVICES] = AdapterServices(settings=settings, channels=runtime.channels,

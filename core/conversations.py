@@ -48,6 +48,7 @@ from core.bus import Bus
 from core.clock import utcnow
 from core.db import dialect_sql, is_postgres
 from core.events import ChatType, MediaRef, MessageKind, OutboundKind, OutboundMessage, Platform
+from core.followups import schedule_resolved
 from core.message_meta import MessageMeta, decode_meta, encode_meta
 from core.models import Author, ConversationStatus, Direction
 from core.opt_outs import set_opt_out
@@ -99,8 +100,9 @@ class _Writes:
     tickets: list[tuple[_Conversation, OpenTicket]] = field(default_factory=list)
     surveys: list[tuple[int, SaveSurvey]] = field(default_factory=list)  # conversation id
     languages: dict[int, str] = field(default_factory=dict)  # customer id → language
-    # (customer id, channel id) → opted out or back in
+    # (customer id, channel id) → opted out of proactive messages (False: back in)
     opt_outs: dict[tuple[int, int], bool] = field(default_factory=dict)
+    resolved: list[_Conversation] = field(default_factory=list)  # follow-ups to schedule
     unfinished_lookups: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -249,6 +251,8 @@ class ConversationEngine:
         if any(isinstance(action, StartNextConversation) for action in result.actions):
             return True
         writes.processed.append(row["id"])
+        if system_event == SystemEvent.RESOLVED:
+            writes.resolved.append(conversation)
         if meta.ack_token:
             writes.acknowledgements.append((conversation, meta.ack_token))
         for action in result.actions:
@@ -535,7 +539,8 @@ async def _insert_bot_messages(
 
 async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: datetime
                              ) -> _Followups:
-    """Tickets, lookups, survey answers and language choices the flows asked for."""
+    """Tickets, lookups, survey answers, language choices and opt-outs the flows asked
+    for, and the follow-ups of resolved conversations."""
     followups = _Followups(lookups=list(writes.unfinished_lookups))
     for conversation, ticket in writes.tickets:
         number = await open_ticket(
@@ -560,7 +565,10 @@ async def _write_system_work(conn: BaseDBAsyncClient, writes: _Writes, now: date
         )
     for (customer_id, channel_id), opted_out in writes.opt_outs.items():
         await set_opt_out(conn, customer_id=customer_id, channel_id=channel_id,
-                          opted_out=opted_out, now=now)
+                          opted_out=opted_out, source="keyword", now=now)
+    for conversation in writes.resolved:
+        await schedule_resolved(conn, conversation_id=conversation.id,
+                                customer_id=conversation.customer_id, now=now)
     return followups
 
 

@@ -33,6 +33,8 @@ class MessageMeta(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     by: int | None = None  # the agent (user id) who wrote it, or who resolved
     template: str | None = None  # an agent's template message: the template's name
     echo: bool = False  # the business wrote it from elsewhere (e.g. the Instagram app)
+    followup: str | None = None  # a proactive follow-up: the owner's rule id
+    broadcast: int | None = None  # a broadcast's message: the broadcast's id
     # A system event (core/system_events.py) and its data, as the flows get it.
     event: SystemEvent | None = None
     number: int | None = None  # ticket_opened, ticket_status: the ticket's number

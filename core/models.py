@@ -137,6 +137,7 @@ class Identity(models.Model):
     class Meta:
         table = "identity"
         unique_together = (("channel", "external_id"),)
+        indexes = (("customer_id",),)  # a customer's channels: follow-ups, broadcasts
 
 
 class Team(models.Model):
@@ -243,11 +244,13 @@ class OutboxItem(models.Model):
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
+    # 0: a reply to someone writing now; higher: proactive traffic, sent after every reply
+    priority = fields.SmallIntField(default=0)
 
     class Meta:
         table = "outbox"
         indexes = (("state", "next_attempt_at"), ("channel_id", "chat_id", "state"),
-                   ("state", "channel_id", "next_attempt_at"))
+                   ("state", "channel_id", "priority", "next_attempt_at"))
 
 
 class EarlyReceipt(models.Model):
@@ -424,13 +427,17 @@ class ApiToken(models.Model):
 
 
 class OptOut(models.Model):
-    """A customer who asked for no proactive messages on one channel (by text, «۱۱»). They
-    still get answers when they write; the row goes when they ask again («۱۲»)."""
+    """A customer who asked for no proactive messages on one channel («لغو», or «۱۱» by
+    text), checked before every proactive send. They still get answers when they write; the
+    row goes when they ask again («۱۲»), or an agent or integration opts them back in."""
 
     id = fields.IntField(primary_key=True)
     customer = fields.ForeignKeyField("models.Customer", related_name="opt_outs")
     channel = fields.ForeignKeyField("models.Channel", related_name="opt_outs")
     created_at = fields.DatetimeField()
+    # How it came: keyword (the customer wrote it), api (an integration or an agent) or
+    # platform (the provider said the recipient blocks the line).
+    source = fields.CharField(max_length=16, default="keyword")
 
     class Meta:
         table = "opt_out"
@@ -602,3 +609,65 @@ class MessengerLink(models.Model):
 
     class Meta:
         table = "messenger_link"
+
+
+# --- Proactive follow-ups -----------------------------------------------------------------
+# One row per follow-up an event scheduled (core/followups.py sends them through the outbox).
+
+
+class Followup(models.Model):
+    """One follow-up of the owner's rules for one customer and one event, from scheduled to
+    queued in the outbox (or skipped, with the reason). The triple (rule, event key,
+    customer) is unique, so a shop that posts the same event twice schedules it once."""
+
+    id = fields.BigIntField(primary_key=True)
+    rule_id = fields.CharField(max_length=64)
+    event_key = fields.CharField(max_length=200)
+    event_type = fields.CharField(max_length=64)
+    customer = fields.ForeignKeyField("models.Customer", related_name="followups")
+    values = fields.JSONField(description="the placeholders' values, as the event gave them")
+    state = fields.CharField(max_length=16, default="scheduled")
+    due_at = fields.DatetimeField()
+    channel = fields.ForeignKeyField("models.Channel", null=True, related_name="followups")
+    message_id = fields.BigIntField(null=True, description="the message it was sent as")
+    reason = fields.CharField(max_length=64, null=True, description="why it was skipped")
+    created_at = fields.DatetimeField()
+    queued_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "followup"
+        unique_together = (("rule_id", "event_key", "customer"),)
+        indexes = (("state", "due_at"), ("customer_id", "queued_at"))
+
+
+class Broadcast(models.Model):
+    """One text an owner sent to an audience (core/broadcasts.py)."""
+
+    id = fields.IntField(primary_key=True)
+    text = fields.TextField()
+    audience = fields.JSONField(description="core.broadcasts.Audience: labels, channels, days")
+    total = fields.IntField(description="customers in the audience when it started")
+    created_by = fields.ForeignKeyField("models.User", null=True, related_name="broadcasts")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "broadcast"
+
+
+class BroadcastRecipient(models.Model):
+    """One customer of a broadcast: pending, queued in the outbox as `message_id` (marked in
+    the same transaction, so a crash never writes it twice), or skipped with the reason."""
+
+    id = fields.BigIntField(primary_key=True)
+    broadcast = fields.ForeignKeyField("models.Broadcast", related_name="recipients")
+    customer = fields.ForeignKeyField("models.Customer", related_name="broadcasts")
+    channel = fields.ForeignKeyField("models.Channel", null=True, related_name="broadcasts")
+    state = fields.CharField(max_length=16)
+    reason = fields.CharField(max_length=64, null=True)
+    message_id = fields.BigIntField(null=True)
+    queued_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "broadcast_recipient"
+        unique_together = (("broadcast", "customer"),)
+        indexes = (("state", "id"),)

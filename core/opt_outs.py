@@ -17,14 +17,17 @@ from core.sqlvalues import db_time
 
 
 async def set_opt_out(conn: BaseDBAsyncClient, *, customer_id: int, channel_id: int,
-                      opted_out: bool, now: datetime) -> None:
-    """Records the choice; the same choice again changes nothing. A new opt-out is told to
-    integrators (customer.opted_out) in the same transaction."""
+                      opted_out: bool, now: datetime, source: str = "keyword") -> None:
+    """Records the choice; the same choice again changes nothing. `source` says how it
+    came: keyword (the customer wrote it), api (an integration or an agent) or platform (the
+    provider says the recipient blocks the line). A new opt-out is told to integrators
+    (customer.opted_out) in the same transaction."""
     if opted_out:
         inserted = await query_rows(
-            conn, "INSERT INTO opt_out (customer_id, channel_id, created_at) VALUES (?, ?, ?)"
-                  " ON CONFLICT (customer_id, channel_id) DO NOTHING RETURNING id",
-            [customer_id, channel_id, db_time(conn, now)])
+            conn, "INSERT INTO opt_out (customer_id, channel_id, created_at, source)"
+                  " VALUES (?, ?, ?, ?) ON CONFLICT (customer_id, channel_id) DO NOTHING"
+                  " RETURNING id",
+            [customer_id, channel_id, db_time(conn, now), source])
         if inserted:
             await webhooks.record(conn, [webhooks.customer_opted_out(
                 customer_id=customer_id, channel_id=channel_id, at=now)], now)
@@ -52,4 +55,4 @@ async def opt_out_recipient(conn: BaseDBAsyncClient, *, channel_id: int, externa
         [channel_id, external_id, Direction.OUTBOUND.value])
     if rows:
         await set_opt_out(conn, customer_id=rows[0]["customer_id"], channel_id=channel_id,
-                          opted_out=True, now=now)
+                          opted_out=True, now=now, source="platform")

@@ -59,6 +59,10 @@ log = logging.getLogger(__name__)
 TransportLookup = Callable[[int], Transport | None]
 _Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
+# An outbox row's priority: replies to someone writing now go before anything the business
+# starts itself (follow-ups, broadcasts), whenever both are due.
+REPLY_PRIORITY = 0
+PROACTIVE_PRIORITY = 1
 MIN_SPACING = 0.9  # share of a pace's interval two real sends of one key stay apart
 RECORD_BATCH_SECONDS = 0.02  # outcomes arriving this close together share one transaction
 MAX_REACH_SECONDS = 2.0  # how far ahead of their slots a slow pass claims, at most
@@ -483,6 +487,7 @@ class OutboxEntry:
     identity_id: int
     chat_id: str
     message: OutboundMessage
+    priority: int = REPLY_PRIORITY
 
 
 async def enqueue(conn: BaseDBAsyncClient, entries: Sequence[OutboxEntry], now: datetime
@@ -494,11 +499,12 @@ async def enqueue(conn: BaseDBAsyncClient, entries: Sequence[OutboxEntry], now: 
         dialect_sql(
             conn,
             "INSERT INTO outbox (channel_id, message_id, identity_id, chat_id, payload, state,"
-            " attempts, next_attempt_at, possibly_duplicated, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            " attempts, next_attempt_at, possibly_duplicated, created_at, priority)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
         ),
         [[entry.channel_id, entry.message_id, entry.identity_id, entry.chat_id,
-          db_json(entry.message.to_payload()), OutboxState.PENDING.value, stamp, False, stamp]
+          db_json(entry.message.to_payload()), OutboxState.PENDING.value, stamp, False, stamp,
+          entry.priority]
          for entry in entries],
     )
 

@@ -21,9 +21,10 @@ PAGES_PER_QUERY = 100  # SQLite joins at most 500 SELECTs in one compound statem
 
 # One channel's page of due rows, at most the oldest undelivered one per chat: a chat's
 # messages go out in the order they were written, even when one of them is being retried;
-# acknowledgements (no message) are not held behind messages. First due, first served, in
-# the order of the (state, channel_id, next_attempt_at) index: the database stops after
-# one page (ordered by id it sorted every due row on each pass: 88 ms with 64,000 waiting).
+# acknowledgements (no message) are not held behind messages. Replies before proactive rows
+# (the priority), then first due, first served, in the order of the (state, channel_id,
+# priority, next_attempt_at) index: the database stops after one page (ordered by id it
+# sorted every due row on each pass: 88 ms with 64,000 waiting).
 _CHANNEL_PAGE = (
     "SELECT * FROM (SELECT o.id, o.channel_id, o.message_id, o.identity_id, o.payload,"
     " o.attempts, i.unreachable FROM outbox o LEFT JOIN identity i ON i.id = o.identity_id"
@@ -31,7 +32,7 @@ _CHANNEL_PAGE = (
     " AND (o.message_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox e"
     " WHERE e.channel_id = o.channel_id AND e.chat_id = o.chat_id AND e.id < o.id"
     " AND e.message_id IS NOT NULL AND e.state IN (?, ?)))"
-    " ORDER BY o.next_attempt_at, o.id LIMIT ?) AS page{n}"
+    " ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?) AS page{n}"
 )
 
 # The channels with waiting rows, one index probe each (a loose index scan on

@@ -22,6 +22,7 @@ import msgspec
 import yaml
 
 from core.events import Platform
+from core.followup_config import FollowupLimits, FollowupRule, check_followups
 from core.formats import DEFAULT_TZ, format_number, parse_jalali_date
 from core.i18n import current_language, gettext, gettext_noop
 from core.models import OwnerConfig, Team, TeamMember, User
@@ -175,6 +176,8 @@ class OwnerDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, om
     canned_replies: list[CannedReply] = msgspec.field(default_factory=list)
     whatsapp_templates: list[WhatsAppTemplate] = msgspec.field(default_factory=list)
     agent_replies: AgentReplies | None = None
+    followups: list[FollowupRule] = msgspec.field(default_factory=list)
+    followup_limits: FollowupLimits | None = None
 
 
 class _Loader(yaml.SafeLoader):
@@ -393,6 +396,9 @@ def _check(document: OwnerDocument) -> list[Finding]:
     problems.extend(_check_targets(document))
     problems.extend(_check_canned(document.canned_replies))
     problems.extend(_check_templates(document.whatsapp_templates))
+    problems.extend(_say(path, message, **values) for path, message, values in check_followups(
+        document.followups, document.followup_limits,
+        [(t.name, t.language, t.parameters) for t in document.whatsapp_templates]))
     return problems
 
 

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import aiohttp
 
 from adapters.bale.safir import SafirConfig, SafirSender
+from adapters.bale.transport import BaleTransport
 from adapters.base import WebhookRejected, WebhookRequest, channel_with_secret
 from adapters.telegram import TelegramAdapter, Wording
 from adapters.telegram.config import BotApiFamily
@@ -30,6 +31,7 @@ from adapters.telegram.connect import TelegramAnswer, set_webhook
 from core.channel_setup import ChannelForm, FieldKind, FormField, PlatformLook
 from core.events import ChannelCredentials, Platform
 from core.i18n import gettext_noop, lazy_gettext
+from core.secrets_at_rest import derived_key, installation_secret
 from core.settings import Settings
 
 # BALE_BOT_TOKEN, BALE_API_BASE, BALE_MODE, BALE_WEBHOOK_SECRET, BALE_SENDS_PER_SECOND.
@@ -78,6 +80,14 @@ class BaleAdapter(TelegramAdapter):
 
     def handshake(self, request: WebhookRequest, settings: Settings) -> str:
         raise WebhookRejected(404, "Bale webhooks have no GET handshake")
+
+    def transport(self, channel: ChannelCredentials, session: aiohttp.ClientSession,
+                  settings: Settings) -> BaleTransport:
+        """The Bot API's transport, with Safir for a conversation a proactive message
+        started from a phone number (adapters/bale/transport.py)."""
+        return BaleTransport(
+            super().transport(channel, session, settings), self.phone_sender(session, settings),
+            installation=derived_key(installation_secret(settings), b"safir request ids"))
 
     def phone_sender(self, session: aiohttp.ClientSession,
                      settings: Settings) -> SafirSender | None:

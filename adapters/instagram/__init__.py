@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import aiohttp
 
 from adapters.base import BadPayload, NewChannel
@@ -17,12 +19,16 @@ from adapters.meta.config import MetaConfig
 from core.channel_setup import ButtonRules, ButtonStyle, PlatformLook
 from core.events import ChannelCredentials
 from core.i18n import lazy_gettext
+from core.proactive import ProactiveRules
 from core.settings import Settings
 
 
 class InstagramAdapter(MetaChannels):
     buttons = ButtonRules((ButtonStyle(lazy_gettext("quick replies"), QUICK_REPLIES_MAX,
                                        QUICK_REPLY_TITLE_MAX),))
+    # Nothing outside Instagram's 24 hours: its HUMAN_AGENT tag is for a person's answer,
+    # never for a business writing first.
+    proactive = ProactiveRules(window=timedelta(hours=24))
 
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         config = MetaConfig.of(settings)

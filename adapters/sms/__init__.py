@@ -33,6 +33,7 @@ from core.channel_setup import ButtonRules, PlatformLook, SetupRefused
 from core.events import ChannelCredentials, InboundEvent
 from core.i18n import lazy_gettext
 from core.media import MediaRefused, MediaSource
+from core.proactive import ProactiveRules
 from core.secrets_at_rest import derived_key, installation_secret
 from core.settings import Settings, env_choice, env_float, env_int, env_text
 from core.text import phone_key
@@ -56,6 +57,8 @@ class NoMedia:
     async def locate(self, ref: object) -> None:
         raise MediaRefused("a text message has no files")
 
+OPT_OUT_SUFFIX = "\nلغو۱۱"
+
 
 class SmsAdapter:
     look = PlatformLook(name=lazy_gettext("SMS"), letters="SMS", colour="#6b7280",
@@ -64,6 +67,9 @@ class SmsAdapter:
     form = None  # a line is declared in .env (SMS_PROVIDER and the provider's keys)
     webhook_path = 2  # /webhooks/sms/{provider}/{secret}
     checks_connection = False
+    # A line writes to any number at any time; Iran's convention ends a service line's
+    # informational text with «لغو۱۱» (answering 11 leaves, 12 comes back: adapters/sms/events.py).
+    proactive = ProactiveRules(reaches_phone_numbers=True, opt_out_suffix=OPT_OUT_SUFFIX)
 
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         chosen = env_choice(settings, "SMS_PROVIDER", ("", *PROVIDERS), "")

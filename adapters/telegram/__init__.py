@@ -37,6 +37,7 @@ from core.channel_setup import (
 from core.events import ChannelCredentials, InboundEvent, Platform
 from core.i18n import gettext_noop, lazy_gettext
 from core.owner_config import MAX_TITLE
+from core.proactive import ProactiveRules
 from core.settings import Settings
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)  # nosec B105
@@ -97,6 +98,8 @@ class TelegramAdapter:
     checks_connection = False  # connecting already called getMe and setWebhook
     secret_setting = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (a setting's name)  # nosec B105
     family: BotApiFamily = TELEGRAM_FAMILY  # which keys of `.env` are this platform's
+    # A bot writes to anyone who started it and has not blocked it, at any time.
+    proactive = ProactiveRules()
     allowed_updates: list[str] | None = ALLOWED_UPDATES
     idle_pause = 0.0  # seconds after an empty poll: Telegram's getUpdates waits by itself
     wording = Wording(

@@ -43,6 +43,7 @@ from core.events import ChannelCredentials, InboundEvent, MediaRef
 from core.i18n import gettext_noop, lazy_gettext
 from core.media import MediaLocation, MediaRefused, MediaSource
 from core.owner_config import MAX_TITLE
+from core.proactive import NO_PROACTIVE_RULES
 from core.settings import Settings
 
 KEY_BYTES = 12
@@ -143,6 +144,8 @@ class WebchatAdapter:
     form = FORM
     webhook_path = None  # visitors come over the widget's own endpoints
     checks_connection = False
+    # A visitor is reached only while their page is open: nothing is sent first.
+    proactive = NO_PROACTIVE_RULES
 
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         return ()  # made with `pasokh webchat create` or in the panel

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import aiohttp
 
 from adapters.base import NewChannel
@@ -19,6 +21,7 @@ from adapters.whatsapp.transport import (
 from core.channel_setup import ButtonRules, ButtonStyle, PlatformLook
 from core.events import ChannelCredentials
 from core.i18n import lazy_gettext
+from core.proactive import ProactiveRules
 from core.settings import Settings
 
 
@@ -27,6 +30,9 @@ class WhatsAppAdapter(MetaChannels):
         ButtonStyle(lazy_gettext("reply buttons"), REPLY_BUTTONS_MAX, BUTTON_TITLE_MAX),
         ButtonStyle(lazy_gettext("a list behind one button"), LIST_ROWS_MAX, ROW_TITLE_MAX),
     ))
+    # Free text only within 24 hours of the customer's last message; after that only an
+    # approved template (a follow-up rule names one), else the follow-up goes elsewhere.
+    proactive = ProactiveRules(window=timedelta(hours=24), templates_outside_window=True)
 
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         config = MetaConfig.of(settings)

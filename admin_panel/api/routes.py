@@ -113,6 +113,15 @@ ENDPOINTS = (
              response=schemas.WebhookQueued, status=202, problems=(404,)),
     Endpoint(method="GET", path="/api/v1/agents", name="api.agents",
              view=views.list_agents, response=schemas.Agents),
+    Endpoint(method="POST", path="/api/v1/events", name="api.post_event",
+             view=views.post_event, response=schemas.EventAccepted, status=202,
+             body=schemas.EventBody, problems=(400, 404, 422)),
+    Endpoint(method="GET", path="/api/v1/customers/{customer_id}/opt-outs",
+             name="api.opt_outs", view=views.list_opt_outs, response=schemas.OptOuts,
+             problems=(404,)),
+    Endpoint(method="PUT", path="/api/v1/customers/{customer_id}/opt-outs/{channel_id}",
+             name="api.set_opt_out", view=views.put_opt_out, response=schemas.OptOuts,
+             body=schemas.OptOutBody, problems=(400, 404, 422)),
 )
 
 

@@ -337,3 +337,63 @@ class Agent(Struct, frozen=True):
 
 class Agents(Struct, frozen=True):
     items: list[Agent]
+# --- proactive follow-ups -------------------------------------------------------------
+
+EventType = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=64,
+                                description="e.g. order.shipped, as the owner's rules name it")]
+EventValue = Annotated[str, Meta(max_length=512)] | int | float
+
+
+class EventCustomer(Request):
+    """Who the event is about: a phone number (any Iranian form), or an account on a
+    channel (its platform, e.g. "bale", and the platform's user id)."""
+
+    phone: Annotated[str, Meta(min_length=4, max_length=32)] | None = None
+    channel: Annotated[str, Meta(min_length=1, max_length=16)] | None = None
+    user_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
+
+
+class EventBody(Request):
+    type: EventType
+    customer: EventCustomer
+    data: Annotated[dict[Annotated[str, Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")],
+                         EventValue], Meta(max_length=32)] = msgspec.field(default_factory=dict)
+
+
+class ScheduledFollowup(Struct, frozen=True):
+    id: int
+    rule: str
+    due_at: datetime
+
+
+class SkippedFollowup(Struct, frozen=True):
+    rule: str
+    reason: Annotated[str, Meta(description="missing_value: the event left a placeholder"
+                                            " of the rule's text empty (see `missing`)")]
+    missing: list[str]
+
+
+class EventAccepted(Struct, frozen=True):
+    """What the event scheduled; each follow-up is checked again when due (quiet hours,
+    opt-out, the weekly cap, an open conversation, the channel's rules)."""
+
+    customer_id: int | None  # null: no rule of this event, and no customer has the number
+    scheduled: list[ScheduledFollowup]
+    skipped: list[SkippedFollowup]
+
+
+class OptOut(Struct, frozen=True):
+    channel_id: int
+    platform: str
+    channel_name: str
+    opted_out: bool
+    source: Annotated[str, Meta(description="keyword (the customer wrote it), api or platform")]
+    changed_at: datetime
+
+
+class OptOuts(Struct, frozen=True):
+    items: list[OptOut]
+
+
+class OptOutBody(Request):
+    opted_out: bool

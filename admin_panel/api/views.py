@@ -19,12 +19,14 @@ from aiohttp import web
 from admin_panel.api import schemas
 from admin_panel.api.problems import ApiProblem
 from admin_panel.api.security import still_valid, viewer_of
-from admin_panel.typedefs import DESK
+from admin_panel.typedefs import DESK, FOLLOWUPS
 from admin_panel.views.live import stream_notices
+from core import followups
 from core.clock import utcnow
 from core.desk import ConversationNotFound, CustomerNotFound, DeskError, InboxFilter
 from core.ids import MAX_ID, MAX_MESSAGE_ID, NotAnId, checked_id, id_or_none
 from core.routing import roster
+from core.text import phone_key
 
 # What an integration can follow live: ids only, like the panel's own stream; it reads the
 # rest through the endpoints above, with the token's rights.
@@ -352,3 +354,67 @@ async def list_agents(request: web.Request) -> web.Response:
         schemas.Agent(id=agent.user_id, name=agent.name, role=agent.role,
                       status=agent.status.value, seen_at=agent.seen_at)
         for agent in await roster(utcnow())]))
+
+
+# --- proactive follow-ups -------------------------------------------------------------
+
+
+def _event_customer(customer: schemas.EventCustomer) -> None:
+    by_phone = customer.phone is not None
+    by_account = customer.channel is not None or customer.user_id is not None
+    if by_phone == by_account or (by_account and not (customer.channel and customer.user_id)):
+        raise ApiProblem(422, "Name the customer by phone, or by channel and user_id.")
+    if by_phone and phone_key(customer.phone) is None:
+        raise ApiProblem(422, "The phone number has no digits.")
+
+
+@_desk_errors
+async def post_event(request: web.Request) -> web.Response:
+    """A shop's event (an order shipped, delivered…): schedules the owner's follow-ups."""
+    body = await _body(request, schemas.EventBody)
+    _event_customer(body.customer)
+    try:
+        scheduling = await followups.post_event(
+            event_type=body.type, phone=body.customer.phone, platform=body.customer.channel,
+            user_id=body.customer.user_id, data=body.data, now=utcnow())
+    except followups.UnknownCustomer:
+        raise ApiProblem(404, "No customer has this account on this channel.") from None
+    if any(item.due_at <= utcnow() for item in scheduling.scheduled):
+        request.app[FOLLOWUPS].wake()
+    return _json(schemas.EventAccepted(
+        customer_id=scheduling.customer_id,
+        scheduled=[schemas.ScheduledFollowup(item.id, item.rule, item.due_at)
+                   for item in scheduling.scheduled],
+        skipped=[schemas.SkippedFollowup(item.rule, item.reason.value, list(item.missing))
+                 for item in scheduling.skipped],
+    ), status=202)
+
+
+def _opt_outs(records: Sequence[followups.OptOutView]) -> web.Response:
+    return _json(schemas.OptOuts(items=[schemas.OptOut(
+        channel_id=record.channel_id, platform=record.platform.value,
+        channel_name=record.channel_name, opted_out=record.opted_out, source=record.source,
+        changed_at=record.changed_at) for record in records]))
+
+
+@_desk_errors
+async def list_opt_outs(request: web.Request) -> web.Response:
+    """The customer's opt-out of proactive messages, one record per channel."""
+    customer_id = _path_id(request, "customer_id")
+    await request.app[DESK].customer_record(viewer_of(request), customer_id)  # 404 if unseen
+    return _opt_outs(await followups.customer_opt_outs(customer_id))
+
+
+@_desk_errors
+async def put_opt_out(request: web.Request) -> web.Response:
+    """Opts the customer out of proactive messages on a channel, or back in."""
+    customer_id = _path_id(request, "customer_id")
+    channel_id = _path_id(request, "channel_id")
+    body = await _body(request, schemas.OptOutBody)
+    await request.app[DESK].customer_record(viewer_of(request), customer_id)
+    try:
+        records = await followups.change_opt_out(customer_id, channel_id, body.opted_out,
+                                                 utcnow())
+    except followups.UnknownChannel:
+        raise ApiProblem(404, "There is no such channel.") from None
+    return _opt_outs(records)

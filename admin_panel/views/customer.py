@@ -8,6 +8,7 @@ from aiohttp import web
 from admin_panel import labels
 from admin_panel.templating import render
 from admin_panel.typedefs import DESK, viewer_of
+from core import followups
 from core.desk import TICKET_STATUSES, ConversationNotFound, DeskError
 from core.i18n import gettext
 from core.ids import id_or_none
@@ -33,6 +34,7 @@ async def _page(request: web.Request, customer_id: int, error: str = "",
         raise _not_found(request) from None
     return render(request, "customer.html", {
         "customer": detail, "error": error, "ticket_statuses": TICKET_STATUSES,
+        "opt_outs": await followups.customer_opt_outs(customer_id),
         "ticket_status_name": lambda code: labels.label(labels.TICKET_STATUSES, code),
     }, status=status)
 

@@ -25,6 +25,7 @@ from admin_panel.section_forms import (
     MENU_ACTION_NAMES,
     SHIFTS_PER_DAY,
     SOURCE_NAMES,
+    TEMPLATE_CATEGORY_NAMES,
     Problems,
     Row,
     SectionForm,
@@ -135,6 +136,9 @@ def _choices(request: web.Request, form: SectionForm, document: OwnerDocument
                               *((h.name, h.name) for h in document.business_hours)]}
         case "order_lookup":
             return {"source": [(k, str(v)) for k, v in SOURCE_NAMES.items()]}
+        case "followups":
+            return {"template_category": [(k, str(v))
+                                          for k, v in TEMPLATE_CATEGORY_NAMES.items()]}
     return {}
 
 

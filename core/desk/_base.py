@@ -70,6 +70,11 @@ class DeskBase:
         self._submit_to_engine = submit_to_engine
         self._reply_window = reply_window
 
+    @property
+    def part_billing(self) -> PartBilling:
+        """Which platforms bill texts per part, and a part's price per channel."""
+        return self._part_billing
+
     async def _updated(self, conversation_id: int, status: str | None) -> None:
         await publish_updated(self._bus, conversation_id, status)
 

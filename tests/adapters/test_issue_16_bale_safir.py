@@ -9,9 +9,10 @@ import pytest
 
 from adapters import ADAPTERS
 from adapters.bale import BALE
-from adapters.base import ReachesByPhone
+from adapters.base import ReachesByPhone, proactive_rules
 from core.delivery import PermanentError
-from core.events import Platform
+from core.events import ChannelCredentials, OutboundMessage, Platform
+from core.proactive import BY_PHONE_ROUTE
 from core.settings import Settings, SettingsError
 from tests.fakes.safir import API_KEY, BOT_ID, NOT_ON_BALE, FakeSafir
 
@@ -81,3 +82,39 @@ async def test_refusals_are_permanent_with_persian_reasons(safir, session):
     assert "wrong" not in str(refused.value)
     assert safir.delivered == []
     assert safir.answered == [200, 401]  # the bad number never left Pasokh
+
+
+def test_with_its_key_bale_is_a_fallback_for_customers_known_by_phone(session, safir):
+    assert not proactive_rules(BALE, session, _settings(BALE_BOT_TOKEN="1:x")
+                               ).reaches_phone_numbers
+    assert proactive_rules(BALE, session, _on(safir)).reaches_phone_numbers
+    assert proactive_rules(ADAPTERS[Platform.SMS], session, _settings()).reaches_phone_numbers
+
+
+def _channel() -> ChannelCredentials:
+    return ChannelCredentials(channel_id=5, key=str(BOT_ID),
+                              token=f"{BOT_ID}:bale-token", webhook_secret="s")
+
+
+async def test_a_conversation_started_by_phone_is_sent_through_safir_once(safir, session):
+    """The outbox row of a follow-up to a number (its route says so) goes through Safir
+    with a request id of the row: sent again after a crash, it is not a second message."""
+    transport = BALE.transport(_channel(), session, _on(safir))
+    message = OutboundMessage(platform=Platform.BALE, channel_id=5, chat_id="989121234567",
+                              text="سفارش A-1001 ارسال شد.", route={BY_PHONE_ROUTE: "1"},
+                              outbox_id=41)
+    first = await transport.send(message)
+    again = await transport.send(message)
+    assert first.external_id == again.external_id == safir.delivered[0].message_id
+    (delivered,) = safir.delivered
+    assert (delivered.phone_number, delivered.text) == ("989121234567",
+                                                        "سفارش A-1001 ارسال شد.")
+    assert delivered.request_id.endswith("-41")
+
+
+async def test_without_the_key_a_conversation_started_by_phone_is_not_sent(session):
+    transport = BALE.transport(_channel(), session, _settings(BALE_BOT_TOKEN=f"{BOT_ID}:t"))
+    with pytest.raises(PermanentError, match="BALE_SAFIR_API_KEY"):
+        await transport.send(OutboundMessage(
+            platform=Platform.BALE, channel_id=5, chat_id="989121234567", text="a",
+            route={BY_PHONE_ROUTE: "1"}, outbox_id=42))

@@ -229,7 +229,7 @@ async def test_eleven_opts_out_with_a_confirmation_and_twelve_back_in(sms_pasokh
     await fake_kavenegar.wait_for(lambda f: len(f.to("09121234567")) == 2)
     assert "۱۲" in fake_kavenegar.to("09121234567")[1].message
     customer = await Customer.get()
-    assert await OptOut.filter(customer_id=customer.id).count() == 1
+    assert await OptOut.filter(customer_id=customer.id, source="keyword").count() == 1
     await _agent(sms_pasokh)
     page = await (await sms_pasokh.get(f"/conversations/{(await Conversation.get()).id}")).text()
     assert "خبرها را در SMS 10004346 نمی‌خواهد" in page
@@ -245,8 +245,51 @@ async def test_a_recipient_who_blocks_the_line_is_opted_out(sms_pasokh, fake_kav
     await fake_kavenegar.report(int(answer.external_id), 14)
     await eventually(lambda: OptOut.exists(), what="the opt-out recorded")
     customer = await Customer.get()
-    assert (await OptOut.get()).customer_id == customer.id
+    record = await OptOut.get()
+    assert (record.customer_id, record.source) == (customer.id, "platform")
     # The API says it too.
     record = await (await sms_pasokh.get(f"/api/v1/customers/{customer.id}",
                                          headers=await owner_token())).json()
     assert record["opted_out_channel_ids"] == [answer.channel_id]
+
+
+# --- proactive follow-ups by text ------------------------------------------------------------
+
+FOLLOWUP_RULES = """
+followups:
+  - id: shipped
+    event: order.shipped
+    text: "{name} عزیز، سفارش {order_id} ارسال شد."
+followup_limits:
+  quiet_hours: ""
+"""
+
+
+async def test_a_follow_up_to_a_number_goes_by_text_with_the_opt_out_code(sms_pasokh,
+                                                                          fake_kavenegar):
+    """A customer known only by the number the shop gave: the follow-up goes by SMS, ends
+    with «لغو۱۱»; their «لغو» opts them out, and the next follow-up is not sent."""
+    from core import owner_config
+
+    await owner_config.store(owner_config.parse(FOLLOWUP_RULES))
+    headers = {**await owner_token(), "Content-Type": "application/json"}
+    event = {"type": "order.shipped", "customer": {"phone": "۰۹۱۲۱۲۳۴۵۶۷"},
+             "data": {"order_id": "A-1001", "name": "سارا"}}
+    response = await sms_pasokh.post("/api/v1/events", json=event, headers=headers)
+    assert response.status == 202, await response.text()
+    await fake_kavenegar.wait_for(lambda f: f.to("09121234567"))
+    (sent,) = fake_kavenegar.to("09121234567")
+    assert sent.message == "سارا عزیز، سفارش A-1001 ارسال شد.\nلغو۱۱"
+    await fake_kavenegar.receive("09121234567", "لغو")
+    await fake_kavenegar.wait_for(lambda f: len(f.to("09121234567")) == 2)
+    assert (await OptOut.get()).source == "keyword"
+    event["data"]["order_id"] = "A-1002"
+    response = await sms_pasokh.post("/api/v1/events", json=event, headers=headers)
+    await eventually(lambda: _skipped(), what="the second follow-up skipped")
+    assert len(fake_kavenegar.to("09121234567")) == 2
+
+
+async def _skipped() -> bool:
+    from core.models import Followup
+
+    return await Followup.filter(reason="opted_out").exists()

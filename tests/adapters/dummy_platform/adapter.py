@@ -34,6 +34,7 @@ from core.events import (
 )
 from core.i18n import gettext_noop, lazy_gettext
 from core.media import MediaLocation, MediaRefused
+from core.proactive import ProactiveRules
 from core.settings import Settings
 
 SENT: list[OutboundMessage] = []
@@ -71,6 +72,7 @@ class DummyAdapter:
     )
     webhook_path = 1  # the secret
     checks_connection = True
+    proactive = ProactiveRules()  # no reply window: writes first to anyone who wrote
 
     def declared(self, settings: Settings) -> tuple[NewChannel, ...]:
         return ()
