@@ -51,7 +51,9 @@ async def test_the_conversation_opens_and_stays_at_the_newest_message(browser, s
     await page.goto(f"{server.base}/conversations/{conversation.id}")
     await page.wait_for_selector("body[data-live=on]")
     await _at_newest(page)
-    assert await page.locator(".timeline").evaluate("list => list.scrollTop") > 0
+    # Scrolled down to the newest, once the page has settled (slow under load, so waited for).
+    await page.wait_for_function(
+        "() => document.querySelector('#conversation-live .timeline').scrollTop > 0")
     await shot(page, "issue18-conversation-opens-at-newest")
 
     # At the newest: a message that arrives is shown, and the view follows it.
