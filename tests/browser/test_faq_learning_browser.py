@@ -46,11 +46,21 @@ async def test_issue_15_explained_answers_suggestions_and_teaching(
     await why.locator("summary").click()
     assert "هزینه ارسال چقدر است؟" in await why.inner_text()
     # The timeline refreshes when something happens; the opened explanation stays open.
+    # The refresh is asked again every 2 s until the marked timeline has been replaced: a
+    # trigger that meets a refresh in flight was seen lost under load (CI), and what is
+    # checked here is what a refresh keeps, not that one trigger is never dropped.
     await page.evaluate("""() => {
         document.getElementById("conversation-live").dataset.before = "refresh";
-        htmx.trigger(document.body, "pasokh:changed");
     }""")
-    await page.locator("#conversation-live:not([data-before])").wait_for(timeout=wait_ms(5))
+    await page.wait_for_function("""() => {
+        if (!document.querySelector("#conversation-live[data-before]")) return true;
+        const now = Date.now();
+        if (!(window.lastRefreshAsked > now - 2000)) {
+            window.lastRefreshAsked = now;
+            htmx.trigger(document.body, "pasokh:changed");
+        }
+        return false;
+    }""", polling=200, timeout=wait_ms(10))
     assert await page.locator(".faq-why[open] dl").count() == 1
     use = page.locator(".assist-faq .assist-use").first
     await use.wait_for(state="visible", timeout=wait_ms(5))
