@@ -1,7 +1,7 @@
 """Issue 16: proactive follow-ups (one row per scheduled follow-up), broadcasts and their
 recipients, an index of identities by customer, how an opt-out came (`source` on the
-opt-out kept since 0015), and the outbox's priority: replies go before proactive traffic (indexed with the channel's
-page in 0023)."""
+opt-out kept since 0015), and the outbox's priority: replies go before proactive traffic
+(indexed with the channel's page in 0023)."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
@@ -78,5 +78,9 @@ class Migration(migrations.Migration):
             model_name='OutboxItem',
             name='priority',
             field=fields.SmallIntField(default=0),
+        ),
+        ops.AlterModelOptions(
+            name='OptOut',
+            options={'table': 'opt_out', 'app': 'models', 'unique_together': (('customer', 'channel'),), 'pk_attr': 'id', 'table_description': 'A customer who asked for no proactive messages on one channel («لغو», or «۱۱» by'},
         ),
     ]
