@@ -88,6 +88,7 @@ class Timed:
     sent: asyncio.Condition
     recipients: set[str]  # the broadcast's chats: how many of them got it is `reached`
     reached: list[int]
+    last: dict[str, float]  # per platform: when its latest recipient's text was accepted
 
     def pacing(self, message: OutboundMessage) -> Sequence[Pace]:
         return self.inner.pacing(message)
@@ -101,6 +102,7 @@ class Timed:
         times.append(time.perf_counter())
         if len(times) == 1 and message.chat_id in self.recipients:
             self.reached[0] += 1
+            self.last[message.platform.value] = times[0]
         async with self.sent:
             self.sent.notify_all()
         return result
@@ -168,7 +170,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipients", type=int, default=10_000)
-    parser.add_argument("--writers", type=int, default=20)
+    parser.add_argument("--writers", type=int, default=20, help="0: no answers measured")
     parser.add_argument("--baseline", type=float, default=20.0)
     parser.add_argument("--limit", type=float, default=600.0,
                         help="give up on the broadcast after this many seconds")
@@ -203,13 +205,14 @@ async def main() -> None:
         sent = asyncio.Condition()
         recipients: set[str] = set()
         reached = [0]
+        last: dict[str, float] = {}
         transports: dict[int, Transport] = {}
         for platform, (key, token) in credentials.items():
             channel = await Channel.create(platform=platform.value, key=key, name=platform.value)
             channels[platform] = channel.id
             transports[channel.id] = Timed(ADAPTERS[platform].transport(ChannelCredentials(
                 channel_id=channel.id, token=token, webhook_secret="", key=key),
-                session, settings), accepted, sent, recipients, reached)
+                session, settings), accepted, sent, recipients, reached, last)
         now = datetime.now(UTC)
         counts = split(args.recipients)
         recipients.update(await seed(channels, counts, now))
@@ -279,8 +282,12 @@ async def main() -> None:
                 async with sent:
                     await asyncio.wait_for(sent.wait_for(
                         lambda: reached[0] >= len(recipients)), timeout=10)
+            waiting = await db.connection().execute_query_dict(
+                "SELECT COUNT(*) AS n FROM broadcast_recipient WHERE broadcast_id = ?"
+                " AND state = 'pending'", [broadcast_id])
             print(f"  {time.perf_counter() - started:5.0f} s: {reached[0]:,} of"
-                  f" {len(recipients):,} accepted", flush=True)
+                  f" {len(recipients):,} accepted, {waiting[0]['n']:,} not yet written to"
+                  " the outbox", flush=True)
         finished = time.perf_counter() - started
         stop.set()
         await writing
@@ -298,6 +305,9 @@ async def main() -> None:
     floor = args.recipients / sum(PACES.values())
     report(args, counts, queued_by - started, finished, floor, progress,
            latencies["baseline"], latencies["broadcast"], reached[0])
+    print("last recipient accepted, per channel (its own floor): " + ", ".join(
+        f"{p.value} {last[p.value] - started:.1f} s ({counts[p] / PACES[p]:.1f} s)"
+        for p in counts if p.value in last))
     print(f"429s answered: telegram {telegram.too_many_requests},"
           f" bale {bale.too_many_requests}")
 

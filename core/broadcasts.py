@@ -30,7 +30,14 @@ from tortoise.transactions import in_transaction
 
 from core.db import dialect_sql, is_postgres, query_rows
 from core.followup_config import quiet_hours_of
-from core.followups import RulesOf, owner_rules, phone_identity, routes_of, write_proactive
+from core.followups import (
+    Proactive,
+    RulesOf,
+    owner_rules,
+    phone_identity,
+    routes_of_many,
+    write_proactive_many,
+)
 from core.i18n import gettext_noop
 from core.message_meta import MessageMeta
 from core.models import Author, Direction
@@ -46,7 +53,7 @@ from core.proactive import (
 from core.segments import PartBilling, count_segments
 from core.sqlvalues import db_json, db_time, from_db_time, from_json
 
-BATCH = 200  # recipients written to the outbox per transaction
+BATCH = 500  # recipients written to the outbox per transaction
 MAX_TEXT = 4000
 MAX_LABELS = 20
 BROADCAST_VALUES = ("name",)  # the placeholders a broadcast's text may use
@@ -200,19 +207,18 @@ async def plan(conn: BaseDBAsyncClient, audience: Audience, text: str, now: date
         conn, "SELECT id, name FROM channel", [])}
     platforms = {row["id"]: row["platform"] for row in await query_rows(
         conn, "SELECT id, platform FROM channel", [])}
+    customers = await _audience(conn, audience, now)
+    routes_by_customer = await routes_of_many(
+        conn, [int(str(row["id"])) for row in customers], rules_of)
     choices: list[Choice] = []
-    for row in await _audience(conn, audience, now):
+    for row in customers:
         customer_id = int(str(row["id"]))
-        routes = await routes_of(conn, customer_id, rules_of)
+        routes = routes_by_customer[customer_id]
         if audience.channel_ids:
             routes = [r for r in routes if r.channel_id in audience.channel_ids]
         route = choose_channel(routes, now)
-        reason = None
-        if route is None:
-            everywhere_out = bool(routes) and all(r.opted_out for r in routes)
-            reason = Skip.OPTED_OUT if everywhere_out else Skip.NO_CHANNEL
         choices.append(Choice(customer_id=customer_id, name=str(row["display_name"] or ""),
-                              route=route, reason=reason))
+                              route=route, reason=None if route else _skip_reason(routes)))
     shares = []
     by_channel: dict[int, list[Choice]] = {}
     for choice in choices:
@@ -231,6 +237,11 @@ async def plan(conn: BaseDBAsyncClient, audience: Audience, text: str, now: date
     excluded = Counter(c.reason.value for c in choices if c.reason is not None)
     return Plan(shares=tuple(shares), excluded=tuple(sorted(excluded.items())),
                 choices=tuple(choices))
+
+
+def _skip_reason(routes: Sequence[Route]) -> Skip:
+    """Why no route may carry the message: opted out on every channel, or none may now."""
+    return Skip.OPTED_OUT if routes and all(r.opted_out for r in routes) else Skip.NO_CHANNEL
 
 
 def message_text(text: str, name: str, route: Route | None) -> str:
@@ -295,29 +306,39 @@ async def queue_pending(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesO
               " ON b.id = r.broadcast_id JOIN customer cu ON cu.id = r.customer_id"
               f" WHERE r.state = ? ORDER BY r.id LIMIT ?{lock}",
         [RecipientState.PENDING.value, BATCH])
-    queued = 0
+    routes_by_customer = await routes_of_many(
+        conn, [int(str(row["customer_id"])) for row in rows], rules_of)
+    by_phone: dict[tuple[int, int], Route] = {}  # identities made in this batch
+    skipped: list[list[object]] = []
+    chosen: list[tuple[dict[str, object], Route]] = []
     for row in rows:
-        routes = [r for r in await routes_of(conn, int(str(row["customer_id"])), rules_of)
-                  if r.channel_id == row["channel_id"]]
+        customer_id = int(str(row["customer_id"]))
+        routes = [r for r in routes_by_customer[customer_id] if r.channel_id == row["channel_id"]]
         route = choose_channel(routes, now)
         if route is None:
-            reason = Skip.OPTED_OUT if routes and all(r.opted_out for r in routes) \
-                else Skip.NO_CHANNEL
-            await conn.execute_query(
-                dialect_sql(conn, "UPDATE broadcast_recipient SET state = ?, reason = ?"
-                                  " WHERE id = ?"),
-                [RecipientState.SKIPPED.value, reason.value, row["id"]])
+            skipped.append([RecipientState.SKIPPED.value, _skip_reason(routes).value, row["id"]])
             continue
         if route.identity_id is None:
-            route = await phone_identity(conn, int(str(row["customer_id"])), route, now)
-        text = message_text(str(row["text"]), str(row["display_name"] or ""), route)
-        message_id = await write_proactive(
-            conn, route, text, None, MessageMeta(broadcast=int(str(row["broadcast_id"]))), now)
-        await conn.execute_query(
+            key = (customer_id, route.channel_id)
+            if key not in by_phone:
+                by_phone[key] = await phone_identity(conn, customer_id, route, now)
+            route = by_phone[key]
+        chosen.append((row, route))
+    if skipped:
+        await conn.execute_many(
+            dialect_sql(conn, "UPDATE broadcast_recipient SET state = ?, reason = ?"
+                              " WHERE id = ?"), skipped)
+    message_ids = await write_proactive_many(conn, [Proactive(
+        route, message_text(str(row["text"]), str(row["display_name"] or ""), route), None,
+        MessageMeta(broadcast=int(str(row["broadcast_id"])))) for row, route in chosen], now)
+    if chosen:
+        stamp = db_time(conn, now)
+        await conn.execute_many(
             dialect_sql(conn, "UPDATE broadcast_recipient SET state = ?, message_id = ?,"
                               " queued_at = ? WHERE id = ?"),
-            [RecipientState.QUEUED.value, message_id, db_time(conn, now), row["id"]])
-        queued += 1
+            [[RecipientState.QUEUED.value, message_id, stamp, row["id"]]
+             for message_id, (row, _) in zip(message_ids, chosen, strict=True)])
+    queued = len(chosen)
     return len(rows), queued
 
 

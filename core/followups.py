@@ -403,45 +403,74 @@ async def _held_back(conn: BaseDBAsyncClient, customer_id: int, now: datetime, c
 async def routes_of(conn: BaseDBAsyncClient, customer_id: int, rules_of: RulesOf) -> list[Route]:
     """Every identity of the customer on an enabled channel, with its latest conversation's
     chat, when the customer last wrote there, and their opt-out for the channel."""
-    rows = await conn.execute_query_dict(
-        dialect_sql(
-            conn,
-            "SELECT i.id, i.channel_id, i.unreachable, ch.platform,"
-            " (SELECT c.chat_id FROM conversation c WHERE c.identity_id = i.id"
-            "  ORDER BY c.id DESC LIMIT 1) AS chat_id,"
-            " (SELECT MAX(m.created_at) FROM message m JOIN conversation c"
-            "  ON c.id = m.conversation_id WHERE c.identity_id = i.id AND m.author = ?)"
-            "  AS last_wrote,"
-            " o.id AS opted_out FROM identity i JOIN channel ch ON ch.id = i.channel_id"
-            " LEFT JOIN opt_out o ON o.customer_id = i.customer_id AND o.channel_id = i.channel_id"
-            " WHERE i.customer_id = ? AND ch.enabled = ?",
-        ),
-        [Author.CUSTOMER.value, customer_id, True])
-    return [Route(channel_id=row["channel_id"], identity_id=row["id"], chat_id=row["chat_id"],
-                  rules=rules_of(Platform(row["platform"])),
-                  last_wrote=from_db_time(row["last_wrote"]) if row["last_wrote"] else None,
-                  opted_out=row["opted_out"] is not None, unreachable=bool(row["unreachable"]))
-            for row in rows if row["chat_id"] is not None] + await _phone_routes(
-        conn, customer_id, {row["channel_id"] for row in rows}, rules_of)
+    return (await routes_of_many(conn, [customer_id], rules_of))[customer_id]
 
 
-async def _phone_routes(conn: BaseDBAsyncClient, customer_id: int, used: set[int],
-                        rules_of: RulesOf) -> list[Route]:
-    """The customer's phone number on each enabled channel whose adapter reaches phone
-    numbers (SMS, a business API) and that they have not used yet: the fallback."""
+ROUTES_CHUNK = 500  # customers read per query: under every database's bound-values limit
+
+
+async def routes_of_many(conn: BaseDBAsyncClient, customer_ids: Sequence[int],
+                         rules_of: RulesOf) -> dict[int, list[Route]]:
+    """`routes_of` for many customers, a few queries per ROUTES_CHUNK of them: each id
+    (every one given, [] for a customer with no route) to its routes."""
+    found: dict[int, list[Route]] = {int(customer_id): [] for customer_id in customer_ids}
+    ids = list(found)
+    for first in range(0, len(ids), ROUTES_CHUNK):
+        chunk = ids[first:first + ROUTES_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows = await conn.execute_query_dict(
+            dialect_sql(
+                conn,
+                "SELECT i.id, i.customer_id, i.channel_id, i.unreachable, ch.platform,"  # nosec B608 # only "?" marks are formatted in; values are bound
+                " (SELECT c.chat_id FROM conversation c WHERE c.identity_id = i.id"
+                "  ORDER BY c.id DESC LIMIT 1) AS chat_id,"
+                " (SELECT MAX(m.created_at) FROM message m JOIN conversation c"
+                "  ON c.id = m.conversation_id WHERE c.identity_id = i.id AND m.author = ?)"
+                "  AS last_wrote,"
+                " o.id AS opted_out FROM identity i JOIN channel ch ON ch.id = i.channel_id"
+                " LEFT JOIN opt_out o ON o.customer_id = i.customer_id"
+                " AND o.channel_id = i.channel_id"
+                f" WHERE i.customer_id IN ({marks}) AND ch.enabled = ? ORDER BY i.id",
+            ),
+            [Author.CUSTOMER.value, *chunk, True])
+        used: dict[int, set[int]] = {customer_id: set() for customer_id in chunk}
+        for row in rows:
+            customer_id = int(row["customer_id"])
+            used[customer_id].add(row["channel_id"])
+            if row["chat_id"] is not None:
+                found[customer_id].append(Route(
+                    channel_id=row["channel_id"], identity_id=row["id"], chat_id=row["chat_id"],
+                    rules=rules_of(Platform(row["platform"])),
+                    last_wrote=from_db_time(row["last_wrote"]) if row["last_wrote"] else None,
+                    opted_out=row["opted_out"] is not None,
+                    unreachable=bool(row["unreachable"])))
+        for customer_id, routes in (await _phone_routes(conn, used, rules_of)).items():
+            found[customer_id].extend(routes)
+    return found
+
+
+async def _phone_routes(conn: BaseDBAsyncClient, used: Mapping[int, set[int]],
+                        rules_of: RulesOf) -> dict[int, list[Route]]:
+    """Each customer's phone number on each enabled channel whose adapter reaches phone
+    numbers (SMS, a business API) and that they have not used yet (`used`: the channels
+    of each customer's identities): the fallback."""
+    marks = ", ".join("?" * len(used))
     rows = await conn.execute_query_dict(
-        dialect_sql(conn, "SELECT cu.phone, ch.id, ch.platform, o.id AS opted_out FROM customer cu"
+        dialect_sql(conn, "SELECT cu.id AS customer_id, cu.phone, ch.id, ch.platform,"  # nosec B608 # only "?" marks are formatted in; values are bound
+                          " o.id AS opted_out FROM customer cu"
                           " JOIN channel ch ON ch.enabled = ? LEFT JOIN opt_out o"
                           " ON o.customer_id = cu.id AND o.channel_id = ch.id"
-                          " WHERE cu.id = ? AND cu.phone IS NOT NULL"),
-        [True, customer_id])
-    routes = []
+                          f" WHERE cu.id IN ({marks}) AND cu.phone IS NOT NULL"
+                          " ORDER BY cu.id, ch.id"),
+        [True, *used])
+    routes: dict[int, list[Route]] = {}
     for row in rows:
+        customer_id = int(row["customer_id"])
         rules = rules_of(Platform(row["platform"]))
-        if rules.reaches_phone_numbers and row["id"] not in used and row["phone"]:
-            routes.append(Route(channel_id=row["id"], identity_id=None, chat_id=row["phone"],
-                                rules=rules, last_wrote=None, by_phone=True,
-                                opted_out=row["opted_out"] is not None))
+        if rules.reaches_phone_numbers and row["id"] not in used[customer_id] and row["phone"]:
+            routes.setdefault(customer_id, []).append(Route(
+                channel_id=row["id"], identity_id=None, chat_id=row["phone"], rules=rules,
+                last_wrote=None, by_phone=True, opted_out=row["opted_out"] is not None))
     return routes
 
 
@@ -481,26 +510,59 @@ async def write_proactive(conn: BaseDBAsyncClient, route: Route, text: str,
     customer's latest conversation on the route (the text, also when an approved template
     carries it), and its outbox row behind every reply; the message's id. The route has an
     identity (`phone_identity` made it for a phone-number route)."""
-    if route.identity_id is None:
+    return (await write_proactive_many(conn, [Proactive(route, text, template, meta)], now))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Proactive:
+    """One message `write_proactive_many` writes."""
+
+    route: Route
+    text: str
+    template: Template | None
+    meta: MessageMeta
+
+
+async def write_proactive_many(conn: BaseDBAsyncClient, items: Sequence[Proactive],
+                               now: datetime) -> list[int]:
+    """`write_proactive` for many messages in the caller's transaction: the conversations
+    read a chunk at a time, the search entries and outbox rows written in one go each; the
+    messages' ids, in the items' order."""
+    if not items:
+        return []
+    if any(item.route.identity_id is None for item in items):
         raise ValueError("a proactive message needs the customer's identity on the channel")
-    found = await conn.execute_query_dict(
-        dialect_sql(conn, "SELECT c.id, c.route, ch.platform FROM conversation c JOIN channel ch"
-                          " ON ch.id = c.channel_id WHERE c.identity_id = ?"
-                          " ORDER BY c.id DESC LIMIT 1"), [route.identity_id])
-    conversation = found[0]
-    inserted = await conn.execute_query_dict(
-        dialect_sql(conn, "INSERT INTO message (conversation_id, channel_id, direction, author,"
-                          " kind, text, meta, revisions, processed, delivery, created_at)"
-                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-        [conversation["id"], route.channel_id, Direction.OUTBOUND.value, Author.BOT.value,
-         "text", text, encode_meta(meta), db_json([]), True, "queued", db_time(conn, now)])
-    message_id = int(inserted[0]["id"])
-    await index_messages(conn, [(message_id, conversation["id"], text)])
-    message = OutboundMessage(platform=Platform(conversation["platform"]),
-                              channel_id=route.channel_id, chat_id=route.chat_id, text=text,
-                              route=from_json(conversation["route"]) or {},
-                              kind=OutboundKind.TEMPLATE if template else OutboundKind.TEXT,
-                              template=template)
-    await enqueue(conn, [OutboxEntry(route.channel_id, message_id, route.identity_id,
-                                     route.chat_id, message, priority=PROACTIVE_PRIORITY)], now)
-    return message_id
+    identity_ids = list(dict.fromkeys(int(str(item.route.identity_id)) for item in items))
+    latest: dict[int, dict[str, Any]] = {}
+    for first in range(0, len(identity_ids), ROUTES_CHUNK):
+        chunk = identity_ids[first:first + ROUTES_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        for row in await conn.execute_query_dict(
+                dialect_sql(conn, "SELECT c.id, c.identity_id, c.route, ch.platform"  # nosec B608 # only "?" marks are formatted in; values are bound
+                                  " FROM conversation c JOIN channel ch ON ch.id = c.channel_id"
+                                  f" WHERE c.identity_id IN ({marks}) ORDER BY c.id"), chunk):
+            latest[int(row["identity_id"])] = row  # the newest one stays
+    stamp = db_time(conn, now)
+    ids: list[int] = []
+    entries: list[OutboxEntry] = []
+    for item in items:
+        route = item.route
+        conversation = latest[int(str(route.identity_id))]
+        inserted = await conn.execute_query_dict(
+            dialect_sql(conn, "INSERT INTO message (conversation_id, channel_id, direction,"
+                              " author, kind, text, meta, revisions, processed, delivery,"
+                              " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+            [conversation["id"], route.channel_id, Direction.OUTBOUND.value, Author.BOT.value,
+             "text", item.text, encode_meta(item.meta), db_json([]), True, "queued", stamp])
+        ids.append(int(inserted[0]["id"]))
+        message = OutboundMessage(
+            platform=Platform(conversation["platform"]), channel_id=route.channel_id,
+            chat_id=route.chat_id, text=item.text, route=from_json(conversation["route"]) or {},
+            kind=OutboundKind.TEMPLATE if item.template else OutboundKind.TEXT,
+            template=item.template)
+        entries.append(OutboxEntry(route.channel_id, ids[-1], route.identity_id, route.chat_id,
+                                   message, priority=PROACTIVE_PRIORITY))
+    await index_messages(conn, [(message_id, latest[int(str(item.route.identity_id))]["id"],
+                                 item.text) for message_id, item in zip(ids, items, strict=True)])
+    await enqueue(conn, entries, now)
+    return ids

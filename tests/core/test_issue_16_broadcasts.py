@@ -194,3 +194,39 @@ def test_each_channels_share_is_spread_over_the_broadcast():
     order = [c.route.channel_id if c.route else None
              for c in interleaved([skipped, *on(1, 2), *on(2, 6)])]
     assert order == [2, 1, 2, 2, 2, 1, 2, 2, None]
+
+
+async def test_one_batch_queues_each_recipient_in_its_own_conversation_and_skips_the_opted_out():
+    """The batch is read and written in bulk: each message lands in its recipient's
+    conversation with their name, an opted-out one is skipped in the same batch, and a
+    customer known only by phone in two broadcasts gets one identity on the SMS channel."""
+    people = [await customer(Platform.TELEGRAM, str(n), wrote=timedelta(days=1),
+                             name=f"مشتری {n}") for n in range(3)]
+    await customer(Platform.SMS, "989121234567", wrote=timedelta(days=3))  # the SMS line
+    by_phone = await Customer.create(display_name="رضا", phone="989121234599")
+    async with in_transaction("default") as conn:
+        await set_opt_out(conn, customer_id=people[1].id, channel_id=(
+            await Identity.get(customer_id=people[1].id)).channel_id, opted_out=True, now=NOW)
+    first = await broadcasts.start(Audience(), "{name}: یک", NOW, rules_of, BILLING,
+                                   user_id=None)
+    await broadcasts.start(Audience(), "{name}: دو", NOW, rules_of, BILLING, user_id=None)
+    async with in_transaction("default") as conn:
+        await set_opt_out(conn, customer_id=people[2].id, channel_id=(
+            await Identity.get(customer_id=people[2].id)).channel_id, opted_out=True, now=NOW)
+        handled, queued = await queue_pending(conn, NOW, rules_of)
+    assert (handled, queued) == (8, 6)  # 2 × 4 reached when started; people[2] since
+    for person in (people[0], by_phone):
+        conversation = await Conversation.get(customer_id=person.id)
+        texts = sorted(m.text for m in await Message.filter(conversation_id=conversation.id,
+                                                            direction="out"))
+        assert [t.split("\n")[0] for t in texts] == [f"{person.display_name}: دو",
+                                                     f"{person.display_name}: یک"]
+    assert await Identity.filter(customer_id=by_phone.id).count() == 1
+    assert await OutboxItem.filter(priority=1).count() == 6
+    recipients = await BroadcastRecipient.filter(broadcast_id=first).order_by("id")
+    for row in recipients:
+        if row.state == "queued":
+            message = await Message.get(id=row.message_id).prefetch_related("conversation")
+            assert message.conversation.customer_id == row.customer_id
+    progress = await broadcasts.progress(first)
+    assert progress is not None and progress.skipped == (("opted_out", 2),)
