@@ -4,10 +4,13 @@ of its team (or of all agents, when it has none) whom the team's rule chooses
 with it open, deactivated) returns to the queue. Every change is an `assignment` row.
 
 Several processes may route at once (PostgreSQL and Redis). One conversation is assigned in
-one transaction that first locks its row (SKIP LOCKED: another process has it in hand) and
-then the candidates' presence rows in id order; the open counts are read under those locks,
-so no agent goes over the cap and no conversation is assigned twice, and the fixed order
-means two processes never wait on each other in a circle.
+one transaction that first locks its row and then the candidates' presence rows in id
+order. The row lock waits (no SKIP LOCKED): a process that skipped a conversation another
+one had in hand could give the last free place to a newer one, and the older would be left
+waiting (seen in the two-process test). The open counts are read under the presence locks,
+so no agent goes over the cap and no conversation is assigned twice; a transaction holds no
+other lock while it waits for a conversation's row, and takes the presence rows in a fixed
+order, so two processes never wait on each other in a circle.
 """
 
 from __future__ import annotations
@@ -118,7 +121,7 @@ class Router:
         """Whether it was still waiting, and who has it now with the assignment's id (None:
         nobody could take it)."""
         async with in_transaction("default") as conn:
-            locking = " FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
+            locking = " FOR UPDATE" if is_postgres(conn) else ""
             still_waiting = await query_rows(
                 conn, "SELECT id FROM conversation WHERE id = ? AND status = ?"  # nosec B608 # only "?" marks, fixed names and a fixed lock clause are formatted in; values are bound
                       f" AND assignee_id IS NULL{locking}",
