@@ -307,8 +307,13 @@ class SiteChannel(Protocol):
     async def start(self, services: AdapterServices) -> None:
         """Begin serving (e.g. listen on the bus for what to push to open streams)."""
 
+    async def end_streams(self) -> None:
+        """On shutdown, before the requests in flight are waited for: end the open streams
+        at once (they never end by themselves, so the server would wait out its whole
+        grace for them) and refuse new ones."""
+
     async def stop(self) -> None:
-        """End open streams and background work."""
+        """End open streams and background work (after the requests in flight)."""
 
     def add_commands(self, commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         """Adds `pasokh <platform> …` sub-commands; each sets `run(args, settings)`."""

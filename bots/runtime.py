@@ -294,6 +294,15 @@ def create_app(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> web.Applicati
                     await site.stop()
 
     app.cleanup_ctx.append(runtime_context)
+
+    async def end_site_streams(app: web.Application) -> None:
+        """On SIGTERM the server waits for the requests in flight before its cleanup (and
+        the sites' stop) runs: a visitor's stream, open until the visitor leaves, held
+        every shutdown for its whole grace. It ends here, before that wait."""
+        for site in site_channels().values():
+            await site.end_streams()
+
+    app.on_shutdown.append(end_site_streams)
     app.router.add_get("/healthz", healthz, name="healthz")
     for method, path, handler, name in WEBHOOK_ROUTES:
         app.router.add_route(method, path, handler, name=name)

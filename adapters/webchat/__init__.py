@@ -205,11 +205,14 @@ class WebchatAdapter:
         api.serving.gate.refusals.start()
         await hub.start(services.bus)
 
+    async def end_streams(self) -> None:
+        if api.serving.gate is not None:
+            api.serving.gate.end_streams()
+
     async def stop(self) -> None:
         gate, api.serving.gate = api.serving.gate, None
         if gate is not None:
-            for task in list(gate.streams):
-                task.cancel()
+            gate.end_streams()
             await gate.refusals.stop()
         await hub.stop()
 

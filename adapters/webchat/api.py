@@ -390,11 +390,14 @@ async def stream(request: web.Request) -> web.StreamResponse:
     channel, visitor, refusal = await _reader(request)
     if refusal is not None or channel is None or visitor is None:
         return refusal  # type: ignore[return-value]
+    gate = _gate()
+    if gate.streams_ended:  # the process is stopping; the widget reconnects to another
+        raise web.HTTPServiceUnavailable(reason="stopping")
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "X-Accel-Buffering": "no"})
     _allow(request, response, channel)
     waker = hub.open(channel.channel_id, visitor.public_id)
-    streams = _gate().streams
+    streams = gate.streams
     task = asyncio.current_task()
     assert task is not None  # nosec B101 # narrows a type for the checker; not a check of input
     streams.add(task)

@@ -192,3 +192,10 @@ class Gate:
                                             3600))
         self.refusals = Refusals()
         self.streams: set[asyncio.Task[Any]] = set()
+        self.streams_ended = False
+
+    def end_streams(self) -> None:
+        """Shutdown: every open stream ends now, and one asked for after this is refused."""
+        self.streams_ended = True
+        for task in list(self.streams):
+            task.cancel()

@@ -73,12 +73,13 @@ class PasokhProcess:
             self._process.kill()
             self._process.wait(timeout=10)
 
-    async def terminate(self) -> int | None:
-        """SIGTERM, as a service manager stops it; the exit code, or None if it hangs."""
+    async def terminate(self, within: float = 30.0) -> int | None:
+        """SIGTERM, as a service manager stops it; the exit code, or None if it is still
+        running `within` seconds later."""
         assert self._process is not None
         self._process.terminate()
         try:
-            return await asyncio.to_thread(self._process.wait, 30)
+            return await asyncio.to_thread(self._process.wait, within)
         except subprocess.TimeoutExpired:
             return None
 
