@@ -3,7 +3,12 @@ Playwright. Screenshots go to tests/browser/screenshots/ (git-ignored): look at 
 
 from __future__ import annotations
 
+import concurrent.futures
+import json
+import subprocess  # nosec B404 # starts Playwright's own driver with this interpreter
+import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +23,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def wait_ms(seconds: float) -> int:
@@ -27,23 +33,48 @@ def wait_ms(seconds: float) -> int:
     return int(patience(seconds) * 1000)
 
 
-@pytest.fixture
-def chromium() -> Path:
+@pytest.fixture(scope="session")
+def chromium_server(tmp_path_factory) -> Iterator[str]:
+    """One Chromium for this worker's whole run, launched by Playwright's own browser server
+    (so with every switch Playwright gives a browser it launches); each test connects to it
+    and works in contexts of its own. Launching Chromium for every test cost ~1 s of both
+    cores each time. Yields the address a test connects to."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    return CHROMIUM
+    config = tmp_path_factory.mktemp("chromium") / "launch.json"
+    config.write_text(json.dumps({"executablePath": str(CHROMIUM), "args": CHROMIUM_ARGS}))
+    server = subprocess.Popen(  # noqa: S603 - Playwright's driver, with this interpreter
+        [sys.executable, "-m", "playwright", "launch-server", "--browser", "chromium",
+         "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        address = _first_line(server, patience(20))
+        assert address.startswith("ws://"), f"Playwright's browser server said {address!r}"
+        yield address
+    finally:
+        server.terminate()  # it closes its Chromium on SIGTERM
+        try:
+            server.wait(timeout=patience(10))
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _first_line(process: subprocess.Popen[str], within: float) -> str:
+    """The first line a child writes, waited for in a thread so a silent child fails the
+    run after `within` seconds instead of hanging it."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader:
+        assert process.stdout is not None
+        return reader.submit(process.stdout.readline).result(timeout=within).strip()
 
 
 @pytest.fixture
-async def browser(chromium):
+async def browser(chromium_server):
+    """The worker's Chromium, connected for this test: the contexts it opens close with it."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(chromium),
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"],
-        )
+        browser = await playwright.chromium.connect(chromium_server)
         yield browser
         await browser.close()
 
