@@ -52,7 +52,7 @@ def add_routes(app: web.Application) -> None:
     router.add_get(conversation_path, conversation.page, name="panel.conversation")
     router.add_get(f"{conversation_path}/live", conversation.live, name="panel.conversation_live")
     for action in ("reply", "note", "assign", "resolve", "reopen", "snooze", "add_label",
-                   "remove_label", "presence", "send_template", "parts"):
+                   "remove_label", "presence", "send_template", "parts", "reply_file"):
         router.add_post(f"{conversation_path}/{action}", getattr(conversation, action),
                         name=f"panel.{action}")
     router.add_get("/media/{message_id}", media.media, name="panel.media")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -53,13 +54,13 @@ from core.channels import ChannelDirectory, sync_channel
 from core.clock import SYSTEM_CLOCK, Clock
 from core.continuity import Continuity
 from core.conversations import ConversationEngine
-from core.delivery import PricedPerPart, Transport
+from core.delivery import DeliversFiles, FileRules, PricedPerPart, Transport
 from core.desk import Desk
 from core.events import OutboundMessage
 from core.followups import FollowupWorker
 from core.inbox import Inbox
 from core.leadership import SenderLease
-from core.media import Downloader, MediaFetcher, MediaSource, MediaStore
+from core.media import Downloader, MediaFetcher, MediaSource, MediaStore, store_upload
 from core.order_lookup import OrderLookups, OrderSources
 from core.outbox import OutboxWorker, RetryPolicy
 from core.routing import Router
@@ -193,7 +194,14 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncItera
     part_billing = PartBilling(
         platforms=frozenset(p.value for p, a in ADAPTERS.items() if a.look.counts_parts),
         price=part_price)
-    desk = Desk(bus, outbox.wake, engine.submit_ids, reply_window, part_billing)
+    def file_rules(channel_id: int) -> FileRules | None:
+        """The files an agent may send on the channel: its transport's rules, if it gives
+        files to its customers at all."""
+        transport = transports.get(channel_id)
+        return transport.file_rules if isinstance(transport, DeliversFiles) else None
+
+    desk = Desk(bus, outbox.wake, engine.submit_ids, reply_window, part_billing,
+                file_rules=file_rules, store_file=functools.partial(store_upload, settings))
     runtime = Runtime(settings, bus, channels, inbox, engine, outbox, session, flows, media,
                       desk, followups, transports, media_sources=media_sources)
     await inbox.start()

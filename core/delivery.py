@@ -87,3 +87,19 @@ class PricedPerPart(Protocol):
     """A transport whose messages are billed per text-message part (core/segments.py)."""
 
     price_per_part: int  # in rials, as the owner set it; 0 = not set
+
+
+@dataclass(frozen=True, slots=True)
+class FileRules:
+    """Which files a channel gives its customers, as it takes them from them."""
+
+    types: tuple[str, ...]  # MIME types, each also on the media allowlist (core/media.py)
+    max_bytes: int
+
+
+@runtime_checkable
+class DeliversFiles(Protocol):
+    """A transport that gives the customer a file an agent attached (an outbound message
+    of kind FILE, stored by Pasokh first); the others are never asked to."""
+
+    file_rules: FileRules

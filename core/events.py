@@ -138,6 +138,7 @@ class OutboundKind(StrEnum):
     TEXT = "text"
     ACKNOWLEDGE = "acknowledge"  # e.g. answerCallbackQuery: stops the customer's spinner
     TEMPLATE = "template"  # a pre-approved WhatsApp template: the only way in after 24 h
+    FILE = "file"  # a file an agent attached, stored by Pasokh first (`file`)
 
 
 class OutboundAuthor(StrEnum):
@@ -167,6 +168,7 @@ class OutboundMessage:
     author: OutboundAuthor = OutboundAuthor.BOT
     introduces_bot: bool = False  # the bot's first words to this customer: say it is a bot
     template: Template | None = None
+    file: MediaRef | None = None  # FILE: the stored file (core/media.py `store_upload`)
     # The outbox row this send is for, set by the outbox worker and never stored: a platform
     # that takes an idempotency key gets a stable one, so a send repeated after a crash is
     # not a second message.
@@ -190,6 +192,9 @@ class OutboundMessage:
         if self.template is not None:
             payload["template"] = [self.template.name, self.template.language,
                                    list(self.template.parameters)]
+        if self.file is not None:
+            payload["file"] = [self.file.file_id, self.file.mime_type, self.file.file_name,
+                               self.file.size]
         return payload
 
     @classmethod
@@ -206,6 +211,7 @@ class OutboundMessage:
             author=OutboundAuthor(payload.get("author", OutboundAuthor.BOT)),
             introduces_bot=bool(payload.get("introduces_bot")),
             template=_template(payload.get("template")),
+            file=_file(payload.get("file")),
         )
 
 
@@ -214,6 +220,13 @@ def _template(stored: Any) -> Template | None:
         return None
     name, language, parameters = stored
     return Template(name=name, language=language, parameters=tuple(parameters))
+
+
+def _file(stored: Any) -> MediaRef | None:
+    if not stored:
+        return None
+    file_id, mime_type, file_name, size = stored
+    return MediaRef(file_id=file_id, mime_type=mime_type, file_name=file_name, size=size)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -51,14 +51,17 @@ class VisitorFile:
     digest: str
     mime_type: str
     name: str
+    size: int | None = None  # bytes, when it was recorded
 
 
 def _file_of(media: Any) -> VisitorFile | None:
     media = from_json(media) if media is not None else None
     if not isinstance(media, dict) or not isinstance(media.get("stored"), str):
         return None
+    size = media.get("size")
     return VisitorFile(digest=media["stored"], mime_type=str(media.get("mime") or ""),
-                       name=str(media.get("file_name") or ""))
+                       name=str(media.get("file_name") or ""),
+                       size=size if isinstance(size, int) else None)
 
 
 async def issue_visitor(channel_id: int) -> str:

@@ -39,6 +39,7 @@ from core.channel_setup import (
     Preview,
     SetupRefused,
 )
+from core.delivery import FileRules
 from core.events import ChannelCredentials, InboundEvent, MediaRef
 from core.i18n import gettext_noop, lazy_gettext
 from core.media import MediaLocation, MediaRefused, MediaSource
@@ -189,7 +190,9 @@ class WebchatAdapter:
 
     def transport(self, channel: ChannelCredentials, session: aiohttp.ClientSession,
                   settings: Settings) -> VisitorTransport:
-        return VisitorTransport(channel)
+        limits = VisitorLimits.of(settings)
+        return VisitorTransport(channel, FileRules(types=limits.file_types,
+                                                   max_bytes=limits.max_file_bytes))
 
     def media_source(self, channel: ChannelCredentials, session: aiohttp.ClientSession,
                      settings: Settings) -> MediaSource:

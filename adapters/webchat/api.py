@@ -250,7 +250,8 @@ async def history(request: web.Request) -> web.Response:
         {"id": m.message_id, "from": "visitor" if m.author == "customer" else m.author,
          "kind": m.kind, "text": m.text, "buttons": [list(b) for b in m.buttons],
          "at": m.created_at.isoformat(),
-         **({"file": {"type": m.file.mime_type, "name": m.file.name}} if m.file else {})}
+         **({"file": {"type": m.file.mime_type, "name": m.file.name, "size": m.file.size}}
+            if m.file else {})}
         for m in messages]})
     _allow(request, response, channel)
     return response

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from core.bus import Bus, Subscription
-from core.delivery import Pace, TransientError
+from core.delivery import FileRules, Pace, TransientError
 from core.desk import PRESENCE_TOPIC
 from core.events import ChannelCredentials, OutboundMessage, SendResult
 from core.visitors import chat_of
@@ -123,10 +123,15 @@ hub = Hub()
 
 
 class VisitorTransport:
-    """The outbox's way to a visitor: the reply is stored already; wake its streams."""
+    """The outbox's way to a visitor: the reply is stored already; wake its streams.
 
-    def __init__(self, channel: ChannelCredentials) -> None:
+    An agent's file is stored with its message too (core/desk `reply_file`), so it reaches
+    the visitor the same way: the widget reads it with the visitor's token (api.file). The
+    rules for it are the visitors' own for the files they send."""
+
+    def __init__(self, channel: ChannelCredentials, file_rules: FileRules) -> None:
         self._channel = channel
+        self.file_rules = file_rules
 
     async def send(self, message: OutboundMessage) -> SendResult:
         await hub.notify(self._channel.channel_id, message.chat_id)

@@ -27,6 +27,8 @@ STRINGS = {
     "email": gettext_noop("E-mail address"),
     "attach": gettext_noop("Send a file"),
     "file": gettext_noop("File"),
+    "size_kb": gettext_noop("%(size)s KB"),
+    "size_mb": gettext_noop("%(size)s MB"),
     "file_too_large": gettext_noop("The file is too large."),
     "bad_file": gettext_noop("This kind of file is not accepted: send a picture or a PDF."),
 }

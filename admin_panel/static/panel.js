@@ -128,7 +128,7 @@
     const source = event.detail.requestConfig && event.detail.requestConfig.elt;
     beforeSwap = {
       shown: entryIds(list),
-      ownSend: source instanceof HTMLFormElement && source.matches(".reply-box, .template-form"),
+      ownSend: source instanceof HTMLFormElement && source.matches(".reply-box, .template-form, .file-reply"),
     };
   });
 

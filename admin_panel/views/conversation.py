@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -156,6 +157,22 @@ async def reply(request: web.Request) -> web.Response:
         if _text(form, "by_text") == "1":
             return await desk.reply_by_text(viewer, conversation_id, _text(form, "text"))
         return await desk.reply(viewer, conversation_id, _text(form, "text"))
+
+    return await _act(request, send)
+
+
+async def reply_file(request: web.Request) -> web.Response:
+    """A picture or a file the agent attached, on a channel that gives files to its
+    customers (the desk checks the channel's types and size)."""
+    desk, viewer = request.app[DESK], viewer_of(request)
+
+    async def send(conversation_id: int, form) -> int:
+        attached = form.get("file")
+        if attached is None or isinstance(attached, str) or not attached.filename:
+            raise DeskError(gettext_noop("Choose a file first."))
+        # Browsers escape a name's quotes as %22, aiohttp's client every non-ASCII byte.
+        return await desk.reply_file(viewer, conversation_id, attached.file.read(),
+                                     attached.content_type, unquote(attached.filename))
 
     return await _act(request, send)
 

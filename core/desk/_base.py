@@ -17,7 +17,15 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.bus import Bus
 from core.clock import utcnow
-from core.events import OutboundAuthor, OutboundKind, OutboundMessage, Platform, Template
+from core.delivery import FileRules
+from core.events import (
+    MediaRef,
+    OutboundAuthor,
+    OutboundKind,
+    OutboundMessage,
+    Platform,
+    Template,
+)
 from core.outbox import last_customer_messages
 from core.segments import PartBilling
 from core.sqlvalues import from_json
@@ -58,13 +66,20 @@ class DeskBase:
         submit_to_engine: Callable[[Iterable[int]], None],
         reply_window: Callable[[OutboundMessage], timedelta | None] = lambda message: None,
         part_billing: PartBilling = NO_PART_BILLING,
+        *,
+        file_rules: Callable[[int], FileRules | None] = lambda channel_id: None,
+        store_file: Callable[[bytes, str, str | None], MediaRef] | None = None,
     ) -> None:
         """`submit_to_engine` takes the ids of stored system messages
         (`ConversationEngine.submit_ids`). `reply_window` is the channel's transport's rule
         (core/delivery.py): how long after the customer's last message the platform takes
         this message, or None. `part_billing` names the channels that text phone numbers
-        (core/segments.py)."""
+        (core/segments.py). `file_rules` says which files a channel gives its customers (None:
+        it sends none), and `store_file` keeps an agent's file in the media store before it is
+        sent (core/media.py `store_upload`; blocking, run in a thread)."""
         self._bus = bus
+        self._file_rules = file_rules
+        self._store_file = store_file
         self._part_billing = part_billing
         self._wake_outbox = wake_outbox
         self._submit_to_engine = submit_to_engine

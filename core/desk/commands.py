@@ -10,6 +10,7 @@ flows answer it (the survey, the customer told).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from core.desk._base import DeskBase, outbound, publish_updated
 from core.desk._scope import ConversationNotFound, DeskError, Viewer, label_name, visible
 from core.events import OutboundKind, OutboundMessage, Template
 from core.i18n import gettext_noop, supported, translation
+from core.media import STORED_PREFIX, MediaRefused, normalize_type
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, Team, TicketStatus, User
 from core.outbox import OutboxEntry, enqueue
@@ -44,6 +46,7 @@ MAX_NOTE_CHARS = 10_000
 MAX_LABEL_CHARS = 64
 MAX_LABELS_PER_CONVERSATION = 20
 MAX_TEMPLATE_PARAMETER_CHARS = 1024
+MAX_FILE_NAME_CHARS = 128
 Retarget = Callable[[BaseDBAsyncClient, dict[str, Any]], Awaitable[dict[str, Any]]]
 _PLACEHOLDER = re.compile(r"\{\{(\d{1,2})\}\}")
 TICKET_STATUSES = tuple(status.value for status in TicketStatus)
@@ -84,6 +87,36 @@ class Commands(DeskBase):
         return await self._send(viewer, conversation_id, text, MessageMeta(by=viewer.user_id),
                                 lambda row: outbound(row, text=text))
 
+    async def reply_file(self, viewer: Viewer, conversation_id: int, data: bytes,
+                         declared: str, name: str | None) -> int:
+        """Sends a file the agent attached (a picture or a document), when the
+        conversation's channel gives files to its customers: within the channel's types and
+        size, its first bytes checked against its type, stored like a received file, then
+        queued as a FILE message. Returns the message id."""
+        row = await visible(connection(), viewer, conversation_id)
+        rules = self._file_rules(row["channel_id"])
+        if rules is None or self._store_file is None:
+            raise DeskError(gettext_noop("This channel does not take files from agents."))
+        mime_type = normalize_type(declared)
+        if not data:
+            raise DeskError(gettext_noop("Choose a file first."))
+        if mime_type not in rules.types:
+            raise DeskError(gettext_noop("This kind of file cannot be sent on this channel."))
+        if len(data) > rules.max_bytes:
+            raise DeskError(gettext_noop("The file is too large to send on this channel."))
+        name = strip_invisible(name or "").strip()[:MAX_FILE_NAME_CHARS] or None
+        try:
+            ref = await asyncio.to_thread(self._store_file, data, mime_type, name)
+        except MediaRefused:
+            raise DeskError(gettext_noop("The file is not what its type says.")) from None
+        media = {"file_id": ref.file_id, "mime_type": ref.mime_type, "file_name": ref.file_name,
+                 "size": ref.size, "stored": ref.file_id.removeprefix(STORED_PREFIX),
+                 "mime": ref.mime_type}
+        kind = "photo" if mime_type.startswith("image/") else "document"
+        return await self._send(viewer, conversation_id, "", MessageMeta(by=viewer.user_id),
+                                lambda row: outbound(row, kind=OutboundKind.FILE, file=ref),
+                                kind=kind, media=media)
+
     async def templates(self) -> list[TemplateChoice]:
         """The approved WhatsApp templates the owner listed (`whatsapp_templates`)."""
         document = await load_stored()
@@ -118,9 +151,12 @@ class Commands(DeskBase):
     async def _send(self, viewer: Viewer, conversation_id: int, text: str,
                     meta: MessageMeta,
                     make: Callable[[dict[str, Any]], OutboundMessage],
-                    retarget: Retarget | None = None) -> int:
+                    retarget: Retarget | None = None, *, kind: str = "text",
+                    media: dict[str, Any] | None = None) -> int:
         """Stores and queues `make(row)` in the conversation; `retarget` may send it to the
-        customer on another channel (its channel, identity and chat in the row it returns)."""
+        customer on another channel (its channel, identity and chat in the row it returns).
+        `kind` and `media` are the stored message's (a file's, as core/inbox.py stores a
+        received one)."""
         async with in_transaction("default") as conn:
             row = await visible(conn, viewer, conversation_id)
             if retarget is not None:
@@ -139,18 +175,18 @@ class Commands(DeskBase):
             inserted = await query_rows(
                 conn,
                 "INSERT INTO message (conversation_id, channel_id, direction, author, kind, text,"
-                " meta, revisions, processed, delivery, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " media, meta, revisions, processed, delivery, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 [conversation_id, row["channel_id"], Direction.OUTBOUND.value,
-                 Author.AGENT.value, "text", text, encode_meta(meta),
-                 db_json([]), True, "queued", now],
+                 Author.AGENT.value, kind, text, db_json(media) if media else None,
+                 encode_meta(meta), db_json([]), True, "queued", now],
             )
             message_id = inserted[0]["id"]
             await index_messages(conn, [(message_id, conversation_id, text)])
             await webhooks.record(conn, [webhooks.message_created(
                 message_id=message_id, conversation_id=conversation_id,
                 channel_id=row["channel_id"], direction=Direction.OUTBOUND.value,
-                author=Author.AGENT.value, kind="text", text=text, created_at=moment)], moment)
+                author=Author.AGENT.value, kind=kind, text=text, created_at=moment)], moment)
             await enqueue(conn, [OutboxEntry(row["channel_id"], message_id, row["identity_id"],
                                              row["chat_id"], message)], moment)
             await conn.execute_query(

@@ -13,6 +13,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.actions import FaqMatchFact
 from core.db import connection, dialect_sql, query_rows
+from core.delivery import FileRules
 from core.desk._base import DeskBase, ReplyWindow
 from core.desk._scope import (
     ConversationNotFound,
@@ -84,6 +85,7 @@ class ConversationDetail:
     reply_window: ReplyWindow = ReplyWindow()
     opted_out_on: tuple[str, ...] = ()  # channels the customer takes no proactive news on
     waiting_since: datetime | None = None  # while the customer waits for us
+    files: FileRules | None = None  # the files an agent may send on this channel, if any
 
     @property
     def turn(self) -> str:
@@ -157,6 +159,7 @@ class Timeline(DeskBase):
             opted_out_on=tuple(name for _, name in
                                await opted_out_channels(conn, row["customer_id"])),
             waiting_since=from_db_time(row["waiting_since"]),
+            files=self._file_rules(row["channel_id"]),
         )
 
     async def stored_file(self, viewer: Viewer, message_id: int) -> StoredFile:

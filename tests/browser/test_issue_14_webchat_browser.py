@@ -128,7 +128,24 @@ async def _say(page, text: str) -> None:
     await page.click(f"{WIDGET} [data-pasokh=send]")
 
 
-async def test_issue_14_a_visitor_is_answered_and_an_agent_takes_over_live(browser, site):
+def _striped_png(width: int = 160, height: int = 100) -> bytes:
+    """A picture one can recognise in a screenshot: blue and orange stripes."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    row = b"".join(b"\x20\x60\xd0" if (x // 20) % 2 else b"\xff\x98\x00" for x in range(width))
+    pixels = b"".join(b"\x00" + row for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels))
+            + chunk(b"IEND", b""))
+
+
+async def test_issue_14_a_visitor_is_answered_and_an_agent_takes_over_live(browser, site,
+                                                                           tmp_path):
     visitor = await new_page(browser)
     await visitor.goto(site.origin + "/")
     launcher = visitor.locator(f"{WIDGET} [data-pasokh=launcher]")
@@ -189,14 +206,46 @@ async def test_issue_14_a_visitor_is_answered_and_an_agent_takes_over_live(brows
     await shot(visitor, "webchat-mid-conversation")
     await shot(agent, "webchat-agent-panel")
 
+    # The agent attaches a picture and a PDF: the widget shows a thumbnail (a link that opens
+    # it) and a link with the file's name and size, each read with the visitor's token.
+    await agent.set_input_files("[data-file-reply]", files=[{
+        "name": "رسید.png", "mimeType": "image/png", "buffer": _striped_png()}])
+    await agent.click(".file-reply button[type=submit]")
+    thumbnail = visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent] "
+                                "[data-pasokh=image-link] [data-pasokh=image]")
+    await thumbnail.wait_for(timeout=LIVE_WAIT_MS)
+    await visitor.wait_for_function(
+        "() => { const img = document.getElementById('pasokh-webchat').shadowRoot"
+        ".querySelector('[data-pasokh=image]'); return img && img.complete"
+        " && img.naturalWidth === 160 && img.src.startsWith('blob:'); }",
+        timeout=LIVE_WAIT_MS)
+    assert await thumbnail.get_attribute("alt") == "رسید.png"
+    assert (await thumbnail.evaluate("e => e.parentElement.href")).startswith("blob:")
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n" + b" " * 3000
+    await agent.set_input_files("[data-file-reply]", files=[{
+        "name": "فاکتور.pdf", "mimeType": "application/pdf", "buffer": pdf}])
+    await agent.click(".file-reply button[type=submit]")
+    link = visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent] "
+                           "[data-pasokh=file-link]")
+    await link.wait_for(timeout=LIVE_WAIT_MS)
+    assert await link.inner_text() == "فاکتور.pdf (۳ کیلوبایت)"
+    await visitor.wait_for_function(
+        "() => document.getElementById('pasokh-webchat').shadowRoot"
+        ".querySelector('[data-pasokh=file-link]').href.startsWith('blob:')",
+        timeout=LIVE_WAIT_MS)
+    assert await link.get_attribute("download") == "فاکتور.pdf"
+    await visitor.screenshot(path=str(tmp_path / "webchat-agent-files.png"))
+    await agent.screenshot(path=str(tmp_path / "webchat-agent-files-panel.png"), full_page=True)
+    await shot(visitor, "webchat-agent-files")
+
     # A reload keeps the history, and a second tab shows it too.
     await visitor.reload()
     # A conversation exists: the chat loads at once, closed, and the history is no news.
-    await visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").wait_for(
+    await visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").first.wait_for(
         state="attached", timeout=LIVE_WAIT_MS)
     assert await visitor.locator(f"{WIDGET} [data-pasokh=badge][hidden]").count() == 1
     await visitor.locator(f"{WIDGET} [data-pasokh=launcher]").click()
-    await visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").wait_for(
+    await visitor.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").first.wait_for(
         timeout=LIVE_WAIT_MS)
     second_tab = await visitor.context.new_page()
     streams = []
@@ -204,7 +253,7 @@ async def test_issue_14_a_visitor_is_answered_and_an_agent_takes_over_live(brows
                   if "/stream" in request.url else None)
     await second_tab.goto(site.origin + "/")
     await second_tab.locator(f"{WIDGET} [data-pasokh=launcher]").click()
-    await second_tab.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").wait_for(
+    await second_tab.locator(f"{WIDGET} [data-pasokh=message][data-from=agent]").first.wait_for(
         timeout=LIVE_WAIT_MS)
     assert len(await _messages(second_tab, "visitor")) == len(await _messages(visitor,
                                                                              "visitor"))

@@ -189,21 +189,36 @@
     }
 
     // A message's file, read with fetch() (its Origin checked like every request): a
-    // picture as a thumbnail, anything else as a link that opens it.
+    // picture as a thumbnail that opens it, anything else as a link with its name and size.
     function attachment(message) {
       var url = api + "/files/" + message.id + "?token=" + encodeURIComponent(token);
-      var image = message.file.type.indexOf("image/") === 0;
-      var holder = image ? el("img", { class: "thumb", "data-pasokh": "image", alt: message.file.name || words.file || "" })
-        : el("a", { class: "file", href: "#", "data-pasokh": "file-link" }, message.file.name || words.file || "");
+      var file = message.file, name = file.name || words.file || "";
+      var image = file.type.indexOf("image/") === 0;
+      var link = el("a", { class: image ? "picture" : "file", href: "#", target: "_blank",
+                           rel: "noopener", "data-pasokh": image ? "image-link" : "file-link" });
+      if (image) link.appendChild(el("img", { class: "thumb", "data-pasokh": "image", alt: name }));
+      else {
+        link.appendChild(el("bdi", { dir: "auto" }, name));
+        if (file.size) link.appendChild(el("span", { class: "size" }, " (" + size(file.size) + ")"));
+      }
       fetch(url, { mode: "cors", credentials: "omit" }).then(function (response) {
         if (!response.ok) throw response;
         return response.blob();
       }).then(function (blob) {
         var local = URL.createObjectURL(blob);
-        if (image) holder.setAttribute("src", local);
-        else { holder.setAttribute("href", local); holder.setAttribute("download", message.file.name || "file"); }
+        link.setAttribute("href", local);
+        if (image) link.firstChild.setAttribute("src", local);
+        else link.setAttribute("download", file.name || "file");
       }, function () {});
-      return holder;
+      return link;
+    }
+
+    // "۱۲۰ کیلوبایت", "1.4 MB": in the channel's words and digits.
+    function size(bytes) {
+      var big = bytes >= 1024 * 1024;
+      var amount = big ? Math.round(bytes / 104857.6) / 10 : Math.max(1, Math.round(bytes / 1024));
+      var shown = amount.toLocaleString(words.language === "en" ? "en-US" : "fa-IR");
+      return (words[big ? "size_mb" : "size_kb"] || "%(size)s").replace("%(size)s", shown);
     }
 
     function upload(chosen) {

@@ -10,6 +10,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import orjson
 import pytest
 
@@ -22,7 +23,7 @@ from core.events import Platform
 from core.models import Conversation, Identity, Message
 from core.visitors import refusals_by_channel, revoke_visitor
 from tests.integration.helpers import eventually, post_update, text_update
-from tests.panel.helpers import log_in, make_user, post_form
+from tests.panel.helpers import csrf_token, log_in, make_user, post_form
 
 ORIGIN = "https://shop.example"
 HEADERS = {"Origin": ORIGIN}
@@ -525,7 +526,7 @@ async def test_issue_14_a_visitors_picture_is_stored_shown_to_it_and_to_the_agen
     messages = (await (await _history(pasokh, key, token)).json())["messages"]
     mine = next(m for m in messages if m.get("file"))
     assert mine["from"] == "visitor" and mine["kind"] == "photo"
-    assert mine["file"] == {"type": "image/png", "name": "عکس.png"}
+    assert mine["file"] == {"type": "image/png", "name": "عکس.png", "size": len(picture)}
     read = await pasokh.get(f"/webchat/api/{key}/files/{mine['id']}", params={"token": token},
                             headers=HEADERS)
     assert read.status == 200 and await read.read() == picture
@@ -558,6 +559,61 @@ async def test_issue_14_a_visitors_picture_is_stored_shown_to_it_and_to_the_agen
     read = await pasokh.get(f"/webchat/api/{key}/files/{document['id']}",
                             params={"token": token}, headers=HEADERS)
     assert read.headers["Content-Disposition"] == "attachment" and await read.read() == pdf
+
+
+async def _attach(client, conversation_id: int, data: bytes, kind: str, name: str):
+    """The agent's "send a file" form, as the panel posts it (multipart, with htmx)."""
+    form = aiohttp.FormData()
+    form.add_field("csrf_token", await csrf_token(client))
+    form.add_field("file", data, filename=name, content_type=kind)
+    return await client.post(f"/conversations/{conversation_id}/reply_file", data=form,
+                             headers={"HX-Request": "true"})
+
+
+async def test_issue_14_an_agents_file_reaches_only_its_visitor(pasokh):
+    key = await _channel(pasokh)
+    token = (await _session(pasokh, key))["token"]
+    assert (await _send(pasokh, key, token, "فاکتور را بفرستید", "q")).status == 202
+    conversation = await Conversation.get(chat_id=token.split(".")[0])
+    await make_user("agent@shop.ir", "agent")
+    await log_in(pasokh, "agent@shop.ir")
+    page = await (await pasokh.get(f"/conversations/{conversation.id}")).text()
+    assert 'name="file"' in page and "image/png" in page  # the channel takes files
+    picture = _png()
+    sent = await _attach(pasokh, conversation.id, picture, "image/png", "رسید.png")
+    assert sent.status == 200 and "X-Pasokh-Error" not in sent.headers, await sent.text()
+
+    # Sent through the outbox like any reply: its send is what wakes the visitor's streams.
+    await eventually(lambda: Message.exists(conversation_id=conversation.id, author="agent",
+                                            delivery="sent"), what="the outbox's send")
+    messages = (await (await _history(pasokh, key, token)).json())["messages"]
+    reply = next(m for m in messages if m["from"] == "agent")
+    assert reply["kind"] == "photo"
+    assert reply["file"] == {"type": "image/png", "name": "رسید.png", "size": len(picture)}
+    read = await pasokh.get(f"/webchat/api/{key}/files/{reply['id']}", params={"token": token},
+                            headers=HEADERS)
+    assert read.status == 200 and await read.read() == picture
+    assert read.headers["Content-Disposition"] == "inline"
+    # Another visitor's token, no token, another site, the panel's cookie alone: nothing.
+    other = (await _session(pasokh, key))["token"]
+    assert (await pasokh.get(f"/webchat/api/{key}/files/{reply['id']}",
+                             params={"token": other}, headers=HEADERS)).status == 404
+    assert (await pasokh.get(f"/webchat/api/{key}/files/{reply['id']}",
+                             headers=HEADERS)).status == 401
+    assert (await pasokh.get(f"/webchat/api/{key}/files/{reply['id']}", params={"token": token},
+                             headers={"Origin": "https://evil.example"})).status == 403
+    assert (await pasokh.get(f"/webchat/api/{key}/files/{reply['id']}")).status in (401, 403)
+    # A PDF goes as a document; a file that is not what it says, or of a type the channel
+    # does not take, is refused in the panel and never queued.
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    sent = await _attach(pasokh, conversation.id, pdf, "application/pdf", "فاکتور.pdf")
+    assert "X-Pasokh-Error" not in sent.headers
+    stored = await Message.filter(conversation_id=conversation.id, kind="document").first()
+    assert stored is not None and stored.author == "agent" and stored.media["size"] == len(pdf)
+    for data, kind in ((b"<html>not a picture" * 3, "image/png"), (b"MZ\x90\x00", "text/html")):
+        refused = await _attach(pasokh, conversation.id, data, kind, "x")
+        assert refused.headers.get("X-Pasokh-Error") == "1"
+    assert await Message.filter(conversation_id=conversation.id, author="agent").count() == 2
 
 
 async def test_issue_14_a_visitors_file_outside_the_channels_rules_is_refused(files_limited):

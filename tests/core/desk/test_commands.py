@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.delivery import FileRules
 from core.desk import (
     PRESENCE_TOPIC,
     ConversationNotFound,
@@ -16,7 +17,8 @@ from core.desk import (
     InboxFilter,
     wake_snoozed,
 )
-from core.events import OutboundKind, OutboundMessage, Template
+from core.events import MediaRef, OutboundKind, OutboundMessage, Template
+from core.media import MediaRefused
 from core.models import Conversation, Message, OutboxItem, Team
 from core.owner_config import InvalidConfig, parse, store
 from tests.panel.helpers import make_user
@@ -219,3 +221,50 @@ async def test_snoozed_conversations_wake_when_their_time_comes(world):
     assert (woken.status, woken.snoozed_until) == ("pending", None)
     assert (await Conversation.get(id=later)).status == "snoozed"
     assert await wake_snoozed(world.bus, datetime.now(UTC)) == []  # each wakes once
+
+
+PNG_HEAD = b"\x89PNG\r\n\x1a\n"
+
+
+async def test_an_agents_file_goes_only_where_the_channel_gives_files(world, tmp_path):
+    """Issue 14: a file is refused on a channel whose transport gives none, checked against
+    the channel's rules, stored, then queued as a FILE message with its stored reference."""
+    agent = await world.desk.viewer(await make_user("a@example.com"))
+    conversation = await world.message(5, "رسید را بفرستید")
+    with pytest.raises(DeskError, match="does not take files"):
+        await world.desk.reply_file(agent, conversation, PNG_HEAD + b"x", "image/png", "a.png")
+    stored: list[tuple[bytes, str, str | None]] = []
+
+    def store_file(data: bytes, declared: str, name: str | None) -> MediaRef:
+        if not data.startswith((PNG_HEAD, b"%PDF")):
+            raise MediaRefused("not what its type says")
+        stored.append((data, declared, name))
+        return MediaRef(file_id="stored:" + "ab" * 32, mime_type=declared, file_name=name,
+                        size=len(data))
+
+    rules = FileRules(types=("image/png", "application/pdf"), max_bytes=64)
+    desk = Desk(world.bus, lambda: None, world.submitted.extend,
+                file_rules=lambda channel_id: rules, store_file=store_file)
+    assert (await desk.conversation(agent, conversation)).files == rules
+    for data, kind, refusal in ((b"", "image/png", "Choose a file"),
+                                (b"GIF89a", "image/gif", "cannot be sent"),
+                                (PNG_HEAD + b"x" * 64, "image/png", "too large"),
+                                (b"<html>", "image/png", "not what its type says")):
+        with pytest.raises(DeskError, match=refusal):
+            await desk.reply_file(agent, conversation, data, kind, "x.png")
+    assert await Message.filter(author="agent").count() == 0
+    sent = await desk.reply_file(agent, conversation, PNG_HEAD + b"x", "image/png; q=1",
+                                 "\u200eرسید.png")
+    message = await Message.get(id=sent)
+    assert (message.author, message.kind, message.text, message.delivery) == (
+        "agent", "photo", "", "queued")
+    assert message.media == {"file_id": "stored:" + "ab" * 32, "mime_type": "image/png",
+                             "file_name": "رسید.png", "size": 9, "stored": "ab" * 32,
+                             "mime": "image/png"}
+    queued = OutboundMessage.from_payload((await OutboxItem.get(message_id=sent)).payload)
+    assert queued.kind is OutboundKind.FILE
+    assert queued.file == MediaRef(file_id="stored:" + "ab" * 32, mime_type="image/png",
+                                   file_name="رسید.png", size=9)
+    document = await desk.reply_file(agent, conversation, b"%PDF-1.4", "application/pdf", None)
+    assert (await Message.get(id=document)).kind == "document"
+    assert stored[-1] == (b"%PDF-1.4", "application/pdf", None)
