@@ -7,11 +7,27 @@ Nothing outside `core/` imports these; other rooms get frozen dataclasses from
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields, models
 
 from core.events import ConversationStatus, TicketStatus
 from core.secrets_at_rest import SealedTextField
+
+
+class _WithoutComments(models.ModelMeta):
+    """Tortoise reads each model's source for `#:` field comments (there are none here);
+    on Python 3.11 that parsed this whole file once per model: 1.2 s of CPU at every
+    import, in every process, test worker and command."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]):  # type: ignore[no-untyped-def]
+        attrs.setdefault("_no_comments", True)
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class PasokhModel(models.Model, metaclass=_WithoutComments):
+    class Meta:
+        abstract = True
 
 
 class Direction(StrEnum):
@@ -39,7 +55,7 @@ class Role(StrEnum):
     AGENT = "agent"
 
 
-class Channel(models.Model):
+class Channel(PasokhModel):
     id = fields.IntField(primary_key=True)
     platform = fields.CharField(max_length=16)
     key = fields.CharField(max_length=64, description="stable identity, e.g. the bot's user id")
@@ -59,7 +75,7 @@ class Channel(models.Model):
         unique_together = (("platform", "key"),)
 
 
-class Visitor(models.Model):
+class Visitor(PasokhModel):
     """Someone who holds a token a channel signed (a website visitor). The token names
     `public_id`; revoking the row ends every copy of the token."""
 
@@ -77,7 +93,7 @@ class Visitor(models.Model):
         table = "visitor"
 
 
-class Continuation(models.Model):
+class Continuation(PasokhModel):
     """A one-time link from a conversation on one channel to another (the web chat's
     "continue in Telegram"): whoever starts the other channel with the token joins the same
     customer. Only the token's SHA-256 is kept; it expires and works once."""
@@ -93,7 +109,7 @@ class Continuation(models.Model):
         table = "continuation"
 
 
-class ChannelRefusal(models.Model):
+class ChannelRefusal(PasokhModel):
     """How many requests to a channel were refused, by reason (over a limit, a foreign
     origin, a bad token): what a flood cost, shown to the owner instead of the inbox."""
 
@@ -108,7 +124,7 @@ class ChannelRefusal(models.Model):
         unique_together = (("channel", "reason"),)
 
 
-class Customer(models.Model):
+class Customer(PasokhModel):
     id = fields.IntField(primary_key=True)
     display_name = fields.CharField(max_length=256, default="")
     phone = fields.CharField(max_length=32, null=True)
@@ -122,7 +138,7 @@ class Customer(models.Model):
         table = "customer"
 
 
-class Identity(models.Model):
+class Identity(PasokhModel):
     """One platform account of a customer, on one channel."""
 
     id = fields.IntField(primary_key=True)
@@ -140,7 +156,7 @@ class Identity(models.Model):
         indexes = (("customer_id",),)  # a customer's channels: follow-ups, broadcasts
 
 
-class Team(models.Model):
+class Team(PasokhModel):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=128, unique=True)
 
@@ -148,7 +164,7 @@ class Team(models.Model):
         table = "team"
 
 
-class User(models.Model):
+class User(PasokhModel):
     id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=254, unique=True)
     password_hash = fields.CharField(max_length=256)
@@ -163,7 +179,7 @@ class User(models.Model):
         table = "user"
 
 
-class TeamMember(models.Model):
+class TeamMember(PasokhModel):
     id = fields.IntField(primary_key=True)
     team = fields.ForeignKeyField("models.Team", related_name="memberships")
     user = fields.ForeignKeyField("models.User", related_name="memberships")
@@ -173,7 +189,7 @@ class TeamMember(models.Model):
         unique_together = (("team", "user"),)
 
 
-class Conversation(models.Model):
+class Conversation(PasokhModel):
     id = fields.IntField(primary_key=True)
     channel = fields.ForeignKeyField("models.Channel", related_name="conversations")
     customer = fields.ForeignKeyField("models.Customer", related_name="conversations")
@@ -203,7 +219,7 @@ class Conversation(models.Model):
                    ("customer_id",))
 
 
-class Message(models.Model):
+class Message(PasokhModel):
     id = fields.BigIntField(primary_key=True)
     conversation = fields.ForeignKeyField("models.Conversation", related_name="messages")
     channel = fields.ForeignKeyField("models.Channel", related_name="messages")
@@ -229,7 +245,7 @@ class Message(models.Model):
         indexes = (("conversation_id", "id"), ("processed", "id"))
 
 
-class OutboxItem(models.Model):
+class OutboxItem(PasokhModel):
     id = fields.BigIntField(primary_key=True)
     channel = fields.ForeignKeyField("models.Channel", related_name="outbox")
     message = fields.ForeignKeyField("models.Message", null=True, related_name="outbox")
@@ -253,7 +269,7 @@ class OutboxItem(models.Model):
                    ("state", "channel_id", "priority", "next_attempt_at"))
 
 
-class EarlyReceipt(models.Model):
+class EarlyReceipt(PasokhModel):
     """A platform's receipt that arrived before the outbox recorded the id it names (a send
     and its "sent" receipt can race). Applied when the id is recorded; kept minutes only."""
 
@@ -269,7 +285,7 @@ class EarlyReceipt(models.Model):
         unique_together = (("channel", "external_id", "status"),)
 
 
-class OwnerConfig(models.Model):
+class OwnerConfig(PasokhModel):
     """The owner's configuration document (see core/owner_config.py): one row."""
 
     id = fields.IntField(primary_key=True)
@@ -280,7 +296,7 @@ class OwnerConfig(models.Model):
         table = "owner_config"
 
 
-class Ticket(models.Model):
+class Ticket(PasokhModel):
     """A problem a customer reported. The customer is told its short `number`."""
 
     id = fields.IntField(primary_key=True)
@@ -297,7 +313,7 @@ class Ticket(models.Model):
         table = "ticket"
 
 
-class SurveyAnswer(models.Model):
+class SurveyAnswer(PasokhModel):
     """The customer's satisfaction answer after a resolve: one per conversation."""
 
     id = fields.IntField(primary_key=True)
@@ -315,7 +331,7 @@ class SurveyAnswer(models.Model):
 # normalized search text. core/desk/ is the one service over these tables.
 
 
-class Note(models.Model):
+class Note(PasokhModel):
     """A private note an agent left on a conversation: never sent to the customer."""
 
     id = fields.IntField(primary_key=True)
@@ -329,7 +345,7 @@ class Note(models.Model):
         indexes = (("conversation_id", "id"),)
 
 
-class ReadMark(models.Model):
+class ReadMark(PasokhModel):
     """How far a panel user has read a conversation: unread counts start after it."""
 
     id = fields.IntField(primary_key=True)
@@ -342,7 +358,7 @@ class ReadMark(models.Model):
         unique_together = (("user", "conversation"),)
 
 
-class LoginThrottle(models.Model):
+class LoginThrottle(PasokhModel):
     """Failed logins per e-mail address (known or not), and until when it is locked."""
 
     id = fields.IntField(primary_key=True)
@@ -355,7 +371,7 @@ class LoginThrottle(models.Model):
         table = "login_throttle"
 
 
-class SearchEntry(models.Model):
+class SearchEntry(PasokhModel):
     """A message's text in normalized form (core/text.py), for the panel's search.
 
     The id is the message's id. Written with the message, in its transaction
@@ -372,7 +388,7 @@ class SearchEntry(models.Model):
         table = "search_entry"
 
 
-class CustomerSearchEntry(models.Model):
+class CustomerSearchEntry(PasokhModel):
     """A customer's names, user names and phone in normalized form (core/text.py), one per
     line, for the panel's search. Written with them (core/search_index.py), always with the
     customer's id, as search_entry is."""
@@ -389,7 +405,7 @@ class CustomerSearchEntry(models.Model):
 # writes and reads them.
 
 
-class ConversationLabel(models.Model):
+class ConversationLabel(PasokhModel):
     """One label on one conversation. The pair is unique so a double click adds it once."""
 
     id = fields.IntField(primary_key=True)
@@ -406,7 +422,7 @@ class ConversationLabel(models.Model):
 # Tokens an owner creates for scripts and integrations (core/api_tokens.py is the service).
 
 
-class ApiToken(models.Model):
+class ApiToken(PasokhModel):
     """A bearer token for /api/v1. Only the SHA-256 of the token is kept: the token itself
     is shown once, when it is made. A request with it acts as the owner who made it."""
 
@@ -426,7 +442,7 @@ class ApiToken(models.Model):
 # Who asked for no proactive messages on which channel (issue 16); checked before any.
 
 
-class OptOut(models.Model):
+class OptOut(PasokhModel):
     """A customer who asked for no proactive messages on one channel («لغو», or «۱۱» by
     text), checked before every proactive send. They still get answers when they write; the
     row goes when they ask again («۱۲»), or an agent or integration opts them back in."""
@@ -456,7 +472,7 @@ class WebhookState(StrEnum):
     FAILED = "failed"  # gave up, or the endpoint answered 410: last_error says why
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(PasokhModel):
     """Where an owner wants events sent, and the secret that signs them."""
 
     id = fields.IntField(primary_key=True)
@@ -475,7 +491,7 @@ class WebhookEndpoint(models.Model):
         table = "webhook_endpoint"
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(PasokhModel):
     """One event for one endpoint: the body is fixed when the event happens, the signature
     is made on each attempt."""
 
@@ -502,7 +518,7 @@ class WebhookDelivery(models.Model):
 # (core/routing/ is the service over these tables).
 
 
-class AgentPresence(models.Model):
+class AgentPresence(PasokhModel):
     """A panel user's chosen status and when a panel of theirs was last open. The status
     shown is `status` while `seen_at` is recent, offline after (core/routing/presence.py).
     `last_assigned_at` is when routing last gave them a new conversation: the one who has
@@ -518,7 +534,7 @@ class AgentPresence(models.Model):
         table = "agent_presence"
 
 
-class Assignment(models.Model):
+class Assignment(PasokhModel):
     """One change of a conversation's assignee and why: routing chose them, someone assigned
     by hand, or it went back to the queue (the agent went offline or was deactivated)."""
 
@@ -538,7 +554,7 @@ class Assignment(models.Model):
 # What each agent wants to be told, where (core/notifications/ is the service).
 
 
-class NotificationChoice(models.Model):
+class NotificationChoice(PasokhModel):
     """What an agent wants to be told and where. No row: the defaults of
     core/notifications/preferences.py."""
 
@@ -550,7 +566,7 @@ class NotificationChoice(models.Model):
         table = "notification_choice"
 
 
-class PushSubscription(models.Model):
+class PushSubscription(PasokhModel):
     """One browser or installed panel that takes Web Push for an agent (its endpoint and keys
     as the browser's PushManager gave them)."""
 
@@ -565,7 +581,7 @@ class PushSubscription(models.Model):
         table = "push_subscription"
 
 
-class NotificationSent(models.Model):
+class NotificationSent(PasokhModel):
     """One notification to one agent, claimed once: every process hears the same events,
     and the one whose insert wins sends it, so an agent is told once."""
 
@@ -581,7 +597,7 @@ class NotificationSent(models.Model):
         unique_together = (("user", "kind", "ref"),)
 
 
-class ServerKey(models.Model):
+class ServerKey(PasokhModel):
     """A key Pasokh makes for itself once, sealed (core/secrets_at_rest.py): the VAPID key
     that signs Web Push requests."""
 
@@ -594,7 +610,7 @@ class ServerKey(models.Model):
         table = "server_key"
 
 
-class MessengerLink(models.Model):
+class MessengerLink(PasokhModel):
     """An agent's own chat with the shop's bot, for notifications on their phone: linked by
     a one-time code the agent sends the bot (only its SHA-256 is kept, for minutes)."""
 
@@ -615,7 +631,7 @@ class MessengerLink(models.Model):
 # One row per follow-up an event scheduled (core/followups.py sends them through the outbox).
 
 
-class Followup(models.Model):
+class Followup(PasokhModel):
     """One follow-up of the owner's rules for one customer and one event, from scheduled to
     queued in the outbox (or skipped, with the reason). The triple (rule, event key,
     customer) is unique, so a shop that posts the same event twice schedules it once."""
@@ -640,7 +656,7 @@ class Followup(models.Model):
         indexes = (("state", "due_at"), ("customer_id", "queued_at"))
 
 
-class Broadcast(models.Model):
+class Broadcast(PasokhModel):
     """One text an owner sent to an audience (core/broadcasts.py)."""
 
     id = fields.IntField(primary_key=True)
@@ -654,7 +670,7 @@ class Broadcast(models.Model):
         table = "broadcast"
 
 
-class BroadcastRecipient(models.Model):
+class BroadcastRecipient(PasokhModel):
     """One customer of a broadcast: pending, queued in the outbox as `message_id` (marked in
     the same transaction, so a crash never writes it twice), or skipped with the reason."""
 

@@ -2,19 +2,86 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
+import threading
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
+from bots.cli import main
 from tests.conftest import BOT_TOKEN, WEBHOOK_SECRET
+from tests.waits import patience
 
 
 def pasokh(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`pasokh ARGS` run from `cwd` with these variables set, and what it printed and
+    returned, as from a shell. It runs `bots.cli.main` in a thread of this process, with
+    an event loop of its own as the command has in a shell, and no input: a child process
+    spent about a second of CPU importing Pasokh before doing anything, on each of some
+    fifty calls in the suite. What is about the process itself (a terminal, a signal)
+    still starts one (test_user_add_without_a_password_and_no_terminal_says_what_to_do,
+    tests/integration/test_crash_recovery.py)."""
     environment = {**os.environ, "PASOKH_DATA_DIR": str(cwd / "data"), "DATABASE_URL": "",
                    **env}
-    return subprocess.run([sys.executable, "-m", "bots.cli", *args], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    out, err = io.StringIO(), io.StringIO()
+    returned: list[int] = []
+
+    def run() -> None:
+        returned.append(_exit_code(args, err))
+
+    with (_ONE_COMMAND_AT_A_TIME, _environment(environment), contextlib.chdir(cwd),
+          contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
+          _no_input()):
+        command = threading.Thread(target=run, name="pasokh " + " ".join(args[:2]))
+        command.start()
+        command.join(timeout=patience(60))
+    assert returned, f"pasokh {' '.join(args)} did not finish"
+    return subprocess.CompletedProcess(["pasokh", *args], returned[0], out.getvalue(),
+                                       err.getvalue())
+
+
+# The environment, the working directory and sys.stdout are the process's own.
+_ONE_COMMAND_AT_A_TIME = threading.Lock()
+
+
+def _exit_code(args: tuple[str, ...], err: io.StringIO) -> int:
+    """What a shell would see: main's result, argparse's exit, or 1 and the traceback."""
+    try:
+        return main(list(args))
+    except SystemExit as exit_:
+        if isinstance(exit_.code, str):
+            print(exit_.code, file=err)
+            return 1
+        return exit_.code or 0
+    except Exception:  # an uncaught error: the process would print it and exit 1
+        traceback.print_exc(file=err)
+        return 1
+
+
+@contextlib.contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _no_input() -> Iterator[None]:
+    """stdin at its end and not a terminal, as `stdin=subprocess.DEVNULL` gave."""
+    saved, sys.stdin = sys.stdin, io.StringIO("")
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 def test_migrate_creates_the_database(tmp_path):

@@ -89,11 +89,10 @@ async def server(database, fake_telegram, browser):
 
 
 async def stop_server(process: PasokhProcess, browser) -> None:
-    """Closes the test's pages first: an open page holds the panel's live stream, and a
-    server stopped under it spends its whole shutdown grace waiting for it (10 s, each
-    browser test). A server still running 30 s after SIGTERM is killed, with a warning,
-    rather than left behind to slow every later test. (A fixture that needs the server
-    asks for `browser` too, so the browser is closed after this.)"""
+    """Closes the test's pages first (what a test leaves open is closed before the next
+    one, whatever it holds). A server still running 30 s after SIGTERM is killed, with a
+    warning, rather than left behind to slow every later test: open streams end at
+    SIGTERM (tests/bots/test_serve_shutdown.py), so only a hang gets there."""
     for context in browser.contexts:
         await context.close()
     if await process.terminate() is None:

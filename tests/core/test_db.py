@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from pathlib import Path
 
 from core import db
 from core.models import Customer
+from core.settings import Settings
 
 
 def _wal_state(path: str) -> tuple[int, int]:
@@ -37,3 +39,13 @@ def test_database_urls():
     assert db.redacted_url("postgres://u:secret@h/db") == "postgres://u:***@h/db"
     config = db.tortoise_config("sqlite://x/y.db")["connections"]["default"]["credentials"]
     assert (config["synchronous"], config["wal_autocheckpoint"]) == ("NORMAL", 0)
+
+
+async def test_pending_migrations_counts_what_migrate_would_apply(tmp_path, settings):
+    """`pasokh serve` starts a migrating child only when this says there is work for it."""
+    empty = Settings(data_dir=tmp_path / "empty")
+    migration_files = sorted(Path(db.__file__).parents[1].joinpath("migrations").glob("0*.py"))
+    assert await db.pending_migrations(empty) == len(migration_files)
+    await db.migrate(empty)
+    assert await db.pending_migrations(empty) == 0
+    assert await db.pending_migrations(settings) == 0  # the tests' migrated template

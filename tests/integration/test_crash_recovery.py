@@ -98,6 +98,9 @@ def processes():
         process.kill()
 
 
+WEBHOOKS_BEFORE_THE_SIGNAL = 60
+
+
 def _outbox(data_dir: Path) -> list[tuple[str, int, int]]:
     with sqlite3.connect(data_dir / "pasokh.db") as conn:
         return conn.execute(
@@ -169,6 +172,7 @@ async def test_sigterm_under_load_stops_cleanly_and_loses_nothing(
     await first.start()
     statuses: dict[int, int] = {}
     next_chat = iter(range(610_000, 612_000))  # bounded: at most 2,000 posts
+    flowing = asyncio.Event()
 
     async def keep_posting() -> None:
         for chat in next_chat:
@@ -176,9 +180,14 @@ async def test_sigterm_under_load_stops_cleanly_and_loses_nothing(
                 statuses[chat] = await first.post(text_update(chat, "سلام"))
             except aiohttp.ClientError:
                 return  # the server has stopped listening
+            if len(statuses) >= WEBHOOKS_BEFORE_THE_SIGNAL:
+                flowing.set()
 
     load = [asyncio.create_task(keep_posting()) for _ in range(16)]
-    await asyncio.sleep(0.5)  # webhooks are flowing when the signal comes
+    # The signal comes while webhooks flow. Counted, not timed: every reply stored is one
+    # the second run must send, at Telegram's 30 a second, so a fixed half second of
+    # posting cost 10-25 s of sending on a quiet machine, and an unknown count under load.
+    await asyncio.wait_for(flowing.wait(), patience(30))
     assert await first.terminate() is not None, "pasokh did not exit after SIGTERM"
     await asyncio.gather(*load)
     stored = [chat for chat, status in statuses.items() if status == 200]
