@@ -30,7 +30,8 @@ what was answered 2xx (the ledger) and what reached the fakes:
 - every reply is sent, or failed with a recorded reason;
 - sends at the fakes beyond those recorded are no more than the rows flagged
   `possibly_duplicated` (a row is flagged when a run died while sending it, or when the
-  platform's answer never came), and those no more than the kills plus the slow answers;
+  platform's answer never came), and those no more than the kills plus the PostgreSQL
+  restarts (each ends the sender's lease as a kill does) plus the slow answers;
 - peak RSS of each Pasokh run, and the webhook latency percentiles.
 Exit status 1 when an audit line fails. `make soak` runs both backends.
 """
@@ -90,6 +91,7 @@ PHONE_NUMBER_ID = "1122334455667"
 WABA_ID = "1234567890987654321"
 IG_ACCOUNT_ID = "17841400000000000"
 SECRET_KEY = "soak-secret-key-shared-by-both-processes-0123456789"
+WAITING = "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
 POSTGRES_RESTART_AT = 0.45  # share of the run
 REDIS_PAUSE_AT = 0.65
 
@@ -102,6 +104,9 @@ class Tally:
     refused: Counter[str] = field(default_factory=Counter)  # status or error while down
     latencies: list[float] = field(default_factory=list)
     kills: int = 0
+    # A restart of PostgreSQL ends the sender's session, and with it its lease, as a kill
+    # does: the next sender re-sends what the old one had started and not yet recorded.
+    database_restarts: int = 0
     slow_answers: int = 0  # queued at the fakes: each may outlast the client's timeout
     peak_rss_mib: list[float] = field(default_factory=list)
 
@@ -218,9 +223,11 @@ class PostgresCluster:
     def restart(self) -> None:
         self._ctl("-m", "fast", "restart")
 
-    def remove(self) -> None:
+    def remove(self, keep_log_in: Path) -> None:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
             self._ctl("-m", "immediate", "stop")
+        with contextlib.suppress(OSError):  # its deadlock reports name the statements
+            shutil.copyfile(self.dir / "postgres.log", keep_log_in / "postgres.log")
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -474,11 +481,12 @@ async def at_share_of_run(args: argparse.Namespace, share: float, stop: asyncio.
     return True
 
 
-async def restart_postgres(args: argparse.Namespace, cluster: PostgresCluster,
+async def restart_postgres(args: argparse.Namespace, cluster: PostgresCluster, tally: Tally,
                            stop: asyncio.Event) -> None:
     if await at_share_of_run(args, POSTGRES_RESTART_AT, stop):
         log("restarting PostgreSQL")
         await asyncio.to_thread(cluster.restart)
+        tally.database_restarts += 1
         log("PostgreSQL is back")
 
 
@@ -496,6 +504,25 @@ def sent_at_fakes(telegram: FakeTelegram, meta: FakeMeta) -> int:
     return len(telegram.sent_messages()) + len(meta.sent())
 
 
+async def report_each_minute(telegram: FakeTelegram, meta: FakeMeta, database: Database,
+                             tally: Tally, stop: asyncio.Event) -> None:
+    """A line a minute: whether the outbox keeps up with the load or stalls (the minute's
+    sends at the fakes beside the rows still waiting)."""
+    minute, last_sent, last_answered = 0, 0, 0
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 60)
+        minute += 1
+        sent, answered = sent_at_fakes(telegram, meta), len(tally.answered)
+        try:
+            waiting = f"{await database.value(WAITING):,}"
+        except (OSError, asyncpg.PostgresError, sqlite3.Error) as error:
+            waiting = f"unknown ({type(error).__name__})"
+        log(f"minute {minute}: {answered - last_answered:,} messages stored,"
+            f" {sent - last_sent:,} sends at the fakes, {waiting} outbox rows waiting")
+        last_sent, last_answered = sent, answered
+
+
 async def settle(telegram: FakeTelegram, meta: FakeMeta, database: Database, within: float
                  ) -> None:
     """Until no reply is pending and the fakes have seen no new send for a few seconds."""
@@ -505,8 +532,7 @@ async def settle(telegram: FakeTelegram, meta: FakeMeta, database: Database, wit
         sent = sent_at_fakes(telegram, meta)
         if sent != last:
             last, quiet_since = sent, time.monotonic()
-        waiting = await database.value("SELECT COUNT(*) FROM outbox WHERE state IN"
-                                       " ('pending', 'sending')")
+        waiting = await database.value(WAITING)
         if waiting == 0 and time.monotonic() - quiet_since > 3:
             return
         await asyncio.sleep(0.5)
@@ -551,9 +577,11 @@ async def audit(db: Database, telegram: FakeTelegram, meta: FakeMeta,
          "; ".join(f"{n} × {e or '(no reason)'}" for e, n in failures) or "none",
          unexplained == 0),
         ("sends at the fakes beyond those recorded / flagged possibly_duplicated"
-         " / kills + slow answers queued",
-         f"{sent_twice} / {flagged} / {tally.kills} + {tally.slow_answers}",
-         0 <= sent_twice <= flagged <= tally.kills + tally.slow_answers),
+         " / kills + PostgreSQL restarts + slow answers queued",
+         f"{sent_twice} / {flagged} / {tally.kills} + {tally.database_restarts}"
+         f" + {tally.slow_answers}",
+         0 <= sent_twice <= flagged
+         <= tally.kills + tally.database_restarts + tally.slow_answers),
     ]
     return checks
 
@@ -576,7 +604,8 @@ async def run(args: argparse.Namespace) -> int:
                 pasokh = Pasokh(children, workdir, telegram.base_url, meta.base_url,
                                 processes=2, database_url=postgres.url, redis_url=redis.url)
                 database = Database(postgres_url=postgres.url)
-                faults = [restart_postgres(args, postgres, stop), pause_redis(args, redis, stop)]
+                faults = [restart_postgres(args, postgres, tally, stop),
+                          pause_redis(args, redis, stop)]
                 setup = (f"PostgreSQL (own cluster, port {postgres.port}) + Redis (own server,"
                          f" port {redis.port}), two processes, PostgreSQL restarted at"
                          f" {POSTGRES_RESTART_AT:.0%} of the run, Redis stopped"
@@ -598,6 +627,7 @@ async def run(args: argparse.Namespace) -> int:
                 await asyncio.gather(writer.write_for(args), writer.race_receipts(meta),
                                      storm(args, telegram, meta, stop),
                                      keep_killing(args, pasokh, telegram, meta, tally, stop),
+                                     report_each_minute(telegram, meta, database, tally, stop),
                                      *faults)
             await settle(telegram, meta, database, within=600)
             elapsed = time.monotonic() - started
@@ -606,7 +636,7 @@ async def run(args: argparse.Namespace) -> int:
         finally:
             children.stop_all()
             if postgres is not None:
-                postgres.remove()
+                postgres.remove(keep_log_in=logs)
     print(f"\nPasokh soak ({setup}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}:"
           f" {elapsed / 60:.1f} min, {tally.posts:,} posts, {tally.kills} SIGKILLs,"
           f" refused while down: {dict(tally.refused) or 'none'}\n")
