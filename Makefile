@@ -48,10 +48,15 @@ bench: $(STAMP)
 	$(BIN)/python bench/whatsapp.py
 	$(BIN)/python bench/http_clients.py
 
-# Ten minutes of load with SIGKILLs and faulty sends, then an audit: nothing lost or doubled;
-# then 10,000 generated spoilings of the corpus per platform through the webhooks.
+# Ten minutes of load with SIGKILLs and faulty sends, then an audit: nothing lost or doubled,
+# on SQLite (one process), then on the soak's own PostgreSQL + Redis (two processes, with a
+# PostgreSQL restart and Redis stopped 30 s); then 10,000 generated spoilings of the corpus
+# per platform through the webhooks. Every part runs even when an earlier one fails.
 soak: $(STAMP)
-	$(BIN)/python bench/soak.py
+	status=0; \
+	$(BIN)/python bench/soak.py || status=1; \
+	$(BIN)/python bench/soak.py --backend postgres || status=1; \
+	exit $$status
 	PASOKH_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q -p no:cacheprovider \
 		tests/integration/test_issue_17_generated_payloads.py
 

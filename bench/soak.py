@@ -1,7 +1,7 @@
 """Soak: a long run of load with faults, then a ledger audit that nothing was lost or doubled.
 
-    python bench/soak.py [--minutes 10] [--rate 20] [--kill-every 45] [--fault-share 0.1]
-                         [--storm-seconds 60]
+    python bench/soak.py [--backend sqlite|postgres] [--minutes 10] [--rate 20]
+                         [--kill-every 45] [--fault-share 0.1] [--storm-seconds 60]
 
 What it does, for the whole duration, on Telegram, WhatsApp and Instagram at once (the fakes in
 tests/fakes, in this process):
@@ -17,17 +17,23 @@ tests/fakes, in this process):
 - every `--kill-every` seconds Pasokh is killed with SIGKILL and started again on the same
   data directory; webhooks it did not answer 2xx are delivered again until it does, as the
   platforms would.
-Then it stops writing, waits for the replies to settle, and audits the SQLite file against
+`--backend sqlite` (the default): one `pasokh serve` on a SQLite file. `--backend postgres`:
+two `pasokh serve` processes on a PostgreSQL cluster and a Redis server that the soak starts
+for itself (initdb into a temporary directory, free ports; never the machine's shared ones),
+each webhook (and each redelivery) going to either process; the kills alternate between
+them, and on top PostgreSQL is restarted at 45 % of the run and Redis stopped for
+`--redis-pause` seconds at 65 %. Both are removed afterwards.
+Then it stops writing, waits for the replies to settle, and audits the database against
 what was answered 2xx (the ledger) and what reached the fakes:
 - every webhook answered 2xx is stored exactly once, per platform (no loss, no duplicate);
 - every stored customer message was handled by the flows, and no reply is left pending;
 - every reply is sent, or failed with a recorded reason;
 - sends at the fakes beyond those recorded are no more than the rows flagged
   `possibly_duplicated` (a row is flagged when a run died while sending it, or when the
-  platform's answer never came), and those no more than the kills plus the slow answers;
+  platform's answer never came), and those no more than the kills plus the PostgreSQL
+  restarts (each ends the sender's lease as a kill does) plus the slow answers;
 - peak RSS of each Pasokh run, and the webhook latency percentiles.
-Exit status 1 when an audit line fails. `make soak` runs it. SQLite and one process only: the
-PostgreSQL + Redis two-process variant is not written yet.
+Exit status 1 when an audit line fails. `make soak` runs both backends.
 """
 
 from __future__ import annotations
@@ -38,8 +44,10 @@ import contextlib
 import itertools
 import os
 import random
+import shutil
 import signal
 import sqlite3
+import subprocess  # nosec B404 # starts the soak's own PostgreSQL tools, fixed arguments
 import sys
 import tempfile
 import time
@@ -48,6 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -81,6 +90,10 @@ PLATFORMS = ("telegram", "whatsapp", "instagram")
 PHONE_NUMBER_ID = "1122334455667"
 WABA_ID = "1234567890987654321"
 IG_ACCOUNT_ID = "17841400000000000"
+SECRET_KEY = "soak-secret-key-shared-by-both-processes-0123456789"
+WAITING = "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
+POSTGRES_RESTART_AT = 0.45  # share of the run
+REDIS_PAUSE_AT = 0.65
 
 
 @dataclass
@@ -91,6 +104,9 @@ class Tally:
     refused: Counter[str] = field(default_factory=Counter)  # status or error while down
     latencies: list[float] = field(default_factory=list)
     kills: int = 0
+    # A restart of PostgreSQL ends the sender's session, and with it its lease, as a kill
+    # does: the next sender re-sends what the old one had started and not yet recorded.
+    database_restarts: int = 0
     slow_answers: int = 0  # queued at the fakes: each may outlast the client's timeout
     peak_rss_mib: list[float] = field(default_factory=list)
 
@@ -167,19 +183,91 @@ def _whatsapp_envelope(value: dict) -> dict:
             "entry": [{"id": WABA_ID, "changes": [{"field": "messages", "value": value}]}]}
 
 
-class Pasokh:
-    """`pasokh serve` with the three channels, as a child process that the soak kills and
-    starts again."""
+class PostgresCluster:
+    """The soak's own PostgreSQL: initdb into a temporary directory, trust auth, a free port,
+    run as the `postgres` user when the soak runs as root (postgres refuses root). Restarted
+    freely, removed afterwards: never the machine's shared server."""
 
-    def __init__(self, children: Children, data: Path, telegram: str, meta: str) -> None:
+    def __init__(self) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+                       key=lambda path: int(path.parent.parent.name))
+        if not found:
+            raise RuntimeError("no PostgreSQL server under /usr/lib/postgresql/*/bin")
+        self.bin = found[-1].parent
+        self.dir = Path(tempfile.mkdtemp(prefix="pasokh-soak-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.url = f"postgres://postgres@{LOCALHOST}:{self.port}/pasokh"
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+
+    def _run(self, tool: str, *args: str) -> None:
+        argv = [str(self.bin / tool), *args]
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL,  # nosec B603 # fixed tools
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+
+    def _ctl(self, *args: str) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "postgres.log"),
+                  "-w", "-t", "60", *args)
+
+    def create(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                  "-E", "UTF8", "--no-sync")
+        self._ctl("-o", f"-p {self.port} -k {self.dir} -c listen_addresses={LOCALHOST}"
+                        " -c max_connections=100", "start")
+        self._run("createdb", "-h", LOCALHOST, "-p", str(self.port), "-U", "postgres",
+                  "pasokh")
+
+    def restart(self) -> None:
+        self._ctl("-m", "fast", "restart")
+
+    def remove(self, keep_log_in: Path) -> None:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            self._ctl("-m", "immediate", "stop")
+        with contextlib.suppress(OSError):  # its deadlock reports name the statements
+            shutil.copyfile(self.dir / "postgres.log", keep_log_in / "postgres.log")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisServer:
+    """The soak's own redis-server (free port, nothing saved), stopped and started freely."""
+
+    def __init__(self, children: Children) -> None:
+        self.children = children
+        self.port = free_port()
+        self.url = f"redis://{LOCALHOST}:{self.port}/0"
+        self.child = None
+
+    def start(self) -> None:
+        self.child = self.children.spawn(
+            "redis", ["redis-server", "--port", str(self.port), "--bind", LOCALHOST,
+                      "--save", "", "--appendonly", "no"],
+            env=clean_env(), cwd=self.children.logs, server=False)
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop(grace=5.0)
+            self.child = None
+
+
+class Pasokh:
+    """`pasokh serve` with the three channels: one process on SQLite, or two on PostgreSQL +
+    Redis sharing the work; child processes that the soak kills and starts again."""
+
+    def __init__(self, children: Children, data: Path, telegram: str, meta: str, *,
+                 processes: int = 1, database_url: str = "", redis_url: str = "") -> None:
         self.children = children
         self.data = data
-        self.port = free_port()
+        self.ports = [free_port() for _ in range(processes)]
         self.env = clean_env(
-            PASOKH_HOST=LOCALHOST, PASOKH_PORT=str(self.port), PASOKH_DATA_DIR=str(data),
+            PASOKH_HOST=LOCALHOST, PASOKH_DATA_DIR=str(data), PASOKH_SECRET_KEY=SECRET_KEY,
             TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_MODE="webhook",
             TELEGRAM_API_BASE=telegram, PASOKH_LOG_LEVEL="WARNING",
         )
+        if database_url:
+            self.env.update(DATABASE_URL=database_url, REDIS_URL=redis_url)
         for key in [key for key in self.env if key.startswith(("META_", "WHATSAPP_",
                                                                "INSTAGRAM_"))]:
             del self.env[key]
@@ -188,23 +276,71 @@ class Pasokh:
             WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID, WHATSAPP_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
             INSTAGRAM_ACCOUNT_ID=IG_ACCOUNT_ID, INSTAGRAM_ACCESS_TOKEN=DEFAULT_ACCESS_TOKEN,
         )
-        self.child = None
+        self.processes: list = [None] * processes
 
     def url(self, platform: str) -> str:
-        return f"http://{LOCALHOST}:{self.port}/webhooks/{platform}"
+        """Either process, as a load balancer in front of them would pick."""
+        return f"http://{LOCALHOST}:{random.choice(self.ports)}/webhooks/{platform}"  # nosec B311
 
-    async def start(self) -> None:
-        self.child = self.children.spawn("pasokh", [sys.executable, "-m", "bots.cli", "serve"],
-                                         env=self.env, cwd=self.data, server=True)
-        await wait_for_health(self.child, f"http://{LOCALHOST}:{self.port}/healthz", 60)
+    async def start_all(self) -> None:
+        for index in range(len(self.processes)):  # one by one: the first one migrates
+            await self.start(index)
 
-    def kill(self) -> float | None:
-        assert self.child is not None
-        peak = self.child.peak_rss_mib()
+    async def start(self, index: int) -> None:
+        """Until it answers /healthz: a start may fail while PostgreSQL restarts or Redis
+        is stopped (a process exits when Redis does not answer within 15 s)."""
+        for attempt in itertools.count(1):
+            child = self.children.spawn(
+                f"pasokh{index + 1}", [sys.executable, "-m", "bots.cli", "serve"],
+                env={**self.env, "PASOKH_PORT": str(self.ports[index])}, cwd=self.data,
+                server=True)
+            self.processes[index] = child
+            try:
+                await wait_for_health(child, f"http://{LOCALHOST}:{self.ports[index]}/healthz",
+                                      90)
+                return
+            except RuntimeError as error:
+                child.stop(grace=2.0)
+                if attempt >= 5:
+                    raise
+                log(f"pasokh{index + 1} did not start (attempt {attempt}): "
+                    f"{str(error).splitlines()[0]}; trying again")
+                await asyncio.sleep(2.0)
+
+    def kill(self, index: int) -> float | None:
+        child = self.processes[index]
+        assert child is not None
+        peak = child.peak_rss_mib()
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.child.pid, signal.SIGKILL)
-        self.child.proc.wait(timeout=10)
+            os.killpg(child.pid, signal.SIGKILL)
+        child.proc.wait(timeout=10)
         return peak
+
+    def peaks(self) -> list[float]:
+        return [peak for child in self.processes if child is not None
+                and (peak := child.peak_rss_mib()) is not None]
+
+
+class Database:
+    """Read-only queries for the audit, on SQLite or PostgreSQL (a connection per query,
+    so that a restart of PostgreSQL in the middle does not matter). Booleans are written
+    as truth tests (`WHERE flag`, `NOT flag`): SQLite stores them as 0/1."""
+
+    def __init__(self, sqlite_path: Path | None = None, postgres_url: str = "") -> None:
+        self.sqlite_path, self.postgres_url = sqlite_path, postgres_url
+
+    async def rows(self, sql: str) -> list[tuple]:
+        if self.postgres_url:
+            conn = await asyncpg.connect(self.postgres_url, timeout=10)
+            try:
+                return [tuple(row) for row in await conn.fetch(sql)]
+            finally:
+                await conn.close()
+        with sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True) as db:
+            return db.execute(sql).fetchall()
+
+    async def value(self, sql: str) -> int:
+        return (await self.rows(sql))[0][0]
 
 
 async def deliver(http: aiohttp.ClientSession, pasokh: Pasokh, post: Post, tally: Tally,
@@ -321,25 +457,74 @@ async def storm(args: argparse.Namespace, telegram: FakeTelegram, meta: FakeMeta
 
 async def keep_killing(args: argparse.Namespace, pasokh: Pasokh, telegram: FakeTelegram,
                        meta: FakeMeta, tally: Tally, stop: asyncio.Event) -> None:
+    """Kills the processes in turn (with two, the sender is one of every two kills)."""
     while not stop.is_set():
         tally.slow_answers += inject_faults(telegram, meta, args.fault_share, args.slow_answer)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), args.kill_every)
         if stop.is_set():
             return
-        peak = pasokh.kill()
+        index = tally.kills % len(pasokh.processes)
+        peak = pasokh.kill(index)
         tally.kills += 1
         if peak is not None:
             tally.peak_rss_mib.append(peak)
-        log(f"killed Pasokh (SIGKILL #{tally.kills}); starting it again")
-        await pasokh.start()
+        log(f"killed pasokh{index + 1} (SIGKILL #{tally.kills}); starting it again")
+        await pasokh.start(index)
+
+
+async def at_share_of_run(args: argparse.Namespace, share: float, stop: asyncio.Event) -> bool:
+    """Waits until `share` of the run has passed; False if the writing stopped first."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), args.minutes * 60 * share)
+        return False
+    return True
+
+
+async def restart_postgres(args: argparse.Namespace, cluster: PostgresCluster, tally: Tally,
+                           stop: asyncio.Event) -> None:
+    if await at_share_of_run(args, POSTGRES_RESTART_AT, stop):
+        log("restarting PostgreSQL")
+        await asyncio.to_thread(cluster.restart)
+        tally.database_restarts += 1
+        log("PostgreSQL is back")
+
+
+async def pause_redis(args: argparse.Namespace, redis: RedisServer, stop: asyncio.Event
+                      ) -> None:
+    if await at_share_of_run(args, REDIS_PAUSE_AT, stop):
+        log(f"stopping Redis for {args.redis_pause:.0f} s")
+        redis.stop()
+        await asyncio.sleep(args.redis_pause)
+        redis.start()
+        log("Redis is back")
 
 
 def sent_at_fakes(telegram: FakeTelegram, meta: FakeMeta) -> int:
     return len(telegram.sent_messages()) + len(meta.sent())
 
 
-async def settle(telegram: FakeTelegram, meta: FakeMeta, database: Path, within: float) -> None:
+async def report_each_minute(telegram: FakeTelegram, meta: FakeMeta, database: Database,
+                             tally: Tally, stop: asyncio.Event) -> None:
+    """A line a minute: whether the outbox keeps up with the load or stalls (the minute's
+    sends at the fakes beside the rows still waiting)."""
+    minute, last_sent, last_answered = 0, 0, 0
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 60)
+        minute += 1
+        sent, answered = sent_at_fakes(telegram, meta), len(tally.answered)
+        try:
+            waiting = f"{await database.value(WAITING):,}"
+        except (OSError, asyncpg.PostgresError, sqlite3.Error) as error:
+            waiting = f"unknown ({type(error).__name__})"
+        log(f"minute {minute}: {answered - last_answered:,} messages stored,"
+            f" {sent - last_sent:,} sends at the fakes, {waiting} outbox rows waiting")
+        last_sent, last_answered = sent, answered
+
+
+async def settle(telegram: FakeTelegram, meta: FakeMeta, database: Database, within: float
+                 ) -> None:
     """Until no reply is pending and the fakes have seen no new send for a few seconds."""
     deadline = time.monotonic() + within
     last, quiet_since = -1, time.monotonic()
@@ -347,29 +532,26 @@ async def settle(telegram: FakeTelegram, meta: FakeMeta, database: Path, within:
         sent = sent_at_fakes(telegram, meta)
         if sent != last:
             last, quiet_since = sent, time.monotonic()
-        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-            waiting = db.execute("SELECT COUNT(*) FROM outbox WHERE state IN"
-                                 " ('pending', 'sending')").fetchone()[0]
+        waiting = await database.value(WAITING)
         if waiting == 0 and time.monotonic() - quiet_since > 3:
             return
         await asyncio.sleep(0.5)
 
 
-def audit(database: Path, telegram: FakeTelegram, meta: FakeMeta,
-          tally: Tally) -> list[tuple[str, str, bool]]:
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        rows = db.execute("SELECT c.platform, m.external_id FROM message m JOIN channel c"
-                          " ON c.id = m.channel_id WHERE m.direction = 'in'"
-                          " AND m.author = 'customer'").fetchall()
-        unprocessed = db.execute("SELECT COUNT(*) FROM message WHERE direction = 'in'"
-                                 " AND processed = 0").fetchone()[0]
-        states = dict(db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
-        flagged = db.execute("SELECT COUNT(*) FROM outbox WHERE possibly_duplicated = 1"
-                             " AND message_id IS NOT NULL").fetchone()[0]
-        recorded = db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
-                              " AND message_id IS NOT NULL").fetchone()[0]
-        failures = db.execute("SELECT COALESCE(last_error, ''), COUNT(*) FROM outbox"
-                              " WHERE state = 'failed' GROUP BY last_error").fetchall()
+async def audit(db: Database, telegram: FakeTelegram, meta: FakeMeta,
+                tally: Tally) -> list[tuple[str, str, bool]]:
+    rows = await db.rows("SELECT c.platform, m.external_id FROM message m JOIN channel c"
+                         " ON c.id = m.channel_id WHERE m.direction = 'in'"
+                         " AND m.author = 'customer'")
+    unprocessed = await db.value("SELECT COUNT(*) FROM message WHERE direction = 'in'"
+                                 " AND NOT processed")
+    states = dict(await db.rows("SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+    flagged = await db.value("SELECT COUNT(*) FROM outbox WHERE possibly_duplicated"
+                             " AND message_id IS NOT NULL")
+    recorded = await db.value("SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
+                              " AND message_id IS NOT NULL")
+    failures = await db.rows("SELECT COALESCE(last_error, ''), COUNT(*) FROM outbox"
+                             " WHERE state = 'failed' GROUP BY last_error")
     stored = Counter((platform, key) for platform, key in rows)
     checks: list[tuple[str, str, bool]] = []
     for platform in PLATFORMS:
@@ -395,9 +577,11 @@ def audit(database: Path, telegram: FakeTelegram, meta: FakeMeta,
          "; ".join(f"{n} × {e or '(no reason)'}" for e, n in failures) or "none",
          unexplained == 0),
         ("sends at the fakes beyond those recorded / flagged possibly_duplicated"
-         " / kills + slow answers queued",
-         f"{sent_twice} / {flagged} / {tally.kills} + {tally.slow_answers}",
-         0 <= sent_twice <= flagged <= tally.kills + tally.slow_answers),
+         " / kills + PostgreSQL restarts + slow answers queued",
+         f"{sent_twice} / {flagged} / {tally.kills} + {tally.database_restarts}"
+         f" + {tally.slow_answers}",
+         0 <= sent_twice <= flagged
+         <= tally.kills + tally.database_restarts + tally.slow_answers),
     ]
     return checks
 
@@ -409,14 +593,32 @@ async def run(args: argparse.Namespace) -> int:
     children = Children(logs, Pinning.choose(enabled=not args.no_pin))
     tally = Tally()
     stop = asyncio.Event()
+    postgres = PostgresCluster() if args.backend == "postgres" else None
+    redis = RedisServer(children) if postgres is not None else None
     async with FakeTelegram(tokens=[TOKEN], enforce_limits=True) as telegram, \
             FakeMeta() as meta:
-        pasokh = Pasokh(children, workdir, telegram.base_url, meta.base_url)
         try:
-            await pasokh.start()
+            if postgres is not None and redis is not None:
+                await asyncio.to_thread(postgres.create)
+                redis.start()
+                pasokh = Pasokh(children, workdir, telegram.base_url, meta.base_url,
+                                processes=2, database_url=postgres.url, redis_url=redis.url)
+                database = Database(postgres_url=postgres.url)
+                faults = [restart_postgres(args, postgres, tally, stop),
+                          pause_redis(args, redis, stop)]
+                setup = (f"PostgreSQL (own cluster, port {postgres.port}) + Redis (own server,"
+                         f" port {redis.port}), two processes, PostgreSQL restarted at"
+                         f" {POSTGRES_RESTART_AT:.0%} of the run, Redis stopped"
+                         f" {args.redis_pause:.0f} s at {REDIS_PAUSE_AT:.0%}")
+            else:
+                pasokh = Pasokh(children, workdir, telegram.base_url, meta.base_url)
+                database = Database(sqlite_path=workdir / "pasokh.db")
+                faults = []
+                setup = "SQLite, one process"
+            await pasokh.start_all()
             log(f"soak: {args.minutes} min at {args.rate}/s on {', '.join(PLATFORMS)},"
-                f" SIGKILL every {args.kill_every} s, {args.fault_share:.0%} of sends faulty,"
-                f" a {args.storm_seconds:.0f} s storm of 5xx; logs in {logs}")
+                f" {setup}, SIGKILL every {args.kill_every} s, {args.fault_share:.0%} of sends"
+                f" faulty, a {args.storm_seconds:.0f} s storm of 5xx; logs in {logs}")
             started = time.monotonic()
             timeout = aiohttp.ClientTimeout(total=30)
             connector = aiohttp.TCPConnector(limit=256)
@@ -424,20 +626,21 @@ async def run(args: argparse.Namespace) -> int:
                 writer = Writer(http, pasokh, Load(telegram, meta), tally, stop)
                 await asyncio.gather(writer.write_for(args), writer.race_receipts(meta),
                                      storm(args, telegram, meta, stop),
-                                     keep_killing(args, pasokh, telegram, meta, tally, stop))
-            database = workdir / "pasokh.db"
+                                     keep_killing(args, pasokh, telegram, meta, tally, stop),
+                                     report_each_minute(telegram, meta, database, tally, stop),
+                                     *faults)
             await settle(telegram, meta, database, within=600)
             elapsed = time.monotonic() - started
-            peak = pasokh.child.peak_rss_mib() if pasokh.child else None
-            if peak is not None:
-                tally.peak_rss_mib.append(peak)
+            tally.peak_rss_mib += pasokh.peaks()
+            checks = await audit(database, telegram, meta, tally)
         finally:
             children.stop_all()
-        checks = audit(workdir / "pasokh.db", telegram, meta, tally)
-    latencies = sorted(tally.latencies)
-    print(f"\nPasokh soak, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}:"
+            if postgres is not None:
+                postgres.remove(keep_log_in=logs)
+    print(f"\nPasokh soak ({setup}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}:"
           f" {elapsed / 60:.1f} min, {tally.posts:,} posts, {tally.kills} SIGKILLs,"
           f" refused while down: {dict(tally.refused) or 'none'}\n")
+    latencies = sorted(tally.latencies)
     print("| check | result | ok? |\n|---|---|---|")
     for name, result, ok in checks:
         print(f"| {name} | {result} | {'yes' if ok else '**no**'} |")
@@ -453,6 +656,9 @@ async def run(args: argparse.Namespace) -> int:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python bench/soak.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                        help="sqlite: one process; postgres: two processes on the soak's own"
+                             " PostgreSQL and Redis")
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=20.0, help="webhooks per second")
     parser.add_argument("--kill-every", type=float, default=45.0, help="seconds between kills")
@@ -462,6 +668,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds a slow send takes to be answered")
     parser.add_argument("--storm-seconds", type=float, default=60.0,
                         help="how long every send fails 5xx, from a third of the run")
+    parser.add_argument("--redis-pause", type=float, default=30.0,
+                        help="seconds Redis stays stopped (postgres backend)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
     return parser.parse_args(argv)
 

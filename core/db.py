@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -55,7 +56,10 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
             },
         }
     else:
-        connection = database_url
+        # PostgreSQL through asyncpg, with transactions that recover from a lost connection
+        # (core/postgres_client.py).
+        connection = expand_db_url(database_url)
+        connection["engine"] = "core.postgres_client"
     return {
         "connections": {"default": connection},
         "apps": {

@@ -256,6 +256,9 @@ class OutboxItem(PasokhModel):
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     claimed_until = fields.DatetimeField(null=True)
+    # Committed just before the platform call of the current claim: a claim left by a dead
+    # sender may have reached the platform only if this is set (core/outbox.py).
+    send_started = fields.BooleanField(default=False)
     possibly_duplicated = fields.BooleanField(default=False)
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField()

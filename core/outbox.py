@@ -5,9 +5,12 @@ with the limits the platform's transport declares, sends, and records the outcom
 batches. What it means when things go wrong:
 
 - killed before the claim: the row is still `pending` and goes out after restart;
-- killed after the claim, before the outcome is recorded: the platform may or may not
-  have the message, so the row is sent again on restart and flagged `possibly_duplicated`
-  — a reply is never lost. A platform that takes an idempotency key gets the row's id
+- killed after the claim, before the send started (a row is claimed up to a couple of
+  seconds ahead of its slot): sent again on restart, not flagged — nothing was sent;
+- killed after the send started (`send_started`, committed just before the platform
+  call), before the outcome is recorded: the platform may or may not have the message, so
+  the row is sent again on restart and flagged `possibly_duplicated` — a reply is never
+  lost. A platform that takes an idempotency key gets the row's id
   (`OutboundMessage.outbox_id`) and answers the repeat with the first send;
 - 429 / 5xx / timeouts: retried with exponential backoff and jitter, honouring the
   platform's `retry_after`, up to `max_attempts`; then `failed` with the reason;
@@ -143,6 +146,9 @@ class OutboxWorker:
         self._pacer = Pacer()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._outcomes = _Outcomes()
+        # Claims about to be sent, by id: (attempt, answer) once `send_started` is committed
+        # (False: the row is not ours any more, or we are stopping).
+        self._starting: dict[int, tuple[int, asyncio.Future[bool]]] = {}
         self._wake = asyncio.Event()
         self._recorded = asyncio.Event()
         self._to_record = asyncio.Event()  # outcomes wait to be recorded
@@ -174,6 +180,7 @@ class OutboxWorker:
         self._to_record.set()
         for task in self._tasks:
             await finish(task)
+        self._answer_starts(set())  # not started: they go out after the next start
         if self._in_flight:
             await asyncio.wait(list(self._in_flight.values()), timeout=5)
         await self._flush()
@@ -181,22 +188,24 @@ class OutboxWorker:
             await self._sender_lease.close()
 
     async def reclaim(self) -> None:
-        """Claims left by a sender that stopped mid-send go out again, flagged. Called by
-        the only sender when it starts sending, so every claim left is a dead one."""
+        """Claims left by a sender that stopped go out again; those whose send had started
+        are flagged, since the platform may have them. Called by the only sender when it
+        starts sending, so every claim left is a dead one."""
         conn = connection()
-        count, _ = await conn.execute_query(
+        rows = await conn.execute_query_dict(
             dialect_sql(
                 conn,
-                "UPDATE outbox SET state = ?, possibly_duplicated = ?, claimed_until = NULL"
-                " WHERE state = ?",
+                "UPDATE outbox SET state = ?, possibly_duplicated = (possibly_duplicated OR"
+                " send_started), send_started = ?, claimed_until = NULL WHERE state = ?"
+                " RETURNING possibly_duplicated",
             ),
-            [OutboxState.PENDING.value, True, OutboxState.SENDING.value],
+            [OutboxState.PENDING.value, False, OutboxState.SENDING.value],
         )
-        if count:
+        if rows:
             log.warning(
-                "outbox: %d message(s) were being sent when the last run stopped; they will be"
-                " sent again and marked possibly duplicated",
-                count,
+                "outbox: %d message(s) were claimed when the last sender stopped; they will be"
+                " sent again, %d marked possibly duplicated (their send had started)",
+                len(rows), sum(1 for row in rows if row["possibly_duplicated"]),
             )
 
     async def _dispatch_forever(self) -> None:
@@ -296,8 +305,8 @@ class OutboxWorker:
         when the database kept them longer (a burst of ingest on SQLite's one connection).
         The next pass then claims before the slots this one could not see have come; the
         send itself still waits for its slot (`_send`). A row claimed ahead whose process is
-        killed before its slot goes out after the restart flagged `possibly_duplicated`,
-        as any claim left: a false alarm at worst, never a loss."""
+        killed before its slot goes out after the restart, not flagged: its send had not
+        started (`send_started`)."""
         return min(MAX_REACH_SECONDS, max(self._horizon, 2 * self._pass_seconds))
 
     async def _due_rows(self, conn: BaseDBAsyncClient, limit: int) -> list[dict[str, Any]]:
@@ -374,11 +383,11 @@ class OutboxWorker:
         rows = await conn.execute_query_dict(
             dialect_sql(
                 conn,
-                "UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
-                " WHERE id IN (SELECT id FROM outbox WHERE id IN"
+                "UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?,"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
+                " send_started = ? WHERE id IN (SELECT id FROM outbox WHERE id IN"
                 f" ({marks}) AND state = ?{lock}) RETURNING id",
             ),
-            [OutboxState.SENDING.value, lease, *(c.id for c in claims),
+            [OutboxState.SENDING.value, lease, False, *(c.id for c in claims),
              OutboxState.PENDING.value],
         )
         ours = {row["id"] for row in rows}
@@ -401,6 +410,8 @@ class OutboxWorker:
             # round trip (longer while ingest holds the database) must not shift the send.
             if (early := claim.at - self._clock.monotonic()) > 0:
                 await self._clock.sleep(early)
+            if not await self._start(claim):
+                return  # not sent, no outcome: the row is another sender's now, or waits
             await self._keep_spacing(claim.paces)
             result = await claim.transport.send(replace(claim.message, outbox_id=claim.id))
         except RetryLater as error:
@@ -428,6 +439,24 @@ class OutboxWorker:
             self._recorded.set()
             self._to_record.set()
 
+    async def _start(self, claim: _Claim) -> bool:
+        """Commits `send_started` before the platform call (with the next batch of
+        outcomes, not a transaction of its own); False when the row is no longer this
+        claim's (another sender took it over after our lease was lost) or we are stopping."""
+        if self._stopping:
+            return False
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._starting[claim.id] = (claim.attempts, answer)
+        self._to_record.set()
+        return await answer
+
+    def _answer_starts(self, started: set[int], only: set[int] | None = None) -> None:
+        """Lets the sends waiting in `_starting` (or those in `only`) go or not."""
+        for item in list(self._starting) if only is None else only:
+            _, answer = self._starting.pop(item, (None, None))
+            if answer is not None and not answer.done():
+                answer.set_result(item in started)
+
     def _retry_or_fail(self, claim: _Claim, error: SendError, retry_after: float | None) -> None:
         if claim.attempts >= self._policy.max_attempts:
             reason = f"gave up after {claim.attempts} attempts: {error}"
@@ -444,7 +473,7 @@ class OutboxWorker:
             await self._to_record.wait()
             self._to_record.clear()
             await self._clock.sleep(RECORD_BATCH_SECONDS)
-            if self._outcomes:
+            if self._outcomes or self._starting:
                 try:
                     await self._flush()
                 except Exception:
@@ -453,14 +482,17 @@ class OutboxWorker:
 
     async def _flush(self) -> None:
         outcomes, self._outcomes = self._outcomes, _Outcomes()
-        if not outcomes and not outcomes.unreachable:
+        starting = {item: attempt for item, (attempt, _) in self._starting.items()}
+        if not outcomes and not outcomes.unreachable and not starting:
             return
         try:
             async with in_transaction("default") as tx:
                 await _record(tx, outcomes, self._clock.now())
+                started = await _mark_started(tx, starting)
         except Exception:
             self._outcomes.merge(outcomes)  # recorded with the next flush
-            raise
+            raise  # the sends waiting to start wait for the next flush
+        self._answer_starts(started, only=set(starting))
         if outcomes.retry:
             self.wake()
         await self._bus.publish_many("message.delivery", [
@@ -499,12 +531,12 @@ async def enqueue(conn: BaseDBAsyncClient, entries: Sequence[OutboxEntry], now: 
         dialect_sql(
             conn,
             "INSERT INTO outbox (channel_id, message_id, identity_id, chat_id, payload, state,"
-            " attempts, next_attempt_at, possibly_duplicated, created_at, priority)"
-            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+            " attempts, next_attempt_at, send_started, possibly_duplicated, created_at, priority)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
         ),
         [[entry.channel_id, entry.message_id, entry.identity_id, entry.chat_id,
-          db_json(entry.message.to_payload()), OutboxState.PENDING.value, stamp, False, stamp,
-          entry.priority]
+          db_json(entry.message.to_payload()), OutboxState.PENDING.value, stamp, False, False,
+          stamp, entry.priority]
          for entry in entries],
     )
 
@@ -578,6 +610,21 @@ def _delivery_notices(outcomes: _Outcomes) -> list[tuple[int, str]]:
     failed = [(message_id, "failed") for _, message_id, _ in
               outcomes.failed + outcomes.cancelled if message_id]
     return sent + failed
+
+
+async def _mark_started(tx: BaseDBAsyncClient, starting: dict[int, int]) -> set[int]:
+    """`send_started` on the claims about to be sent (id → attempt), if still theirs: a row
+    another sender has taken back (state or attempt changed) is not ours to send."""
+    if not starting:
+        return set()
+    claims = " OR ".join(["(id = ? AND attempts = ?)"] * len(starting))
+    rows = await tx.execute_query_dict(
+        dialect_sql(tx, "UPDATE outbox SET send_started = ? WHERE state = ?"  # nosec B608 # only "?" marks are formatted in; values are bound
+                        f" AND ({claims}) RETURNING id"),
+        [True, OutboxState.SENDING.value,
+         *(value for item, attempt in starting.items() for value in (item, attempt))],
+    )
+    return {row["id"] for row in rows}
 
 
 async def _record(tx: BaseDBAsyncClient, outcomes: _Outcomes, now: datetime) -> None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from core.bus import InProcessBus
 from core.clock import SYSTEM_CLOCK, Clock
@@ -27,7 +28,7 @@ from core.models import (
     Message,
     OutboxItem,
 )
-from core.outbox import MIN_SPACING, OutboxWorker, RetryPolicy
+from core.outbox import MIN_SPACING, OutboxWorker, RetryPolicy, _mark_started
 from tests.fakes.clock import FakeClock
 from tests.integration.helpers import eventually
 
@@ -151,7 +152,7 @@ async def test_nothing_is_sent_to_an_unreachable_customer(clock):
 
 async def test_a_claim_left_by_a_dead_run_is_sent_again_and_flagged(clock):
     await _queue("9")
-    await OutboxItem.all().update(state="sending", attempts=1)
+    await OutboxItem.all().update(state="sending", attempts=1, send_started=True)
     transport = ScriptedTransport()
     worker = await _run(transport, clock)
     try:
@@ -161,6 +162,60 @@ async def test_a_claim_left_by_a_dead_run_is_sent_again_and_flagged(clock):
     item = await OutboxItem.first()
     assert item.possibly_duplicated is True
     assert len(transport.sent) == 1
+
+
+async def test_a_claim_whose_send_never_started_is_sent_again_unflagged(clock):
+    """Claimed ahead of its slot, and the run died before the slot: nothing reached the
+    platform, so the repeat is not a possible duplicate."""
+    await _queue("9")
+    await OutboxItem.all().update(state="sending", attempts=1, send_started=False)
+    transport = ScriptedTransport()
+    worker = await _run(transport, clock)
+    try:
+        await eventually(lambda: _all_in("sent"), what="sent")
+    finally:
+        await worker.close()
+    item = await OutboxItem.first()
+    assert (item.possibly_duplicated, item.attempts) == (False, 2)
+    assert len(transport.sent) == 1
+
+
+class StartCheckingTransport(ScriptedTransport):
+    """Reads, at the platform call, what a run killed at that moment would leave."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(clock=clock)
+        self.seen_at_send: list[tuple[str, bool]] = []
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        row = await OutboxItem.get(id=message.outbox_id)
+        self.seen_at_send.append((row.state, row.send_started))
+        return await super().send(message)
+
+
+async def test_the_start_of_a_send_is_committed_before_the_platform_call(clock):
+    await _queue("9", count=3)
+    transport = StartCheckingTransport(clock)
+    worker = await _run(transport, clock)
+    try:
+        await eventually(lambda: _all_in("sent"), what="all sent")
+    finally:
+        await worker.close()
+    assert transport.seen_at_send == [("sending", True)] * 3
+
+
+async def test_only_a_claim_still_in_hand_is_marked_started():
+    """A sender that lost its lease still holds its claims; the new sender has taken the rows
+    back (pending again, or claimed anew): the old one may send only what is still its."""
+    await _queue("9", count=3)
+    ours, reclaimed, claimed_anew = await OutboxItem.all().order_by("id")
+    await OutboxItem.filter(id__in=[ours.id, claimed_anew.id]).update(state="sending",
+                                                                      attempts=1)
+    await OutboxItem.filter(id=claimed_anew.id).update(attempts=2)  # the new sender's claim
+    async with in_transaction("default") as tx:
+        started = await _mark_started(tx, {ours.id: 1, reclaimed.id: 1, claimed_anew.id: 1})
+    assert started == {ours.id}
+    assert await OutboxItem.filter(send_started=True).values_list("id", flat=True) == [ours.id]
 
 
 async def test_a_chat_keeps_its_order_while_its_first_reply_is_retried(clock):

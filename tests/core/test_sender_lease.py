@@ -57,7 +57,7 @@ async def test_two_workers_send_each_reply_once_through_the_leader(postgres):
 
 async def test_the_new_sender_resends_what_a_dead_one_had_claimed(postgres):
     await _queue("9")
-    await OutboxItem.all().update(state="sending")  # a sender died after claiming it
+    await OutboxItem.all().update(state="sending", send_started=True)  # died mid-send
     transport = ScriptedTransport()
     worker = OutboxWorker(lambda _: transport, InProcessBus(),
                           sender_lease=SenderLease(postgres, check_seconds=0.1))

@@ -102,7 +102,7 @@ async def test_a_send_repeated_after_a_crash_is_not_a_second_text(sms_pasokh, fa
     answer = await _bot_answer(fake_kavenegar, "09121234567")
     # The process died after Kavenegar took the text, before the outcome was written: the
     # row is left claimed, and the next sender takes it over and sends it again.
-    await OutboxItem.filter(message_id=answer.id).update(state="sending")
+    await OutboxItem.filter(message_id=answer.id).update(state="sending", send_started=True)
     runtime = sms_pasokh.app[RUNTIME]
     await runtime.outbox.reclaim()
     runtime.outbox.wake()
