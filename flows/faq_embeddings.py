@@ -20,8 +20,12 @@ from flows.encoder import SentenceEncoder
 
 __all__ = ["EntrySimilarity", "FaqEmbeddings", "MessageComparison"]
 
-# A spread smaller than this means the entries are all alike for the message; z-scores would
-# only magnify noise.
+# A spread smaller than this means the entries are all alike for the message: z-scores would
+# only magnify noise, so the differences are divided by this instead. Dividing, not zeroing,
+# keeps the scores continuous: the encoder's vectors differ by CPU (its engine rounds an
+# approximate reciprocal square root and quantizes activations to 8 bits: up to 0.0015 per
+# component between two x86-64 machines), and a cut-off at this spread once turned an entry's
+# z-score from 2.2 into 0 on one machine and not on another.
 MIN_SPREAD = 0.01
 
 
@@ -95,7 +99,4 @@ class FaqEmbeddings:
 
 
 def _z(values: np.ndarray) -> np.ndarray:
-    spread = float(values.std())
-    if spread < MIN_SPREAD:
-        return np.zeros_like(values)
-    return (values - values.mean()) / spread
+    return (values - values.mean()) / max(float(values.std()), MIN_SPREAD)
