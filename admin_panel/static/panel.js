@@ -7,13 +7,41 @@
   const REFRESH_MS = 150;
   let scheduled = null;
 
+  // A notice that comes while a part is being fetched must not be lost: htmx queues the new
+  // request on the element being fetched, and drops it when the answer replaces that
+  // element, yet the answer may have been read before the change. So the refresh is owed
+  // (the body says so in data-refresh) and asked for once every fetch of a live part is in.
+  let liveFetches = 0;
+
   function refresh() {
     if (scheduled !== null) return;
     scheduled = setTimeout(function () {
       scheduled = null;
+      if (liveFetches > 0) {
+        document.body.dataset.refresh = "owed";
+        return;
+      }
       htmx.trigger(document.body, "pasokh:changed");
     }, REFRESH_MS);
   }
+
+  function isLivePart(element) {
+    return element instanceof Element &&
+      (element.getAttribute("hx-trigger") || "").indexOf("pasokh:changed") !== -1;
+  }
+  // Counted by the request itself: htmx:afterRequest goes to the element that asked, which
+  // the answer has replaced (so the event is sent to one of its old ancestors instead).
+  document.addEventListener("htmx:beforeSend", function (event) {
+    if (!isLivePart(event.detail.elt)) return;
+    liveFetches += 1;
+    event.detail.xhr.addEventListener("loadend", function () {
+      liveFetches -= 1;
+      if (liveFetches === 0 && document.body.dataset.refresh === "owed") {
+        delete document.body.dataset.refresh;
+        refresh();
+      }
+    });
+  });
 
   // A receipt can come before the page shows its message (the agent's own reply is sent
   // while the timeline that holds it is still being fetched). Such receipts are kept, a few,

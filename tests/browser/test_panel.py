@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from core.models import Conversation, Team
+from core.models import Conversation, Message, Team
 from tests.browser.conftest import PHONE, conversation_of, log_in, new_page, shot, wait_ms
-from tests.integration.helpers import text_update
+from tests.integration.helpers import eventually, text_update
 from tests.panel.helpers import make_user
+from tests.waits import patience
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +48,41 @@ async def test_a_telegram_message_appears_live_in_two_open_inboxes(browser, serv
         await row.wait_for(timeout=LIVE_WAIT_MS)
     await shot(sara, "inbox-live-sara")
     await shot(omid, "inbox-live-omid")
+
+
+async def test_a_message_that_comes_during_a_timeline_refresh_is_shown(browser, server):
+    """The timeline's refresh is held, read by the server before the customer's next
+    message; that message's notice comes meanwhile. htmx dropped the request it queued
+    then, so the page stayed without the message: now the refresh is owed and asked for
+    once the held one is in."""
+    await make_user("sara@example.com")
+    assert await server.post(text_update(7010, "اپراتور")) == 200  # a person, so no bot
+    conversation = await conversation_of(7010)
+    page = await new_page(browser)
+    await log_in(page, server.base, "sara@example.com")
+    await page.goto(f"{server.base}/conversations/{conversation.id}")
+    await page.wait_for_selector("body[data-live=on]")
+    held: asyncio.Queue = asyncio.Queue()
+    release = asyncio.Event()
+
+    async def hold(route) -> None:
+        answer = await route.fetch()  # the server reads the timeline now
+        held.put_nowait(answer)
+        await release.wait()
+        await route.fulfill(response=answer)
+
+    await page.route(f"**/conversations/{conversation.id}/live", hold, times=1)
+    await page.evaluate("htmx.trigger(document.body, 'pasokh:changed')")
+    await asyncio.wait_for(held.get(), patience(10))
+    assert await server.post(text_update(7010, "سفارشم نرسیده")) == 200
+    await eventually(lambda: Message.exists(conversation_id=conversation.id,
+                                            text="سفارشم نرسیده", processed=True),
+                     what="the second message stored")
+    await page.wait_for_selector("body[data-refresh=owed]", state="attached",
+                                 timeout=LIVE_WAIT_MS)
+    release.set()
+    await page.locator("#conversation-live .timeline", has_text="سفارشم نرسیده") \
+        .wait_for(timeout=LIVE_WAIT_MS)
 
 
 async def test_an_agents_reply_reaches_telegram(browser, server, fake_telegram):
