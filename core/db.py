@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
@@ -32,12 +33,24 @@ from core.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 MODELS_MODULE = "core.models"
+POSTGRES_ENGINE = "core.postgres_client"
 MIGRATIONS_MODULE = "migrations"
 
 
 def sqlite_path(database_url: str) -> str | None:
     path = database_url.removeprefix("sqlite://")
     return path if path != database_url and path != ":memory:" else None
+
+
+async def end_open_transaction(connection: asyncpg.Connection) -> None:
+    """What a pooled PostgreSQL connection needs on its way back to the pool. Every query
+    outside a transaction takes a connection and gives it back; asyncpg's own reset would
+    then send one more statement each time (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN
+    *; RESET ALL`), undoing session state Pasokh never sets on a pooled connection (its one
+    advisory lock lives on its own connection, core/leadership.py). That doubled the round
+    trips of the web chat's reads (bench/webchat.py with --postgres, py-spy)."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -57,9 +70,11 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         }
     else:
         # PostgreSQL through asyncpg, with transactions that recover from a lost connection
-        # (core/postgres_client.py).
+        # (core/postgres_client.py), and connections that go back to the pool without
+        # asyncpg's reset statement (end_open_transaction).
         connection = expand_db_url(database_url)
-        connection["engine"] = "core.postgres_client"
+        connection["engine"] = POSTGRES_ENGINE
+        connection["credentials"]["reset"] = end_open_transaction
     return {
         "connections": {"default": connection},
         "apps": {

@@ -82,13 +82,17 @@ class VisitorProfile:
 
 
 async def active_visitor(channel_id: int, public_id: str) -> VisitorProfile | None:
-    """The visitor, when it exists on this channel and was not revoked."""
-    visitor = await Visitor.get_or_none(channel_id=channel_id, public_id=public_id,
-                                        revoked=False)
-    if visitor is None:
+    """The visitor, when it exists on this channel and was not revoked. Asked by every
+    request of a visitor: one hand-written query (the ORM's query building cost more than
+    the query itself under 500 visitors, bench/webchat.py)."""
+    rows = await query_rows(
+        connection(),
+        "SELECT name, phone, email FROM visitor WHERE public_id = ? AND channel_id = ?"
+        " AND revoked = ?", [public_id, channel_id, False])
+    if not rows:
         return None
-    return VisitorProfile(public_id=public_id, name=visitor.name, phone=visitor.phone,
-                          email=visitor.email)
+    return VisitorProfile(public_id=public_id, name=rows[0]["name"], phone=rows[0]["phone"],
+                          email=rows[0]["email"])
 
 
 async def vouched_visitor(channel_id: int, profile: VisitorProfile) -> bool:

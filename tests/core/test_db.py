@@ -49,3 +49,28 @@ async def test_pending_migrations_counts_what_migrate_would_apply(tmp_path, sett
     await db.migrate(empty)
     assert await db.pending_migrations(empty) == 0
     assert await db.pending_migrations(settings) == 0  # the tests' migrated template
+
+
+async def test_a_pooled_postgres_connection_goes_back_with_one_statement_at_most():
+    """asyncpg's own reset sent a statement on every release; Pasokh only ends a
+    transaction left open (it sets no session state on pooled connections)."""
+    config = db.tortoise_config("postgres://u:p@h:5432/d?minsize=2")["connections"]["default"]
+    assert config["engine"] == db.POSTGRES_ENGINE
+    assert config["credentials"]["reset"] is db.end_open_transaction
+    assert (config["credentials"]["database"], config["credentials"]["minsize"]) == ("d", "2")
+
+    class Released:
+        def __init__(self, in_transaction: bool) -> None:
+            self.in_transaction = in_transaction
+            self.sent: list[str] = []
+
+        def is_in_transaction(self) -> bool:
+            return self.in_transaction
+
+        async def execute(self, statement: str) -> None:
+            self.sent.append(statement)
+
+    idle, mid_transaction = Released(False), Released(True)
+    await db.end_open_transaction(idle)
+    await db.end_open_transaction(mid_transaction)
+    assert (idle.sent, mid_transaction.sent) == ([], ["ROLLBACK"])
