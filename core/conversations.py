@@ -6,8 +6,11 @@ rows, and mark the messages processed. Work starts from the stored rows, never f
 memory, so the same path also finishes whatever a crash interrupted (`recover`).
 
 Conversations are serialised by the database, not by a lock map: one engine task per
-process, and on PostgreSQL the batch's conversations are locked (`FOR UPDATE`) so that
-two processes never run the same conversation at once.
+process, and on PostgreSQL the batch's conversations are locked (`FOR NO KEY UPDATE`) so
+that two processes never run the same conversation at once. Not `FOR UPDATE`: that lock
+also holds back every insert referencing the conversation (a new message's foreign key),
+and with the other process's ingest holding the identity an outbox row references, the two
+deadlocked (seen in `bench/soak.py --backend postgres`).
 
 System messages (author "system", kind "service", meta {"event": …}) run through the same
 path as the customer's: an agent's resolve, a ticket's new status, a ticket just opened, an
@@ -383,7 +386,7 @@ async def _load(conn: BaseDBAsyncClient, message_ids: list[int]) -> list[dict[st
             dialect_sql(
                 conn,
                 "SELECT id FROM conversation WHERE id IN (SELECT conversation_id FROM message"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
-                f" WHERE id IN ({marks})) ORDER BY id FOR UPDATE",
+                f" WHERE id IN ({marks})) ORDER BY id FOR NO KEY UPDATE",
             ),
             message_ids,
         )

@@ -353,8 +353,10 @@ class _BatchWriter:
     async def _select_identities(self, keys: Sequence[_Key]) -> dict[_Key, _Identity]:
         """Those of `keys` that exist. PostgreSQL locks them to the end of the transaction
         (the sender's conversation is decided under that lock), in id order so that two
-        processes lock in the same order."""
-        lock = " FOR UPDATE" if self._postgres else ""
+        processes lock in the same order. `NO KEY UPDATE`: another process may still write
+        rows that reference them (an outbox row's identity) meanwhile; with `FOR UPDATE`
+        that reference waited, and the soak's two processes deadlocked on it."""
+        lock = " FOR NO KEY UPDATE" if self._postgres else ""
         found: dict[_Key, _Identity] = {}
         for chunk in _chunks(sorted(keys)):
             by_channel: dict[int, list[str]] = defaultdict(list)
