@@ -48,7 +48,7 @@ from core.events import OutboundMessage
 from core.i18n import translation
 from core.leadership import SenderLease
 from core.models import Author, OutboxState
-from core.outbox_due import due_rows
+from core.outbox_due import REPLY_PRIORITY, due_rows
 from core.ratelimit import Pacer
 from core.sqlvalues import db_json, db_time, from_db_time, from_json
 from core.tasks import finish
@@ -59,10 +59,6 @@ log = logging.getLogger(__name__)
 TransportLookup = Callable[[int], Transport | None]
 _Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
-# An outbox row's priority: replies to someone writing now go before anything the business
-# starts itself (follow-ups, broadcasts), whenever both are due.
-REPLY_PRIORITY = 0
-PROACTIVE_PRIORITY = 1
 MIN_SPACING = 0.9  # share of a pace's interval two real sends of one key stay apart
 RECORD_BATCH_SECONDS = 0.02  # outcomes arriving this close together share one transaction
 MAX_REACH_SECONDS = 2.0  # how far ahead of their slots a slow pass claims, at most
