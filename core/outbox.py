@@ -33,7 +33,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from core.bus import Bus
+from core.bus import Bus, Subscription
 from core.clock import SYSTEM_CLOCK, Clock
 from core.db import connection, dialect_sql, is_postgres
 from core.delivery import (
@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 TransportLookup = Callable[[int], Transport | None]
 _Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
+WAKE_TOPIC = "outbox.wake"  # rows were written for the sender, which may be another process
 MIN_SPACING = 0.9  # share of a pace's interval two real sends of one key stay apart
 RECORD_BATCH_SECONDS = 0.02  # outcomes arriving this close together share one transaction
 MAX_REACH_SECONDS = 2.0  # how far ahead of their slots a slow pass claims, at most
@@ -146,9 +147,11 @@ class OutboxWorker:
         # (False: the row is not ours any more, or we are stopping).
         self._starting: dict[int, tuple[int, asyncio.Future[bool]]] = {}
         self._wake = asyncio.Event()
+        self._wake_sender = asyncio.Event()  # another process sends: wake it (`wake`)
         self._recorded = asyncio.Event()
         self._to_record = asyncio.Event()  # outcomes wait to be recorded
         self._tasks: list[asyncio.Task[None]] = []
+        self._wake_tasks: list[asyncio.Task[None]] = []  # no transaction in them: cancelled
         self._next_prune = 0.0
         self._decoded: dict[int, _Decoded] = {}
         self._free_at: dict[tuple[str, str], float] = {}  # see _keep_spacing
@@ -160,20 +163,46 @@ class OutboxWorker:
 
     def wake(self) -> None:
         self._wake.set()
+        if self._sender_lease is not None and not self._sender_lease.held.is_set():
+            # The sender is another process: tell it, or the row waits for its next poll
+            # (up to a second; a web-chat reply made here for a stream held there did).
+            self._wake_sender.set()
 
     async def start(self) -> None:
         if self._sender_lease is None:
             await self.reclaim()  # one process, one sender: every claim left was ours
         else:
             await self._sender_lease.start()
+            woken = self._bus.subscribe(WAKE_TOPIC)
+            self._wake_tasks = [
+                asyncio.create_task(self._hear_wakes(woken), name="outbox-hear-wakes"),
+                asyncio.create_task(self._pass_wakes_on(), name="outbox-pass-wakes"),
+            ]
         self._tasks = [
             asyncio.create_task(self._dispatch_forever(), name="outbox-dispatch"),
             asyncio.create_task(self._record_forever(), name="outbox-record"),
         ]
 
+    async def _hear_wakes(self, woken: Subscription) -> None:
+        try:
+            async for _ in woken:
+                self._wake.set()
+        finally:
+            await woken.aclose()
+
+    async def _pass_wakes_on(self) -> None:
+        """One notice for every wake() made while the last one was being published."""
+        while True:
+            await self._wake_sender.wait()
+            self._wake_sender.clear()
+            await self._bus.publish(WAKE_TOPIC, {})
+
     async def close(self) -> None:
         """Stops claiming, lets sends in flight finish, records their outcomes."""
         self._stopping = True
+        for task in self._wake_tasks:
+            task.cancel()
+        await asyncio.gather(*self._wake_tasks, return_exceptions=True)
         self._wake.set()
         self._recorded.set()
         self._to_record.set()

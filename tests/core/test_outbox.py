@@ -7,6 +7,7 @@ clock that jumps to its next deadline, so paces and retry delays take no real ti
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -256,3 +257,44 @@ async def test_a_receipt_that_arrives_before_the_send_is_recorded_still_counts(c
 
 async def _no_receipts() -> bool:
     return not await EarlyReceipt.all().exists()
+
+
+class Lease:
+    """A sender lease decided by the test (core/leadership.py needs PostgreSQL)."""
+
+    def __init__(self, held: bool) -> None:
+        self.held = asyncio.Event()
+        if held:
+            self.held.set()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_row_written_in_another_process_wakes_the_sender_at_once():
+    """Only the lease holder sends; a reply written in another process (a web-chat visitor's
+    message ingested there) must not wait for the sender's next poll, here an hour."""
+    bus, transport = InProcessBus(), ScriptedTransport()
+    sender = OutboxWorker(lambda _: transport, bus, sender_lease=Lease(held=True),
+                          poll_seconds=3600)
+    other = OutboxWorker(lambda _: transport, bus, sender_lease=Lease(held=False),
+                         poll_seconds=0.05)  # how often it asks for the lease: not for rows
+    await _queue("1")
+    await sender.start()
+    await other.start()
+    try:
+        await eventually(lambda: _true(len(transport.sent) == 1), what="the first send")
+        await _queue("2")  # the sender has looked and waits for its next poll
+        other.wake()
+        await eventually(lambda: _true(len(transport.sent) == 2), what="the woken send")
+        assert [message.chat_id for _, message in transport.sent] == ["1", "2"]
+    finally:
+        await other.close()
+        await sender.close()
+
+
+async def _true(value: bool) -> bool:
+    return value
