@@ -503,6 +503,12 @@ async def channels() -> list[tuple[int, str, str]]:
     return [(int(str(row["id"])), str(row["name"]), str(row["platform"])) for row in rows]
 
 
+async def templates() -> list[tuple[str, str, int, str]]:
+    """The owner's approved templates a broadcast may choose (`listed_templates`)."""
+    async with in_transaction("default") as conn:
+        return await listed_templates(conn)
+
+
 async def preview(audience: Audience, text: str, now: datetime, rules_of: RulesOf,
                   billing: PartBilling, template: BroadcastTemplate | None = None) -> Plan:
     """The plan of a broadcast not started yet (the owner's preview)."""
