@@ -27,6 +27,8 @@ BROADCAST_SKIPS: dict[str, LazyString] = {
     "opted_out": lazy_gettext("Opted out of our news on every channel they use"),
     "no_channel": lazy_gettext("No channel may carry it now (outside the platform's window, "
                                "or no way to reach them)"),
+    "needs_template": lazy_gettext("Past the platform's 24 hours: choose an approved template "
+                                   "to reach them"),
 }
 
 ROLES: dict[str, LazyString] = {

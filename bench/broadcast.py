@@ -233,6 +233,8 @@ async def main() -> None:
                    for n, platform in zip(range(args.writers),
                                           [*PACES] * args.writers, strict=False)]
         latencies: dict[str, list[float]] = {"baseline": [], "broadcast": []}
+        by_channel: dict[tuple[str, Platform], list[float]] = {}
+        platform_of = {user: platform for platform, user in writers}
         sequence = iter(range(10**9))
 
         async def write(phase: str, stop: asyncio.Event) -> None:
@@ -259,7 +261,9 @@ async def main() -> None:
                             lambda user=user, before=before: len(accepted.get(user, [])) > before),
                             timeout=30)
                 if len(accepted.get(user, [])) > before:
-                    latencies[phase].append(accepted[user][before] - started)
+                    latency = accepted[user][before] - started
+                    latencies[phase].append(latency)
+                    by_channel.setdefault((phase, platform_of[user]), []).append(latency)
 
         stop = asyncio.Event()
         writing = asyncio.create_task(write("baseline", stop))
@@ -308,6 +312,10 @@ async def main() -> None:
     print("last recipient accepted, per channel (its own floor): " + ", ".join(
         f"{p.value} {last[p.value] - started:.1f} s ({counts[p] / PACES[p]:.1f} s)"
         for p in counts if p.value in last))
+    for phase in ("baseline", "broadcast"):
+        print(f"answers' p99 by channel, {phase}: " + ", ".join(
+            f"{p.value} {1000 * percentile(by_channel.get((phase, p), []), 0.99):.0f} ms"
+            for p in PACES))
     print(f"429s answered: telegram {telegram.too_many_requests},"
           f" bale {bale.too_many_requests}")
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -29,6 +29,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.db import dialect_sql, is_postgres, query_rows
+from core.events import Template
 from core.followup_config import quiet_hours_of
 from core.followups import (
     Proactive,
@@ -47,6 +48,7 @@ from core.proactive import (
     Skip,
     choose_channel,
     next_allowed,
+    outside_window,
     placeholders,
     render,
 )
@@ -59,6 +61,8 @@ MAX_LABELS = 20
 BROADCAST_VALUES = ("name",)  # the placeholders a broadcast's text may use
 SAMPLE_NAME = "مریم"  # the name a preview shows when the audience is empty
 ONLY_NAME = gettext_noop("Only {name} can be filled in: write nothing else in braces.")
+TEMPLATE_CATEGORIES = ("utility", "marketing")
+MAX_PARAMETER = 1024  # characters of one template parameter (WhatsApp's limit)
 
 
 class RecipientState(StrEnum):
@@ -91,6 +95,36 @@ class Audience:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BroadcastTemplate:
+    """The approved template (one of the owner's `whatsapp_templates`) that carries the
+    broadcast to customers past a platform's window (WhatsApp's 24 hours), as a follow-up
+    rule's template does; its body parameters may use {name}. Inside the window the text
+    goes as it is."""
+
+    name: str
+    language: str
+    category: str  # utility or marketing: what Meta bills it as
+    parameters: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "language": self.language, "category": self.category,
+                "parameters": list(self.parameters)}
+
+    @classmethod
+    def from_json(cls, value: dict[str, object] | None) -> BroadcastTemplate | None:
+        if not value:
+            return None
+        return cls(name=str(value["name"]), language=str(value["language"]),
+                   category=str(value["category"]),
+                   parameters=tuple(str(x) for x in value.get("parameters") or ()))  # type: ignore[attr-defined]
+
+    def for_customer(self, name: str) -> Template:
+        """The template as one recipient gets it: their name in its parameters."""
+        return Template(name=self.name, language=self.language, parameters=tuple(
+            render(parameter, {"name": name or SAMPLE_NAME}) for parameter in self.parameters))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelShare:
     """The recipients one channel carries, what they see and what the texts cost."""
 
@@ -99,6 +133,8 @@ class ChannelShare:
     platform: str
     count: int
     preview: str  # the text as the first of them gets it
+    templated: int = 0  # of them, those past the window, who get the template instead
+    template_preview: tuple[str, ...] = ()  # its parameters as the first of those gets them
     text_parts: int  # parts of that text where the channel bills per part, else 0
     cost: int  # the sum of every recipient's parts × the part's price; 0 when unknown
 
@@ -180,6 +216,48 @@ def check_text(text: str) -> str:
     return text
 
 
+async def listed_templates(conn: BaseDBAsyncClient) -> list[tuple[str, str, int, str]]:
+    """The owner's approved templates (`whatsapp_templates`): name, language, how many body
+    parameters, description."""
+    rows = await conn.execute_query_dict("SELECT document FROM owner_config WHERE id = 1")
+    document = (from_json(rows[0]["document"]) or {}) if rows else {}
+    return [(str(t.get("name", "")), str(t.get("language", "")), int(t.get("parameters") or 0),
+             str(t.get("description") or ""))
+            for t in document.get("whatsapp_templates") or () if isinstance(t, dict)]
+
+
+async def check_template(conn: BaseDBAsyncClient, template: BroadcastTemplate | None
+                         ) -> BroadcastTemplate | None:
+    """The template, when it is one of the owner's with as many parameters as it has, each
+    filled in with only {name} as a placeholder; else BroadcastRefused."""
+    if template is None:
+        return None
+    if template.category not in TEMPLATE_CATEGORIES:
+        raise BroadcastRefused(gettext_noop("Choose the template's category: utility or "
+                                            "marketing."))
+    listed = {(name, language): count
+              for name, language, count, _ in await listed_templates(conn)}
+    count = listed.get((template.name, template.language))
+    if count is None:
+        raise BroadcastRefused(gettext_noop("Choose one of the approved templates listed in "
+                                            "the settings."))
+    parameters = tuple(p.strip() for p in template.parameters)
+    if len(parameters) != count or not all(parameters):
+        raise BroadcastRefused(gettext_noop("Fill in each of the template's parameters, one "
+                                            "per line, as many as it has."))
+    if any(len(p) > MAX_PARAMETER for p in parameters):
+        raise BroadcastRefused(gettext_noop("A template's parameter is at most 1024 "
+                                            "characters."))
+    for parameter in parameters:
+        try:
+            names = placeholders(parameter)
+        except BadPlaceholder:
+            raise BroadcastRefused(ONLY_NAME) from None
+        if any(name not in BROADCAST_VALUES for name in names):
+            raise BroadcastRefused(ONLY_NAME)
+    return replace(template, parameters=parameters)
+
+
 async def _audience(conn: BaseDBAsyncClient, audience: Audience, now: datetime
                     ) -> list[dict[str, object]]:
     """The customers the audience names (id, display name), in order."""
@@ -201,8 +279,10 @@ async def _audience(conn: BaseDBAsyncClient, audience: Audience, now: datetime
 
 
 async def plan(conn: BaseDBAsyncClient, audience: Audience, text: str, now: datetime,
-               rules_of: RulesOf, billing: PartBilling) -> Plan:
-    """Who the broadcast would reach now, on which channel, and who not and why."""
+               rules_of: RulesOf, billing: PartBilling,
+               template: BroadcastTemplate | None = None) -> Plan:
+    """Who the broadcast would reach now, on which channel (past a window, with the
+    template where the channel takes one), and who not and why."""
     names = {row["id"]: row["name"] for row in await query_rows(
         conn, "SELECT id, name FROM channel", [])}
     platforms = {row["id"]: row["platform"] for row in await query_rows(
@@ -216,9 +296,10 @@ async def plan(conn: BaseDBAsyncClient, audience: Audience, text: str, now: date
         routes = routes_by_customer[customer_id]
         if audience.channel_ids:
             routes = [r for r in routes if r.channel_id in audience.channel_ids]
-        route = choose_channel(routes, now)
+        route = choose_channel(routes, now, template=template is not None)
         choices.append(Choice(customer_id=customer_id, name=str(row["display_name"] or ""),
-                              route=route, reason=None if route else _skip_reason(routes)))
+                              route=route,
+                              reason=None if route else _skip_reason(routes, now)))
     shares = []
     by_channel: dict[int, list[Choice]] = {}
     for choice in choices:
@@ -230,18 +311,28 @@ async def plan(conn: BaseDBAsyncClient, audience: Audience, text: str, now: date
         billed = platform in billing.platforms
         price = billing.price(channel_id) if billed else 0
         parts = [count_segments(t).parts for t in texts] if billed else []
+        templated = [c for c in chosen if template is not None and c.route is not None
+                     and outside_window(c.route, now)]
         shares.append(ChannelShare(
             channel_id=channel_id, name=names[channel_id], platform=platform,
             count=len(chosen), preview=texts[0], text_parts=parts[0] if parts else 0,
-            cost=sum(parts) * price))
+            cost=sum(parts) * price, templated=len(templated),
+            template_preview=template.for_customer(templated[0].name).parameters
+            if template is not None and templated else ()))
     excluded = Counter(c.reason.value for c in choices if c.reason is not None)
     return Plan(shares=tuple(shares), excluded=tuple(sorted(excluded.items())),
                 choices=tuple(choices))
 
 
-def _skip_reason(routes: Sequence[Route]) -> Skip:
-    """Why no route may carry the message: opted out on every channel, or none may now."""
-    return Skip.OPTED_OUT if routes and all(r.opted_out for r in routes) else Skip.NO_CHANNEL
+def _skip_reason(routes: Sequence[Route], now: datetime) -> Skip:
+    """Why no route may carry the message: opted out on every channel, past a window that
+    an approved template would pass (none was chosen), or none may now."""
+    if routes and all(r.opted_out for r in routes):
+        return Skip.OPTED_OUT
+    if any(not r.opted_out and not r.unreachable and r.rules.templates_outside_window
+           and outside_window(r, now) for r in routes):
+        return Skip.NEEDS_TEMPLATE
+    return Skip.NO_CHANNEL
 
 
 def message_text(text: str, name: str, route: Route | None) -> str:
@@ -268,16 +359,19 @@ def interleaved(choices: Sequence[Choice]) -> list[Choice]:
 
 
 async def start(audience: Audience, text: str, now: datetime, rules_of: RulesOf,
-                billing: PartBilling, *, user_id: int | None) -> int:
+                billing: PartBilling, *, user_id: int | None,
+                template: BroadcastTemplate | None = None) -> int:
     """Stores the broadcast and its recipients (each with its channel, or skipped with the
     reason); the worker writes them to the outbox. Its id."""
     text = check_text(text)
     async with in_transaction("default") as conn:
-        planned = await plan(conn, audience, text, now, rules_of, billing)
+        template = await check_template(conn, template)
+        planned = await plan(conn, audience, text, now, rules_of, billing, template)
         inserted = await query_rows(
-            conn, "INSERT INTO broadcast (text, audience, total, created_by_id, created_at)"
-                  " VALUES (?, ?, ?, ?, ?) RETURNING id",
-            [text, db_json(audience.to_json()), len(planned.choices), user_id,
+            conn, "INSERT INTO broadcast (text, audience, template, total, created_by_id,"
+                  " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [text, db_json(audience.to_json()),
+             db_json(template.to_json()) if template else None, len(planned.choices), user_id,
              db_time(conn, now)])
         broadcast_id = int(str(inserted[0]["id"]))
         rows = [[broadcast_id, c.customer_id,
@@ -301,7 +395,8 @@ async def queue_pending(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesO
         return 0, 0
     lock = " FOR UPDATE OF r SKIP LOCKED" if is_postgres(conn) else ""
     rows = await query_rows(
-        conn, "SELECT r.id, r.customer_id, r.channel_id, b.text, b.id AS broadcast_id,"  # nosec B608 # only a fixed lock clause is formatted in; values are bound
+        conn, "SELECT r.id, r.customer_id, r.channel_id, b.text, b.template,"
+              " b.id AS broadcast_id,"  # nosec B608 # only a fixed lock clause is formatted in; values are bound
               " cu.display_name FROM broadcast_recipient r JOIN broadcast b"
               " ON b.id = r.broadcast_id JOIN customer cu ON cu.id = r.customer_id"
               f" WHERE r.state = ? ORDER BY r.id LIMIT ?{lock}",
@@ -310,34 +405,39 @@ async def queue_pending(conn: BaseDBAsyncClient, now: datetime, rules_of: RulesO
         conn, [int(str(row["customer_id"])) for row in rows], rules_of)
     by_phone: dict[tuple[int, int], Route] = {}  # identities made in this batch
     skipped: list[list[object]] = []
-    chosen: list[tuple[dict[str, object], Route]] = []
+    # (recipient, route, the template when it goes as one past the window)
+    chosen: list[tuple[dict[str, object], Route, Template | None]] = []
     for row in rows:
         customer_id = int(str(row["customer_id"]))
         routes = [r for r in routes_by_customer[customer_id] if r.channel_id == row["channel_id"]]
-        route = choose_channel(routes, now)
+        template = BroadcastTemplate.from_json(from_json(row["template"]))
+        route = choose_channel(routes, now, template=template is not None)
         if route is None:
-            skipped.append([RecipientState.SKIPPED.value, _skip_reason(routes).value, row["id"]])
+            skipped.append([RecipientState.SKIPPED.value, _skip_reason(routes, now).value,
+                            row["id"]])
             continue
         if route.identity_id is None:
             key = (customer_id, route.channel_id)
             if key not in by_phone:
                 by_phone[key] = await phone_identity(conn, customer_id, route, now)
             route = by_phone[key]
-        chosen.append((row, route))
+        chosen.append((row, route, template.for_customer(str(row["display_name"] or ""))
+                       if template is not None and outside_window(route, now) else None))
     if skipped:
         await conn.execute_many(
             dialect_sql(conn, "UPDATE broadcast_recipient SET state = ?, reason = ?"
                               " WHERE id = ?"), skipped)
     message_ids = await write_proactive_many(conn, [Proactive(
-        route, message_text(str(row["text"]), str(row["display_name"] or ""), route), None,
-        MessageMeta(broadcast=int(str(row["broadcast_id"])))) for row, route in chosen], now)
+        route, message_text(str(row["text"]), str(row["display_name"] or ""), route), template,
+        MessageMeta(broadcast=int(str(row["broadcast_id"])), template=template.name
+                    if template else None)) for row, route, template in chosen], now)
     if chosen:
         stamp = db_time(conn, now)
         await conn.execute_many(
             dialect_sql(conn, "UPDATE broadcast_recipient SET state = ?, message_id = ?,"
                               " queued_at = ? WHERE id = ?"),
             [[RecipientState.QUEUED.value, message_id, stamp, row["id"]]
-             for message_id, (row, _) in zip(message_ids, chosen, strict=True)])
+             for message_id, (row, _, _) in zip(message_ids, chosen, strict=True)])
     queued = len(chosen)
     return len(rows), queued
 
@@ -403,9 +503,16 @@ async def channels() -> list[tuple[int, str, str]]:
     return [(int(str(row["id"])), str(row["name"]), str(row["platform"])) for row in rows]
 
 
+async def templates() -> list[tuple[str, str, int, str]]:
+    """The owner's approved templates a broadcast may choose (`listed_templates`)."""
+    async with in_transaction("default") as conn:
+        return await listed_templates(conn)
+
+
 async def preview(audience: Audience, text: str, now: datetime, rules_of: RulesOf,
-                  billing: PartBilling) -> Plan:
+                  billing: PartBilling, template: BroadcastTemplate | None = None) -> Plan:
     """The plan of a broadcast not started yet (the owner's preview)."""
     text = check_text(text)
     async with in_transaction("default") as conn:
-        return await plan(conn, audience, text, now, rules_of, billing)
+        template = await check_template(conn, template)
+        return await plan(conn, audience, text, now, rules_of, billing, template)

@@ -665,6 +665,7 @@ class Broadcast(PasokhModel):
     id = fields.IntField(primary_key=True)
     text = fields.TextField()
     audience = fields.JSONField(description="core.broadcasts.Audience: labels, channels, days")
+    template = fields.JSONField(null=True, description="core.broadcasts.BroadcastTemplate")
     total = fields.IntField(description="customers in the audience when it started")
     created_by = fields.ForeignKeyField("models.User", null=True, related_name="broadcasts")
     created_at = fields.DatetimeField()

@@ -49,6 +49,7 @@ class Skip(StrEnum):
     WEEKLY_CAP = "weekly_cap"
     WITH_AGENT = "with_agent"
     RULE_REMOVED = "rule_removed"
+    NEEDS_TEMPLATE = "needs_template"  # a broadcast past WhatsApp's window without a template
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

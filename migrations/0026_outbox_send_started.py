@@ -8,7 +8,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0023_outbox_due_per_channel')]
+    dependencies = [('models', '0025_broadcast_template')]
 
     initial = False
 

@@ -21,7 +21,7 @@ from admin_panel.views.owner_common import (
     text_field,
 )
 from core import broadcasts
-from core.broadcasts import Audience, BroadcastRefused
+from core.broadcasts import Audience, BroadcastRefused, BroadcastTemplate
 from core.clock import utcnow
 from core.i18n import gettext, gettext_noop
 from core.ids import id_or_none
@@ -50,13 +50,30 @@ def _audience(form: Any) -> Audience:
                     contacted_within_days=days)
 
 
+def _template(form: Any) -> BroadcastTemplate | None:
+    """The template the form chose for customers past a platform's window (the value is
+    "name|language" of one the settings list; empty for none); core checks the rest."""
+    chosen = text_field(form, "template", 600)
+    if not chosen:
+        return None
+    name, _, language = chosen.partition("|")
+    parameters = tuple(line.strip() for line in
+                       text_field(form, "template_parameters", 20_000).splitlines()
+                       if line.strip())
+    return BroadcastTemplate(name=name, language=language,
+                             category=text_field(form, "category", 16),
+                             parameters=parameters)
+
+
 async def _page(request: web.Request, *, form: dict[str, Any] | None = None,
                 planned: broadcasts.Plan | None = None, error: str = "",
                 status: int = 200) -> web.Response:
     return render_owner(request, "owner/broadcasts.html", {
         "section": "broadcasts",
         "channels": await broadcasts.channels(),
-        "form": form or {"text": "", "labels": "", "channels": [], "days": ""},
+        "form": form or {"text": "", "labels": "", "channels": [], "days": "",
+                         "template": "", "category": "utility", "template_parameters": ""},
+        "templates": await broadcasts.templates(),
         "planned": planned,
         "skip_names": {code: label(BROADCAST_SKIPS, code) for code in BROADCAST_SKIPS},
         "recent": await broadcasts.recent(),
@@ -69,22 +86,26 @@ async def page(request: web.Request) -> web.Response:
     return await _page(request)
 
 
-async def _posted(request: web.Request) -> tuple[dict[str, Any], Audience, str]:
+async def _posted(request: web.Request
+                  ) -> tuple[dict[str, Any], Audience, str, BroadcastTemplate | None]:
     posted = await request.post()
     form = {"text": text_field(posted, "text", broadcasts.MAX_TEXT + 1),
             "labels": text_field(posted, "labels", 2000),
             "channels": [v for v in posted.getall("channel", []) if isinstance(v, str)],
-            "days": text_field(posted, "days", 10)}
-    return form, _audience(posted), form["text"]
+            "days": text_field(posted, "days", 10),
+            "template": text_field(posted, "template", 600),
+            "category": text_field(posted, "category", 16) or "utility",
+            "template_parameters": text_field(posted, "template_parameters", 20_000)}
+    return form, _audience(posted), form["text"], _template(posted)
 
 
 async def preview(request: web.Request) -> web.Response:
     form: dict[str, Any] = {}
     try:
-        form, audience, text = await _posted(request)
+        form, audience, text, template = await _posted(request)
         planned = await broadcasts.preview(audience, text, utcnow(),
                                            request.app[FOLLOWUPS].rules_of,
-                                           request.app[DESK].part_billing)
+                                           request.app[DESK].part_billing, template)
     except BroadcastRefused as refused:
         return await _page(request, form=form or None, error=gettext(str(refused)), status=400)
     return await _page(request, form=form, planned=planned)
@@ -93,10 +114,11 @@ async def preview(request: web.Request) -> web.Response:
 async def send(request: web.Request) -> web.Response:
     form: dict[str, Any] = {}
     try:
-        form, audience, text = await _posted(request)
+        form, audience, text, template = await _posted(request)
         broadcast_id = await broadcasts.start(
             audience, text, utcnow(), request.app[FOLLOWUPS].rules_of,
-            request.app[DESK].part_billing, user_id=viewer_of(request).user_id)
+            request.app[DESK].part_billing, user_id=viewer_of(request).user_id,
+            template=template)
     except BroadcastRefused as refused:
         return await _page(request, form=form or None, error=gettext(str(refused)), status=400)
     request.app[FOLLOWUPS].wake()  # the worker writes it to the outbox at once

@@ -80,7 +80,7 @@ async def test_who_gets_it_where_and_who_is_left_out_and_why():
             await Identity.get(customer_id=out.id)).channel_id, opted_out=True, now=NOW)
     result = await planned(Audience(labels=("vip",)))
     assert [(s.platform, s.count) for s in result.shares] == [("telegram", 1), ("whatsapp", 1)]
-    assert result.excluded == (("no_channel", 1), ("opted_out", 1))
+    assert result.excluded == (("needs_template", 1), ("opted_out", 1))
     assert result.shares[0].preview == "مریم عزیز، حراج شروع شد."
     assert result.cost == 0
     recent = await planned(Audience(labels=("vip",), contacted_within_days=7))
@@ -230,3 +230,57 @@ async def test_one_batch_queues_each_recipient_in_its_own_conversation_and_skips
             assert message.conversation.customer_id == row.customer_id
     progress = await broadcasts.progress(first)
     assert progress is not None and progress.skipped == (("opted_out", 2),)
+
+
+TEMPLATE = broadcasts.BroadcastTemplate(name="autumn_sale", language="fa", category="marketing",
+                                        parameters=("{name}", "۳۰٪"))
+
+
+async def _list_templates() -> None:
+    from core.owner_config import parse, store
+    await store(parse("whatsapp_templates:\n  - name: autumn_sale\n    language: fa\n"
+                      "    parameters: 2\n"))
+
+
+async def test_past_whatsapps_window_the_chosen_template_carries_it_in_the_preview():
+    await _list_templates()
+    await customer(Platform.WHATSAPP, "2", wrote=timedelta(hours=2), name="سارا")
+    await customer(Platform.WHATSAPP, "3", wrote=timedelta(days=2), name="رضا")  # window
+    without = await broadcasts.preview(Audience(), "{name} عزیز، حراج!", NOW, rules_of,
+                                       BILLING)
+    assert without.excluded == (("needs_template", 1),)
+    result = await broadcasts.preview(Audience(), "{name} عزیز، حراج!", NOW, rules_of,
+                                      BILLING, TEMPLATE)
+    assert result.excluded == ()
+    [share] = result.shares
+    assert (share.count, share.templated) == (2, 1)
+    assert share.template_preview == ("رضا", "۳۰٪")
+
+
+async def test_the_template_is_sent_as_one_past_the_window_and_the_text_inside_it():
+    await _list_templates()
+    inside = await customer(Platform.WHATSAPP, "2", wrote=timedelta(hours=2), name="سارا")
+    await customer(Platform.WHATSAPP, "3", wrote=timedelta(days=2), name="رضا")
+    await broadcasts.start(Audience(), "{name} عزیز، حراج!", NOW, rules_of, BILLING,
+                           user_id=None, template=TEMPLATE)
+    assert await FollowupWorker(lambda: NOW, rules_of, lambda: None,
+                                passes=(queue_pending,)).run_due() == 2
+    payloads = {row.chat_id: row.payload for row in await OutboxItem.all()}
+    assert payloads["2"]["kind"] == "text" and payloads["2"]["text"] == "سارا عزیز، حراج!"
+    assert payloads["3"]["kind"] == "template"
+    assert payloads["3"]["template"] == ["autumn_sale", "fa", ["رضا", "۳۰٪"]]
+    assert await Message.filter(conversation__customer_id=inside.id, author="bot").count() == 1
+
+
+async def test_a_template_must_be_listed_with_its_parameters_and_a_category():
+    await _list_templates()
+    for wrong in (broadcasts.BroadcastTemplate(name="other", language="fa", category="utility",
+                                               parameters=("a", "b")),
+                  broadcasts.BroadcastTemplate(name="autumn_sale", language="fa",
+                                               category="utility", parameters=("a",)),
+                  broadcasts.BroadcastTemplate(name="autumn_sale", language="fa",
+                                               category="promo", parameters=("a", "b")),
+                  broadcasts.BroadcastTemplate(name="autumn_sale", language="fa",
+                                               category="utility", parameters=("{order}", "b"))):
+        with pytest.raises(BroadcastRefused):
+            await broadcasts.preview(Audience(), "حراج!", NOW, rules_of, BILLING, wrong)

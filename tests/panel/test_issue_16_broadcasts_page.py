@@ -57,3 +57,48 @@ async def test_preview_counts_by_label_and_sending_shows_progress(pasokh, fake_t
                      what="the recipient queued")
     detail = await (await pasokh.get(sent.headers["Location"])).text()
     assert 'id="broadcast-progress"' in detail and "<progress" in detail
+
+
+async def _whatsapp_customer_past_the_window() -> None:
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from core.models import Channel, Customer, Identity, Message
+    channel = await Channel.create(platform="whatsapp", key="1122", name="واتساپ فروشگاه")
+    person = await Customer.create(display_name="رضا")
+    identity = await Identity.create(customer=person, channel=channel, external_id="98912")
+    wrote = utcnow() - timedelta(days=2)
+    conversation = await Conversation.create(
+        channel=channel, customer=person, identity=identity, chat_id="98912",
+        created_at=wrote, last_message_at=wrote, status="resolved")
+    await Message.create(conversation=conversation, channel=channel, direction="in",
+                         author="customer", kind="text", text="سلام", external_id="w1",
+                         created_at=wrote, processed=True)
+
+
+async def test_a_template_chosen_on_the_form_is_previewed_checked_and_stored(pasokh):
+    await owner_config.store(owner_config.parse(
+        'followup_limits:\n  quiet_hours: ""\nwhatsapp_templates:\n  - name: autumn_sale\n'
+        "    language: fa\n    parameters: 2\n    description: حراج پاییزی\n"))
+    await _whatsapp_customer_past_the_window()
+    await as_owner(pasokh)
+    page = await (await pasokh.get("/owner/broadcasts")).text()
+    assert 'value="autumn_sale|fa"' in page and "حراج پاییزی" in page
+    form = {"text": "{name} عزیز، حراج!", "labels": "", "days": ""}
+    left_out = await (await post_form(pasokh, "/owner/broadcasts/preview", form)).text()
+    assert 'id="broadcast-excluded"' in left_out
+    assert "برای رسیدن به آن‌ها یک قالب تأییدشده انتخاب کنید" in left_out
+    chosen = {**form, "template": "autumn_sale|fa", "category": "marketing",
+              "template_parameters": "{name}\n۳۰٪"}
+    preview = await post_form(pasokh, "/owner/broadcasts/preview", chosen)
+    assert preview.status == 200
+    shown = await preview.text()
+    assert "<li>رضا</li><li>۳۰٪</li>" in shown and 'id="broadcast-excluded"' not in shown
+    wrong = await post_form(pasokh, "/owner/broadcasts/preview",
+                            {**chosen, "template_parameters": "{name}"})
+    assert wrong.status == 400
+    sent = await post_form(pasokh, "/owner/broadcasts", chosen)
+    assert sent.status == 303
+    broadcast = await Broadcast.get()
+    assert broadcast.template == {"name": "autumn_sale", "language": "fa",
+                                  "category": "marketing", "parameters": ["{name}", "۳۰٪"]}
