@@ -430,8 +430,12 @@ def inject_faults(telegram: FakeTelegram, meta: FakeMeta, share: float, slow: fl
                        retry_after=1, times=count)
     telegram.fail_next("sendMessage", status=502, description="Bad Gateway", times=count)
     telegram.delay_next("sendMessage", slow, times=count)
-    for kind in (WHATSAPP_MESSAGES, INSTAGRAM_MESSAGES):
-        meta.fail_next(kind, status=429, code=4, times=count)
+    # Meta's throughput 429s (WhatsApp's 130429; on Instagram a 429 without a listed code),
+    # which Pasokh waits out for a second. Not code 4, the app's request limit: Pasokh rightly
+    # holds the whole number for 60 s on it, so three of them every kill cycle stopped
+    # WhatsApp and Instagram for most of the run (the "outbox stall" of earlier soaks).
+    for kind, throttle_code in ((WHATSAPP_MESSAGES, 130429), (INSTAGRAM_MESSAGES, 2)):
+        meta.fail_next(kind, status=429, code=throttle_code, times=count)
         meta.fail_next(kind, status=503, code=2, times=count)
         meta.delay_next(kind, slow, times=count)
     return 3 * count
