@@ -157,7 +157,7 @@ async def _empty(database: str) -> None:
     """The PostgreSQL database starts empty: what is there was sealed with other keys."""
     import asyncpg
 
-    connection = await asyncpg.connect(database)
+    connection = await asyncpg.connect(database.split("?")[0])  # Tortoise's options aside
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     finally:
@@ -246,7 +246,7 @@ async def _stage_rows(args: argparse.Namespace) -> list[dict]:
     if args.postgres:
         import asyncpg
 
-        connection = await asyncpg.connect(args.postgres)
+        connection = await asyncpg.connect(args.postgres.split("?")[0])
         try:
             return [dict(row) for row in await connection.fetch(_STAGES_SQL)]
         finally:
