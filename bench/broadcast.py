@@ -309,6 +309,16 @@ async def main() -> None:
     floor = args.recipients / sum(PACES.values())
     report(args, counts, queued_by - started, finished, floor, progress,
            latencies["baseline"], latencies["broadcast"], reached[0])
+    # Replies go first: what the writers got meanwhile on a channel is capacity the broadcast
+    # could not have had (by SMS, 5 writers take up to half of the line's 10/s).
+    answered = {p: sum(sum(started <= at <= started + finished
+                           for at in accepted.get(user, ())) for q, user in writers if q is p)
+                for p in PACES}
+    shared = max((counts[p] + answered[p]) / PACES[p] for p in PACES)
+    print("answers sent during the broadcast, per channel: " + ", ".join(
+        f"{p.value} {answered[p]:,}" for p in PACES))
+    print(f"floor with the answers' share of each channel: {shared:.1f} s;"
+          f" ratio floor/time = {shared / finished:.2f}")
     print("last recipient accepted, per channel (its own floor): " + ", ".join(
         f"{p.value} {last[p.value] - started:.1f} s ({counts[p] / PACES[p]:.1f} s)"
         for p in counts if p.value in last))
