@@ -55,7 +55,7 @@ from core.followups import schedule_resolved
 from core.message_meta import MessageMeta, decode_meta, encode_meta
 from core.models import Author, ConversationStatus, Direction
 from core.opt_outs import set_opt_out
-from core.outbox import OutboxEntry, enqueue
+from core.outbox_rows import OutboxEntry, enqueue
 from core.search_index import index_messages
 from core.sqlvalues import db_json, db_time, from_json
 from core.system_events import insert_system_message

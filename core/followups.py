@@ -45,8 +45,8 @@ from core.followup_config import (
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, Conversation, Direction, Identity
 from core.opt_outs import set_opt_out
-from core.outbox import OutboxEntry, enqueue
 from core.outbox_due import PROACTIVE_PRIORITY
+from core.outbox_rows import OutboxEntry, enqueue
 from core.proactive import (
     BY_PHONE_ROUTE,
     ProactiveRules,

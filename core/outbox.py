@@ -48,14 +48,13 @@ from core.delivery import (
     furthest_delivery,
 )
 from core.events import OutboundMessage
-from core.i18n import translation
 from core.leadership import SenderLease
-from core.models import Author, OutboxState
-from core.outbox_due import REPLY_PRIORITY, due_rows
+from core.models import OutboxState
+from core.outbox_due import due_rows
 from core.ratelimit import Pacer
-from core.sqlvalues import db_json, db_time, from_db_time, from_json
+from core.reply_window import last_customer_messages, window_closed_reason
+from core.sqlvalues import db_time, from_json
 from core.tasks import finish
-from core.text import to_persian_digits
 
 log = logging.getLogger(__name__)
 
@@ -502,8 +501,9 @@ class OutboxWorker:
         return await answer
 
     def _answer_starts(self, started: set[int], only: set[int] | None = None) -> None:
-        """Lets the sends waiting in `_starting` (or those in `only`) go or not."""
-        for item in list(self._starting) if only is None else only:
+        """Lets the sends waiting in `_starting` (or those in `only`) go or not, oldest row
+        first: the sends resume in this order, so one chat's messages keep theirs."""
+        for item in sorted(self._starting if only is None else only):
             _, answer = self._starting.pop(item, (None, None))
             if answer is not None and not answer.done():
                 answer.set_result(item in started)
@@ -558,73 +558,6 @@ def _a_full_page_went(rows: list[dict[str, Any]], claims: list[_Claim], limit: i
     pages = Counter(channel_of.values())
     claimed = Counter(channel_of[claim.id] for claim in claims)
     return any(count == limit and claimed[channel] == count for channel, count in pages.items())
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    """What to send, and where: a row the worker will claim. `message_id` is the stored
-    message it delivers (None for what is not one, such as an acknowledgement)."""
-
-    channel_id: int
-    message_id: int | None
-    identity_id: int
-    chat_id: str
-    message: OutboundMessage
-    priority: int = REPLY_PRIORITY
-
-
-async def enqueue(conn: BaseDBAsyncClient, entries: Sequence[OutboxEntry], now: datetime
-                  ) -> None:
-    """Outbox rows due at once, written in the caller's transaction; the caller wakes the
-    worker once it has committed."""
-    stamp = db_time(conn, now)
-    await conn.execute_many(
-        dialect_sql(
-            conn,
-            "INSERT INTO outbox (channel_id, message_id, identity_id, chat_id, payload, state,"
-            " attempts, next_attempt_at, send_started, possibly_duplicated, created_at, priority)"
-            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
-        ),
-        [[entry.channel_id, entry.message_id, entry.identity_id, entry.chat_id,
-          db_json(entry.message.to_payload()), OutboxState.PENDING.value, stamp, False, False,
-          stamp, entry.priority]
-         for entry in entries],
-    )
-
-
-async def last_customer_messages(
-    conn: BaseDBAsyncClient, identity_ids: set[int]
-) -> dict[int, datetime]:
-    """When each customer last wrote: their own newest message on that identity. Replies of
-    the bot or an agent do not count: they do not open a platform's window."""
-    marks = ", ".join("?" * len(identity_ids))
-    rows = await conn.execute_query_dict(
-        dialect_sql(conn, "SELECT c.identity_id, MAX(m.created_at) AS wrote_at FROM message m"  # nosec B608 # only "?" marks and fixed names are formatted in; values are bound
-                          " JOIN conversation c ON c.id = m.conversation_id"
-                          f" WHERE c.identity_id IN ({marks}) AND m.author = ?"
-                          " GROUP BY c.identity_id"),
-        [*identity_ids, Author.CUSTOMER.value],
-    )
-    return {row["identity_id"]: from_db_time(row["wrote_at"]) for row in rows if row["wrote_at"]}
-
-
-def window_closed_reason(window: timedelta) -> str:
-    """Stored on the refused message and shown to agents, in Persian like the panel."""
-    ngettext = translation("fa").ngettext
-    hours = int(window.total_seconds() // 3600)
-    if hours % 24 == 0 and hours > 24:
-        days = hours // 24
-        text = ngettext("Not sent: the customer last wrote more than %(count)s day ago, and the "
-                 "platform allows replies only within that time.",
-                 "Not sent: the customer last wrote more than %(count)s days ago, and the "
-                 "platform allows replies only within that time.", days)
-        return text % {"count": to_persian_digits(str(days))}
-    text = ngettext("Not sent: the customer last wrote more than %(count)s hour ago, and the "
-             "platform allows free replies only within that time; send an approved template.",
-             "Not sent: the customer last wrote more than %(count)s hours ago, and the "
-             "platform allows free replies only within that time; send an approved template.",
-             hours)
-    return text % {"count": to_persian_digits(str(hours))}
 
 
 async def _apply_early_receipts(tx: BaseDBAsyncClient, message_ids: list[int]) -> None:

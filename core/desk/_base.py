@@ -26,7 +26,7 @@ from core.events import (
     Platform,
     Template,
 )
-from core.outbox import last_customer_messages
+from core.reply_window import last_customer_messages
 from core.segments import PartBilling
 from core.sqlvalues import from_json
 

@@ -32,7 +32,7 @@ from core.i18n import gettext_noop, supported, translation
 from core.media import STORED_PREFIX, MediaRefused, normalize_type
 from core.message_meta import MessageMeta, encode_meta
 from core.models import Author, ConversationStatus, Direction, Team, TicketStatus, User
-from core.outbox import OutboxEntry, enqueue
+from core.outbox_rows import OutboxEntry, enqueue
 from core.owner_config import load_stored
 from core.routing.assigner import ASSIGNMENT_TOPIC, AssignmentReason, record_assignment
 from core.search_index import index_messages

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from core.db import connection, dialect_sql, query_rows
 from core.events import OutboundMessage, Platform
 from core.models import MessengerLink
-from core.outbox import OutboxEntry, enqueue
+from core.outbox_rows import OutboxEntry, enqueue
 from core.sqlvalues import db_time
 
 LINK_CODE_MINUTES = 10
