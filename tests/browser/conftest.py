@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
+import signal
 import subprocess  # nosec B404 # starts Playwright's own driver with this interpreter
 import sys
 import warnings
@@ -46,17 +48,20 @@ def chromium_server(tmp_path_factory) -> Iterator[str]:
     server = subprocess.Popen(  # noqa: S603 - Playwright's driver, with this interpreter
         [sys.executable, "-m", "playwright", "launch-server", "--browser", "chromium",
          "--config", str(config)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        start_new_session=True)  # its own process group: the driver's node and Chromium too
     try:
         address = _first_line(server, patience(20))
         assert address.startswith("ws://"), f"Playwright's browser server said {address!r}"
         yield address
     finally:
-        server.terminate()  # it closes its Chromium on SIGTERM
+        # The whole group: SIGTERM to the Python wrapper alone left its node driver and
+        # Chromium running after the run. The driver closes its Chromium on SIGTERM.
+        os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=patience(10))
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
 
 
