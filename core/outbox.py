@@ -460,9 +460,10 @@ class OutboxWorker:
             # round trip (longer while ingest holds the database) must not shift the send.
             if (early := claim.at - self._clock.monotonic()) > 0:
                 await self._clock.sleep(early)
+            # Spacing first: it may wait most of a customer's interval (WhatsApp: 6 s), unsent.
+            await self._keep_spacing(claim.paces)
             if not await self._start(claim):
                 return  # not sent, no outcome: the row is another sender's now, or waits
-            await self._keep_spacing(claim.paces)
             result = await claim.transport.send(replace(claim.message, outbox_id=claim.id))
         except RetryLater as error:
             for pace in claim.paces:

@@ -37,15 +37,18 @@ class _RecoveringTransaction(TransactionContextPooled):
             self._restore_task_connection()
 
     async def _give_back(self) -> None:
+        # The task's own connection first: nothing below may skip it (the soak saw
+        # `terminate` refused on a connection the pool had already taken back).
+        self._restore_task_connection()
         connection = getattr(self.client, "_connection", None)
         pool = self.client._parent._pool
         if connection is not None and pool is not None:
             # A connection that failed `BEGIN` is not trusted again: closed, then released
             # so that the pool opens a fresh one in its place.
-            connection.terminate()
+            with contextlib.suppress(Exception):
+                connection.terminate()
             with contextlib.suppress(Exception):
                 await pool.release(connection)
-        self._restore_task_connection()
 
     def _restore_task_connection(self) -> None:
         token = getattr(self, "token", None)

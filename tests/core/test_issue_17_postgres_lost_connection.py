@@ -63,3 +63,25 @@ async def test_a_task_stores_again_once_transactions_start_again(postgres, dropp
     await asyncio.wait_for(store(), 10)
     assert await Channel.filter(key="kept").count() == 1
     assert await Channel.filter(key="lost").count() == 0
+
+
+async def test_the_task_recovers_even_when_the_failed_connection_cannot_be_closed(
+        postgres, dropped_begins, monkeypatch):
+    """Seen in the soak: the pool had already taken the connection back, and closing it
+    raised; the task's own connection must be restored all the same."""
+    from asyncpg.pool import PoolConnectionProxy
+
+    def refuse(self):
+        raise asyncpg.InterfaceError("cannot call Connection.terminate(): connection has been"
+                                     " released back to the pool")
+
+    monkeypatch.setattr(PoolConnectionProxy, "terminate", refuse)
+    own_connection = connections.get("default")
+    dropped_begins["count"] = 1
+    with pytest.raises(Exception, match="closed in the middle"):
+        async with in_transaction("default") as conn:
+            await Channel.create(platform="telegram", key="lost", using_db=conn)
+    assert connections.get("default") is own_connection
+    async with in_transaction("default") as conn:
+        await Channel.create(platform="telegram", key="kept", using_db=conn)
+    assert await Channel.filter(key="kept").count() == 1
