@@ -4,7 +4,7 @@
     OMP_NUM_THREADS=1 python bench/faq.py [--entries 200] [--words-only] [--messages N]
 
 A 200-entry FAQ is made by combining the shops' FAQs of the evaluation's dev split
-(tests/data/faq_eval: electronics, food, cosmetics) and tests/data/faq_heldout.yaml; past the
+(tests/data/faq_eval: every dev shop) and tests/data/faq_heldout.yaml; past the
 entries they hold, each further entry joins one entry's question to another's (its own text, so
 nothing is cached from the first). The messages are the dev split's questions (or the held-out
 set's while the dev files are absent), each decided once, in order, by ``FaqIndex.decide``:
