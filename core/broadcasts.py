@@ -207,13 +207,18 @@ def check_text(text: str) -> str:
         raise BroadcastRefused(gettext_noop("Write the message first."))
     if len(text) > MAX_TEXT:
         raise BroadcastRefused(gettext_noop("The message is longer than 4000 characters."))
+    _check_only_name(text)
+    return text
+
+
+def _check_only_name(text: str) -> None:
+    """BroadcastRefused unless {name} is the only placeholder in the text."""
     try:
         names = placeholders(text)
     except BadPlaceholder:
         raise BroadcastRefused(ONLY_NAME) from None
     if any(name not in BROADCAST_VALUES for name in names):
         raise BroadcastRefused(ONLY_NAME)
-    return text
 
 
 async def listed_templates(conn: BaseDBAsyncClient) -> list[tuple[str, str, int, str]]:
@@ -249,12 +254,7 @@ async def check_template(conn: BaseDBAsyncClient, template: BroadcastTemplate | 
         raise BroadcastRefused(gettext_noop("A template's parameter is at most 1024 "
                                             "characters."))
     for parameter in parameters:
-        try:
-            names = placeholders(parameter)
-        except BadPlaceholder:
-            raise BroadcastRefused(ONLY_NAME) from None
-        if any(name not in BROADCAST_VALUES for name in names):
-            raise BroadcastRefused(ONLY_NAME)
+        _check_only_name(parameter)
     return replace(template, parameters=parameters)
 
 
