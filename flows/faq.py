@@ -33,7 +33,7 @@ shares the message's probability among its candidates and "none of them" (a soft
 candidate's evidence and its lead over the others), another gives the probability that
 answering the best is right, a third that the right one is among the best three. The bot
 answers, offers up to three choices, or says it has no answer — by thresholds set on dev for at
-most 3 % wrong outcomes, not by hand. Without the encoder the same is done on words alone, with
+most 3.5 % wrong outcomes, not by hand. Without the encoder the same is done on words alone, with
 its own trained model.
 
 Whole-sentence letter similarity (rapidfuzz ``token_set_ratio``/``partial_ratio``) was measured

@@ -10,7 +10,7 @@ Two small logistic models, trained on the development split of the FAQ evaluatio
   other candidates;
 * the *decision* model gives the best candidate the probability that answering it is right,
   from the ranking's confidence, its lead over the runner-up, the word evidence and the
-  message's length. Above ``answer_threshold`` (set on dev for at most 3 % wrong answers) the
+  message's length. Above ``answer_threshold`` (set on dev for at most 3.5 % wrong answers) the
   bot answers;
 * the *choice* model, over the same features, gives the probability that the entry asked for
   is among the best three: above ``choice_threshold`` the bot offers them; below, it says it

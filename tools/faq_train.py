@@ -53,7 +53,16 @@ from flows.routing import route  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "faq_eval"
 OUTPUT = ROOT / "flows" / "data" / MODEL_FILE
-MAX_WRONG = 0.03
+# Wrong answers allowed on dev leave-one-shop-out, a share of all messages that reach the FAQ.
+# Issue 15 requires at most 5 % on unseen shops and aims at 3 %. Dev leave-one-shop-out
+# (2317 messages; 2026-12-03): 3 % gave 57.5 % direct, 3.5 % 60.3 %, 4 % 62.1 %, 4.5 % 66.2 %,
+# 5 % 67.0 %. One unseen shop's wrong rate strays from the budget (its 95 % interval at 500
+# messages is about ±1.6 points, and the shops' own rates spread ±0.5 around the mean), so
+# 3.5 % keeps a margin of 1.5 points below 5 %; 4 % or more would let one shop in three or
+# four cross it.
+MAX_WRONG = 0.035
+# The budgets whose leave-one-shop-out figures are printed beside the one chosen.
+WRONG_BUDGETS = (0.03, 0.035, 0.04, 0.045, 0.05)
 # Choices offered to a message no entry answers cost that customer a look at three buttons;
 # the product accepts that for at most this share of such messages (the earlier hand-set
 # matcher offered them to 43 % of the dev set's).
@@ -301,25 +310,37 @@ def out_of_shop(messages: Sequence[Message], design: Design) -> list[Prediction]
     return out
 
 
-def thresholds(predicted: Sequence[Prediction]) -> tuple[float, float]:
+def thresholds(predicted: Sequence[Prediction],
+               max_wrong: float = MAX_WRONG) -> tuple[float, float]:
     """The answer and choice thresholds that answer right or offer the right entry to the most
     messages (direct answers and top three counted alike; then direct answers first), while
     wrong answers (a wrong entry, or an answer to a message with no entry) stay within
-    MAX_WRONG of all messages and choices go to at most MAX_OFFERED_UNANSWERABLE of the
+    ``max_wrong`` of all messages and choices go to at most MAX_OFFERED_UNANSWERABLE of the
     messages with no entry. Choices are not wrong answers: they mislead nobody, and a
     customer they do not fit taps "none of these" or asks for a person."""
-    answers = np.quantile([p.answer for p in predicted], np.linspace(0, 1, 101))
-    choices = np.quantile([p.choice for p in predicted], np.linspace(0, 1, 101))
+    answer = np.array([p.answer for p in predicted])
+    choice = np.array([p.choice for p in predicted])
+    ranked = np.array([bool(p.ids) for p in predicted])
+    asked = np.array([answerable(p.message.expected) for p in predicted])
+    first = np.array([bool(p.ids) and p.ids[0] == p.message.expected for p in predicted])
+    in_three = np.array([p.message.expected in p.ids[:MAX_CHOICES] for p in predicted])
+    choice_grid = np.array(sorted(set(np.quantile(choice, np.linspace(0, 1, 101)).tolist())
+                                  | {1.0}))
+    # Per message and choice threshold: whether the message would be offered choices.
+    above = choice[:, None] >= choice_grid[None, :]
     best, best_score = (1.0, 1.0), (-1.0, -1.0)
-    for answer_at in sorted(set(answers.tolist()) | {1.0}):
-        for choice_at in sorted(set(choices.tolist()) | {1.0}):
-            result = figures(predicted, answer_at, choice_at)
-            if (result["wrong"] > MAX_WRONG
-                    or result["unanswerable_offered"] > MAX_OFFERED_UNANSWERABLE):
-                continue
-            score = (result["top1"] + result["top3"], result["top1"])
+    for answer_at in sorted(set(np.quantile(answer, np.linspace(0, 1, 101)).tolist()) | {1.0}):
+        answered = ranked & (answer >= answer_at)
+        if (answered & ~first).sum() / len(predicted) > max_wrong:
+            continue
+        offered = (ranked & ~answered)[:, None] & above
+        unanswerable_offered = offered[~asked].sum(axis=0) / max(int((~asked).sum()), 1)
+        top1 = int((answered & first & asked).sum())
+        top3 = top1 + (offered & (in_three & asked)[:, None]).sum(axis=0)
+        for column in np.flatnonzero(unanswerable_offered <= MAX_OFFERED_UNANSWERABLE):
+            score = (int(top1 + top3[column]), top1)
             if score > best_score:
-                best, best_score = (answer_at, choice_at), score
+                best, best_score = (answer_at, float(choice_grid[column])), score
     return best
 
 
@@ -391,6 +412,11 @@ def main() -> None:
         for style in sorted({m.style for m in messages if m.style}):
             show(f"  style {style}", figures(
                 [p for p in held_out if p.message.style == style], answer_at, choice_at))
+        if design.columns is None:
+            print("  wrong-answer budget on leave one shop out:")
+            for budget in WRONG_BUDGETS:
+                show(f"    at most {budget:.1%} wrong", figures(
+                    held_out, *thresholds(held_out, budget)))
         trained = train(messages, design)
         show("trained on all dev (seen)", figures(
             [p for p in predictions(trained, messages, design) if p.message.reaches_faq],

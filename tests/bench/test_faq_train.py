@@ -33,3 +33,30 @@ def test_messages_no_entry_answers_teach_it_to_say_none():
 def test_fitting_is_deterministic():
     first, second = fit_conditional(groups(10, 5)), fit_conditional(groups(10, 5))
     assert np.array_equal(first[0], second[0]) and first[1] == second[1]
+
+
+def predicted(rows: list[tuple[str, str, float]]) -> list:
+    """Predictions whose best entry is ``best`` with P(right) ``answer``, for a message asking
+    for ``expected``."""
+    from tools.faq_train import Message, Prediction
+
+    made = []
+    for expected, best, answer in rows:
+        message = Message(shop="s", text="", expected=expected, style="", candidates=(),
+                          content_words=1, reaches_faq=True)
+        made.append(Prediction(message, (best, "other"), answer, 0.0))
+    return made
+
+
+def test_the_answer_threshold_keeps_wrong_answers_within_the_budget():
+    from tools.faq_train import figures, thresholds
+
+    # 20 messages: the more confident, the more often right; 2 of the 20 wrong even so.
+    rows = [("a", "a", 0.9 + i / 100) for i in range(8)]
+    rows += [("a", "b", 0.85), ("none", "a", 0.8)]
+    rows += [("a", "a", 0.5 + i / 100) for i in range(5)] + [("a", "b", 0.3)] * 5
+    messages = predicted(rows)
+    strict = figures(messages, *thresholds(messages, 0.0))
+    loose = figures(messages, *thresholds(messages, 0.1))
+    assert strict["wrong"] == 0 and strict["top1"] == 8 / 19
+    assert 0 < loose["wrong"] <= 0.1 and loose["top1"] == 13 / 19
