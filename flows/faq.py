@@ -54,6 +54,7 @@ from rapidfuzz import fuzz, process
 from core.text import normalize
 from flows.encoder import SentenceEncoder, shared_encoder
 from flows.faq_embeddings import FaqEmbeddings, MessageComparison
+from flows.faq_memory import ParaphraseMemory, shared_memory
 from flows.faq_model import (
     CandidateEvidence,
     DecisionModel,
@@ -73,7 +74,8 @@ from flows.persian_forms import (
 )
 
 __all__ = [
-    "FaqDecision", "FaqEntry", "FaqIndex", "FaqMatch", "finglish_spellings", "matching_words",
+    "FaqDecision", "FaqEntry", "FaqIndex", "FaqMatch", "encoder_text", "finglish_spellings",
+    "matching_words",
 ]  # fmt: skip
 
 
@@ -111,6 +113,8 @@ MAX_CHOICES = 3
 # is shared; the word matcher nominates every entry sharing a content word.
 ENCODER_CANDIDATES = 8
 ANSWER_CANDIDATES = 2
+# Other shops' customers' wording (flows.faq_memory) nominates the entries it votes for most.
+MEMORY_CANDIDATES = 2
 
 # --- Scoring -------------------------------------------------------------------------------
 
@@ -224,10 +228,13 @@ class FaqIndex:
 
     def __init__(self, entries: Sequence[FaqEntry],
                  encoder: SentenceEncoder | None | str = "shared",
-                 model: DecisionModel | None = None) -> None:
+                 model: DecisionModel | None = None,
+                 memory: ParaphraseMemory | None | str = "shared") -> None:
         """``encoder``: the sentence encoder to use beside the words; by default the
         process's (``flows.encoder.shared_encoder``), None for words alone. ``model``: the
-        learned ranking and decision; by default the trained one for the chosen kind."""
+        learned ranking and decision; by default the trained one for the chosen kind.
+        ``memory``: other shops' customers' messages to borrow paraphrases from (with the
+        encoder only); by default the one shipped (``flows.faq_memory.shared_memory``)."""
         entries = tuple(entries)
         self._encoder = shared_encoder() if encoder == "shared" else encoder
         assert not isinstance(self._encoder, str)  # nosec B101 # narrows a type for the checker; not a check of input
@@ -295,6 +302,8 @@ class FaqIndex:
             [[normalize(text) for text in entry.phrase_texts] for entry in self._entries],
             [normalize(entry.entry.answer) for entry in self._entries],
             ENCODER_CANDIDATES, ANSWER_CANDIDATES,
+            memory=shared_memory() if memory == "shared" else memory,  # type: ignore[arg-type]
+            memory_candidates=MEMORY_CANDIDATES,
         ) if self._encoder is not None and self._entries else None
 
     @property
@@ -397,6 +406,9 @@ class FaqIndex:
                 encoder_centered=similarity.centered if similarity else None,
                 encoder_answer=similarity.answer if similarity else None,
                 encoder_raw=similarity.question_raw if similarity else None,
+                memory_vote=similarity.memory_vote if similarity else None,
+                memory_gap=similarity.memory_gap if similarity else None,
+                memory_unanswerable=encoded.memory_unanswerable if encoded else None,
                 topic=lexical.topic, answer_share=lexical.answer_share,
             )
             phrase = lexical.phrase if lexical.score > 0 or similarity is None else (
@@ -407,7 +419,7 @@ class FaqIndex:
 
     def _encoded(self, text: str) -> MessageComparison:
         assert self._encoder is not None and self._encoder_index is not None  # nosec B101 # narrows a type for the checker; not a check of input
-        return self._encoder_index.compare(self._encoder.query(_encoder_text(text)))
+        return self._encoder_index.compare(self._encoder.query(encoder_text(text)))
 
     def _indexed_entry(self, entry: FaqEntry, phrases: list[tuple[str, ...]],
                        answer_words: tuple[str, ...]) -> _IndexedEntry:
@@ -561,7 +573,7 @@ def _is_content_word(said_word: _SaidWord) -> bool:
     return said_word.weight > FUNCTION_WORD_WEIGHT and len(said_word.text) <= MAX_WORD_LENGTH
 
 
-def _encoder_text(text: str) -> str:
+def encoder_text(text: str) -> str:
     """The message as the encoder reads it: normalized, without symbols or markup, pasted
     codes and links left out, Finglish in Persian letters."""
     words = _NOT_A_WORD_RE.sub(" ", normalize(text[: MAX_QUERY_WORDS * (MAX_WORD_LENGTH + 1)]))

@@ -6,7 +6,9 @@ answer. Raw cosines of e5 sit in a narrow band (0.75–0.95 for any two question
 so what tells entries apart is how each compares with the others for the same message: each
 similarity is given as a z-score among the FAQ's entries, and once more with the direction all
 of the FAQ's phrasings share removed — the question frame ("آیا … دارید؟", "چطوری …") and the
-shop's subject — so that what is left is the topic.
+shop's subject — so that what is left is the topic. With a paraphrase memory
+(``flows.faq_memory``), the message is also compared with what other shops' customers said for
+each entry's topic.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flows.encoder import SentenceEncoder
+from flows.faq_memory import MemoryComparison, ParaphraseMemory
 
 __all__ = ["EntrySimilarity", "FaqEmbeddings", "MessageComparison"]
 
@@ -37,6 +40,8 @@ class EntrySimilarity:
     centered: float  # closest phrasing with the common direction removed, z-score
     answer: float  # the answer, z-score
     phrase: int  # which phrasing was closest
+    memory_vote: float | None  # other shops' nearest messages' votes for its topic, 0..1
+    memory_gap: float | None  # closest such message's cosine minus the nearest's, ≤ 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,13 @@ class MessageComparison:
     _centered: np.ndarray
     _answer: np.ndarray
     _phrase: np.ndarray
+    _memory: MemoryComparison | None
+
+    @property
+    def memory_unanswerable(self) -> float | None:
+        """Share of other shops' nearest messages that asked for nothing (None without a
+        memory)."""
+        return self._memory.unanswerable if self._memory is not None else None
 
     def similarity(self, index: int) -> EntrySimilarity:
         return EntrySimilarity(
@@ -56,14 +68,19 @@ class MessageComparison:
             centered=float(self._centered[index]),
             answer=float(self._answer[index]),
             phrase=int(self._phrase[index]),
+            memory_vote=float(self._memory.vote[index]) if self._memory is not None else None,
+            memory_gap=float(self._memory.gap[index]) if self._memory is not None else None,
         )
 
 
 class FaqEmbeddings:
     def __init__(self, encoder: SentenceEncoder, phrases: Sequence[Sequence[str]],
                  answers: Sequence[str], question_candidates: int,
-                 answer_candidates: int) -> None:
-        """``phrases[i]`` are entry i's question and alternatives (at least one each)."""
+                 answer_candidates: int, memory: ParaphraseMemory | None = None,
+                 memory_candidates: int = 0) -> None:
+        """``phrases[i]`` are entry i's question and alternatives (at least one each);
+        ``memory``: other shops' customers' messages to borrow (none by default), whose
+        ``memory_candidates`` best-voted entries are nominated too."""
         self._encoder = encoder
         texts = [text for entry in phrases for text in entry]
         self._entry_of_row = np.array(
@@ -77,6 +94,9 @@ class FaqEmbeddings:
         self._answers = encoder.passages(answers)
         self._question_candidates = question_candidates
         self._answer_candidates = answer_candidates
+        self._memory = memory.for_faq(self._phrases, self._entry_of_row, self._answers) if (
+            memory is not None and len(memory.messages)) else None
+        self._memory_candidates = memory_candidates
 
     def compare(self, message: np.ndarray) -> MessageComparison:
         rows = self._phrases @ message
@@ -91,10 +111,14 @@ class FaqEmbeddings:
         answers = self._answers @ message
         by_question = np.argsort(-by_entry, kind="stable")[: self._question_candidates]
         by_answer = np.argsort(-answers, kind="stable")[: self._answer_candidates]
-        nominated = tuple(dict.fromkeys(int(i) for i in (*by_question, *by_answer)))
+        borrowed = self._memory.compare(message) if self._memory is not None else None
+        by_memory = [] if borrowed is None else [
+            i for i in np.argsort(-borrowed.vote, kind="stable")[: self._memory_candidates]
+            if borrowed.vote[i] > 0]
+        nominated = tuple(dict.fromkeys(int(i) for i in (*by_question, *by_answer, *by_memory)))
         return MessageComparison(
             nominated=nominated, _question=_z(by_entry), _question_raw=by_entry,
-            _centered=_z(centered), _answer=_z(answers), _phrase=closest,
+            _centered=_z(centered), _answer=_z(answers), _phrase=closest, _memory=borrowed,
         )
 
 

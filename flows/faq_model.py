@@ -56,6 +56,12 @@ class CandidateEvidence:
     topic: float = 0.0
     # Share of the message's words (by weight) that the entry's answer holds.
     answer_share: float = 0.0
+    # Other shops' customers (flows.faq_memory): their nearest messages' votes for this
+    # entry's topic, 0..1; the closest borrowed message's cosine minus the nearest's; and the
+    # share of the nearest that asked for nothing (one value per message).
+    memory_vote: float | None = None
+    memory_gap: float | None = None
+    memory_unanswerable: float | None = None
 
 
 def ranking_features(evidence: CandidateEvidence, hybrid: bool) -> list[float]:
@@ -94,7 +100,8 @@ LEADS = {False: (0, 2), True: (0, 2, 5, 7, 8)}
 
 def ranking_rows(candidates: Sequence[CandidateEvidence], hybrid: bool) -> list[list[float]]:
     """Each candidate's ranking features: its own, then by how much it leads the best of the
-    other candidates on a few of them (negative when behind)."""
+    other candidates on a few of them (negative when behind), then (with the encoder) what
+    other shops' customers say (``memory_features``)."""
     own = [ranking_features(evidence, hybrid) for evidence in candidates]
     columns = LEADS[hybrid]
     # Per column the best two values: the best other candidate's is the best, or for the
@@ -105,11 +112,29 @@ def ranking_rows(candidates: Sequence[CandidateEvidence], hybrid: bool) -> list[
         holder = max(range(len(values)), key=values.__getitem__)
         second = max((v for i, v in enumerate(values) if i != holder), default=0.0)
         best_others.append((holder, values[holder], second))
-    return [
+    rows = [
         [*row, *(row[c] - (second if index == holder else best)
                  for c, (holder, best, second) in zip(columns, best_others, strict=True))]
         for index, row in enumerate(own)
     ]
+    if not hybrid:
+        return rows
+    votes = [evidence.memory_vote or 0.0 for evidence in candidates]
+    return [[*row, *memory_features(evidence, vote - max(
+                (v for i, v in enumerate(votes) if i != index), default=0.0))]
+            for index, (row, evidence, vote) in enumerate(zip(rows, candidates, votes,
+                                                              strict=True))]
+
+
+# Where the memory's features start in a hybrid ranking row (after 15 own and 5 leads): the
+# evaluation's designs without the memory keep the columns before it.
+MEMORY_COLUMN = 20
+
+
+def memory_features(evidence: CandidateEvidence, vote_lead: float) -> list[float]:
+    """Other shops' customers on this candidate: their votes for it, the closest of their
+    messages lent to it, and its lead in votes over the best other candidate."""
+    return [evidence.memory_vote or 0.0, evidence.memory_gap or 0.0, vote_lead]
 
 
 def _is_lexical_best(evidence: CandidateEvidence) -> bool:
@@ -135,8 +160,14 @@ def decision_features(best: CandidateEvidence, best_probability: float,
     if hybrid:
         features += [best.encoder or 0.0, -(best.encoder_gap or 0.0),
                      float(_is_encoder_best(best)),
-                     float(_is_lexical_best(best) and _is_encoder_best(best))]
+                     float(_is_lexical_best(best) and _is_encoder_best(best)),
+                     # Other shops' customers: for this entry, and for nothing at all.
+                     best.memory_vote or 0.0, best.memory_unanswerable or 0.0]
     return features
+
+
+# Where the memory's features start in a hybrid decision row.
+MEMORY_DECISION_COLUMN = 11
 
 
 @dataclass(frozen=True, slots=True)

