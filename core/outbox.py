@@ -51,7 +51,7 @@ from core.events import OutboundMessage
 from core.leadership import SenderLease
 from core.models import OutboxState
 from core.outbox_due import due_rows
-from core.ratelimit import Pacer
+from core.ratelimit import Pacer, SendWindows
 from core.reply_window import last_customer_messages, window_closed_reason
 from core.sqlvalues import db_time, from_json
 from core.tasks import finish
@@ -144,6 +144,7 @@ class OutboxWorker:
         self._sender_lease = sender_lease
         self._clock = clock
         self._pacer = Pacer()
+        self._windows = SendWindows(clock)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._outcomes = _Outcomes()
         # Claims about to be sent, by id: (attempt, answer) once `send_started` is committed
@@ -182,6 +183,7 @@ class OutboxWorker:
                 asyncio.create_task(self._hear_wakes(woken), name="outbox-hear-wakes"),
                 asyncio.create_task(self._pass_wakes_on(), name="outbox-pass-wakes"),
             ]
+        self._look_at = self._clock.monotonic()  # the first pass is not late
         self._tasks = [
             asyncio.create_task(self._dispatch_forever(), name="outbox-dispatch"),
             asyncio.create_task(self._record_forever(), name="outbox-record"),
@@ -259,6 +261,7 @@ class OutboxWorker:
             now = self._clock.monotonic()
             if now >= self._next_prune:
                 self._pacer.prune(now)
+                self._windows.prune(now)
                 self._free_at = {slot: at for slot, at in self._free_at.items() if at > now}
                 self._next_prune = now + 1.0
 
@@ -292,7 +295,7 @@ class OutboxWorker:
         # One transaction, so one wait for a database busy with ingest (SQLite's single
         # connection) rather than one per statement; the claim commits before any send.
         async with in_transaction("default") as conn:
-            rows, claims, next_look = await self._claim_due(conn, limit, reach)
+            rows, claims, next_look = await self._claim_due(conn, limit, reach, due)
         for claim in claims:
             self._decoded.pop(claim.id, None)
             self._in_flight[claim.id] = asyncio.create_task(self._send(claim))
@@ -303,9 +306,10 @@ class OutboxWorker:
             return 0  # there may be more of that channel's right away
         return next_look
 
-    async def _claim_due(self, conn: BaseDBAsyncClient, limit: int, reach: float
+    async def _claim_due(self, conn: BaseDBAsyncClient, limit: int, reach: float, due: float
                          ) -> tuple[list[dict[str, Any]], list[_Claim], float]:
-        """The due rows read, those claimed, and when to look again."""
+        """The due rows read, those claimed, and when to look again. `due`: when this pass
+        was due; slots since then that it came too late for are made up (`Pacer`)."""
         rows = await self._due_rows(conn, limit)
         now = self._clock.monotonic()
         claims: list[_Claim] = []
@@ -322,7 +326,7 @@ class OutboxWorker:
                 self._outcomes.failed.append((row["id"], row["message_id"], late[row["id"]]))
                 del decoded[row["id"]]
                 continue
-            claim = self._plan(row, decoded[row["id"]], now, reach)
+            claim = self._plan(row, decoded[row["id"]], now, reach, due)
             if isinstance(claim, float):
                 next_look = min(next_look, claim)
             elif claim is not None:
@@ -384,8 +388,8 @@ class OutboxWorker:
         message = OutboundMessage.from_payload(from_json(row["payload"]))
         return message, self._transports(message.channel_id)
 
-    def _plan(self, row: dict[str, Any], decoded: _Decoded, now: float, reach: float
-              ) -> _Claim | float | None:
+    def _plan(self, row: dict[str, Any], decoded: _Decoded, now: float, reach: float,
+              due: float) -> _Claim | float | None:
         """A claim if it may go within `reach`, else seconds until it is worth looking again:
         when half the reach is left before its slot. A pass then claims half a reach of
         each channel's slots, not the one slot that came since the last pass: passes follow
@@ -403,10 +407,10 @@ class OutboxWorker:
             )
             return None
         paces = transport.pacing(message)
-        wait = self._pacer.wait_time(paces, now)
+        wait = self._pacer.wait_time(paces, now, since=due)
         if wait > reach:
             return wait - reach / 2
-        self._pacer.take(paces, now + wait)
+        self._pacer.take(paces, now + wait, since=due)
         return _Claim(
             id=row["id"],
             message_id=row["message_id"],
@@ -445,8 +449,9 @@ class OutboxWorker:
         its key (not all of it, or the small lateness of every wake-up would add up). Only
         under limits without a burst: where the platform allows sends back to back (a
         WhatsApp customer's 45), spacing them a whole interval (6 s) apart held a writer's
-        second answer for 5.5 s, and every later send of the number behind it."""
-        spaced = [pace for pace in paces if pace.burst == 1]
+        second answer for 5.5 s, and every later send of the number behind it. Nor under
+        limits the platform counts in a window: `SendWindows` holds those at the call."""
+        spaced = [pace for pace in paces if pace.burst == 1 and not pace.per_window]
         now = self._clock.monotonic()
         start = max([now] + [self._free_at.get((p.limit, p.key), now) for p in spaced])
         for pace in spaced:
@@ -464,7 +469,9 @@ class OutboxWorker:
             await self._keep_spacing(claim.paces)
             if not await self._start(claim):
                 return  # not sent, no outcome: the row is another sender's now, or waits
-            result = await claim.transport.send(replace(claim.message, outbox_id=claim.id))
+            # Held last, right at the call: the waits above bunch sends planned apart.
+            async with self._windows.sending(claim.paces):
+                result = await claim.transport.send(replace(claim.message, outbox_id=claim.id))
         except RetryLater as error:
             for pace in claim.paces:
                 self._pacer.hold(pace, self._clock.monotonic() + (error.retry_after or 1.0))
