@@ -50,8 +50,8 @@ from core.delivery import (
 from core.events import OutboundMessage
 from core.leadership import SenderLease
 from core.models import OutboxState
-from core.outbox_due import due_rows
-from core.ratelimit import Pacer, SendWindows
+from core.outbox_due import REPLY_PRIORITY, due_rows
+from core.ratelimit import Pacer, SendWindows, Spacing
 from core.reply_window import last_customer_messages, window_closed_reason
 from core.sqlvalues import db_time, from_json
 from core.tasks import finish
@@ -62,11 +62,6 @@ TransportLookup = Callable[[int], Transport | None]
 _Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
 WAKE_TOPIC = "outbox.wake"  # rows were written for the sender, which may be another process
-# Share of a pace's interval two real sends of one key stay apart. The transports pace 2 %
-# under the platforms' limits (their SAFETY of 1.02), so 0.98 keeps even a run of sends woken
-# late at the limit itself; 0.9 let such a run go 9 % over it, and the broadcast benchmark saw
-# 30–60 answers 429 per bot, each holding the whole bot for a second.
-MIN_SPACING = 0.98
 RECORD_BATCH_SECONDS = 0.02  # outcomes arriving this close together share one transaction
 MAX_REACH_SECONDS = 2.0  # how far ahead of their slots a slow pass claims, at most
 FASTEST_RATE = 100  # sends/s of the fastest pace (a WhatsApp number: 80/s), sizing a page
@@ -114,6 +109,7 @@ class _Claim:
     transport: Transport
     paces: Sequence[Pace]
     at: float  # the worker clock's monotonic() of its slot
+    priority: int  # the row's: replies (REPLY_PRIORITY) go first where sends wait for room
 
 
 class OutboxWorker:
@@ -159,7 +155,7 @@ class OutboxWorker:
         self._next_prune = 0.0
         self._decoded: dict[int, _Decoded] = {}
         self._wrote_at: dict[int, datetime] = {}  # see _too_late
-        self._free_at: dict[tuple[str, str], float] = {}  # see _keep_spacing
+        self._spacing = Spacing(clock)
         # The slowest recent pass, from when it was due (a timer fires late on a loaded
         # machine) to its claim committed, database waits included; fading.
         self._pass_seconds = 0.0
@@ -262,7 +258,7 @@ class OutboxWorker:
             if now >= self._next_prune:
                 self._pacer.prune(now)
                 self._windows.prune(now)
-                self._free_at = {slot: at for slot, at in self._free_at.items() if at > now}
+                self._spacing.prune(now)
                 self._next_prune = now + 1.0
 
     async def _become_sender(self) -> None:
@@ -407,10 +403,13 @@ class OutboxWorker:
             )
             return None
         paces = transport.pacing(message)
-        wait = self._pacer.wait_time(paces, now, since=due)
+        # A reply is not planned behind the proactive sends claimed ahead of it under a
+        # windowed limit: it goes before them where they wait for room (`SendWindows`).
+        first = row["priority"] == REPLY_PRIORITY
+        wait = self._pacer.wait_time(paces, now, since=due, first=first)
         if wait > reach:
             return wait - reach / 2
-        self._pacer.take(paces, now + wait, since=due)
+        self._pacer.take(paces, now + wait, since=due, first=first)
         return _Claim(
             id=row["id"],
             message_id=row["message_id"],
@@ -420,6 +419,7 @@ class OutboxWorker:
             transport=transport,
             paces=paces,
             at=now + wait,
+            priority=row["priority"],
         )
 
     async def _claim(self, conn: BaseDBAsyncClient, claims: list[_Claim]) -> list[_Claim]:
@@ -443,34 +443,18 @@ class OutboxWorker:
         ours = {row["id"] for row in rows}
         return [c for c in claims if c.id in ours]
 
-    async def _keep_spacing(self, paces: Sequence[Pace]) -> None:
-        """Sends are planned on slots, but a busy event loop can wake several late at the
-        same moment; so each also keeps most of an interval from the previous real send of
-        its key (not all of it, or the small lateness of every wake-up would add up). Only
-        under limits without a burst: where the platform allows sends back to back (a
-        WhatsApp customer's 45), spacing them a whole interval (6 s) apart held a writer's
-        second answer for 5.5 s, and every later send of the number behind it. Nor under
-        limits the platform counts in a window: `SendWindows` holds those at the call."""
-        spaced = [pace for pace in paces if pace.burst == 1 and not pace.per_window]
-        now = self._clock.monotonic()
-        start = max([now] + [self._free_at.get((p.limit, p.key), now) for p in spaced])
-        for pace in spaced:
-            self._free_at[(pace.limit, pace.key)] = start + pace.interval * MIN_SPACING
-        if start > now:
-            await self._clock.sleep(start - now)
-
     async def _send(self, claim: _Claim) -> None:
         try:
             # Until the slot itself, not for a delay counted from the claim: the claim's
             # round trip (longer while ingest holds the database) must not shift the send.
             if (early := claim.at - self._clock.monotonic()) > 0:
                 await self._clock.sleep(early)
-            # Spacing first: it may wait most of a customer's interval (WhatsApp: 6 s), unsent.
-            await self._keep_spacing(claim.paces)
+            # Spacing first: it may wait most of a chat's interval (Telegram: 1 s), unsent.
+            await self._spacing.keep(claim.paces)
             if not await self._start(claim):
                 return  # not sent, no outcome: the row is another sender's now, or waits
             # Held last, right at the call: the waits above bunch sends planned apart.
-            async with self._windows.sending(claim.paces):
+            async with self._windows.sending(claim.paces, (claim.priority, claim.at)):
                 result = await claim.transport.send(replace(claim.message, outbox_id=claim.id))
         except RetryLater as error:
             for pace in claim.paces:
