@@ -1,21 +1,22 @@
-"""Pacing of outbound sends: slots planned ahead (`Pacer`) and real sends held to the
-platform's own count (`SendWindows`).
+"""Pacing of outbound sends: slots planned ahead (`Pacer`), real sends kept apart
+(`Spacing`) and real sends held to the platform's own count (`SendWindows`).
 
 `Pacer` plans with the generic cell rate algorithm (GCRA): one number per key (the
 theoretical arrival time) instead of a log of timestamps; keys whose time has passed carry no
 information and are pruned, so the map stays as small as the set of chats written to in the
-last few seconds. Under a limit the platform counts in a window (`Pace.per_window`) it also
-keeps the last `per_window` slots it gave, so that slots a late pass of the outbox missed are
-made up rather than lost for good: the next sends may go at once, as long as no `per_window`
-slots fall within one window of slots (`per_window` intervals). The broadcast benchmark lost
-19–22 s per limit over a 100 s run to passes that came late, each of which moved the key's
-time on to its own `now`.
+last few seconds. Under a limit the platform counts in a window (`Pace.per_window`: Telegram's
+30 a second per bot, WhatsApp's 80 per number) it also keeps the last `per_window` slots it
+gave, so that the slots a late pass of the outbox missed are made up rather than lost for
+good, and no `per_window` planned sends fall within one window. There a reply to someone
+writing now is not planned behind the proactive sends claimed ahead of it: it goes first.
 
-`SendWindows` holds each real send, just before the platform call, until the window as the
-platform counts it has room. The planned slots alone cannot promise that: a send waits for its
-slot, for `send_started` to be committed with the next batch of outcomes and for a busy event
-loop, so sends planned apart can reach the platform together, and each 429 held the whole bot
-for a second (18–125 per bot in a run).
+`SendWindows` holds each real send under such a limit, just before the platform call, until
+the window as the platform counts it has room, replies first. The planned slots alone cannot
+promise that: a send waits for its slot, for `send_started` to be committed with the next
+batch of outcomes and for a busy event loop, so sends planned apart reached the platform
+together (up to 0.65 s late in the broadcast benchmark), and each 429 held the whole bot for
+a second: 62–125 per bot in a run, which had Telegram and Bale finish their part of it at
+0.65 of the floor their limits allow.
 """
 
 from __future__ import annotations
@@ -151,16 +152,23 @@ class Spacing:
 @dataclass(slots=True)
 class _Window:
     """One windowed key's real sends: how many are at the platform, when the others'
-    answers came back, and the sends waiting for room, in the order they go."""
+    answers came back, and the sends waiting for room (a heap, first to go on top)."""
 
     ended: deque[float] = field(default_factory=deque)
     in_flight: int = 0
-    waiting: list[tuple[tuple[int, float], int]] = field(default_factory=list)  # a heap
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: list[tuple[tuple[int, float], int, asyncio.Event]] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)  # for the one on top
 
     def idle(self, now: float, window: float) -> bool:
         return not self.in_flight and not self.waiting and (
             not self.ended or self.ended[-1] <= now - window)
+
+    def tell_the_first(self) -> None:
+        """Only the send on top watches the window; the others wait to be on top (a send
+        answered would otherwise wake every one waiting, 80 a second at WhatsApp's pace)."""
+        if self.waiting:
+            self.waiting[0][2].set()
+        self.changed.set()
 
 
 class SendWindows:
@@ -188,7 +196,7 @@ class SendWindows:
         try:
             for slot, window, per_window in counted:
                 held = self._windows.setdefault((slot, window), _Window())
-                await self._room(held, window, per_window, (rank, next(self._order)))
+                await self._room(held, window, per_window, rank)
                 taken.append(held)
             yield
         finally:
@@ -199,30 +207,34 @@ class SendWindows:
                 held.changed.set()
 
     async def _room(self, held: _Window, window: float, per_window: int,
-                    place: tuple[tuple[int, float], int]) -> None:
+                    rank: tuple[int, float]) -> None:
+        place = (rank, next(self._order), asyncio.Event())
         heapq.heappush(held.waiting, place)
         try:
             while True:
+                if held.waiting[0] is not place:
+                    place[2].clear()
+                    await place[2].wait()
+                    continue
                 now = self._clock.monotonic()
                 while held.ended and held.ended[0] <= now - window:
                     held.ended.popleft()
-                room = held.in_flight + len(held.ended) < per_window
-                if room and held.waiting[0] == place:
+                if held.in_flight + len(held.ended) < per_window:
                     heapq.heappop(held.waiting)
                     held.in_flight += 1
-                    held.changed.set()  # the next in line may fit too
+                    held.tell_the_first()  # the next may fit too
                     return
                 # Room comes when the oldest answer is a window old, or sooner if a send
                 # still at the platform answers (it then counts from its answer); a send
                 # ranked before this one may come meanwhile.
-                frees = held.ended[0] + window - now if held.ended and not room else window
+                frees = held.ended[0] + window - now if held.ended else window
                 held.changed.clear()
                 await self._clock.wait(held.changed, frees)
         finally:
             if place in held.waiting:  # cancelled while waiting
                 held.waiting.remove(place)
                 heapq.heapify(held.waiting)
-                held.changed.set()
+                held.tell_the_first()
 
     def prune(self, now: float) -> None:
         idle = [key for key, held in self._windows.items() if held.idle(now, key[1])]

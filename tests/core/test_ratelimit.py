@@ -1,11 +1,16 @@
-"""GCRA pacing: spacing, bursts, holds after a 429, and a map that does not grow."""
+"""Pacing: GCRA spacing, bursts, holds after a 429 and a map that does not grow; windowed
+limits (slots a late pass missed made up, replies first) and real sends held to the
+platform's window."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
 from core.delivery import Pace
-from core.ratelimit import Pacer
+from core.ratelimit import Pacer, SendWindows
+from tests.fakes.clock import FakeClock
 
 CHAT = Pace("chat", "c1", interval=1.0)
 BOT = Pace("bot", "b", interval=1 / 30)
@@ -141,3 +146,63 @@ def test_a_reply_still_waits_out_a_hold_the_platform_asked_for():
     assert pacer.wait_time([WINDOWED], 1.0, first=True) == 4.0
     pacer.prune(now=6.0)
     assert pacer.wait_time([WINDOWED], 6.0, first=True) == 0
+
+
+async def _call(windows: SendWindows, clock: FakeClock, name: str, rank: tuple[int, float],
+                calls: list[tuple[str, float, float]], round_trip: float = 0.2) -> None:
+    """One platform call under a limit of 3 in any second, taking `round_trip`."""
+    async with windows.sending([THREE_A_SECOND], rank):
+        started = clock.monotonic()
+        await clock.sleep(round_trip)
+        calls.append((name, started, clock.monotonic()))
+
+
+THREE_A_SECOND = Pace.per_second("bot", "b", 3)
+
+
+async def test_sends_bunched_together_never_put_more_than_the_limit_in_a_window():
+    """Ten sends that come at once: each next three start a window after the answers of
+    the three before, so however the platform counts between call and answer, no second
+    of its own holds a fourth."""
+    async with FakeClock().jumping() as clock:
+        windows = SendWindows(clock)
+        calls: list[tuple[str, float, float]] = []
+        await asyncio.gather(*(_call(windows, clock, str(n), (1, 0.0), calls)
+                               for n in range(10)))
+    calls.sort(key=lambda call: call[1])
+    assert len(calls) == 10
+    assert all(later[1] >= earlier[2] + THREE_A_SECOND.window
+               for earlier, later in zip(calls, calls[3:], strict=False))
+    assert len(windows) == 1
+    windows.prune(clock.monotonic() + THREE_A_SECOND.window)
+    assert len(windows) == 0
+
+
+async def test_a_reply_gets_room_before_proactive_sends_waiting_for_it():
+    async with FakeClock().jumping() as clock:
+        windows = SendWindows(clock)
+        calls: list[tuple[str, float, float]] = []
+        first = [asyncio.create_task(_call(windows, clock, f"p{n}", (1, float(n)), calls))
+                 for n in range(5)]  # three go, two wait for room
+        await asyncio.sleep(0)
+        reply = asyncio.create_task(_call(windows, clock, "reply", (0, 9.0), calls))
+        await asyncio.gather(*first, reply)
+    order = [name for name, _, _ in sorted(calls, key=lambda call: call[1])]
+    assert order[3] == "reply"
+    assert order[4:] == ["p3", "p4"]
+
+
+async def test_a_send_given_up_while_waiting_leaves_its_place():
+    async with FakeClock().jumping() as clock:
+        windows = SendWindows(clock)
+        calls: list[tuple[str, float, float]] = []
+        going = [asyncio.create_task(_call(windows, clock, f"p{n}", (1, float(n)), calls))
+                 for n in range(3)]
+        await asyncio.sleep(0)
+        dropped = asyncio.create_task(_call(windows, clock, "dropped", (0, 0.0), calls))
+        later = asyncio.create_task(_call(windows, clock, "later", (1, 5.0), calls))
+        await asyncio.sleep(0)
+        dropped.cancel()
+        await asyncio.gather(*going, later)
+    assert dropped.cancelled()
+    assert [name for name, _, _ in calls][-1] == "later"
