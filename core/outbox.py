@@ -242,6 +242,7 @@ class OutboxWorker:
         while not self._stopping:
             if self._sender_lease is not None and not self._sender_lease.held.is_set():
                 await self._become_sender()
+                self._look_at = self._clock.monotonic()  # not late: it was not sending
                 continue
             # Cleared before looking, not after: a wake() that arrives while we read the
             # table must not be lost, or a reply would wait for the next poll.
@@ -342,7 +343,8 @@ class OutboxWorker:
         this one could not see have come; the send itself still waits for its slot
         (`_send`). A row claimed ahead whose process is killed before its slot goes out
         after the restart, not flagged: its send had not started (`send_started`). A reply
-        due meanwhile waits at most the reach behind proactive rows claimed before it came."""
+        due meanwhile goes ahead of the proactive rows claimed before it under a windowed
+        limit (`_plan`); under another limit of theirs it waits at most the reach."""
         return min(MAX_REACH_SECONDS, max(self._horizon, 3 * self._pass_seconds))
 
     async def _due_rows(self, conn: BaseDBAsyncClient, limit: int) -> list[dict[str, Any]]:
