@@ -409,6 +409,8 @@ class OutboxWorker:
         # windowed limit: it goes before them where they wait for room (`SendWindows`).
         first = row["priority"] == REPLY_PRIORITY
         wait = self._pacer.wait_time(paces, now, since=due, first=first)
+        if not first:  # nor behind more than the sends already waiting there can keep busy
+            wait = max(wait, self._windows.queued(paces))
         if wait > reach:
             return wait - reach / 2
         self._pacer.take(paces, now + wait, since=due, first=first)
