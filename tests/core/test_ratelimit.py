@@ -206,3 +206,17 @@ async def test_a_send_given_up_while_waiting_leaves_its_place():
         await asyncio.gather(*going, later)
     assert dropped.cancelled()
     assert [name for name, _, _ in calls][-1] == "later"
+
+
+async def test_the_sends_waiting_for_room_say_how_long_they_will_keep_the_window_busy():
+    async with FakeClock().jumping() as clock:
+        windows = SendWindows(clock)
+        calls: list[tuple[str, float, float]] = []
+        assert windows.queued([THREE_A_SECOND]) == 0
+        sends = [asyncio.create_task(_call(windows, clock, f"p{n}", (1, float(n)), calls))
+                 for n in range(5)]  # three go, two wait for room
+        await asyncio.sleep(0)
+        assert windows.queued([THREE_A_SECOND, Pace("chat", "c", 1.0)]) == pytest.approx(
+            2 * THREE_A_SECOND.interval)
+        await asyncio.gather(*sends)
+        assert windows.queued([THREE_A_SECOND]) == 0
