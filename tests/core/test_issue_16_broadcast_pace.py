@@ -102,7 +102,7 @@ async def test_issue_16_a_reply_goes_before_the_broadcast_claimed_ahead_of_it(cl
     chats = [chat for _, chat in transport.sent]
     # Up to two seconds of the broadcast (160 sends) were claimed when the reply came. It
     # was not planned behind them: it went out at least half a second's sends before the
-    # last of them (100–120 here; 2–4 before it could go first, after one pass).
+    # last of them (100–120 here; 2–4 when it was planned behind them).
     assert claimed is not None
     assert chats.index(claimed.chat_id) - chats.index("reply") >= PER_SECOND // 2
     times = [at for at, _ in transport.sent]
