@@ -220,3 +220,12 @@ async def test_the_sends_waiting_for_room_say_how_long_they_will_keep_the_window
             2 * THREE_A_SECOND.interval)
         await asyncio.gather(*sends)
         assert windows.queued([THREE_A_SECOND]) == 0
+
+
+def test_a_windowed_key_is_kept_while_its_window_holds_a_send():
+    pacer = Pacer()
+    pacer.take([WINDOWED], 0.0, since=0.0)
+    pacer.prune(now=0.5)  # its time has come, but its last send still counts
+    assert len(pacer) == 1
+    pacer.prune(now=WINDOWED.window + 0.1)
+    assert len(pacer) == 0
