@@ -7,19 +7,27 @@ WhatsApp and SMS fakes that enforce their limits, while 20 customers keep writin
 In one process, on a fresh SQLite database: the real inbox, conversation engine, outbox
 and follow-up worker (which writes the broadcast to the outbox), and the adapters' real
 transports talking HTTP to the fakes of tests/fakes (Telegram and Bale: 30 messages/s per
-bot and 1/s per chat; WhatsApp: 80/s per number; Kavenegar), each answering as the real
-service does when a limit is passed.
+bot and 1/s per chat; WhatsApp: 80/s per number; Kavenegar: SMS_SENDS_PER_SECOND=10 a
+second per line), each answering as the real service does when a limit is passed.
 
 1. Baseline: for `--baseline` seconds the writers (spread over the four channels) each
    send a message every second; an answer's latency is from the message handed to the
    inbox to its answer accepted by the fake (the transport's send returned).
 2. Broadcast: the recipients (already customers, split over the channels in proportion to
-   the pace Pasokh keeps on each: 30, 30, 80 and SMS_SENDS_PER_SECOND=10) get one text;
-   the writers go on as before until the last broadcast message is accepted.
+   the pace Pasokh keeps on each: 30, 30, 80 and 10) get one text; the writers go on as
+   before until the last broadcast message is accepted.
 
-Printed: the time to finish against the floor the limits allow (recipients / the summed
-paces), their ratio (goal ≥ 0.9), and the answers' p50/p99 in both phases with the ratio
-of the p99s (goal ≤ 1.2).
+The headline, "floor with the answers first" (goal ≥ 0.9): the issue's own rule sends the
+answers to people writing now before any broadcast traffic, so what a channel carried of
+them while the broadcast went out is capacity the broadcast could never have had. The
+floor the published limits allow is, per channel, its recipients / (its published pace −
+the answers it carried meanwhile, a second), the largest over the channels; the ratio is
+that floor over the time the broadcast took (by SMS five writers take up to half of the
+line's 10/s, so SMS sets the floor). Printed beside it, clearly named, the raw figure:
+recipients / the summed paces (10,000 / 150 = 66.7 s), which leaves the answers out and so
+is a floor no broadcast can reach while customers write. Then each channel's own time
+against its own floor, the answers' p50/p99 in both phases with the ratio of the p99s
+(goal ≤ 1.2), and the rate-limit refusals the fakes answered.
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ from core import broadcasts, db  # noqa: E402
 from core.broadcasts import Audience  # noqa: E402
 from core.bus import InProcessBus  # noqa: E402
 from core.conversations import ConversationEngine  # noqa: E402
-from core.delivery import Pace, Transport  # noqa: E402
+from core.delivery import Pace, RetryLater, Transport  # noqa: E402
 from core.events import (  # noqa: E402
     ChannelCredentials,
     ChatType,
@@ -89,6 +97,7 @@ class Timed:
     recipients: set[str]  # the broadcast's chats: how many of them got it is `reached`
     reached: list[int]
     last: dict[str, float]  # per platform: when its latest recipient's text was accepted
+    refused: dict[str, int]  # per platform: sends the fake refused for a limit (429 & co)
 
     def pacing(self, message: OutboundMessage) -> Sequence[Pace]:
         return self.inner.pacing(message)
@@ -97,7 +106,11 @@ class Timed:
         return self.inner.reply_window(message)
 
     async def send(self, message: OutboundMessage) -> SendResult:
-        result = await self.inner.send(message)
+        try:
+            result = await self.inner.send(message)
+        except RetryLater:
+            self.refused[message.platform.value] = self.refused.get(message.platform.value, 0) + 1
+            raise
         times = self.accepted.setdefault(message.chat_id, [])
         times.append(time.perf_counter())
         if len(times) == 1 and message.chat_id in self.recipients:
@@ -180,7 +193,7 @@ async def main() -> None:
     bale = FakeTelegram(tokens=(BALE_TOKEN,), dialect=BALE_API, record_limit=1000,
                         message_limit=1000)
     meta = FakeMeta(enforce_window=False)
-    kavenegar = FakeKavenegar()
+    kavenegar = FakeKavenegar(sends_per_second=int(PACES[Platform.SMS]), clock=time.monotonic)
     kavenegar.credit = 10**12
     for fake in (telegram, bale, meta, kavenegar):
         await fake.start()
@@ -206,13 +219,14 @@ async def main() -> None:
         recipients: set[str] = set()
         reached = [0]
         last: dict[str, float] = {}
+        refused: dict[str, int] = {}
         transports: dict[int, Transport] = {}
         for platform, (key, token) in credentials.items():
             channel = await Channel.create(platform=platform.value, key=key, name=platform.value)
             channels[platform] = channel.id
             transports[channel.id] = Timed(ADAPTERS[platform].transport(ChannelCredentials(
                 channel_id=channel.id, token=token, webhook_secret="", key=key),
-                session, settings), accepted, sent, recipients, reached, last)
+                session, settings), accepted, sent, recipients, reached, last, refused)
         now = datetime.now(UTC)
         counts = split(args.recipients)
         recipients.update(await seed(channels, counts, now))
@@ -306,48 +320,53 @@ async def main() -> None:
             await fake.close()
         folder.cleanup()
 
-    floor = args.recipients / sum(PACES.values())
-    report(args, counts, queued_by - started, finished, floor, progress,
-           latencies["baseline"], latencies["broadcast"], reached[0])
-    # Replies go first: what the writers got meanwhile on a channel is capacity the broadcast
-    # could not have had (by SMS, 5 writers take up to half of the line's 10/s).
-    answered = {p: sum(sum(started <= at <= started + finished
-                           for at in accepted.get(user, ())) for q, user in writers if q is p)
-                for p in PACES}
-    shared = max((counts[p] + answered[p]) / PACES[p] for p in PACES)
-    print("answers sent during the broadcast, per channel: " + ", ".join(
-        f"{p.value} {answered[p]:,}" for p in PACES))
-    print(f"floor with the answers' share of each channel: {shared:.1f} s;"
-          f" ratio floor/time = {shared / finished:.2f}")
-    print("last recipient accepted, per channel (its own floor): " + ", ".join(
-        f"{p.value} {last[p.value] - started:.1f} s ({counts[p] / PACES[p]:.1f} s)"
-        for p in counts if p.value in last))
+    # Per channel: how long its part took, and the answers it carried meanwhile (they go
+    # first, so their share of the channel's pace was never the broadcast's).
+    took = {p: last[p.value] - started if p.value in last else finished for p in PACES}
+    answered = {p: sum(sum(started <= at <= started + took[p] for at in accepted.get(user, ()))
+                       for q, user in writers if q is p) for p in PACES}
+    floors = {p: counts[p] / max(PACES[p] - answered[p] / took[p], 1e-9) for p in PACES}
+    report(args, counts, queued_by - started, finished, progress, reached[0], floors)
+    print("per channel, its part's time against its own floor (recipients / (pace − answers"
+          " meanwhile)): " + ", ".join(
+              f"{p.value} {took[p]:.1f} s / {floors[p]:.1f} s = {floors[p] / took[p]:.2f}"
+              f" ({answered[p]:,} answers, {answered[p] / took[p]:.1f}/s)" for p in PACES))
+    answers(latencies["baseline"], latencies["broadcast"])
     for phase in ("baseline", "broadcast"):
         print(f"answers' p99 by channel, {phase}: " + ", ".join(
             f"{p.value} {1000 * percentile(by_channel.get((phase, p), []), 0.99):.0f} ms"
             for p in PACES))
-    print(f"429s answered: telegram {telegram.too_many_requests},"
-          f" bale {bale.too_many_requests}")
+    print("rate-limit refusals the fakes answered (429 & co): " + ", ".join(
+        f"{p.value} {refused.get(p.value, 0)}" for p in PACES))
 
 
 def report(args: argparse.Namespace, counts: dict[Platform, int], stored: float,
-           finished: float, floor: float, progress: broadcasts.Progress | None,
-           base: list[float], during: list[float], accepted: int) -> None:
+           finished: float, progress: broadcasts.Progress | None, accepted: int,
+           floors: dict[Platform, float]) -> None:
     shares = ", ".join(f"{p.value} {c:,}" for p, c in counts.items())
     print(f"recipients {args.recipients:,} ({shares}), writers {args.writers}")
+    floor = max(floors.values())
+    slowest = max(floors, key=floors.__getitem__)
+    raw = args.recipients / sum(PACES.values())
     if accepted >= args.recipients:
-        print(f"broadcast stored in {stored:.1f} s; finished in {finished:.1f} s;"
-              f" floor {floor:.1f} s; ratio floor/time = {floor / finished:.2f} (goal ≥ 0.9)")
+        took = finished
+        print(f"broadcast stored in {stored:.1f} s; finished in {finished:.1f} s")
     else:  # stopped at --limit: the time it would take at the rate so far
-        projected = finished * args.recipients / max(accepted, 1)
+        took = finished * args.recipients / max(accepted, 1)
         print(f"broadcast stored in {stored:.1f} s; NOT finished: {accepted:,} accepted in"
-              f" {finished:.1f} s (--limit); at that rate {projected:.0f} s; floor"
-              f" {floor:.1f} s; projected ratio floor/time = {floor / projected:.2f}"
-              " (goal ≥ 0.9)")
+              f" {finished:.1f} s (--limit); at that rate {took:.0f} s (projected)")
+    print(f"floor with the answers first: {floor:.1f} s (set by {slowest.value});"
+          f" ratio floor/time = {floor / took:.2f} (goal ≥ 0.9)")
+    print(f"raw, leaving the answers out: {args.recipients:,} / {sum(PACES.values()):.0f} a"
+          f" second = {raw:.1f} s; ratio {raw / took:.2f} (not the goal's measure: no"
+          " broadcast can reach it while customers write, as answers go first)")
     if progress is not None:
         print(f"results: sent {progress.sent:,}, delivered {progress.delivered:,},"
               f" failed {progress.failed_count:,},"
               f" skipped {sum(n for _, n in progress.skipped):,}")
+
+
+def answers(base: list[float], during: list[float]) -> None:
     for name, values in (("without the broadcast", base), ("during the broadcast", during)):
         print(f"answers {name}: n={len(values)}"
               f" p50 {1000 * percentile(values, 0.5):.0f} ms"

@@ -63,12 +63,25 @@ class RecipientUnreachable(PermanentError):
 @dataclass(frozen=True, slots=True)
 class Pace:
     """One rate limit a send must respect: at most one send per `interval` seconds per key,
-    with up to `burst` sends allowed back to back."""
+    with up to `burst` sends allowed back to back. A platform that counts the limit as at
+    most `per_window` sends in any `window` seconds (Telegram's 30 a second per bot,
+    WhatsApp's 80 per number) says so: the outbox then plans on `interval` but makes up
+    slots a late pass missed, within that window, and holds each real send until the
+    window as the platform counts it has room (core/ratelimit.py). 0: spacing only."""
 
     limit: str
     key: str
     interval: float
     burst: int = 1
+    per_window: int = 0
+    window: float = 1.0
+
+    @classmethod
+    def per_second(cls, limit: str, key: str, sends: float, *, safety: float = 1.0) -> Pace:
+        """A limit the platform counts as `sends` a second: whole sends in the window that
+        holds them (2.5 a second: 2 in any 0.8 s), planned `safety` times slower."""
+        per_window = max(1, int(sends))
+        return cls(limit, key, safety / sends, per_window=per_window, window=per_window / sends)
 
 
 class Transport(Protocol):

@@ -50,8 +50,8 @@ from core.delivery import (
 from core.events import OutboundMessage
 from core.leadership import SenderLease
 from core.models import OutboxState
-from core.outbox_due import due_rows
-from core.ratelimit import Pacer
+from core.outbox_due import REPLY_PRIORITY, due_rows
+from core.ratelimit import Pacer, SendWindows, Spacing
 from core.reply_window import last_customer_messages, window_closed_reason
 from core.sqlvalues import db_time, from_json
 from core.tasks import finish
@@ -62,11 +62,6 @@ TransportLookup = Callable[[int], Transport | None]
 _Decoded = tuple[OutboundMessage, Transport | None]
 PAGE = 64  # rows looked at per pass; a pass repeats at once while pages come back full
 WAKE_TOPIC = "outbox.wake"  # rows were written for the sender, which may be another process
-# Share of a pace's interval two real sends of one key stay apart. The transports pace 2 %
-# under the platforms' limits (their SAFETY of 1.02), so 0.98 keeps even a run of sends woken
-# late at the limit itself; 0.9 let such a run go 9 % over it, and the broadcast benchmark saw
-# 30–60 answers 429 per bot, each holding the whole bot for a second.
-MIN_SPACING = 0.98
 RECORD_BATCH_SECONDS = 0.02  # outcomes arriving this close together share one transaction
 MAX_REACH_SECONDS = 2.0  # how far ahead of their slots a slow pass claims, at most
 FASTEST_RATE = 100  # sends/s of the fastest pace (a WhatsApp number: 80/s), sizing a page
@@ -114,6 +109,7 @@ class _Claim:
     transport: Transport
     paces: Sequence[Pace]
     at: float  # the worker clock's monotonic() of its slot
+    priority: int  # the row's: replies (REPLY_PRIORITY) go first where sends wait for room
 
 
 class OutboxWorker:
@@ -144,6 +140,7 @@ class OutboxWorker:
         self._sender_lease = sender_lease
         self._clock = clock
         self._pacer = Pacer()
+        self._windows = SendWindows(clock)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._outcomes = _Outcomes()
         # Claims about to be sent, by id: (attempt, answer) once `send_started` is committed
@@ -158,7 +155,7 @@ class OutboxWorker:
         self._next_prune = 0.0
         self._decoded: dict[int, _Decoded] = {}
         self._wrote_at: dict[int, datetime] = {}  # see _too_late
-        self._free_at: dict[tuple[str, str], float] = {}  # see _keep_spacing
+        self._spacing = Spacing(clock)
         # The slowest recent pass, from when it was due (a timer fires late on a loaded
         # machine) to its claim committed, database waits included; fading.
         self._pass_seconds = 0.0
@@ -182,6 +179,7 @@ class OutboxWorker:
                 asyncio.create_task(self._hear_wakes(woken), name="outbox-hear-wakes"),
                 asyncio.create_task(self._pass_wakes_on(), name="outbox-pass-wakes"),
             ]
+        self._look_at = self._clock.monotonic()  # the first pass is not late
         self._tasks = [
             asyncio.create_task(self._dispatch_forever(), name="outbox-dispatch"),
             asyncio.create_task(self._record_forever(), name="outbox-record"),
@@ -244,6 +242,7 @@ class OutboxWorker:
         while not self._stopping:
             if self._sender_lease is not None and not self._sender_lease.held.is_set():
                 await self._become_sender()
+                self._look_at = self._clock.monotonic()  # not late: it was not sending
                 continue
             # Cleared before looking, not after: a wake() that arrives while we read the
             # table must not be lost, or a reply would wait for the next poll.
@@ -259,7 +258,8 @@ class OutboxWorker:
             now = self._clock.monotonic()
             if now >= self._next_prune:
                 self._pacer.prune(now)
-                self._free_at = {slot: at for slot, at in self._free_at.items() if at > now}
+                self._windows.prune(now)
+                self._spacing.prune(now)
                 self._next_prune = now + 1.0
 
     async def _become_sender(self) -> None:
@@ -292,7 +292,7 @@ class OutboxWorker:
         # One transaction, so one wait for a database busy with ingest (SQLite's single
         # connection) rather than one per statement; the claim commits before any send.
         async with in_transaction("default") as conn:
-            rows, claims, next_look = await self._claim_due(conn, limit, reach)
+            rows, claims, next_look = await self._claim_due(conn, limit, reach, due)
         for claim in claims:
             self._decoded.pop(claim.id, None)
             self._in_flight[claim.id] = asyncio.create_task(self._send(claim))
@@ -303,9 +303,10 @@ class OutboxWorker:
             return 0  # there may be more of that channel's right away
         return next_look
 
-    async def _claim_due(self, conn: BaseDBAsyncClient, limit: int, reach: float
+    async def _claim_due(self, conn: BaseDBAsyncClient, limit: int, reach: float, due: float
                          ) -> tuple[list[dict[str, Any]], list[_Claim], float]:
-        """The due rows read, those claimed, and when to look again."""
+        """The due rows read, those claimed, and when to look again. `due`: when this pass
+        was due; slots since then that it came too late for are made up (`Pacer`)."""
         rows = await self._due_rows(conn, limit)
         now = self._clock.monotonic()
         claims: list[_Claim] = []
@@ -322,7 +323,7 @@ class OutboxWorker:
                 self._outcomes.failed.append((row["id"], row["message_id"], late[row["id"]]))
                 del decoded[row["id"]]
                 continue
-            claim = self._plan(row, decoded[row["id"]], now, reach)
+            claim = self._plan(row, decoded[row["id"]], now, reach, due)
             if isinstance(claim, float):
                 next_look = min(next_look, claim)
             elif claim is not None:
@@ -342,7 +343,8 @@ class OutboxWorker:
         this one could not see have come; the send itself still waits for its slot
         (`_send`). A row claimed ahead whose process is killed before its slot goes out
         after the restart, not flagged: its send had not started (`send_started`). A reply
-        due meanwhile waits at most the reach behind proactive rows claimed before it came."""
+        due meanwhile goes ahead of the proactive rows claimed before it under a windowed
+        limit (`_plan`); under another limit of theirs it waits at most the reach."""
         return min(MAX_REACH_SECONDS, max(self._horizon, 3 * self._pass_seconds))
 
     async def _due_rows(self, conn: BaseDBAsyncClient, limit: int) -> list[dict[str, Any]]:
@@ -384,8 +386,8 @@ class OutboxWorker:
         message = OutboundMessage.from_payload(from_json(row["payload"]))
         return message, self._transports(message.channel_id)
 
-    def _plan(self, row: dict[str, Any], decoded: _Decoded, now: float, reach: float
-              ) -> _Claim | float | None:
+    def _plan(self, row: dict[str, Any], decoded: _Decoded, now: float, reach: float,
+              due: float) -> _Claim | float | None:
         """A claim if it may go within `reach`, else seconds until it is worth looking again:
         when half the reach is left before its slot. A pass then claims half a reach of
         each channel's slots, not the one slot that came since the last pass: passes follow
@@ -403,10 +405,15 @@ class OutboxWorker:
             )
             return None
         paces = transport.pacing(message)
-        wait = self._pacer.wait_time(paces, now)
+        # A reply is not planned behind the proactive sends claimed ahead of it under a
+        # windowed limit: it goes before them where they wait for room (`SendWindows`).
+        first = row["priority"] == REPLY_PRIORITY
+        wait = self._pacer.wait_time(paces, now, since=due, first=first)
+        if not first:  # nor behind more than the sends already waiting there can keep busy
+            wait = max(wait, self._windows.queued(paces))
         if wait > reach:
             return wait - reach / 2
-        self._pacer.take(paces, now + wait)
+        self._pacer.take(paces, now + wait, since=due, first=first)
         return _Claim(
             id=row["id"],
             message_id=row["message_id"],
@@ -416,6 +423,7 @@ class OutboxWorker:
             transport=transport,
             paces=paces,
             at=now + wait,
+            priority=row["priority"],
         )
 
     async def _claim(self, conn: BaseDBAsyncClient, claims: list[_Claim]) -> list[_Claim]:
@@ -439,32 +447,19 @@ class OutboxWorker:
         ours = {row["id"] for row in rows}
         return [c for c in claims if c.id in ours]
 
-    async def _keep_spacing(self, paces: Sequence[Pace]) -> None:
-        """Sends are planned on slots, but a busy event loop can wake several late at the
-        same moment; so each also keeps most of an interval from the previous real send of
-        its key (not all of it, or the small lateness of every wake-up would add up). Only
-        under limits without a burst: where the platform allows sends back to back (a
-        WhatsApp customer's 45), spacing them a whole interval (6 s) apart held a writer's
-        second answer for 5.5 s, and every later send of the number behind it."""
-        spaced = [pace for pace in paces if pace.burst == 1]
-        now = self._clock.monotonic()
-        start = max([now] + [self._free_at.get((p.limit, p.key), now) for p in spaced])
-        for pace in spaced:
-            self._free_at[(pace.limit, pace.key)] = start + pace.interval * MIN_SPACING
-        if start > now:
-            await self._clock.sleep(start - now)
-
     async def _send(self, claim: _Claim) -> None:
         try:
             # Until the slot itself, not for a delay counted from the claim: the claim's
             # round trip (longer while ingest holds the database) must not shift the send.
             if (early := claim.at - self._clock.monotonic()) > 0:
                 await self._clock.sleep(early)
-            # Spacing first: it may wait most of a customer's interval (WhatsApp: 6 s), unsent.
-            await self._keep_spacing(claim.paces)
+            # Spacing first: it may wait most of a chat's interval (Telegram: 1 s), unsent.
+            await self._spacing.keep(claim.paces)
             if not await self._start(claim):
                 return  # not sent, no outcome: the row is another sender's now, or waits
-            result = await claim.transport.send(replace(claim.message, outbox_id=claim.id))
+            # Held last, right at the call: the waits above bunch sends planned apart.
+            async with self._windows.sending(claim.paces, (claim.priority, claim.at)):
+                result = await claim.transport.send(replace(claim.message, outbox_id=claim.id))
         except RetryLater as error:
             for pace in claim.paces:
                 self._pacer.hold(pace, self._clock.monotonic() + (error.retry_after or 1.0))

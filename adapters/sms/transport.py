@@ -40,15 +40,15 @@ class SmsTransport:
         self._provider = provider
         self._line = line
         self._session = session
-        self._interval = 1.0 / sends_per_second if sends_per_second > 0 else 0.0
+        self._sends_per_second = sends_per_second
 
     def pacing(self, message: OutboundMessage) -> Sequence[Pace]:
         if message.kind is OutboundKind.ACKNOWLEDGE:
             return ()
         paces = [Pace("sms-recipient", f"{self._line.number}:{message.chat_id}",
                       PER_RECIPIENT_INTERVAL)]
-        if self._interval:
-            paces.append(Pace("sms-line", self._line.number, self._interval))
+        if self._sends_per_second > 0:
+            paces.append(Pace.per_second("sms-line", self._line.number, self._sends_per_second))
         return tuple(paces)
 
     def reply_window(self, message: OutboundMessage) -> timedelta | None:

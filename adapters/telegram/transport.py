@@ -49,7 +49,7 @@ class TelegramTransport:
                  platform: Platform = Platform.TELEGRAM) -> None:
         self._bot = bot
         self._channel_key = channel_key
-        self._bot_interval = SAFETY / sends_per_second if sends_per_second > 0 else 0.0
+        self._sends_per_second = sends_per_second
         self._pace_prefix = platform.value
         self._label = platform.value.capitalize()  # "Telegram: …" in the outbox's errors
 
@@ -61,10 +61,10 @@ class TelegramTransport:
                          else f"{self._pace_prefix}-chat",
                          f"{self._channel_key}:{message.chat_id}",
                          GROUP_INTERVAL if is_group else PRIVATE_CHAT_INTERVAL)
-        if not self._bot_interval:
+        if self._sends_per_second <= 0:
             return (chat_pace,)
-        return (Pace(f"{self._pace_prefix}-bot", self._channel_key, self._bot_interval),
-                chat_pace)
+        return (Pace.per_second(f"{self._pace_prefix}-bot", self._channel_key,
+                                self._sends_per_second, safety=SAFETY), chat_pace)
 
     def reply_window(self, message: OutboundMessage) -> None:
         return None  # a bot may write to anyone who has not blocked it

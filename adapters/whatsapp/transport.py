@@ -48,8 +48,8 @@ class WhatsAppTransport:
         if message.kind is OutboundKind.ACKNOWLEDGE:
             return ()
         return (
-            Pace("whatsapp-number", self._phone_number_id,
-                 SAFETY / NUMBER_MESSAGES_PER_SECOND),
+            Pace.per_second("whatsapp-number", self._phone_number_id,
+                            NUMBER_MESSAGES_PER_SECOND, safety=SAFETY),
             Pace("whatsapp-customer", f"{self._phone_number_id}:{message.chat_id}",
                  PAIR_INTERVAL, burst=PAIR_BURST),
         )

@@ -29,7 +29,8 @@ from core.models import (
     Message,
     OutboxItem,
 )
-from core.outbox import MIN_SPACING, OutboxWorker, RetryPolicy, _mark_started
+from core.outbox import OutboxWorker, RetryPolicy, _mark_started
+from core.ratelimit import MIN_SPACING
 from tests.fakes.clock import FakeClock
 from tests.integration.helpers import eventually
 
