@@ -94,7 +94,7 @@ class FaqEmbeddings:
         self._answers = encoder.passages(answers)
         self._question_candidates = question_candidates
         self._answer_candidates = answer_candidates
-        self._memory = memory.for_faq(self._phrases, self._entry_of_row, self._answers) if (
+        self._memory = memory.for_faq(self._phrases, self._entry_of_row) if (
             memory is not None and len(memory.messages)) else None
         self._memory_candidates = memory_candidates
 

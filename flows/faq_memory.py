@@ -4,11 +4,11 @@ Shops' FAQs share topics (delivery time, returns, payment on delivery, warranty,
 hours, discounts), and customers of one shop word them as customers of another do. The
 *memory* (``flows/data/faq_memory.npz``, built by ``tools/faq_memory.py`` from the dev split
 of the FAQ evaluation) holds, per labelled customer message, its sentence vector and the entry
-it asked for (a *donor* entry: its phrasings' and answer's vectors), and the vectors of
+it asked for (a *donor* entry: its phrasings' vectors), and the vectors of
 messages that asked for nothing the shop answers.
 
-For an FAQ, each donor entry is lent to the entry of this FAQ closest to it (phrasings and
-answer together), with a weight that grows with how close their phrasings are: "ارسال چند
+For an FAQ, each donor entry is lent to the entry of this FAQ whose phrasings are closest to
+its own, with a weight that grows with how close their phrasings are: "ارسال چند
 روز طول میکشه" of an electronics shop and "delivery time" of a food shop are one topic, a
 gym's trainer change and a cosmetics shop's damaged item are not. A message is then compared
 with all remembered messages: its nearest ones vote, each for the entry its donor was lent to
@@ -60,7 +60,7 @@ class MemoryComparison:
 class ParaphraseMemory:
     """Donor entries and the labelled messages that asked for them (vectors only)."""
 
-    def __init__(self, *, phrases: np.ndarray, phrase_owner: np.ndarray, answers: np.ndarray,
+    def __init__(self, *, phrases: np.ndarray, phrase_owner: np.ndarray,
                  messages: np.ndarray, message_owner: np.ndarray, message_shop: np.ndarray,
                  shops: np.ndarray) -> None:
         """``phrase_owner[i]`` is the donor entry of phrasing i (donors numbered in the order
@@ -68,7 +68,6 @@ class ParaphraseMemory:
         UNANSWERABLE; ``shops[message_shop[j]]`` the shop it was written for."""
         self.phrases = phrases.astype(np.float32)
         self.phrase_owner = phrase_owner.astype(np.intp)
-        self.answers = answers.astype(np.float32)
         self.messages = messages.astype(np.float32)
         self.message_owner = message_owner.astype(np.intp)
         self.message_shop = message_shop.astype(np.intp)
@@ -80,14 +79,14 @@ class ParaphraseMemory:
         stay: with no message they lend nothing.)"""
         keep = self.shops[self.message_shop] != shop
         return ParaphraseMemory(
-            phrases=self.phrases, phrase_owner=self.phrase_owner, answers=self.answers,
+            phrases=self.phrases, phrase_owner=self.phrase_owner,
             messages=self.messages[keep], message_owner=self.message_owner[keep],
             message_shop=self.message_shop[keep], shops=self.shops)
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> ParaphraseMemory:
         return cls(phrases=arrays["phrases"], phrase_owner=arrays["phrase_owner"],
-                   answers=arrays["answers"], messages=arrays["messages"],
+                   messages=arrays["messages"],
                    message_owner=arrays["message_owner"],
                    message_shop=arrays["message_shop"], shops=arrays["shops"])
 
@@ -95,48 +94,41 @@ class ParaphraseMemory:
         """What ``tools/faq_memory.py`` stores (float16 vectors)."""
         return {"phrases": self.phrases.astype(np.float16),
                 "phrase_owner": self.phrase_owner.astype(np.int16),
-                "answers": self.answers.astype(np.float16),
                 "messages": self.messages.astype(np.float16),
                 "message_owner": self.message_owner.astype(np.int16),
                 "message_shop": self.message_shop.astype(np.int16),
                 "shops": self.shops}
 
-    def for_faq(self, phrases: np.ndarray, phrase_entry: np.ndarray,
-                answers: np.ndarray) -> BorrowedParaphrases:
-        """The memory lent to one FAQ: ``phrases`` its phrasings' vectors (``phrase_entry``
-        their entries, in order) and ``answers`` its entries' answers' vectors."""
+    def for_faq(self, phrases: np.ndarray, phrase_entry: np.ndarray) -> BorrowedParaphrases:
+        """The memory lent to one FAQ: ``phrases`` its phrasings' vectors, ``phrase_entry``
+        their entries (in order)."""
         first_row = np.flatnonzero(np.r_[True, phrase_entry[1:] != phrase_entry[:-1]])
         # Closest pair of phrasings of each FAQ entry and donor entry.
         pairs = phrases @ self.phrases.T
         donor_first = np.flatnonzero(np.r_[True, self.phrase_owner[1:] != self.phrase_owner[:-1]])
         closest = np.maximum.reduceat(np.maximum.reduceat(pairs, first_row, axis=0),
                                       donor_first, axis=1)
-        closeness = closest + answers @ self.answers.T
-        lent_to = np.argmax(closeness, axis=0)
-        phrase_closeness = closest[lent_to, np.arange(closest.shape[1])]
-        weight = np.clip((phrase_closeness - LEND_FROM) / (LEND_FULLY - LEND_FROM), 0.0, 1.0)
-        answered = self.message_owner != UNANSWERABLE
-        owner = np.where(answered, self.message_owner, 0)
-        return BorrowedParaphrases(
-            messages=self.messages,
-            entry=np.where(answered, lent_to[owner], -1),
-            weight=np.where(answered, weight[owner], 0.0),
-            entries=len(answers),
-        )
+        best = closest.max(axis=0)
+        weight = np.clip((best - LEND_FROM) / (LEND_FULLY - LEND_FROM), 0.0, 1.0)
+        # Two entries phrased alike are alike to every donor: each gets the donor's messages.
+        lend = np.where(closest >= best, weight, 0.0).T
+        return BorrowedParaphrases(messages=self.messages, owner=self.message_owner, lend=lend)
 
 
 class BorrowedParaphrases:
-    """The remembered messages as one FAQ sees them: each lent to an entry with a weight."""
+    """The remembered messages as one FAQ sees them: each donor entry lent, with a weight, to
+    the entry of this FAQ closest to it (to each of them when several are)."""
 
-    def __init__(self, *, messages: np.ndarray, entry: np.ndarray, weight: np.ndarray,
-                 entries: int) -> None:
+    def __init__(self, *, messages: np.ndarray, owner: np.ndarray, lend: np.ndarray) -> None:
+        """``owner[j]``: message j's donor entry or UNANSWERABLE; ``lend[d, e]``: the weight
+        with which donor d is lent to entry e (0 when it is not)."""
         self._messages = messages
-        self._entry = entry  # -1 when the message asked for nothing
-        self._weight = weight
-        self._entries = entries
-        lent = weight > 0
-        self._lent_rows = np.flatnonzero(lent)
-        self._lent_entry = entry[lent]
+        self._owner = owner
+        self._lend = lend
+        self._lent_to = lend > 0
+        lends = (owner != UNANSWERABLE) & self._lent_to.any(axis=1)[owner.clip(0)]
+        self._lending_rows = np.flatnonzero(lends)
+        self._lending_owner = owner[lends]
 
     def compare(self, message: np.ndarray) -> MemoryComparison:
         cosines = self._messages @ message
@@ -144,13 +136,14 @@ class BorrowedParaphrases:
         top = float(cosines[nearest].max())
         votes = np.exp((cosines[nearest] - top) / VOTE_TEMPERATURE)
         votes /= votes.sum()
-        vote = np.zeros(self._entries)
-        lent = self._entry[nearest] >= 0
-        np.add.at(vote, self._entry[nearest][lent], (votes * self._weight[nearest])[lent])
-        gap = np.full(self._entries, FARTHEST_GAP)
-        np.maximum.at(gap, self._lent_entry, cosines[self._lent_rows] - top)
-        return MemoryComparison(vote=vote, gap=np.maximum(gap, FARTHEST_GAP),
-                                unanswerable=float(votes[self._entry[nearest] < 0].sum()))
+        asked = self._owner[nearest] != UNANSWERABLE
+        by_donor = np.zeros(len(self._lend))
+        np.add.at(by_donor, self._owner[nearest][asked], votes[asked])
+        closest_by_donor = np.full(len(self._lend), FARTHEST_GAP)
+        np.maximum.at(closest_by_donor, self._lending_owner, cosines[self._lending_rows] - top)
+        gap = np.where(self._lent_to, closest_by_donor[:, None], FARTHEST_GAP).max(axis=0)
+        return MemoryComparison(vote=by_donor @ self._lend, gap=gap,
+                                unanswerable=float(votes[~asked].sum()))
 
 
 @lru_cache(maxsize=1)

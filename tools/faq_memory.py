@@ -5,7 +5,7 @@
 
 ``tools/faq_train.py`` runs this too (before training, so that the model learns from the
 memory it ships with). The memory (``flows.faq_memory``) holds every dev shop's FAQ entries as
-donors (their phrasings' and answer's vectors) and the vectors of the dev messages that asked
+donors (their phrasings' vectors) and the vectors of the dev messages that asked
 for an entry or for nothing the shop answers (``none``), each with its entry and shop. Only
 vectors are stored, as float16.
 
@@ -50,17 +50,17 @@ def memory_shops(data: Path) -> dict[str, list[Path]]:
 
 
 def build(data: Path, encoder: SentenceEncoder) -> ParaphraseMemory:
-    phrases, phrase_owner, answers = [], [], []
+    phrases: list[np.ndarray] = []
+    phrase_owner: list[int] = []
     messages, message_owner, message_shop = [], [], []
     shops = memory_shops(data)
     for shop_number, (shop, files) in enumerate(shops.items()):
         donor_of: dict[str, int] = {}
         for entry in load_faq(data / shop / "faq.yaml"):
-            donor_of[entry.id] = len(answers)
+            donor_of[entry.id] = len(donor_of)
             for text in (entry.question, *entry.alternatives):
                 phrases.append(encoder.query(normalize(text)))
                 phrase_owner.append(donor_of[entry.id])
-            answers.append(encoder.passage(normalize(entry.answer)))
         for path in files:
             with path.open(encoding="utf-8", newline="") as file:
                 rows = csv.DictReader((line for line in file if not line.startswith("#")),
@@ -74,7 +74,7 @@ def build(data: Path, encoder: SentenceEncoder) -> ParaphraseMemory:
                     message_shop.append(shop_number)
     return ParaphraseMemory(
         phrases=np.stack(phrases), phrase_owner=np.array(phrase_owner),
-        answers=np.stack(answers), messages=np.stack(messages),
+        messages=np.stack(messages),
         message_owner=np.array(message_owner), message_shop=np.array(message_shop),
         shops=np.array(list(shops)))
 
@@ -91,7 +91,7 @@ def main() -> None:
     memory = build(EVAL, encoder)
     write(memory)
     print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(memory.messages)} messages, "
-          f"{len(memory.answers)} donor entries of {', '.join(memory.shops)}")
+          f"{len(memory.phrases)} donor phrasings of {', '.join(memory.shops)}")
 
 
 if __name__ == "__main__":
