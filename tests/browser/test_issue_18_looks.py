@@ -4,9 +4,11 @@ and an empty chart that says so; screenshots at 1366 px and 390 px of each page.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from playwright.async_api import expect
 
 from core.clock import utcnow
 from core.formats import format_jalali_numeric
@@ -52,8 +54,9 @@ async def test_profile_people_inbox_conversation_and_kpis(browser, server):
     await page.goto(f"{server.base}/")
     row = page.locator(f'.conversation-row[data-conversation-id="{conversation.id}"]')
     await row.locator(".turn-us").wait_for(timeout=wait_ms(5))
-    icon = await row.locator(".platform").evaluate("e => getComputedStyle(e).backgroundImage")
-    assert icon.startswith('url("data:image/svg+xml')
+    # Retried until it holds: the row may be swapped by a live refresh between two round trips.
+    await expect(row.locator(".platform")).to_have_css(
+        "background-image", re.compile(r'^url\("data:image/svg\+xml'))
     search = page.locator("#search")
     assert await search.evaluate("e => getComputedStyle(e).direction") == "rtl"
     assert await page.locator('link[rel="icon"]').count() == 1
