@@ -182,8 +182,6 @@ class _IndexedEntry:
     entry: FaqEntry
     phrase_texts: tuple[str, ...]  # question, then alternatives
     phrases: tuple[_Phrase | None, ...]  # as matching words; None when it has none
-    words: frozenset[str]  # of all its phrases
-    answer_words: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +195,36 @@ class _Scored:
     answer_share: float  # share of the customer's words (by weight) its answer holds
     phrase: int  # the phrasing the customer said most of
     words: tuple[str, ...]  # the customer's content words found in the entry's phrasings
+
+
+@dataclass(frozen=True, slots=True)
+class _MessageWords:
+    """What scoring an entry needs of a message, worked out once for all its candidates."""
+
+    said: list[_SaidWord]
+    heard: dict[str, float]  # FAQ word -> best quality any said word matches it with
+    # Per said word: entry index -> the best quality it matches the entry's phrasings' words
+    # (or its answer's) with; entries it matches nothing of are absent.
+    in_questions: list[dict[int, float]]
+    in_answers: list[dict[int, float]]
+    topical: list[bool]  # per said word: a content word the FAQ knows
+    said_weight: float
+    topic_weight: float  # the weightiest topical word's weight
+
+    @classmethod
+    def of(cls, said: list[_SaidWord], heard: dict[str, float],
+           entries_using: dict[str, set[int]], answers_using: dict[str, set[int]]
+           ) -> _MessageWords:
+        topical = [bool(said_word.matches) and _is_content_word(said_word) for said_word in said]
+        return cls(
+            said=said, heard=heard,
+            in_questions=_matches_by_entry(said, entries_using),
+            in_answers=_matches_by_entry(said, answers_using),
+            topical=topical,
+            said_weight=sum(said_word.weight for said_word in said),
+            topic_weight=max((said_word.weight for said_word, is_topical in zip(
+                said, topical, strict=True) if is_topical), default=0.0),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,10 +279,11 @@ class FaqIndex:
             for words in phrases:
                 for word in words:
                     self._entries_using.setdefault(word, set()).add(index)
-        answering: dict[str, int] = {}
-        for words in answer_words_by_entry:
+        self._answers_using: dict[str, set[int]] = {}
+        for index, words in enumerate(answer_words_by_entry):
             for word in words:
-                answering[word] = answering.get(word, 0) + 1
+                self._answers_using.setdefault(word, set()).add(index)
+        answering = {word: len(using) for word, using in self._answers_using.items()}
         # In the FAQ's order, not a set's: ties between FAQ words are then broken the same way
         # in every process (a set's order changes with Python's hash seed).
         forms_by_word = {
@@ -272,10 +301,8 @@ class FaqIndex:
             if word not in self._weights
         }
         self._entries = tuple(
-            self._indexed_entry(entry, phrases, answer_words)
-            for entry, phrases, answer_words in zip(
-                entries, words_by_entry, answer_words_by_entry, strict=True
-            )
+            self._indexed_entry(entry, phrases)
+            for entry, phrases in zip(entries, words_by_entry, strict=True)
         )
         self._vocabulary = tuple(self._weights)
         self._typo_candidates = tuple(w for w in self._vocabulary if len(w) >= FUZZY_MIN_LENGTH)
@@ -392,7 +419,8 @@ class FaqIndex:
             nominated |= set(encoded.nominated) & self._matchable
         if not nominated:
             return []
-        scored = {index: self._entry_score(index, said, heard) for index in nominated}
+        message = _MessageWords.of(said, heard, self._entries_using, self._answers_using)
+        scored = {index: self._entry_score(index, message) for index in nominated}
         best_lexical = max(s.score for s in scored.values())
         candidates = []
         for index in sorted(nominated):
@@ -421,14 +449,11 @@ class FaqIndex:
         assert self._encoder is not None and self._encoder_index is not None  # nosec B101 # narrows a type for the checker; not a check of input
         return self._encoder_index.compare(self._encoder.query(encoder_text(text)))
 
-    def _indexed_entry(self, entry: FaqEntry, phrases: list[tuple[str, ...]],
-                       answer_words: tuple[str, ...]) -> _IndexedEntry:
+    def _indexed_entry(self, entry: FaqEntry, phrases: list[tuple[str, ...]]) -> _IndexedEntry:
         return _IndexedEntry(
             entry=entry,
             phrase_texts=(entry.question, *entry.alternatives),
             phrases=tuple(self._phrase(words) if words else None for words in phrases),
-            words=frozenset(word for words in phrases for word in words),
-            answer_words=frozenset(answer_words),
         )
 
     def _phrase(self, words: tuple[str, ...]) -> _Phrase:
@@ -518,47 +543,40 @@ class FaqIndex:
         )
         return ((word, ratio / 100 - FUZZY_PENALTY) for word, ratio, _ in found)
 
-    def _entry_score(self, index: int, said: list[_SaidWord], heard: dict[str, float]
-                     ) -> _Scored:
+    def _entry_score(self, index: int, message: _MessageWords) -> _Scored:
         entry = self._entries[index]
         # Recall against the closest single phrasing; precision against everything the entry
         # says, since a customer may mix the words of its question and of an alternative.
         recalls = [
-            sum(weight * heard.get(word, 0.0) for word, weight in
+            sum(weight * message.heard.get(word, 0.0) for word, weight in
                 zip(phrase.words, phrase.weights, strict=True)) / phrase.total_weight
             if phrase is not None else -1.0
             for phrase in entry.phrases
         ]
         closest = max(range(len(recalls)), key=recalls.__getitem__)
         recall = max(recalls[closest], 0.0)
-        # A said word matches a few FAQ words at most: those are looked up in the entry,
-        # rather than each of the entry's words in them.
-        in_question = [_best_match(said_word.matches, entry.words) for said_word in said]
-        in_answer = [_best_match(said_word.matches, entry.answer_words) for said_word in said]
-        explained = [
-            max(asked, ANSWER_MATCH_SHARE * answered)
-            for asked, answered in zip(in_question, in_answer, strict=True)
-        ]
-        said_weight = sum(said_word.weight for said_word in said)
-        precision = sum(
-            said_word.weight * quality for said_word, quality in zip(said, explained, strict=True)
-        ) / said_weight
-        answer_share = sum(
-            said_word.weight * quality for said_word, quality in zip(said, in_answer, strict=True)
-        ) / said_weight
-        topic_weight = max((said_word.weight for said_word in said
-                            if said_word.matches and _is_content_word(said_word)), default=0.0)
-        topic = max((said_word.weight * quality / topic_weight
-                     for said_word, quality in zip(said, in_question, strict=True)
-                     if said_word.matches and _is_content_word(said_word)), default=0.0)
-        key_words = sum(_is_key_word(said_word, quality) for said_word, quality in
-                        zip(said, in_question, strict=True))
-        key_words_in_answer = sum(
-            _is_key_word(said_word, answered) and not _is_key_word(said_word, asked)
-            for said_word, asked, answered in zip(said, in_question, in_answer, strict=True)
-        )
-        words = tuple(said_word.text for said_word, quality in zip(said, in_question, strict=True)
-                      if _is_key_word(said_word, quality))
+        # One pass over the customer's words; a word this entry matches nothing of adds nothing.
+        explained_weight = answered_weight = topic = 0.0
+        key_words = key_words_in_answer = 0
+        words = []
+        for said_word, topical, found_asked, found_answered in zip(
+                message.said, message.topical, message.in_questions, message.in_answers,
+                strict=True):
+            asked = found_asked.get(index, 0.0)
+            answered = found_answered.get(index, 0.0)
+            if not asked and not answered:
+                continue
+            explained_weight += said_word.weight * max(asked, ANSWER_MATCH_SHARE * answered)
+            answered_weight += said_word.weight * answered
+            if topical:
+                topic = max(topic, said_word.weight * asked / message.topic_weight)
+            if _is_key_word(said_word, asked):
+                key_words += 1
+                words.append(said_word.text)
+            elif _is_key_word(said_word, answered):
+                key_words_in_answer += 1
+        precision = explained_weight / message.said_weight
+        answer_share = answered_weight / message.said_weight
         if recall == 0 or precision == 0:
             return _Scored(index=index, score=0.0, key_words=0, key_words_in_answer=0,
                            precision=precision, topic=0.0, answer_share=answer_share,
@@ -566,7 +584,8 @@ class FaqIndex:
         score = 2 * precision * recall / (precision + recall)
         return _Scored(index=index, score=score, key_words=key_words,
                        key_words_in_answer=key_words_in_answer, precision=precision,
-                       topic=topic, answer_share=answer_share, phrase=closest, words=words)
+                       topic=topic, answer_share=answer_share, phrase=closest,
+                       words=tuple(words))
 
 
 def _is_content_word(said_word: _SaidWord) -> bool:
@@ -586,8 +605,20 @@ def _is_key_word(said_word: _SaidWord, quality: float) -> bool:
     return said_word.weight > FUNCTION_WORD_WEIGHT and round(quality, 6) >= KEY_WORD_MATCH
 
 
-def _best_match(matches: dict[str, float], words: frozenset[str]) -> float:
-    return max((quality for word, quality in matches.items() if word in words), default=0.0)
+def _matches_by_entry(said: list[_SaidWord], entries_using: dict[str, set[int]]
+                      ) -> list[dict[int, float]]:
+    """Per said word, the best quality it matches each entry's words with (entries it matches
+    nothing of left out). Looked up once per message through the FAQ's word index: a said word
+    matches a few FAQ words at most, and each of those names its entries."""
+    found_by_word = []
+    for said_word in said:
+        found: dict[int, float] = {}
+        for word, quality in said_word.matches.items():
+            for index in entries_using.get(word, ()):
+                if quality > found.get(index, 0.0):
+                    found[index] = quality
+        found_by_word.append(found)
+    return found_by_word
 
 
 def _keep_best(matches: dict[str, float], word: str, quality: float) -> None:

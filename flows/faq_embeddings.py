@@ -87,6 +87,7 @@ class FaqEmbeddings:
             [i for i, entry in enumerate(phrases) for _ in entry], dtype=np.intp)
         self._first_row = np.array(
             [0, *np.cumsum([len(entry) for entry in phrases])[:-1]], dtype=np.intp)
+        self._row_in_entry = np.arange(len(texts)) - self._first_row[self._entry_of_row]
         self._phrases = encoder.queries(texts)
         self._mean = self._phrases.mean(axis=0)
         centered = self._phrases - self._mean
@@ -101,10 +102,10 @@ class FaqEmbeddings:
     def compare(self, message: np.ndarray) -> MessageComparison:
         rows = self._phrases @ message
         by_entry = np.maximum.reduceat(rows, self._first_row)
-        closest = np.array([
-            int(np.argmax(rows[start:end])) for start, end in
-            zip(self._first_row, [*self._first_row[1:], len(rows)], strict=True)
-        ])
+        # Each entry's closest phrasing: the first of its rows holding its best.
+        closest = np.minimum.reduceat(
+            np.where(rows == by_entry[self._entry_of_row], self._row_in_entry, len(rows)),
+            self._first_row)
         centered_message = message - self._mean
         centered_message /= max(float(np.linalg.norm(centered_message)), 1e-6)
         centered = np.maximum.reduceat(self._centered @ centered_message, self._first_row)

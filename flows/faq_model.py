@@ -104,14 +104,7 @@ def ranking_rows(candidates: Sequence[CandidateEvidence], hybrid: bool) -> list[
     other shops' customers say (``memory_features``)."""
     own = [ranking_features(evidence, hybrid) for evidence in candidates]
     columns = LEADS[hybrid]
-    # Per column the best two values: the best other candidate's is the best, or for the
-    # candidate holding the best, the second best (0 when it is alone).
-    best_others = []
-    for c in columns:
-        values = [row[c] for row in own]
-        holder = max(range(len(values)), key=values.__getitem__)
-        second = max((v for i, v in enumerate(values) if i != holder), default=0.0)
-        best_others.append((holder, values[holder], second))
+    best_others = [_best_two([row[c] for row in own]) for c in columns]
     rows = [
         [*row, *(row[c] - (second if index == holder else best)
                  for c, (holder, best, second) in zip(columns, best_others, strict=True))]
@@ -120,10 +113,18 @@ def ranking_rows(candidates: Sequence[CandidateEvidence], hybrid: bool) -> list[
     if not hybrid:
         return rows
     votes = [evidence.memory_vote or 0.0 for evidence in candidates]
-    return [[*row, *memory_features(evidence, vote - max(
-                (v for i, v in enumerate(votes) if i != index), default=0.0))]
+    holder, best, second = _best_two(votes)
+    return [[*row, *memory_features(evidence, vote - (second if index == holder else best))]
             for index, (row, evidence, vote) in enumerate(zip(rows, candidates, votes,
                                                               strict=True))]
+
+
+def _best_two(values: Sequence[float]) -> tuple[int, float, float]:
+    """Where the best value is, the best, and the best of the others (0 when it is alone):
+    the best other candidate's value is the best, or for the candidate holding it the second."""
+    holder = max(range(len(values)), key=values.__getitem__)
+    second = max((v for i, v in enumerate(values) if i != holder), default=0.0)
+    return holder, values[holder], second
 
 
 # Where the memory's features start in a hybrid ranking row (after 15 own and 5 leads): the
