@@ -459,7 +459,6 @@ class OutboxWorker:
                 return  # not sent, no outcome: the row is another sender's now, or waits
             # Held last, right at the call: the waits above bunch sends planned apart.
             async with self._windows.sending(claim.paces, (claim.priority, claim.at)):
-                await self._spacing.at_call(claim.paces)
                 result = await claim.transport.send(replace(claim.message, outbox_id=claim.id))
         except RetryLater as error:
             for pace in claim.paces:

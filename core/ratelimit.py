@@ -135,7 +135,6 @@ class Spacing:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._free_at: dict[_Slot, float] = {}
-        self._next_call: dict[_Slot, float] = {}
 
     async def keep(self, paces: Sequence[Pace]) -> None:
         spaced = [pace for pace in paces if pace.burst == 1 and not pace.per_window]
@@ -146,22 +145,8 @@ class Spacing:
         if start > now:
             await self._clock.sleep(start - now)
 
-    async def at_call(self, paces: Sequence[Pace]) -> None:
-        """Right before the send is handed to the platform: `keep` waited from when the
-        previous send's own wait ended, and a database round trip or a busy event loop may
-        have delayed that one's call more than this one's; the gap the platform sees is kept
-        here, between the calls themselves (a few milliseconds at most to wait)."""
-        spaced = [pace for pace in paces if pace.burst == 1 and not pace.per_window]
-        now = self._clock.monotonic()
-        start = max([now] + [self._next_call.get((p.limit, p.key), now) for p in spaced])
-        for pace in spaced:  # taken before waiting: the sends behind it queue in turn
-            self._next_call[(pace.limit, pace.key)] = start + pace.interval * MIN_SPACING
-        if start > now:
-            await self._clock.sleep(start - now)
-
     def prune(self, now: float) -> None:
         self._free_at = {slot: at for slot, at in self._free_at.items() if at > now}
-        self._next_call = {slot: at for slot, at in self._next_call.items() if at > now}
 
 
 @dataclass(slots=True)
