@@ -17,17 +17,15 @@ saw.
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.faq_eval import load_faq  # noqa: E402
+from bench.faq_eval import load_cases, load_faq, split_files  # noqa: E402
 from core.text import normalize  # noqa: E402
 from flows.encoder import SentenceEncoder, shared_encoder  # noqa: E402
 from flows.faq import encoder_text  # noqa: E402
@@ -39,14 +37,10 @@ OUTPUT = ROOT / "flows" / "data" / MEMORY_FILE
 
 def memory_shops(data: Path) -> dict[str, list[Path]]:
     """The dev shops whose files the memory is built from: none with a test file."""
-    splits = yaml.safe_load((data / "splits.yaml").read_text(encoding="utf-8"))
-    tested = {name.split("/")[0] for name in splits["test"]}
-    shops: dict[str, list[Path]] = {}
-    for name in splits["dev"]:
-        shop = name.split("/")[0]
-        if shop not in tested and (data / f"{name}.tsv").exists():
-            shops.setdefault(shop, []).append(data / f"{name}.tsv")
-    return shops
+    tested = set(split_files(data, "test"))
+    shops = {shop: [path for path in files if path.exists()]
+             for shop, files in split_files(data, "dev").items() if shop not in tested}
+    return {shop: files for shop, files in shops.items() if files}
 
 
 def build(data: Path, encoder: SentenceEncoder) -> ParaphraseMemory:
@@ -62,16 +56,12 @@ def build(data: Path, encoder: SentenceEncoder) -> ParaphraseMemory:
                 phrases.append(encoder.query(normalize(text)))
                 phrase_owner.append(donor_of[entry.id])
         for path in files:
-            with path.open(encoding="utf-8", newline="") as file:
-                rows = csv.DictReader((line for line in file if not line.startswith("#")),
-                                      delimiter="\t", quoting=csv.QUOTE_NONE)
-                for row in rows:
-                    expected = row["expected"].strip()
-                    if expected != "none" and expected not in donor_of:
-                        continue  # order, handoff, small talk: the intents take them
-                    messages.append(encoder.query(encoder_text(row["question"])))
-                    message_owner.append(donor_of.get(expected, UNANSWERABLE))
-                    message_shop.append(shop_number)
+            for case in load_cases(path):
+                if case.expected != "none" and case.expected not in donor_of:
+                    continue  # order, handoff, small talk: the intents take them
+                messages.append(encoder.query(encoder_text(case.question)))
+                message_owner.append(donor_of.get(case.expected, UNANSWERABLE))
+                message_shop.append(shop_number)
     return ParaphraseMemory(
         phrases=np.stack(phrases), phrase_owner=np.array(phrase_owner),
         messages=np.stack(messages),
