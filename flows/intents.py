@@ -170,7 +170,8 @@ SMALL_TALK_PHRASES = {
         "salam", "slm", "salaam", "alo", "dorood", "dorud", "vaght bekheir", "vaght bekheyr",
         "vakht bekheir", "vaghtetoon bekheir", "sobh bekheir", "shab bekheir", "khaste nabashid",
         "khaste nabashin", "hi", "hello", "hey", "hii", "good morning", "good evening",
-        "عرض ادب و احترام", "ارادت", "عرض ارادت",
+        "عرض ادب و احترام", "ارادت", "عرض ارادت", "با سلام", "با سلام و احترام",
+        "با سلام و عرض ادب", "سلم", "سلا م",
     ),
     HOW_ARE_YOU: (
         "خوبی", "خوبید", "خوبین", "خوب هستید", "خوبید شما", "چطوری", "چطورید", "چطورین",
@@ -178,7 +179,9 @@ SMALL_TALK_PHRASES = {
         "چه خبر", "چخبر", "چه خبرا", "در چه حالی", "کجایی",
         "khubi", "khoobi", "khubin", "khoobin", "khubid", "khoobid", "chetori", "chetorin",
         "halet chetore", "haletoon chetore", "che khabar", "chekhabar", "how are you",
-        "how r u", "whats up", "what's up",
+        "how r u", "whats up", "what's up", "حال شما خوبه", "حالت خوبه", "خوش میگذره",
+        "hale shoma chetore", "hale shoma khube", "halet khube", "haletoon khube",
+        "che khabara", "khosh migzare",
     ),
     THANKS: (
         "مرسی", "ممنون", "ممنونم", "ممنونیم", "متشکرم", "متشکر", "مچکرم", "مچکر", "تشکر",
@@ -193,18 +196,21 @@ SMALL_TALK_PHRASES = {
         "mersi", "merci", "mrc", "mamnoon", "mamnun", "mamnoonam", "mamnunam", "motshakeram",
         "moteshakeram", "sepas", "dastet dard nakone", "dastetoon dard nakone", "ghorbanet",
         "thanks", "thank you", "thx", "tnx", "ty", "thank u", "thanks a lot",
+        "مرصی", "قربونت برم", "قربون دستت", "کمک کردین", "کمک کردید", "کمک کردی",
+        "از لطف شما", "lotf krdin", "lotf krdid", "komak kardin", "komak kardid",
     ),
     BYE: (
         "خداحافظ", "خدافظ", "خداحافظی", "خدانگهدار", "خدا نگهدار", "بای", "بای بای", "فعلا",
         "شب خوش", "روز خوش", "روزتون خوش", "بدرود", "فعلا خداحافظ", "تا بعد",
         "khodafez", "khodahafez", "khodahafes", "bye", "bye bye", "bb", "felan", "see you",
         "goodbye", "ruzetun khosh", "rozeton khosh", "shab khosh", "khodanegahdar",
+        "روز خوبی داشته باشید", "روز خوبی داشته باشین", "روزخوبی داشته باشید", "ruzet khosh",
     ),
     COMPLIMENT: (
         "عالی", "عالیه", "عالی بود", "خیلی خوب", "خوبه", "خوب بود", "دمتون گرم", "دمت گرم",
         "ایول", "ایولا", "آفرین", "احسنت", "بهترینید", "بهترین", "کارتون درسته", "کارتون عالیه",
         "گل کاشتید", "نایس", "محشر", "محشره", "چه خوب", "چقدر خوب", "خیلی هم خوب", "گلی",
-        "گلید", "عزیزی", "ماهید", "ماهی",
+        "گلید", "عزیزی", "ماهید", "ماهی", "باحالی", "باحالین", "باحالید",
         "aali", "ali", "ali bood", "damet garm", "dametoon garm", "eyval", "afarin", "mahshar",
         "great", "awesome", "nice", "perfect", "good job", "cool", "amazing", "excellent",
     ),
@@ -227,7 +233,7 @@ _SMALL_TALK_FILLERS = frozenset("""
     رفیق خانوم
     jan joon jun aziz azizam kheili khyli kheyli kili kheily kheili ham shoma azatoon az va
     admin so very much lot a you too again all dear for your help rahnamayi rahnamaei lotfetoon
-    agha aqa khanom dadash abji rafigh dada
+    agha aqa khanom dadash abji rafigh dada ziad rahnamaeetoon rahnamayitoon rahnamaeitoon
 """.split())
 _SMALL_TALK_EMOJI = {
     "😂": LAUGHTER, "🤣": LAUGHTER, "😅": LAUGHTER, "😆": LAUGHTER, "😁": LAUGHTER,
@@ -291,6 +297,26 @@ _BOT_QUESTION_RE = re.compile(
     r"(?:are\syou|r\su)\s(?:a\s)?(?:bot|robot|human|real)"
 )
 _BOT_QUESTION_WORDS = 8
+# Chatter that asks nothing of the shop: the bot's name, a joke, whether it is a person or a
+# machine, boredom, the weather, a holiday's wishes. Answered like "are you a bot?" (what the
+# bot is, and a person on offer) in a short message; never FAQ choices.
+_CHATTER_RE = re.compile(
+    r"(?<!\S)(?:(?:یه|یک)\s)?جوک\s?(?:بگو|بگین|بگید|بلدی|بلدین)|joke\s?(?:bego|begin|begid)|"
+    r"tell\sme\sa\sjoke|(?<!\S)اسمت(?:ون)?\s?(?:چیه|چیست)|esmet\s?chie|"
+    r"what(?:'s|\sis)\syour\sname|"
+    r"(?<!\S)(?:آدمی|ادمی|انسانی|(?:آدم|ادم|انسان)\s(?:هستی|هستید|هستین))\s(?:یا|و\sیا)\s"
+    r"(?:ربات|روبات|ماشین|بات)|(?:adami|ensani|(?:adam|ensan)\s(?:hasti|hastid|hastin))\s"
+    r"ya\s(?:robot|bot|mashin)|"
+    r"(?<!\S)حوصل(?:م|ه\s?ام|مون)\s?سر\s?رفته|hoselam\s?sar\s?rafte|"
+    r"(?<!\S)هوا(?:ی)?(?:\s\S+){0,2}\s(?:امروز\s|الان\s|اونجا\s)?(?:چطوره|چطوریه)|"
+    r"hava(?:ye)?(?:\s\S+){0,2}\s(?:emruz\s|alan\s)?chetore"
+)
+# "عید شما مبارک", "عید نوروز بر شما و همکاران گرامی مبارک باد": wishes, not a question.
+_WISHES_RE = re.compile(
+    r"(?<!\S)(?:عید|عیدتون|عیدت|نوروز|سال\sنو|یلدا|eid|eyd|eydetun|norooz|nowruz)(?!\S)"
+    r"(?:\s\S+){0,6}\s(?:مبارک|mobarak)(?:\sباد|\sباشه)?[\s!.🌹💐🌸]*$"
+)
+_CHATTER_WORDS = 10
 
 
 def small_talk(text: str | None) -> str | None:
@@ -302,6 +328,10 @@ def small_talk(text: str | None) -> str | None:
     words = said_.split()
     if len(words) <= _BOT_QUESTION_WORDS and _BOT_QUESTION_RE.search(said_):
         return BOT
+    if len(words) <= _CHATTER_WORDS and _CHATTER_RE.search(said_):
+        return BOT
+    if len(words) <= _CHATTER_WORDS and _WISHES_RE.search(said_):
+        return GREETING
     kinds: set[str] = set()
     position = 0
     while position < len(words):
@@ -362,7 +392,7 @@ _TALK_WITH = re.compile(
     r"chat\s?(?:konam|kardan)|talk|speak|chat)(?!\S)"
 )
 _CONNECT_OR_CALL = re.compile(
-    r"(?<!\S)(?:وصلم\s?کن(?:ید|ین)?|وصل\s?کن(?:ید|ین)\s?به|به\s\S+\s?وصل\s?کن|وصل\s?بشم|وصل\s?شم|"
+    r"(?<!\S)(?:وصلم\s?کن(?:ید|ین)?|وصل\s?کن(?:ید|ین)\s?به|به\s(?:\S+\s){1,3}?وصل\s?کن(?:ید|ین)?|وصل\s?بشم|وصل\s?شم|"
     r"باهام\s?تماس|بهم\s?زنگ|با\s?(?:من|بنده)\s(?:\S+\s)?تماس|به\s?(?:من|بنده)\s?زنگ|منو\s?وصل|"
     r"متصل\s?(?:کنید|کن|کنین|نمایید|بشم|شوم)|ارجاع\s?(?:بدید|دهید|بدین|بده|کنید|نمایید)|"
     r"vaslam\s?kon(?:id|in)?|vasl\s?kon(?:id|in)|baham\s?tamas|behem\s?zang|"
@@ -376,6 +406,29 @@ _SHORT_REQUEST = re.compile(
     r"tamas\s?begir(?:id|in)?|zang\s?b?e?zan(?:id|in)?|(?:kasi|yeki)\shast|anyone\sthere)(?!\S)"
 )
 _SHORT_REQUEST_WORDS = 5
+# "با مدیرتون کار دارم", "مسئول فروش رو میخوام": someone of the shop by their role, wanted.
+_ROLES = (r"(?:مدیر|مسئول|مسیول|مسوول|کارشناس|اپراتور|پشتیبان|فروشنده|modir|masool|masoul|masul|"
+          r"karshenas|operator|poshtiban)\S*")
+_ROLE_WANTED = re.compile(
+    rf"(?<!\S)(?:با|ba)\s(?:\S+\s){{0,2}}?{_ROLES}\s(?:\S+\s){{0,2}}?"
+    r"(?:کار\s?دارم|کار\s?داشتم|kar\s?daram|kar\s?dashtam)(?!\S)|"
+    rf"(?<!\S){_ROLES}\s(?:\S+\s){{0,2}}?(?:رو|را|ro)\s(?:میخوام|میخواهم|میخواستم|mikham)(?!\S)"
+)
+# "میشه زنگ بزنین؟", "یکی تلفنی باهام صحبت کنه": a call or a talk asked for, at any length.
+_CALL_ME = re.compile(
+    r"(?<!\S)(?:میشه|میشود|لطفا|mishe|lotfan)\s(?:\S+\s)?(?:زنگ\s?بزنین|زنگ\s?بزنید|"
+    r"تماس\s?بگیرین|تماس\s?بگیرید|zang\s?bezanin|zang\s?bezanid|tamas\s?begirin|"
+    r"tamas\s?begirid)(?!\S)|"
+    r"(?<!\S)(?:یکی|یه\sنفر|یک\sنفر|کسی|yeki|ye\snafar)\s(?:\S+\s){0,2}?(?:باهام|با\sمن|baham|"
+    r"ba\sman)\s(?:\S+\s)?(?:صحبت\s?کنه|حرف\s?بزنه|تماس\s?بگیره|sohbat\s?kone|harf\s?bezane)"
+    r"(?!\S)"
+)
+# A complaint that asks the shop to deal with it ("همین الان رسیدگی کنید", "خواستار رسیدگی
+# فوری هستم"): a person's job, not an FAQ answer.
+_DEAL_WITH_IT = re.compile(
+    r"(?<!\S)(?:رسیدگی\s?(?:کنین|کنید|کنه|کن|بشه|شود|نمایید|فرمایید)|خواستار\sرسیدگی|"
+    r"residegi\s?(?:konin|konid|kone|beshe))(?!\S)"
+)
 # "یه کارشناس بیاد جواب بده", "یکی از همکاران تماس بگیرند": someone of the shop, and what
 # they should do.
 _ANSWER_OR_CALL = (r"جواب\s?بده|جواب\s?بدن|جواب\s?بدهد|تماس\s?بگیر(?:ه|د|ند|ن)|"
@@ -405,7 +458,9 @@ def asks_for_a_person(text: str | None, owner_phrases: tuple[str, ...] = ()) -> 
         return True
     said_ = _one_spelling(_held_once(said(text)))
     if (_PERSON_NOUNS.search(said_) or _TALK_WITH.search(said_)
-            or _CONNECT_OR_CALL.search(said_) or _SOMEONE_SHOULD.search(said_)):
+            or _CONNECT_OR_CALL.search(said_) or _SOMEONE_SHOULD.search(said_)
+            or _ROLE_WANTED.search(said_) or _CALL_ME.search(said_)
+            or _DEAL_WITH_IT.search(said_)):
         return True
     words = said_.split()
     if len(words) <= _SHORT_REQUEST_WORDS and _SHORT_REQUEST.search(said_):
@@ -416,12 +471,14 @@ def asks_for_a_person(text: str | None, owner_phrases: tuple[str, ...] = ()) -> 
 # --- Orders --------------------------------------------------------------------------------
 # Words that make a number in the message an order number ("سفارش ۴۵۶۷۸ کجاست؟").
 _ORDER_WORDS_RE = re.compile(
-    r"(?<!\S)(?:سفارش|پیگیری|رهگیری|مرسوله|بسته|فاکتور|خرید|order|track|sefaresh|sefarsh|"
-    r"sfaresh|peygiri|peigiri|paygiri|rahgiri|marsoole|kharid|factor|faktor)", re.IGNORECASE
+    r"(?<!\S)(?:سفارش|پیگیری|رهگیری|مرسوله|بسته|فاکتور|خرید|رزرو|درخواست|order|track|sefaresh|"
+    r"sefarsh|sfaresh|sfrsh|peygiri|peigiri|paygiri|rahgiri|marsoole|kharid|factor|faktor|"
+    r"rezerv|reserv|booking)", re.IGNORECASE
 )
 # The status of an order, asked without a number: the lookup asks for the number.
 _ORDER_NOUN_RE = re.compile(
-    r"(?<!\S)(?:سفارش|مرسوله|بسته|order|sefaresh|sefarsh|sfaresh|marsule|bast(?:e|am|amo))",
+    r"(?<!\S)(?:سفارش|مرسوله|بسته|رزرو(?:م|مو|مون|تون)?(?!\S)|order|sefaresh|sefarsh|sfaresh|"
+    r"sfrsh|marsule|rezerv(?:am)?(?!\S)|bast(?:e|am|amo))",
     re.IGNORECASE,
 )
 _ORDER_STATUS_RE = re.compile(
@@ -431,7 +488,24 @@ _ORDER_STATUS_RE = re.compile(
     r"(?:ersal|post|ferestade)\s?(?:shode|shod|kardin|kardid|kardan)\s?ya\sna|"
     r"che\smarhale|"
     r"vaziat|vaziyat|rahgiri|kojast|kojas|chi\sshod|chishod|"
-    r"hanu?o?z\s(?:naresid|naresideh|nayoomade|nayumade)|status|tracking|where\sis)",
+    r"hanu?o?z\s(?:naresid|naresideh|nayoomade|nayumade)|status|tracking|where\sis|"
+    r"خبری\s?(?:نشد|نشده|نیست)|(?:تایید|تأیید)\s?(?:شد|شده)(?:\sیا\sنه)?(?:\s|$)|"
+    r"(?:فرستادین|فرستادید|فرستادی|ارسال\sکردین|ارسال\sکردید)\s?یا\sنه|به\sکجا\sرسید|"
+    r"khabari\s?(?:nashod|nashode|nist)|ersal\s?shod|ferestadin\s?ya\sna)",
+    re.IGNORECASE,
+)
+# The customer placed it already ("سفارش دادم", "خریدم", "پولشو ریختم"): "when does it come?"
+# is then about that order, not about delivery times in general.
+_ALREADY_PLACED_RE = re.compile(
+    r"(?<!\S)(?:(?:سفارش|خرید|رزرو|ثبت)\s?(?:دادم|داده\sبودم|کردم|کرده\sبودم|کردیم)|خریدم|"
+    r"خریده\sبودم|خریدیم|(?:پول|پولش|پولشو|پولشم|مبلغ|مبلغش|مبلغشو)\s(?:\S+\s){0,2}?"
+    r"(?:ریختم|دادم|واریز\sکردم|پرداخت\sکردم|زدم)|sefaresh\s?dadam|kharidam|"
+    r"pul\s?(?:dadam|rikhtam)|pol\s?(?:dadam|rikhtam))(?!\S)",
+    re.IGNORECASE,
+)
+_PLACED_ORDER_STATUS_RE = re.compile(
+    r"(?<!\S)(?:کی\s?(?:میرسه|می‌رسه|میفرستین|میفرستید|ارسال\sمیشه|میرسد)|منتظرم|"
+    r"ki\s?mirese)(?!\S)",
     re.IGNORECASE,
 )
 # A number that is an amount, a size or a time, not an order: followed by its unit.
@@ -495,8 +569,10 @@ def asks_about_an_order(text: str | None, owner_phrases: tuple[str, ...] = ()) -
     if not text:
         return False
     said_ = _one_spelling(said(text))
+    placed = _ALREADY_PLACED_RE.search(said_)
     return says_phrase_or_command(text, owner_phrases) or bool(
-        _ORDER_NOUN_RE.search(said_) and _ORDER_STATUS_RE.search(said_)
+        (_ORDER_NOUN_RE.search(said_) or placed) and _ORDER_STATUS_RE.search(said_)
+        or placed and _PLACED_ORDER_STATUS_RE.search(said_)
         or _FOLLOW_UP_AN_ORDER_RE.search(said_))
 
 
