@@ -362,14 +362,21 @@ class FaqIndex:
         entry = self._entries[best.index]
         why = {"confidence": round(confidence, 4), "phrase": entry.phrase_texts[best.phrase],
                "words": best.words}
-        # Two entries the ranking cannot tell apart are the customer's to pick from.
-        tied = runner_up is not None and runner_up.probability >= best.probability
+        # Two entries the ranking cannot tell apart are the customer's to pick from, and so
+        # are two the owner phrased alike: what tells them apart is then their answers, which
+        # the customer did not ask about.
+        tied = runner_up is not None and (
+            runner_up.probability >= best.probability
+            or self._closest_text(best) == self._closest_text(runner_up))
         if confidence >= model.answer_threshold and not tied:
             return FaqDecision(answer=entry.entry, choices=(), **why)
         if model.choice.probability(features) >= model.choice_threshold:
             choices = tuple(self._entries[r.index].entry for r in ranked[:MAX_CHOICES])
             return FaqDecision(answer=None, choices=choices, **why)
         return FaqDecision(answer=None, choices=(), confidence=why["confidence"])
+
+    def _closest_text(self, ranked: _Ranked) -> str:
+        return normalize(self._entries[ranked.index].phrase_texts[ranked.phrase])
 
     def evidence(self, text: str) -> list[tuple[FaqEntry, CandidateEvidence]]:
         """Every candidate entry with what the word matcher and the encoder say about it,
