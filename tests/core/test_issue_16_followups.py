@@ -426,7 +426,13 @@ async def test_a_customer_who_writes_stop_is_opted_out_and_gets_no_follow_up(cha
     confirmation = await Message.filter(direction="out").order_by("id").first()
     assert confirmation is not None and "پاسخ" in (confirmation.text or "")
     outbox_before = await OutboxItem.all().count()
-    clock = Clock(datetime.now(UTC))
+    # The next noon in Tehran, after the opt-out was written: at the wall clock's own time the
+    # follow-up met the night's quiet hours (22:00-08:00 in Tehran) and was only put off, so
+    # the test failed when run at night.
+    noon = datetime.now(TEHRAN).replace(hour=12, minute=0, second=0, microsecond=0)
+    if noon <= datetime.now(TEHRAN):
+        noon += timedelta(days=1)
+    clock = Clock(noon.astimezone(UTC))
     await shipped(clock)
     assert await FollowupWorker(clock, rules_of, lambda: None).run_due() == 0
     assert await OutboxItem.all().count() == outbox_before
