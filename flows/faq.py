@@ -181,6 +181,7 @@ class _Phrase:
 class _IndexedEntry:
     entry: FaqEntry
     phrase_texts: tuple[str, ...]  # question, then alternatives
+    normalized_texts: tuple[str, ...]  # the same, normalized (as the encoder reads them)
     phrases: tuple[_Phrase | None, ...]  # as matching words; None when it has none
 
 
@@ -326,7 +327,7 @@ class FaqIndex:
         )
         self._encoder_index = FaqEmbeddings(
             self._encoder,
-            [[normalize(text) for text in entry.phrase_texts] for entry in self._entries],
+            [list(entry.normalized_texts) for entry in self._entries],
             [normalize(entry.entry.answer) for entry in self._entries],
             ENCODER_CANDIDATES, ANSWER_CANDIDATES,
             memory=shared_memory() if memory == "shared" else memory,  # type: ignore[arg-type]
@@ -376,7 +377,7 @@ class FaqIndex:
         return FaqDecision(answer=None, choices=(), confidence=why["confidence"])
 
     def _closest_text(self, ranked: _Ranked) -> str:
-        return normalize(self._entries[ranked.index].phrase_texts[ranked.phrase])
+        return self._entries[ranked.index].normalized_texts[ranked.phrase]
 
     def evidence(self, text: str) -> list[tuple[FaqEntry, CandidateEvidence]]:
         """Every candidate entry with what the word matcher and the encoder say about it,
@@ -460,6 +461,7 @@ class FaqIndex:
         return _IndexedEntry(
             entry=entry,
             phrase_texts=(entry.question, *entry.alternatives),
+            normalized_texts=tuple(map(normalize, (entry.question, *entry.alternatives))),
             phrases=tuple(self._phrase(words) if words else None for words in phrases),
         )
 

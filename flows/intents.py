@@ -407,8 +407,10 @@ _SHORT_REQUEST = re.compile(
 )
 _SHORT_REQUEST_WORDS = 5
 # "با مدیرتون کار دارم", "مسئول فروش رو میخوام": someone of the shop by their role, wanted.
-_ROLES = (r"(?:مدیر|مسئول|مسیول|مسوول|کارشناس|اپراتور|پشتیبان|فروشنده|modir|masool|masoul|masul|"
-          r"karshenas|operator|poshtiban)\S*")
+# Matched against the normalized text, Finglish sounds spelled one way: «مسئول» reads «مسیول»,
+# "masool" reads "masul".
+_ROLES = (r"(?:مدیر|مسیول|مسوول|کارشناس|اپراتور|پشتیبان|فروشنده|modir|masul|karshenas|"
+          r"operator|poshtiban)\S*")
 _ROLE_WANTED = re.compile(
     rf"(?<!\S)(?:با|ba)\s(?:\S+\s){{0,2}}?{_ROLES}\s(?:\S+\s){{0,2}}?"
     r"(?:کار\s?دارم|کار\s?داشتم|kar\s?daram|kar\s?dashtam)(?!\S)|"
@@ -489,7 +491,7 @@ _ORDER_STATUS_RE = re.compile(
     r"che\smarhale|"
     r"vaziat|vaziyat|rahgiri|kojast|kojas|chi\sshod|chishod|"
     r"hanu?o?z\s(?:naresid|naresideh|nayoomade|nayumade)|status|tracking|where\sis|"
-    r"خبری\s?(?:نشد|نشده|نیست)|(?:تایید|تأیید)\s?(?:شد|شده)(?:\sیا\sنه)?(?:\s|$)|"
+    r"خبری\s?(?:نشد|نشده|نیست)|تایید\s?(?:شد|شده)(?:\sیا\sنه)?(?:\s|$)|"
     r"(?:فرستادین|فرستادید|فرستادی|ارسال\sکردین|ارسال\sکردید)\s?یا\sنه|به\sکجا\sرسید|"
     r"khabari\s?(?:nashod|nashode|nist)|ersal\s?shod|ferestadin\s?ya\sna)",
     re.IGNORECASE,
@@ -504,7 +506,7 @@ _ALREADY_PLACED_RE = re.compile(
     re.IGNORECASE,
 )
 _PLACED_ORDER_STATUS_RE = re.compile(
-    r"(?<!\S)(?:کی\s?(?:میرسه|می‌رسه|میفرستین|میفرستید|ارسال\sمیشه|میرسد)|منتظرم|"
+    r"(?<!\S)(?:کی\s?(?:میرسه|میفرستین|میفرستید|ارسال\sمیشه|میرسد)|منتظرم|"
     r"ki\s?mirese)(?!\S)",
     re.IGNORECASE,
 )
