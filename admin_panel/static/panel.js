@@ -364,8 +364,17 @@
   // An owner's section form is checked on the server when a field changes, and the answer
   // replaces the form. That answer holds the values the check was sent with: if the owner
   // typed on meanwhile, it would wipe what they typed, so it is dropped (the next change
-  // sends a new check).
+  // sends a new check). It is dropped too while the owner holds a press in the form: pressing
+  // a button leaves the field (a check goes out), and an answer swapped in before the release
+  // would take the pressed button away, so the click would press nothing.
   const sectionChecks = new WeakMap();
+  let pressedIn = null;  // the section form a pointer is held down in
+  document.addEventListener("pointerdown", function (event) {
+    pressedIn = event.target instanceof Element ? event.target.closest("#section-form") : null;
+  }, true);
+  ["pointerup", "pointercancel"].forEach(function (type) {
+    document.addEventListener(type, function () { pressedIn = null; }, true);
+  });
   function formValues(form) {
     return JSON.stringify(Array.from(new FormData(form), function (pair) {
       return [pair[0], typeof pair[1] === "string" ? pair[1] : pair[1].name];
@@ -377,7 +386,8 @@
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
     const form = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (isSectionForm(form) && form.isConnected && sectionChecks.get(form) !== formValues(form)) {
+    if (isSectionForm(form) && form.isConnected &&
+        (pressedIn === form || sectionChecks.get(form) !== formValues(form))) {
       event.detail.shouldSwap = false;
     }
   });

@@ -14,6 +14,7 @@ from typing import Any
 
 import jdatetime
 from aiohttp import web
+from multidict import MultiDict, MultiMapping
 
 from admin_panel.labels import label
 from admin_panel.owner_labels import SECTIONS
@@ -190,18 +191,24 @@ async def save(request: web.Request) -> web.Response:
     if form is None:
         raise not_found(request)
     posted = await request.post()
+    if "check" in posted:
+        posted = _without_buttons(posted)
     rows = read_rows(form, posted)
+    # Every answer that draws the form again keeps what the owner typed in the test box: a
+    # check's answer replaces the form under the owner's hands, and one that emptied the box
+    # made the Test pressed meanwhile try an empty message ("no rule answers").
+    typed = {"test_text": text_field(posted, "test_text", 1000)}
     sources = OrderSources.of(request.app[SETTINGS])
     kept_problems = await _keep_orders_file(posted, rows, sources) if form.section == (
         "order_lookup") else {}
     if "add" in posted:  # one more empty row to fill; nothing is saved yet
         rows.append(form.blank(await owner_config.load_stored(), len(rows)))
-        return await _page(request, form, rows)
+        return await _page(request, form, rows, extra=typed)
     if any(key.endswith((".remove", ".add_child")) for key in posted):
         # A row or a submenu item is gone from the form, or an empty one is there: not saved
-        return await _page(request, form, rows)
+        return await _page(request, form, rows, extra=typed)
     if "test" in posted:
-        return await _test(request, form, rows, text_field(posted, "test_text", 1000))
+        return await _test(request, form, rows, typed["test_text"])
     found: dict[str, str] = {}
     value = form.value(rows, found)
     found.update(kept_problems)
@@ -209,7 +216,7 @@ async def save(request: web.Request) -> web.Response:
         problems = await owner_settings.check_section_value(form.section, value, [
             Problem(None, message, path=path, said=message) for path, message in found.items()],
             sources)
-        return await _page(request, form, rows, extra={"checked_only": True},
+        return await _page(request, form, rows, extra={**typed, "checked_only": True},
                            problems=problems_by_field(
                                form, [(p.path, p.for_reader) for p in problems], len(rows)))
     try:
@@ -218,14 +225,25 @@ async def save(request: web.Request) -> web.Response:
             [Problem(None, message, path=path, said=message) for path, message in found.items()],
             sources)
     except ChangedMeanwhile:
-        return await _page(request, form, rows, status=409,
+        return await _page(request, form, rows, status=409, extra=typed,
                            problems=Problems(elsewhere=[yaml_views.changed_meanwhile()]))
     except InvalidConfig as invalid:
-        return await _page(request, form, rows, status=400, problems=problems_by_field(
+        return await _page(request, form, rows, status=400, extra=typed, problems=problems_by_field(
             form, [(p.path, p.for_reader) for p in invalid.problems], len(rows)))
     await request.app[FLOW_CONFIGURATION].refresh()
     await notice_later(request, gettext("Saved; the bot uses it within seconds."))
     raise see_other(request, "panel.owner.section", section=form.section)
+
+
+def _is_button(key: str) -> bool:
+    return key in ("add", "test", "save") or key.endswith((".remove", ".add_child"))
+
+
+def _without_buttons(posted: MultiMapping[Any]) -> MultiDict[Any]:
+    """A check's fields without the form's buttons. htmx sends the check with the button
+    that last had the focus: a keyboard owner tabbing from a changed field onto "Remove"
+    had the row removed by the check, and onto "Add one" a row added, neither pressed."""
+    return MultiDict((key, value) for key, value in posted.items() if not _is_button(key))
 
 
 async def _keep_orders_file(posted: Any, rows: list[Row], sources: OrderSources

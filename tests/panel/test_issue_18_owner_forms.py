@@ -223,6 +223,34 @@ async def test_leaving_a_field_checks_the_whole_form_and_saves_nothing(pasokh):
     assert (await owner_config.load_stored()).whatsapp_templates == []
 
 
+async def test_a_check_keeps_the_test_box_and_acts_on_no_button_it_was_sent_with(pasokh):
+    """htmx sends a check with the button that last had the focus; its answer replaces the
+    form, so it draws the form as it was sent, the test box included."""
+    await as_owner(pasokh)
+    fields = {"check": "1", "auto_replies[0].id": "rule-1",
+              "auto_replies[0].keywords": "قیمت ارسال", "auto_replies[0].match": "contains",
+              "auto_replies[0].reply": "رایگان است.", "auto_replies[0].priority": "0",
+              "test_text": "قیمت ارسال چنده؟"}
+    for button in ({}, {"auto_replies[0].remove": "1"}, {"add": "1"}, {"test": "1"}):
+        response = await post_form(pasokh, "/owner/settings/auto_replies",
+                                   {**fields, **button}, htmx=True)
+        assert response.status == 200, button
+        page = await response.text()
+        assert 'value="قیمت ارسال چنده؟"' in page, button
+        assert 'name="auto_replies[0].keywords"' in page, button
+        assert 'name="auto_replies[1].keywords"' not in page, button
+        assert 'class="test-result"' not in page, button
+    assert (await owner_config.load_stored()).auto_replies == []
+
+
+async def test_adding_a_row_keeps_the_test_box(pasokh):
+    await as_owner(pasokh)
+    page = await (await post_form(pasokh, "/owner/settings/auto_replies", {
+        "version": await owner_settings.version(), "add": "1",
+        "test_text": "قیمت ارسال چنده؟"})).text()
+    assert 'name="auto_replies[0].keywords"' in page and 'value="قیمت ارسال چنده؟"' in page
+
+
 async def test_the_menu_preview_is_the_welcome_even_outside_business_hours(pasokh):
     await as_owner(pasokh)
     await owner_config.store(owner_config.parse(  # never open: the away message comes first
