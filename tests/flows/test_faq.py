@@ -329,6 +329,11 @@ LEARNED_DECISION_MISSES = {"این گوشیا اصلن یا رفربیش؟"}
 # Near-misses the learned decision answers: it is set for at most 3.5 % wrong answers on shops
 # it never saw, and these reuse an entry's words ("ساعت", "نمایندگی") for another matter.
 LEARNED_NEAR_MISSES_ANSWERED = {"ساعت چنده الان؟"}
+# At the threshold: answered on some CPUs and not on others. The encoder's vectors differ by
+# CPU (README, "The encoder differs by CPU"): on an AVX-512 EPYC (2026-12-03) the invoice
+# entry ("فاکتور رسمی …") is answered at 0.757 against the threshold 0.750; on the machine
+# the model was trained on it was not.
+NEAR_MISSES_AT_THE_THRESHOLD = {"نمایندگی رسمی اپل هستید؟"}
 
 
 def known_misses(cases, misses, reason):
@@ -337,6 +342,9 @@ def known_misses(cases, misses, reason):
     for case in cases:
         values = case if isinstance(case, tuple) else (case,)
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if values[0] in misses else []
+        if values[0] in NEAR_MISSES_AT_THE_THRESHOLD:
+            marks = [pytest.mark.xfail(strict=False, reason="at the answer threshold; the "
+                                       "encoder's vectors differ by CPU")]
         params.append(pytest.param(*values, marks=marks))
     return params
 
