@@ -198,6 +198,10 @@ async def save(request: web.Request) -> web.Response:
     # check's answer replaces the form under the owner's hands, and one that emptied the box
     # made the Test pressed meanwhile try an empty message ("no rule answers").
     typed = {"test_text": text_field(posted, "test_text", 1000)}
+    # And the version the owner started from: a form drawn again with the version stored now
+    # would let their next Save overwrite a colleague's save made meanwhile, unwarned.
+    if started_from := text_field(posted, "version", 64):
+        typed["version"] = started_from
     sources = OrderSources.of(request.app[SETTINGS])
     kept_problems = await _keep_orders_file(posted, rows, sources) if form.section == (
         "order_lookup") else {}
@@ -225,7 +229,9 @@ async def save(request: web.Request) -> web.Response:
             [Problem(None, message, path=path, said=message) for path, message in found.items()],
             sources)
     except ChangedMeanwhile:
-        return await _page(request, form, rows, status=409, extra=typed,
+        # Warned now: the page holds the version stored, so that saving again is possible.
+        return await _page(request, form, rows, status=409,
+                           extra={"test_text": typed["test_text"]},
                            problems=Problems(elsewhere=[yaml_views.changed_meanwhile()]))
     except InvalidConfig as invalid:
         return await _page(request, form, rows, status=400, extra=typed, problems=problems_by_field(

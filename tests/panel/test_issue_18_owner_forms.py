@@ -131,6 +131,27 @@ async def test_adding_and_removing_rows_saves_nothing_until_save(pasokh):
     assert (await owner_config.load_stored()).auto_replies == []
 
 
+async def test_a_form_drawn_again_keeps_the_version_it_started_from(pasokh):
+    """A colleague saves while the owner edits: the owner's check or added row must not carry
+    the new version, or their Save would overwrite the colleague's unwarned."""
+    await as_owner(pasokh)
+    await owner_config.store(owner_config.parse("canned_replies: []\n"))
+    started_from = await owner_settings.version()
+    await owner_config.store(owner_config.parse(
+        "canned_replies:\n  - shortcut: hi\n    text: سلام\n"))
+    assert started_from and await owner_settings.version() != started_from
+    for button in ({"check": "1"}, {"add": "1"}):
+        page = await (await post_form(pasokh, "/owner/settings/auto_replies", {
+            "version": started_from, **button})).text()
+        assert f'name="version" value="{started_from}"' in page
+    overwriting = await post_form(pasokh, "/owner/settings/auto_replies", {
+        "version": started_from, "auto_replies[0].id": "price",
+        "auto_replies[0].keywords": "قیمت", "auto_replies[0].match": "contains",
+        "auto_replies[0].reply": "قیمت‌ها در سایت است.", "auto_replies[0].priority": "0"})
+    assert overwriting.status == 409
+    assert f'name="version" value="{await owner_settings.version()}"' in await overwriting.text()
+
+
 async def test_the_auto_reply_test_box_tries_the_rules_on_the_form(pasokh):
     await as_owner(pasokh)
     fields = {"version": await owner_settings.version(), "test": "1",
