@@ -56,6 +56,9 @@ from core.text import to_persian_digits
 MAX_YAML_BYTES = 900 * 1024
 MAX_ORDERS_CSV_BYTES = 900 * 1024  # under the app's body limit (WEBHOOK_MAX_BODY_BYTES)
 ORDERS_FILE_FIELD = "orders_csv_file"
+# The section form's submit buttons: the form's own, and the endings of a row's ("menu[0].remove").
+FORM_BUTTONS = ("add", "test", "save")
+ROW_BUTTONS = (".remove", ".add_child")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +211,7 @@ async def save(request: web.Request) -> web.Response:
     if "add" in posted:  # one more empty row to fill; nothing is saved yet
         rows.append(form.blank(await owner_config.load_stored(), len(rows)))
         return await _page(request, form, rows, extra=typed)
-    if any(key.endswith((".remove", ".add_child")) for key in posted):
+    if any(key.endswith(ROW_BUTTONS) for key in posted):
         # A row or a submenu item is gone from the form, or an empty one is there: not saved
         return await _page(request, form, rows, extra=typed)
     if "test" in posted:
@@ -242,7 +245,7 @@ async def save(request: web.Request) -> web.Response:
 
 
 def _is_button(key: str) -> bool:
-    return key in ("add", "test", "save") or key.endswith((".remove", ".add_child"))
+    return key in FORM_BUTTONS or key.endswith(ROW_BUTTONS)
 
 
 def _without_buttons(posted: MultiMapping[Any]) -> MultiDict[Any]:

@@ -336,13 +336,14 @@ LEARNED_NEAR_MISSES_ANSWERED = {"ساعت چنده الان؟"}
 NEAR_MISSES_AT_THE_THRESHOLD = {"نمایندگی رسمی اپل هستید؟"}
 
 
-def known_misses(cases, misses, reason):
-    """``cases`` (questions, or tuples starting with one) with those in ``misses`` marked."""
+def known_misses(cases, misses, reason, may_pass=frozenset()):
+    """``cases`` (questions, or tuples starting with one) with those in ``misses`` marked, and
+    those in ``may_pass`` marked as misses on some machines only."""
     params = []
     for case in cases:
         values = case if isinstance(case, tuple) else (case,)
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if values[0] in misses else []
-        if values[0] in NEAR_MISSES_AT_THE_THRESHOLD:
+        if values[0] in may_pass:
             marks = [pytest.mark.xfail(strict=False, reason="at the answer threshold; the "
                                        "encoder's vectors differ by CPU")]
         params.append(pytest.param(*values, marks=marks))
@@ -384,7 +385,8 @@ def test_most_paraphrases_are_answered_outright():
 @pytest.mark.parametrize(
     "question",
     known_misses(OFF_TOPIC, LEARNED_NEAR_MISSES_ANSWERED,
-                 "issue 15: the learned decision answers this near-miss"),
+                 "issue 15: the learned decision answers this near-miss",
+                 may_pass=NEAR_MISSES_AT_THE_THRESHOLD),
 )
 def test_off_topic_question_gets_no_answer(question):
     assert INDEX.decide(question).answer is None
